@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Brings up the real stack the tests, the demo and CI run against, idempotently:
+#   docker engine + buildx + compose v2 (installed from Debian trixie only when no working
+#   docker is present), the containerd image store, QEMU binfmt for foreign-platform RUN steps,
+#   a registry on 127.0.0.1:5000, locally made base images (no image can be pulled here),
+#   and a file-tree GOPROXY for the fixture modules the project writes itself.
+# Usage: scripts/stack.sh up | down | status | env
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STACK_DIR=${GCA_STACK_DIR:-/var/lib/go-container-action-stack}
+REGISTRY_ADDR=${GCA_REGISTRY:-127.0.0.1:5000}
+GOPROXY_PORT=${GCA_GOPROXY_PORT:-3111}
+GO_IMAGE=${GCA_GO_IMAGE:-golang:1.24-alpine}
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+have_working_docker() {
+  command -v docker >/dev/null 2>&1 || return 1
+  timeout 10 docker info >/dev/null 2>&1 || return 1
+  docker buildx version >/dev/null 2>&1 || return 1
+  docker compose version 2>/dev/null | grep -Eq 'v?2\.' || return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_docker_from_trixie() {
+  command -v apt-get >/dev/null 2>&1 || die "no working docker with buildx and compose v2, and no apt-get to install one"
+  log "installing docker engine, buildx and compose v2 from Debian trixie"
+  if [ ! -f /etc/apt/sources.list.d/gca-trixie.sources ] && ! grep -rqs 'trixie' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    as_root tee /etc/apt/sources.list.d/gca-trixie.sources >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    # Only packages asked for by /trixie come from trixie; everything else stays bookworm.
+    as_root tee /etc/apt/preferences.d/gca-trixie-low >/dev/null <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    docker.io/trixie docker-buildx/trixie docker-compose/trixie containerd/trixie docker-registry/trixie >/dev/null
+}
+
+ensure_daemon_json() {
+  local want='{"features":{"containerd-snapshotter":true}}'
+  as_root mkdir -p /etc/docker
+  if [ ! -f /etc/docker/daemon.json ]; then
+    echo "$want" | as_root tee /etc/docker/daemon.json >/dev/null
+  elif ! grep -q containerd-snapshotter /etc/docker/daemon.json; then
+    log "note: /etc/docker/daemon.json exists without the containerd image store; leaving it as it is"
+  fi
+}
+
+start_dockerd() {
+  timeout 5 docker info >/dev/null 2>&1 && return 0
+  command -v dockerd >/dev/null 2>&1 || die "dockerd is not installed"
+  log "starting dockerd"
+  as_root mkdir -p "$STACK_DIR"
+  as_root setsid nohup dockerd >"$STACK_DIR/dockerd.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    timeout 5 docker info >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  tail -20 "$STACK_DIR/dockerd.log" >&2 || true
+  die "dockerd did not come up within 60s"
+}
+
+ensure_binfmt() {
+  # Lets RUN steps of foreign-platform stages (arm64 on amd64) execute under emulation.
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && return 0
+  if docker run --rm --privileged --platform linux/arm64 busybox:latest true >/dev/null 2>&1; then return 0; fi
+  command -v apt-get >/dev/null 2>&1 || { log "warning: no qemu binfmt for arm64 and no apt-get; foreign RUN steps will fail"; return 0; }
+  log "installing qemu-user-static for foreign-platform RUN steps"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static binfmt-support >/dev/null || true
+  [ -e /proc/sys/fs/binfmt_misc/register ] || as_root mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+  as_root update-binfmts --enable >/dev/null 2>&1 || true
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || log "warning: arm64 emulation is not available; foreign RUN steps will fail"
+}
+
+start_registry() {
+  if curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then return 0; fi
+  if ! command -v docker-registry >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "no registry on $REGISTRY_ADDR and no apt-get to install docker-registry"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry/trixie >/dev/null
+  fi
+  # Debian's package starts its own service on :5000 on some machines; ours is the one on loopback.
+  as_root mkdir -p "$STACK_DIR/registry"
+  as_root tee "$STACK_DIR/registry/config.yml" >/dev/null <<CFG
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $STACK_DIR/registry/data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+log:
+  level: warn
+CFG
+  log "starting registry on $REGISTRY_ADDR"
+  as_root setsid nohup docker-registry serve "$STACK_DIR/registry/config.yml" >"$STACK_DIR/registry/log" 2>&1 < /dev/null &
+  for _ in $(seq 1 30); do
+    curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  die "registry did not answer on $REGISTRY_ADDR"
+}
+
+bridge_gateway() {
+  docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null | head -1
+}
+
+start_goproxy() {
+  local gw; gw=$(bridge_gateway); gw=${gw:-172.17.0.1}
+  as_root mkdir -p "$STACK_DIR/goproxy"
+  node "$ROOT/scripts/goproxy-pack.mjs" "$ROOT/test/fixtures/gomodules" "$STACK_DIR/goproxy"
+  if curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1; then return 0; fi
+  log "starting GOPROXY on 127.0.0.1:$GOPROXY_PORT and $gw:$GOPROXY_PORT"
+  as_root setsid nohup node "$ROOT/scripts/goproxy-server.mjs" "$STACK_DIR/goproxy" "$GOPROXY_PORT" 127.0.0.1 "$gw" \
+    >"$STACK_DIR/goproxy.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 30); do
+    curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.3
+  done
+  die "GOPROXY server did not come up"
+}
+
+goproxy_url() {
+  local gw; gw=$(bridge_gateway); echo "http://${gw:-172.17.0.1}:$GOPROXY_PORT"
+}
+
+image_present() { docker image inspect "$1" >/dev/null 2>&1; }
+
+busybox_rootfs() { # arch dest
+  local arch=$1 dest=$2 work="$STACK_DIR/debs"
+  mkdir -p "$work" "$dest"
+  if ! ls "$work"/busybox-static_*_"$arch".deb >/dev/null 2>&1; then
+    if [ "$arch" != "$(dpkg --print-architecture)" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+      as_root dpkg --add-architecture "$arch"
+      as_root apt-get update -qq
+    fi
+    (cd "$work" && apt-get download -qq "busybox-static:$arch" 2>/dev/null) || die "could not download busybox-static:$arch"
+  fi
+  dpkg-deb -x "$(ls "$work"/busybox-static_*_"$arch".deb | head -1)" "$dest"
+  mkdir -p "$dest/etc" "$dest/tmp" "$dest/root" "$dest/usr/bin" "$dest/sbin"
+  chmod 1777 "$dest/tmp"
+  local host_bb; host_bb=$(ls "$STACK_DIR"/rootfs/amd64/bin/busybox 2>/dev/null || echo "$dest/bin/busybox")
+  for app in $("$host_bb" --list); do
+    [ -e "$dest/bin/$app" ] || ln -s busybox "$dest/bin/$app"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dest/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dest/etc/group"
+}
+
+make_base_images() {
+  local ctx="$STACK_DIR/base-images"
+  if image_present busybox:latest && image_present alpine:3 && image_present "$GO_IMAGE" \
+     && [ "$(docker image inspect "$GO_IMAGE" --format '{{index .Config.Env}}' | grep -c "GOPROXY=$(goproxy_url)")" = 1 ]; then
+    return 0
+  fi
+  log "making base images locally (busybox, alpine, $GO_IMAGE)"
+  rm -rf "$ctx"; mkdir -p "$ctx"
+  for arch in amd64 arm64; do
+    rm -rf "$STACK_DIR/rootfs/$arch"
+    busybox_rootfs "$arch" "$STACK_DIR/rootfs/$arch"
+    tar -C "$STACK_DIR/rootfs/$arch" -cf "$ctx/rootfs-$arch.tar" .
+  done
+  cat >"$ctx/Dockerfile.busybox" <<'DF'
+FROM scratch
+ARG TARGETARCH
+ADD rootfs-${TARGETARCH}.tar /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+CMD ["/bin/sh"]
+DF
+  docker buildx build --builder default --platform linux/amd64,linux/arm64 -f "$ctx/Dockerfile.busybox" \
+    -t busybox:latest -t alpine:3 -t alpine:latest -t alpine:3.20 --load "$ctx" >/dev/null 2>&1 \
+    || docker buildx build --builder default --platform linux/amd64,linux/arm64 -f "$ctx/Dockerfile.busybox" -t busybox:latest --load "$ctx"
+
+  # A Go toolchain image from Debian's golang-1.24-go (trixie): the official image's layout
+  # (/usr/local/go, GOPATH=/go), with /etc/passwd and HOME=/root so that GOCACHE is
+  # /root/.cache/go-build, the directory Go Dockerfiles mount as a cache.
+  local goroot=/usr/lib/go-1.24
+  if [ ! -x "$goroot/bin/go" ]; then
+    command -v apt-get >/dev/null 2>&1 || die "no Go toolchain to make $GO_IMAGE from"
+    log "installing golang-1.24-go from trixie for the Go toolchain image"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-1.24-go/trixie >/dev/null
+  fi
+  local goroot_tree="$ctx/goroot"
+  mkdir -p "$goroot_tree/usr/local"
+  cp -rL "$goroot" "$goroot_tree/usr/local/go"
+  tar -C "$goroot_tree" -cf "$ctx/goroot.tar" usr
+  rm -rf "$goroot_tree"
+  cat >"$ctx/Dockerfile.go" <<DF
+FROM busybox:latest
+ADD goroot.tar /
+RUN mkdir -p /go/bin /go/src /root/.cache && chmod -R 1777 /go
+ENV GOLANG_VERSION=1.24 GOTOOLCHAIN=local GOPATH=/go HOME=/root \\
+    PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+    GOPROXY=$(goproxy_url) GOSUMDB=off GOFLAGS=-buildvcs=false
+WORKDIR /go
+DF
+  docker buildx build --builder default --platform linux/amd64 -f "$ctx/Dockerfile.go" \
+    -t "$GO_IMAGE" -t golang:1.24 -t golang:1.24-bookworm -t golang:1.24-alpine --load "$ctx" >/dev/null
+  rm -f "$ctx/goroot.tar"
+}
+
+write_env() {
+  mkdir -p "$STACK_DIR"
+  cat >"$STACK_DIR/env" <<ENV
+GCA_REGISTRY=$REGISTRY_ADDR
+GCA_GOPROXY=$(goproxy_url)
+GCA_GO_IMAGE=$GO_IMAGE
+ENV
+}
+
+cmd_up() {
+  if have_working_docker; then
+    log "docker with buildx and compose v2 is working; installing nothing"
+  else
+    command -v dockerd >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1 && docker compose version 2>/dev/null | grep -Eq 'v?2\.' \
+      || install_docker_from_trixie
+    ensure_daemon_json
+    start_dockerd
+  fi
+  start_registry
+  start_goproxy
+  make_base_images
+  ensure_binfmt
+  write_env
+  log "ready: registry $REGISTRY_ADDR, GOPROXY $(goproxy_url), Go image $GO_IMAGE"
+}
+
+cmd_status() {
+  have_working_docker && echo "docker: ok" || echo "docker: not working"
+  curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && echo "registry: ok" || echo "registry: down"
+  curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1 && echo "goproxy: ok" || echo "goproxy: down"
+}
+
+case "${1:-up}" in
+  up) cmd_up ;;
+  status) cmd_status ;;
+  env) write_env; cat "$STACK_DIR/env" ;;
+  *) die "usage: $0 up|status|env" ;;
+esac

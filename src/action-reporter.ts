@@ -1,0 +1,46 @@
+import * as core from '@actions/core';
+import type { AnnotationProperties, Reporter } from './reporter.js';
+
+/** The Reporter of the action: workflow commands, step outputs, state and the job summary. */
+export class ActionReporter implements Reporter {
+  private readonly summaryParts: string[] = [];
+  info(message: string): void {
+    core.info(message);
+  }
+  debug(message: string): void {
+    core.debug(message);
+  }
+  notice(message: string, props?: AnnotationProperties): void {
+    core.notice(message, props);
+  }
+  warning(message: string, props?: AnnotationProperties): void {
+    core.warning(message, props);
+  }
+  error(message: string, props?: AnnotationProperties): void {
+    core.error(message, props);
+  }
+  group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return core.group(name, fn);
+  }
+  setOutput(name: string, value: string): void {
+    core.setOutput(name, value);
+  }
+  addSummary(markdown: string): void {
+    this.summaryParts.push(markdown);
+  }
+  saveState(name: string, value: string): void {
+    core.saveState(name, value);
+  }
+  setSecret(value: string): void {
+    if (value) core.setSecret(value);
+  }
+  /** Writes the job summary once, at the end (also when the step fails). */
+  async writeSummary(): Promise<void> {
+    if (this.summaryParts.length === 0 || !process.env.GITHUB_STEP_SUMMARY) return;
+    try {
+      await core.summary.addRaw(this.summaryParts.join('\n\n'), true).write();
+    } catch (error) {
+      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { ActionError, InputError } from '../errors.js';
+import type { Reporter } from '../reporter.js';
+import { lastErrorLine, run } from '../util/exec.js';
+import { buildxArgv, type BuildPlan } from './plan.js';
+import { parseMetadata, type BuildMetadata } from './metadata.js';
+
+/** What the machine's docker can do, found before any build. */
+export interface DockerEnvironment {
+  serverVersion: string;
+  builder: BuilderInfo;
+  /** The engine keeps images in containerd, so multi-platform images can be loaded. */
+  containerdImageStore: boolean;
+}
+
+export interface BuilderInfo {
+  name: string;
+  driver: string;
+}
+
+/** Pure: the name and driver of `docker buildx inspect` output. */
+export function parseBuilderInspect(text: string): BuilderInfo | undefined {
+  const name = /^Name:\s*(\S+)/m.exec(text)?.[1];
+  const driver = /^Driver:\s*(\S+)/m.exec(text)?.[1];
+  return name && driver ? { name, driver } : undefined;
+}
+
+/** Pure: whether `docker info` DriverStatus names the containerd snapshotter. */
+export function isContainerdStore(driverStatusJson: string): boolean {
+  return /io\.containerd\.snapshotter/.test(driverStatusJson);
+}
+
+/** Checks docker, the engine, buildx and the builder; fails with what is missing. */
+export async function inspectDocker(builder: string | undefined): Promise<DockerEnvironment> {
+  const version = await run('docker', ['version', '--format', '{{.Server.Version}}'], { silent: true });
+  if (version.exitCode === 127) {
+    throw new ActionError('docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.');
+  }
+  if (version.exitCode !== 0) {
+    throw new ActionError(`docker cannot reach its engine: ${lastErrorLine(version.stderr) || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`);
+  }
+  const buildx = await run('docker', ['buildx', 'version'], { silent: true });
+  if (buildx.exitCode !== 0) {
+    throw new ActionError('docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.');
+  }
+  const inspect = await run('docker', ['buildx', 'inspect', ...(builder ? [builder] : [])], { silent: true });
+  const info = parseBuilderInspect(inspect.stdout);
+  if (inspect.exitCode !== 0 || !info) {
+    if (builder) throw new InputError('builder', `no buildx builder named '${builder}' (${lastErrorLine(inspect.stderr)}). Expected the name of an existing builder, or leave it empty for the current one.`);
+    throw new ActionError(`docker buildx has no usable builder: ${lastErrorLine(inspect.stderr)}`);
+  }
+  const status = await run('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true });
+  return {
+    serverVersion: version.stdout.trim(),
+    builder: info,
+    containerdImageStore: isContainerdStore(status.stdout),
+  };
+}
+
+export interface BuildResult {
+  ok: boolean;
+  /** buildx's own last error line, when the build failed. */
+  error?: string;
+  metadata: BuildMetadata;
+  imageId?: string;
+  /** Everything buildx printed (BuildKit's progress is on stderr). */
+  log: string;
+}
+
+async function readOptional(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export async function runBuildx(plan: BuildPlan, env?: Record<string, string>): Promise<BuildResult> {
+  const result = await run('docker', buildxArgv(plan), env ? { env } : {});
+  const metadata = parseMetadata(await readOptional(plan.metadataFile));
+  const imageId = (await readOptional(plan.iidFile)).trim() || metadata.configDigest;
+  const ok = result.exitCode === 0;
+  return {
+    ok,
+    error: ok ? undefined : lastErrorLine(result.stderr) || `docker buildx build exited with code ${result.exitCode}`,
+    metadata,
+    imageId,
+    log: result.stderr + result.stdout,
+  };
+}
+
+/** Explains, before building, a combination the machine's docker cannot do. */
+export function checkCapabilities(plan: Pick<BuildPlan, 'load' | 'platforms'>, docker: DockerEnvironment, reporter: Reporter): void {
+  if (plan.load && plan.platforms.length > 1 && !docker.containerdImageStore && docker.builder.driver === 'docker') {
+    throw new InputError('load', `cannot load ${plan.platforms.length} platforms into this engine's classic image store. Expected one platform with load: true, or turn on the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
+  }
+  reporter.debug(`builder ${docker.builder.name} (${docker.builder.driver}), engine ${docker.serverVersion}, containerd image store: ${docker.containerdImageStore}`);
+}

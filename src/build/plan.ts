@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { RunContext } from '../context.js';
+import type { Inputs, KeyValue } from '../inputs.js';
+
+/** Everything one buildx invocation needs, as plain data. */
+export interface BuildPlan {
+  context: string;
+  file: string;
+  platforms: string[];
+  tags: string[];
+  push: boolean;
+  load: boolean;
+  buildArgs: KeyValue[];
+  labels: KeyValue[];
+  target?: string;
+  builder?: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  metadataFile: string;
+  iidFile: string;
+  /**
+   * When the result is not pushed, it is also written as an OCI layout here, so that every
+   * platform can be inspected afterwards (the size budget reads it) on any image store.
+   */
+  ociLayoutDir?: string;
+  /** Extra arguments added by other stages (cache injection), before the context. */
+  extraArgs: string[];
+}
+
+/**
+ * Merges pairs in order; a later key replaces an earlier one in place of the earlier one,
+ * so the user's values (given last) override what the action adds.
+ */
+export function mergeKeyValues(...lists: KeyValue[][]): KeyValue[] {
+  const merged = new Map<string, string>();
+  for (const list of lists) for (const { key, value } of list) merged.set(key, value);
+  return [...merged].map(([key, value]) => ({ key, value }));
+}
+
+export function ociLabels(version: string, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, created: Date): KeyValue[] {
+  const labels: KeyValue[] = [{ key: 'org.opencontainers.image.version', value: version }];
+  if (ctx.sha) labels.push({ key: 'org.opencontainers.image.revision', value: ctx.sha });
+  if (ctx.repository) labels.push({ key: 'org.opencontainers.image.source', value: `${ctx.serverUrl}/${ctx.repository}` });
+  labels.push({ key: 'org.opencontainers.image.created', value: created.toISOString() });
+  return labels;
+}
+
+export interface PlanOptions {
+  version: string;
+  tags: string[];
+  created: Date;
+  /** A directory of this run's own for metadata and layouts. */
+  workDir: string;
+}
+
+export function planBuild(inputs: Inputs, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
+  return {
+    context: inputs.context,
+    file: inputs.file,
+    platforms: inputs.platforms,
+    tags: opts.tags,
+    push: inputs.push,
+    load: inputs.load,
+    buildArgs: mergeKeyValues([{ key: 'VERSION', value: opts.version }], inputs.buildArgs),
+    labels: mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
+    target: inputs.target,
+    builder: inputs.builder,
+    cacheFrom: inputs.cacheFrom,
+    cacheTo: inputs.cacheTo,
+    metadataFile: join(opts.workDir, 'metadata.json'),
+    iidFile: join(opts.workDir, 'iid.txt'),
+    ociLayoutDir: inputs.push ? undefined : join(opts.workDir, 'oci-layout'),
+    extraArgs: [],
+  };
+}
+
+/** Pure: the buildx argv for a plan (the program is `docker`). */
+export function buildxArgv(plan: BuildPlan): string[] {
+  const args = ['buildx', 'build'];
+  if (plan.builder) args.push('--builder', plan.builder);
+  args.push('--file', plan.file);
+  args.push('--platform', plan.platforms.join(','));
+  for (const tag of plan.tags) args.push('--tag', tag);
+  for (const { key, value } of plan.buildArgs) args.push('--build-arg', `${key}=${value}`);
+  for (const { key, value } of plan.labels) args.push('--label', `${key}=${value}`);
+  if (plan.target) args.push('--target', plan.target);
+  for (const c of plan.cacheFrom) args.push('--cache-from', c);
+  for (const c of plan.cacheTo) args.push('--cache-to', c);
+  if (plan.push) args.push('--push');
+  if (plan.load) args.push('--load');
+  if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
+  args.push('--metadata-file', plan.metadataFile);
+  args.push('--iidfile', plan.iidFile);
+  args.push(...plan.extraArgs);
+  args.push(plan.context);
+  return args;
+}

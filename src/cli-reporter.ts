@@ -1,0 +1,67 @@
+import type { AnnotationProperties, Reporter } from './reporter.js';
+
+const color = (code: number, text: string, enabled: boolean): string => (enabled ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+function where(props?: AnnotationProperties): string {
+  if (!props?.file) return '';
+  return props.startLine ? `${props.file}:${props.startLine}: ` : `${props.file}: `;
+}
+
+/** The Reporter of the CLI: a readable terminal report, and no state beyond the process. */
+export class TerminalReporter implements Reporter {
+  readonly outputs: Record<string, string> = {};
+  readonly state: Record<string, string> = {};
+  private readonly summaryParts: string[] = [];
+  private readonly secrets: string[] = [];
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stderr,
+    private readonly colors = Boolean((out as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR,
+    private readonly verbose = false,
+  ) {}
+  private write(line: string): void {
+    let text = line;
+    for (const s of this.secrets) text = text.split(s).join('***');
+    this.out.write(text + '\n');
+  }
+  info(message: string): void {
+    this.write(message);
+  }
+  debug(message: string): void {
+    if (this.verbose) this.write(color(90, message, this.colors));
+  }
+  notice(message: string, props?: AnnotationProperties): void {
+    this.write(`${color(36, 'notice', this.colors)} ${where(props)}${message}`);
+  }
+  warning(message: string, props?: AnnotationProperties): void {
+    this.write(`${color(33, 'warning', this.colors)} ${where(props)}${message}`);
+  }
+  error(message: string, props?: AnnotationProperties): void {
+    this.write(`${color(31, 'error', this.colors)} ${where(props)}${message}`);
+  }
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.write(color(1, `▶ ${name}`, this.colors));
+    return fn();
+  }
+  setOutput(name: string, value: string): void {
+    this.outputs[name] = value;
+  }
+  addSummary(markdown: string): void {
+    this.summaryParts.push(markdown);
+  }
+  saveState(name: string, value: string): void {
+    this.state[name] = value;
+  }
+  setSecret(value: string): void {
+    if (value) this.secrets.push(value);
+  }
+  /** The report at the end of a run: the summary (markdown reads well in a terminal) and outputs. */
+  printReport(stream: NodeJS.WritableStream = process.stdout): void {
+    const decode = (s: string): string => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    if (this.summaryParts.length) stream.write('\n' + decode(this.summaryParts.join('\n\n')) + '\n');
+    const shown = Object.entries(this.outputs).filter(([k]) => k !== 'metadata' && k !== 'size-report');
+    if (shown.length) {
+      stream.write('\nOutputs:\n');
+      for (const [k, v] of shown) stream.write(`  ${k}: ${v.includes('\n') ? v.split('\n').join(', ') : v}\n`);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { TerminalReporter } from './cli-reporter.js';
+import { loadContext, type RunContext } from './context.js';
+import { failureMessage, InputError } from './errors.js';
+import { INPUT_DEFAULTS, parseInputs, type InputName } from './inputs.js';
+import { runPipeline } from './pipeline.js';
+import { runCleanup } from './post.js';
+
+const BOOLEAN_INPUTS = new Set<string>(['push', 'load']);
+
+const USAGE = `Usage: go-container-action [--INPUT VALUE]...
+
+Runs the action's pipeline on this machine, with flags named like the action's inputs.
+Repeat a flag for list inputs (--tags a --tags b, --build-args K=V --build-args K2=V2).
+
+Inputs (default):
+${Object.entries(INPUT_DEFAULTS)
+  .filter(([k]) => k !== 'github-token')
+  .map(([k, v]) => `  --${k}${v ? ` (${v})` : ''}`)
+  .join('\n')}
+  --github-token (from GITHUB_TOKEN)
+  --verbose        show debug lines
+  --json           print the outputs as JSON on stdout
+  --help`;
+
+export interface CliArgs {
+  values: Partial<Record<InputName, string>>;
+  verbose: boolean;
+  json: boolean;
+  help: boolean;
+}
+
+/** Pure: parses flags that mirror the inputs. Repeated flags join with new lines. */
+export function parseCliArgs(argv: string[]): CliArgs {
+  const values: Partial<Record<InputName, string>> = {};
+  const result: CliArgs = { values, verbose: false, json: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      result.help = true;
+      continue;
+    }
+    if (arg === '--verbose') {
+      result.verbose = true;
+      continue;
+    }
+    if (arg === '--json') {
+      result.json = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new InputError(arg, `unexpected argument. Flags look like --platforms linux/amd64 (see --help).`);
+    const eq = arg.indexOf('=');
+    const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)) as InputName;
+    if (!(name in INPUT_DEFAULTS)) throw new InputError(name, `is not an input of the action (see --help).`);
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else if (BOOLEAN_INPUTS.has(name) && !/^(true|false)$/i.test(argv[i + 1] ?? '')) value = 'true';
+    else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new InputError(name, 'needs a value.');
+      value = next;
+      i++;
+    }
+    values[name] = values[name] !== undefined ? `${values[name]}\n${value}` : value;
+  }
+  return result;
+}
+
+function git(args: string[], cwd: string): string {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Outside a runner, the ref and commit come from the checkout the CLI runs in. */
+function cliContext(cwd: string): RunContext {
+  const env = { ...process.env };
+  if (!env.GITHUB_REF) {
+    const tag = git(['describe', '--tags', '--exact-match'], cwd);
+    const branch = git(['rev-parse', '--abbrev-ref', 'HEAD'], cwd);
+    if (tag) env.GITHUB_REF = `refs/tags/${tag}`;
+    else if (branch && branch !== 'HEAD') env.GITHUB_REF = `refs/heads/${branch}`;
+  }
+  env.GITHUB_SHA ||= git(['rev-parse', 'HEAD'], cwd);
+  return loadContext(env, cwd, tmpdir());
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    process.stderr.write(`error: ${failureMessage(error)}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const reporter = new TerminalReporter(process.stderr, undefined, args.verbose);
+  const cwd = process.cwd();
+  let code = 0;
+  try {
+    const ctx = cliContext(cwd);
+    const read = (name: InputName): string =>
+      args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
+    const inputs = parseInputs(read, cwd);
+    reporter.setSecret(inputs.githubToken);
+    const outcome = await runPipeline(inputs, { reporter, ctx });
+    if (outcome.failures.length) {
+      for (const f of outcome.failures) reporter.error(f);
+      code = 1;
+    }
+  } catch (error) {
+    reporter.error(failureMessage(error));
+    code = 1;
+  } finally {
+    await runCleanup((name) => reporter.state[name] ?? '', reporter);
+  }
+  if (args.json) process.stdout.write(JSON.stringify(reporter.outputs, null, 2) + '\n');
+  else reporter.printReport();
+  return code;
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+
+/** What the pipeline needs to know about the run it is part of, from the runner's environment. */
+export interface RunContext {
+  eventName: string;
+  /** Full ref, e.g. refs/heads/main, refs/tags/v1.2.3, refs/pull/7/merge. */
+  ref: string;
+  sha: string;
+  /** owner/name */
+  repository: string;
+  serverUrl: string;
+  apiUrl: string;
+  runId: string;
+  workspace: string;
+  /** Where temporary files of this run go (RUNNER_TEMP on a runner). */
+  tempDir: string;
+  /** The repository's default branch, when the event payload says it. */
+  defaultBranch?: string;
+  pullRequest?: PullRequestInfo;
+  /** The event payload, as the runner wrote it. */
+  payload: Record<string, unknown>;
+}
+
+export interface PullRequestInfo {
+  number: number;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  /** A pull request from a fork: its token cannot write comments. */
+  fromFork: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function readPayload(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function get(obj: unknown, ...path: string[]): unknown {
+  let cur = obj;
+  for (const key of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Pure: builds the context from an environment and an event payload. */
+export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: string, tmp: string): RunContext {
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  let pullRequest: PullRequestInfo | undefined;
+  const pr = get(payload, 'pull_request');
+  if (pr && typeof pr === 'object') {
+    const headRepo = str(get(pr, 'head', 'repo', 'full_name'));
+    const baseRepo = str(get(pr, 'base', 'repo', 'full_name')) ?? env.GITHUB_REPOSITORY;
+    pullRequest = {
+      number: Number(get(pr, 'number') ?? get(payload, 'number') ?? 0),
+      headRef: str(get(pr, 'head', 'ref')) ?? env.GITHUB_HEAD_REF ?? '',
+      headSha: str(get(pr, 'head', 'sha')) ?? env.GITHUB_SHA ?? '',
+      baseRef: str(get(pr, 'base', 'ref')) ?? env.GITHUB_BASE_REF ?? '',
+      fromFork: headRepo !== undefined && baseRepo !== undefined && headRepo !== baseRepo,
+    };
+  }
+  return {
+    eventName,
+    ref: env.GITHUB_REF ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    repository: env.GITHUB_REPOSITORY ?? '',
+    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
+    apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+    runId: env.GITHUB_RUN_ID ?? '',
+    workspace: env.GITHUB_WORKSPACE ?? cwd,
+    tempDir: env.RUNNER_TEMP ?? tmp,
+    defaultBranch: str(get(payload, 'repository', 'default_branch')),
+    pullRequest,
+    payload,
+  };
+}
+
+export function loadContext(env: Env = process.env, cwd = process.cwd(), tmp = '/tmp'): RunContext {
+  return contextFromEnv(env, readPayload(env.GITHUB_EVENT_PATH), cwd, tmp);
+}
+
+/** The short branch or tag name of a ref, and what kind of ref it is. */
+export function describeRef(ref: string): { kind: 'branch' | 'tag' | 'pull' | 'other'; name: string } {
+  if (ref.startsWith('refs/heads/')) return { kind: 'branch', name: ref.slice('refs/heads/'.length) };
+  if (ref.startsWith('refs/tags/')) return { kind: 'tag', name: ref.slice('refs/tags/'.length) };
+  const pull = /^refs\/pull\/(\d+)\//.exec(ref);
+  if (pull) return { kind: 'pull', name: pull[1]! };
+  return { kind: 'other', name: ref };
+}

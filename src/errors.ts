@@ -1,0 +1,25 @@
+/** A bad input: the message names the input and the form it expects. Shown without a stack. */
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    message: string,
+  ) {
+    super(`Input '${input}': ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** A failure the user can act on (a failed build, a missing tool). Shown without a stack. */
+export class ActionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+/** The one message to fail with: user-facing errors as they are, anything else as unexpected. */
+export function failureMessage(error: unknown): string {
+  if (error instanceof InputError || error instanceof ActionError) return error.message;
+  if (error instanceof Error) return `Unexpected error: ${error.message}`;
+  return `Unexpected error: ${String(error)}`;
+}

@@ -1,0 +1,174 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { InputError } from './errors.js';
+import { normalizePlatform } from './build/platforms.js';
+import { isImageReferenceError, parseImageReference } from './util/reference.js';
+
+/**
+ * Every input of the action with its default. action.yml and the README's inputs table are
+ * checked against this list by a test, so the CLI's defaults and the action's never drift.
+ */
+export const INPUT_DEFAULTS = {
+  context: '.',
+  file: '',
+  platforms: 'linux/amd64',
+  tags: '',
+  push: 'false',
+  load: 'false',
+  'build-args': '',
+  target: '',
+  builder: '',
+  'cache-from': '',
+  'cache-to': '',
+  labels: '',
+  version: '',
+  'github-token': '${{ github.token }}',
+} as const satisfies Record<string, string>;
+
+export type InputName = keyof typeof INPUT_DEFAULTS;
+
+/** Reads an input's raw text; '' when unset. */
+export type InputReader = (name: InputName) => string;
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+/** The action's settings, parsed and validated once. */
+export interface Inputs {
+  /** Absolute path of the build context. */
+  context: string;
+  /** Absolute path of the Dockerfile. */
+  file: string;
+  platforms: string[];
+  tags: string[];
+  push: boolean;
+  load: boolean;
+  buildArgs: KeyValue[];
+  target?: string;
+  builder?: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  labels: KeyValue[];
+  /** The `version` input; empty means: derive it from the ref. */
+  version?: string;
+  githubToken: string;
+}
+
+/** Splits a list input on new lines (and commas, unless values may hold commas). */
+export function parseList(raw: string, { commas }: { commas: boolean }): string[] {
+  const lines = raw.split(/\r?\n/);
+  const items = commas ? lines.flatMap((l) => l.split(',')) : lines;
+  return items.map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
+}
+
+const TRUE = new Set(['true', 'True', 'TRUE']);
+const FALSE = new Set(['false', 'False', 'FALSE']);
+
+export function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
+  const v = raw.trim();
+  if (v === '') return fallback;
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new InputError(name, `'${v}' is not a boolean. Expected true or false.`);
+}
+
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Newline-separated KEY=VALUE pairs; a later key overrides an earlier one. */
+export function parseKeyValues(name: string, raw: string): KeyValue[] {
+  const pairs: KeyValue[] = [];
+  for (const line of raw.split(/\r?\n/)) {
+    const text = line.trim();
+    if (!text || text.startsWith('#')) continue;
+    const eq = text.indexOf('=');
+    if (eq <= 0) {
+      throw new InputError(name, `'${text}' is not KEY=VALUE. Expected one KEY=VALUE per line, e.g. VERSION=1.2.3.`);
+    }
+    const key = text.slice(0, eq).trim();
+    if (!ENV_KEY_RE.test(key)) {
+      throw new InputError(name, `'${key}' is not a valid key. Expected letters, digits and _ . - (not starting with a digit).`);
+    }
+    pairs.push({ key, value: text.slice(eq + 1) });
+  }
+  return pairs;
+}
+
+export function parsePlatforms(raw: string): string[] {
+  const list = parseList(raw, { commas: true });
+  if (list.length === 0) throw new InputError('platforms', 'is empty. Expected os/arch[/variant], e.g. linux/amd64,linux/arm64.');
+  const out: string[] = [];
+  for (const p of list) {
+    const normalized = normalizePlatform(p);
+    if (!normalized) {
+      throw new InputError('platforms', `unknown platform '${p}'. Expected os/arch[/variant], e.g. linux/amd64, linux/arm64, linux/arm/v7.`);
+    }
+    if (!out.includes(normalized)) out.push(normalized);
+  }
+  return out;
+}
+
+export function parseTags(raw: string): string[] {
+  const tags = parseList(raw, { commas: true });
+  for (const tag of tags) {
+    const parsed = parseImageReference(tag);
+    if (isImageReferenceError(parsed)) {
+      throw new InputError('tags', `'${tag}' ${parsed.error}. Expected image references such as ghcr.io/org/app:1.2.3.`);
+    }
+  }
+  return tags;
+}
+
+function optional(raw: string): string | undefined {
+  const v = raw.trim();
+  return v === '' ? undefined : v;
+}
+
+function pathInput(name: string, raw: string, base: string): string {
+  return isAbsolute(raw) ? raw : resolve(base, raw);
+}
+
+/**
+ * Parses and validates every input. `cwd` is where relative paths start (the workspace).
+ * Throws InputError naming the input and the form it expects.
+ */
+export function parseInputs(read: InputReader, cwd: string): Inputs {
+  const contextRaw = read('context').trim() || INPUT_DEFAULTS.context;
+  const context = pathInput('context', contextRaw, cwd);
+  if (!existsSync(context) || !statSync(context).isDirectory()) {
+    throw new InputError('context', `directory '${contextRaw}' does not exist. Expected the path of the build context, relative to the workspace.`);
+  }
+  const fileRaw = read('file').trim();
+  const file = fileRaw ? pathInput('file', fileRaw, cwd) : join(context, 'Dockerfile');
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new InputError('file', `Dockerfile '${fileRaw || join(contextRaw, 'Dockerfile')}' does not exist. Expected the path of a Dockerfile, relative to the workspace (default: <context>/Dockerfile).`);
+  }
+  const platforms = parsePlatforms(read('platforms') || INPUT_DEFAULTS.platforms);
+  const tags = parseTags(read('tags'));
+  const push = parseBoolean('push', read('push'), false);
+  const load = parseBoolean('load', read('load'), false);
+  if (push && tags.length === 0) {
+    throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest.');
+  }
+  const version = optional(read('version'));
+  if (version !== undefined && /[\r\n]/.test(version)) {
+    throw new InputError('version', 'contains a line break. Expected one line, e.g. 1.2.3.');
+  }
+  return {
+    context,
+    file,
+    platforms,
+    tags,
+    push,
+    load,
+    buildArgs: parseKeyValues('build-args', read('build-args')),
+    target: optional(read('target')),
+    builder: optional(read('builder')),
+    cacheFrom: parseList(read('cache-from'), { commas: false }),
+    cacheTo: parseList(read('cache-to'), { commas: false }),
+    labels: parseKeyValues('labels', read('labels')),
+    version,
+    githubToken: read('github-token').trim(),
+  };
+}

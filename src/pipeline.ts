@@ -1,0 +1,71 @@
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunContext } from './context.js';
+import type { Inputs } from './inputs.js';
+import type { Reporter } from './reporter.js';
+import { defaultVersion } from './build/version.js';
+import { planBuild, type BuildPlan } from './build/plan.js';
+import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type DockerEnvironment } from './build/docker.js';
+import { renderBuildSummary } from './build/summary.js';
+import { ActionError } from './errors.js';
+
+export interface PipelineDeps {
+  reporter: Reporter;
+  ctx: RunContext;
+  now?: () => Date;
+}
+
+/** What a run produced; the entry points set outputs as they come and fail once at the end. */
+export interface PipelineOutcome {
+  outputs: Record<string, string>;
+  /** Reasons the step fails (empty: it passes). */
+  failures: string[];
+}
+
+/** Names of the state handed to the post step. */
+export const STATE = {
+  workDir: 'work-dir',
+} as const;
+
+/**
+ * The whole run, shared by the action and the CLI: validate the machine, build, then the
+ * stages that inspect the result. Inputs are already parsed and valid.
+ */
+export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
+  const { reporter, ctx } = deps;
+  const now = deps.now ?? (() => new Date());
+  const outputs: Record<string, string> = {};
+  const failures: string[] = [];
+  const setOutput = (name: string, value: string): void => {
+    outputs[name] = value;
+    reporter.setOutput(name, value);
+  };
+
+  // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
+  const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
+  const tags = inputs.tags;
+  setOutput('version', version);
+  setOutput('tags', tags.join('\n'));
+
+  const docker: DockerEnvironment = await reporter.group('Checking docker and buildx', () => inspectDocker(inputs.builder));
+
+  const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
+  reporter.saveState(STATE.workDir, workDir);
+  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags, created: now(), workDir });
+  checkCapabilities(plan, docker, reporter);
+
+  const started = Date.now();
+  const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
+  const seconds = (Date.now() - started) / 1000;
+  if (build.imageId) setOutput('imageid', build.imageId);
+  if (build.metadata.digest) setOutput('digest', build.metadata.digest);
+  setOutput('metadata', JSON.stringify(build.metadata.raw));
+  if (!build.ok) {
+    reporter.addSummary(renderBuildSummary({ plan, version, build, seconds }));
+    throw new ActionError(`Build failed: ${build.error}`);
+  }
+  reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
+
+  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds }));
+  return { outputs, failures };
+}

@@ -1,0 +1,33 @@
+import * as core from '@actions/core';
+import { rm } from 'node:fs/promises';
+import { STATE } from './pipeline.js';
+import type { Reporter } from './reporter.js';
+import { ActionReporter } from './action-reporter.js';
+
+/** Reads what the main step handed over. */
+export type StateReader = (name: string) => string;
+
+/**
+ * Cleans up after the main step, whatever happened there (also after a failure or a
+ * cancellation). Never fails the job: every fault here is a warning.
+ */
+export async function runCleanup(readState: StateReader, reporter: Reporter): Promise<void> {
+  const workDir = readState(STATE.workDir);
+  if (workDir) {
+    try {
+      await rm(workDir, { recursive: true, force: true });
+      reporter.debug(`removed ${workDir}`);
+    } catch (error) {
+      reporter.warning(`Could not remove ${workDir}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+export async function runPost(): Promise<void> {
+  const reporter = new ActionReporter();
+  try {
+    await runCleanup((name) => core.getState(name), reporter);
+  } catch (error) {
+    core.warning(`Post step: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Runs the bundled action the way a GitHub runner does: INPUT_* variables with action.yml's
+ * defaults, GITHUB_OUTPUT/STATE/STEP_SUMMARY files, an event payload, then the post step with
+ * the saved state as STATE_* variables.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+interface ActionYaml {
+  inputs: Record<string, { default?: string }>;
+  runs: { using: string; main: string; post?: string };
+}
+
+export function readActionYaml(): ActionYaml {
+  return parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYaml;
+}
+
+/** Parses the runner's file-command format (name<<DELIM … DELIM, or name=value). */
+export function parseFileCommands(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delim] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]!);
+      out[name!] = value.join('\n');
+    } else if (line.includes('=')) {
+      const eq = line.indexOf('=');
+      out[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+export interface StepResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  inputs?: Record<string, string>;
+  /** Extra environment (e.g. ACTIONS_RESULTS_URL for a local cache service). */
+  env?: Record<string, string>;
+  eventName?: string;
+  event?: Record<string, unknown>;
+  ref?: string;
+  sha?: string;
+  repository?: string;
+  /** The workspace (GITHUB_WORKSPACE and the working directory). */
+  workspace?: string;
+  token?: string;
+  /** Run the post step after main (default true). */
+  post?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ActionRun {
+  main: StepResult;
+  post?: StepResult;
+  summary: string;
+  runnerTemp: string;
+  /** Entries left in RUNNER_TEMP after the post step. */
+  leftovers: string[];
+}
+
+const STRIPPED_ENV = /^(INPUT_|STATE_|GITHUB_|RUNNER_|ACTIONS_)/;
+
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !STRIPPED_ENV.test(k)) env[k] = v;
+  return env;
+}
+
+async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number): Promise<Omit<StepResult, 'outputs' | 'state'>> {
+  const started = Date.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ exitCode: code ?? 1, stdout, stderr, durationMs: Date.now() - started });
+    });
+  });
+}
+
+export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
+  const action = readActionYaml();
+  if (action.runs.using !== 'node24') throw new Error(`action.yml runs.using is ${action.runs.using}`);
+  const dir = mkdtempSync(join(tmpdir(), 'gca-runner-'));
+  const runnerTemp = join(dir, 'temp');
+  const files = { output: join(dir, 'output'), state: join(dir, 'state'), summary: join(dir, 'summary'), event: join(dir, 'event.json') };
+  for (const f of [files.output, files.state, files.summary]) writeFileSync(f, '');
+  writeFileSync(files.event, JSON.stringify(opts.event ?? {}));
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(runnerTemp);
+  const workspace = opts.workspace ?? ROOT;
+  const token = opts.token ?? 'ghs_fake_token_for_tests_0123456789';
+
+  const env = baseEnv();
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    let value = opts.inputs?.[name] ?? spec.default ?? '';
+    if (value === '${{ github.token }}') value = token;
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  }
+  for (const name of Object.keys(opts.inputs ?? {})) {
+    if (!(name in action.inputs)) throw new Error(`input '${name}' is not in action.yml`);
+  }
+  Object.assign(env, {
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_EVENT_NAME: opts.eventName ?? 'push',
+    GITHUB_REF: opts.ref ?? 'refs/heads/main',
+    GITHUB_SHA: opts.sha ?? '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REPOSITORY: opts.repository ?? 'octo-org/hello',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.invalid',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: 'X64',
+    ...opts.env,
+  });
+  const timeout = opts.timeoutMs ?? 15 * 60_000;
+  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout);
+  const mainResult: StepResult = {
+    ...main,
+    outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
+    state: parseFileCommands(readFileSync(files.state, 'utf8')),
+  };
+  let post: StepResult | undefined;
+  if (opts.post !== false && action.runs.post) {
+    const postEnv = { ...env };
+    for (const [k, v] of Object.entries(mainResult.state)) postEnv[`STATE_${k}`] = v;
+    writeFileSync(files.output, '');
+    const p = await runNode(join(ROOT, action.runs.post), postEnv, workspace, timeout);
+    post = { ...p, outputs: parseFileCommands(readFileSync(files.output, 'utf8')), state: {} };
+  }
+  return {
+    main: mainResult,
+    post,
+    summary: readFileSync(files.summary, 'utf8'),
+    runnerTemp,
+    leftovers: existsSync(runnerTemp) ? readdirSync(runnerTemp) : [],
+  };
+}
+
+/** The annotations a step printed, in the workflow-command form a runner reads. */
+export function annotations(stdout: string): { level: string; props: string; message: string }[] {
+  const out: { level: string; props: string; message: string }[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^::(error|warning|notice)( [^:]*)?::(.*)$/.exec(line);
+    if (m) out.push({ level: m[1]!, props: (m[2] ?? '').trim(), message: m[3]! });
+  }
+  return out;
+}

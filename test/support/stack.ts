@@ -1,0 +1,49 @@
+/** Facts about the real test stack that scripts/stack.sh brought up. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export const STACK_DIR = process.env.GCA_STACK_DIR ?? '/var/lib/go-container-action-stack';
+
+function stackEnv(): Record<string, string> {
+  try {
+    const text = readFileSync(`${STACK_DIR}/env`, 'utf8');
+    return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  } catch {
+    throw new Error(`the test stack is not up: run 'npm run stack' (scripts/stack.sh up) first`);
+  }
+}
+
+export const stack = {
+  get registry(): string {
+    return stackEnv().GCA_REGISTRY ?? '127.0.0.1:5000';
+  },
+  get goImage(): string {
+    return stackEnv().GCA_GO_IMAGE ?? 'golang:1.24-alpine';
+  },
+};
+
+/** Runs docker and returns stdout; throws with stderr on failure. */
+export function docker(args: string[], input?: string): string {
+  return execFileSync('docker', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+/** Fetches a manifest from the local registry, with its digest as the registry states it. */
+export async function registryManifest(repo: string, reference: string): Promise<{ digest: string; body: Record<string, unknown> }> {
+  const res = await fetch(`http://${stack.registry}/v2/${repo}/manifests/${reference}`, {
+    headers: {
+      accept: [
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+      ].join(', '),
+    },
+  });
+  if (!res.ok) throw new Error(`registry answered ${res.status} for ${repo}:${reference}`);
+  return { digest: res.headers.get('docker-content-digest') ?? '', body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A unique, lowercase name for a test's image repository. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // End-to-end tests share one docker engine and registry: they run one file at a time.
+    testTimeout: 20 * 60_000,
+    hookTimeout: 10 * 60_000,
+    reporters: ['default'],
+  },
+});
