@@ -11,7 +11,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK_DIR=${GCA_STACK_DIR:-/var/lib/go-container-action-stack}
 REGISTRY_ADDR=${GCA_REGISTRY:-127.0.0.1:5000}
 GOPROXY_PORT=${GCA_GOPROXY_PORT:-3111}
-GO_IMAGE=${GCA_GO_IMAGE:-golang:1.24-alpine}
+GO_IMAGE=${GCA_GO_IMAGE:-gca-local/golang:1.24}
+LOCAL_BUSYBOX=gca-local/busybox:latest
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -75,7 +76,7 @@ start_dockerd() {
 ensure_binfmt() {
   # Lets RUN steps of foreign-platform stages (arm64 on amd64) execute under emulation.
   [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && return 0
-  if docker run --rm --privileged --platform linux/arm64 busybox:latest true >/dev/null 2>&1; then return 0; fi
+  if docker run --rm --platform linux/arm64 "$LOCAL_BUSYBOX" true >/dev/null 2>&1; then return 0; fi
   command -v apt-get >/dev/null 2>&1 || { log "warning: no qemu binfmt for arm64 and no apt-get; foreign RUN steps will fail"; return 0; }
   log "installing qemu-user-static for foreign-platform RUN steps"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static binfmt-support >/dev/null || true
@@ -86,9 +87,18 @@ ensure_binfmt() {
 
 start_registry() {
   if curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then return 0; fi
+  if ! command -v docker-registry >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry/trixie >/dev/null 2>&1 \
+      || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null 2>&1 || true
+  fi
   if ! command -v docker-registry >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || die "no registry on $REGISTRY_ADDR and no apt-get to install docker-registry"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry/trixie >/dev/null
+    # No package for it here (not Debian): the registry image, where pulling works.
+    log "starting registry:2 as a container on $REGISTRY_ADDR"
+    docker rm -f gca-registry >/dev/null 2>&1 || true
+    docker run -d --name gca-registry --restart unless-stopped -p "$REGISTRY_ADDR:5000" registry:2 >/dev/null \
+      || die "no registry on $REGISTRY_ADDR: install docker-registry or allow pulling registry:2"
+    for _ in $(seq 1 30); do curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && return 0; sleep 0.5; done
+    die "registry did not answer on $REGISTRY_ADDR"
   fi
   # Debian's package starts its own service on :5000 on some machines; ours is the one on loopback.
   as_root mkdir -p "$STACK_DIR/registry"
@@ -159,56 +169,80 @@ busybox_rootfs() { # arch dest
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$dest/etc/group"
 }
 
-make_base_images() {
+pull_or_absent() { # name: true when the image is present or could be pulled
+  image_present "$1" && return 0
+  timeout 120 docker pull -q "$1" >/dev/null 2>&1
+}
+
+make_busybox_images() {
+  # Multi-platform (amd64+arm64) busybox userland under our own name; the well-known names are
+  # tagged only when this engine has no such image and cannot pull one (a user's images stay).
   local ctx="$STACK_DIR/base-images"
-  if image_present busybox:latest && image_present alpine:3 && image_present "$GO_IMAGE" \
-     && [ "$(docker image inspect "$GO_IMAGE" --format '{{index .Config.Env}}' | grep -c "GOPROXY=$(goproxy_url)")" = 1 ]; then
-    return 0
-  fi
-  log "making base images locally (busybox, alpine, $GO_IMAGE)"
-  rm -rf "$ctx"; mkdir -p "$ctx"
-  for arch in amd64 arm64; do
-    rm -rf "$STACK_DIR/rootfs/$arch"
-    busybox_rootfs "$arch" "$STACK_DIR/rootfs/$arch"
-    tar -C "$STACK_DIR/rootfs/$arch" -cf "$ctx/rootfs-$arch.tar" .
-  done
-  cat >"$ctx/Dockerfile.busybox" <<'DF'
+  if ! image_present "$LOCAL_BUSYBOX"; then
+    if pull_or_absent busybox:latest && [ "$(docker image inspect busybox:latest --format '{{.Architecture}}' 2>/dev/null)" != "" ] \
+       && ! grep -qx busybox "$STACK_DIR/made-here" 2>/dev/null; then
+      docker tag busybox:latest "$LOCAL_BUSYBOX"
+    else
+      log "making $LOCAL_BUSYBOX locally (linux/amd64, linux/arm64) from Debian's busybox-static"
+      rm -rf "$ctx"; mkdir -p "$ctx"
+      for arch in amd64 arm64; do
+        rm -rf "$STACK_DIR/rootfs/$arch"
+        busybox_rootfs "$arch" "$STACK_DIR/rootfs/$arch"
+        tar -C "$STACK_DIR/rootfs/$arch" -cf "$ctx/rootfs-$arch.tar" .
+      done
+      cat >"$ctx/Dockerfile" <<'DF'
 FROM scratch
 ARG TARGETARCH
 ADD rootfs-${TARGETARCH}.tar /
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 CMD ["/bin/sh"]
 DF
-  docker buildx build --builder default --platform linux/amd64,linux/arm64 -f "$ctx/Dockerfile.busybox" \
-    -t busybox:latest -t alpine:3 -t alpine:latest -t alpine:3.20 --load "$ctx" >/dev/null 2>&1 \
-    || docker buildx build --builder default --platform linux/amd64,linux/arm64 -f "$ctx/Dockerfile.busybox" -t busybox:latest --load "$ctx"
-
-  # A Go toolchain image from Debian's golang-1.24-go (trixie): the official image's layout
-  # (/usr/local/go, GOPATH=/go), with /etc/passwd and HOME=/root so that GOCACHE is
-  # /root/.cache/go-build, the directory Go Dockerfiles mount as a cache.
-  local goroot=/usr/lib/go-1.24
-  if [ ! -x "$goroot/bin/go" ]; then
-    command -v apt-get >/dev/null 2>&1 || die "no Go toolchain to make $GO_IMAGE from"
-    log "installing golang-1.24-go from trixie for the Go toolchain image"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-1.24-go/trixie >/dev/null
+      docker buildx build --builder default --platform linux/amd64,linux/arm64 -t "$LOCAL_BUSYBOX" --load "$ctx" >/dev/null
+      echo busybox >>"$STACK_DIR/made-here"
+      rm -rf "$ctx"
+    fi
   fi
-  local goroot_tree="$ctx/goroot"
-  mkdir -p "$goroot_tree/usr/local"
-  cp -rL "$goroot" "$goroot_tree/usr/local/go"
-  tar -C "$goroot_tree" -cf "$ctx/goroot.tar" usr
-  rm -rf "$goroot_tree"
-  cat >"$ctx/Dockerfile.go" <<DF
-FROM busybox:latest
+  for name in busybox:latest alpine:3 alpine:latest; do
+    image_present "$name" || pull_or_absent "$name" || docker tag "$LOCAL_BUSYBOX" "$name"
+  done
+}
+
+make_go_image() {
+  # The Go toolchain image tests build with (GO_IMAGE build-arg): golang:1.24-alpine when the
+  # engine has or can pull it, else one made from Debian's golang-1.24-go (the official image's
+  # layout, /etc/passwd and HOME=/root so GOCACHE is /root/.cache/go-build, the directory Go
+  # Dockerfiles mount as a cache). Ours adds the fixture GOPROXY.
+  local ctx="$STACK_DIR/go-image" proxy; proxy=$(goproxy_url)
+  if image_present "$GO_IMAGE" && docker image inspect "$GO_IMAGE" --format '{{json .Config.Env}}' | grep -q "GOPROXY=$proxy\""; then
+    return 0
+  fi
+  rm -rf "$ctx"; mkdir -p "$ctx"
+  local base=golang:1.24-alpine
+  if ! image_present "$base" && ! pull_or_absent "$base"; then
+    log "making $base locally from Debian's golang-1.24-go"
+    local goroot=/usr/lib/go-1.24
+    if [ ! -x "$goroot/bin/go" ]; then
+      command -v apt-get >/dev/null 2>&1 || die "no Go toolchain image can be had: install golang-1.24-go or allow pulling $base"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-1.24-go/trixie >/dev/null
+    fi
+    mkdir -p "$ctx/tree/usr/local"
+    cp -rL "$goroot" "$ctx/tree/usr/local/go"
+    tar -C "$ctx/tree" -cf "$ctx/goroot.tar" usr
+    rm -rf "$ctx/tree"
+    cat >"$ctx/Dockerfile.toolchain" <<DF
+FROM $LOCAL_BUSYBOX
 ADD goroot.tar /
 RUN mkdir -p /go/bin /go/src /root/.cache && chmod -R 1777 /go
 ENV GOLANG_VERSION=1.24 GOTOOLCHAIN=local GOPATH=/go HOME=/root \\
-    PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-    GOPROXY=$(goproxy_url) GOSUMDB=off GOFLAGS=-buildvcs=false
+    PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 WORKDIR /go
 DF
-  docker buildx build --builder default --platform linux/amd64 -f "$ctx/Dockerfile.go" \
-    -t "$GO_IMAGE" -t golang:1.24 -t golang:1.24-bookworm -t golang:1.24-alpine --load "$ctx" >/dev/null
-  rm -f "$ctx/goroot.tar"
+    docker buildx build --builder default --platform linux/amd64 -f "$ctx/Dockerfile.toolchain" \
+      -t "$base" -t golang:1.24 --load "$ctx" >/dev/null
+  fi
+  printf 'FROM %s\nENV GOPROXY=%s GOSUMDB=off GOFLAGS=-buildvcs=false\n' "$base" "$proxy" >"$ctx/Dockerfile"
+  docker buildx build --builder default --platform linux/amd64 -t "$GO_IMAGE" --load "$ctx" >/dev/null
+  rm -rf "$ctx"
 }
 
 write_env() {
@@ -231,7 +265,8 @@ cmd_up() {
   fi
   start_registry
   start_goproxy
-  make_base_images
+  make_busybox_images
+  make_go_image
   ensure_binfmt
   write_env
   log "ready: registry $REGISTRY_ADDR, GOPROXY $(goproxy_url), Go image $GO_IMAGE"

