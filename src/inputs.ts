@@ -3,6 +3,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { normalizePlatform } from './build/platforms.js';
 import { isImageReferenceError, parseImageReference } from './util/reference.js';
+// Release tags and Dockerfile checks (issue 6).
+import { parseImages } from './release/images.js';
+import { parseCheckMode, type CheckMode } from './checks/mode.js';
 
 /**
  * Every input of the action with its default. action.yml and the README's inputs table are
@@ -23,6 +26,9 @@ export const INPUT_DEFAULTS = {
   labels: '',
   version: '',
   'github-token': '${{ github.token }}',
+  // Release tags and Dockerfile checks (issue 6).
+  images: '',
+  'dockerfile-checks': 'warn',
 } as const satisfies Record<string, string>;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -54,6 +60,11 @@ export interface Inputs {
   /** The `version` input; empty means: derive it from the ref. */
   version?: string;
   githubToken: string;
+  // Release tags and Dockerfile checks (issue 6).
+  /** Repositories (no tag) that get tags derived from the ref when `tags` is empty. */
+  images: string[];
+  /** What Dockerfile check findings do: warn, error (fail before the build) or off. */
+  dockerfileChecks: CheckMode;
 }
 
 /** Splits a list input on new lines (and commas, unless values may hold commas). */
@@ -148,8 +159,10 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
   const tags = parseTags(read('tags'));
   const push = parseBoolean('push', read('push'), false);
   const load = parseBoolean('load', read('load'), false);
-  if (push && tags.length === 0) {
-    throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest.');
+  const images = parseImages(parseList(read('images'), { commas: true }));
+  const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
+  if (push && tags.length === 0 && images.length === 0) {
+    throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest, or repositories in `images` to tag from the ref.');
   }
   const version = optional(read('version'));
   if (version !== undefined && /[\r\n]/.test(version)) {
@@ -170,5 +183,7 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     labels: parseKeyValues('labels', read('labels')),
     version,
     githubToken: read('github-token').trim(),
+    images,
+    dockerfileChecks,
   };
 }

@@ -8,6 +8,7 @@ import { planBuild, type BuildPlan } from './build/plan.js';
 import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type DockerEnvironment } from './build/docker.js';
 import { renderBuildSummary } from './build/summary.js';
 import { ActionError } from './errors.js';
+import { releaseTags } from './release/stage.js';
 
 export interface PipelineDeps {
   reporter: Reporter;
@@ -43,7 +44,8 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
 
   // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
   const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
-  const tags = inputs.tags;
+  // Release tags (issue 6): explicit `tags` win; otherwise `images` get tags that follow the ref.
+  const tags = releaseTags(inputs, ctx, reporter);
   setOutput('version', version);
   setOutput('tags', tags.join('\n'));
 

@@ -1,0 +1,30 @@
+import type { RunContext } from '../context.js';
+import { ActionError } from '../errors.js';
+import type { Inputs } from '../inputs.js';
+import type { Reporter } from '../reporter.js';
+import { resolveTags } from './tags.js';
+
+/**
+ * The pipeline's release-tag stage: explicit `tags` win; otherwise `images` get the ref's
+ * tags. Says which rule applied, and stops a push that would have nothing to push to.
+ */
+export function releaseTags(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ctx: RunContext, reporter: Reporter): string[] {
+  const resolved = resolveTags(inputs, ctx);
+  if (resolved.source === 'tags-input' && inputs.images.length > 0) {
+    reporter.info(`Tags come from the tags input; images (${inputs.images.join(', ')}) is not used.`);
+  }
+  if (resolved.source === 'images') {
+    if (resolved.tags.length > 0) {
+      const pushed = inputs.push ? '' : ' (not pushed: push is false)';
+      reporter.info(`Release tags from ${resolved.reason}${pushed}: ${resolved.tags.join(', ')}`);
+    } else {
+      reporter.info(`No release tags: ${resolved.reason}.`);
+    }
+  }
+  if (inputs.push && resolved.tags.length === 0) {
+    throw new ActionError(
+      `Input 'push' is true, but ${resolved.reason} for \`images\`. Expected a branch, a tag or a pull request ref, or explicit \`tags\`.`,
+    );
+  }
+  return resolved.tags;
+}

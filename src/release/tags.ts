@@ -1,0 +1,120 @@
+import semver from 'semver';
+import { describeRef, type RunContext } from '../context.js';
+
+/**
+ * Release tags: which tags an image gets from the ref it is built for, when the user names
+ * repositories (`images`) and leaves `tags` empty. Pure, so every rule is a table row in a test.
+ *
+ * | Ref                                  | Tags                                  |
+ * |--------------------------------------|---------------------------------------|
+ * | semver tag `v1.2.3` (or `1.2.3`)     | `1.2.3`, `1.2`, `1`, `latest`         |
+ * | semver tag `v0.4.1` (major zero)     | `0.4.1`, `0.4`, `latest` (no `0`)     |
+ * | pre-release tag `v1.3.0-rc.1`        | `1.3.0-rc.1` only                     |
+ * | any other tag `nightly`              | `nightly` (sanitized)                 |
+ * | the default branch                   | `edge`, `sha-<7 hex>`                 |
+ * | any other branch `feature/login`     | `feature-login` (sanitized)           |
+ * | a pull request #7                    | `pr-7`                                |
+ */
+
+/** Why a ref got the tags it got, for the log and the summary. */
+export type TagRule = 'semver' | 'prerelease' | 'tag' | 'default-branch' | 'branch' | 'pull-request' | 'none';
+
+export interface ReleaseTags {
+  /** Tags without repository, in the order they are listed. */
+  tags: string[];
+  rule: TagRule;
+  /** One line a person reads: what the ref was and which rule applied. */
+  reason: string;
+}
+
+/** Branch names the default branch is assumed to be when the event payload does not say. */
+export const FALLBACK_DEFAULT_BRANCHES = ['main', 'master'] as const;
+
+const MAX_TAG_LENGTH = 128;
+
+/**
+ * A Docker tag from arbitrary text (branch or tag names): characters outside [A-Za-z0-9_.-]
+ * become '-', runs of '-' collapse, it may not start with '.' or '-', at most 128 characters.
+ */
+export function sanitizeTag(text: string): string {
+  const cleaned = text
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, MAX_TAG_LENGTH)
+    .replace(/[.-]+$/, '');
+  return cleaned;
+}
+
+/** Tags for a semver version: the full version, then the floating ones for a stable release. */
+export function semverTags(version: semver.SemVer): { tags: string[]; rule: 'semver' | 'prerelease' } {
+  // Build metadata (`+build.5`) does not change precedence and `+` is not allowed in a tag: dropped.
+  if (version.prerelease.length > 0) return { tags: [version.version], rule: 'prerelease' };
+  const tags = [version.version, `${version.major}.${version.minor}`];
+  // Major version zero promises no compatibility between minors: a floating `0` would jump across breaking changes.
+  if (version.major > 0) tags.push(String(version.major));
+  tags.push('latest');
+  return { tags, rule: 'semver' };
+}
+
+export type TagContext = Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>;
+
+/** Is `branch` the repository's default branch (the payload's, or main/master when it is not known)? */
+export function isDefaultBranch(branch: string, defaultBranch: string | undefined): boolean {
+  if (defaultBranch) return branch === defaultBranch;
+  return (FALLBACK_DEFAULT_BRANCHES as readonly string[]).includes(branch);
+}
+
+/** The tags the ref of this run gives (without repository). */
+export function tagsForRef(ctx: TagContext): ReleaseTags {
+  const ref = describeRef(ctx.ref);
+  // A pull_request_target run has the base branch as its ref: the pull request decides, not the ref.
+  const prNumber = ctx.pullRequest?.number || (ref.kind === 'pull' ? Number(ref.name) : 0);
+  if (prNumber > 0) {
+    return { tags: [`pr-${prNumber}`], rule: 'pull-request', reason: `pull request #${prNumber}` };
+  }
+  if (ref.kind === 'tag') {
+    const version = semver.parse(ref.name);
+    if (version) {
+      const { tags, rule } = semverTags(version);
+      return { tags, rule, reason: `${rule === 'prerelease' ? 'pre-release' : 'semver'} tag ${ref.name}` };
+    }
+    const tag = sanitizeTag(ref.name);
+    return tag ? { tags: [tag], rule: 'tag', reason: `tag ${ref.name}` } : none(ctx.ref);
+  }
+  if (ref.kind === 'branch') {
+    if (isDefaultBranch(ref.name, ctx.defaultBranch)) {
+      const short = /^[0-9a-f]{7,}$/i.test(ctx.sha) ? ctx.sha.slice(0, 7).toLowerCase() : '';
+      const how = ctx.defaultBranch ? 'default branch' : `default branch (assumed: the event names none, ${FALLBACK_DEFAULT_BRANCHES.join(' and ')} count)`;
+      return { tags: short ? ['edge', `sha-${short}`] : ['edge'], rule: 'default-branch', reason: `${how} ${ref.name}` };
+    }
+    const tag = sanitizeTag(ref.name);
+    return tag ? { tags: [tag], rule: 'branch', reason: `branch ${ref.name}` } : none(ctx.ref);
+  }
+  return none(ctx.ref);
+}
+
+function none(ref: string): ReleaseTags {
+  return { tags: [], rule: 'none', reason: ref ? `ref ${ref} gives no tags` : 'no ref: no tags' };
+}
+
+/** Every repository with every tag, repository by repository. */
+export function applyTags(images: string[], tags: string[]): string[] {
+  return images.flatMap((image) => tags.map((tag) => `${image}:${tag}`));
+}
+
+export interface ResolvedTags {
+  /** Full references handed to buildx and listed in the `tags` output. */
+  tags: string[];
+  /** Where they came from. */
+  source: 'tags-input' | 'images' | 'none';
+  reason: string;
+}
+
+/** Explicit `tags` always win; otherwise `images` × the ref's tags; otherwise none. */
+export function resolveTags(inputs: { tags: string[]; images: string[] }, ctx: TagContext): ResolvedTags {
+  if (inputs.tags.length > 0) return { tags: inputs.tags, source: 'tags-input', reason: 'the tags input' };
+  if (inputs.images.length === 0) return { tags: [], source: 'none', reason: 'no tags or images given' };
+  const derived = tagsForRef(ctx);
+  return { tags: applyTags(inputs.images, derived.tags), source: 'images', reason: derived.reason };
+}
