@@ -6,6 +6,7 @@ import { failureMessage, InputError } from './errors.js';
 import { INPUT_DEFAULTS, parseInputs, type InputName } from './inputs.js';
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
+import { setEchoStream } from './util/exec.js';
 
 const BOOLEAN_INPUTS = new Set<string>(['push', 'load']);
 
@@ -101,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const reporter = new TerminalReporter(process.stderr, undefined, args.verbose);
+  setEchoStream(process.stderr);
   const cwd = process.cwd();
   let code = 0;
   try {

@@ -1,4 +1,5 @@
 import * as exec from '@actions/exec';
+import type { Writable } from 'node:stream';
 
 export interface ExecResult {
   exitCode: number;
@@ -16,6 +17,16 @@ export interface ExecOptions {
   onStderrLine?: (line: string) => void;
 }
 
+let echoStream: Writable | undefined;
+
+/**
+ * Where the commands and their output are echoed: the runner reads stdout (the default);
+ * the CLI keeps stdout for its report and echoes to stderr.
+ */
+export function setEchoStream(stream: Writable | undefined): void {
+  echoStream = stream;
+}
+
 /**
  * Runs a program with an argv array (never a shell string) and returns its exit code and
  * output instead of throwing, so callers decide what a failure means.
@@ -27,6 +38,7 @@ export async function run(program: string, args: readonly string[], options: Exe
       env: options.env ? { ...(process.env as Record<string, string>), ...options.env } : undefined,
       input: typeof options.input === 'string' ? Buffer.from(options.input) : options.input,
       silent: options.silent ?? false,
+      outStream: echoStream,
       ignoreReturnCode: true,
       listeners: {
         stdline: options.onStdoutLine,

@@ -1,0 +1,57 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { annotations, runAction } from '../support/runner.js';
+import { copyApp } from '../support/workspace.js';
+
+const app = copyApp('examples/hello');
+afterAll(() => app.remove());
+
+/** A failed run: one error annotation, no stack trace, and buildx never started. */
+async function expectRejected(inputs: Record<string, string>, message: RegExp, env?: Record<string, string>): Promise<void> {
+  const run = await runAction({ workspace: app.dir, inputs, env });
+  expect(run.main.exitCode).toBe(1);
+  const errors = annotations(run.main.stdout).filter((a) => a.level === 'error');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]!.message).toMatch(message);
+  expect(run.main.stdout + run.main.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  expect(run.main.stdout, run.main.stdout).not.toMatch(/buildx build\s/);
+  expect(run.post?.exitCode).toBe(0);
+  expect(run.leftovers).toEqual([]);
+}
+
+describe('bad input fails before any build, naming the input and the form it expects', () => {
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['an unknown platform', { platforms: 'linux/amd64,linux/amd65' }, /^Input 'platforms': unknown platform 'linux\/amd65'\. Expected os\/arch\[\/variant\]/],
+    ['a missing context', { context: 'does-not-exist' }, /^Input 'context': directory 'does-not-exist' does not exist/],
+    ['a missing Dockerfile', { file: 'Dockerfile.missing' }, /^Input 'file': Dockerfile 'Dockerfile.missing' does not exist/],
+    ['a build-arg without =', { 'build-args': 'GO_IMAGE=x\nVERSION' }, /^Input 'build-args': 'VERSION' is not KEY=VALUE/],
+    ['push without tags', { push: 'true' }, /^Input 'push': is true but no tags are given/],
+    ['a builder that does not exist', { builder: 'no-such-builder' }, /^Input 'builder': no buildx builder named 'no-such-builder'/],
+  ])('%s', async (_, inputs, message) => {
+    await expectRejected(inputs, message);
+  });
+});
+
+describe('a machine without the tools', () => {
+  const bin = mkdtempSync(join(tmpdir(), 'gca-bin-'));
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+  it('says docker is missing', async () => {
+    await expectRejected({}, /^docker is not installed or not on PATH/, { PATH: join(bin, 'empty') });
+  });
+
+  it('says buildx is missing', async () => {
+    // The real docker CLI, as on a machine where the buildx plugin is not installed.
+    const { execFileSync } = await import('node:child_process');
+    const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim();
+    const wrapper = join(bin, 'docker');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" = buildx ]; then echo "docker: 'buildx' is not a docker command." >&2; exit 1; fi\nexec ${realDocker} "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    await expectRejected({}, /^docker buildx is not installed/, { PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin` });
+  });
+});
