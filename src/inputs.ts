@@ -6,6 +6,8 @@ import { isImageReferenceError, parseImageReference } from './util/reference.js'
 // Release tags and Dockerfile checks (issue 6).
 import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
+// Compose smoke test (issue 4).
+import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
 
 /**
  * Every input of the action with its default. action.yml and the README's inputs table are
@@ -29,6 +31,11 @@ export const INPUT_DEFAULTS = {
   // Release tags and Dockerfile checks (issue 6).
   images: '',
   'dockerfile-checks': 'warn',
+  // Compose smoke test (issue 4).
+  'compose-file': '',
+  'compose-service': '',
+  'smoke-timeout': '120s',
+  'smoke-probes': '',
 } as const satisfies Record<string, string>;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -65,6 +72,9 @@ export interface Inputs {
   images: string[];
   /** What Dockerfile check findings do: warn, error (fail before the build) or off. */
   dockerfileChecks: CheckMode;
+  // Compose smoke test (issue 4).
+  /** The smoke test's settings; undefined when compose-file is empty (skipped). */
+  smoke?: SmokeInputs;
 }
 
 /** Splits a list input on new lines (and commas, unless values may hold commas). */
@@ -185,5 +195,7 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     githubToken: read('github-token').trim(),
     images,
     dockerfileChecks,
+    // Compose smoke test (issue 4).
+    smoke: parseSmokeInputs(read, cwd),
   };
 }
