@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/node ] || npm ci --no-fund --no-audit
 export PATH="$PWD/node_modules/.bin:$PATH"
 bash scripts/stack.sh up
-node scripts/demo.mjs
+node scripts/demo.ts

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './runner.js';
+import { ROOT } from './runner.ts';
 
 /** A throwaway copy of an example or fixture app, so a test may change its files. */
 export function copyApp(relativePath: string): { dir: string; remove: () => void } {
