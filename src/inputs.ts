@@ -8,6 +8,8 @@ import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
 // Compose smoke test (issue 4).
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
+// Image size, budgets and PR comment (issue 3).
+import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
 
 /**
  * Every input of the action with its default. action.yml and the README's inputs table are
@@ -36,6 +38,12 @@ export const INPUT_DEFAULTS = {
   'compose-service': '',
   'smoke-timeout': '120s',
   'smoke-probes': '',
+  // Image size, budgets and PR comment (issue 3).
+  baseline: 'auto',
+  'size-budget': '',
+  'size-budget-increase': '',
+  'size-budget-mode': 'fail',
+  comment: 'auto',
 } as const satisfies Record<string, string>;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -75,6 +83,9 @@ export interface Inputs {
   // Compose smoke test (issue 4).
   /** The smoke test's settings; undefined when compose-file is empty (skipped). */
   smoke?: SmokeInputs;
+  // Image size, budgets and PR comment (issue 3).
+  /** Baseline, budgets and comment mode of the size report (parseInputs always sets it). */
+  size?: SizeInputs;
 }
 
 /** Splits a list input on new lines (and commas, unless values may hold commas). */
@@ -197,5 +208,7 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     dockerfileChecks,
     // Compose smoke test (issue 4).
     smoke: parseSmokeInputs(read, cwd),
+    // Image size, budgets and PR comment (issue 3).
+    size: parseSizeInputs(read, platforms),
   };
 }

@@ -9,6 +9,9 @@ import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type Doc
 import { renderBuildSummary } from './build/summary.js';
 import { ActionError } from './errors.js';
 import { releaseTags } from './release/stage.js';
+// Image size, budgets and PR comment (issue 3).
+import { runSizeStage } from './size/stage.js';
+import { parseSizeInputs } from './size/inputs.js';
 
 export interface PipelineDeps {
   reporter: Reporter;
@@ -67,6 +70,14 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
     throw new ActionError(`Build failed: ${build.error}`);
   }
   reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
+
+  // Image size, budgets and PR comment (issue 3): after the build (and the smoke test), outputs before failing.
+  const sizeResult = await runSizeStage(
+    { size: inputs.size ?? parseSizeInputs(() => '', plan.platforms), plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version } },
+    reporter,
+    setOutput,
+  );
+  failures.push(...sizeResult.failures);
 
   reporter.addSummary(renderBuildSummary({ plan, version, build, seconds }));
   return { outputs, failures };

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as cache from '@actions/cache';
+import { describeRef, type RunContext } from '../context.js';
+import { isSizeReport, type SizeReport } from './report.js';
+
+/** The `baseline` input: compare with the cache's last report, an image, or nothing. */
+export type BaselineSetting = { kind: 'auto' } | { kind: 'none' } | { kind: 'reference'; ref: string };
+
+/**
+ * Where the report lives while @actions/cache packs or unpacks it. The cache's version hashes
+ * the path as written, so it must be the same on every run: relative to the workspace.
+ */
+export const CACHED_REPORT_PATH = '.go-container-action-size/report.json';
+
+const KEY_ROOT = 'go-container-action-size-v1';
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+}
+
+/**
+ * Pure: the key prefix of one branch (or tag) of one image. The name is hashed as well as
+ * shown, so `main` can never match `main-2` by prefix.
+ */
+export function baselineKeyPrefix(imageName: string, refKind: 'branch' | 'tag', refName: string): string {
+  return `${KEY_ROOT}-${shortHash(imageName)}-${refKind}-${shortHash(refName)}-${slug(refName)}-`;
+}
+
+export function baselineKey(imageName: string, refKind: 'branch' | 'tag', refName: string, sha: string): string {
+  return `${baselineKeyPrefix(imageName, refKind, refName)}${sha}`;
+}
+
+export interface CachePlan {
+  /** Restore the newest report under this prefix (the base or default branch). */
+  restorePrefix?: string;
+  restoreLabel?: string;
+  /** Save this run's report under this key (pushes to the default branch, tags). */
+  saveKey?: string;
+}
+
+/** Pure: what `baseline: auto` does on this event. */
+export function planCache(imageName: string, ctx: Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>): CachePlan {
+  const plan: CachePlan = {};
+  const ref = describeRef(ctx.ref);
+  const defaultBranch = ctx.defaultBranch ?? 'main';
+  if (ctx.pullRequest?.baseRef) {
+    plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', ctx.pullRequest.baseRef);
+    plan.restoreLabel = ctx.pullRequest.baseRef;
+    return plan;
+  }
+  if (ref.kind === 'branch') {
+    plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
+    plan.restoreLabel = defaultBranch;
+    const isDefault = ctx.defaultBranch ? ref.name === ctx.defaultBranch : ref.name === 'main' || ref.name === 'master';
+    if (isDefault && ctx.eventName !== 'pull_request' && ctx.sha) plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
+  } else if (ref.kind === 'tag') {
+    plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
+    plan.restoreLabel = defaultBranch;
+    if (ctx.sha) plan.saveKey = baselineKey(imageName, 'tag', ref.name, ctx.sha);
+  }
+  return plan;
+}
+
+/** Runs fn with the report file's directory in the workspace, and removes it afterwards. */
+async function withReportFile<T>(workspace: string, fn: (path: string) => Promise<T>): Promise<T> {
+  const path = join(workspace, CACHED_REPORT_PATH);
+  const dir = dirname(path);
+  const existed = existsSync(dir);
+  try {
+    return await fn(path);
+  } finally {
+    if (!existed) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export type RestoreResult = { report: SizeReport; key: string } | { report: null; note: string };
+
+/** Restores the newest report under a prefix through @actions/cache. Faults become notes, not errors. */
+export async function restoreReport(workspace: string, prefix: string): Promise<RestoreResult> {
+  if (!cache.isFeatureAvailable()) return { report: null, note: 'the Actions cache service is not available to this run' };
+  return withReportFile(workspace, async (path) => {
+    const key = await cache.restoreCache([CACHED_REPORT_PATH], prefix, [prefix]);
+    if (!key) return { report: null, note: 'no cached size report of the base branch yet' };
+    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    if (!isSizeReport(parsed)) return { report: null, note: `the cached report ${key} is of another format` };
+    return { report: parsed, key };
+  });
+}
+
+/** Saves this run's report through @actions/cache; returns false when the cache refused. */
+export async function saveReport(workspace: string, key: string, report: SizeReport): Promise<boolean> {
+  if (!cache.isFeatureAvailable()) return false;
+  return withReportFile(workspace, async (path) => {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, JSON.stringify(report));
+    const id = await cache.saveCache([CACHED_REPORT_PATH], key);
+    return id !== -1;
+  });
+}

@@ -1,0 +1,396 @@
+import { createGunzip } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { layerCompression, type LayerSize } from './measure.js';
+import type { BlobSource } from './source.js';
+
+/** A module in a Go binary's build info. */
+export interface GoModule {
+  path: string;
+  version: string;
+  /** `=> path version` when the module is replaced. */
+  replacedBy?: { path: string; version: string };
+}
+
+/** What Go embeds in every binary it builds (the data `go version -m` prints). */
+export interface GoBuildInfo {
+  goVersion: string;
+  /** The package path of `main`. */
+  path: string;
+  main?: GoModule;
+  deps: GoModule[];
+  settings: Record<string, string>;
+}
+
+export interface GoBinary {
+  /** The file's path in the image. */
+  path: string;
+  sizeBytes: number;
+  /** The layer that holds it. */
+  layerDigest: string;
+  buildInfo: GoBuildInfo;
+}
+
+const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+const HEADER_SIZE = 32;
+const FLAGS_VERSION_INLINE = 0x2;
+
+function readUvarint(buf: Buffer, pos: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let shift = 0;
+  for (let i = pos; i < buf.length && i < pos + 10; i++) {
+    const b = buf[i]!;
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return { value, next: i + 1 };
+    shift += 7;
+  }
+  return undefined;
+}
+
+/** Pure: parses the module text of build info (`path`, `mod`, `dep`, `=>`, `build` lines). */
+export function parseModInfo(goVersion: string, text: string): GoBuildInfo {
+  const info: GoBuildInfo = { goVersion, path: '', deps: [], settings: {} };
+  let last: GoModule | undefined;
+  for (const line of text.split('\n')) {
+    const f = line.split('\t');
+    switch (f[0]) {
+      case 'path':
+        info.path = f[1] ?? '';
+        break;
+      case 'mod':
+        info.main = { path: f[1] ?? '', version: f[2] ?? '' };
+        last = info.main;
+        break;
+      case 'dep':
+        last = { path: f[1] ?? '', version: f[2] ?? '' };
+        info.deps.push(last);
+        break;
+      case '=>':
+        if (last) last.replacedBy = { path: f[1] ?? '', version: f[2] ?? '' };
+        break;
+      case 'build': {
+        const kv = f.slice(1).join('\t');
+        const eq = kv.indexOf('=');
+        if (eq > 0) info.settings[kv.slice(0, eq)] = kv.slice(eq + 1);
+        break;
+      }
+    }
+  }
+  return info;
+}
+
+/**
+ * Pure: the build info in a buffer that starts at the magic. `more` when the buffer ends
+ * before the strings do; `invalid` when this is not a real build-info blob (for example the
+ * magic string itself inside a binary that imports debug/buildinfo).
+ */
+export function parseBuildInfoBlob(buf: Buffer): GoBuildInfo | 'more' | 'invalid' {
+  if (buf.length < HEADER_SIZE) return 'more';
+  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'invalid';
+  const ptrSize = buf[14]!;
+  const flags = buf[15]!;
+  if (ptrSize !== 4 && ptrSize !== 8) return 'invalid';
+  // Before Go 1.18 the header held pointers into the binary instead of the strings.
+  if ((flags & FLAGS_VERSION_INLINE) === 0) return 'invalid';
+  const vlen = readUvarint(buf, HEADER_SIZE);
+  if (!vlen) return 'more';
+  if (vlen.next + vlen.value > buf.length) return 'more';
+  const version = buf.subarray(vlen.next, vlen.next + vlen.value).toString('utf8');
+  if (!/^(go1|devel)/.test(version)) return 'invalid';
+  const mlen = readUvarint(buf, vlen.next + vlen.value);
+  if (!mlen) return 'more';
+  if (mlen.next + mlen.value > buf.length) return 'more';
+  let mod = buf.subarray(mlen.next, mlen.next + mlen.value).toString('utf8');
+  // cmd/go wraps the module text in 16-byte sentinels.
+  if (mod.length >= 33 && mod[mod.length - 17] === '\n') mod = mod.slice(16, -16);
+  else if (Buffer.byteLength(mod) >= 33) {
+    const raw = buf.subarray(mlen.next, mlen.next + mlen.value);
+    if (raw[raw.length - 17] === 0x0a) mod = raw.subarray(16, raw.length - 16).toString('utf8');
+  }
+  return parseModInfo(version, mod);
+}
+
+/** The largest build-info blob read before giving up (module text of very large programs). */
+const MAX_BLOB = 8 << 20;
+
+/**
+ * Scans a file's bytes, as they stream past, for Go's build info. Keeps only a few bytes
+ * between chunks until the magic shows up.
+ */
+export class BuildInfoScanner {
+  private carry: Buffer = Buffer.alloc(0);
+  private collecting: Buffer | undefined;
+  result: GoBuildInfo | undefined;
+  sawElf = false;
+  private started = false;
+
+  push(chunk: Buffer): void {
+    if (this.result) return;
+    if (!this.started) {
+      this.started = true;
+      this.sawElf = chunk.length >= 4 && chunk[0] === 0x7f && chunk.subarray(1, 4).toString('latin1') === 'ELF';
+    }
+    if (this.collecting) {
+      this.collecting = Buffer.concat([this.collecting, chunk]);
+      this.tryParse();
+      return;
+    }
+    let data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    for (;;) {
+      const at = data.indexOf(MAGIC);
+      if (at < 0) break;
+      this.collecting = data.subarray(at);
+      this.tryParse();
+      if (this.result) return;
+      if (this.collecting) return; // needs more bytes
+      data = data.subarray(at + 1);
+    }
+    this.carry = Buffer.from(data.subarray(Math.max(0, data.length - (MAGIC.length - 1))));
+  }
+
+  private tryParse(): void {
+    const buf = this.collecting!;
+    const parsed = parseBuildInfoBlob(buf);
+    if (parsed === 'more') {
+      if (buf.length > MAX_BLOB) this.collecting = undefined;
+      return;
+    }
+    if (parsed === 'invalid') {
+      // Not the blob: keep scanning after this magic.
+      this.collecting = undefined;
+      const rest = buf.subarray(1);
+      this.carry = Buffer.alloc(0);
+      this.push(rest);
+      return;
+    }
+    this.result = parsed;
+    this.collecting = undefined;
+  }
+}
+
+/** A tar entry header, from the ustar fields plus pax/GNU long names. */
+interface TarEntry {
+  name: string;
+  size: number;
+  type: string;
+  mode: number;
+}
+
+function parseOctal(field: Buffer): number {
+  // GNU base-256 for large sizes.
+  if (field[0]! & 0x80) {
+    let n = 0;
+    for (let i = 1; i < field.length; i++) n = n * 256 + field[i]!;
+    return n;
+  }
+  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+  return text ? parseInt(text, 8) : 0;
+}
+
+function cstring(field: Buffer): string {
+  const nul = field.indexOf(0);
+  return field.subarray(0, nul < 0 ? field.length : nul).toString('utf8');
+}
+
+/** Pulls exact byte counts out of a stream of chunks. */
+class ChunkReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private done = false;
+  constructor(private readonly it: AsyncIterator<Buffer>) {}
+  private async fill(n: number): Promise<boolean> {
+    while (this.buf.length < n && !this.done) {
+      const next = await this.it.next();
+      if (next.done) this.done = true;
+      else this.buf = this.buf.length ? Buffer.concat([this.buf, next.value]) : next.value;
+    }
+    return this.buf.length >= n;
+  }
+  async read(n: number): Promise<Buffer | undefined> {
+    if (!(await this.fill(n))) return undefined;
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+  /** Hands `n` bytes to `sink` as they arrive, without holding them. */
+  async pass(n: number, sink?: (chunk: Buffer) => boolean | void): Promise<boolean> {
+    let left = n;
+    while (left > 0) {
+      if (this.buf.length === 0) {
+        if (this.done) return false;
+        const next = await this.it.next();
+        if (next.done) {
+          this.done = true;
+          return false;
+        }
+        this.buf = next.value;
+      }
+      const take = Math.min(left, this.buf.length);
+      const stop = sink?.(this.buf.subarray(0, take));
+      this.buf = this.buf.subarray(take);
+      left -= take;
+      if (stop === true) return true;
+    }
+    return true;
+  }
+}
+
+/** Pure: a tar path as an absolute image path. */
+export function imagePath(name: string): string {
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return '/' + parts.join('/');
+}
+
+export interface LayerScan {
+  binary?: { path: string; sizeBytes: number; buildInfo?: GoBuildInfo };
+  /** The wanted path was deleted in this layer (a whiteout): look no further down. */
+  deleted: boolean;
+}
+
+/**
+ * Streams one layer's tar and looks for the Go binary: the file at `wanted` when the image
+ * names its entrypoint, otherwise the first executable ELF file with build info.
+ * Stops reading as soon as it has the answer.
+ */
+export async function scanLayerTar(tar: AsyncIterable<Buffer>, wanted: string | undefined): Promise<LayerScan> {
+  const reader = new ChunkReader(tar[Symbol.asyncIterator]());
+  let longName: string | undefined;
+  for (;;) {
+    const header = await reader.read(512);
+    if (!header || header.every((b) => b === 0)) return { deleted: false };
+    const size = parseOctal(header.subarray(124, 136));
+    const type = String.fromCharCode(header[156] || 0x30);
+    const padded = Math.ceil(size / 512) * 512;
+    if (type === 'x' || type === 'L') {
+      const body = await reader.read(padded);
+      if (!body) return { deleted: false };
+      const text = body.subarray(0, size).toString('utf8');
+      if (type === 'L') longName = text.replace(/\0.*$/s, '');
+      else {
+        const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(text);
+        if (m) longName = m[1];
+      }
+      continue;
+    }
+    const prefix = cstring(header.subarray(345, 500));
+    const rawName = longName ?? (prefix ? `${prefix}/${cstring(header.subarray(0, 100))}` : cstring(header.subarray(0, 100)));
+    longName = undefined;
+    const entry: TarEntry = { name: imagePath(rawName), size, type, mode: parseOctal(header.subarray(100, 108)) };
+    const base = entry.name.slice(entry.name.lastIndexOf('/') + 1);
+    const dir = entry.name.slice(0, entry.name.lastIndexOf('/'));
+    if (wanted && base.startsWith('.wh.')) {
+      const removed = base === '.wh..wh..opq' ? dir : `${dir}/${base.slice(4)}`;
+      if (wanted === removed || wanted.startsWith(`${removed}/`)) return { deleted: true };
+    }
+    const regular = type === '0' || type === '\0' || type === '7';
+    const candidate = regular && (wanted ? entry.name === wanted : (entry.mode & 0o111) !== 0 && size > 0);
+    if (!candidate) {
+      if (!(await reader.pass(padded))) return { deleted: false };
+      continue;
+    }
+    const scanner = new BuildInfoScanner();
+    let read = 0;
+    const ok = await reader.pass(size, (chunk) => {
+      scanner.push(chunk);
+      read += chunk.length;
+      // Not ELF: no need to read the rest of a file that is not a program.
+      return !wanted && !scanner.sawElf;
+    });
+    if (!ok && read < size) return { deleted: false };
+    if (wanted || scanner.result) return { binary: { path: entry.name, sizeBytes: size, buildInfo: scanner.result }, deleted: false };
+    if (!(await reader.pass(padded - read))) return { deleted: false };
+  }
+}
+
+function decompress(stream: Readable, mediaType: string): AsyncIterable<Buffer> | undefined {
+  switch (layerCompression(mediaType)) {
+    case 'gzip':
+      return stream.pipe(createGunzip());
+    case 'zstd': {
+      const make = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+      return make ? (stream.pipe(make()) as unknown as AsyncIterable<Buffer>) : undefined;
+    }
+    case 'none':
+      return stream;
+    default:
+      return undefined;
+  }
+}
+
+/** Pure: where the program an image runs lives, from its entrypoint and working directory. */
+export function entrypointPath(entrypoint: string[], workingDir: string): string | undefined {
+  const first = entrypoint[0];
+  if (!first || /\s/.test(first)) return undefined;
+  if (['/bin/sh', 'sh', '/bin/bash', 'bash', '/sbin/tini', 'tini', '/usr/bin/dumb-init', 'dumb-init'].includes(first)) return undefined;
+  if (first.startsWith('/')) return imagePath(first);
+  if (first.includes('/')) return imagePath(`${workingDir}/${first}`);
+  return undefined;
+}
+
+/**
+ * Finds the Go binary of one platform: layers are read from the top down, one at a time,
+ * streamed, and reading stops at the first layer that has it.
+ */
+export async function findGoBinary(source: BlobSource, layers: LayerSize[], entrypoint: string[], workingDir: string): Promise<GoBinary | undefined> {
+  const wanted = entrypointPath(entrypoint, workingDir);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    const raw = await source.stream(layer.digest);
+    const tar = decompress(raw, layer.mediaType);
+    if (!tar) {
+      raw.destroy();
+      continue;
+    }
+    try {
+      const scan = await scanLayerTar(tar, wanted);
+      if (scan.deleted) return undefined;
+      if (scan.binary) {
+        if (!scan.binary.buildInfo) return undefined; // the entrypoint is not a Go program
+        return { path: scan.binary.path, sizeBytes: scan.binary.sizeBytes, layerDigest: layer.digest, buildInfo: scan.binary.buildInfo };
+      }
+    } finally {
+      raw.destroy();
+      (tar as Partial<Readable>).destroy?.();
+    }
+  }
+  return undefined;
+}
+
+export interface ModuleChange {
+  path: string;
+  before?: string;
+  after?: string;
+}
+
+export interface ModuleDiff {
+  added: ModuleChange[];
+  removed: ModuleChange[];
+  changed: ModuleChange[];
+}
+
+/** Pure: a module's version as shown, with its replacement. */
+export function moduleVersion(m: GoModule): string {
+  return m.replacedBy ? `${m.version} => ${m.replacedBy.path} ${m.replacedBy.version}`.trim() : m.version;
+}
+
+/** Pure: which dependency modules were added, removed or changed version. */
+export function diffModules(before: GoModule[], after: GoModule[]): ModuleDiff {
+  const b = new Map(before.map((m) => [m.path, moduleVersion(m)]));
+  const a = new Map(after.map((m) => [m.path, moduleVersion(m)]));
+  const diff: ModuleDiff = { added: [], removed: [], changed: [] };
+  for (const [path, version] of a) {
+    const old = b.get(path);
+    if (old === undefined) diff.added.push({ path, after: version });
+    else if (old !== version) diff.changed.push({ path, before: old, after: version });
+  }
+  for (const [path, version] of b) if (!a.has(path)) diff.removed.push({ path, before: version });
+  const byPath = (x: ModuleChange, y: ModuleChange): number => x.path.localeCompare(y.path);
+  diff.added.sort(byPath);
+  diff.removed.sort(byPath);
+  diff.changed.sort(byPath);
+  return diff;
+}

@@ -1,0 +1,179 @@
+import type { BlobSource } from './source.js';
+
+/** An OCI / Docker content descriptor. */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: { os: string; architecture: string; variant?: string };
+  annotations?: Record<string, string>;
+}
+
+export interface ImageIndex {
+  mediaType?: string;
+  manifests: Descriptor[];
+}
+
+export interface ImageManifest {
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+export interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string };
+  history?: { created_by?: string; empty_layer?: boolean; comment?: string }[];
+}
+
+export interface LayerSize {
+  digest: string;
+  mediaType: string;
+  /** Bytes a pull downloads: the descriptor's size. */
+  compressedBytes: number;
+  /** Bytes on disk once unpacked, when the compression tells it. */
+  uncompressedBytes: number | null;
+  /** The Dockerfile instruction that made the layer, from the config's history. */
+  instruction: string | null;
+}
+
+export interface PlatformSize {
+  platform: string;
+  manifestDigest: string;
+  configDigest: string;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  layers: LayerSize[];
+  entrypoint: string[];
+  workingDir: string;
+}
+
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+
+export function isIndex(mediaType: string | undefined, body: unknown): boolean {
+  if (mediaType && INDEX_TYPES.has(mediaType)) return true;
+  return !!body && typeof body === 'object' && Array.isArray((body as { manifests?: unknown }).manifests);
+}
+
+export function platformString(p: { os: string; architecture: string; variant?: string }): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** Pure: the image manifests of an index, without attestation manifests (unknown/unknown). */
+export function imageManifests(index: ImageIndex): Descriptor[] {
+  return index.manifests.filter(
+    (m) =>
+      m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' &&
+      !(m.platform?.os === 'unknown' && m.platform.architecture === 'unknown'),
+  );
+}
+
+/**
+ * Pure: pairs layers with the history entries that made them. History entries marked
+ * `empty_layer` made no layer; the rest match the layers in order.
+ */
+export function layerInstructions(config: ImageConfig, layerCount: number): (string | null)[] {
+  const made = (config.history ?? []).filter((h) => !h.empty_layer);
+  const out: (string | null)[] = [];
+  // When the history is shorter (images assembled by other tools), align from the top.
+  const offset = made.length - layerCount;
+  for (let i = 0; i < layerCount; i++) {
+    const entry = made[i + offset];
+    out.push(entry?.created_by ? cleanInstruction(entry.created_by) : null);
+  }
+  return out;
+}
+
+/** BuildKit and the classic builder decorate instructions; show what the Dockerfile said. */
+export function cleanInstruction(createdBy: string): string {
+  return createdBy
+    .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')
+    .replace(/^\/bin\/sh -c /, 'RUN ')
+    .replace(/ # buildkit$/, '')
+    .trim();
+}
+
+const GZIP_TYPES = /(tar\+gzip|tar\.gzip|\.tar\.gzip|rootfs\.diff\.tar\.gzip)$/;
+const PLAIN_TAR_TYPES = /(\.tar|layer\.v1\.tar|diff\.tar)$/;
+
+export type Compression = 'gzip' | 'zstd' | 'none' | 'unknown';
+
+export function layerCompression(mediaType: string): Compression {
+  if (GZIP_TYPES.test(mediaType)) return 'gzip';
+  if (/zstd$/.test(mediaType)) return 'zstd';
+  if (PLAIN_TAR_TYPES.test(mediaType)) return 'none';
+  return 'unknown';
+}
+
+/**
+ * Pure: the unpacked size of a gzip member from its trailer (ISIZE: the size modulo 2^32).
+ * Layers over 4 GiB unpacked are corrected with the compressed size as a floor.
+ */
+export function gzipUncompressedSize(trailer: Buffer, compressedBytes: number): number | null {
+  if (trailer.length < 4) return null;
+  let size = trailer.readUInt32LE(trailer.length - 4);
+  while (size < compressedBytes / 2 && compressedBytes > 2 ** 31) size += 2 ** 32;
+  return size;
+}
+
+/** Reads what measuring one platform needs: its manifest, its config, and a few bytes per layer. */
+async function measurePlatform(source: BlobSource, descriptor: Descriptor, fallbackPlatform: string | undefined): Promise<PlatformSize> {
+  const manifest = (await source.json(descriptor)) as ImageManifest;
+  const config = (await source.json(manifest.config)) as ImageConfig;
+  const instructions = layerInstructions(config, manifest.layers.length);
+  const layers: LayerSize[] = await Promise.all(
+    manifest.layers.map(async (layer, i): Promise<LayerSize> => {
+      let uncompressedBytes: number | null = null;
+      const compression = layerCompression(layer.mediaType);
+      if (compression === 'none') uncompressedBytes = layer.size;
+      else if (compression === 'gzip' && layer.size >= 18) uncompressedBytes = gzipUncompressedSize(await source.tail(layer.digest, layer.size, 4), layer.size);
+      return { digest: layer.digest, mediaType: layer.mediaType, compressedBytes: layer.size, uncompressedBytes, instruction: instructions[i] ?? null };
+    }),
+  );
+  const platform = descriptor.platform
+    ? platformString(descriptor.platform)
+    : config.os && config.architecture
+      ? platformString({ os: config.os, architecture: config.architecture, variant: config.variant })
+      : (fallbackPlatform ?? 'unknown');
+  return {
+    platform,
+    manifestDigest: descriptor.digest,
+    configDigest: manifest.config.digest,
+    compressedBytes: layers.reduce((s, l) => s + l.compressedBytes, 0),
+    uncompressedBytes: layers.reduce((s, l) => s + (l.uncompressedBytes ?? l.compressedBytes), 0),
+    layers,
+    entrypoint: [...(config.config?.Entrypoint ?? []), ...(config.config?.Cmd ?? [])],
+    workingDir: config.config?.WorkingDir || '/',
+  };
+}
+
+export interface ImageSize {
+  /** The digest of what was measured (the index, or the single manifest). */
+  digest: string;
+  platforms: PlatformSize[];
+}
+
+/** Measures every platform of the image a source holds; attestation manifests excluded. */
+export async function measureImage(source: BlobSource): Promise<ImageSize> {
+  const root = await source.root();
+  const body = await source.json(root);
+  if (isIndex(root.mediaType, body)) {
+    const manifests = imageManifests(body as ImageIndex);
+    const platforms: PlatformSize[] = [];
+    for (const m of manifests) {
+      const nested = await source.json(m);
+      if (isIndex(m.mediaType, nested)) {
+        // An index inside an index (an OCI layout's index.json pointing to the image index).
+        const inner = imageManifests(nested as ImageIndex);
+        for (const im of inner) platforms.push(await measurePlatform(source, im, undefined));
+      } else {
+        platforms.push(await measurePlatform(source, m, undefined));
+      }
+    }
+    const digest = manifests.length === 1 && isIndex(manifests[0]!.mediaType, undefined) ? manifests[0]!.digest : root.digest;
+    return { digest, platforms };
+  }
+  return { digest: root.digest, platforms: [await measurePlatform(source, root, undefined)] };
+}

@@ -1,0 +1,205 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ActionError } from '../errors.js';
+import { run } from '../util/exec.js';
+import { isImageReferenceError, parseImageReference } from '../util/reference.js';
+import type { Descriptor } from './measure.js';
+import type { BlobSource } from './source.js';
+
+/**
+ * A registry read over the distribution HTTP API, with docker's own credentials
+ * (config.json `auths`, `credHelpers`, `credsStore`: what `docker login` and
+ * docker/login-action write). Direct HTTP rather than `docker buildx imagetools inspect --raw`,
+ * because the Go insight needs ranged and streamed blob reads, which imagetools cannot do.
+ */
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** An OAuth2 refresh token from `docker login` against some registries. */
+  identityToken?: string;
+}
+
+export interface DockerConfig {
+  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+/** Hosts docker talks plain HTTP to by default (loopback), everything else is HTTPS. */
+export function registryScheme(host: string): 'http' | 'https' {
+  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return name === 'localhost' || /^127\./.test(name) || name === '::1' ? 'http' : 'https';
+}
+
+/** The API host of a registry as written in a reference (Docker Hub's is special). */
+export function apiHost(registry: string | undefined): string {
+  if (!registry || registry === 'docker.io' || registry === 'index.docker.io') return 'registry-1.docker.io';
+  return registry;
+}
+
+/** Pure: the credentials config.json stores inline for a registry, if any. */
+export function inlineCredentials(config: DockerConfig, registry: string): Credentials | undefined {
+  const keys = registry === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+  for (const key of keys) {
+    const entry = config.auths?.[key] ?? config.auths?.[`${key}/`];
+    if (!entry) continue;
+    if (entry.identitytoken) return { identityToken: entry.identitytoken, username: entry.username };
+    if (entry.auth) {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    }
+    if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+  }
+  return undefined;
+}
+
+async function dockerCredentials(registry: string): Promise<Credentials | undefined> {
+  const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
+  let config: DockerConfig;
+  try {
+    config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as DockerConfig;
+  } catch {
+    return undefined;
+  }
+  const serverKey = registry === 'registry-1.docker.io' ? 'https://index.docker.io/v1/' : registry;
+  const helper = config.credHelpers?.[serverKey] ?? config.credsStore;
+  if (helper && /^[A-Za-z0-9._-]+$/.test(helper)) {
+    const result = await run(`docker-credential-${helper}`, ['get'], { input: serverKey, silent: true });
+    if (result.exitCode === 0) {
+      try {
+        const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };
+        if (parsed.Secret) {
+          return parsed.Username === '<token>' ? { identityToken: parsed.Secret } : { username: parsed.Username, password: parsed.Secret };
+        }
+      } catch {
+        // fall through to inline credentials
+      }
+    }
+  }
+  return inlineCredentials(config, registry);
+}
+
+/** Pure: the parameters of a `WWW-Authenticate: Bearer realm="…",service="…"` challenge. */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const space = header.indexOf(' ');
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const params: Record<string, string> = {};
+  const re = /([a-zA-Z_]+)="([^"]*)"/g;
+  for (let m = re.exec(header); m; m = re.exec(header)) params[m[1]!.toLowerCase()] = m[2]!;
+  return { scheme, params };
+}
+
+export class RegistrySource implements BlobSource {
+  readonly name: string;
+  private readonly base: string;
+  private readonly repository: string;
+  private readonly reference: string;
+  private authorization: string | undefined;
+  private credentials: Promise<Credentials | undefined> | undefined;
+
+  constructor(imageRef: string) {
+    const parsed = parseImageReference(imageRef);
+    if (isImageReferenceError(parsed)) throw new ActionError(`'${imageRef}' ${parsed.error}`);
+    const host = apiHost(parsed.registry);
+    this.base = `${registryScheme(host)}://${host}/v2/`;
+    this.repository = !parsed.registry && !parsed.path.includes('/') ? `library/${parsed.path}` : parsed.path;
+    this.reference = parsed.digest ?? parsed.tag ?? 'latest';
+    this.name = imageRef;
+    this.host = host;
+  }
+  private readonly host: string;
+
+  private async authenticate(challenge: string): Promise<void> {
+    const { scheme, params } = parseChallenge(challenge);
+    this.credentials ??= dockerCredentials(this.host);
+    const creds = await this.credentials;
+    if (scheme === 'basic') {
+      if (!creds?.username || !creds.password) throw new ActionError(`${this.host} asks for a login; run docker login first`);
+      this.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      return;
+    }
+    if (scheme !== 'bearer' || !params.realm) throw new ActionError(`${this.host} asks for an unsupported authentication (${scheme})`);
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`);
+    const headers: Record<string, string> = {};
+    let res: Response;
+    if (creds?.identityToken) {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: params.service ?? '', scope: url.searchParams.get('scope') ?? '', client_id: 'go-container-action' });
+      res = await fetch(params.realm, { method: 'POST', body: form });
+    } else {
+      if (creds?.username && creds.password) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      res = await fetch(url, { headers });
+    }
+    if (!res.ok) throw new ActionError(`${this.host} refused a pull token (HTTP ${res.status})`);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new ActionError(`${this.host} answered without a token`);
+    this.authorization = `Bearer ${token}`;
+  }
+
+  private async request(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    const url = `${this.base}${this.repository}/${path}`;
+    const send = (): Promise<Response> => fetch(url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } });
+    let res = await send();
+    if (res.status === 401 && res.headers.get('www-authenticate')) {
+      await res.body?.cancel();
+      await this.authenticate(res.headers.get('www-authenticate')!);
+      res = await send();
+    }
+    if (!res.ok && res.status !== 206) {
+      await res.body?.cancel();
+      throw new ActionError(`${this.host} answered HTTP ${res.status} for ${this.repository}/${path}`);
+    }
+    return res;
+  }
+
+  async root(): Promise<Descriptor> {
+    const res = await this.request(`manifests/${this.reference}`, { accept: MANIFEST_TYPES.join(', ') });
+    const body = Buffer.from(await res.arrayBuffer());
+    const parsed = JSON.parse(body.toString('utf8')) as { mediaType?: string };
+    const { createHash } = await import('node:crypto');
+    const digest = res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    this.cached.set(digest, parsed);
+    return { mediaType: parsed.mediaType ?? res.headers.get('content-type') ?? '', digest, size: body.length };
+  }
+  private readonly cached = new Map<string, unknown>();
+
+  async json(descriptor: Pick<Descriptor, 'digest' | 'mediaType'>): Promise<unknown> {
+    const hit = this.cached.get(descriptor.digest);
+    if (hit !== undefined) return hit;
+    const isManifest = MANIFEST_TYPES.includes(descriptor.mediaType);
+    const res = await this.request(isManifest ? `manifests/${descriptor.digest}` : `blobs/${descriptor.digest}`, isManifest ? { accept: MANIFEST_TYPES.join(', ') } : {});
+    const parsed: unknown = await res.json();
+    this.cached.set(descriptor.digest, parsed);
+    return parsed;
+  }
+
+  async tail(digest: string, size: number, count: number): Promise<Buffer> {
+    const n = Math.min(count, size);
+    const res = await this.request(`blobs/${digest}`, { range: `bytes=${size - n}-${size - 1}` });
+    if (res.status === 206) return Buffer.from(await res.arrayBuffer());
+    // The registry ignored the range: keep only the end while the body streams past.
+    let last = Buffer.alloc(0);
+    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+      last = Buffer.concat([last, chunk as Buffer]).subarray(-n);
+    }
+    return last;
+  }
+
+  async stream(digest: string): Promise<Readable> {
+    const res = await this.request(`blobs/${digest}`);
+    if (!res.body) throw new ActionError(`${this.host} sent no body for ${digest}`);
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Sizes as people write them in budgets: B, KB, MB, GB (powers of 1000) and KiB, MiB, GiB
+ * (powers of 1024), with or without a space. A bare number is bytes.
+ */
+const UNIT_FACTORS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+const SIZE_RE = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i;
+
+/** Bytes of a size such as `25MB`, `20 MiB`, `1.5GB`, `300`; undefined when it is not one. */
+export function parseSize(text: string): number | undefined {
+  const m = SIZE_RE.exec(text.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? '').toLowerCase();
+  const factor = unit === '' ? 1 : UNIT_FACTORS[unit];
+  if (factor === undefined) return undefined;
+  const bytes = Math.round(Number(m[1]) * factor);
+  return Number.isFinite(bytes) ? bytes : undefined;
+}
+
+/** `12.35 MB`: decimal units, the same powers of 1000 as the budget's KB/MB/GB. */
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  const sign = bytes < 0 ? '-' : '';
+  if (abs < 1000) return `${sign}${abs} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = abs / 1000;
+  let i = 0;
+  while (value >= 1000 && i < units.length - 1) {
+    value /= 1000;
+    i++;
+  }
+  const digits = value >= 100 ? 1 : 2;
+  return `${sign}${value.toFixed(digits)} ${units[i]}`;
+}
+
+/** A change with its sign: `+2.62 MB`, `-512 B`, `±0 B`. */
+export function formatDelta(bytes: number): string {
+  if (bytes === 0) return '±0 B';
+  return bytes > 0 ? `+${formatBytes(bytes)}` : formatBytes(bytes);
+}
+
+/** A change in percent of the baseline, with its sign; undefined without a baseline size. */
+export function formatPercent(delta: number, baseline: number): string | undefined {
+  if (baseline <= 0) return undefined;
+  const pct = (delta / baseline) * 100;
+  if (pct === 0) return '±0%';
+  const text = Math.abs(pct) < 0.1 ? Math.abs(pct).toFixed(2) : Math.abs(pct).toFixed(1);
+  return `${pct > 0 ? '+' : '-'}${text}%`;
+}
