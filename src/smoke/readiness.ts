@@ -1,0 +1,243 @@
+/**
+ * The readiness rules of the smoke test, as pure functions over what `docker compose ps
+ * --format json` and `docker inspect` report (compose 2.26, engine 26). Unlike
+ * `docker compose up --wait`, a one-shot service that exits 0 is ready (docker/compose
+ * issue 10596), and a crash or a restart fails at once instead of at the deadline.
+ */
+
+/** One line of `docker compose ps --all --format json`. */
+export interface PsEntry {
+  id: string;
+  name: string;
+  service: string;
+  state: string;
+  health: string;
+  exitCode: number;
+}
+
+export interface HealthProbe {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+/** What `docker inspect` adds: the restart count, the health log, OOM kills. */
+export interface InspectState {
+  id: string;
+  name: string;
+  service?: string;
+  status: string;
+  restarting: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+  restartCount: number;
+  startedAt: string;
+  finishedAt: string;
+  health?: { status: string; failingStreak: number; log: HealthProbe[] };
+}
+
+/** One container of the stack, as seen in one poll. */
+export interface ContainerSample {
+  id: string;
+  name: string;
+  service: string;
+  status: string;
+  restarting: boolean;
+  exitCode: number;
+  restartCount: number;
+  oomKilled: boolean;
+  error: string;
+  health?: { status: string; failingStreak: number; log: HealthProbe[] };
+}
+
+export type Readiness = 'ready' | 'waiting' | 'failed';
+
+/** Why a container or service is where it is, in a few words (`unhealthy`, `exited 3`). */
+export interface ContainerVerdict {
+  readiness: Readiness;
+  /** Short: healthy, running, completed, starting, unhealthy, exited 3, restarting, created… */
+  state: string;
+  /** A sentence for people. */
+  reason: string;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/**
+ * Pure: parses `docker compose ps --format json`. Compose 2.21 and later print one JSON object
+ * per line; earlier versions print one array. Both are accepted.
+ */
+export function parsePs(text: string): PsEntry[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  let items: unknown[];
+  if (trimmed.startsWith('[')) {
+    items = JSON.parse(trimmed) as unknown[];
+  } else {
+    items = trimmed
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as unknown);
+  }
+  return items.map((item) => {
+    const o = record(item);
+    return {
+      id: str(o.ID),
+      name: str(o.Name),
+      service: str(o.Service),
+      state: str(o.State),
+      health: str(o.Health),
+      exitCode: num(o.ExitCode),
+    };
+  });
+}
+
+/** Pure: parses `docker inspect <container>...` (a JSON array). */
+export function parseInspect(text: string): InspectState[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  const items = JSON.parse(trimmed) as unknown;
+  if (!Array.isArray(items)) return [];
+  return items.map((item) => {
+    const o = record(item);
+    const state = record(o.State);
+    const healthRaw = state.Health === undefined || state.Health === null ? undefined : record(state.Health);
+    const labels = record(record(o.Config).Labels);
+    return {
+      id: str(o.Id),
+      name: str(o.Name).replace(/^\//, ''),
+      service: str(labels['com.docker.compose.service']) || undefined,
+      status: str(state.Status),
+      restarting: state.Restarting === true,
+      exitCode: num(state.ExitCode),
+      oomKilled: state.OOMKilled === true,
+      error: str(state.Error),
+      restartCount: num(o.RestartCount),
+      startedAt: str(state.StartedAt),
+      finishedAt: str(state.FinishedAt),
+      health: healthRaw
+        ? {
+            status: str(healthRaw.Status),
+            failingStreak: num(healthRaw.FailingStreak),
+            log: (Array.isArray(healthRaw.Log) ? healthRaw.Log : []).map((entry) => {
+              const e = record(entry);
+              return { start: str(e.Start), end: str(e.End), exitCode: num(e.ExitCode), output: str(e.Output) };
+            }),
+          }
+        : undefined,
+    };
+  });
+}
+
+/**
+ * Pure: one sample per container. `docker inspect` is the authority (compose ps shows exit
+ * code 0 for a container that is restarting); compose ps names the service and fills in for
+ * a container that vanished between the two calls.
+ */
+export function mergeSamples(ps: PsEntry[], inspect: InspectState[]): ContainerSample[] {
+  return ps.map((entry) => {
+    const state = inspect.find((s) => s.id.startsWith(entry.id) || (entry.id !== '' && s.id === entry.id));
+    if (!state) {
+      return {
+        id: entry.id,
+        name: entry.name,
+        service: entry.service,
+        status: entry.state,
+        restarting: entry.state === 'restarting',
+        exitCode: entry.exitCode,
+        restartCount: 0,
+        oomKilled: false,
+        error: '',
+        health: entry.health ? { status: entry.health, failingStreak: 0, log: [] } : undefined,
+      };
+    }
+    return {
+      id: entry.id,
+      name: state.name || entry.name,
+      service: entry.service || state.service || '',
+      status: state.status,
+      restarting: state.restarting,
+      exitCode: state.exitCode,
+      restartCount: state.restartCount,
+      oomKilled: state.oomKilled,
+      error: state.error,
+      health: state.health,
+    };
+  });
+}
+
+function exitReason(c: ContainerSample): string {
+  const parts = [`exited with code ${c.exitCode}`];
+  if (c.oomKilled) parts.push('killed for lack of memory (OOM)');
+  if (c.error) parts.push(c.error);
+  return parts.join('; ');
+}
+
+/** Pure: the readiness of one container. */
+export function containerVerdict(c: ContainerSample): ContainerVerdict {
+  if (c.restarting || c.status === 'restarting' || c.restartCount > 0) {
+    return {
+      readiness: 'failed',
+      state: 'restarting',
+      reason: `crashed and restarted ${c.restartCount} time${c.restartCount === 1 ? '' : 's'} (last exit code ${c.exitCode})`,
+    };
+  }
+  switch (c.status) {
+    case 'exited':
+      if (c.exitCode === 0 && !c.oomKilled) return { readiness: 'ready', state: 'completed', reason: 'ran to completion (exit code 0)' };
+      return { readiness: 'failed', state: `exited ${c.exitCode}`, reason: exitReason(c) };
+    case 'dead':
+      return { readiness: 'failed', state: 'dead', reason: `is dead${c.error ? `: ${c.error}` : ''}` };
+    case 'running':
+      if (!c.health) return { readiness: 'ready', state: 'running', reason: 'running (no health check)' };
+      if (c.health.status === 'healthy') return { readiness: 'ready', state: 'healthy', reason: 'healthy' };
+      if (c.health.status === 'unhealthy') {
+        return { readiness: 'failed', state: 'unhealthy', reason: `unhealthy: its health check failed ${c.health.failingStreak} time${c.health.failingStreak === 1 ? '' : 's'} in a row` };
+      }
+      return { readiness: 'waiting', state: 'starting', reason: 'health check has not passed yet' };
+    case 'created':
+      return { readiness: 'waiting', state: 'created', reason: 'created, not started yet (waiting for its dependencies)' };
+    case 'paused':
+      return { readiness: 'waiting', state: 'paused', reason: 'paused' };
+    default:
+      return { readiness: 'waiting', state: c.status || 'unknown', reason: c.status || 'no state yet' };
+  }
+}
+
+export interface ServiceVerdict extends ContainerVerdict {
+  service: string;
+  containers: ContainerSample[];
+}
+
+const RANK: Record<Readiness, number> = { failed: 0, waiting: 1, ready: 2 };
+
+/**
+ * Pure: the readiness of every expected service. A service is as ready as its least ready
+ * container; a service without a container yet is waiting (compose creates it later).
+ */
+export function stackVerdict(expected: readonly string[], samples: readonly ContainerSample[]): ServiceVerdict[] {
+  const services = [...expected, ...samples.map((s) => s.service).filter((s) => s && !expected.includes(s))];
+  return [...new Set(services)].map((service) => {
+    const containers = samples.filter((s) => s.service === service);
+    if (containers.length === 0) {
+      return { service, containers, readiness: 'waiting', state: 'not created', reason: 'no container yet (compose has not created it)' };
+    }
+    const verdicts = containers.map((c) => ({ c, v: containerVerdict(c) }));
+    verdicts.sort((a, b) => RANK[a.v.readiness] - RANK[b.v.readiness]);
+    const worst = verdicts[0]!;
+    const reason = containers.length > 1 ? `${worst.c.name}: ${worst.v.reason}` : worst.v.reason;
+    return { service, containers, readiness: worst.v.readiness, state: worst.v.state, reason };
+  });
+}
+
+/** Pure: what a service still waiting at the deadline failed with. */
+export function timedOut(v: ServiceVerdict): ServiceVerdict {
+  if (v.readiness !== 'waiting') return v;
+  return { ...v, readiness: 'failed', state: 'timed out', reason: `timed out: ${v.reason}` };
+}

@@ -1,0 +1,142 @@
+import { stackVerdict, timedOut, type ContainerSample, type ServiceVerdict } from './readiness.js';
+
+/** One attempt at a probe URL. */
+export interface ProbeAttempt {
+  ok: boolean;
+  /** HTTP status, or undefined when there was no answer. */
+  status?: number;
+  /** The start of the body, or the connection error. */
+  detail: string;
+}
+
+export interface ProbeResult {
+  url: string;
+  ok: boolean;
+  attempts: number;
+  last?: ProbeAttempt;
+  /** Milliseconds from the start of the wait to the first 2xx. */
+  readyAfterMs?: number;
+}
+
+export interface ServiceResult extends ServiceVerdict {
+  /** Milliseconds from the start of the wait until the service was first ready. */
+  readyAfterMs?: number;
+}
+
+export interface WaitOutcome {
+  ok: boolean;
+  services: ServiceResult[];
+  probes: ProbeResult[];
+  elapsedMs: number;
+  /** `docker compose up` failed with this (its last error line). */
+  upError?: string;
+  /** The deadline passed. */
+  timedOut: boolean;
+}
+
+/** What the wait loop needs from the world; injected so the loop is tested without docker. */
+export interface WaitDeps {
+  sample(): Promise<ContainerSample[]>;
+  probe(url: string, timeoutMs: number): Promise<ProbeAttempt>;
+  /** The result of `up` once it has ended: exit code and last error line. */
+  upResult(): { exitCode: number; error: string } | undefined;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Progress for the log, e.g. `app: healthy after 2.5 s`. */
+  log(message: string): void;
+}
+
+export interface WaitOptions {
+  expected: readonly string[];
+  probes: readonly string[];
+  timeoutMs: number;
+  pollMs?: number;
+  /** Per-attempt limit for one probe request. */
+  probeTimeoutMs?: number;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Waits until every expected service is ready in two polls in a row (so a container that
+ * dies right after starting is not called ready), `up` has finished, and every probe has
+ * answered 2xx, all under one deadline. Any failed service ends the wait at once.
+ */
+export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<WaitOutcome> {
+  const pollMs = opts.pollMs ?? 500;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
+  const start = deps.now();
+  const deadline = start + opts.timeoutMs;
+  const readyAfter = new Map<string, number>();
+  const lastState = new Map<string, string>();
+  const probes: ProbeResult[] = opts.probes.map((url) => ({ url, ok: false, attempts: 0 }));
+  let readyStreak = 0;
+
+  const finish = (verdicts: ServiceVerdict[], extra: Partial<WaitOutcome>): WaitOutcome => ({
+    ok: false,
+    services: verdicts.map((v) => ({ ...v, readyAfterMs: readyAfter.get(v.service) })),
+    probes,
+    elapsedMs: deps.now() - start,
+    timedOut: false,
+    ...extra,
+  });
+
+  for (;;) {
+    const samples = await deps.sample();
+    const at = deps.now() - start;
+    const verdicts = stackVerdict(opts.expected, samples);
+    for (const v of verdicts) {
+      if (v.readiness === 'ready' && !readyAfter.has(v.service)) readyAfter.set(v.service, at);
+      if (lastState.get(v.service) !== v.state) {
+        lastState.set(v.service, v.state);
+        deps.log(`${v.service}: ${v.state} after ${seconds(at)}`);
+      }
+    }
+    if (verdicts.some((v) => v.readiness === 'failed')) return finish(verdicts, {});
+
+    const up = deps.upResult();
+    if (up && up.exitCode !== 0) {
+      // up failed without a container showing why (a port in use, an image that cannot be pulled).
+      const notStarted = verdicts.map((v) => (v.readiness === 'ready' ? v : { ...v, readiness: 'failed' as const, state: 'not started', reason: `not started: ${up.error}` }));
+      return finish(notStarted, { upError: up.error });
+    }
+
+    const allReady = verdicts.every((v) => v.readiness === 'ready');
+    readyStreak = allReady ? readyStreak + 1 : 0;
+    if (allReady && readyStreak >= 2 && up) {
+      for (const p of probes.filter((x) => !x.ok)) {
+        const left = deadline - deps.now();
+        if (left <= 0) break;
+        p.attempts++;
+        p.last = await deps.probe(p.url, Math.min(probeTimeoutMs, left));
+        if (p.last.ok) {
+          p.ok = true;
+          p.readyAfterMs = deps.now() - start;
+          deps.log(`${p.url}: ${p.last.status ?? ''} after ${seconds(p.readyAfterMs)}`);
+        }
+      }
+      if (probes.every((p) => p.ok)) {
+        return { ...finish(verdicts, {}), ok: true };
+      }
+    }
+
+    if (deps.now() >= deadline) {
+      return finish(verdicts.map(timedOut), { timedOut: true, upError: up && up.exitCode !== 0 ? up.error : undefined });
+    }
+    await deps.sleep(Math.min(pollMs, Math.max(0, deadline - deps.now())));
+  }
+}
+
+/** Tries one probe URL once: ok on 2xx. Never throws. */
+export async function probeUrl(url: string, timeoutMs: number): Promise<ProbeAttempt> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    const body = (await res.text().catch(() => '')).slice(0, 300).trim();
+    return { ok: res.status >= 200 && res.status < 300, status: res.status, detail: body };
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+    const message = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message) : String(error);
+    return { ok: false, detail: code ? `${code}: ${cause?.message ?? message}` : message };
+  }
+}
