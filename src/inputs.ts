@@ -44,6 +44,8 @@ export const INPUT_DEFAULTS = {
   'size-budget-increase': '',
   'size-budget-mode': 'fail',
   comment: 'auto',
+  // Go cache mounts that survive fresh runners (issue 5).
+  'go-cache': 'true',
 } as const satisfies Record<string, string>;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -86,6 +88,9 @@ export interface Inputs {
   // Image size, budgets and PR comment (issue 3).
   /** Baseline, budgets and comment mode of the size report (parseInputs always sets it). */
   size?: SizeInputs;
+  // Go cache mounts that survive fresh runners (issue 5).
+  /** Restore and save the Dockerfile's cache mounts through the Actions cache (default true). */
+  goCache?: boolean;
 }
 
 /** Splits a list input on new lines (and commas, unless values may hold commas). */
@@ -210,5 +215,7 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     smoke: parseSmokeInputs(read, cwd),
     // Image size, budgets and PR comment (issue 3).
     size: parseSizeInputs(read, platforms),
+    // Go cache mounts that survive fresh runners (issue 5).
+    goCache: parseBoolean('go-cache', read('go-cache'), true),
   };
 }

@@ -1,0 +1,386 @@
+/**
+ * The Go cache stage: restore + inject before the build, extract + trim after it, save in the
+ * post step. Every fault is a warning: the build then runs as it would without the feature.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDockerfile } from '../dockerfile/model.js';
+import type { Reporter } from '../reporter.js';
+import { discoverCaches, type CacheSlot } from './discover.js';
+import { goSumHash, slotKeys, type SlotKeys } from './keys.js';
+import { helperPaths, nativePlatform, runHelperBuild } from './helpers.js';
+import { extractDockerfile, extractScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
+import { listTarFiles, mergeTars, readTar, type TarEntry } from './tar.js';
+import type { CacheService } from './service.js';
+
+/** Names of the state handed to the post step. */
+export const CACHE_STATE = {
+  saves: 'go-cache-saves',
+  dirs: 'go-cache-dirs',
+} as const;
+
+const ARCHIVE = 'cache.tar';
+/** Restored files are dated this far back: Go refreshes an entry's mtime when it is over 1 h old. */
+const DATE_BACK_SECONDS = 2 * 60 * 60;
+/** Margin for clock granularity between the runner and the builder. */
+const SINCE_MARGIN_SECONDS = 60;
+
+export interface GoCacheOptions {
+  enabled: boolean;
+  file: string;
+  context: string;
+  platforms: string[];
+  target?: string;
+  buildArgs: { key: string; value: string }[];
+  builder?: string;
+  workDir: string;
+  /** Makes this run's build-cache keys new. */
+  unique: string;
+}
+
+export interface SlotState {
+  slot: CacheSlot;
+  mountName: string;
+  keys: SlotKeys;
+  /** Absolute directory holding this slot's archive. */
+  dir: string;
+  restoredKey?: string;
+  exact: boolean;
+  restoredBytes: number;
+  restoredFiles: number;
+  /** Regular files of the restored archive, normalised names. */
+  restoredList: string[];
+}
+
+export interface GoCacheSession {
+  opts: GoCacheOptions;
+  slots: SlotState[];
+  /** Unix seconds when the inject began. */
+  injectedAt: number;
+  serviceAvailable: boolean;
+}
+
+export interface RestoreSummary {
+  /** `true` (every cache restored), `partial`, `false`. */
+  hit: 'true' | 'partial' | 'false';
+  restored: { id: string; kind: string; key?: string; exact: boolean; bytes: number; files: number }[];
+}
+
+function expandHome(path: string): string {
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Pure: human size. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** Pure: the go-cache-hit output. */
+export function summarizeRestore(slots: Pick<SlotState, 'slot' | 'restoredKey' | 'exact' | 'restoredBytes' | 'restoredFiles'>[]): RestoreSummary {
+  const restored = slots.map((s) => ({ id: s.slot.id, kind: s.slot.kind, key: s.restoredKey, exact: s.exact, bytes: s.restoredBytes, files: s.restoredFiles }));
+  const hits = restored.filter((r) => r.key !== undefined).length;
+  const hit = slots.length > 0 && hits === slots.length ? 'true' : hits > 0 ? 'partial' : 'false';
+  return { hit, restored };
+}
+
+/**
+ * Finds the cache mounts, restores their archives and injects them into BuildKit. Returns the
+ * session for the extract, or undefined when there is nothing to do.
+ */
+export async function restoreGoCaches(opts: GoCacheOptions, service: CacheService, reporter: Reporter): Promise<{ session?: GoCacheSession; summary: RestoreSummary }> {
+  const none: RestoreSummary = { hit: 'false', restored: [] };
+  if (!opts.enabled) return { summary: none };
+  let text: string;
+  try {
+    text = await readFile(opts.file, 'utf8');
+  } catch (error) {
+    reporter.warning(`Go cache: could not read the Dockerfile: ${message(error)}`);
+    return { summary: none };
+  }
+  const buildArgs = Object.fromEntries(opts.buildArgs.map((a) => [a.key, a.value]));
+  const discovery = discoverCaches(parseDockerfile(text), { platforms: opts.platforms, target: opts.target, buildArgs, buildPlatform: nativePlatform() });
+  for (const s of discovery.skipped) reporter.info(`Go cache: line ${s.line}: ${s.reason}; left alone`);
+  const usable = discovery.slots.filter((slot) => {
+    if (slot.image) return true;
+    reporter.warning(`Go cache: the stage using cache ${slot.id} has no base image with a shell; it is not restored.`);
+    return false;
+  });
+  if (usable.length === 0) {
+    reporter.info('Go cache: the Dockerfile has no RUN --mount=type=cache for these platforms: nothing to restore.');
+    return { summary: none };
+  }
+  for (const slot of usable) {
+    reporter.info(`Go cache: ${slot.kind} cache ${slot.id} at ${slot.target} (lines ${slot.lines.join(', ')}; ${slot.platforms.join(', ')})`);
+  }
+
+  const serviceAvailable = service.available();
+  if (!serviceAvailable) {
+    reporter.warning('Go cache: no Actions cache service in this job (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set): caches are neither restored nor saved.');
+    return { summary: none };
+  }
+  const sums = await goSumHash(opts.context).catch(() => ({ hash: 'none', files: [] as string[] }));
+  if (usable.some((s) => s.kind === 'go-modules')) reporter.info(`Go cache: module key from ${sums.files.length} go.sum file(s): ${sums.hash}`);
+
+  const slots: SlotState[] = await Promise.all(
+    usable.map(async (slot, i): Promise<SlotState> => {
+      const keys = slotKeys(slot, { goSumHash: sums.hash, target: opts.target, unique: opts.unique });
+      const state: SlotState = { slot, mountName: `s${i}`, keys, dir: expandHome(keys.path), exact: false, restoredBytes: 0, restoredFiles: 0, restoredList: [] };
+      await rm(state.dir, { recursive: true, force: true }).catch(() => undefined);
+      await mkdir(state.dir, { recursive: true });
+      try {
+        const key = await service.restore([keys.path], keys.primary, keys.restore);
+        const archive = join(state.dir, ARCHIVE);
+        if (key && existsSync(archive)) {
+          // Reading it through validates it: a corrupt archive is dropped here, not unpacked.
+          state.restoredList = listTarFiles(archive);
+          state.restoredKey = key;
+          state.exact = key === keys.primary;
+          state.restoredBytes = (await stat(archive)).size;
+          state.restoredFiles = state.restoredList.length;
+        } else if (key) {
+          reporter.warning(`Go cache: entry ${key} did not contain ${ARCHIVE}; ignored.`);
+        }
+      } catch (error) {
+        reporter.warning(`Go cache: could not restore ${slot.id}: ${message(error)}`);
+        state.restoredList = [];
+        state.restoredKey = undefined;
+        await rm(join(state.dir, ARCHIVE), { force: true }).catch(() => undefined);
+      }
+      return state;
+    }),
+  );
+
+  const injectedAt = Math.floor(Date.now() / 1000);
+  const session: GoCacheSession = { opts, slots, injectedAt, serviceAvailable };
+  await inject(session, reporter);
+  const summary = summarizeRestore(slots);
+  for (const s of slots) {
+    reporter.info(
+      s.restoredKey
+        ? `Go cache: restored ${s.slot.id} (${s.slot.kind}) from ${s.restoredKey}${s.exact ? ' (exact)' : ''}: ${s.restoredFiles} files, ${formatBytes(s.restoredBytes)}`
+        : `Go cache: nothing restored for ${s.slot.id} (${s.slot.kind})`,
+    );
+  }
+  return { session, summary };
+}
+
+/** Groups the slots by the image their helper build runs in. */
+function byImage(slots: SlotState[]): Map<string, SlotState[]> {
+  const groups = new Map<string, SlotState[]>();
+  for (const s of slots) {
+    const image = s.slot.image!;
+    groups.set(image, [...(groups.get(image) ?? []), s]);
+  }
+  return groups;
+}
+
+function helperMounts(slots: SlotState[]): HelperMount[] {
+  return slots.map((s) => ({ name: s.mountName, slot: s.slot }));
+}
+
+async function inject(session: GoCacheSession, reporter: Reporter): Promise<void> {
+  const { opts } = session;
+  // The context is the directory holding the slot directories: only our archives are sent.
+  const root = join(session.slots[0]!.dir, '..');
+  let n = 0;
+  for (const [image, slots] of byImage(session.slots)) {
+    const archives: Record<string, string> = {};
+    for (const s of slots) if (s.restoredKey) archives[s.mountName] = `${s.dir.slice(root.length + 1)}/${ARCHIVE}`;
+    const scriptName = 'inject.sh';
+    await writeFile(join(root, scriptName), injectScript(helperMounts(slots), archives, session.injectedAt - DATE_BACK_SECONDS));
+    const paths = helperPaths(opts.workDir, `go-cache-inject-${n++}`);
+    const result = await runHelperBuild({ builder: opts.builder, context: root, dockerfileText: injectDockerfile(image, helperMounts(slots)), dockerfilePath: paths.dockerfile });
+    await rm(join(root, scriptName), { force: true }).catch(() => undefined);
+    if (result.ok) {
+      reporter.info(`Go cache: injected ${Object.keys(archives).length} archive(s) into BuildKit in ${result.seconds.toFixed(1)} s (image ${image})`);
+    } else {
+      reporter.warning(`Go cache: could not inject the caches (${result.error}); the build runs without them.`);
+      reporter.debug(result.log);
+      for (const s of slots) {
+        s.restoredKey = undefined;
+        s.restoredList = [];
+        s.exact = false;
+      }
+    }
+  }
+}
+
+export interface PendingSave {
+  key: string;
+  path: string;
+  id: string;
+  bytes: number;
+}
+
+/**
+ * After a successful build: takes out only what the build changed, joins it with the used part
+ * of the restored archive, and leaves the archives to save in the post step.
+ */
+export async function extractGoCaches(session: GoCacheSession, reporter: Reporter): Promise<PendingSave[]> {
+  const { opts } = session;
+  if (!session.serviceAvailable) return [];
+  const todo = session.slots.filter((s) => {
+    if (s.slot.kind === 'go-modules' && s.exact) {
+      reporter.info(`Go cache: ${s.slot.id} restored exactly (go.sum unchanged): not saved again`);
+      return false;
+    }
+    return true;
+  });
+  const saves: PendingSave[] = [];
+  let n = 0;
+  for (const [image, slots] of byImage(todo)) {
+    const context = join(opts.workDir, `go-cache-extract-${n}`);
+    await mkdir(context, { recursive: true });
+    const hasList: Record<string, boolean> = {};
+    for (const s of slots) {
+      if (s.restoredKey) {
+        await writeFile(join(context, `${s.mountName}.list`), s.restoredList.map((f) => `./${f}\n`).join(''));
+        hasList[s.mountName] = true;
+      }
+    }
+    await writeFile(join(context, 'extract.sh'), extractScript(helperMounts(slots), session.injectedAt - SINCE_MARGIN_SECONDS, hasList));
+    const paths = helperPaths(opts.workDir, `go-cache-extract-${n++}`);
+    const result = await runHelperBuild({ builder: opts.builder, context, dockerfileText: extractDockerfile(image, helperMounts(slots)), dockerfilePath: paths.dockerfile, tarOutput: paths.tar });
+    if (!result.ok) {
+      reporter.warning(`Go cache: could not take the caches out of BuildKit (${result.error}); they are not saved.`);
+      reporter.debug(result.log);
+      continue;
+    }
+    try {
+      const lists = readLists(paths.tar);
+      for (const s of slots) {
+        const save = await trimAndJoin(s, paths.tar, lists, reporter);
+        if (save) saves.push(save);
+      }
+      reporter.info(`Go cache: took the changes out of BuildKit in ${result.seconds.toFixed(1)} s`);
+    } catch (error) {
+      reporter.warning(`Go cache: could not prepare the caches for saving: ${message(error)}`);
+    } finally {
+      await rm(paths.tar, { force: true }).catch(() => undefined);
+    }
+  }
+  return saves;
+}
+
+function readLists(tar: string): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  readTar(tar, (entry, data) => {
+    if (entry.type !== '0' || !entry.name.startsWith(`${LIST_DIR}/`)) return;
+    const text = entry.size > 0 ? data().subarray(0, entry.size).toString('utf8') : '';
+    lists.set(entry.name.slice(LIST_DIR.length + 1), text.split('\n').map((l) => l.replace(/^\.\//, '')).filter((l) => l !== ''));
+  });
+  return lists;
+}
+
+async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<string, string[]>, reporter: Reporter): Promise<PendingSave | undefined> {
+  const changed = lists.get(`${s.mountName}.changed`) ?? [];
+  const exported = lists.get(`${s.mountName}.export`) ?? [];
+  const used = new Set(lists.get(`${s.mountName}.used`) ?? []);
+  if (changed.length === 0) {
+    reporter.info(`Go cache: ${s.slot.id} was not used by this build (its step came from BuildKit's cache): the saved entry stays as it is`);
+    return undefined;
+  }
+  if (exported.length === 0 && (s.slot.kind !== 'go-build' || used.size === s.restoredList.length)) {
+    reporter.info(`Go cache: ${s.slot.id} did not change: nothing to save`);
+    return undefined;
+  }
+  const archive = join(s.dir, ARCHIVE);
+  const next = join(s.dir, `${ARCHIVE}.next`);
+  const sources = [];
+  if (s.restoredKey && existsSync(archive)) {
+    // The Go build cache keeps only its working set: entries this build did not use are dropped.
+    const keep = s.slot.kind === 'go-build' ? (e: TarEntry) => e.type === '5' || used.has(e.name) : undefined;
+    sources.push({ path: archive, keep });
+  }
+  sources.push({ path: extractTar, under: s.mountName });
+  const merged = mergeTars(next, sources);
+  await rename(next, archive);
+  const dropped = s.slot.kind === 'go-build' ? s.restoredList.length - used.size : 0;
+  reporter.info(
+    `Go cache: ${s.slot.id}: ${exported.length} new file(s), ${used.size} reused, ${dropped} unused dropped: ${merged.files} files, ${formatBytes(merged.bytes)} to save under ${s.keys.primary}`,
+  );
+  return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
+}
+
+/** The post step: uploads what the main step prepared, then removes the archives. */
+export async function saveGoCaches(readState: (name: string) => string, service: CacheService, reporter: Reporter): Promise<void> {
+  const saves = parseJson<PendingSave[]>(readState(CACHE_STATE.saves)) ?? [];
+  const dirs = parseJson<string[]>(readState(CACHE_STATE.dirs)) ?? [];
+  for (const save of saves) {
+    const started = Date.now();
+    try {
+      await service.save([save.path], save.key);
+      reporter.info(`Go cache: saved ${save.id} (${formatBytes(save.bytes)}) as ${save.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      reporter.warning(`Go cache: could not save ${save.id}: ${message(error)}`);
+    }
+  }
+  for (const dir of dirs) {
+    // Only directories this action made (under its own cache folder).
+    if (!dir.includes(`${join('.cache', 'go-container-action')}`)) continue;
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => reporter.warning(`Go cache: could not remove ${dir}: ${message(error)}`));
+  }
+}
+
+function parseJson<T>(text: string): T | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pipeline's two calls (thin: they never throw).
+
+export interface GoCacheStageInput {
+  enabled: boolean;
+  plan: { file: string; context: string; platforms: string[]; target?: string; buildArgs: { key: string; value: string }[]; builder?: string };
+  workDir: string;
+}
+
+/** Before the build: restore + inject; sets go-cache-hit and go-cache-restored. */
+export async function goCacheBeforeBuild(
+  input: GoCacheStageInput,
+  reporter: Reporter,
+  setOutput: (name: string, value: string) => void,
+  service: CacheService,
+): Promise<GoCacheSession | undefined> {
+  const unique = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now().toString(36)}`;
+  const opts: GoCacheOptions = { enabled: input.enabled, ...input.plan, workDir: input.workDir, unique };
+  try {
+    const { session, summary } = input.enabled
+      ? await reporter.group('Restoring Go caches', () => restoreGoCaches(opts, service, reporter))
+      : { session: undefined, summary: summarizeRestore([]) };
+    setOutput('go-cache-hit', summary.hit);
+    setOutput('go-cache-restored', JSON.stringify(summary.restored));
+    if (session) reporter.saveState(CACHE_STATE.dirs, JSON.stringify(session.slots.map((s) => s.dir)));
+    return session;
+  } catch (error) {
+    reporter.warning(`Go cache: restore failed (${message(error)}); the build runs without it.`);
+    setOutput('go-cache-hit', 'false');
+    setOutput('go-cache-restored', '[]');
+    return undefined;
+  }
+}
+
+/** After a successful build: extract + trim; the post step saves. */
+export async function goCacheAfterBuild(session: GoCacheSession | undefined, reporter: Reporter): Promise<void> {
+  if (!session) return;
+  try {
+    const saves = await reporter.group('Taking the Go caches out of BuildKit', () => extractGoCaches(session, reporter));
+    reporter.saveState(CACHE_STATE.saves, JSON.stringify(saves));
+  } catch (error) {
+    reporter.warning(`Go cache: extract failed (${message(error)}); the caches are not saved.`);
+  }
+}

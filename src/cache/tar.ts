@@ -1,0 +1,303 @@
+/**
+ * A small streaming tar reader/writer for the cache archives. The host never unpacks a cache
+ * (the module cache is read-only on disk: 0444 files, 0555 dirs); it only filters and joins
+ * tar streams, so there is nothing to chmod or `sudo rm` on the runner.
+ *
+ * Reads ustar, pax (`path`, `linkpath`, `size`) and GNU long names; writes ustar, with a pax
+ * header when a name does not fit.
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+
+const BLOCK = 512;
+
+export interface TarEntry {
+  /** Path without a leading `./` (directories without the trailing `/`). */
+  name: string;
+  /** '0' file, '5' directory, '2' symlink, '1' hard link, … */
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+}
+
+/** Normalises a tar or `find` path: no leading `./` or `/`, no trailing `/`. */
+export function normalizeName(name: string): string {
+  let n = name;
+  while (n.startsWith('./')) n = n.slice(2);
+  while (n.startsWith('/')) n = n.slice(1);
+  while (n.endsWith('/')) n = n.slice(0, -1);
+  return n === '.' ? '' : n;
+}
+
+function readString(buf: Buffer, offset: number, length: number): string {
+  const slice = buf.subarray(offset, offset + length);
+  const nul = slice.indexOf(0);
+  return slice.subarray(0, nul < 0 ? length : nul).toString('utf8');
+}
+
+function readOctal(buf: Buffer, offset: number, length: number): number {
+  // GNU base-256 for large numbers.
+  if ((buf[offset]! & 0x80) !== 0) {
+    let value = 0;
+    for (let i = 1; i < length; i++) value = value * 256 + buf[offset + i]!;
+    return value;
+  }
+  const text = readString(buf, offset, length).trim();
+  return text ? parseInt(text, 8) : 0;
+}
+
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    if (space < 0) break;
+    const length = parseInt(data.subarray(pos, space).toString('utf8'), 10);
+    if (!Number.isFinite(length) || length <= 0) break;
+    const record = data.subarray(space + 1, pos + length - 1).toString('utf8');
+    const eq = record.indexOf('=');
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    pos += length;
+  }
+  return out;
+}
+
+/** Reads a file sequentially in large chunks. */
+class Reader {
+  private buf = Buffer.alloc(0);
+  private eof = false;
+  constructor(private readonly fd: number) {}
+  /** Exactly n bytes, or fewer at end of file. */
+  read(n: number): Buffer {
+    while (this.buf.length < n && !this.eof) {
+      const chunk = Buffer.allocUnsafe(Math.max(1 << 20, n - this.buf.length));
+      const got = readSync(this.fd, chunk, 0, chunk.length, null);
+      if (got === 0) this.eof = true;
+      else this.buf = this.buf.length === 0 ? chunk.subarray(0, got) : Buffer.concat([this.buf, chunk.subarray(0, got)]);
+    }
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(out.length);
+    return out;
+  }
+}
+
+export class TarFormatError extends Error {
+  override name = 'TarFormatError';
+}
+
+/**
+ * Calls `visit` for each entry of the archive at `path`. `visit` gets the entry and a function
+ * returning its data padded to whole blocks (call it or not; unread data is skipped).
+ */
+export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffer) => void): void {
+  const fd = openSync(path, 'r');
+  try {
+    const reader = new Reader(fd);
+    let pax: Record<string, string> = {};
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    for (;;) {
+      const header = reader.read(BLOCK);
+      if (header.length === 0) return;
+      if (header.length < BLOCK) throw new TarFormatError('truncated tar header');
+      if (header.every((b) => b === 0)) return;
+      let sum = 0;
+      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
+      if (sum !== readOctal(header, 148, 8)) throw new TarFormatError('bad tar header checksum');
+      const type = String.fromCharCode(header[156] || 0x30);
+      let size = readOctal(header, 124, 12);
+      if (pax.size) size = Number(pax.size);
+      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      let consumed = false;
+      const data = (): Buffer => {
+        consumed = true;
+        const d = reader.read(padded);
+        if (d.length < padded) throw new TarFormatError('truncated tar data');
+        return d;
+      };
+      if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
+        const body = data().subarray(0, size);
+        if (type === 'x') pax = { ...pax, ...parsePax(body) };
+        else if (type === 'L') longName = body.toString('utf8').replace(/\0+$/, '');
+        else if (type === 'K') longLink = body.toString('utf8').replace(/\0+$/, '');
+        continue;
+      }
+      const prefix = readString(header, 345, 155);
+      const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${readString(header, 0, 100)}` : readString(header, 0, 100));
+      const entry: TarEntry = {
+        name: normalizeName(rawName),
+        type: type === '\0' ? '0' : type,
+        mode: readOctal(header, 100, 8),
+        uid: readOctal(header, 108, 8),
+        gid: readOctal(header, 116, 8),
+        size,
+        mtime: pax.mtime ? Math.floor(Number(pax.mtime)) : readOctal(header, 136, 12),
+        linkname: pax.linkpath ?? longLink ?? readString(header, 157, 100),
+      };
+      pax = {};
+      longName = undefined;
+      longLink = undefined;
+      visit(entry, data);
+      if (!consumed) {
+        const skipped = reader.read(padded);
+        if (skipped.length < padded) throw new TarFormatError('truncated tar data');
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeOctal(buf: Buffer, offset: number, length: number, value: number): void {
+  buf.write(value.toString(8).padStart(length - 1, '0') + '\0', offset, length, 'ascii');
+}
+
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = Buffer.byteLength(body) + 1;
+  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  return `${length}${body}`;
+}
+
+function header(entry: TarEntry, name: string, type: string, size: number): Buffer {
+  const buf = Buffer.alloc(BLOCK);
+  buf.write(name, 0, 100, 'utf8');
+  writeOctal(buf, 100, 8, entry.mode & 0o7777);
+  writeOctal(buf, 108, 8, entry.uid);
+  writeOctal(buf, 116, 8, entry.gid);
+  writeOctal(buf, 124, 12, size);
+  writeOctal(buf, 136, 12, Math.max(0, entry.mtime));
+  buf.write(type, 156, 1, 'ascii');
+  buf.write(entry.linkname.slice(0, 100), 157, 100, 'utf8');
+  buf.write('ustar\0', 257, 6, 'ascii');
+  buf.write('00', 263, 2, 'ascii');
+  buf.fill(32, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += buf[i]!;
+  buf.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
+  return buf;
+}
+
+/** Writes a tar file entry by entry. */
+export class TarWriter {
+  private readonly fd: number;
+  bytes = 0;
+  entries = 0;
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  private write(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    this.bytes += buf.length;
+  }
+  /** `data` is the entry's data padded to whole blocks (as readTar hands it over). */
+  add(entry: TarEntry, data?: Buffer): void {
+    const name = entry.type === '5' ? `${entry.name}/` : entry.name;
+    const size = entry.type === '0' ? entry.size : 0;
+    if (Buffer.byteLength(name) > 100 || Buffer.byteLength(entry.linkname) > 100) {
+      let records = paxRecord('path', name);
+      if (entry.linkname) records += paxRecord('linkpath', entry.linkname);
+      const body = Buffer.from(records, 'utf8');
+      const padded = Buffer.alloc(Math.ceil(body.length / BLOCK) * BLOCK);
+      body.copy(padded);
+      this.write(header({ ...entry, linkname: '' }, 'PaxHeader', 'x', body.length));
+      this.write(padded);
+    }
+    this.write(header(entry, Buffer.byteLength(name) > 100 ? name.slice(-99) : name, entry.type, size));
+    if (size > 0) {
+      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      if (!data || data.length < padded) throw new TarFormatError(`no data for ${entry.name}`);
+      this.write(data.subarray(0, padded));
+    }
+    this.entries++;
+  }
+  close(): void {
+    try {
+      this.write(Buffer.alloc(BLOCK * 2));
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+}
+
+export interface MergeSource {
+  path: string;
+  /** Keeps an entry of this source (default: all). */
+  keep?: (entry: TarEntry) => boolean;
+  /** Strips this directory prefix from names; entries outside it are skipped. */
+  under?: string;
+}
+
+export interface MergeResult {
+  files: number;
+  bytes: number;
+  /** Regular-file data bytes. */
+  dataBytes: number;
+}
+
+/**
+ * Joins archives into one: entries of later sources replace earlier ones with the same name
+ * (an earlier entry is dropped when a later source has it). Directories are kept once.
+ */
+export function mergeTars(out: string, sources: MergeSource[]): MergeResult {
+  // Names each later source brings (a first pass; later sources are the small ones: new files).
+  const names: Set<string>[] = sources.map(() => new Set());
+  for (let i = 1; i < sources.length; i++) {
+    const src = sources[i]!;
+    readTar(src.path, (e) => {
+      const name = strip(e.name, src.under);
+      if (name && e.type !== '5' && (src.keep?.({ ...e, name }) ?? true)) names[i]!.add(name);
+    });
+  }
+  const writer = new TarWriter(out);
+  const dirs = new Set<string>();
+  let files = 0;
+  let dataBytes = 0;
+  try {
+    sources.forEach((src, i) => {
+      const replaced = (name: string): boolean => names.some((set, j) => j > i && set.has(name));
+      readTar(src.path, (e, data) => {
+        const name = strip(e.name, src.under);
+        if (!name) return;
+        const entry = { ...e, name };
+        if (!(src.keep?.(entry) ?? true)) return;
+        if (entry.type === '5') {
+          if (!dirs.has(name)) {
+            dirs.add(name);
+            writer.add(entry);
+          }
+          return;
+        }
+        if (replaced(name)) return;
+        writer.add(entry, entry.type === '0' && entry.size > 0 ? data() : undefined);
+        if (entry.type === '0') {
+          files++;
+          dataBytes += entry.size;
+        }
+      });
+    });
+  } finally {
+    writer.close();
+  }
+  return { files, bytes: writer.bytes, dataBytes };
+}
+
+function strip(name: string, under: string | undefined): string | undefined {
+  if (!under) return name;
+  const prefix = normalizeName(under);
+  if (name === prefix) return '';
+  return name.startsWith(`${prefix}/`) ? name.slice(prefix.length + 1) : undefined;
+}
+
+/** Lists the regular files of an archive (normalised names). */
+export function listTarFiles(path: string): string[] {
+  const out: string[] = [];
+  readTar(path, (e) => {
+    if (e.type === '0') out.push(e.name);
+  });
+  return out;
+}

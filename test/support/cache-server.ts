@@ -1,0 +1,188 @@
+/**
+ * A local Actions cache service v2 on loopback, for the real @actions/cache: Twirp JSON at
+ * /twirp/github.actions.results.api.v1.CacheService/{CreateCacheEntry,FinalizeCacheEntryUpload,
+ * GetCacheEntryDownloadURL}, blob uploads Azure block-blob style (one PUT, or `comp=block` +
+ * `comp=blocklist`) to the signed URL it hands out, and plain GET downloads. Blobs live on disk.
+ * Matching: the primary key exactly, then each restore key exactly or by prefix, newest first,
+ * only entries with the same version.
+ */
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+export interface CacheEntry {
+  id: number;
+  key: string;
+  version: string;
+  size: number;
+  createdAt: number;
+  finalized: boolean;
+}
+
+export interface CacheServerOptions {
+  token?: string;
+  /** Serve garbage instead of the stored blob (a corrupt archive). */
+  corruptDownloads?: boolean;
+}
+
+export interface CacheServer {
+  url: string;
+  /** Env for @actions/cache (ACTIONS_CACHE_SERVICE_V2, ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN). */
+  env: Record<string, string>;
+  entries(): CacheEntry[];
+  /** Every request as `METHOD path`. */
+  requests: string[];
+  options: CacheServerOptions;
+  close(): Promise<void>;
+}
+
+const PREFIX = '/twirp/github.actions.results.api.v1.CacheService/';
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'gca-cache-service-'));
+  const token = options.token ?? 'test-runtime-token';
+  const entries: CacheEntry[] = [];
+  const requests: string[] = [];
+  let nextId = 1;
+  let clock = 0;
+  const blobPath = (id: number): string => join(dir, `${id}.blob`);
+  const blockDir = (id: number): string => join(dir, `${id}.blocks`);
+  let base = '';
+
+  const find = (key: string, restoreKeys: string[], version: string): CacheEntry | undefined => {
+    const ready = entries.filter((e) => e.finalized && e.version === version).sort((a, b) => b.createdAt - a.createdAt);
+    const exact = ready.find((e) => e.key === key);
+    if (exact) return exact;
+    for (const prefix of restoreKeys) {
+      const hit = ready.find((e) => e.key === prefix) ?? ready.find((e) => e.key.startsWith(prefix));
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+
+  const twirp = async (method: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { code: 'unauthenticated', msg: 'bad token' });
+    const input = JSON.parse((await body(req)).toString('utf8') || '{}') as Record<string, unknown>;
+    const key = String(input.key ?? '');
+    const version = String(input.version ?? '');
+    switch (method) {
+      case 'CreateCacheEntry': {
+        if (!key || !version) return json(res, 400, { code: 'invalid_argument', msg: 'key and version are required' });
+        if (entries.some((e) => e.key === key && e.version === version)) return json(res, 200, { ok: false, message: `cache entry ${key} already exists` });
+        const entry: CacheEntry = { id: nextId++, key, version, size: 0, createdAt: ++clock, finalized: false };
+        entries.push(entry);
+        return json(res, 200, { ok: true, signed_upload_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=upload` });
+      }
+      case 'FinalizeCacheEntryUpload': {
+        const entry = entries.find((e) => e.key === key && e.version === version && !e.finalized);
+        if (!entry || !existsSync(blobPath(entry.id))) return json(res, 200, { ok: false, message: `no upload for ${key}` });
+        entry.size = statSync(blobPath(entry.id)).size;
+        entry.finalized = true;
+        entry.createdAt = ++clock;
+        return json(res, 200, { ok: true, entry_id: String(entry.id) });
+      }
+      case 'GetCacheEntryDownloadURL': {
+        const restoreKeys = Array.isArray(input.restore_keys) ? input.restore_keys.map(String) : [];
+        const entry = find(key, restoreKeys, version);
+        if (!entry) return json(res, 200, { ok: false });
+        return json(res, 200, { ok: true, signed_download_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=download`, matched_key: entry.key });
+      }
+      default:
+        return json(res, 404, { code: 'bad_route', msg: `no method ${method}` });
+    }
+  };
+
+  const blob = async (id: number, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const entry = entries.find((e) => e.id === id);
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    const comp = url.searchParams.get('comp');
+    if (req.method === 'PUT' && comp === 'block') {
+      mkdirSync(blockDir(id), { recursive: true });
+      const blockId = Buffer.from(url.searchParams.get('blockid') ?? '', 'base64').toString('hex');
+      await pipeline(req, createWriteStream(join(blockDir(id), blockId)));
+      res.writeHead(201, { 'x-ms-request-id': String(id) }).end();
+      return;
+    }
+    if (req.method === 'PUT' && comp === 'blocklist') {
+      const xml = (await body(req)).toString('utf8');
+      const ids = [...xml.matchAll(/<(?:Latest|Committed|Uncommitted)>([^<]*)<\//g)].map((m) => Buffer.from(m[1]!, 'base64').toString('hex'));
+      writeFileSync(blobPath(id), '');
+      for (const blockId of ids) appendFileSync(blobPath(id), readFileSync(join(blockDir(id), blockId)));
+      rmSync(blockDir(id), { recursive: true, force: true });
+      res.writeHead(201, { etag: `"${id}"`, 'last-modified': new Date().toUTCString(), 'x-ms-request-id': String(id) }).end();
+      return;
+    }
+    if (req.method === 'PUT') {
+      await pipeline(req, createWriteStream(blobPath(id)));
+      res.writeHead(201, { etag: `"${id}"`, 'last-modified': new Date().toUTCString(), 'x-ms-request-id': String(id) }).end();
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (!entry.finalized) {
+        res.writeHead(404).end();
+        return;
+      }
+      if (options.corruptDownloads) {
+        const garbage = Buffer.alloc(4096, 0x5a);
+        res.writeHead(200, { 'content-length': String(garbage.length), 'content-type': 'application/octet-stream' });
+        res.end(req.method === 'HEAD' ? undefined : garbage);
+        return;
+      }
+      res.writeHead(200, { 'content-length': String(entry.size), 'content-type': 'application/octet-stream' });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      await pipeline(createReadStream(blobPath(id)), res);
+      return;
+    }
+    res.writeHead(405).end();
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    requests.push(`${req.method} ${url.pathname}${url.searchParams.get('comp') ? `?comp=${url.searchParams.get('comp')}` : ''}`);
+    const handle = async (): Promise<void> => {
+      if (req.method === 'POST' && url.pathname.startsWith(PREFIX)) return twirp(url.pathname.slice(PREFIX.length), req, res);
+      const m = /^\/devstoreaccount1\/cache\/(\d+)$/.exec(url.pathname);
+      if (m) return blob(Number(m[1]), req, res, url);
+      res.writeHead(404).end();
+    };
+    handle().catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('cache server has no port');
+  base = `http://127.0.0.1:${address.port}`;
+  return {
+    url: base,
+    env: { ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: `${base}/`, ACTIONS_RUNTIME_TOKEN: token },
+    entries: () => entries.map((e) => ({ ...e })),
+    requests,
+    options,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
