@@ -33,6 +33,7 @@ export interface GoBinary {
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const HEADER_SIZE = 32;
+const ELF_MAGIC = Buffer.from('\x7fELF', 'latin1');
 const FLAGS_VERSION_INLINE = 0x2;
 
 function readUvarint(buf: Buffer, pos: number): { value: number; next: number } | undefined {
@@ -121,14 +122,20 @@ export class BuildInfoScanner {
   private carry: Buffer = Buffer.alloc(0);
   private collecting: Buffer | undefined;
   result: GoBuildInfo | undefined;
+  /** The file starts with the ELF magic (known once 4 bytes were seen). */
   sawElf = false;
-  private started = false;
+  private head: Buffer = Buffer.alloc(0);
+
+  /** Whether the first bytes could still be, or are, an ELF header. */
+  get maybeElf(): boolean {
+    return this.head.length < 4 ? ELF_MAGIC.subarray(0, this.head.length).equals(this.head) : this.sawElf;
+  }
 
   push(chunk: Buffer): void {
     if (this.result) return;
-    if (!this.started) {
-      this.started = true;
-      this.sawElf = chunk.length >= 4 && chunk[0] === 0x7f && chunk.subarray(1, 4).toString('latin1') === 'ELF';
+    if (this.head.length < 4) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
+      this.sawElf = this.head.length === 4 && this.head.equals(ELF_MAGIC);
     }
     if (this.collecting) {
       this.collecting = Buffer.concat([this.collecting, chunk]);
@@ -297,8 +304,8 @@ export async function scanLayerTar(tar: AsyncIterable<Buffer>, wanted: string | 
     const ok = await reader.pass(size, (chunk) => {
       scanner.push(chunk);
       read += chunk.length;
-      // Not ELF: no need to read the rest of a file that is not a program.
-      return !wanted && !scanner.sawElf;
+      // Stop once the build info is read, or at once for a file that is not a program.
+      return scanner.result !== undefined || (!wanted && !scanner.maybeElf);
     });
     if (!ok && read < size) return { deleted: false };
     if (wanted || scanner.result) return { binary: { path: entry.name, sizeBytes: size, buildInfo: scanner.result }, deleted: false };

@@ -57,8 +57,12 @@ export function isIndex(mediaType: string | undefined, body: unknown): boolean {
   return !!body && typeof body === 'object' && Array.isArray((body as { manifests?: unknown }).manifests);
 }
 
+/** `os/arch[/variant]`; anything but letters, digits and . _ - in a registry's answer becomes _, so the platform is safe in every message and table. */
 export function platformString(p: { os: string; architecture: string; variant?: string }): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+  return [p.os, p.architecture, p.variant]
+    .filter(Boolean)
+    .map((part) => String(part).replace(/[^A-Za-z0-9._-]/g, '_'))
+    .join('/');
 }
 
 /** Pure: the image manifests of an index, without attestation manifests (unknown/unknown). */

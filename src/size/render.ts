@@ -42,7 +42,7 @@ function sizeTable(report: SizeReport): string[] {
   const lines = ['| Platform | Before | After | Δ | Budget | Status |', '|---|--:|--:|--:|---|:-:|'];
   for (const p of report.platforms) {
     lines.push(
-      `| ${code(p.platform)} | ${p.baselineCompressedBytes === null ? '—' : formatBytes(p.baselineCompressedBytes)} | ${formatBytes(p.compressedBytes)} | ${deltaCell(p)} | ${p.budget ? escapeMarkdown(p.budget) : '—'} | ${STATUS_ICON[p.status]} |`,
+      `| ${code(p.platform)} | ${p.baselineCompressedBytes === null ? '—' : formatBytes(p.baselineCompressedBytes)} | ${formatBytes(p.compressedBytes)} | ${deltaCell(p)} | ${p.budget || '—'} | ${STATUS_ICON[p.status]} |`,
     );
   }
   return lines;
@@ -53,7 +53,7 @@ function goLines(p: PlatformReport, baseline: Baseline | null): string[] {
   const base = baseline?.platforms.find((b) => b.platform === p.platform)?.go ?? null;
   const go = p.go;
   const size = base ? `${formatBytes(base.sizeBytes)} → ${formatBytes(go.sizeBytes)} (${formatDelta(go.sizeBytes - base.sizeBytes)})` : formatBytes(go.sizeBytes);
-  const lines = [`Go binary ${code(go.path)} (${code(go.goVersion)}${go.mainModule ? `, ${code(go.mainModule)}` : ''}): ${size}, ${go.modules.length} modules`];
+  const lines = [`Go binary ${code(go.path)} (${code(go.goVersion)}${go.mainModule ? `, ${code(go.mainModule)}` : ''}): ${size}, ${go.modules.length} ${go.modules.length === 1 ? 'module' : 'modules'}`];
   const diff = platformModuleDiff(p, baseline);
   if (diff) {
     for (const m of diff.added) lines.push(`- new: ${code(m.path)} ${code(m.after ?? '')}`);
@@ -111,7 +111,8 @@ export function renderSizeMarkdown(report: SizeReport, baseline: Baseline | null
   const reasons = report.platforms.flatMap((p) => p.reasons);
   if (reasons.length > 0) {
     out.push(`**${report.status === 'fail' ? 'Over budget' : 'Over budget (warning only)'}:**`, '');
-    for (const r of reasons) out.push(`- ${escapeMarkdown(r)}`);
+    // Reasons hold only sanitized platforms, numbers and validated budget text.
+    for (const r of reasons) out.push(`- ${r}`);
     out.push('');
   }
   for (const p of report.platforms) {

@@ -1,0 +1,142 @@
+/**
+ * A small GitHub REST API on loopback, for the real @actions/github client (GITHUB_API_URL):
+ * issue comments (list with Link-header pagination, create, update), GET /user (or its absence,
+ * as for an Actions installation token), commits/{sha}/pulls, and a token check.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeComment {
+  id: number;
+  issue: number;
+  body: string;
+  login: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FakeGitHubOptions {
+  /** The token the API accepts (as `token …` or `Bearer …`). */
+  token: string;
+  /** The login of the token; undefined: GET /user answers 403 like an installation token, which comments as github-actions[bot]. */
+  userLogin?: string;
+  /** POST/PATCH answer 403 (a token that may not write). */
+  readOnly?: boolean;
+  /** Open pull requests per commit sha. */
+  pullsForCommit?: Record<string, number[]>;
+}
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+}
+
+export class FakeGitHub {
+  readonly comments: FakeComment[] = [];
+  readonly requests: FakeRequest[] = [];
+  private server: Server | undefined;
+  private nextId = 1000;
+  url = '';
+
+  constructor(private readonly options: FakeGitHubOptions) {}
+
+  get identity(): string {
+    return this.options.userLogin ?? 'github-actions[bot]';
+  }
+
+  /** Adds a comment by any author, as if written earlier. */
+  seed(issue: number, login: string, body: string): FakeComment {
+    const now = new Date(Date.UTC(2026, 0, 1, 0, 0, this.nextId % 60)).toISOString();
+    const c: FakeComment = { id: this.nextId++, issue, body, login, createdAt: now, updatedAt: now };
+    this.comments.push(c);
+    return c;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: String(error) }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private view(c: FakeComment): Record<string, unknown> {
+    return {
+      id: c.id,
+      body: c.body,
+      user: { login: c.login, type: c.login.endsWith('[bot]') ? 'Bot' : 'User' },
+      html_url: `https://github.com/octo-org/hello/pull/${c.issue}#issuecomment-${c.id}`,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname + url.search });
+    const auth = req.headers.authorization ?? '';
+    if (auth !== `token ${this.options.token}` && auth !== `Bearer ${this.options.token}`) {
+      return this.json(res, 401, { message: 'Bad credentials' });
+    }
+    let raw = '';
+    for await (const chunk of req) raw += String(chunk);
+    const body = raw ? (JSON.parse(raw) as { body?: string }) : {};
+
+    if (method === 'GET' && url.pathname === '/user') {
+      if (!this.options.userLogin) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      return this.json(res, 200, { login: this.options.userLogin, type: 'User' });
+    }
+    const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
+    if (list && method === 'GET') {
+      const issue = Number(list[3]);
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+      const all = this.comments.filter((c) => c.issue === issue);
+      const last = Math.max(1, Math.ceil(all.length / perPage));
+      const slice = all.slice((page - 1) * perPage, page * perPage);
+      const link = (p: number, rel: string): string => `<${this.url}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+      const links: string[] = [];
+      if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+      if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
+      return this.json(res, 200, slice.map((c) => this.view(c)), links.length ? { link: links.join(', ') } : {});
+    }
+    if (list && method === 'POST') {
+      if (this.options.readOnly) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      if (typeof body.body !== 'string') return this.json(res, 422, { message: 'body is required' });
+      if (body.body.length > 65_536) return this.json(res, 422, { message: 'body is too long (maximum is 65536 characters)' });
+      const c = this.seed(Number(list[3]), this.identity, body.body);
+      c.createdAt = c.updatedAt = new Date().toISOString();
+      return this.json(res, 201, this.view(c));
+    }
+    const one = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    if (one && method === 'PATCH') {
+      const c = this.comments.find((x) => x.id === Number(one[3]));
+      if (!c) return this.json(res, 404, { message: 'Not Found' });
+      if (this.options.readOnly || c.login !== this.identity) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      if (typeof body.body !== 'string' || body.body.length > 65_536) return this.json(res, 422, { message: 'invalid body' });
+      c.body = body.body;
+      c.updatedAt = new Date().toISOString();
+      return this.json(res, 200, this.view(c));
+    }
+    const pulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
+    if (pulls && method === 'GET') {
+      const numbers = this.options.pullsForCommit?.[pulls[3]!] ?? [];
+      return this.json(res, 200, numbers.map((n) => ({ number: n, state: 'open' })));
+    }
+    return this.json(res, 404, { message: 'Not Found' });
+  }
+}

@@ -1,0 +1,236 @@
+import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  BuildInfoScanner,
+  diffModules,
+  entrypointPath,
+  findGoBinary,
+  imagePath,
+  parseBuildInfoBlob,
+  parseModInfo,
+  scanLayerTar,
+  type GoModule,
+} from '../../src/size/goinfo.js';
+import type { LayerSize } from '../../src/size/measure.js';
+import type { BlobSource } from '../../src/size/source.js';
+
+const START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
+const END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
+
+function uvarint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** The blob Go's linker writes (1.18+): 32-byte header, then the version and module text inline. */
+function buildInfoBlob(version: string, modinfo: string, flags = 0x2): Buffer {
+  const header = Buffer.alloc(32);
+  Buffer.from('\xff Go buildinf:', 'latin1').copy(header);
+  header[14] = 8;
+  header[15] = flags;
+  const mod = modinfo ? Buffer.concat([START, Buffer.from(modinfo), END]) : Buffer.alloc(0);
+  return Buffer.concat([header, uvarint(Buffer.byteLength(version)), Buffer.from(version), uvarint(mod.length), mod]);
+}
+
+const MODINFO = [
+  'path\texample.com/hello',
+  'mod\texample.com/hello\t(devel)\t',
+  'dep\texample.com/greeting\tv1.1.0\th1:abc=',
+  'dep\tgolang.org/x/text\tv0.3.0\th1:def=',
+  '=>\t../text\t(devel)\t',
+  'build\t-compiler=gc',
+  'build\tGOARCH=arm64',
+  '',
+].join('\n');
+
+/** A fake program: ELF magic, filler, a decoy magic (as in binaries importing debug/buildinfo), then the real blob. */
+function fakeGoBinary(filler = 5000): Buffer {
+  const decoy = Buffer.concat([Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from('not a header at all, just a string constant')]);
+  return Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(filler, 1), decoy, Buffer.alloc(filler, 2), buildInfoBlob('go1.24.4', MODINFO), Buffer.alloc(filler, 3)]);
+}
+
+function tarHeader(name: string, size: number, type = '0', mode = 0o755): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name.slice(0, 100), 0, 'utf8');
+  h.write(mode.toString(8).padStart(7, '0') + '\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write(type, 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return h;
+}
+
+function tarEntry(name: string, content: Buffer, type = '0', mode = 0o755): Buffer {
+  const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([tarHeader(name, content.length, type, mode), content, pad]);
+}
+
+function paxEntry(path: string): Buffer {
+  const record = (len: number): string => `${len} path=${path}\n`;
+  let len = record(0).length;
+  while (record(len).length !== len) len = record(len).length;
+  return tarEntry('PaxHeaders/x', Buffer.from(record(len)), 'x', 0o644);
+}
+
+function tar(...entries: Buffer[]): Buffer {
+  return Buffer.concat([...entries, Buffer.alloc(1024)]);
+}
+
+/** Feeds a buffer in chunks of the given size, as a stream would. */
+async function* chunks(buf: Buffer, size: number): AsyncIterable<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+describe('build info', () => {
+  it('parses the module text', () => {
+    const info = parseModInfo('go1.24.4', MODINFO);
+    expect(info.path).toBe('example.com/hello');
+    expect(info.main).toEqual({ path: 'example.com/hello', version: '(devel)' });
+    expect(info.deps).toEqual([
+      { path: 'example.com/greeting', version: 'v1.1.0' },
+      { path: 'golang.org/x/text', version: 'v0.3.0', replacedBy: { path: '../text', version: '(devel)' } },
+    ]);
+    expect(info.settings).toEqual({ '-compiler': 'gc', GOARCH: 'arm64' });
+  });
+
+  it.each([
+    ['a complete blob', buildInfoBlob('go1.24.4', MODINFO), 'go1.24.4'],
+    ['a blob without modules (GOPATH build)', buildInfoBlob('go1.22.0', ''), 'go1.22.0'],
+    ['a devel toolchain', buildInfoBlob('devel go1.25-abc', MODINFO), 'devel go1.25-abc'],
+  ])('reads %s', (_n, blob, version) => {
+    const info = parseBuildInfoBlob(blob);
+    expect(info).not.toBe('more');
+    expect(info).not.toBe('invalid');
+    expect((info as { goVersion: string }).goVersion).toBe(version);
+  });
+
+  it.each([
+    ['a header cut short', buildInfoBlob('go1.24.4', MODINFO).subarray(0, 20), 'more'],
+    ['module text cut short', buildInfoBlob('go1.24.4', MODINFO).subarray(0, 80), 'more'],
+    ['a pre-1.18 pointer header', buildInfoBlob('go1.17', MODINFO, 0x0), 'invalid'],
+    ['a string that is no Go version', buildInfoBlob('hello', MODINFO), 'invalid'],
+  ])('says %s is %s', (_n, blob, verdict) => {
+    expect(parseBuildInfoBlob(blob)).toBe(verdict);
+  });
+
+  it.each([1, 7, 13, 64, 4096, 1 << 20])('finds the blob behind a decoy in chunks of %i bytes', (size) => {
+    const scanner = new BuildInfoScanner();
+    const bin = fakeGoBinary();
+    for (let i = 0; i < bin.length; i += size) scanner.push(bin.subarray(i, i + size));
+    expect(scanner.sawElf).toBe(true);
+    expect(scanner.result?.goVersion).toBe('go1.24.4');
+    expect(scanner.result?.deps.map((d) => d.path)).toEqual(['example.com/greeting', 'golang.org/x/text']);
+  });
+
+  it('finds nothing in a file without build info', () => {
+    const scanner = new BuildInfoScanner();
+    scanner.push(Buffer.from('#!/bin/sh\necho \xff Go buildinf: hi\n', 'latin1'));
+    expect(scanner.result).toBeUndefined();
+  });
+});
+
+describe('scanLayerTar', () => {
+  const bin = fakeGoBinary();
+  it.each([512, 1000, 65536])('finds the entrypoint in chunks of %i, with pax long names and other files first', async (size) => {
+    const longDir = `usr/local/${'very-long-directory-name/'.repeat(6)}`;
+    const layer = tar(
+      tarEntry('etc/passwd', Buffer.from('root:x:0:0\n'), '0', 0o644),
+      paxEntry(`${longDir}tool`),
+      tarEntry('tool', Buffer.from('\x7fELF not go', 'latin1')),
+      tarEntry('./app/server', bin),
+    );
+    const scan = await scanLayerTar(chunks(layer, size), '/app/server');
+    expect(scan.binary?.path).toBe('/app/server');
+    expect(scan.binary?.sizeBytes).toBe(bin.length);
+    expect(scan.binary?.buildInfo?.goVersion).toBe('go1.24.4');
+  });
+
+  it('without an entrypoint, takes the first executable Go program and skips non-ELF files', async () => {
+    const layer = tar(tarEntry('bin/script', Buffer.from('#!/bin/sh\n')), tarEntry('bin/notgo', Buffer.from('\x7fELF', 'latin1')), tarEntry('bin/svc', bin));
+    const scan = await scanLayerTar(chunks(layer, 4096), undefined);
+    expect(scan.binary?.path).toBe('/bin/svc');
+  });
+
+  it('reports a whiteout of the entrypoint', async () => {
+    const scan = await scanLayerTar(chunks(tar(tarEntry('app/.wh.server', Buffer.alloc(0))), 512), '/app/server');
+    expect(scan).toEqual({ deleted: true });
+  });
+
+  it('reports an opaque directory above the entrypoint', async () => {
+    const scan = await scanLayerTar(chunks(tar(tarEntry('app/.wh..wh..opq', Buffer.alloc(0))), 512), '/app/server');
+    expect(scan).toEqual({ deleted: true });
+  });
+
+  it('finds nothing in a layer without it', async () => {
+    const scan = await scanLayerTar(chunks(tar(tarEntry('etc/hosts', Buffer.from('127.0.0.1 localhost\n'))), 512), '/app/server');
+    expect(scan).toEqual({ deleted: false });
+  });
+});
+
+describe('findGoBinary', () => {
+  it('reads layers from the top down and stops at the first that has the binary', async () => {
+    const blobs: Record<string, Buffer> = {
+      'sha256:base': gzipSync(tar(tarEntry('etc/os-release', Buffer.from('ID=test\n'), '0', 0o644))),
+      'sha256:app': gzipSync(tar(tarEntry('hello', fakeGoBinary()))),
+      'sha256:top': gzipSync(tar(tarEntry('config.yaml', Buffer.from('a: 1\n'), '0', 0o644))),
+    };
+    const opened: string[] = [];
+    const source: BlobSource = {
+      name: 'memory',
+      root: () => Promise.reject(new Error('unused')),
+      json: () => Promise.reject(new Error('unused')),
+      tail: () => Promise.reject(new Error('unused')),
+      stream: async (digest) => {
+        opened.push(digest);
+        return Readable.from([blobs[digest]!]);
+      },
+    };
+    const layer = (digest: string): LayerSize => ({ digest, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: blobs[digest]!.length, uncompressedBytes: null, instruction: null });
+    const found = await findGoBinary(source, [layer('sha256:base'), layer('sha256:app'), layer('sha256:top')], ['/hello'], '/');
+    expect(found?.path).toBe('/hello');
+    expect(found?.layerDigest).toBe('sha256:app');
+    expect(found?.buildInfo.main?.path).toBe('example.com/hello');
+    expect(opened).toEqual(['sha256:top', 'sha256:app']);
+  });
+});
+
+describe('paths', () => {
+  it.each([
+    ['./app/server', '/app/server'],
+    ['app//server', '/app/server'],
+    ['/a/../b', '/b'],
+  ])('imagePath(%j) = %s', (raw, path) => expect(imagePath(raw)).toBe(path));
+
+  it.each([
+    [['/hello'], '/', '/hello'],
+    [['./server', '--port=1'], '/app', '/app/server'],
+    [['bin/server'], '/srv', '/srv/bin/server'],
+    [['server'], '/app', undefined],
+    [['/bin/sh', '-c', 'exec /app'], '/', undefined],
+    [[], '/', undefined],
+  ])('entrypointPath(%j, %s) = %s', (entry, wd, path) => expect(entrypointPath(entry, wd)).toBe(path));
+});
+
+describe('diffModules', () => {
+  const m = (path: string, version: string, replacedBy?: GoModule['replacedBy']): GoModule => ({ path, version, ...(replacedBy ? { replacedBy } : {}) });
+  it.each([
+    ['nothing changed', [m('a', 'v1')], [m('a', 'v1')], { added: [], removed: [], changed: [] }],
+    ['a new module', [m('a', 'v1')], [m('a', 'v1'), m('example.org/x', 'v1.3.0')], { added: [{ path: 'example.org/x', after: 'v1.3.0' }], removed: [], changed: [] }],
+    ['a removed module', [m('a', 'v1'), m('b', 'v2')], [m('a', 'v1')], { added: [], removed: [{ path: 'b', before: 'v2' }], changed: [] }],
+    ['a version change', [m('a', 'v1.0.0')], [m('a', 'v1.1.0')], { added: [], removed: [], changed: [{ path: 'a', before: 'v1.0.0', after: 'v1.1.0' }] }],
+    ['a new replacement', [m('a', 'v1')], [m('a', 'v1', { path: '../a', version: '' })], { added: [], removed: [], changed: [{ path: 'a', before: 'v1', after: 'v1 => ../a' }] }],
+  ])('%s', (_n, before, after, diff) => expect(diffModules(before, after)).toEqual(diff));
+});
