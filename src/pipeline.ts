@@ -9,6 +9,7 @@ import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type Doc
 import { renderBuildSummary } from './build/summary.js';
 import { ActionError } from './errors.js';
 import { releaseTags } from './release/stage.js';
+import { dockerfileChecks } from './checks/stage.js';
 // Image size, budgets and PR comment (issue 3).
 import { runSizeStage } from './size/stage.js';
 import { parseSizeInputs } from './size/inputs.js';
@@ -53,6 +54,9 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   setOutput('tags', tags.join('\n'));
 
   const docker: DockerEnvironment = await reporter.group('Checking docker and buildx', () => inspectDocker(inputs.builder));
+
+  // Dockerfile checks (issue 6): annotations on the Dockerfile lines; `dockerfile-checks: error` stops here, before the build.
+  await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, version));
 
   const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
   reporter.saveState(STATE.workDir, workDir);

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { hostPlatform } from '../build/platforms.js';
+import { mergeKeyValues } from '../build/plan.js';
+import type { RunContext } from '../context.js';
+import { parseDockerfile } from '../dockerfile/model.js';
+import { ActionError } from '../errors.js';
+import type { Inputs } from '../inputs.js';
+import type { Reporter } from '../reporter.js';
+import { CHECKS, type Finding } from './catalog.js';
+import { buildArgRecord, checkGoDockerfile } from './go.js';
+import { renderChecksSummary } from './summary.js';
+
+/** The .dockerignore BuildKit uses: `<Dockerfile>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`. */
+export function dockerignorePath(dockerfile: string, context: string): string | undefined {
+  const specific = join(dirname(dockerfile), `${basename(dockerfile)}.dockerignore`);
+  if (existsSync(specific)) return specific;
+  const general = join(context, '.dockerignore');
+  return existsSync(general) ? general : undefined;
+}
+
+/** A path as GitHub wants it in an annotation: relative to the workspace, with `/`. */
+export function workspacePath(path: string, workspace: string): string {
+  const rel = relative(workspace, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
+  return rel.split(sep).join('/');
+}
+
+/**
+ * The pipeline's Dockerfile-check stage: parse, check, annotate each finding on its line, add
+ * the summary section. With `dockerfile-checks: error`, warnings are errors and the step fails
+ * here, before the build: a build whose result is thrown away costs minutes for nothing.
+ */
+export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter: Reporter, version: string): Promise<Finding[]> {
+  const mode = inputs.dockerfileChecks;
+  if (mode === 'off') {
+    reporter.info('Dockerfile checks are off (dockerfile-checks: off).');
+    return [];
+  }
+  const model = parseDockerfile(readFileSync(inputs.file, 'utf8'));
+  const ignoreFile = dockerignorePath(inputs.file, inputs.context);
+  const findings = checkGoDockerfile(model, {
+    platforms: inputs.platforms,
+    hostPlatform: hostPlatform(),
+    target: inputs.target,
+    buildArgs: buildArgRecord(mergeKeyValues([{ key: 'VERSION', value: version }], inputs.buildArgs)),
+    dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
+    contextHasGit: existsSync(join(inputs.context, '.git')),
+  });
+  const files = {
+    dockerfile: workspacePath(inputs.file, ctx.workspace),
+    dockerignore: ignoreFile ? workspacePath(ignoreFile, ctx.workspace) : '.dockerignore',
+  };
+  for (const f of findings) {
+    const message = `${f.id} ${CHECKS[f.id].title}: ${f.message}`;
+    const props = { file: files[f.file], startLine: f.line };
+    if (f.level === 'notice') reporter.notice(message, props);
+    else if (mode === 'error') reporter.error(message, props);
+    else reporter.warning(message, props);
+  }
+  if (findings.length === 0) reporter.info(`Dockerfile checks: no findings in ${files.dockerfile}.`);
+  reporter.addSummary(renderChecksSummary(findings, files, mode));
+  const blocking = findings.filter((f) => f.level === 'warning');
+  if (mode === 'error' && blocking.length > 0) {
+    const ids = [...new Set(blocking.map((f) => f.id))].join(', ');
+    throw new ActionError(`Dockerfile checks failed (dockerfile-checks: error): ${blocking.length} finding${blocking.length === 1 ? '' : 's'} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
+  }
+  return findings;
+}

@@ -1,0 +1,161 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { contextFromEnv } from '../../src/context.js';
+import { ActionError } from '../../src/errors.js';
+import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
+import { RecordingReporter } from '../../src/reporter.js';
+import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/checks/stage.js';
+import { renderChecksSummary } from '../../src/checks/summary.js';
+import { commandsWithEnv, goInvocation, ldflagsOf, parseShell } from '../../src/checks/shell.js';
+
+/** A workspace with the app in a sub-directory, so annotation paths are workspace-relative. */
+function workspace(dockerfile: string, dockerignore?: string): string {
+  const ws = mkdtempSync(join(tmpdir(), 'gca-checks-'));
+  mkdirSync(join(ws, 'app'));
+  writeFileSync(join(ws, 'app', 'Dockerfile'), dockerfile);
+  if (dockerignore !== undefined) writeFileSync(join(ws, 'app', '.dockerignore'), dockerignore);
+  return ws;
+}
+
+const BAD = ['FROM golang:1.24', 'COPY . .', 'RUN go build -o /app .', 'CMD /app --greeting "a|b <b>@team</b>"'].join('\n');
+
+async function runChecks(ws: string, values: Partial<Record<InputName, string>>) {
+  const read = (name: InputName): string => values[name] ?? (name === 'github-token' ? '' : INPUT_DEFAULTS[name]);
+  const inputs = parseInputs(read, ws);
+  const ctx = contextFromEnv({ GITHUB_WORKSPACE: ws }, {}, ws, tmpdir());
+  const reporter = new RecordingReporter();
+  let error: unknown;
+  try {
+    await dockerfileChecks(inputs, ctx, reporter, '1.0.0');
+  } catch (e) {
+    error = e;
+  }
+  return { reporter, error };
+}
+
+describe('dockerfileChecks (the stage)', () => {
+  it('annotates each finding on its line, with the workspace-relative path', async () => {
+    const { reporter, error } = await runChecks(workspace(BAD), { context: 'app', platforms: 'linux/amd64' });
+    expect(error).toBeUndefined();
+    const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.split(':')[0]}`);
+    expect(got).toEqual([
+      'notice app/Dockerfile:1 GO001 Go build under QEMU emulation',
+      'warning app/Dockerfile:1 GO004 Final stage is the Go toolchain image',
+      'warning app/Dockerfile:1 GO006 Final stage runs as root',
+      'warning app/Dockerfile:1 GO008 .dockerignore missing or not excluding .git',
+      'warning app/Dockerfile:3 GO002 Go caches not on cache mounts',
+      'notice app/Dockerfile:3 GO009 -ldflags without -s -w',
+      'warning app/Dockerfile:4 GO007 Shell-form CMD/ENTRYPOINT',
+    ]);
+    expect(reporter.annotations.every((a) => !a.message.includes('\n'))).toBe(true);
+  });
+
+  it('escapes Dockerfile text in the summary', async () => {
+    const { reporter } = await runChecks(workspace(BAD), { context: 'app' });
+    const summary = reporter.summary.join('\n');
+    expect(summary).toContain('### 🧭 Dockerfile checks');
+    expect(summary).toContain('`app/Dockerfile:4`<br>`CMD /app --greeting "a\\|b <b>@team</b>"`');
+    // Only inside that code span, where neither HTML nor @mentions work.
+    expect(summary.split('<b>@team').length).toBe(2);
+    // Every table row keeps its four cells: no `|` from the Dockerfile splits one.
+    for (const row of summary.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| |'))) {
+      expect(row.replace(/\\\|/g, '').split('|').length).toBe(6);
+    }
+  });
+
+  it('error: warnings become errors and the step stops before the build; notices stay notices', async () => {
+    const { reporter, error } = await runChecks(workspace(BAD, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toBe('Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.');
+    expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message.slice(0, 5))).toEqual(['GO004', 'GO006', 'GO002', 'GO007']);
+    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009']);
+    expect(reporter.summary.join('\n')).toContain('the step fails');
+  });
+
+  it('error: notices alone do not fail', async () => {
+    const ok = ['FROM --platform=$BUILDPLATFORM golang:1.24 AS b', 'ARG TARGETOS TARGETARCH', 'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /app .', 'FROM scratch', 'COPY --from=b /app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n');
+    const { reporter, error } = await runChecks(workspace(ok, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
+    expect(error).toBeUndefined();
+    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009']);
+  });
+
+  it('off: no annotations, no summary', async () => {
+    const { reporter, error } = await runChecks(workspace(BAD), { context: 'app', 'dockerfile-checks': 'off' });
+    expect(error).toBeUndefined();
+    expect(reporter.annotations).toEqual([]);
+    expect(reporter.summary).toEqual([]);
+    expect(reporter.lines).toContain('Dockerfile checks are off (dockerfile-checks: off).');
+  });
+
+  it('a correct Dockerfile: no annotations, a one-line summary', async () => {
+    const { readFileSync } = await import('node:fs');
+    const hello = (f: string): string => readFileSync(join(import.meta.dirname, '../../examples/hello', f), 'utf8');
+    const { reporter } = await runChecks(workspace(hello('Dockerfile'), hello('.dockerignore')), { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    expect(reporter.annotations).toEqual([]);
+    expect(reporter.summary.join('\n')).toContain('✅ No findings in `app/Dockerfile`.');
+  });
+
+  it('uses <Dockerfile>.dockerignore before <context>/.dockerignore, as BuildKit does', () => {
+    const ws = workspace('FROM scratch\n', '.git\n');
+    expect(dockerignorePath(join(ws, 'app', 'Dockerfile'), join(ws, 'app'))).toBe(join(ws, 'app', '.dockerignore'));
+    writeFileSync(join(ws, 'app', 'Dockerfile.dockerignore'), '');
+    expect(dockerignorePath(join(ws, 'app', 'Dockerfile'), join(ws, 'app'))).toBe(join(ws, 'app', 'Dockerfile.dockerignore'));
+    expect(dockerignorePath(join(ws, 'app', 'Dockerfile'), ws)).toBe(join(ws, 'app', 'Dockerfile.dockerignore'));
+  });
+
+  it.each([
+    ['/ws/app/Dockerfile', '/ws', 'app/Dockerfile'],
+    ['/ws/Dockerfile', '/ws', 'Dockerfile'],
+    ['/elsewhere/Dockerfile', '/ws', '/elsewhere/Dockerfile'],
+  ])('workspacePath(%s, %s) = %s', (path, ws, expected) => {
+    expect(workspacePath(path, ws)).toBe(expected);
+  });
+});
+
+describe('renderChecksSummary', () => {
+  it('counts warnings and notices', () => {
+    const md = renderChecksSummary(
+      [
+        { id: 'GO006', level: 'warning', file: 'dockerfile', line: 3, message: 'm' },
+        { id: 'GO009', level: 'notice', file: 'dockerfile', line: 5, message: 'n' },
+        { id: 'GO008', level: 'warning', file: 'dockerignore', line: 1, message: 'x' },
+      ],
+      { dockerfile: 'Dockerfile', dockerignore: '.dockerignore' },
+      'warn',
+    );
+    expect(md).toContain('2 warnings, 1 notice in `Dockerfile`.');
+    expect(md).toContain('`.dockerignore:1`');
+  });
+});
+
+describe('shell reading of RUN commands', () => {
+  it.each<[string, { words: string[]; env: Record<string, string> }[]]>([
+    ['CGO_ENABLED=0 go build -o /x .', [{ words: ['go', 'build', '-o', '/x', '.'], env: { CGO_ENABLED: '0' } }]],
+    ['export A=1 && go build', [{ words: ['export', 'A=1'], env: {} }, { words: ['go', 'build'], env: { A: '1' } }]],
+    ['A=1; go build; export A; go build', [{ words: ['go', 'build'], env: {} }, { words: ['export', 'A'], env: {} }, { words: ['go', 'build'], env: { A: '1' } }]],
+    ['env -u X B=2 go build', [{ words: ['go', 'build'], env: { B: '2' } }]],
+    ["echo 'a && b' | tee x # && go build", [{ words: ['echo', 'a && b'], env: {} }, { words: ['tee', 'x'], env: {} }]],
+    ['go build -ldflags="-s -w -X main.v=${V}" .', [{ words: ['go', 'build', '-ldflags=-s -w -X main.v=${V}', '.'], env: {} }]],
+    ['(cd x && go mod download)', [{ words: ['cd', 'x'], env: {} }, { words: ['go', 'mod', 'download'], env: {} }]],
+  ])('%s', (text, expected) => {
+    expect(commandsWithEnv(parseShell(text)).map(({ cmd, env }) => ({ words: cmd.words, env }))).toEqual(expected);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['go build -ldflags "-s -w" .', '-s -w'],
+    ['go build --ldflags=-s .', '-s'],
+    ['go build -o x .', undefined],
+    ['/usr/local/go/bin/go -C cmd build -ldflags=-w .', '-w'],
+  ])('ldflags of %s', (text, expected) => {
+    const go = goInvocation(parseShell(text).commands[0]!);
+    expect(go).toBeDefined();
+    expect(ldflagsOf(go!)).toBe(expected);
+  });
+
+  it('does not take gofmt or a path ending in go/ for go', () => {
+    expect(goInvocation(parseShell('gofmt -l .').commands[0]!)).toBeUndefined();
+    expect(goInvocation(parseShell('cargo build').commands[0]!)).toBeUndefined();
+  });
+});
