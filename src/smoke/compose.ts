@@ -22,7 +22,7 @@ export function upArgv(project: Pick<ComposeProject, 'name' | 'files'>): string[
 
 /** Pure: the argv of `down`, removing volumes and orphans; a short stop timeout, it is a test stack. */
 export function downArgv(project: Pick<ComposeProject, 'name' | 'files'>): string[] {
-  return composeArgv(project, 'down', '--volumes', '--remove-orphans', '--timeout', '2');
+  return composeArgv(project, 'down', '--volumes', '--remove-orphans', '--timeout', '1');
 }
 
 export async function composeConfig(project: ComposeProject): Promise<ExecResult> {
@@ -86,13 +86,19 @@ export async function sampleProject(project: ComposeProject): Promise<ContainerS
   return mergeSamples(entries, inspect.exitCode === 0 ? parseInspect(inspect.stdout) : []);
 }
 
+/** Pure: text without terminal escape sequences (compose logs erase lines even with --no-color). */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
 /** The last lines a service logged. */
 export async function serviceLogs(project: ComposeProject, service: string, lines = 100): Promise<string> {
   const logs = await run('docker', composeArgv(project, 'logs', '--no-color', '--no-log-prefix', '--tail', String(lines), service), {
     cwd: project.cwd,
     silent: true,
   });
-  return (logs.stdout + (logs.exitCode === 0 ? '' : logs.stderr)).trimEnd();
+  return stripAnsi(logs.stdout + (logs.exitCode === 0 ? '' : logs.stderr)).trimEnd();
 }
 
 /** What cleanup removed or could not remove. */

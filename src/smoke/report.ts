@@ -83,6 +83,8 @@ export interface SmokeReport {
   underTest: readonly string[];
   /** Logs of the services that are not ready, by service. */
   logs: ReadonlyMap<string, string>;
+  /** How the image got into the image store. */
+  imageNote?: string;
 }
 
 /** Pure: the smoke test's part of the job summary. */
@@ -94,7 +96,7 @@ export function renderSmokeSummary(r: SmokeReport): string {
   const lines = [
     head,
     '',
-    `${r.underTest.map(inlineCode).join(', ')} ran ${inlineCode(r.image)} (${inlineCode(r.platform)}), the image this run built; project ${inlineCode(r.project)}.`,
+    `${r.underTest.map(inlineCode).join(', ')} ran ${inlineCode(r.image)} (${inlineCode(r.platform)}), the image this run built${r.imageNote ? ` (${escapeMarkdown(r.imageNote)})` : ''}; project ${inlineCode(r.project)}.`,
     '',
     '| Service | State | Ready after | Note |',
     '|---|---|---|---|',

@@ -14,6 +14,7 @@ import type { SmokeInputs } from './inputs.js';
 import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from './override.js';
 import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, serviceHealthLog, shortDetail } from './report.js';
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
+import { layoutConfigDigest } from './layout.js';
 
 /** Names of the state the post step needs to clean up after a cancelled run. */
 export const SMOKE_STATE = {
@@ -105,6 +106,15 @@ interface ImageUnderTest {
   /** How it got into the image store. */
   how: 'reused' | 'loaded';
   seconds: number;
+  /** For a loaded image: its config digest, and whether the build produced the same one. */
+  configDigest?: string;
+  sameAsBuild?: boolean;
+}
+
+/** The config digest the build produced for one platform, when it can be read locally. */
+async function builtConfigDigest(plan: BuildPlan, build: BuildResult, platform: string): Promise<string | undefined> {
+  if (plan.platforms.length === 1) return build.metadata.configDigest;
+  return plan.ociLayoutDir ? layoutConfigDigest(plan.ociLayoutDir, platform) : undefined;
 }
 
 /**
@@ -140,7 +150,17 @@ async function prepareImage(setup: SmokeSetup, plan: BuildPlan, build: BuildResu
   if (!result.ok) throw new ActionError(`Could not load the image for ${setup.platform} for the smoke test: ${result.error}`);
   const took = (Date.now() - started) / 1000;
   reporter.info(`Loaded ${setup.platform} as ${tag} with a cached build in ${took.toFixed(1)} s`);
-  return { ref: tag, how: 'loaded', seconds: took };
+  // The same inputs from the same cache give the same image; check it where the build's result is readable.
+  const built = await builtConfigDigest(plan, build, setup.platform);
+  const loaded = result.metadata.configDigest;
+  if (built && loaded && built !== loaded) {
+    reporter.warning(
+      `The image loaded for the smoke test (config ${loaded}) differs from the ${setup.platform} image the build produced (config ${built}): a step of the Dockerfile is not reproducible from the build cache.`,
+    );
+  } else if (built && loaded) {
+    reporter.info(`Same image config as the build's ${setup.platform} image: ${loaded}`);
+  }
+  return { ref: tag, how: 'loaded', seconds: took, configDigest: loaded, sameAsBuild: built && loaded ? built === loaded : undefined };
 }
 
 /** Removes what the smoke test created: the stack, its own image tag, the override file. Never throws. */
@@ -212,7 +232,7 @@ export async function runSmokeTest(
     const logs = new Map<string, string>();
     if (!outcome.ok) await collectEvidence(outcome, project, logs, reporter);
     reporter.addSummary(
-      renderSmokeSummary({ outcome, project: project.name, image: image.ref, platform: setup.platform, underTest: setup.underTest, logs }),
+      renderSmokeSummary({ outcome, project: project.name, image: image.ref, platform: setup.platform, underTest: setup.underTest, logs, imageNote: imageNote(image) }),
     );
     if (outcome.ok) {
       reporter.info(`Smoke test passed in ${(outcome.elapsedMs / 1000).toFixed(1)} s (image ${image.how} in ${image.seconds.toFixed(1)} s)`);
@@ -230,6 +250,13 @@ export async function runSmokeTest(
       reporter.info(`Removed project ${project.name} and its image tag in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
   }
+}
+
+/** Pure: how the image under test got into the image store, for the summary. */
+export function imageNote(image: Pick<ImageUnderTest, 'how' | 'seconds' | 'configDigest' | 'sameAsBuild'>): string {
+  if (image.how === 'reused') return 'the image the build loaded';
+  const same = image.sameAsBuild === true ? ', the same image config as the build' : image.sameAsBuild === false ? ', ⚠️ a different image config than the build' : '';
+  return `loaded by a cached build in ${image.seconds.toFixed(1)} s${same}`;
 }
 
 /** For each service that is not ready: why, its health-check log, its last 100 log lines, an error annotation. */

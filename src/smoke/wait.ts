@@ -86,7 +86,10 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
     const at = deps.now() - start;
     const verdicts = stackVerdict(opts.expected, samples);
     for (const v of verdicts) {
-      if (v.readiness === 'ready' && !readyAfter.has(v.service)) readyAfter.set(v.service, at);
+      // Time to ready: when the service reached the ready state it is in (a one-shot service
+      // is running, then completed: it counts from its completion).
+      if (v.readiness !== 'ready') readyAfter.delete(v.service);
+      else if (!readyAfter.has(v.service) || lastState.get(v.service) !== v.state) readyAfter.set(v.service, at);
       if (lastState.get(v.service) !== v.state) {
         lastState.set(v.service, v.state);
         deps.log(`${v.service}: ${v.state} after ${seconds(at)}`);
