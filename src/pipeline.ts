@@ -13,6 +13,8 @@ import { dockerfileChecks } from './checks/stage.js';
 // Image size, budgets and PR comment (issue 3).
 import { runSizeStage } from './size/stage.js';
 import { parseSizeInputs } from './size/inputs.js';
+// Compose smoke test (issue 4).
+import { checkSmokeSetup, runSmokeTest, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
 
 export interface PipelineDeps {
   reporter: Reporter;
@@ -63,6 +65,12 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   const plan: BuildPlan = planBuild(inputs, ctx, { version, tags, created: now(), workDir });
   checkCapabilities(plan, docker, reporter);
 
+  // Compose smoke test (issue 4): the files parse and the services exist, before any build.
+  const smokeInputs = inputs.smoke;
+  const smokeSetup: SmokeSetup | undefined = smokeInputs
+    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(smokeInputs, plan.platforms, ctx.workspace, reporter))
+    : undefined;
+
   const started = Date.now();
   const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
   const seconds = (Date.now() - started) / 1000;
@@ -75,9 +83,14 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   }
   reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
 
+  // Compose smoke test (issue 4): the stack with the image just built; a failure fails the step at the end.
+  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build, workDir, reporter }) : { status: 'skipped' };
+  setOutput('smoke-status', smoke.status);
+  if (smoke.failure) failures.push(smoke.failure);
+
   // Image size, budgets and PR comment (issue 3): after the build (and the smoke test), outputs before failing.
   const sizeResult = await runSizeStage(
-    { size: inputs.size ?? parseSizeInputs(() => '', plan.platforms), plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version } },
+    { size: inputs.size ?? parseSizeInputs(() => '', plan.platforms), plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
     reporter,
     setOutput,
   );

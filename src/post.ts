@@ -3,6 +3,8 @@ import { rm } from 'node:fs/promises';
 import { STATE } from './pipeline.js';
 import type { Reporter } from './reporter.js';
 import { ActionReporter } from './action-reporter.js';
+// Compose smoke test (issue 4).
+import { cleanupSmokeFromState } from './smoke/stage.js';
 
 /** Reads what the main step handed over. */
 export type StateReader = (name: string) => string;
@@ -12,6 +14,12 @@ export type StateReader = (name: string) => string;
  * cancellation). Never fails the job: every fault here is a warning.
  */
 export async function runCleanup(readState: StateReader, reporter: Reporter): Promise<void> {
+  // Compose smoke test (issue 4): a cancelled run's stack goes first (its override file is in the work dir).
+  try {
+    await cleanupSmokeFromState(readState, reporter);
+  } catch (error) {
+    reporter.warning(`Could not remove the smoke test's compose project: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const workDir = readState(STATE.workDir);
   if (workDir) {
     try {
