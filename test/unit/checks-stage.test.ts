@@ -9,6 +9,7 @@ import { RecordingReporter } from '../../src/reporter.js';
 import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/checks/stage.js';
 import { renderChecksSummary } from '../../src/checks/summary.js';
 import { commandsWithEnv, goInvocation, ldflagsOf, parseShell } from '../../src/checks/shell.js';
+import { CHECKS } from '../../src/checks/catalog.js';
 
 /** A workspace with the app in a sub-directory, so annotation paths are workspace-relative. */
 function workspace(dockerfile: string, dockerignore?: string): string {
@@ -111,6 +112,15 @@ describe('dockerfileChecks (the stage)', () => {
     ['/elsewhere/Dockerfile', '/ws', '/elsewhere/Dockerfile'],
   ])('workspacePath(%s, %s) = %s', (path, ws, expected) => {
     expect(workspacePath(path, ws)).toBe(expected);
+  });
+});
+
+describe('the README', () => {
+  it('has an entry with the fix for every check, and no entry for a check that does not exist', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const documented = [...readme.matchAll(/^\| (GO\d{3}) \| (warning|notice) \| .+ \| .+ \|$/gm)].map((m) => m[1]);
+    expect(documented).toEqual(Object.keys(CHECKS));
   });
 });
 
