@@ -8,7 +8,7 @@ import { planBuild, type BuildPlan } from './build/plan.js';
 import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type DockerEnvironment } from './build/docker.js';
 import { renderBuildSummary } from './build/summary.js';
 import { ActionError } from './errors.js';
-import { releaseTags } from './release/stage.js';
+import { releaseTags, releaseTagsNote } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
 // Image size, budgets and PR comment (issue 3).
 import { runSizeStage } from './size/stage.js';
@@ -78,7 +78,7 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   if (build.metadata.digest) setOutput('digest', build.metadata.digest);
   setOutput('metadata', JSON.stringify(build.metadata.raw));
   if (!build.ok) {
-    reporter.addSummary(renderBuildSummary({ plan, version, build, seconds }));
+    reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
     throw new ActionError(`Build failed: ${build.error}`);
   }
   reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
@@ -96,6 +96,6 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   );
   failures.push(...sizeResult.failures);
 
-  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds }));
+  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
   return { outputs, failures };
 }

@@ -28,3 +28,10 @@ export function releaseTags(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ct
   }
   return resolved.tags;
 }
+
+/** For the summary: where derived tags came from (undefined when `tags` gave them or there are none). */
+export function releaseTagsNote(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ctx: RunContext): string | undefined {
+  const resolved = resolveTags(inputs, ctx);
+  if (resolved.source !== 'images' || resolved.tags.length === 0) return undefined;
+  return `release tags from ${resolved.reason}${inputs.push ? '' : ', not pushed'}`;
+}

@@ -27,6 +27,7 @@ describe('release tags for a semver tag, then a pre-release, pushed to a registr
     expect(run.main.outputs.tags!.split('\n')).toEqual([`${image}:1.2.3`, `${image}:1.2`, `${image}:1`, `${image}:latest`]);
     expect(run.main.outputs.version).toBe('1.2.3');
     expect(run.main.stdout).toContain('Release tags from semver tag v1.2.3');
+    expect(run.summary).toContain('<br>_release tags from semver tag v1.2.3_ |');
     expect(await registryTags(repo)).toEqual({ status: 200, tags: ['1', '1.2', '1.2.3', 'latest'] });
     releaseDigest = (await registryManifest(repo, 'latest')).digest;
     expect(releaseDigest).toBe(run.main.outputs.digest);

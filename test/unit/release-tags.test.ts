@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { PullRequestInfo } from '../../src/context.js';
 import { applyTags, resolveTags, sanitizeTag, tagsForRef, type TagContext } from '../../src/release/tags.js';
-import { releaseTags } from '../../src/release/stage.js';
+import { releaseTags, releaseTagsNote } from '../../src/release/stage.js';
+import { renderBuildSummary } from '../../src/build/summary.js';
+import type { BuildPlan } from '../../src/build/plan.js';
+import type { BuildResult } from '../../src/build/docker.js';
 import { contextFromEnv } from '../../src/context.js';
 import { RecordingReporter } from '../../src/reporter.js';
 import { ActionError } from '../../src/errors.js';
@@ -105,5 +108,26 @@ describe('releaseTags (the stage)', () => {
   });
   it('lets a build without push go on without tags', () => {
     expect(releaseTags({ tags: [], images: ['o/a'], push: false }, run({ GITHUB_REF: '' }, {}), new RecordingReporter())).toEqual([]);
+  });
+});
+
+describe('the summary says where release tags came from', () => {
+  const c = (ref: string) => contextFromEnv({ GITHUB_REF: ref, GITHUB_SHA: sha }, { repository: { default_branch: 'main' } }, '/ws', '/tmp');
+  it.each<[string, { tags: string[]; images: string[]; push: boolean }, string | undefined]>([
+    ['refs/tags/v1.2.3', { tags: [], images: ['o/a'], push: true }, 'release tags from semver tag v1.2.3'],
+    ['refs/tags/v1.3.0-rc.1', { tags: [], images: ['o/a'], push: true }, 'release tags from pre-release tag v1.3.0-rc.1'],
+    ['refs/heads/main', { tags: [], images: ['o/a'], push: false }, 'release tags from default branch main, not pushed'],
+    ['refs/heads/main', { tags: ['o/a:x'], images: ['o/a'], push: false }, undefined],
+    ['refs/heads/main', { tags: [], images: [], push: false }, undefined],
+  ])('%s %j', (ref, inputs, note) => {
+    expect(releaseTagsNote(inputs, c(ref))).toBe(note);
+  });
+
+  it('renders the note under the tags, escaped', () => {
+    const plan = { platforms: ['linux/amd64'], tags: ['o/a:pr-7'], push: false, load: false } as BuildPlan;
+    const build = { ok: true, metadata: { raw: {} } } as BuildResult;
+    const md = renderBuildSummary({ plan, version: '1.0.0', build, seconds: 1, tagsNote: 'release tags from pull request #7, not pushed' });
+    expect(md).toContain('| Tags | `o/a:pr-7`<br>_release tags from pull request &#35;7, not pushed_ |');
+    expect(renderBuildSummary({ plan, version: '1.0.0', build, seconds: 1 })).toContain('| Tags | `o/a:pr-7` |');
   });
 });
