@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as cache from '@actions/cache';
@@ -68,15 +68,37 @@ export function planCache(imageName: string, ctx: Pick<RunContext, 'eventName' |
   return plan;
 }
 
-/** Runs fn with the report file's directory in the workspace, and removes it afterwards. */
+async function entries(dir: string | undefined): Promise<Set<string>> {
+  if (!dir) return new Set();
+  try {
+    return new Set(await readdir(dir));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Runs fn with the report file's directory in the workspace, and removes it afterwards, with
+ * the temporary directories @actions/cache leaves in RUNNER_TEMP (it deletes the archive,
+ * not the folder it made for it).
+ */
 async function withReportFile<T>(workspace: string, fn: (path: string) => Promise<T>): Promise<T> {
   const path = join(workspace, CACHED_REPORT_PATH);
   const dir = dirname(path);
   const existed = existsSync(dir);
+  const runnerTemp = process.env.RUNNER_TEMP;
+  const before = await entries(runnerTemp);
   try {
     return await fn(path);
   } finally {
     if (!existed) await rm(dir, { recursive: true, force: true });
+    if (runnerTemp) {
+      for (const name of await entries(runnerTemp)) {
+        if (!before.has(name) && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name)) {
+          await rm(join(runnerTemp, name), { recursive: true, force: true });
+        }
+      }
+    }
   }
 }
 
