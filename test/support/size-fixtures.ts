@@ -1,0 +1,122 @@
+/** Synthetic Go programs and tar layers for the size tests: Go's build-info blob as the linker writes it (1.18+). */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+const START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
+const END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
+
+export function uvarint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** The blob Go's linker writes (1.18+): 32-byte header, then the version and module text inline. */
+export function buildInfoBlob(version: string, modinfo: string, flags = 0x2): Buffer {
+  const header = Buffer.alloc(32);
+  Buffer.from('\xff Go buildinf:', 'latin1').copy(header);
+  header[14] = 8;
+  header[15] = flags;
+  const mod = modinfo ? Buffer.concat([START, Buffer.from(modinfo), END]) : Buffer.alloc(0);
+  return Buffer.concat([header, uvarint(Buffer.byteLength(version)), Buffer.from(version), uvarint(mod.length), mod]);
+}
+
+export const MODINFO = [
+  'path\texample.com/hello',
+  'mod\texample.com/hello\t(devel)\t',
+  'dep\texample.com/greeting\tv1.1.0\th1:abc=',
+  'dep\tgolang.org/x/text\tv0.3.0\th1:def=',
+  '=>\t../text\t(devel)\t',
+  'build\t-compiler=gc',
+  'build\tGOARCH=arm64',
+  '',
+].join('\n');
+
+/** A fake program: ELF magic, filler, a decoy magic (as in binaries importing debug/buildinfo), then the real blob. */
+export function fakeGoBinary(filler = 5000): Buffer {
+  const decoy = Buffer.concat([Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from('not a header at all, just a string constant')]);
+  return Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(filler, 1), decoy, Buffer.alloc(filler, 2), buildInfoBlob('go1.24.4', MODINFO), Buffer.alloc(filler, 3)]);
+}
+
+export function tarHeader(name: string, size: number, type = '0', mode = 0o755): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name.slice(0, 100), 0, 'utf8');
+  h.write(mode.toString(8).padStart(7, '0') + '\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('00000000000\0', 136);
+  h.write('        ', 148);
+  h.write(type, 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return h;
+}
+
+export function tarEntry(name: string, content: Buffer, type = '0', mode = 0o755): Buffer {
+  const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([tarHeader(name, content.length, type, mode), content, pad]);
+}
+
+export function paxEntry(path: string): Buffer {
+  const record = (len: number): string => `${len} path=${path}\n`;
+  let len = record(0).length;
+  while (record(len).length !== len) len = record(len).length;
+  return tarEntry('PaxHeaders/x', Buffer.from(record(len)), 'x', 0o644);
+}
+
+export function tar(...entries: Buffer[]): Buffer {
+  return Buffer.concat([...entries, Buffer.alloc(1024)]);
+}
+
+
+
+/**
+ * Writes an OCI image layout, as `buildx --output type=oci,tar=false` does: index.json -> image
+ * index -> one manifest per platform (+ an attestation manifest) -> config and gzip layers.
+ */
+export function writeOciLayout(platforms: { os: string; architecture: string; files: { name: string; content: Buffer }[][] }[]): { dir: string; layerSizes: Record<string, number[]> } {
+  const dir = mkdtempSync(join(tmpdir(), 'gca-size-oci-'));
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (data: Buffer | string): { digest: string; size: number } => {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    const hex = createHash('sha256').update(buf).digest('hex');
+    writeFileSync(join(dir, 'blobs', 'sha256', hex), buf);
+    return { digest: `sha256:${hex}`, size: buf.length };
+  };
+  const layerSizes: Record<string, number[]> = {};
+  const manifests = platforms.map((p) => {
+    const layers = p.files.map((files) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gzipSync(tar(...files.map((f) => tarEntry(f.name, f.content))))) }));
+    layerSizes[`${p.os}/${p.architecture}`] = layers.map((l) => l.size);
+    const config = put(
+      JSON.stringify({
+        os: p.os,
+        architecture: p.architecture,
+        config: { Entrypoint: ['/hello'] },
+        history: p.files.map((files) => ({ created_by: `COPY ${files.map((f) => f.name).join(' ')} / # buildkit`, comment: 'buildkit.dockerfile.v0' })),
+        rootfs: { type: 'layers', diff_ids: [] },
+      }),
+    );
+    const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers }));
+    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, platform: { os: p.os, architecture: p.architecture } };
+  });
+  const attestation = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put('{}') }, layers: [] }));
+  const index = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [...manifests, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...attestation, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } }],
+    }),
+  );
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index }] }));
+  return { dir, layerSizes };
+}

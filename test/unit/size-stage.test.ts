@@ -1,0 +1,209 @@
+import { rmSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runSizeStage, imageName, type SizeStageInput } from '../../src/size/stage.js';
+import { parseSizeInputs } from '../../src/size/inputs.js';
+import { parseMetadata } from '../../src/build/metadata.js';
+import type { BuildPlan } from '../../src/build/plan.js';
+import type { RunContext } from '../../src/context.js';
+import { RecordingReporter } from '../../src/reporter.js';
+import { TerminalReporter } from '../../src/cli-reporter.js';
+import type { CommentApi, IssueComment } from '../../src/size/comment.js';
+import type { SizeReport } from '../../src/size/report.js';
+import { fakeGoBinary, writeOciLayout } from '../support/size-fixtures.js';
+
+const layout = writeOciLayout([
+  { os: 'linux', architecture: 'amd64', files: [[{ name: 'hello', content: fakeGoBinary(400_000) }], [{ name: 'data.bin', content: Buffer.alloc(10_000, 7) }]] },
+  { os: 'linux', architecture: 'arm64', files: [[{ name: 'hello', content: fakeGoBinary(300_000) }]] },
+]);
+afterAll(() => rmSync(layout.dir, { recursive: true, force: true }));
+
+const plan: BuildPlan = {
+  context: '/ws',
+  file: '/ws/Dockerfile',
+  platforms: ['linux/amd64', 'linux/arm64'],
+  tags: [],
+  push: false,
+  load: false,
+  buildArgs: [],
+  labels: [],
+  cacheFrom: [],
+  cacheTo: [],
+  metadataFile: '/nonexistent/metadata.json',
+  iidFile: '/nonexistent/iid.txt',
+  ociLayoutDir: layout.dir,
+  extraArgs: [],
+};
+
+function ctx(over: Partial<RunContext> = {}): RunContext {
+  return {
+    eventName: 'pull_request',
+    ref: 'refs/pull/9/merge',
+    sha: 'c0ffee'.padEnd(40, '0'),
+    repository: 'octo-org/hello',
+    serverUrl: 'https://github.com',
+    apiUrl: 'http://127.0.0.1:9',
+    runId: '1',
+    workspace: '/ws',
+    tempDir: '/tmp',
+    pullRequest: { number: 9, headRef: 'f', headSha: 'x', baseRef: 'main', fromFork: false },
+    payload: {},
+    ...over,
+  };
+}
+
+class Api implements CommentApi {
+  store: IssueComment[] = [];
+  calls: string[] = [];
+  constructor(private readonly fault?: { status: number }, private readonly pulls: number[] = []) {}
+  async identity(): Promise<string> {
+    this.calls.push('identity');
+    return 'github-actions[bot]';
+  }
+  async *comments(issue: number): AsyncIterable<IssueComment[]> {
+    this.calls.push(`list ${issue}`);
+    yield this.store;
+  }
+  async create(issue: number, body: string): Promise<IssueComment> {
+    this.calls.push(`create ${issue}`);
+    if (this.fault) throw Object.assign(new Error(`HTTP ${this.fault.status}`), this.fault);
+    const c = { id: 1, body, author: 'github-actions[bot]', url: `https://github.com/octo-org/hello/pull/${issue}#issuecomment-1` };
+    this.store.push(c);
+    return c;
+  }
+  async update(id: number, body: string): Promise<IssueComment> {
+    this.calls.push(`update ${id}`);
+    const c = this.store.find((x) => x.id === id)!;
+    c.body = body;
+    return c;
+  }
+  async pullsForCommit(sha: string): Promise<number[]> {
+    this.calls.push(`pulls ${sha.slice(0, 6)}`);
+    return this.pulls;
+  }
+}
+
+async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInput> = {}, reporter = new RecordingReporter()) {
+  const outputs: Record<string, string> = {};
+  const result = await runSizeStage(
+    {
+      size: parseSizeInputs((n) => sizeRaw[n] ?? '', plan.platforms),
+      plan,
+      build: { ok: true, metadata: parseMetadata(''), log: '' },
+      ctx: ctx(),
+      version: '1.2.3',
+      githubToken: 'token',
+      extras: { version: '1.2.3', smoke: { status: 'passed' } },
+      ...over,
+    },
+    reporter,
+    (k, v) => (outputs[k] = v),
+  );
+  return { result, outputs, reporter, report: JSON.parse(outputs['size-report'] ?? 'null') as SizeReport | null };
+}
+
+describe('runSizeStage on an OCI layout', () => {
+  it('measures every platform, finds the Go binaries, sets the outputs and comments on the pull request', async () => {
+    const api = new Api();
+    const { result, outputs, reporter, report } = await stage({ baseline: 'none' }, { commentApi: api });
+    expect(result.failures).toEqual([]);
+    expect(outputs['budget-status']).toBe('pass');
+    expect(report!.platforms.map((p) => [p.platform, p.compressedBytes])).toEqual([
+      ['linux/amd64', layout.layerSizes['linux/amd64']![0]! + layout.layerSizes['linux/amd64']![1]!],
+      ['linux/arm64', layout.layerSizes['linux/arm64']![0]!],
+    ]);
+    expect(report!.platforms[0]!.go).toMatchObject({ path: '/hello', goVersion: 'go1.24.4', mainModule: 'example.com/hello' });
+    expect(report!.baseline).toBeNull();
+    expect(report!.baselineNote).toBe('baseline: none');
+    expect(outputs['comment-url']).toBe('https://github.com/octo-org/hello/pull/9#issuecomment-1');
+    expect(api.calls).toEqual(['identity', 'list 9', 'create 9']);
+    expect(reporter.summary.join('\n')).toContain('| `linux/amd64` | — |');
+    expect(reporter.summary.join('\n')).toContain('smoke test ✅ passed');
+    expect(imageName(plan, '/ws')).toBe('Dockerfile');
+  });
+
+  it.each([
+    ['fail', 'fail', 1],
+    ['warn', 'warn', 0],
+  ])('over the absolute budget with mode %s: status %s', async (mode, status, failures) => {
+    const { result, outputs, reporter } = await stage({ baseline: 'none', 'size-budget': 'linux/arm64=1KB', 'size-budget-mode': mode, comment: 'never' });
+    expect(outputs['budget-status']).toBe(status);
+    expect(result.failures).toHaveLength(failures);
+    if (failures) expect(result.failures[0]).toMatch(/^Image size over budget:\n- linux\/arm64: [\d.]+ KB is [\d.]+ K?B over the size budget of 1KB$/);
+    else expect(reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([expect.stringMatching(/^Over size budget: linux\/arm64: /)]);
+    // Outputs and summary are written either way.
+    expect(outputs['size-report']).toBeTruthy();
+    expect(reporter.summary.join('')).toContain('Over budget');
+  });
+
+  it('skips the comment on a fork PR with a notice, and the budget still decides', async () => {
+    const api = new Api();
+    const { result, outputs, reporter } = await stage(
+      { baseline: 'none', 'size-budget': '1KB' },
+      { commentApi: api, ctx: ctx({ pullRequest: { number: 9, headRef: 'f', headSha: 'x', baseRef: 'main', fromFork: true } }) },
+    );
+    expect(api.calls).toEqual([]);
+    expect(outputs['comment-url']).toBe('');
+    expect(reporter.annotations).toContainEqual({ level: 'notice', message: expect.stringMatching(/skipped on pull requests from forks/), props: undefined });
+    expect(result.failures).toHaveLength(1);
+  });
+
+  it.each([
+    [403, 'notice', /may not write comments on this pull request \(HTTP 403\)/],
+    [404, 'notice', /HTTP 404/],
+    [500, 'warning', /Could not write the size comment: HTTP 500/],
+  ])('a comment refused with HTTP %i is a %s, not a failure', async (status, level, message) => {
+    const { result, outputs, reporter } = await stage({ baseline: 'none' }, { commentApi: new Api({ status }) });
+    expect(result.failures).toEqual([]);
+    expect(outputs['comment-url']).toBe('');
+    expect(reporter.annotations.filter((a) => a.level === level).map((a) => a.message)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it.each([
+    ['auto', [7], []],
+    ['never', [7], []],
+    ['always', [7], ['identity', 'list 7', 'create 7']],
+    ['always', [], []],
+  ] as const)('on a push, comment %s with open PRs %j', async (mode, pulls, calls) => {
+    const api = new Api(undefined, [...pulls]);
+    const { reporter } = await stage({ baseline: 'none', comment: mode }, { commentApi: api, ctx: ctx({ eventName: 'push', ref: 'refs/heads/feat', pullRequest: undefined }) });
+    expect(api.calls.filter((c) => !c.startsWith('pulls'))).toEqual(calls);
+    if (mode === 'always' && pulls.length === 0) expect(reporter.annotations.map((a) => a.message)).toContainEqual(expect.stringMatching(/No open pull request has commit c0ffee/));
+  });
+
+  it('without a cache service, baseline auto says so and carries on', async () => {
+    const saved = { url: process.env.ACTIONS_RESULTS_URL, cacheUrl: process.env.ACTIONS_CACHE_URL };
+    delete process.env.ACTIONS_RESULTS_URL;
+    delete process.env.ACTIONS_CACHE_URL;
+    try {
+      const { result, report } = await stage({ comment: 'never', 'size-budget-increase': '1%' });
+      expect(result.failures).toEqual([]);
+      expect(report!.baseline).toBeNull();
+      expect(report!.baselineNote).toBe('the Actions cache service is not available to this run');
+    } finally {
+      if (saved.url !== undefined) process.env.ACTIONS_RESULTS_URL = saved.url;
+      if (saved.cacheUrl !== undefined) process.env.ACTIONS_CACHE_URL = saved.cacheUrl;
+    }
+  });
+
+  it('with nothing to measure: a warning, or a failure when a budget needs the size', async () => {
+    const gone = { ...plan, ociLayoutDir: '/nonexistent/layout' };
+    const warned = await stage({ baseline: 'none', comment: 'never' }, { plan: gone });
+    expect(warned.result.failures).toEqual([]);
+    expect(warned.reporter.annotations[0]!.level).toBe('warning');
+    const failed = await stage({ baseline: 'none', comment: 'never', 'size-budget': '10MB' }, { plan: gone });
+    expect(failed.result.failures).toEqual(['The built image cannot be measured: it was neither pushed nor written as an OCI layout.']);
+    expect(failed.outputs['budget-status']).toBe('fail');
+  });
+
+  it('the CLI\'s terminal reporter prints the same table', async () => {
+    const terminal = new TerminalReporter(new PassThrough(), false);
+    await stage({ baseline: 'none', comment: 'never' }, {}, terminal as unknown as RecordingReporter);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    terminal.printReport(out);
+    expect(text).toContain('| Platform | Before | After | Δ | Budget | Status |');
+    expect(text).toMatch(/\| `linux\/amd64` \| — \| [\d.]+ KB \|/);
+  });
+});
