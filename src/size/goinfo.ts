@@ -259,11 +259,14 @@ export interface LayerScan {
 }
 
 /**
- * Streams one layer's tar and looks for the Go binary: the file at `wanted` when the image
- * names its entrypoint, otherwise the first executable ELF file with build info.
+ * Streams one layer's tar and looks for the Go binary: the file at the entrypoint's path, or an
+ * executable of the entrypoint's name (found through PATH), otherwise the first executable ELF
+ * file with build info.
  * Stops reading as soon as it has the answer.
  */
-export async function scanLayerTar(tar: AsyncIterable<Buffer>, wanted: string | undefined): Promise<LayerScan> {
+export async function scanLayerTar(tar: AsyncIterable<Buffer>, target: ProgramTarget | undefined): Promise<LayerScan> {
+  const wanted = target && 'path' in target ? target.path : undefined;
+  const wantedName = target && 'name' in target ? target.name : undefined;
   const reader = new ChunkReader(tar[Symbol.asyncIterator]());
   let longName: string | undefined;
   for (;;) {
@@ -294,7 +297,8 @@ export async function scanLayerTar(tar: AsyncIterable<Buffer>, wanted: string | 
       if (wanted === removed || wanted.startsWith(`${removed}/`)) return { deleted: true };
     }
     const regular = type === '0' || type === '\0' || type === '7';
-    const candidate = regular && (wanted ? entry.name === wanted : (entry.mode & 0o111) !== 0 && size > 0);
+    const executable = (entry.mode & 0o111) !== 0 && size > 0;
+    const candidate = regular && (wanted ? entry.name === wanted : wantedName ? executable && base === wantedName : executable);
     if (!candidate) {
       if (!(await reader.pass(padded))) return { deleted: false };
       continue;
@@ -328,14 +332,20 @@ function decompress(stream: Readable, mediaType: string): AsyncIterable<Buffer> 
   }
 }
 
+/** The program an image runs: a path, or a bare name looked up through PATH. */
+export type ProgramTarget = { path: string } | { name: string };
+
+const LAUNCHERS = new Set(['sh', 'bash', 'ash', 'tini', 'dumb-init', 'env']);
+
 /** Pure: where the program an image runs lives, from its entrypoint and working directory. */
-export function entrypointPath(entrypoint: string[], workingDir: string): string | undefined {
+export function entrypointPath(entrypoint: string[], workingDir: string): ProgramTarget | undefined {
   const first = entrypoint[0];
   if (!first || /\s/.test(first)) return undefined;
-  if (['/bin/sh', 'sh', '/bin/bash', 'bash', '/sbin/tini', 'tini', '/usr/bin/dumb-init', 'dumb-init'].includes(first)) return undefined;
-  if (first.startsWith('/')) return imagePath(first);
-  if (first.includes('/')) return imagePath(`${workingDir}/${first}`);
-  return undefined;
+  // A shell or an init process: the Go program is somewhere else; search for it.
+  if (LAUNCHERS.has(first.slice(first.lastIndexOf('/') + 1))) return undefined;
+  if (first.startsWith('/')) return { path: imagePath(first) };
+  if (first.includes('/')) return { path: imagePath(`${workingDir}/${first}`) };
+  return { name: first };
 }
 
 /**
@@ -343,7 +353,7 @@ export function entrypointPath(entrypoint: string[], workingDir: string): string
  * streamed, and reading stops at the first layer that has it.
  */
 export async function findGoBinary(source: BlobSource, layers: LayerSize[], entrypoint: string[], workingDir: string): Promise<GoBinary | undefined> {
-  const wanted = entrypointPath(entrypoint, workingDir);
+  const target = entrypointPath(entrypoint, workingDir);
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i]!;
     const raw = await source.stream(layer.digest);
@@ -353,7 +363,7 @@ export async function findGoBinary(source: BlobSource, layers: LayerSize[], entr
       continue;
     }
     try {
-      const scan = await scanLayerTar(tar, wanted);
+      const scan = await scanLayerTar(tar, target);
       if (scan.deleted) return undefined;
       if (scan.binary) {
         if (!scan.binary.buildInfo) return undefined; // the entrypoint is not a Go program

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -101,23 +102,24 @@ export function parseChallenge(header: string): { scheme: string; params: Record
 
 export class RegistrySource implements BlobSource {
   readonly name: string;
+  private readonly host: string;
   private readonly base: string;
   private readonly repository: string;
   private readonly reference: string;
   private authorization: string | undefined;
   private credentials: Promise<Credentials | undefined> | undefined;
+  /** Manifests and configs already read (the root manifest is read with its digest). */
+  private readonly cached = new Map<string, unknown>();
 
   constructor(imageRef: string) {
     const parsed = parseImageReference(imageRef);
     if (isImageReferenceError(parsed)) throw new ActionError(`'${imageRef}' ${parsed.error}`);
-    const host = apiHost(parsed.registry);
-    this.base = `${registryScheme(host)}://${host}/v2/`;
+    this.host = apiHost(parsed.registry);
+    this.base = `${registryScheme(this.host)}://${this.host}/v2/`;
     this.repository = !parsed.registry && !parsed.path.includes('/') ? `library/${parsed.path}` : parsed.path;
     this.reference = parsed.digest ?? parsed.tag ?? 'latest';
     this.name = imageRef;
-    this.host = host;
   }
-  private readonly host: string;
 
   private async authenticate(challenge: string): Promise<void> {
     const { scheme, params } = parseChallenge(challenge);
@@ -150,7 +152,14 @@ export class RegistrySource implements BlobSource {
 
   private async request(path: string, headers: Record<string, string> = {}): Promise<Response> {
     const url = `${this.base}${this.repository}/${path}`;
-    const send = (): Promise<Response> => fetch(url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } });
+    const send = async (): Promise<Response> => {
+      try {
+        return await fetch(url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } });
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        throw new ActionError(`cannot reach ${this.host}: ${cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))}`);
+      }
+    };
     let res = await send();
     if (res.status === 401 && res.headers.get('www-authenticate')) {
       await res.body?.cancel();
@@ -168,13 +177,10 @@ export class RegistrySource implements BlobSource {
     const res = await this.request(`manifests/${this.reference}`, { accept: MANIFEST_TYPES.join(', ') });
     const body = Buffer.from(await res.arrayBuffer());
     const parsed = JSON.parse(body.toString('utf8')) as { mediaType?: string };
-    const { createHash } = await import('node:crypto');
     const digest = res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
     this.cached.set(digest, parsed);
     return { mediaType: parsed.mediaType ?? res.headers.get('content-type') ?? '', digest, size: body.length };
   }
-  private readonly cached = new Map<string, unknown>();
-
   async json(descriptor: Pick<Descriptor, 'digest' | 'mediaType'>): Promise<unknown> {
     const hit = this.cached.get(descriptor.digest);
     if (hit !== undefined) return hit;

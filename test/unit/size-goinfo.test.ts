@@ -79,7 +79,7 @@ describe('scanLayerTar', () => {
       tarEntry('tool', Buffer.from('\x7fELF not go', 'latin1')),
       tarEntry('./app/server', bin),
     );
-    const scan = await scanLayerTar(chunks(layer, size), '/app/server');
+    const scan = await scanLayerTar(chunks(layer, size), { path: '/app/server' });
     expect(scan.binary?.path).toBe('/app/server');
     expect(scan.binary?.sizeBytes).toBe(bin.length);
     expect(scan.binary?.buildInfo?.goVersion).toBe('go1.24.4');
@@ -91,18 +91,24 @@ describe('scanLayerTar', () => {
     expect(scan.binary?.path).toBe('/bin/svc');
   });
 
+  it('finds an entrypoint given by name (through PATH) among other executables', async () => {
+    const layer = tar(tarEntry('usr/bin/helper', fakeGoBinary(100)), tarEntry('usr/local/bin/svc', bin));
+    const scan = await scanLayerTar(chunks(layer, 4096), { name: 'svc' });
+    expect(scan.binary?.path).toBe('/usr/local/bin/svc');
+  });
+
   it('reports a whiteout of the entrypoint', async () => {
-    const scan = await scanLayerTar(chunks(tar(tarEntry('app/.wh.server', Buffer.alloc(0))), 512), '/app/server');
+    const scan = await scanLayerTar(chunks(tar(tarEntry('app/.wh.server', Buffer.alloc(0))), 512), { path: '/app/server' });
     expect(scan).toEqual({ deleted: true });
   });
 
   it('reports an opaque directory above the entrypoint', async () => {
-    const scan = await scanLayerTar(chunks(tar(tarEntry('app/.wh..wh..opq', Buffer.alloc(0))), 512), '/app/server');
+    const scan = await scanLayerTar(chunks(tar(tarEntry('app/.wh..wh..opq', Buffer.alloc(0))), 512), { path: '/app/server' });
     expect(scan).toEqual({ deleted: true });
   });
 
   it('finds nothing in a layer without it', async () => {
-    const scan = await scanLayerTar(chunks(tar(tarEntry('etc/hosts', Buffer.from('127.0.0.1 localhost\n'))), 512), '/app/server');
+    const scan = await scanLayerTar(chunks(tar(tarEntry('etc/hosts', Buffer.from('127.0.0.1 localhost\n'))), 512), { path: '/app/server' });
     expect(scan).toEqual({ deleted: false });
   });
 });
@@ -142,13 +148,14 @@ describe('paths', () => {
   ])('imagePath(%j) = %s', (raw, path) => expect(imagePath(raw)).toBe(path));
 
   it.each([
-    [['/hello'], '/', '/hello'],
-    [['./server', '--port=1'], '/app', '/app/server'],
-    [['bin/server'], '/srv', '/srv/bin/server'],
-    [['server'], '/app', undefined],
+    [['/hello'], '/', { path: '/hello' }],
+    [['./server', '--port=1'], '/app', { path: '/app/server' }],
+    [['bin/server'], '/srv', { path: '/srv/bin/server' }],
+    [['server'], '/app', { name: 'server' }],
     [['/bin/sh', '-c', 'exec /app'], '/', undefined],
+    [['/sbin/tini', '--', '/app'], '/', undefined],
     [[], '/', undefined],
-  ])('entrypointPath(%j, %s) = %s', (entry, wd, path) => expect(entrypointPath(entry, wd)).toBe(path));
+  ])('entrypointPath(%j, %s) = %o', (entry, wd, target) => expect(entrypointPath(entry, wd)).toEqual(target));
 });
 
 describe('diffModules', () => {
