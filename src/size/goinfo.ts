@@ -203,7 +203,10 @@ function cstring(field: Buffer): string {
 class ChunkReader {
   private buf: Buffer = Buffer.alloc(0);
   private done = false;
-  constructor(private readonly it: AsyncIterator<Buffer>) {}
+  private readonly it: AsyncIterator<Buffer>;
+  constructor(it: AsyncIterator<Buffer>) {
+    this.it = it;
+  }
   private async fill(n: number): Promise<boolean> {
     while (this.buf.length < n && !this.done) {
       const next = await this.it.next();
@@ -348,31 +351,53 @@ export function entrypointPath(entrypoint: string[], workingDir: string): Progra
   return { name: first };
 }
 
+async function scanLayer(source: BlobSource, layer: LayerSize, target: ProgramTarget | undefined): Promise<LayerScan> {
+  const raw = await source.stream(layer.digest);
+  const tar = decompress(raw, layer.mediaType);
+  try {
+    return tar ? await scanLayerTar(tar, target) : { deleted: false };
+  } finally {
+    raw.destroy();
+    (tar as Partial<Readable> | undefined)?.destroy?.();
+  }
+}
+
+function found(scan: LayerScan, layer: LayerSize): GoBinary | undefined {
+  const b = scan.binary;
+  return b?.buildInfo ? { path: b.path, sizeBytes: b.sizeBytes, layerDigest: layer.digest, buildInfo: b.buildInfo } : undefined;
+}
+
 /**
- * Finds the Go binary of one platform: layers are read from the top down, one at a time,
- * streamed, and reading stops at the first layer that has it.
+ * Pure: the layers to read, in order. Layers whose Dockerfile instruction names the program
+ * (`COPY --from=build /out/app /app`) come first, so a large data layer above it is not read;
+ * then every layer from the top down.
+ */
+export function layerReadOrder(layers: Pick<LayerSize, 'instruction'>[], target: ProgramTarget | undefined): { hinted: number[]; topDown: number[] } {
+  const topDown = layers.map((_, i) => i).reverse();
+  const hint = target ? ('path' in target ? target.path : target.name) : undefined;
+  const hinted = hint ? topDown.filter((i) => layers[i]!.instruction?.includes(hint)) : [];
+  return { hinted, topDown };
+}
+
+/**
+ * Finds the Go binary of one platform. Layers are streamed one at a time, and reading stops
+ * at the first layer that has the program: the layer whose instruction names it first, then
+ * from the top down (where a whiteout above the program means it was deleted).
  */
 export async function findGoBinary(source: BlobSource, layers: LayerSize[], entrypoint: string[], workingDir: string): Promise<GoBinary | undefined> {
   const target = entrypointPath(entrypoint, workingDir);
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const layer = layers[i]!;
-    const raw = await source.stream(layer.digest);
-    const tar = decompress(raw, layer.mediaType);
-    if (!tar) {
-      raw.destroy();
-      continue;
-    }
-    try {
-      const scan = await scanLayerTar(tar, target);
-      if (scan.deleted) return undefined;
-      if (scan.binary) {
-        if (!scan.binary.buildInfo) return undefined; // the entrypoint is not a Go program
-        return { path: scan.binary.path, sizeBytes: scan.binary.sizeBytes, layerDigest: layer.digest, buildInfo: scan.binary.buildInfo };
-      }
-    } finally {
-      raw.destroy();
-      (tar as Partial<Readable>).destroy?.();
-    }
+  const { hinted, topDown } = layerReadOrder(layers, target);
+  for (const i of hinted) {
+    const scan = await scanLayer(source, layers[i]!, target);
+    // Only the topmost hinted layer can hold the file the image runs, unless it holds none.
+    if (scan.binary) return found(scan, layers[i]!);
+  }
+  for (const i of topDown) {
+    if (hinted.includes(i)) continue;
+    const scan = await scanLayer(source, layers[i]!, target);
+    if (scan.deleted) return undefined;
+    // A file at the entrypoint that has no build info: the program is not a Go program.
+    if (scan.binary) return found(scan, layers[i]!);
   }
   return undefined;
 }

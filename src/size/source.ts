@@ -32,7 +32,9 @@ function hexOf(digest: string): string {
 /** An OCI image layout directory (index.json + blobs/sha256), as `buildx --output type=oci,tar=false` writes it. */
 export class OciLayoutSource implements BlobSource {
   readonly name: string;
-  constructor(private readonly dir: string, name = 'OCI layout') {
+  private readonly dir: string;
+  constructor(dir: string, name = 'OCI layout') {
+    this.dir = dir;
     this.name = name;
   }
   private blobPath(digest: string): string {

@@ -7,6 +7,7 @@ import {
   entrypointPath,
   findGoBinary,
   imagePath,
+  layerReadOrder,
   parseBuildInfoBlob,
   parseModInfo,
   scanLayerTar,
@@ -137,6 +138,20 @@ describe('findGoBinary', () => {
     expect(found?.layerDigest).toBe('sha256:app');
     expect(found?.buildInfo.main?.path).toBe('example.com/hello');
     expect(opened).toEqual(['sha256:top', 'sha256:app']);
+    // With the history's instructions, the layer that names the program is read first, and only it.
+    opened.length = 0;
+    const named = [layer('sha256:base'), { ...layer('sha256:app'), instruction: 'COPY /out/hello /hello' }, { ...layer('sha256:top'), instruction: 'COPY data /data' }];
+    expect((await findGoBinary(source, named, ['/hello'], '/'))?.layerDigest).toBe('sha256:app');
+    expect(opened).toEqual(['sha256:app']);
+  });
+
+  it.each([
+    ['no hint: top down', [null, null, null], { path: '/app' }, [], [2, 1, 0]],
+    ['the COPY that names the program', ['FROM x', 'COPY /out/app /app', 'COPY big /data'], { path: '/app' }, [1], [2, 1, 0]],
+    ['a name through PATH', ['ADD rootfs /', 'COPY svc /usr/bin/svc', 'RUN svc --selftest'], { name: 'svc' }, [2, 1], [2, 1, 0]],
+    ['no entrypoint', ['COPY /out/app /app'], undefined, [], [0]],
+  ] as const)('layerReadOrder: %s', (_n, instructions, target, hinted, topDown) => {
+    expect(layerReadOrder(instructions.map((instruction) => ({ instruction })), target)).toEqual({ hinted, topDown });
   });
 });
 
