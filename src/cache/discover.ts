@@ -5,8 +5,11 @@
  */
 import {
   resolveMount,
+  findStage,
+  resolveBaseImage,
   rootImage,
   stageScope,
+  type Stage,
   stagesForTarget,
   type DockerfileModel,
   type ScopeOptions,
@@ -93,7 +96,7 @@ export function discoverCaches(model: DockerfileModel, opts: DiscoverOptions): D
             if (!existing.lines.includes(ins.line)) existing.lines.push(ins.line);
             continue;
           }
-          const env = stageScope(model, stage, ins.line, scope);
+          const env = inheritedScope(model, stage, ins.line, scope);
           bySlot.set(id, {
             id,
             kind: cacheKind(m.target, env),
@@ -112,4 +115,18 @@ export function discoverCaches(model: DockerfileModel, opts: DiscoverOptions): D
   }
   const slots = [...bySlot.values()].map((s) => ({ ...s, platforms: [...s.platforms].sort(), lines: [...s.lines].sort((a, b) => a - b) }));
   return { slots, skipped };
+}
+
+/** The stage's variables at `line`, over the ENV of the stages it builds on (GOCACHE set in a base stage still applies). */
+function inheritedScope(model: DockerfileModel, stage: Stage, line: number, scope: ScopeOptions): Map<string, string> {
+  const chain: Stage[] = [];
+  for (let s: Stage | undefined = stage; s && !chain.includes(s) && chain.length <= model.stages.length; ) {
+    chain.unshift(s);
+    s = findStage(model, resolveBaseImage(model, s, scope).value, s.index);
+  }
+  const out = new Map<string, string>();
+  for (const s of chain) {
+    for (const [k, v] of stageScope(model, s, s === stage ? line : Number.MAX_SAFE_INTEGER, scope)) out.set(k, v);
+  }
+  return out;
 }

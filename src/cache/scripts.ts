@@ -119,8 +119,8 @@ export function extractScript(mounts: HelperMount[], since: number, hasList: Rec
     );
     if (m.slot.kind === 'go-build') {
       lines.push(
-        `awk 'NR==FNR{seen[$0]=1;next} !($0 in seen)' ${old} ${lists}/${m.name}.changed > ${lists}/${m.name}.export`,
-        `awk 'NR==FNR{seen[$0]=1;next} ($0 in seen)' ${old} ${lists}/${m.name}.changed > ${lists}/${m.name}.used`,
+        `awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' ${old} ${lists}/${m.name}.changed > ${lists}/${m.name}.export`,
+        `awk 'FILENAME==ARGV[1]{seen[$0]=1;next} ($0 in seen)' ${old} ${lists}/${m.name}.changed > ${lists}/${m.name}.used`,
       );
     } else {
       lines.push(`cp ${lists}/${m.name}.changed ${lists}/${m.name}.export`, `: > ${lists}/${m.name}.used`);

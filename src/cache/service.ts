@@ -3,6 +3,7 @@
  * a fake in unit tests. Every fault becomes a warning upstream; nothing here fails a build.
  */
 import * as cache from '@actions/cache';
+import { readdir, rm } from 'node:fs/promises';
 
 export interface CacheService {
   /** Whether a cache service is configured for this job. */
@@ -12,12 +13,38 @@ export interface CacheService {
   save(paths: string[], key: string): Promise<void>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function listTemp(): Promise<Set<string>> {
+  const temp = process.env.RUNNER_TEMP;
+  return new Set(temp ? await readdir(temp).catch(() => []) : []);
+}
+
+/**
+ * @actions/cache leaves a working directory (a UUID) in RUNNER_TEMP per call; a
+ * self-hosted runner keeps them. Removes those this call made (a tar manifest may be in them).
+ */
+async function tidyTemp<T>(fn: () => Promise<T>): Promise<T> {
+  const before = await listTemp();
+  try {
+    return await fn();
+  } finally {
+    const temp = process.env.RUNNER_TEMP;
+    if (temp) {
+      for (const name of await listTemp()) {
+        if (!before.has(name) && UUID.test(name)) await rm(`${temp}/${name}`, { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+  }
+}
+
 export const actionsCache: CacheService = {
   available: () => cache.isFeatureAvailable(),
-  restore: async (paths, primaryKey, restoreKeys) => (await cache.restoreCache(paths, primaryKey, restoreKeys)) ?? undefined,
-  save: async (paths, key) => {
-    const id = await cache.saveCache(paths, key);
-    // @actions/cache reports most save faults as -1 after logging them itself.
-    if (id === -1) throw new Error(`the cache service did not store ${key}`);
-  },
+  restore: (paths, primaryKey, restoreKeys) => tidyTemp(async () => (await cache.restoreCache(paths, primaryKey, restoreKeys)) ?? undefined),
+  save: (paths, key) =>
+    tidyTemp(async () => {
+      const id = await cache.saveCache(paths, key);
+      // @actions/cache reports most save faults as -1 after logging them itself.
+      if (id === -1) throw new Error(`the cache service did not store ${key}`);
+    }),
 };

@@ -69,7 +69,10 @@ function parsePax(data: Buffer): Record<string, string> {
 class Reader {
   private buf = Buffer.alloc(0);
   private eof = false;
-  constructor(private readonly fd: number) {}
+  private readonly fd: number;
+  constructor(fd: number) {
+    this.fd = fd;
+  }
   /** Exactly n bytes, or fewer at end of file. */
   read(n: number): Buffer {
     while (this.buf.length < n && !this.eof) {

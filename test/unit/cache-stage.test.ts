@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { helperArgv } from '../../src/cache/helpers.js';
+import { cacheMountFlag, extractDockerfile, extractScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
+import type { CacheService } from '../../src/cache/service.js';
+import { CACHE_STATE, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore } from '../../src/cache/stage.js';
+import { RecordingReporter } from '../../src/reporter.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gca-stage-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const mount = (name: string, slot: Partial<HelperMount['slot']> = {}): HelperMount => ({
+  name,
+  slot: { id: '/root/.cache/go-build', sharing: 'shared', kind: 'go-build', ...slot },
+});
+
+describe('helper builds', () => {
+  it.each([
+    [mount('s0'), '--mount=type=cache,id=/root/.cache/go-build,target=/gca/s0,sharing=shared'],
+    [mount('s1', { id: 'mod-ci', sharing: 'locked', uid: '1000', gid: '1000', mode: '0755' }), '--mount=type=cache,id=mod-ci,target=/gca/s1,sharing=locked,uid=1000,gid=1000,mode=0755'],
+    [mount('s2', { id: 'odd,"id" x' }), '--mount=type=cache,"id=odd,""id"" x",target=/gca/s2,sharing=shared'],
+  ])('mounts the same cache as the user: %#', (m, flag) => {
+    expect(cacheMountFlag(m)).toBe(flag);
+  });
+
+  it('injects with a fresh nonce, no image output, the context bound read-only', () => {
+    const text = injectDockerfile('golang:1.24-alpine', [mount('s0'), mount('s1', { id: '/go/pkg/mod', kind: 'go-modules' })]);
+    expect(text).toContain('FROM golang:1.24-alpine\nUSER 0\nARG GCA_NONCE\n');
+    expect(text).toContain('--mount=type=bind,target=/gca-in');
+    expect(text).toContain('["/bin/sh", "/gca-in/inject.sh"]');
+    expect(text).not.toMatch(/^# syntax/m);
+    expect(helperArgv({ context: '/ctx', dockerfilePath: '/w/i.Dockerfile' }, 'n1')).toEqual([
+      'buildx', 'build', '--progress', 'plain', '--provenance', 'false', '--sbom', 'false', '--file', '/w/i.Dockerfile', '--build-arg', 'GCA_NONCE=n1', '--output', 'type=cacheonly', '/ctx',
+    ]);
+    expect(helperArgv({ builder: 'b1', context: '/ctx', dockerfilePath: '/w/e.Dockerfile', tarOutput: '/w/e.tar' }, 'n2')).toContain('type=tar,dest=/w/e.tar');
+  });
+
+  it('extracts from a scratch stage, so only the changed files leave BuildKit', () => {
+    const text = extractDockerfile('golang:1.24', [mount('s0')]);
+    expect(text).toMatch(/FROM golang:1.24 AS pack[\s\S]*FROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/);
+  });
+
+  it('unpacks one stream per cache, empties a cache it could not fill, dates files 2 h back', () => {
+    const script = injectScript([mount('s0'), mount('s1')], { s0: 'v1-go-build-x/cache.tar' }, 1_700_000_000 - 7200);
+    expect(script).toContain("tar -xf '/gca-in/v1-go-build-x/cache.tar' -C /gca/s0");
+    expect(script).toContain('find /gca/s0 -mindepth 1 -maxdepth 1 -exec rm -rf {} +');
+    expect(script).not.toContain('-C /gca/s1');
+    expect(script).toContain('stamp=1699992800');
+    expect(script).toContain('find /gca/s1 -type f -exec touch -c -d "@$stamp" {} +');
+  });
+
+  it('lists used and new build-cache entries apart, other caches by change', () => {
+    const script = extractScript([mount('s0'), mount('s1', { kind: 'go-modules' })], 1_700_000_000, { s0: true });
+    expect(script).toContain('touch -d "@1700000000" /tmp/gca-since');
+    expect(script).toContain("awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' /gca-in/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.export");
+    expect(script).toContain("($0 in seen)' /gca-in/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.used");
+    expect(script).toContain('cp /gca-out/.gca/s1.changed /gca-out/.gca/s1.export');
+    expect(script).toContain("xargs -0 sh -c 'tar -cf - \"$@\" | tar -xf - -C /gca-out/s0' sh");
+  });
+});
+
+describe('restore and save without a build', () => {
+  const dockerfile = join(dir, 'Dockerfile');
+  writeFileSync(dockerfile, 'FROM golang:1.24 AS build\nRUN --mount=type=cache,id=gca-unit-never-used,target=/root/.cache/go-build go build ./...\n');
+  const opts = { enabled: true, file: dockerfile, context: dir, platforms: ['linux/amd64'], buildArgs: [], workDir: dir, unique: 'u' };
+  const service = (over: Partial<CacheService> = {}): CacheService => ({
+    available: () => true,
+    restore: async () => undefined,
+    save: async () => undefined,
+    ...over,
+  });
+
+  it('warns once and does nothing without a cache service', async () => {
+    const reporter = new RecordingReporter();
+    let asked = false;
+    const { session, summary } = await restoreGoCaches(opts, service({ available: () => false, restore: async () => ((asked = true), undefined) }), reporter);
+    expect(session).toBeUndefined();
+    expect(summary).toEqual({ hit: 'false', restored: [] });
+    expect(asked).toBe(false);
+    expect(reporter.annotations.map((a) => a.level)).toEqual(['warning']);
+    expect(reporter.annotations[0]!.message).toMatch(/no Actions cache service/);
+  });
+
+  it('does nothing when go-cache is false or the Dockerfile has no cache mount', async () => {
+    const reporter = new RecordingReporter();
+    expect((await restoreGoCaches({ ...opts, enabled: false }, service(), reporter)).session).toBeUndefined();
+    const plain = join(dir, 'Plain.Dockerfile');
+    writeFileSync(plain, 'FROM golang:1.24\nRUN go build ./...\n');
+    expect((await restoreGoCaches({ ...opts, file: plain }, service(), reporter)).session).toBeUndefined();
+    expect(reporter.annotations).toEqual([]);
+    expect(reporter.lines.join('\n')).toMatch(/no RUN --mount=type=cache/);
+  });
+
+  it('saves what the main step prepared, warns on a save fault, and removes its own archives only', async () => {
+    const own = join(homedir(), '.cache', 'go-container-action', 'v1-go-build-unit-test');
+    const foreign = join(dir, 'not-ours');
+    mkdirSync(own, { recursive: true });
+    mkdirSync(foreign);
+    const saved: string[] = [];
+    const state: Record<string, string> = {
+      [CACHE_STATE.saves]: JSON.stringify([
+        { key: 'k1', path: '~/.cache/go-container-action/v1-go-build-unit-test', id: 'a', bytes: 10 },
+        { key: 'k2', path: '~/x', id: 'b', bytes: 20 },
+      ]),
+      [CACHE_STATE.dirs]: JSON.stringify([own, foreign]),
+    };
+    const reporter = new RecordingReporter();
+    await saveGoCaches((n) => state[n] ?? '', service({ save: async (_p, key) => {
+      if (key === 'k2') throw new Error('disk full');
+      saved.push(key);
+    } }), reporter);
+    expect(saved).toEqual(['k1']);
+    expect(reporter.annotations.map((a) => a.message)).toEqual(['Go cache: could not save b: disk full']);
+    expect(existsSync(own)).toBe(false);
+    expect(existsSync(foreign)).toBe(true);
+  });
+
+  it('does nothing in the post step when the main step prepared nothing', async () => {
+    const reporter = new RecordingReporter();
+    await saveGoCaches(() => '', service({ save: async () => { throw new Error('must not save'); } }), reporter);
+    expect(reporter.annotations).toEqual([]);
+  });
+});
+
+describe('summaries', () => {
+  const slot = (id: string, kind: 'go-build' | 'go-modules') => ({ id, kind, target: '/x', sharing: 'shared', platforms: [], lines: [] });
+  it.each([
+    [[], 'false'],
+    [[{ slot: slot('a', 'go-build'), restoredKey: 'k', exact: false, restoredBytes: 5, restoredFiles: 1 }], 'true'],
+    [[{ slot: slot('a', 'go-build'), restoredKey: 'k', exact: false, restoredBytes: 5, restoredFiles: 1 }, { slot: slot('b', 'go-modules'), exact: false, restoredBytes: 0, restoredFiles: 0 }], 'partial'],
+    [[{ slot: slot('b', 'go-modules'), exact: false, restoredBytes: 0, restoredFiles: 0 }], 'false'],
+  ])('go-cache-hit %#', (slots, hit) => {
+    expect(summarizeRestore(slots).hit).toBe(hit);
+  });
+
+  it.each([
+    [512, '512 B'],
+    [2048, '2.0 KiB'],
+    [5 * 1024 * 1024, '5.0 MiB'],
+    [3 * 1024 ** 3, '3.00 GiB'],
+  ])('formatBytes(%d) = %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+});
