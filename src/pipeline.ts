@@ -15,6 +15,9 @@ import { runSizeStage } from './size/stage.js';
 import { parseSizeInputs } from './size/inputs.js';
 // Compose smoke test (issue 4).
 import { checkSmokeSetup, runSmokeTest, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
+// Go cache mounts that survive fresh runners (issue 5).
+import { goCacheAfterBuild, goCacheBeforeBuild } from './cache/stage.js';
+import { actionsCache } from './cache/service.js';
 
 export interface PipelineDeps {
   reporter: Reporter;
@@ -71,6 +74,9 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
     ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(smokeInputs, plan.platforms, ctx.workspace, reporter))
     : undefined;
 
+  // Go cache mounts (issue 5): restore and inject before the build; a fault only warns.
+  const goCache = await goCacheBeforeBuild({ enabled: inputs.goCache ?? true, plan, workDir }, reporter, setOutput, actionsCache);
+
   const started = Date.now();
   const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
   const seconds = (Date.now() - started) / 1000;
@@ -82,6 +88,9 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
     throw new ActionError(`Build failed: ${build.error}`);
   }
   reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
+
+  // Go cache mounts (issue 5): take out what the build changed; the post step saves it.
+  await goCacheAfterBuild(goCache, reporter);
 
   // Compose smoke test (issue 4): the stack with the image just built; a failure fails the step at the end.
   const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build, workDir, reporter }) : { status: 'skipped' };

@@ -5,6 +5,9 @@ import type { Reporter } from './reporter.js';
 import { ActionReporter } from './action-reporter.js';
 // Compose smoke test (issue 4).
 import { cleanupSmokeFromState } from './smoke/stage.js';
+// Go cache mounts (issue 5).
+import { saveGoCaches } from './cache/stage.js';
+import { actionsCache } from './cache/service.js';
 
 /** Reads what the main step handed over. */
 export type StateReader = (name: string) => string;
@@ -19,6 +22,12 @@ export async function runCleanup(readState: StateReader, reporter: Reporter): Pr
     await cleanupSmokeFromState(readState, reporter);
   } catch (error) {
     reporter.warning(`Could not remove the smoke test's compose project: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // Go cache mounts (issue 5): upload what the main step prepared, then remove the archives.
+  try {
+    await saveGoCaches(readState, actionsCache, reporter);
+  } catch (error) {
+    reporter.warning(`Go cache: save failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   const workDir = readState(STATE.workDir);
   if (workDir) {
