@@ -67,6 +67,8 @@ describe('a pull request that grows a pushed 2-platform image by 2.5 MB, baselin
   const PR = 12;
   let failing: ActionRun;
   let passing: ActionRun;
+  let fromFork: ActionRun;
+  let requestsBeforeFork = 0;
   let others: { id: number; body: string; updatedAt: string }[];
   let lookAlike: { id: number; body: string; updatedAt: string };
 
@@ -96,6 +98,10 @@ describe('a pull request that grows a pushed 2-platform image by 2.5 MB, baselin
     };
     failing = await runAction({ ...common, inputs: { ...inputs, 'size-budget-increase': '1MB' } });
     passing = await runAction({ ...common, inputs: { ...inputs, 'size-budget-increase': '10MB' } });
+    requestsBeforeFork = github.requests.length;
+    const forkEvent = prEvent(PR, 'main');
+    (forkEvent.pull_request as { head: { repo: { full_name: string } } }).head.repo.full_name = 'someone/hello-fork';
+    fromFork = await runAction({ ...common, event: forkEvent, inputs: { ...inputs, 'size-budget-increase': '1MB' } });
   }, 600_000);
 
   afterAll(async () => {
@@ -171,8 +177,17 @@ describe('a pull request that grows a pushed 2-platform image by 2.5 MB, baselin
     expect(github.comments).toHaveLength(122);
   });
 
+  it('on a fork PR, skips the comment with a notice, and the budget still fails the step', () => {
+    expect(fromFork.main.exitCode).toBe(1);
+    expect(fromFork.main.outputs['budget-status']).toBe('fail');
+    expect(fromFork.main.outputs['comment-url']).toBe('');
+    const notices = annotations(fromFork.main.stdout).filter((a) => a.level === 'notice');
+    expect(notices.map((n) => n.message)).toContainEqual(expect.stringMatching(/size comment is skipped on pull requests from forks/));
+    expect(github.requests.length).toBe(requestsBeforeFork);
+  });
+
   it('never prints the token (beyond asking the runner to mask it)', () => {
-    for (const run of [failing, passing]) {
+    for (const run of [failing, passing, fromFork]) {
       const printed = (run.main.stdout + run.main.stderr + run.summary).split('\n').filter((l) => !l.startsWith('::add-mask::'));
       expect(printed.join('\n')).not.toContain(TOKEN);
     }
@@ -205,7 +220,7 @@ describe('baseline auto through the Actions cache, images kept as OCI layouts (n
       eventName: 'pull_request',
       ref: 'refs/pull/3/merge',
       event: prEvent(3, 'main'),
-      env: { ...cache.env, GITHUB_API_URL: 'http://127.0.0.1:9' },
+      env: cache.env,
       inputs: { ...common.inputs, comment: 'never' },
     });
   }, 600_000);
