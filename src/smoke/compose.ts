@@ -20,9 +20,9 @@ export function upArgv(project: Pick<ComposeProject, 'name' | 'files'>): string[
   return composeArgv(project, 'up', '--detach', '--quiet-pull', '--no-color');
 }
 
-/** Pure: the argv of `down`, removing volumes and orphans; a short stop timeout, it is a test stack. */
+/** Pure: the argv of `down`, removing volumes and orphans; no grace period: it is a throwaway test stack. */
 export function downArgv(project: Pick<ComposeProject, 'name' | 'files'>): string[] {
-  return composeArgv(project, 'down', '--volumes', '--remove-orphans', '--timeout', '1');
+  return composeArgv(project, 'down', '--volumes', '--remove-orphans', '--timeout', '0');
 }
 
 export async function composeConfig(project: ComposeProject): Promise<ExecResult> {

@@ -17,6 +17,22 @@ export function samePlatform(p: Descriptor['platform'], platform: string): boole
 }
 
 /**
+ * The layer diff IDs (the uncompressed filesystem) of one platform's image in an OCI layout.
+ * Undefined when it is not there.
+ */
+export async function layoutDiffIds(dir: string, platform: string): Promise<string[] | undefined> {
+  const digest = await layoutConfigDigest(dir, platform);
+  if (!digest) return undefined;
+  try {
+    const config = JSON.parse(await readFile(join(dir, 'blobs', ...digest.split(':')), 'utf8')) as { rootfs?: { diff_ids?: unknown } };
+    const ids = config.rootfs?.diff_ids;
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The config digest of one platform's image in an OCI layout (index.json, then nested
  * indexes down to the manifest of that platform). Undefined when it is not there.
  */

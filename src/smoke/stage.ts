@@ -14,7 +14,7 @@ import type { SmokeInputs } from './inputs.js';
 import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from './override.js';
 import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, serviceHealthLog, shortDetail } from './report.js';
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
-import { layoutConfigDigest } from './layout.js';
+import { layoutDiffIds } from './layout.js';
 
 /** Names of the state the post step needs to clean up after a cancelled run. */
 export const SMOKE_STATE = {
@@ -106,15 +106,13 @@ interface ImageUnderTest {
   /** How it got into the image store. */
   how: 'reused' | 'loaded';
   seconds: number;
-  /** For a loaded image: its config digest, and whether the build produced the same one. */
-  configDigest?: string;
+  /** For a loaded image: whether its layers are those the build produced (when the build's result is readable). */
   sameAsBuild?: boolean;
 }
 
-/** The config digest the build produced for one platform, when it can be read locally. */
-async function builtConfigDigest(plan: BuildPlan, build: BuildResult, platform: string): Promise<string | undefined> {
-  if (plan.platforms.length === 1) return build.metadata.configDigest;
-  return plan.ociLayoutDir ? layoutConfigDigest(plan.ociLayoutDir, platform) : undefined;
+/** Pure: whether two lists of layer diff IDs are the same filesystem. */
+export function sameLayers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 /**
@@ -127,13 +125,20 @@ async function prepareImage(setup: SmokeSetup, plan: BuildPlan, build: BuildResu
   const tag = smokeImageTag(setup.projectName);
   reporter.saveState(SMOKE_STATE.image, tag);
   const started = Date.now();
-  if (plan.load && build.imageId) {
-    const tagged = await run('docker', ['tag', build.imageId, tag], { silent: true });
-    if (tagged.exitCode === 0) {
-      reporter.info(`Reusing the loaded image ${build.imageId} as ${tag}`);
-      return { ref: tag, how: 'reused', seconds: (Date.now() - started) / 1000 };
+  if (plan.load) {
+    // The containerd image store names an image by its index or manifest digest, the classic
+    // store by its config digest (the iidfile); a tag of the build names it in both.
+    const candidates = [...new Set([plan.tags[0], build.metadata.digest, build.imageId].filter((c): c is string => Boolean(c)))];
+    let lastError = 'the build named no image';
+    for (const candidate of candidates) {
+      const tagged = await run('docker', ['tag', candidate, tag], { silent: true });
+      if (tagged.exitCode === 0) {
+        reporter.info(`Reusing the loaded image ${candidate} as ${tag}`);
+        return { ref: tag, how: 'reused', seconds: (Date.now() - started) / 1000 };
+      }
+      lastError = lastErrorLine(tagged.stderr);
     }
-    reporter.info(`Could not tag the loaded image (${lastErrorLine(tagged.stderr)}); loading it with a cached build`);
+    reporter.info(`Could not tag the loaded image (${lastError}); loading it with a cached build`);
   }
   const second: BuildPlan = {
     ...plan,
@@ -150,17 +155,21 @@ async function prepareImage(setup: SmokeSetup, plan: BuildPlan, build: BuildResu
   if (!result.ok) throw new ActionError(`Could not load the image for ${setup.platform} for the smoke test: ${result.error}`);
   const took = (Date.now() - started) / 1000;
   reporter.info(`Loaded ${setup.platform} as ${tag} with a cached build in ${took.toFixed(1)} s`);
-  // The same inputs from the same cache give the same image; check it where the build's result is readable.
-  const built = await builtConfigDigest(plan, build, setup.platform);
-  const loaded = result.metadata.configDigest;
-  if (built && loaded && built !== loaded) {
-    reporter.warning(
-      `The image loaded for the smoke test (config ${loaded}) differs from the ${setup.platform} image the build produced (config ${built}): a step of the Dockerfile is not reproducible from the build cache.`,
-    );
-  } else if (built && loaded) {
-    reporter.info(`Same image config as the build's ${setup.platform} image: ${loaded}`);
+  // The same inputs from the same cache give the same layers (only the config's creation time
+  // differs); check it where the build's result is readable (an OCI layout).
+  const built = plan.ociLayoutDir ? await layoutDiffIds(plan.ociLayoutDir, setup.platform) : undefined;
+  const inspect = await run('docker', ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', tag], { silent: true });
+  let loaded: string[] | undefined;
+  try {
+    loaded = inspect.exitCode === 0 ? (JSON.parse(inspect.stdout) as string[]) : undefined;
+  } catch {
+    loaded = undefined;
   }
-  return { ref: tag, how: 'loaded', seconds: took, configDigest: loaded, sameAsBuild: built && loaded ? built === loaded : undefined };
+  if (!built || !loaded) return { ref: tag, how: 'loaded', seconds: took };
+  const same = sameLayers(built, loaded);
+  if (same) reporter.info(`Same ${loaded.length} layer${loaded.length === 1 ? '' : 's'} as the build's ${setup.platform} image`);
+  else reporter.warning(`The image loaded for the smoke test has other layers than the ${setup.platform} image the build produced: a step of the Dockerfile is not reproducible from the build cache.`);
+  return { ref: tag, how: 'loaded', seconds: took, sameAsBuild: same };
 }
 
 /** Removes what the smoke test created: the stack, its own image tag, the override file. Never throws. */
@@ -253,9 +262,9 @@ export async function runSmokeTest(
 }
 
 /** Pure: how the image under test got into the image store, for the summary. */
-export function imageNote(image: Pick<ImageUnderTest, 'how' | 'seconds' | 'configDigest' | 'sameAsBuild'>): string {
+export function imageNote(image: Pick<ImageUnderTest, 'how' | 'seconds' | 'sameAsBuild'>): string {
   if (image.how === 'reused') return 'the image the build loaded';
-  const same = image.sameAsBuild === true ? ', the same image config as the build' : image.sameAsBuild === false ? ', ⚠️ a different image config than the build' : '';
+  const same = image.sameAsBuild === true ? ', the same layers as the build' : image.sameAsBuild === false ? ', ⚠️ other layers than the build' : '';
   return `loaded by a cached build in ${image.seconds.toFixed(1)} s${same}`;
 }
 

@@ -64,6 +64,8 @@ export interface RunOptions {
   /** Run the post step after main (default true). */
   post?: boolean;
   timeoutMs?: number;
+  /** Cancel the main step (SIGINT, as a runner does) once its output matches; the post step still runs. */
+  cancelWhen?: RegExp;
 }
 
 export interface ActionRun {
@@ -83,13 +85,20 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number): Promise<Omit<StepResult, 'outputs' | 'state'>> {
+async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number, cancelWhen?: RegExp): Promise<Omit<StepResult, 'outputs' | 'state'>> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let cancelled = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (cancelWhen && !cancelled && cancelWhen.test(stdout)) {
+        cancelled = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
@@ -143,7 +152,7 @@ export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
     ...opts.env,
   });
   const timeout = opts.timeoutMs ?? 15 * 60_000;
-  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout);
+  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout, opts.cancelWhen);
   const mainResult: StepResult = {
     ...main,
     outputs: parseFileCommands(readFileSync(files.output, 'utf8')),

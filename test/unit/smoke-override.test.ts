@@ -112,7 +112,7 @@ describe('compose argv', () => {
   it.each([
     [composeArgv(project, 'ps'), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', '-f', '/ws/compose.yaml', '-f', '/tmp/w/smoke-compose.override.yaml', 'ps']],
     [upArgv(project), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', '-f', '/ws/compose.yaml', '-f', '/tmp/w/smoke-compose.override.yaml', 'up', '--detach', '--quiet-pull', '--no-color']],
-    [downArgv({ ...project, files: [] }), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', 'down', '--volumes', '--remove-orphans', '--timeout', '1']],
+    [downArgv({ ...project, files: [] }), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', 'down', '--volumes', '--remove-orphans', '--timeout', '0']],
   ])('%j', (argv, expected) => {
     expect(argv).toEqual(expected);
   });
