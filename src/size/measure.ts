@@ -1,3 +1,4 @@
+import { normalizePlatform } from '../build/platforms.js';
 import type { BlobSource } from './source.js';
 
 /** An OCI / Docker content descriptor. */
@@ -59,10 +60,12 @@ export function isIndex(mediaType: string | undefined, body: unknown): boolean {
 
 /** `os/arch[/variant]`; anything but letters, digits and . _ - in a registry's answer becomes _, so the platform is safe in every message and table. */
 export function platformString(p: { os: string; architecture: string; variant?: string }): string {
-  return [p.os, p.architecture, p.variant]
+  const text = [p.os, p.architecture, p.variant]
     .filter(Boolean)
     .map((part) => String(part).replace(/[^A-Za-z0-9._-]/g, '_'))
     .join('/');
+  // The form the `platforms` input uses: linux/arm64/v8 is linux/arm64, so budgets and baselines match.
+  return normalizePlatform(text) ?? text;
 }
 
 /** Pure: the image manifests of an index, without attestation manifests (unknown/unknown). */

@@ -100,6 +100,14 @@ export function parseChallenge(header: string): { scheme: string; params: Record
   return { scheme, params };
 }
 
+/** The registry has no such manifest or blob (a baseline tag not pushed yet). */
+export class RegistryNotFoundError extends ActionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryNotFoundError';
+  }
+}
+
 export class RegistrySource implements BlobSource {
   readonly name: string;
   private readonly host: string;
@@ -168,7 +176,8 @@ export class RegistrySource implements BlobSource {
     }
     if (!res.ok && res.status !== 206) {
       await res.body?.cancel();
-      throw new ActionError(`${this.host} answered HTTP ${res.status} for ${this.repository}/${path}`);
+      const message = `${this.host} answered HTTP ${res.status} for ${this.repository}/${path}`;
+      throw res.status === 404 ? new RegistryNotFoundError(message) : new ActionError(message);
     }
     return res;
   }

@@ -10,7 +10,7 @@ import { httpStatus, octokitCommentApi, upsertComment, type CommentApi } from '.
 import { findGoBinary, type GoBinary } from './goinfo.js';
 import type { SizeInputs } from './inputs.js';
 import { measureImage, type ImageSize } from './measure.js';
-import { RegistrySource } from './registry.js';
+import { RegistryNotFoundError, RegistrySource } from './registry.js';
 import { commentMarker, renderComment, renderSizeMarkdown, type ReportExtras } from './render.js';
 import { baselineFromReport, buildReport, goSummary, type Baseline, type SizeReport } from './report.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
@@ -184,8 +184,14 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
     try {
       baseline = await reporter.group(`Measuring the baseline ${ref}`, () => referenceBaseline(ref, reporter));
     } catch (error) {
-      baselineNote = `the baseline ${ref} could not be read`;
-      reporter.warning(`The baseline ${ref} could not be read (${errorText(error)}); the report has no baseline.`);
+      if (error instanceof RegistryNotFoundError) {
+        // Not there (yet): no baseline, which is not a fault.
+        baselineNote = `the baseline ${ref} does not exist`;
+        reporter.info(`No baseline: ${errorText(error)}.`);
+      } else {
+        baselineNote = `the baseline ${ref} could not be read`;
+        reporter.warning(`The baseline ${ref} could not be read (${errorText(error)}); the report has no baseline.`);
+      }
     }
   } else if (cachePlan.restorePrefix) {
     try {

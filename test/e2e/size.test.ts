@@ -282,6 +282,26 @@ describe('faults in optional parts only warn', () => {
   });
 });
 
+describe('a baseline tag not pushed yet', () => {
+  it('is no baseline, said in the report, without a warning', async () => {
+    const app = copyApp('examples/hello');
+    try {
+      const missing = `${stack.registry}/${uniqueName('e2e/never-pushed')}:main`;
+      const run = await runAction({
+        workspace: app.dir,
+        inputs: { 'build-args': `GO_IMAGE=${stack.goImage}`, baseline: missing, 'size-budget-increase': '1MB', 'go-cache': 'false' },
+      });
+      expect(run.main.exitCode, run.main.stdout).toBe(0);
+      expect(annotations(run.main.stdout).filter((a) => a.message.includes('baseline'))).toEqual([]);
+      expect(sizeReport(run).baseline).toBeNull();
+      expect(sizeReport(run).baselineNote).toBe(`the baseline ${missing} does not exist`);
+      expect(run.summary).toContain('no baseline (the baseline');
+    } finally {
+      app.remove();
+    }
+  });
+});
+
 describe('bad size inputs fail before building, naming the input', () => {
   const app = copyApp('examples/hello');
   afterAll(() => app.remove());

@@ -9,6 +9,7 @@ import {
   layerCompression,
   layerInstructions,
   measureImage,
+  platformString,
   type Descriptor,
   type ImageConfig,
 } from '../../src/size/measure.js';
@@ -121,6 +122,13 @@ describe('pure helpers', () => {
     ];
     expect(imageManifests({ manifests: ms }).map((m) => m.digest)).toEqual(['sha256:a']);
   });
+
+  it.each([
+    [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'linux/arm64'],
+    [{ os: 'linux', architecture: 'arm', variant: 'v7' }, 'linux/arm/v7'],
+    [{ os: 'linux', architecture: 'amd64' }, 'linux/amd64'],
+    [{ os: 'linux', architecture: 'am|d<64>' }, 'linux/am_d_64_'],
+  ])('platformString(%j) = %s', (p, text) => expect(platformString(p)).toBe(text));
 
   it('layerInstructions skips empty layers and aligns short histories from the top', () => {
     expect(layerInstructions({ history: [{ created_by: 'A' }, { created_by: 'B', empty_layer: true }, { created_by: 'C' }] }, 2)).toEqual(['A', 'C']);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiHost, inlineCredentials, parseChallenge, registryScheme, RegistrySource } from '../../src/size/registry.js';
+import { apiHost, inlineCredentials, parseChallenge, RegistryNotFoundError, registryScheme, RegistrySource } from '../../src/size/registry.js';
 import { measureImage } from '../../src/size/measure.js';
 import { findGoBinary } from '../../src/size/goinfo.js';
 import { fakeGoBinary, tar, tarEntry } from '../support/size-fixtures.js';
@@ -132,7 +132,9 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
     await expect(measureImage(new RegistrySource(`127.0.0.1:${port}/team/app:v1`))).rejects.toThrow(new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
   });
 
-  it('a missing tag names the status', async () => {
-    await expect(measureImage(new RegistrySource(`${host}/team/app:nope`))).rejects.toThrow(/answered HTTP 404 for team\/app\/manifests\/nope/);
+  it('a missing tag is a RegistryNotFoundError naming the status', async () => {
+    const error = await measureImage(new RegistrySource(`${host}/team/app:nope`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryNotFoundError);
+    expect((error as Error).message).toMatch(/answered HTTP 404 for team\/app\/manifests\/nope/);
   });
 });
