@@ -102,7 +102,8 @@ export function renderSizeMarkdown(report: SizeReport, baseline: Baseline | null
   const facts: string[] = [];
   const version = extras.version ?? report.version;
   if (version) facts.push(`version ${code(version)}`);
-  if (extras.smoke) {
+  // A smoke test that was never set up (skipped, nothing to say) is left out.
+  if (extras.smoke && (extras.smoke.status !== 'skipped' || extras.smoke.detail)) {
     facts.push(`smoke test ${SMOKE_ICON[extras.smoke.status]} ${extras.smoke.status}${extras.smoke.detail ? `: ${escapeMarkdown(extras.smoke.detail)}` : ''}`);
   }
   facts.push(report.baseline ? `baseline ${code(report.baseline)}` : `no baseline (${escapeMarkdown(report.baselineNote ?? 'none')})`);

@@ -93,6 +93,19 @@ describe('renderSizeMarkdown', () => {
     expect(md).toContain('<details><summary>All 2 layers of linux/amd64');
   });
 
+  it.each([
+    [{ status: 'passed' }, 'smoke test ✅ passed'],
+    [{ status: 'failed', detail: 'api exited with code 2' }, 'smoke test ❌ failed: api exited with code 2'],
+    [{ status: 'skipped', detail: 'not the runner\'s platform' }, 'smoke test ⏭️ skipped: not the runner\'s platform'],
+    [{ status: 'skipped' }, undefined],
+    [undefined, undefined],
+  ] as const)('shows the smoke test %j', (smoke, text) => {
+    const { report, baseline } = sample();
+    const md = renderSizeMarkdown(report, baseline, smoke ? { smoke: { ...smoke } } : {});
+    if (text) expect(md).toContain(text);
+    else expect(md).not.toContain('smoke test');
+  });
+
   it('says when there is no baseline', () => {
     const { report } = sample();
     const none = { ...report, baseline: null, baselineNote: 'no cached size report of the base branch yet', platforms: report.platforms.map((p) => ({ ...p, baselineCompressedBytes: null, deltaBytes: null })) };
