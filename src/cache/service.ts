@@ -20,19 +20,26 @@ async function listTemp(): Promise<Set<string>> {
   return new Set(temp ? await readdir(temp).catch(() => []) : []);
 }
 
+let inFlight = 0;
+let tempBefore: Promise<Set<string>> = Promise.resolve(new Set());
+
 /**
- * @actions/cache leaves a working directory (a UUID) in RUNNER_TEMP per call; a
- * self-hosted runner keeps them. Removes those this call made (a tar manifest may be in them).
+ * @actions/cache leaves a working directory (a UUID, with a tar manifest in it after a save) in
+ * RUNNER_TEMP per call; a self-hosted runner keeps them. Removes those made while calls ran,
+ * once the last concurrent call is done (a call's directory is in use until then).
  */
 async function tidyTemp<T>(fn: () => Promise<T>): Promise<T> {
-  const before = await listTemp();
+  if (inFlight++ === 0) tempBefore = listTemp();
+  const before = await tempBefore;
   try {
     return await fn();
   } finally {
-    const temp = process.env.RUNNER_TEMP;
-    if (temp) {
-      for (const name of await listTemp()) {
-        if (!before.has(name) && UUID.test(name)) await rm(`${temp}/${name}`, { recursive: true, force: true }).catch(() => undefined);
+    if (--inFlight === 0) {
+      const temp = process.env.RUNNER_TEMP;
+      if (temp) {
+        for (const name of await listTemp()) {
+          if (!before.has(name) && UUID.test(name)) await rm(`${temp}/${name}`, { recursive: true, force: true }).catch(() => undefined);
+        }
       }
     }
   }
