@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, type Tags } from 'yaml';
 import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from '../../src/smoke/override.js';
-import { composeArgv, downArgv, upArgv } from '../../src/smoke/compose.js';
-import { smokeImageTag, smokeProjectName } from '../../src/smoke/stage.js';
+import { composeArgv, downArgv, stripAnsi, upArgv } from '../../src/smoke/compose.js';
+import { composeError, smokeImageTag, smokeProjectName } from '../../src/smoke/stage.js';
 
 const samples = join(import.meta.dirname, '../fixtures/smoke/samples');
 // Captured with compose 2.26.1: `config --format json` of healthy.compose.yaml, alone and with the override.
@@ -123,5 +123,20 @@ describe('compose argv', () => {
     expect(a).not.toBe(b);
     expect(a).toMatch(/^gca-smoke-[0-9a-f]{10}$/);
     expect(smokeImageTag(a)).toBe(`go-container-action-smoke:${a}`);
+  });
+});
+
+describe('compose output', () => {
+  it.each([
+    ['validating /ws/compose.yaml: services.app.ports must be a list\n', 'validating /ws/compose.yaml: services.app.ports must be a list'],
+    [' Network p_default  Creating\n Network p_default  Created\nError response from daemon: driver failed programming external connectivity\nBind for 0.0.0.0:8080 failed: port is already allocated\n', 'Error response from daemon: driver failed programming external connectivity Bind for 0.0.0.0:8080 failed: port is already allocated'],
+    [' Container p-app-1  Creating\n Container p-app-1  Created\n', 'Container p-app-1  Created'],
+    ['', 'no output'],
+  ])('composeError(%j)', (stderr, message) => {
+    expect(composeError(stderr)).toBe(message);
+  });
+
+  it('strips the terminal escapes compose logs prints even with --no-color', () => {
+    expect(stripAnsi('\u001b[2Ksmokeapp listening\n\u001b[1;31mred\u001b[0m')).toBe('smokeapp listening\nred');
   });
 });
