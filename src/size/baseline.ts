@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import * as cache from '@actions/cache';
+import { actionsCache, type CacheService } from '../cache/service.js';
 import { describeRef, type RunContext } from '../context.js';
 import { isSizeReport, type SizeReport } from './report.js';
 
@@ -68,61 +68,39 @@ export function planCache(imageName: string, ctx: Pick<RunContext, 'eventName' |
   return plan;
 }
 
-async function entries(dir: string | undefined): Promise<Set<string>> {
-  if (!dir) return new Set();
-  try {
-    return new Set(await readdir(dir));
-  } catch {
-    return new Set();
-  }
-}
-
-/**
- * Runs fn with the report file's directory in the workspace, and removes it afterwards, with
- * the temporary directories @actions/cache leaves in RUNNER_TEMP (it deletes the archive,
- * not the folder it made for it).
- */
+/** Runs fn with the report file's directory in the workspace, and removes it afterwards. */
 async function withReportFile<T>(workspace: string, fn: (path: string) => Promise<T>): Promise<T> {
   const path = join(workspace, CACHED_REPORT_PATH);
   const dir = dirname(path);
   const existed = existsSync(dir);
-  const runnerTemp = process.env.RUNNER_TEMP;
-  const before = await entries(runnerTemp);
   try {
     return await fn(path);
   } finally {
     if (!existed) await rm(dir, { recursive: true, force: true });
-    if (runnerTemp) {
-      for (const name of await entries(runnerTemp)) {
-        if (!before.has(name) && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name)) {
-          await rm(join(runnerTemp, name), { recursive: true, force: true });
-        }
-      }
-    }
   }
 }
 
 export type RestoreResult = { report: SizeReport; key: string } | { report: null; note: string };
 
-/** Restores the newest report under a prefix through @actions/cache. Faults become notes, not errors. */
-export async function restoreReport(workspace: string, prefix: string): Promise<RestoreResult> {
-  if (!cache.isFeatureAvailable()) return { report: null, note: 'the Actions cache service is not available to this run' };
+/** Restores the newest report under a prefix through the Actions cache. A miss is a note, not an error. */
+export async function restoreReport(workspace: string, prefix: string, service: CacheService = actionsCache): Promise<RestoreResult> {
+  if (!service.available()) return { report: null, note: 'the Actions cache service is not available to this run' };
   return withReportFile(workspace, async (path) => {
-    const key = await cache.restoreCache([CACHED_REPORT_PATH], prefix, [prefix]);
-    if (!key) return { report: null, note: 'no cached size report of the base branch yet' };
+    const key = await service.restore([CACHED_REPORT_PATH], prefix, [prefix]);
+    if (!key || !existsSync(path)) return { report: null, note: 'no cached size report of the base branch yet' };
     const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
     if (!isSizeReport(parsed)) return { report: null, note: `the cached report ${key} is of another format` };
     return { report: parsed, key };
   });
 }
 
-/** Saves this run's report through @actions/cache; returns false when the cache refused. */
-export async function saveReport(workspace: string, key: string, report: SizeReport): Promise<boolean> {
-  if (!cache.isFeatureAvailable()) return false;
+/** Saves this run's report through the Actions cache (throws when the service did not store it). */
+export async function saveReport(workspace: string, key: string, report: SizeReport, service: CacheService = actionsCache): Promise<boolean> {
+  if (!service.available()) return false;
   return withReportFile(workspace, async (path) => {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, JSON.stringify(report));
-    const id = await cache.saveCache([CACHED_REPORT_PATH], key);
-    return id !== -1;
+    await service.save([CACHED_REPORT_PATH], key);
+    return true;
   });
 }

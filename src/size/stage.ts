@@ -6,6 +6,7 @@ import type { RunContext } from '../context.js';
 import type { Reporter } from '../reporter.js';
 import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
 import { planCache, restoreReport, saveReport } from './baseline.js';
+import type { CacheService } from '../cache/service.js';
 import { httpStatus, octokitCommentApi, upsertComment, type CommentApi } from './comment.js';
 import { findGoBinary, type GoBinary } from './goinfo.js';
 import type { SizeInputs } from './inputs.js';
@@ -27,6 +28,8 @@ export interface SizeStageInput {
   extras?: ReportExtras;
   /** Replaces the GitHub API (unit tests). */
   commentApi?: CommentApi;
+  /** Replaces the Actions cache service (unit tests). */
+  cacheService?: CacheService;
 }
 
 export interface SizeStageResult {
@@ -195,7 +198,7 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
     }
   } else if (cachePlan.restorePrefix) {
     try {
-      const restored = await restoreReport(ctx.workspace, cachePlan.restorePrefix);
+      const restored = await restoreReport(ctx.workspace, cachePlan.restorePrefix, input.cacheService);
       if (restored.report) {
         const r = restored.report;
         baseline = baselineFromReport(r, r.digest ? `${r.image.replace(/@.*$/, '')}@${r.digest}` : r.image);
@@ -235,9 +238,10 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
 
   if (cachePlan.saveKey) {
     try {
-      if (await saveReport(ctx.workspace, cachePlan.saveKey, report)) reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
+      if (await saveReport(ctx.workspace, cachePlan.saveKey, report, input.cacheService)) reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
     } catch (error) {
-      reporter.warning(`The size report could not be saved as a baseline: ${errorText(error)}`);
+      // @actions/cache has already warned about real faults; an existing key (a re-run) is no fault.
+      reporter.info(`The size report was not saved as a baseline: ${errorText(error)}`);
     }
   }
 

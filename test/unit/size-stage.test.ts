@@ -1,4 +1,7 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CacheService } from '../../src/cache/service.js';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSizeStage, imageName, type SizeStageInput } from '../../src/size/stage.js';
@@ -169,6 +172,43 @@ describe('runSizeStage on an OCI layout', () => {
     const { reporter } = await stage({ baseline: 'none', comment: mode }, { commentApi: api, ctx: ctx({ eventName: 'push', ref: 'refs/heads/feat', pullRequest: undefined }) });
     expect(api.calls.filter((c) => !c.startsWith('pulls'))).toEqual(calls);
     if (mode === 'always' && pulls.length === 0) expect(reporter.annotations.map((a) => a.message)).toContainEqual(expect.stringMatching(/No open pull request has commit c0ffee/));
+  });
+
+  it('baseline auto: a push to the default branch saves the report, a pull request restores the newest of its base', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'gca-size-ws-'));
+    const stored = new Map<string, string>();
+    const calls: string[] = [];
+    const cacheService: CacheService = {
+      available: () => true,
+      restore: async (paths, primary, restoreKeys) => {
+        calls.push(`restore ${primary === restoreKeys[0] ? 'by prefix' : primary}`);
+        const hit = [...stored.keys()].reverse().find((k) => k.startsWith(primary));
+        if (!hit) return undefined;
+        mkdirSync(join(workspace, '.go-container-action-size'), { recursive: true });
+        writeFileSync(join(workspace, paths[0]!), stored.get(hit)!);
+        return hit;
+      },
+      save: async (paths, key) => {
+        calls.push('save');
+        stored.set(key, readFileSync(join(workspace, paths[0]!), 'utf8'));
+      },
+    };
+    try {
+      const push = ctx({ eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main', pullRequest: undefined, workspace });
+      const first = await stage({ comment: 'never' }, { ctx: push, cacheService });
+      expect(first.report!.baseline).toBeNull();
+      expect([...stored.keys()]).toEqual([expect.stringMatching(/-main-c0ffee0+$/)]);
+      const second = await stage({ comment: 'never', 'size-budget-increase': '0B' }, { ctx: ctx({ workspace }), cacheService });
+      expect(second.report!.baselineSource).toBe('cache');
+      expect(second.report!.baseline).toBe(`${first.report!.image}@${first.report!.digest}`);
+      expect(second.report!.platforms.map((p) => p.deltaBytes)).toEqual([0, 0]);
+      expect(second.outputs['budget-status']).toBe('pass');
+      expect(calls).toEqual(['restore by prefix', 'save', 'restore by prefix']);
+      // The report file is gone from the workspace.
+      expect(readdirSync(workspace)).toEqual([]);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 
   it('without a cache service, baseline auto says so and carries on', async () => {
