@@ -72,8 +72,10 @@ export function octokitCommentApi(token: string, repository: string, apiUrl: str
         const { data } = await octokit.rest.users.getAuthenticated();
         return data.login;
       } catch (error) {
-        // An installation token (GITHUB_TOKEN) gets 403 "Resource not accessible by integration".
-        if (httpStatus(error) === 403) return ACTIONS_BOT;
+        // An installation token (GITHUB_TOKEN) gets 403 "Resource not accessible by integration";
+        // some GitHub-compatible servers have no /user at all (404).
+        const status = httpStatus(error);
+        if (status === 403 || status === 404) return ACTIONS_BOT;
         throw error;
       }
     },

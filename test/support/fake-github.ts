@@ -20,6 +20,8 @@ export interface FakeGitHubOptions {
   token: string;
   /** The login of the token; undefined: GET /user answers 403 like an installation token, which comments as github-actions[bot]. */
   userLogin?: string;
+  /** GET /user does not exist on this server (404). */
+  noUserEndpoint?: boolean;
   /** POST/PATCH answer 403 (a token that may not write). */
   readOnly?: boolean;
   /** Open pull requests per commit sha. */
@@ -96,7 +98,7 @@ export class FakeGitHub {
     for await (const chunk of req) raw += String(chunk);
     const body = raw ? (JSON.parse(raw) as { body?: string }) : {};
 
-    if (method === 'GET' && url.pathname === '/user') {
+    if (method === 'GET' && url.pathname === '/user' && !this.options.noUserEndpoint) {
       if (!this.options.userLogin) return this.json(res, 403, { message: 'Resource not accessible by integration' });
       return this.json(res, 200, { login: this.options.userLogin, type: 'User' });
     }

@@ -99,6 +99,16 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
     expect(await api.identity()).toBe(ACTIONS_BOT);
   });
 
+  it('a server without /user (404): comments as github-actions[bot]', async () => {
+    const bare = new FakeGitHub({ token, noUserEndpoint: true });
+    await bare.start();
+    try {
+      expect(await octokitCommentApi(token, 'octo-org/hello', bare.url).identity()).toBe(ACTIONS_BOT);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('a user token is who /user says', async () => {
     const api = octokitCommentApi(token, 'octo-org/hello', user.url);
     expect(await api.identity()).toBe('release-bot');
