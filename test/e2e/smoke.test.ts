@@ -206,6 +206,27 @@ describe('a probe that answers 500', () => {
   });
 });
 
+describe('a stack compose cannot start (its port is taken)', () => {
+  it('fails at once with compose\'s own error, and leaves nothing behind', async () => {
+    const port = await freePort();
+    const blocker = docker(['run', '-d', '--rm', '-p', `${port}:8080`, '--name', uniqueName('gca-e2e-port'), 'busybox:latest', 'sleep', '120']).trim();
+    try {
+      const before = snapshot();
+      const run = await runAction({
+        workspace: app.dir,
+        env: { SMOKE_PORT: String(port) },
+        inputs: { 'build-args': goImage(), 'compose-file': 'probe.compose.yaml' },
+      });
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.outputs['smoke-status']).toBe('failed');
+      expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test failed after \\d+\\.\\d s: app: not started: .*Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
+      expect(smokeLeftovers(before, run.main.state['smoke-project']!)).toEqual(NOTHING);
+    } finally {
+      docker(['rm', '-f', blocker]);
+    }
+  });
+});
+
 describe('a cancelled run', () => {
   it('is cleaned up by the post step', async () => {
     const before = snapshot();
