@@ -91,6 +91,8 @@ try {
   results.warmSeconds = seconds(warm);
   results.freshOverCold = results.freshSeconds / results.coldSeconds;
   results.freshOverWarm = results.freshSeconds / results.warmSeconds;
+  // Where the fresh run's time goes, as the action logged it.
+  results.freshLog = `${fresh.main.stdout}\n${fresh.post?.stdout ?? ''}`.split('\n').filter((l) => /^(Go cache:|Built )/.test(l));
   results.noPersistenceEstimate = 'about 1.0 x cold (BuildKit wiped, nothing restored)';
   results.cache500 = big;
   results.savedBuildCacheBytes = { afterFirstChange: savedAfterFirst, afterLastChange: savedAfterLast, changes: CHANGES, ratio: savedAfterLast / savedAfterFirst };

@@ -58,3 +58,53 @@ export function nativePlatform(arch: string = process.arch): string {
 export function helperPaths(dir: string, name: string): { dockerfile: string; tar: string } {
   return { dockerfile: join(dir, `${name}.Dockerfile`), tar: join(dir, `${name}.tar`) };
 }
+
+/**
+ * Serves the restored archives to the inject helper over HTTP on the docker bridge, so BuildKit
+ * streams them straight into the cache mounts instead of copying them in as build context
+ * first (the context transfer is most of the cost for a large cache). Only the given files, under
+ * a random path, for as long as the inject runs. Undefined when the bridge is not found: then the
+ * helper gets the archives as its build context.
+ */
+export interface ArchiveServer {
+  /** URL of each served name. */
+  urls: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** The docker bridge's gateway: the address RUN steps of the docker driver reach the runner at. */
+export async function bridgeGateway(): Promise<string | undefined> {
+  const r = await run('docker', ['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}'], { silent: true });
+  if (r.exitCode !== 0) return undefined;
+  return r.stdout.trim().split(/\s+/).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+}
+
+export async function serveArchives(files: Record<string, string>, host: string): Promise<ArchiveServer | undefined> {
+  const { createServer } = await import('node:http');
+  const { createReadStream, statSync } = await import('node:fs');
+  const token = randomUUID();
+  const byPath = new Map(Object.entries(files).map(([name, path]) => [`/${token}/${name}`, path]));
+  const server = createServer((req, res) => {
+    const path = byPath.get(req.url ?? '');
+    if (req.method !== 'GET' || !path) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': String(statSync(path).size) });
+    createReadStream(path, { highWaterMark: 1 << 20 }).on('error', () => res.destroy()).pipe(res);
+  });
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, host, () => resolve(true));
+  });
+  const address = server.address();
+  if (!listening || !address || typeof address === 'string') return undefined;
+  return {
+    urls: Object.fromEntries(Object.keys(files).map((name) => [name, `http://${host}:${address.port}/${token}/${name}`])),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

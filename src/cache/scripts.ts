@@ -72,20 +72,41 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where an archive comes from: a file of the build context, or a URL streamed with wget/curl. */
+export type ArchiveSource = { file: string } | { url: string };
+
 /**
- * Pure: the inject script. `archives` maps a mount name to its archive path relative to the
- * context (absent: nothing restored, the mount is only re-dated). Works with busybox and GNU.
+ * Pure: the inject script. `archives` maps a mount name to where its archive is (absent: nothing
+ * restored, the mount is only re-dated). Works with busybox and GNU userlands. Exits 4 when a
+ * download fails (the caller then retries with the archives as build context).
  */
-export function injectScript(mounts: HelperMount[], archives: Record<string, string>, datedTo: number): string {
+export function injectScript(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number): string {
   const lines = ['set -eu', `stamp=${Math.floor(datedTo)}`];
+  const streamed = Object.values(archives).some((a) => 'url' in a);
+  if (streamed) {
+    lines.push(
+      'if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }',
+      'elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS "$1"; }',
+      'else echo "go-container-action: no wget or curl in the image" >&2; exit 4; fi',
+    );
+  }
   for (const m of mounts) {
     const dir = `${MOUNT_ROOT}/${m.name}`;
     const archive = archives[m.name];
-    if (archive) {
+    if (archive && 'url' in archive) {
+      // No pipefail in every sh: a failed download leaves a mark, and tar fails on a cut stream.
+      lines.push(
+        `rm -f /tmp/gca-fetch-failed`,
+        `if ! { fetch ${shellQuote(archive.url)} || touch /tmp/gca-fetch-failed; } | tar -xf - -C ${dir} || [ -e /tmp/gca-fetch-failed ]; then`,
+        `  echo "go-container-action: could not stream the cache into ${m.name}" >&2`,
+        '  exit 4',
+        'fi',
+      );
+    } else if (archive) {
       // One stream into the mount. On failure the mount is emptied: the build then runs as it
       // would without the feature, never on a half-written cache.
       lines.push(
-        `if ! tar -xf ${shellQuote(`${INPUT_DIR}/${archive}`)} -C ${dir}; then`,
+        `if ! tar -xf ${shellQuote(`${INPUT_DIR}/${archive.file}`)} -C ${dir}; then`,
         `  echo "go-container-action: could not unpack the cache into ${m.name}; emptying it" >&2`,
         `  find ${dir} -mindepth 1 -maxdepth 1 -exec rm -rf {} + || true`,
         '  exit 3',

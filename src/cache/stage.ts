@@ -10,7 +10,7 @@ import { parseDockerfile } from '../dockerfile/model.js';
 import type { Reporter } from '../reporter.js';
 import { discoverCaches, type CacheSlot } from './discover.js';
 import { goSumHash, slotKeys, type SlotKeys } from './keys.js';
-import { helperPaths, nativePlatform, runHelperBuild } from './helpers.js';
+import { bridgeGateway, helperPaths, nativePlatform, runHelperBuild, serveArchives, type HelperResult } from './helpers.js';
 import { extractDockerfile, extractScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
 import { listTarFiles, mergeTars, readTar, type TarEntry } from './tar.js';
 import type { CacheService } from './service.js';
@@ -189,19 +189,41 @@ function helperMounts(slots: SlotState[]): HelperMount[] {
 
 async function inject(session: GoCacheSession, reporter: Reporter): Promise<void> {
   const { opts } = session;
-  // The context is the directory holding the slot directories: only our archives are sent.
+  // The fallback context is the directory holding the slot directories: only our archives are sent.
   const root = join(session.slots[0]!.dir, '..');
+  const gateway = await bridgeGateway();
   let n = 0;
   for (const [image, slots] of byImage(session.slots)) {
-    const archives: Record<string, string> = {};
-    for (const s of slots) if (s.restoredKey) archives[s.mountName] = `${s.dir.slice(root.length + 1)}/${ARCHIVE}`;
-    const scriptName = 'inject.sh';
-    await writeFile(join(root, scriptName), injectScript(helperMounts(slots), archives, session.injectedAt - DATE_BACK_SECONDS));
+    const restored = slots.filter((s) => s.restoredKey);
+    const mounts = helperMounts(slots);
+    const datedTo = session.injectedAt - DATE_BACK_SECONDS;
     const paths = helperPaths(opts.workDir, `go-cache-inject-${n++}`);
-    const result = await runHelperBuild({ builder: opts.builder, context: root, dockerfileText: injectDockerfile(image, helperMounts(slots)), dockerfilePath: paths.dockerfile });
-    await rm(join(root, scriptName), { force: true }).catch(() => undefined);
+    let result: HelperResult | undefined;
+    let how = 'as build context';
+    // First choice: stream each archive over the docker bridge straight into its mount.
+    const server = restored.length > 0 && gateway ? await serveArchives(Object.fromEntries(restored.map((s) => [s.mountName, join(s.dir, ARCHIVE)])), gateway) : undefined;
+    if (server) {
+      try {
+        const context = join(opts.workDir, `go-cache-inject-${n}`);
+        await mkdir(context, { recursive: true });
+        const archives = Object.fromEntries(Object.entries(server.urls).map(([name, url]) => [name, { url }]));
+        await writeFile(join(context, 'inject.sh'), injectScript(mounts, archives, datedTo));
+        result = await runHelperBuild({ builder: opts.builder, context, dockerfileText: injectDockerfile(image, mounts), dockerfilePath: paths.dockerfile });
+        how = 'streamed over the docker bridge';
+        if (!result.ok) reporter.debug(`Go cache: streaming the archives failed (${result.error}); sending them as build context`);
+      } finally {
+        await server.close();
+      }
+    }
+    if (!result?.ok) {
+      const archives = Object.fromEntries(restored.map((s) => [s.mountName, { file: `${s.dir.slice(root.length + 1)}/${ARCHIVE}` }]));
+      await writeFile(join(root, 'inject.sh'), injectScript(mounts, archives, datedTo));
+      result = await runHelperBuild({ builder: opts.builder, context: root, dockerfileText: injectDockerfile(image, mounts), dockerfilePath: paths.dockerfile });
+      how = 'as build context';
+      await rm(join(root, 'inject.sh'), { force: true }).catch(() => undefined);
+    }
     if (result.ok) {
-      reporter.info(`Go cache: injected ${Object.keys(archives).length} archive(s) into BuildKit in ${result.seconds.toFixed(1)} s (image ${image})`);
+      reporter.info(`Go cache: injected ${restored.length} archive(s) into BuildKit (${how}) in ${result.seconds.toFixed(1)} s (image ${image})`);
     } else {
       reporter.warning(`Go cache: could not inject the caches (${result.error}); the build runs without them.`);
       reporter.debug(result.log);

@@ -65,24 +65,52 @@ function parsePax(data: Buffer): Record<string, string> {
   return out;
 }
 
-/** Reads a file sequentially in large chunks. */
+/** Reads a file sequentially through one large buffer (no concatenation per chunk). */
 class Reader {
-  private buf = Buffer.alloc(0);
+  private buf = Buffer.allocUnsafe(8 << 20);
+  private start = 0;
+  private end = 0;
   private eof = false;
   private readonly fd: number;
   constructor(fd: number) {
     this.fd = fd;
   }
-  /** Exactly n bytes, or fewer at end of file. */
-  read(n: number): Buffer {
-    while (this.buf.length < n && !this.eof) {
-      const chunk = Buffer.allocUnsafe(Math.max(1 << 20, n - this.buf.length));
-      const got = readSync(this.fd, chunk, 0, chunk.length, null);
-      if (got === 0) this.eof = true;
-      else this.buf = this.buf.length === 0 ? chunk.subarray(0, got) : Buffer.concat([this.buf, chunk.subarray(0, got)]);
+  private fill(): void {
+    if (this.start > 0) {
+      this.buf.copy(this.buf, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
     }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(out.length);
+    while (this.end < this.buf.length && !this.eof) {
+      const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      if (got === 0) this.eof = true;
+      this.end += got;
+    }
+  }
+  /** Exactly n bytes, or fewer at end of file. The result is valid until the next read. */
+  read(n: number): Buffer {
+    if (this.end - this.start < n && !this.eof) {
+      if (n > this.buf.length) {
+        // Larger than the buffer: hand back a buffer of its own.
+        const out = Buffer.allocUnsafe(n);
+        let have = this.end - this.start;
+        this.buf.copy(out, 0, this.start, this.end);
+        this.start = this.end = 0;
+        while (have < n) {
+          const got = readSync(this.fd, out, have, n - have, null);
+          if (got === 0) {
+            this.eof = true;
+            break;
+          }
+          have += got;
+        }
+        return out.subarray(0, have);
+      }
+      this.fill();
+    }
+    const take = Math.min(n, this.end - this.start);
+    const out = this.buf.subarray(this.start, this.start + take);
+    this.start += take;
     return out;
   }
 }

@@ -43,12 +43,21 @@ describe('helper builds', () => {
   });
 
   it('unpacks one stream per cache, empties a cache it could not fill, dates files 2 h back', () => {
-    const script = injectScript([mount('s0'), mount('s1')], { s0: 'v1-go-build-x/cache.tar' }, 1_700_000_000 - 7200);
+    const script = injectScript([mount('s0'), mount('s1')], { s0: { file: 'v1-go-build-x/cache.tar' } }, 1_700_000_000 - 7200);
     expect(script).toContain("tar -xf '/gca-in/v1-go-build-x/cache.tar' -C /gca/s0");
     expect(script).toContain('find /gca/s0 -mindepth 1 -maxdepth 1 -exec rm -rf {} +');
     expect(script).not.toContain('-C /gca/s1');
     expect(script).toContain('stamp=1699992800');
     expect(script).toContain('find /gca/s1 -type f -exec touch -c -d "@$stamp" {} +');
+    expect(script).not.toContain('wget');
+  });
+
+  it('streams an archive with wget or curl, and fails (for the context fallback) when it cannot', () => {
+    const script = injectScript([mount('s0')], { s0: { url: 'http://172.17.0.1:4000/t/s0' } }, 1);
+    expect(script).toContain('if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }');
+    expect(script).toContain('elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS "$1"; }');
+    expect(script).toContain("{ fetch 'http://172.17.0.1:4000/t/s0' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0");
+    expect(script).toMatch(/exit 4/);
   });
 
   it('lists used and new build-cache entries apart, other caches by change', () => {
