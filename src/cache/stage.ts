@@ -191,7 +191,9 @@ async function inject(session: GoCacheSession, reporter: Reporter): Promise<void
   const { opts } = session;
   // The fallback context is the directory holding the slot directories: only our archives are sent.
   const root = join(session.slots[0]!.dir, '..');
-  const gateway = await bridgeGateway();
+  // GO_CONTAINER_ACTION_CACHE_STREAM=false sends the archives as build context only (builders
+  // that can reach the runner but should not; the fallback path is also tested this way).
+  const gateway = process.env.GO_CONTAINER_ACTION_CACHE_STREAM === 'false' ? undefined : await bridgeGateway();
   let n = 0;
   for (const [image, slots] of byImage(session.slots)) {
     const restored = slots.filter((s) => s.restoredKey);

@@ -106,6 +106,14 @@ describe('Go caches survive a fresh runner', () => {
     expect(fresh.leftovers).toEqual([]);
   });
 
+  it('sends the archives as build context when they cannot be streamed', async () => {
+    const run = await runAction({ workspace: app.dir, inputs, env: { ...server.env, GO_CONTAINER_ACTION_CACHE_STREAM: 'false' } });
+    expect(run.main.exitCode).toBe(0);
+    expect(run.main.outputs['go-cache-hit']).toBe('true');
+    expect(run.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(as build context\)/);
+    expect(fresh.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(streamed over the docker bridge\)/);
+  });
+
   it('warns and builds when the cache service serves a corrupt archive', async () => {
     server.options.corruptDownloads = true;
     try {
