@@ -86,7 +86,7 @@ export function injectScript(mounts: HelperMount[], archives: Record<string, Arc
   if (streamed) {
     lines.push(
       'if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }',
-      'elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS "$1"; }',
+      'elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS --connect-timeout 10 -y 15 -Y 1 "$1"; }',
       'else echo "go-container-action: no wget or curl in the image" >&2; exit 4; fi',
     );
   }

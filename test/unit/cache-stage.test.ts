@@ -55,7 +55,7 @@ describe('helper builds', () => {
   it('streams an archive with wget or curl, and fails (for the context fallback) when it cannot', () => {
     const script = injectScript([mount('s0')], { s0: { url: 'http://172.17.0.1:4000/t/s0' } }, 1);
     expect(script).toContain('if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }');
-    expect(script).toContain('elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS "$1"; }');
+    expect(script).toContain('elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS --connect-timeout 10 -y 15 -Y 1 "$1"; }');
     expect(script).toContain("{ fetch 'http://172.17.0.1:4000/t/s0' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0");
     expect(script).toMatch(/exit 4/);
   });
