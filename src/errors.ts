@@ -1,11 +1,11 @@
 /** A bad input: the message names the input and the form it expects. Shown without a stack. */
 export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
+  /** The name of the input, as in action.yml. */
+  readonly input: string;
+  constructor(input: string, message: string) {
     super(`Input '${input}': ${message}`);
     this.name = 'InputError';
+    this.input = input;
   }
 }
 

@@ -86,11 +86,11 @@ export interface Inputs {
   /** The smoke test's settings; undefined when compose-file is empty (skipped). */
   smoke?: SmokeInputs;
   // Image size, budgets and PR comment (issue 3).
-  /** Baseline, budgets and comment mode of the size report (parseInputs always sets it). */
-  size?: SizeInputs;
+  /** Baseline, budgets and comment mode of the size report. */
+  size: SizeInputs;
   // Go cache mounts that survive fresh runners (issue 5).
   /** Restore and save the Dockerfile's cache mounts through the Actions cache (default true). */
-  goCache?: boolean;
+  goCache: boolean;
 }
 
 /** Splits a list input on new lines (and commas, unless values may hold commas). */

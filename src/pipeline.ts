@@ -12,7 +12,6 @@ import { releaseTags, releaseTagsNote } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
 // Image size, budgets and PR comment (issue 3).
 import { runSizeStage } from './size/stage.js';
-import { parseSizeInputs } from './size/inputs.js';
 // Compose smoke test (issue 4).
 import { checkSmokeSetup, runSmokeTest, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
 // Go cache mounts that survive fresh runners (issue 5).
@@ -75,7 +74,7 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
     : undefined;
 
   // Go cache mounts (issue 5): restore and inject before the build; a fault only warns.
-  const goCache = await goCacheBeforeBuild({ enabled: inputs.goCache ?? true, plan, workDir }, reporter, setOutput, actionsCache);
+  const goCache = await goCacheBeforeBuild({ enabled: inputs.goCache, plan, workDir }, reporter, setOutput, actionsCache);
 
   const started = Date.now();
   const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
@@ -83,10 +82,9 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   if (build.imageId) setOutput('imageid', build.imageId);
   if (build.metadata.digest) setOutput('digest', build.metadata.digest);
   setOutput('metadata', JSON.stringify(build.metadata.raw));
-  if (!build.ok) {
-    reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
-    throw new ActionError(`Build failed: ${build.error}`);
-  }
+  // The build's summary comes first in the job summary, whatever the later stages say.
+  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
+  if (!build.ok) throw new ActionError(`Build failed: ${build.error}`);
   reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
 
   // Go cache mounts (issue 5): take out what the build changed; the post step saves it.
@@ -99,12 +97,11 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
 
   // Image size, budgets and PR comment (issue 3): after the build (and the smoke test), outputs before failing.
   const sizeResult = await runSizeStage(
-    { size: inputs.size ?? parseSizeInputs(() => '', plan.platforms), plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
+    { size: inputs.size, plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
     reporter,
     setOutput,
   );
   failures.push(...sizeResult.failures);
 
-  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
   return { outputs, failures };
 }

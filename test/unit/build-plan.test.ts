@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/build/plan.js';
 import type { Inputs } from '../../src/inputs.js';
+import { parseSizeInputs } from '../../src/size/inputs.js';
 
 const base: BuildPlan = {
   context: '/ws/app',
@@ -58,6 +59,8 @@ describe('planBuild', () => {
     githubToken: '',
     images: [],
     dockerfileChecks: 'warn',
+    size: parseSizeInputs(() => '', ['linux/amd64']),
+    goCache: true,
   };
   const ctx = { sha: 'abc123', serverUrl: 'https://github.com', repository: 'o/r' };
   const created = new Date('2026-01-02T03:04:05Z');
