@@ -13,15 +13,18 @@ const app = copyApp('examples/hello');
 const image = `${stack.registry}/demo/hello`;
 
 try {
-  console.log(bold('▶ Running the action on examples/hello: linux/amd64 + linux/arm64, pushed to the local registry'));
+  console.log(bold('▶ Running the action on examples/hello: linux/amd64 + linux/arm64, release tags from v1.4.2,'));
+  console.log(bold('  pushed to the local registry, a compose smoke test and a 20 MB size budget per platform'));
   const run = await runAction({
     workspace: app.dir,
     ref: 'refs/tags/v1.4.2',
     inputs: {
       platforms: 'linux/amd64,linux/arm64',
-      tags: `${image}:1.4.2`,
+      images: image,
       push: 'true',
       'build-args': `GO_IMAGE=${stack.goImage}`,
+      'compose-file': 'compose.yaml',
+      'size-budget': '20MB',
     },
   });
   console.log(`main step: exit ${run.main.exitCode} in ${(run.main.durationMs / 1000).toFixed(1)} s`);
