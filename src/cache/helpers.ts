@@ -67,9 +67,15 @@ export function helperPaths(dir: string, name: string): { dockerfile: string; ta
  * helper gets the archives as its build context.
  */
 export interface ArchiveServer {
-  /** URL of each served name. */
-  urls: Record<string, string>;
+  /** URLs of each served name: its two halves, to unpack as two streams side by side. */
+  urls: Record<string, [string, string]>;
   close(): Promise<void>;
+}
+
+/** An archive to serve, and where it can be cut in two (an entry boundary), once known. */
+export interface ServedArchive {
+  path: string;
+  split?: () => number | undefined;
 }
 
 /** The docker bridge's gateway: the address RUN steps of the docker driver reach the runner at. */
@@ -79,19 +85,42 @@ export async function bridgeGateway(): Promise<string | undefined> {
   return r.stdout.trim().split(/\s+/).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
 }
 
-export async function serveArchives(files: Record<string, string>, host: string): Promise<ArchiveServer | undefined> {
+/**
+ * `refused`: names answered with 404 (archives found corrupt after the server started). Half 1
+ * is the archive up to its split followed by end-of-archive blocks, half 2 the rest; unpacked
+ * side by side they give the whole archive (without a split: all of it, then an empty archive).
+ */
+export async function serveArchives(files: Record<string, ServedArchive>, host: string, refused: ReadonlySet<string> = new Set()): Promise<ArchiveServer | undefined> {
   const { createServer } = await import('node:http');
   const { createReadStream, statSync } = await import('node:fs');
   const token = randomUUID();
-  const byPath = new Map(Object.entries(files).map(([name, path]) => [`/${token}/${name}`, path]));
+  const endOfArchive = Buffer.alloc(1024);
+  const byPath = new Map<string, { name: string; archive: ServedArchive; half: 1 | 2 }>();
+  for (const [name, archive] of Object.entries(files)) {
+    byPath.set(`/${token}/${name}/1`, { name, archive, half: 1 });
+    byPath.set(`/${token}/${name}/2`, { name, archive, half: 2 });
+  }
   const server = createServer((req, res) => {
-    const path = byPath.get(req.url ?? '');
-    if (req.method !== 'GET' || !path) {
+    const served = byPath.get(req.url ?? '');
+    if (req.method !== 'GET' || !served || refused.has(served.name)) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': String(statSync(path).size) });
-    createReadStream(path, { highWaterMark: 1 << 20 }).on('error', () => res.destroy()).pipe(res);
+    const { archive, half } = served;
+    const size = statSync(archive.path).size;
+    const split = archive.split?.();
+    const cut = split !== undefined && split > 0 && split < size ? split : undefined;
+    // [start, end) of the file, then the end-of-archive blocks or not.
+    const [start, end, trailer] = half === 1 ? (cut === undefined ? [0, size, false] : [0, cut, true]) : cut === undefined ? [0, 0, true] : [cut, size, false];
+    res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': String(end - start + (trailer ? endOfArchive.length : 0)) });
+    if (end <= start) {
+      res.end(trailer ? endOfArchive : undefined);
+      return;
+    }
+    createReadStream(archive.path, { start, end: end - 1, highWaterMark: 1 << 20 })
+      .on('error', () => res.destroy())
+      .on('end', () => res.end(trailer ? endOfArchive : undefined))
+      .pipe(res, { end: false });
   });
   const listening = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
@@ -100,7 +129,7 @@ export async function serveArchives(files: Record<string, string>, host: string)
   const address = server.address();
   if (!listening || !address || typeof address === 'string') return undefined;
   return {
-    urls: Object.fromEntries(Object.keys(files).map((name) => [name, `http://${host}:${address.port}/${token}/${name}`])),
+    urls: Object.fromEntries(Object.keys(files).map((name) => [name, [1, 2].map((half) => `http://${host}:${address.port}/${token}/${name}/${half}`) as [string, string]])),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -12,7 +12,7 @@ import { discoverCaches, type CacheSlot } from './discover.js';
 import { goSumHash, slotKeys, type SlotKeys } from './keys.js';
 import { bridgeGateway, helperPaths, nativePlatform, runHelperBuild, serveArchives, type HelperResult } from './helpers.js';
 import { extractDockerfile, extractScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
-import { listTarFiles, mergeTars, readTar, type TarEntry } from './tar.js';
+import { appendTar, indexTar, mergeTars, readTar, type TarEntry, type TarIndex } from './tar.js';
 import type { CacheService } from './service.js';
 
 /** Names of the state handed to the post step. */
@@ -26,6 +26,13 @@ const ARCHIVE = 'cache.tar';
 const DATE_BACK_SECONDS = 2 * 60 * 60;
 /** Margin for clock granularity between the runner and the builder. */
 const SINCE_MARGIN_SECONDS = 60;
+/**
+ * The Go build cache's archive is appended to (new entries after the old ones) while the
+ * entries this build did not use take at most this share of it; above it, it is rewritten with
+ * the working set only. So the saved archive is at most 1 / (1 - 0.2) = 1.25 x its working
+ * set, and the common run (a few new entries) never rewrites hundreds of MB.
+ */
+const COMPACT_ABOVE_UNUSED_SHARE = 0.2;
 
 export interface GoCacheOptions {
   enabled: boolean;
@@ -52,6 +59,8 @@ export interface SlotState {
   restoredFiles: number;
   /** Regular files of the restored archive, normalised names. */
   restoredList: string[];
+  /** The restored archive's index (sizes, directories, where it ends), for appending to it. */
+  restoredIndex?: TarIndex;
 }
 
 export interface GoCacheSession {
@@ -130,6 +139,10 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   const sums = await goSumHash(opts.context).catch(() => ({ hash: 'none', files: [] as string[] }));
   if (usable.some((s) => s.kind === 'go-modules')) reporter.info(`Go cache: module key from ${sums.files.length} go.sum file(s): ${sums.hash}`);
 
+  // GO_CONTAINER_ACTION_CACHE_STREAM=false sends the archives as build context only (builders
+  // that can reach the runner but should not; the fallback path is also tested this way).
+  // Looked up while the archives download.
+  const gateway = process.env.GO_CONTAINER_ACTION_CACHE_STREAM === 'false' ? Promise.resolve(undefined) : bridgeGateway().catch(() => undefined);
   const slots: SlotState[] = await Promise.all(
     usable.map(async (slot, i): Promise<SlotState> => {
       const keys = slotKeys(slot, { goSumHash: sums.hash, target: opts.target, unique: opts.unique });
@@ -140,18 +153,17 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
         const key = await service.restore([keys.path], keys.primary, keys.restore);
         const archive = join(state.dir, ARCHIVE);
         if (key && existsSync(archive)) {
-          // Reading it through validates it: a corrupt archive is dropped here, not unpacked.
-          state.restoredList = listTarFiles(archive);
+          // Validated (read through) by the inject, while its helper build starts.
           state.restoredKey = key;
           state.exact = key === keys.primary;
           state.restoredBytes = (await stat(archive)).size;
-          state.restoredFiles = state.restoredList.length;
         } else if (key) {
           reporter.warning(`Go cache: entry ${key} did not contain ${ARCHIVE}; ignored.`);
         }
       } catch (error) {
         reporter.warning(`Go cache: could not restore ${slot.id}: ${message(error)}`);
         state.restoredList = [];
+        state.restoredIndex = undefined;
         state.restoredKey = undefined;
         await rm(join(state.dir, ARCHIVE), { force: true }).catch(() => undefined);
       }
@@ -161,7 +173,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
 
   const injectedAt = Math.floor(Date.now() / 1000);
   const session: GoCacheSession = { opts, slots, injectedAt, serviceAvailable };
-  await inject(session, reporter);
+  await inject(session, await gateway, reporter);
   const summary = summarizeRestore(slots);
   for (const s of slots) {
     reporter.info(
@@ -187,36 +199,73 @@ function helperMounts(slots: SlotState[]): HelperMount[] {
   return slots.map((s) => ({ name: s.mountName, slot: s.slot }));
 }
 
-async function inject(session: GoCacheSession, reporter: Reporter): Promise<void> {
+/**
+ * Reads a restored archive through (validates and indexes it). A corrupt archive is dropped:
+ * the slot counts as not restored, and the archive server refuses it, so it is never unpacked.
+ */
+async function validateRestored(s: SlotState, reporter: Reporter, refused?: Set<string>): Promise<boolean> {
+  const archive = join(s.dir, ARCHIVE);
+  try {
+    s.restoredIndex = indexTar(archive);
+    s.restoredList = s.restoredIndex.files;
+    s.restoredFiles = s.restoredList.length;
+    return true;
+  } catch (error) {
+    // Refused before anything awaits: the server never hands it out.
+    refused?.add(s.mountName);
+    reporter.warning(`Go cache: could not restore ${s.slot.id}: ${message(error)}`);
+    s.restoredList = [];
+    s.restoredIndex = undefined;
+    s.restoredKey = undefined;
+    s.exact = false;
+    s.restoredBytes = 0;
+    await rm(archive, { force: true }).catch(() => undefined);
+    return false;
+  }
+}
+
+async function inject(session: GoCacheSession, gateway: string | undefined, reporter: Reporter): Promise<void> {
   const { opts } = session;
   // The fallback context is the directory holding the slot directories: only our archives are sent.
   const root = join(session.slots[0]!.dir, '..');
-  // GO_CONTAINER_ACTION_CACHE_STREAM=false sends the archives as build context only (builders
-  // that can reach the runner but should not; the fallback path is also tested this way).
-  const gateway = process.env.GO_CONTAINER_ACTION_CACHE_STREAM === 'false' ? undefined : await bridgeGateway();
   let n = 0;
   for (const [image, slots] of byImage(session.slots)) {
-    const restored = slots.filter((s) => s.restoredKey);
+    const candidates = slots.filter((s) => s.restoredKey);
     const mounts = helperMounts(slots);
     const datedTo = session.injectedAt - DATE_BACK_SECONDS;
     const paths = helperPaths(opts.workDir, `go-cache-inject-${n++}`);
     let result: HelperResult | undefined;
     let how = 'as build context';
     // First choice: stream each archive over the docker bridge straight into its mount.
-    const server = restored.length > 0 && gateway ? await serveArchives(Object.fromEntries(restored.map((s) => [s.mountName, join(s.dir, ARCHIVE)])), gateway) : undefined;
+    const refused = new Set<string>();
+    const server =
+      candidates.length > 0 && gateway
+        ? await serveArchives(Object.fromEntries(candidates.map((s) => [s.mountName, { path: join(s.dir, ARCHIVE), split: () => s.restoredIndex?.split }])), gateway, refused)
+        : undefined;
     if (server) {
       try {
         const context = join(opts.workDir, `go-cache-inject-${n}`);
         await mkdir(context, { recursive: true });
-        const archives = Object.fromEntries(Object.entries(server.urls).map(([name, url]) => [name, { url }]));
+        const archives = Object.fromEntries(Object.entries(server.urls).map(([name, urls]) => [name, { urls }]));
         await writeFile(join(context, 'inject.sh'), injectScript(mounts, archives, datedTo));
-        result = await runHelperBuild({ builder: opts.builder, context, dockerfileText: injectDockerfile(image, mounts), dockerfilePath: paths.dockerfile });
+        const build = runHelperBuild({ builder: opts.builder, context, dockerfileText: injectDockerfile(image, mounts), dockerfilePath: paths.dockerfile });
+        // The archives are validated while the helper build starts (it asks for them only after
+        // a second or so); a corrupt one is refused, so the stream fails and the fallback below
+        // runs with the valid ones only. The short wait lets docker be spawned first (the
+        // Dockerfile write and the PATH lookup before the spawn need the event loop, which the
+        // synchronous read-through then holds).
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        for (const s of candidates) await validateRestored(s, reporter, refused);
+        result = await build;
         how = 'streamed over the docker bridge';
         if (!result.ok) reporter.debug(`Go cache: streaming the archives failed (${result.error}); sending them as build context`);
       } finally {
         await server.close();
       }
+    } else {
+      for (const s of candidates) await validateRestored(s, reporter);
     }
+    const restored = slots.filter((s) => s.restoredKey);
     if (!result?.ok) {
       const archives = Object.fromEntries(restored.map((s) => [s.mountName, { file: `${s.dir.slice(root.length + 1)}/${ARCHIVE}` }]));
       await writeFile(join(root, 'inject.sh'), injectScript(mounts, archives, datedTo));
@@ -232,6 +281,7 @@ async function inject(session: GoCacheSession, reporter: Reporter): Promise<void
       for (const s of slots) {
         s.restoredKey = undefined;
         s.restoredList = [];
+        s.restoredIndex = undefined;
         s.exact = false;
       }
     }
@@ -318,6 +368,22 @@ async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<string, 
     return undefined;
   }
   const archive = join(s.dir, ARCHIVE);
+  const index = s.restoredIndex;
+  if (s.slot.kind === 'go-build' && s.restoredKey && index && existsSync(archive)) {
+    // Bytes of the entries this build did not use: appended to while they are a small share.
+    let unusedBytes = 0;
+    index.files.forEach((name, i) => {
+      if (!used.has(name)) unusedBytes += index.fileBytes[i]!;
+    });
+    if (unusedBytes <= COMPACT_ABOVE_UNUSED_SHARE * index.end) {
+      const added = appendTar(archive, index.end, { path: extractTar, under: s.mountName }, index.dirs);
+      const unused = index.files.length - used.size;
+      reporter.info(
+        `Go cache: ${s.slot.id}: ${exported.length} new file(s) appended, ${used.size} reused, ${unused} unused kept (${formatBytes(unusedBytes)}, under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ${index.files.length + added.files} files, ${formatBytes(added.bytes)} to save under ${s.keys.primary}`,
+      );
+      return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: added.bytes };
+    }
+  }
   const next = join(s.dir, `${ARCHIVE}.next`);
   const sources = [];
   if (s.restoredKey && existsSync(archive)) {

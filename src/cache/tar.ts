@@ -6,7 +6,7 @@
  * Reads ustar, pax (`path`, `linkpath`, `size`) and GNU long names; writes ustar, with a pax
  * header when a name does not fit.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 
 const BLOCK = 512;
 
@@ -71,6 +71,8 @@ class Reader {
   private start = 0;
   private end = 0;
   private eof = false;
+  /** Bytes handed out so far: the offset in the file of the next read. */
+  position = 0;
   private readonly fd: number;
   constructor(fd: number) {
     this.fd = fd;
@@ -96,6 +98,7 @@ class Reader {
         let have = this.end - this.start;
         this.buf.copy(out, 0, this.start, this.end);
         this.start = this.end = 0;
+        this.position += have;
         while (have < n) {
           const got = readSync(this.fd, out, have, n - have, null);
           if (got === 0) {
@@ -103,6 +106,7 @@ class Reader {
             break;
           }
           have += got;
+          this.position += got;
         }
         return out.subarray(0, have);
       }
@@ -111,6 +115,7 @@ class Reader {
     const take = Math.min(n, this.end - this.start);
     const out = this.buf.subarray(this.start, this.start + take);
     this.start += take;
+    this.position += take;
     return out;
   }
 }
@@ -120,21 +125,27 @@ export class TarFormatError extends Error {
 }
 
 /**
- * Calls `visit` for each entry of the archive at `path`. `visit` gets the entry and a function
- * returning its data padded to whole blocks (call it or not; unread data is skipped).
+ * Calls `visit` for each entry of the archive at `path`. `visit` gets the entry, a function
+ * returning its data padded to whole blocks (call it or not; unread data is skipped) and the
+ * offset where the entry begins (its pax or long-name headers included). Returns the offset
+ * where the end-of-archive blocks begin (where entries can be appended).
  */
-export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffer) => void): void {
+export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffer, offset: number) => void): number {
   const fd = openSync(path, 'r');
   try {
     const reader = new Reader(fd);
     let pax: Record<string, string> = {};
     let longName: string | undefined;
     let longLink: string | undefined;
+    let entryStart = 0;
     for (;;) {
+      const at = reader.position;
+      // A header not preceded by pax or long-name headers starts an entry.
+      if (longName === undefined && longLink === undefined && Object.keys(pax).length === 0) entryStart = at;
       const header = reader.read(BLOCK);
-      if (header.length === 0) return;
+      if (header.length === 0) return at;
       if (header.length < BLOCK) throw new TarFormatError('truncated tar header');
-      if (header.every((b) => b === 0)) return;
+      if (header.every((b) => b === 0)) return at;
       let sum = 0;
       for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
       if (sum !== readOctal(header, 148, 8)) throw new TarFormatError('bad tar header checksum');
@@ -171,7 +182,7 @@ export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffe
       pax = {};
       longName = undefined;
       longLink = undefined;
-      visit(entry, data);
+      visit(entry, data, entryStart);
       if (!consumed) {
         const skipped = reader.read(padded);
         if (skipped.length < padded) throw new TarFormatError('truncated tar data');
@@ -215,14 +226,25 @@ function header(entry: TarEntry, name: string, type: string, size: number): Buff
 /** Writes a tar file entry by entry. */
 export class TarWriter {
   private readonly fd: number;
+  /** Size of the archive so far (with `appendAt`, the kept part counts). */
   bytes = 0;
   entries = 0;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
+  /**
+   * `appendAt`: keep the existing archive up to this offset (where its end-of-archive blocks
+   * begin, as `readTar` returns it) and write after it, instead of starting a new file.
+   */
+  constructor(path: string, appendAt?: number) {
+    if (appendAt === undefined) {
+      this.fd = openSync(path, 'w');
+      return;
+    }
+    this.fd = openSync(path, 'r+');
+    ftruncateSync(this.fd, appendAt);
+    this.bytes = appendAt;
   }
   private write(buf: Buffer): void {
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.bytes + off);
     this.bytes += buf.length;
   }
   /** `data` is the entry's data padded to whole blocks (as readTar hands it over). */
@@ -322,6 +344,75 @@ function strip(name: string, under: string | undefined): string | undefined {
   const prefix = normalizeName(under);
   if (name === prefix) return '';
   return name.startsWith(`${prefix}/`) ? name.slice(prefix.length + 1) : undefined;
+}
+
+export interface TarIndex {
+  /** Regular files (normalised names), in archive order. */
+  files: string[];
+  /** Bytes each file takes in the archive (its header and padded data), same order. */
+  fileBytes: number[];
+  /** Directories (normalised names). */
+  dirs: Set<string>;
+  /** Where the end-of-archive blocks begin: entries can be appended from here. */
+  end: number;
+  /**
+   * An entry boundary near the middle (undefined for fewer than 2 entries): the archive can be
+   * unpacked as two streams, [0, split) followed by end-of-archive blocks, and [split, size).
+   */
+  split?: number;
+}
+
+/** Reads an archive through (validating it) and indexes it. */
+export function indexTar(path: string): TarIndex {
+  const files: string[] = [];
+  const fileBytes: number[] = [];
+  const dirs = new Set<string>();
+  const starts: number[] = [];
+  const end = readTar(path, (e, _data, offset) => {
+    starts.push(offset);
+    if (e.type === '0') {
+      files.push(e.name);
+      fileBytes.push(BLOCK + Math.ceil(e.size / BLOCK) * BLOCK);
+    } else if (e.type === '5') dirs.add(e.name);
+  });
+  let split: number | undefined;
+  for (const offset of starts) if (offset > 0 && (split === undefined || Math.abs(offset - end / 2) < Math.abs(split - end / 2))) split = offset;
+  return { files, fileBytes, dirs, end, split };
+}
+
+/**
+ * Appends the entries of `source` (under its `under` prefix, like mergeTars) to the archive
+ * at `path`, which ends at `end`; directories in `skipDirs` are not written again. Only for
+ * sources whose files the archive does not hold (tar keeps the last copy on extract anyway).
+ */
+export function appendTar(path: string, end: number, source: MergeSource, skipDirs: Set<string>): MergeResult {
+  const writer = new TarWriter(path, end);
+  const dirs = new Set(skipDirs);
+  let files = 0;
+  let dataBytes = 0;
+  try {
+    readTar(source.path, (e, data) => {
+      const name = strip(e.name, source.under);
+      if (!name) return;
+      const entry = { ...e, name };
+      if (!(source.keep?.(entry) ?? true)) return;
+      if (entry.type === '5') {
+        if (!dirs.has(name)) {
+          dirs.add(name);
+          writer.add(entry);
+        }
+        return;
+      }
+      writer.add(entry, entry.type === '0' && entry.size > 0 ? data() : undefined);
+      if (entry.type === '0') {
+        files++;
+        dataBytes += entry.size;
+      }
+    });
+  } finally {
+    writer.close();
+  }
+  return { files, bytes: writer.bytes, dataBytes };
 }
 
 /** Lists the regular files of an archive (normalised names). */

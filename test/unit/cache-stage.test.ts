@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { helperArgv } from '../../src/cache/helpers.js';
+import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
 import { cacheMountFlag, extractDockerfile, extractScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
 import { CACHE_STATE, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore } from '../../src/cache/stage.js';
@@ -58,6 +58,41 @@ describe('helper builds', () => {
     expect(script).toContain('elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS --connect-timeout 10 -y 15 -Y 1 "$1"; }');
     expect(script).toContain("{ fetch 'http://172.17.0.1:4000/t/s0' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0");
     expect(script).toMatch(/exit 4/);
+  });
+
+  it('unpacks the two halves of a streamed archive side by side, and fails when either fails', () => {
+    const script = injectScript([mount('s0')], { s0: { urls: ['http://172.17.0.1:4000/t/s0/1', 'http://172.17.0.1:4000/t/s0/2'] } }, 1);
+    expect(script).toContain("{ { fetch 'http://172.17.0.1:4000/t/s0/1' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &");
+    expect(script).toContain("{ { fetch 'http://172.17.0.1:4000/t/s0/2' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &");
+    expect(script).toMatch(/&\nwait\nif \[ -e \/tmp\/gca-fetch-failed \]; then\n.*\n  exit 4\nfi\n/);
+    expect(script).toMatch(/\nsync\necho "go-container-action: caches ready"\n$/);
+  });
+
+  it('serves an archive as two whole tar streams split at an entry boundary, and refuses what it is told to', async () => {
+    const path = join(dir, 'served.tar');
+    const bytes = Buffer.alloc(4096, 7);
+    writeFileSync(path, bytes);
+    const refused = new Set<string>();
+    let split: number | undefined = 1536;
+    const server = await serveArchives({ s0: { path, split: () => split }, s1: { path } }, '127.0.0.1', refused);
+    try {
+      const get = async (url: string) => {
+        const r = await fetch(url);
+        return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+      };
+      const [h1, h2] = server!.urls.s0!;
+      expect((await get(h1)).body.equals(Buffer.concat([bytes.subarray(0, 1536), Buffer.alloc(1024)]))).toBe(true);
+      expect((await get(h2)).body.equals(bytes.subarray(1536))).toBe(true);
+      split = undefined;
+      expect((await get(h1)).body.equals(bytes)).toBe(true);
+      expect((await get(h2)).body.equals(Buffer.alloc(1024))).toBe(true);
+      expect((await get(server!.urls.s1![0])).body.equals(bytes)).toBe(true);
+      refused.add('s0');
+      expect((await get(h1)).status).toBe(404);
+      expect((await get(`${h1.slice(0, -2)}/3`)).status).toBe(404);
+    } finally {
+      await server!.close();
+    }
   });
 
   it('lists used and new build-cache entries apart, other caches by change', () => {

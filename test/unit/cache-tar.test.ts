@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listTarFiles, mergeTars, normalizeName, readTar, TarFormatError, TarWriter, type TarEntry } from '../../src/cache/tar.js';
+import { appendTar, indexTar, listTarFiles, mergeTars, normalizeName, readTar, TarFormatError, TarWriter, type TarEntry } from '../../src/cache/tar.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gca-tar-unit-'));
 afterAll(() => {
@@ -75,6 +75,46 @@ describe('tar', () => {
     expect(result.files).toBe(3);
     expect(result.dataBytes).toBe(1 + 3 + 1);
     expect(listTarFiles(out).sort()).toEqual(['aa/used', 'bb/changed', 'cc/new']);
+  });
+
+  it('indexes an archive: files with the bytes they take, directories, its end, a split at an entry boundary', () => {
+    const path = join(dir, 'index.tar');
+    write(path, [['aa/1', 'x'.repeat(600)], [LONG, 'zip'], ['bb/2', 'y']], ['aa', 'bb']);
+    const index = indexTar(path);
+    expect(index.files).toEqual(['aa/1', LONG, 'bb/2']);
+    // header + 2 data blocks; header + 1 (the pax header of the long name is not counted); header + 1.
+    expect(index.fileBytes).toEqual([1536, 1024, 1024]);
+    expect([...index.dirs]).toEqual(['aa', 'bb']);
+    expect(index.end).toBe(readFileSync(path).length - 1024);
+    // Both halves are whole archives: unpacked one after the other they give every file.
+    const bytes = readFileSync(path);
+    const split = index.split!;
+    expect(split).toBeGreaterThan(0);
+    expect(split).toBeLessThan(index.end);
+    writeFileSync(join(dir, 'half1.tar'), Buffer.concat([bytes.subarray(0, split), Buffer.alloc(1024)]));
+    writeFileSync(join(dir, 'half2.tar'), bytes.subarray(split));
+    const out = join(dir, 'halves-out');
+    mkdirSync(out);
+    for (const half of ['half1.tar', 'half2.tar']) execFileSync('tar', ['-xf', join(dir, half), '-C', out]);
+    expect(readFileSync(join(out, 'aa/1'), 'utf8')).toBe('x'.repeat(600));
+    expect(readFileSync(join(out, LONG), 'utf8')).toBe('zip');
+    expect(readFileSync(join(out, 'bb/2'), 'utf8')).toBe('y');
+    expect(indexTar(join(dir, 'half1.tar')).files.length + indexTar(join(dir, 'half2.tar')).files.length).toBe(3);
+  });
+
+  it('appends new entries after the old ones (no rewrite), directories it has not written once', () => {
+    const path = join(dir, 'append.tar');
+    const add = join(dir, 'append-add.tar');
+    write(path, [['aa/old', 'o'], ['aa/unused', 'u']], ['aa']);
+    const before = readFileSync(path);
+    const index = indexTar(path);
+    write(add, [['s0/aa/new', 'n'], ['s0/cc/new', 'c'], ['s1/other', 'x']], ['s0', 's0/aa', 's0/cc']);
+    const result = appendTar(path, index.end, { path: add, under: 's0' }, index.dirs);
+    const after = readFileSync(path);
+    expect(after.subarray(0, index.end).equals(before.subarray(0, index.end))).toBe(true);
+    expect(result).toEqual({ files: 2, bytes: after.length, dataBytes: 2 });
+    expect(contents(path)).toEqual({ aa: '<dir>', 'aa/old': 'o', 'aa/unused': 'u', 'aa/new': 'n', cc: '<dir>', 'cc/new': 'c' });
+    expect(execFileSync('tar', ['-tf', path], { encoding: 'utf8' }).split('\n').filter((l) => l === 'aa/')).toHaveLength(1);
   });
 
   it('rejects a corrupt or truncated archive', () => {
