@@ -167,6 +167,16 @@ busybox_rootfs() { # arch dest
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dest/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$dest/etc/group"
+  # No package index can be reached here: Dockerfiles written for alpine often `apk add` a few
+  # packages (ca-certificates, tzdata); this stand-in says it installs nothing, instead of failing.
+  cat >"$dest/sbin/apk" <<'APK'
+#!/bin/sh
+case "$1" in
+  add|update|upgrade|del|cache) echo "apk (local test stack): '$*' skipped: no package index on this machine" >&2; exit 0 ;;
+  *) echo "apk (local test stack): not available" >&2; exit 1 ;;
+esac
+APK
+  chmod 755 "$dest/sbin/apk"
 }
 
 pull_or_absent() { # name: true when the image is present or could be pulled
