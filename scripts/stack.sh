@@ -176,7 +176,40 @@ case "$1" in
   *) echo "apk (local test stack): not available" >&2; exit 1 ;;
 esac
 APK
-  chmod 755 "$dest/sbin/apk"
+  # Debian's busybox-static has no adduser/addgroup; alpine-style final stages call them.
+  cat >"$dest/sbin/addgroup" <<'ADDGROUP'
+#!/bin/sh
+# addgroup stand-in: addgroup [-g GID] [-S] GROUP; "addgroup USER GROUP" (membership) is accepted.
+gid=
+while [ $# -gt 0 ]; do case "$1" in -g) gid=$2; shift 2 ;; -*) shift ;; *) break ;; esac; done
+[ $# -ge 2 ] && exit 0
+name=$1
+[ -n "$name" ] || { echo "addgroup: no group name" >&2; exit 1; }
+grep -q "^$name:" /etc/group && { echo "addgroup: group '$name' in use" >&2; exit 1; }
+if [ -z "$gid" ]; then gid=1000; while cut -d: -f3 /etc/group | grep -qx "$gid"; do gid=$((gid + 1)); done; fi
+echo "$name:x:$gid:" >>/etc/group
+ADDGROUP
+  cat >"$dest/sbin/adduser" <<'ADDUSER'
+#!/bin/sh
+# adduser stand-in: adduser [-h DIR] [-s SHELL] [-G GROUP] [-u UID] [-D] [-S] [-H] USER [GROUP]
+home= shell=/bin/sh group= uid= nohome=
+while [ $# -gt 0 ]; do case "$1" in
+  -h) home=$2; shift 2 ;; -s) shell=$2; shift 2 ;; -G) group=$2; shift 2 ;; -u) uid=$2; shift 2 ;;
+  -g|-k) shift 2 ;; -H) nohome=1; shift ;; -*) shift ;; *) break ;;
+esac; done
+name=$1
+[ -n "$name" ] || { echo "adduser: no user name" >&2; exit 1; }
+[ -n "$2" ] && group=$2
+grep -q "^$name:" /etc/passwd && { echo "adduser: user '$name' in use" >&2; exit 1; }
+if [ -z "$uid" ]; then uid=1000; while cut -d: -f3 /etc/passwd | grep -qx "$uid"; do uid=$((uid + 1)); done; fi
+if [ -z "$group" ]; then group=$name; grep -q "^$group:" /etc/group || echo "$group:x:$uid:" >>/etc/group; fi
+gid=$(grep "^$group:" /etc/group | cut -d: -f3)
+[ -n "$gid" ] || { echo "adduser: unknown group $group" >&2; exit 1; }
+[ -n "$home" ] || home=/home/$name
+echo "$name:x:$uid:$gid::$home:$shell" >>/etc/passwd
+[ -n "$nohome" ] || { mkdir -p "$home" && chown "$uid:$gid" "$home"; }
+ADDUSER
+  chmod 755 "$dest/sbin/apk" "$dest/sbin/addgroup" "$dest/sbin/adduser"
 }
 
 pull_or_absent() { # name: true when the image is present or could be pulled
