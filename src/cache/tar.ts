@@ -308,35 +308,48 @@ export function mergeTars(out: string, sources: MergeSource[]): MergeResult {
   }
   const writer = new TarWriter(out);
   const dirs = new Set<string>();
-  let files = 0;
-  let dataBytes = 0;
+  const counts = { files: 0, dataBytes: 0 };
   try {
     sources.forEach((src, i) => {
       const replaced = (name: string): boolean => names.some((set, j) => j > i && set.has(name));
-      readTar(src.path, (e, data) => {
-        const name = strip(e.name, src.under);
-        if (!name) return;
-        const entry = { ...e, name };
-        if (!(src.keep?.(entry) ?? true)) return;
-        if (entry.type === '5') {
-          if (!dirs.has(name)) {
-            dirs.add(name);
-            writer.add(entry);
-          }
-          return;
-        }
-        if (replaced(name)) return;
-        writer.add(entry, entry.type === '0' && entry.size > 0 ? data() : undefined);
-        if (entry.type === '0') {
-          files++;
-          dataBytes += entry.size;
-        }
-      });
+      copyEntries(src, writer, dirs, replaced, counts);
     });
   } finally {
     writer.close();
   }
-  return { files, bytes: writer.bytes, dataBytes };
+  return { ...counts, bytes: writer.bytes };
+}
+
+/**
+ * Copies one source's kept entries to the writer: directories once (tracked in `dirs`),
+ * other entries unless `replaced` says a later source brings them; counts regular files.
+ */
+function copyEntries(
+  source: MergeSource,
+  writer: TarWriter,
+  dirs: Set<string>,
+  replaced: (name: string) => boolean,
+  counts: { files: number; dataBytes: number },
+): void {
+  readTar(source.path, (e, data) => {
+    const name = strip(e.name, source.under);
+    if (!name) return;
+    const entry = { ...e, name };
+    if (!(source.keep?.(entry) ?? true)) return;
+    if (entry.type === '5') {
+      if (!dirs.has(name)) {
+        dirs.add(name);
+        writer.add(entry);
+      }
+      return;
+    }
+    if (replaced(name)) return;
+    writer.add(entry, entry.type === '0' && entry.size > 0 ? data() : undefined);
+    if (entry.type === '0') {
+      counts.files++;
+      counts.dataBytes += entry.size;
+    }
+  });
 }
 
 function strip(name: string, under: string | undefined): string | undefined {
@@ -387,32 +400,13 @@ export function indexTar(path: string): TarIndex {
  */
 export function appendTar(path: string, end: number, source: MergeSource, skipDirs: Set<string>): MergeResult {
   const writer = new TarWriter(path, end);
-  const dirs = new Set(skipDirs);
-  let files = 0;
-  let dataBytes = 0;
+  const counts = { files: 0, dataBytes: 0 };
   try {
-    readTar(source.path, (e, data) => {
-      const name = strip(e.name, source.under);
-      if (!name) return;
-      const entry = { ...e, name };
-      if (!(source.keep?.(entry) ?? true)) return;
-      if (entry.type === '5') {
-        if (!dirs.has(name)) {
-          dirs.add(name);
-          writer.add(entry);
-        }
-        return;
-      }
-      writer.add(entry, entry.type === '0' && entry.size > 0 ? data() : undefined);
-      if (entry.type === '0') {
-        files++;
-        dataBytes += entry.size;
-      }
-    });
+    copyEntries(source, writer, new Set(skipDirs), () => false, counts);
   } finally {
     writer.close();
   }
-  return { files, bytes: writer.bytes, dataBytes };
+  return { ...counts, bytes: writer.bytes };
 }
 
 /** Lists the regular files of an archive (normalised names). */
