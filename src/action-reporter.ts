@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { AnnotationProperties, Reporter } from './reporter.js';
+import { errorText } from './errors.js';
 
 /** The Reporter of the action: workflow commands, step outputs, state and the job summary. */
 export class ActionReporter implements Reporter {
@@ -40,7 +41,7 @@ export class ActionReporter implements Reporter {
     try {
       await core.summary.addRaw(this.summaryParts.join('\n\n'), true).write();
     } catch (error) {
-      core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+      core.warning(`Could not write the job summary: ${errorText(error)}`);
     }
   }
 }

@@ -17,9 +17,13 @@ export class ActionError extends Error {
   }
 }
 
+/** The text of anything thrown, for a warning or an error message. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The one message to fail with: user-facing errors as they are, anything else as unexpected. */
 export function failureMessage(error: unknown): string {
   if (error instanceof InputError || error instanceof ActionError) return error.message;
-  if (error instanceof Error) return `Unexpected error: ${error.message}`;
-  return `Unexpected error: ${String(error)}`;
+  return `Unexpected error: ${errorText(error)}`;
 }

@@ -8,6 +8,7 @@ import { cleanupSmokeFromState } from './smoke/stage.js';
 // Go cache mounts (issue 5).
 import { saveGoCaches } from './cache/stage.js';
 import { actionsCache } from './cache/service.js';
+import { errorText } from './errors.js';
 
 /** Reads what the main step handed over. */
 export type StateReader = (name: string) => string;
@@ -21,13 +22,13 @@ export async function runCleanup(readState: StateReader, reporter: Reporter): Pr
   try {
     await cleanupSmokeFromState(readState, reporter);
   } catch (error) {
-    reporter.warning(`Could not remove the smoke test's compose project: ${error instanceof Error ? error.message : String(error)}`);
+    reporter.warning(`Could not remove the smoke test's compose project: ${errorText(error)}`);
   }
   // Go cache mounts (issue 5): upload what the main step prepared, then remove the archives.
   try {
     await saveGoCaches(readState, actionsCache, reporter);
   } catch (error) {
-    reporter.warning(`Go cache: save failed: ${error instanceof Error ? error.message : String(error)}`);
+    reporter.warning(`Go cache: save failed: ${errorText(error)}`);
   }
   const workDir = readState(STATE.workDir);
   if (workDir) {
@@ -35,7 +36,7 @@ export async function runCleanup(readState: StateReader, reporter: Reporter): Pr
       await rm(workDir, { recursive: true, force: true });
       reporter.debug(`removed ${workDir}`);
     } catch (error) {
-      reporter.warning(`Could not remove ${workDir}: ${error instanceof Error ? error.message : String(error)}`);
+      reporter.warning(`Could not remove ${workDir}: ${errorText(error)}`);
     }
   }
 }
@@ -45,6 +46,6 @@ export async function runPost(): Promise<void> {
   try {
     await runCleanup((name) => core.getState(name), reporter);
   } catch (error) {
-    core.warning(`Post step: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`Post step: ${errorText(error)}`);
   }
 }

@@ -14,6 +14,7 @@ import { bridgeGateway, helperPaths, nativePlatform, runHelperBuild, serveArchiv
 import { extractDockerfile, extractScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
 import { appendTar, indexTar, mergeTars, readTar, type TarEntry, type TarIndex } from './tar.js';
 import type { CacheService } from './service.js';
+import { errorText } from '../errors.js';
 
 /** Names of the state handed to the post step. */
 export const CACHE_STATE = {
@@ -81,9 +82,6 @@ function expandHome(path: string): string {
   return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Pure: human size. */
 export function formatBytes(bytes: number): string {
@@ -112,7 +110,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   try {
     text = await readFile(opts.file, 'utf8');
   } catch (error) {
-    reporter.warning(`Go cache: could not read the Dockerfile: ${message(error)}`);
+    reporter.warning(`Go cache: could not read the Dockerfile: ${errorText(error)}`);
     return { summary: none };
   }
   const buildArgs = Object.fromEntries(opts.buildArgs.map((a) => [a.key, a.value]));
@@ -161,7 +159,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
           reporter.warning(`Go cache: entry ${key} did not contain ${ARCHIVE}; ignored.`);
         }
       } catch (error) {
-        reporter.warning(`Go cache: could not restore ${slot.id}: ${message(error)}`);
+        reporter.warning(`Go cache: could not restore ${slot.id}: ${errorText(error)}`);
         state.restoredList = [];
         state.restoredIndex = undefined;
         state.restoredKey = undefined;
@@ -213,7 +211,7 @@ async function validateRestored(s: SlotState, reporter: Reporter, refused?: Set<
   } catch (error) {
     // Refused before anything awaits: the server never hands it out.
     refused?.add(s.mountName);
-    reporter.warning(`Go cache: could not restore ${s.slot.id}: ${message(error)}`);
+    reporter.warning(`Go cache: could not restore ${s.slot.id}: ${errorText(error)}`);
     s.restoredList = [];
     s.restoredIndex = undefined;
     s.restoredKey = undefined;
@@ -337,7 +335,7 @@ export async function extractGoCaches(session: GoCacheSession, reporter: Reporte
       }
       reporter.info(`Go cache: took the changes out of BuildKit in ${result.seconds.toFixed(1)} s`);
     } catch (error) {
-      reporter.warning(`Go cache: could not prepare the caches for saving: ${message(error)}`);
+      reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);
     } finally {
       await rm(paths.tar, { force: true }).catch(() => undefined);
     }
@@ -411,13 +409,13 @@ export async function saveGoCaches(readState: (name: string) => string, service:
       await service.save([save.path], save.key);
       reporter.info(`Go cache: saved ${save.id} (${formatBytes(save.bytes)}) as ${save.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
-      reporter.warning(`Go cache: could not save ${save.id}: ${message(error)}`);
+      reporter.warning(`Go cache: could not save ${save.id}: ${errorText(error)}`);
     }
   }
   for (const dir of dirs) {
     // Only directories this action made (under its own cache folder).
     if (!dir.includes(`${join('.cache', 'go-container-action')}`)) continue;
-    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => reporter.warning(`Go cache: could not remove ${dir}: ${message(error)}`));
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => reporter.warning(`Go cache: could not remove ${dir}: ${errorText(error)}`));
   }
 }
 
@@ -457,7 +455,7 @@ export async function goCacheBeforeBuild(
     if (session) reporter.saveState(CACHE_STATE.dirs, JSON.stringify(session.slots.map((s) => s.dir)));
     return session;
   } catch (error) {
-    reporter.warning(`Go cache: restore failed (${message(error)}); the build runs without it.`);
+    reporter.warning(`Go cache: restore failed (${errorText(error)}); the build runs without it.`);
     setOutput('go-cache-hit', 'false');
     setOutput('go-cache-restored', '[]');
     return undefined;
@@ -471,6 +469,6 @@ export async function goCacheAfterBuild(session: GoCacheSession | undefined, rep
     const saves = await reporter.group('Taking the Go caches out of BuildKit', () => extractGoCaches(session, reporter));
     reporter.saveState(CACHE_STATE.saves, JSON.stringify(saves));
   } catch (error) {
-    reporter.warning(`Go cache: extract failed (${message(error)}); the caches are not saved.`);
+    reporter.warning(`Go cache: extract failed (${errorText(error)}); the caches are not saved.`);
   }
 }

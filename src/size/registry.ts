@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ActionError } from '../errors.js';
+import { ActionError, errorText } from '../errors.js';
 import { run } from '../util/exec.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 import type { Descriptor } from './measure.js';
@@ -165,7 +165,7 @@ export class RegistrySource implements BlobSource {
         return await fetch(url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new ActionError(`cannot reach ${this.host}: ${cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error))}`);
+        throw new ActionError(`cannot reach ${this.host}: ${cause?.code ?? cause?.message ?? errorText(error)}`);
       }
     };
     let res = await send();

@@ -16,6 +16,7 @@ import { commentMarker, renderComment, renderSizeMarkdown, type ReportExtras } f
 import { baselineFromReport, buildReport, goSummary, type Baseline, type SizeReport } from './report.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
 import { formatBytes } from './units.js';
+import { errorText } from '../errors.js';
 
 export interface SizeStageInput {
   size: SizeInputs;
@@ -38,9 +39,6 @@ export interface SizeStageResult {
   failures: string[];
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The stable name of the image across runs (tags change with every version): the repository

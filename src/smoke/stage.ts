@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runBuildx, type BuildResult } from '../build/docker.js';
 import type { BuildPlan } from '../build/plan.js';
 import { normalizePlatform } from '../build/platforms.js';
-import { ActionError, InputError } from '../errors.js';
+import { ActionError, errorText, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { lastErrorLine, run } from '../util/exec.js';
 import { escapeMarkdown } from '../util/markdown.js';
@@ -228,7 +228,7 @@ export async function runSmokeTest(
             // A failed poll (compose ps answering an error) is logged and the next one tried; the deadline still holds.
             sample: () =>
               sampleProject(project).catch((error: unknown) => {
-                reporter.warning(`Smoke test: could not read the stack's state: ${error instanceof Error ? error.message : String(error)}`);
+                reporter.warning(`Smoke test: could not read the stack's state: ${errorText(error)}`);
                 return [];
               }),
             probe: probeUrl,

@@ -1,5 +1,6 @@
 import * as exec from '@actions/exec';
 import type { Writable } from 'node:stream';
+import { errorText } from '../errors.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -48,8 +49,7 @@ export async function run(program: string, args: readonly string[], options: Exe
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
     // @actions/exec throws when the program cannot be found or started.
-    const message = error instanceof Error ? error.message : String(error);
-    return { exitCode: 127, stdout: '', stderr: message };
+    return { exitCode: 127, stdout: '', stderr: errorText(error) };
   }
 }
 
