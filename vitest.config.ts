@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20 * 60_000,
     hookTimeout: 10 * 60_000,
     reporters: ['default'],
+    // Removes the temp dirs a test file made (test/support/temp.ts).
+    setupFiles: ['test/support/cleanup.ts'],
   },
 });

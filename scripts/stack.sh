@@ -64,7 +64,7 @@ start_dockerd() {
   command -v dockerd >/dev/null 2>&1 || die "dockerd is not installed"
   log "starting dockerd"
   as_root mkdir -p "$STACK_DIR"
-  as_root setsid nohup dockerd >"$STACK_DIR/dockerd.log" 2>&1 < /dev/null &
+  as_root setsid nohup dockerd >>"$STACK_DIR/dockerd.log" 2>&1 < /dev/null &
   for _ in $(seq 1 60); do
     timeout 5 docker info >/dev/null 2>&1 && return 0
     sleep 1
@@ -115,7 +115,7 @@ log:
   level: warn
 CFG
   log "starting registry on $REGISTRY_ADDR"
-  as_root setsid nohup docker-registry serve "$STACK_DIR/registry/config.yml" >"$STACK_DIR/registry/log" 2>&1 < /dev/null &
+  as_root setsid nohup docker-registry serve "$STACK_DIR/registry/config.yml" >>"$STACK_DIR/registry/log" 2>&1 < /dev/null &
   for _ in $(seq 1 30); do
     curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && return 0
     sleep 0.5
@@ -134,7 +134,7 @@ start_goproxy() {
   if curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1; then return 0; fi
   log "starting GOPROXY on 127.0.0.1:$GOPROXY_PORT and $gw:$GOPROXY_PORT"
   as_root setsid nohup node "$ROOT/scripts/goproxy-server.mjs" "$STACK_DIR/goproxy" "$GOPROXY_PORT" 127.0.0.1 "$gw" \
-    >"$STACK_DIR/goproxy.log" 2>&1 < /dev/null &
+    >>"$STACK_DIR/goproxy.log" 2>&1 < /dev/null &
   for _ in $(seq 1 30); do
     curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1 && return 0
     sleep 0.3

@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { annotations, runAction } from '../support/runner.js';
 import { copyApp } from '../support/workspace.js';
+import { tempDir } from '../support/temp.js';
 
 const app = copyApp('examples/hello');
 afterAll(() => app.remove());
@@ -35,7 +35,7 @@ describe('bad input fails before any build, naming the input and the form it exp
 });
 
 describe('a machine without the tools', () => {
-  const bin = mkdtempSync(join(tmpdir(), 'gca-bin-'));
+  const bin = tempDir('bin');
   afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
   it('says docker is missing', async () => {

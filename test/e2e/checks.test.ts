@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, ROOT, runAction, type ActionRun } from '../support/runner.js';
 import { stack } from '../support/stack.js';
+import { tempDir } from '../support/temp.js';
 
 /** A workspace with the bad app in `app/`, so annotation paths are workspace-relative. */
-const ws = mkdtempSync(join(tmpdir(), 'gca-checks-e2e-'));
+const ws = tempDir('checks-e2e');
 cpSync(join(ROOT, 'test/fixtures/dockerfile/bad-app'), join(ws, 'app'), { recursive: true });
 afterAll(() => rmSync(ws, { recursive: true, force: true }));
 

@@ -6,11 +6,11 @@
  * Matching: the primary key exactly, then each restore key exactly or by prefix, newest first,
  * only entries with the same version.
  */
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { tempDir } from './temp.js';
 
 export interface CacheEntry {
   id: number;
@@ -52,7 +52,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'gca-cache-service-'));
+  const dir = tempDir('cache-service');
   const token = options.token ?? 'test-runtime-token';
   const entries: CacheEntry[] = [];
   const requests: string[] = [];

@@ -4,10 +4,10 @@
  * the saved state as STATE_* variables.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { tempDir } from './temp.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -112,7 +112,7 @@ async function runNode(script: string, env: Record<string, string>, cwd: string,
 export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
   const action = readActionYaml();
   if (action.runs.using !== 'node24') throw new Error(`action.yml runs.using is ${action.runs.using}`);
-  const dir = mkdtempSync(join(tmpdir(), 'gca-runner-'));
+  const dir = tempDir('runner');
   const runnerTemp = join(dir, 'temp');
   const files = { output: join(dir, 'output'), state: join(dir, 'state'), summary: join(dir, 'summary'), event: join(dir, 'event.json') };
   for (const f of [files.output, files.state, files.summary]) writeFileSync(f, '');

@@ -1,9 +1,9 @@
 /** Synthetic Go programs and tar layers for the size tests: Go's build-info blob as the linker writes it (1.18+). */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { tempDir } from './temp.js';
 const START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
 const END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
 
@@ -79,13 +79,12 @@ export function tar(...entries: Buffer[]): Buffer {
 }
 
 
-
 /**
  * Writes an OCI image layout, as `buildx --output type=oci,tar=false` does: index.json -> image
  * index -> one manifest per platform (+ an attestation manifest) -> config and gzip layers.
  */
 export function writeOciLayout(platforms: { os: string; architecture: string; files: { name: string; content: Buffer }[][] }[]): { dir: string; layerSizes: Record<string, number[]> } {
-  const dir = mkdtempSync(join(tmpdir(), 'gca-size-oci-'));
+  const dir = tempDir('size-oci');
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (data: Buffer | string): { digest: string; size: number } => {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;

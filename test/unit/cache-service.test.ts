@@ -3,12 +3,12 @@
  * action's save and restore rely on (prefix matching newest first, version check, big uploads
  * in blocks).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionsCache } from '../../src/cache/service.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
+import { tempDir } from '../support/temp.js';
 
 describe('local cache service v2 with @actions/cache', () => {
   let server: CacheServer;
@@ -17,7 +17,7 @@ describe('local cache service v2 with @actions/cache', () => {
 
   beforeAll(async () => {
     server = await startCacheServer();
-    dir = mkdtempSync(join(tmpdir(), 'gca-cache-unit-'));
+    dir = tempDir('cache-unit');
     mkdirSync(join(dir, 'temp'));
     const env = { ...server.env, GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'temp'), GITHUB_SERVER_URL: 'https://github.com' };
     for (const [k, v] of Object.entries(env)) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,9 @@ import { cacheMountFlag, extractDockerfile, extractScript, injectDockerfile, inj
 import type { CacheService } from '../../src/cache/service.js';
 import { CACHE_STATE, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore } from '../../src/cache/stage.js';
 import { RecordingReporter } from '../../src/reporter.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gca-stage-unit-'));
+const dir = tempDir('stage-unit');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const mount = (name: string, slot: Partial<HelperMount['slot']> = {}): HelperMount => ({

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendTar, indexTar, listTarFiles, mergeTars, normalizeName, readTar, TarFormatError, TarWriter, type TarEntry } from '../../src/cache/tar.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'gca-tar-unit-'));
+const dir = tempDir('tar-unit');
 afterAll(() => {
   execFileSync('chmod', ['-R', 'u+w', dir]);
   rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,10 +10,11 @@ import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/che
 import { renderChecksSummary } from '../../src/checks/summary.js';
 import { commandsWithEnv, goInvocation, ldflagsOf, parseShell } from '../../src/checks/shell.js';
 import { CHECKS } from '../../src/checks/catalog.js';
+import { tempDir } from '../support/temp.js';
 
 /** A workspace with the app in a sub-directory, so annotation paths are workspace-relative. */
 function workspace(dockerfile: string, dockerignore?: string): string {
-  const ws = mkdtempSync(join(tmpdir(), 'gca-checks-'));
+  const ws = tempDir('checks');
   mkdirSync(join(ws, 'app'));
   writeFileSync(join(ws, 'app', 'Dockerfile'), dockerfile);
   if (dockerignore !== undefined) writeFileSync(join(ws, 'app', '.dockerignore'), dockerignore);

@@ -1,11 +1,11 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { INPUT_DEFAULTS, parseBoolean, parseInputs, parseKeyValues, parseList, parsePlatforms, type InputName } from '../../src/inputs.js';
+import { tempDir } from '../support/temp.js';
 
-const ws = mkdtempSync(join(tmpdir(), 'gca-inputs-'));
+const ws = tempDir('inputs');
 mkdirSync(join(ws, 'app'));
 writeFileSync(join(ws, 'app', 'Dockerfile'), 'FROM scratch\n');
 writeFileSync(join(ws, 'Other.Dockerfile'), 'FROM scratch\n');

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
+import { tempDir } from '../support/temp.js';
 
-const ws = mkdtempSync(join(tmpdir(), 'gca-release-inputs-'));
+const ws = tempDir('release-inputs');
 writeFileSync(join(ws, 'Dockerfile'), 'FROM scratch\n');
 const reader = (values: Partial<Record<InputName, string>>) => (name: InputName): string =>
   values[name] ?? (name === 'github-token' ? '' : INPUT_DEFAULTS[name]);

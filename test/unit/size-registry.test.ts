@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { apiHost, inlineCredentials, parseChallenge, RegistryNotFoundError, regi
 import { measureImage } from '../../src/size/measure.js';
 import { findGoBinary } from '../../src/size/goinfo.js';
 import { fakeGoBinary, tar, tarEntry } from '../support/size-fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 describe('registry helpers', () => {
   it.each([
@@ -61,7 +61,7 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
   let server: Server;
   let host = '';
   let honourRange = true;
-  const configDir = mkdtempSync(join(tmpdir(), 'gca-docker-config-'));
+  const configDir = tempDir('docker-config');
   const saved = process.env.DOCKER_CONFIG;
 
   beforeAll(async () => {

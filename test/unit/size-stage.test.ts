@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheService } from '../../src/cache/service.js';
 import { PassThrough } from 'node:stream';
@@ -14,6 +13,7 @@ import { TerminalReporter } from '../../src/cli-reporter.js';
 import type { CommentApi, IssueComment } from '../../src/size/comment.js';
 import type { SizeReport } from '../../src/size/report.js';
 import { fakeGoBinary, writeOciLayout } from '../support/size-fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 const layout = writeOciLayout([
   { os: 'linux', architecture: 'amd64', files: [[{ name: 'hello', content: fakeGoBinary(400_000) }], [{ name: 'data.bin', content: Buffer.alloc(10_000, 7) }]] },
@@ -175,7 +175,7 @@ describe('runSizeStage on an OCI layout', () => {
   });
 
   it('baseline auto: a push to the default branch saves the report, a pull request restores the newest of its base', async () => {
-    const workspace = mkdtempSync(join(tmpdir(), 'gca-size-ws-'));
+    const workspace = tempDir('size-ws');
     const stored = new Map<string, string>();
     const calls: string[] = [];
     const cacheService: CacheService = {

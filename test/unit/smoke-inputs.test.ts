@@ -1,12 +1,12 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
 import { parseDuration, parseSmokeInputs, type SmokeInputName } from '../../src/smoke/inputs.js';
+import { tempDir } from '../support/temp.js';
 
-const ws = mkdtempSync(join(tmpdir(), 'gca-smoke-inputs-'));
+const ws = tempDir('smoke-inputs');
 writeFileSync(join(ws, 'Dockerfile'), 'FROM scratch\n');
 writeFileSync(join(ws, 'compose.yaml'), 'services: {}\n');
 mkdirSync(join(ws, 'deploy'));

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { layoutConfigDigest, layoutDiffIds, samePlatform } from '../../src/smoke/layout.js';
 import { imageNote, sameLayers } from '../../src/smoke/stage.js';
+import { tempDir } from '../support/temp.js';
 
 /** Writes a blob into an OCI layout and returns its digest. */
 function blob(dir: string, doc: unknown): string {
@@ -15,7 +15,7 @@ function blob(dir: string, doc: unknown): string {
 }
 
 function layout(platforms: string[], nested: boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gca-layout-'));
+  const dir = tempDir('layout');
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const manifests = platforms.map((p) => {
     const [os, architecture] = p.split('/');
@@ -60,7 +60,7 @@ describe('layoutConfigDigest', () => {
   });
 
   it('is undefined for a directory that is not a layout', async () => {
-    expect(await layoutConfigDigest(mkdtempSync(join(tmpdir(), 'gca-layout-')), 'linux/amd64')).toBeUndefined();
+    expect(await layoutConfigDigest(tempDir('layout'), 'linux/amd64')).toBeUndefined();
   });
 
   it.each([

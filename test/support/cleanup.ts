@@ -1,0 +1,5 @@
+// A setup file (vitest.config.ts): runs in every test file.
+import { afterAll } from 'vitest';
+import { removeTempDirs } from './temp.js';
+
+afterAll(removeTempDirs);
