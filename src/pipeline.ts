@@ -77,18 +77,21 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   const goCache = await goCacheBeforeBuild({ enabled: inputs.goCache, plan, workDir }, reporter, setOutput, actionsCache);
 
   const started = Date.now();
-  const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
+  const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan)).catch(async (error: unknown) => {
+    await goCacheAfterBuild(goCache, false, reporter);
+    throw error;
+  });
   const seconds = (Date.now() - started) / 1000;
+  if (build.ok) reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
+  // Go cache mounts (issue 5): take out what the build changed (the post step saves it); after a
+  // failed build the helper holding the mounts only ends.
+  await goCacheAfterBuild(goCache, build.ok, reporter);
   if (build.imageId) setOutput('imageid', build.imageId);
   if (build.metadata.digest) setOutput('digest', build.metadata.digest);
   setOutput('metadata', JSON.stringify(build.metadata.raw));
   // The build's summary comes first in the job summary, whatever the later stages say.
   reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
   if (!build.ok) throw new ActionError(`Build failed: ${build.error}`);
-  reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
-
-  // Go cache mounts (issue 5): take out what the build changed; the post step saves it.
-  await goCacheAfterBuild(goCache, reporter);
 
   // Compose smoke test (issue 4): the stack with the image just built; a failure fails the step at the end.
   const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build, workDir, reporter }) : { status: 'skipped' };

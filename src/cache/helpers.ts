@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lastErrorLine, run } from '../util/exec.js';
+import type { HelperControlUrls } from './scripts.js';
 
 export interface HelperBuild {
   builder?: string;
@@ -63,14 +64,29 @@ export function helperPaths(dir: string, name: string): { dockerfile: string; ta
  * Serves the restored archives to the inject helper over HTTP on the docker bridge, so BuildKit
  * streams them straight into the cache mounts instead of copying them in as build context
  * first (the context transfer is most of the cost for a large cache). Only the given files, under
- * a random path, for as long as the inject runs. Undefined when the bridge is not found: then the
- * helper gets the archives as its build context.
+ * a random path, for as long as the helper runs; a held helper also reports and asks here.
+ * Undefined when the bridge is not found: then the helper gets the archives as its build context.
  */
 export interface ArchiveServer {
   /** URLs of each served name: its two halves, to unpack as two streams side by side. */
   urls: Record<string, [string, string]>;
+  /** What a held helper reports to and asks (scripts.ts heldScript). */
+  control: HelperControl;
   close(): Promise<void>;
 }
+
+export interface HelperControl {
+  urls: HelperControlUrls;
+  /** Resolves when the held helper reports the caches in place. */
+  ready: Promise<void>;
+  /** The answer to the held helper's wait; until it is given the helper keeps asking. */
+  release(answer: 'extract' | 'stop'): void;
+  /** The restored file lists the held helper fetches when told to extract. */
+  setLists(lists: (name: string) => string): void;
+}
+
+/** A held helper asking what to do gets `wait` after this long, and asks again (curl gives up on a silent connection after 15 s). */
+const WAIT_ANSWER_MS = 10_000;
 
 /** An archive to serve, and where it can be cut in two (an entry boundary), once known. */
 export interface ServedArchive {
@@ -100,7 +116,37 @@ export async function serveArchives(files: Record<string, ServedArchive>, host: 
     byPath.set(`/${token}/${name}/1`, { name, archive, half: 1 });
     byPath.set(`/${token}/${name}/2`, { name, archive, half: 2 });
   }
+  let markReady = (): void => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let answer: 'extract' | 'stop' | undefined;
+  const waiting = new Set<{ end: (text: string) => void }>();
+  let lists = (_name: string): string => '';
+  const control = (path: string, res: import('node:http').ServerResponse): boolean => {
+    const text = (body: string) => res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
+    if (path === `/${token}/ready`) {
+      markReady();
+      text('ok');
+    } else if (path === `/${token}/wait`) {
+      if (answer) {
+        text(answer);
+      } else {
+        const waiter = {
+          end: (body: string) => {
+            clearTimeout(timer);
+            waiting.delete(waiter);
+            text(body);
+          },
+        };
+        const timer = setTimeout(() => waiter.end('wait'), WAIT_ANSWER_MS);
+        waiting.add(waiter);
+      }
+    } else if (path.startsWith(`/${token}/list/`)) {
+      text(lists(path.slice(`/${token}/list/`.length)));
+    } else return false;
+    return true;
+  };
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && control(req.url ?? '', res)) return;
     const served = byPath.get(req.url ?? '');
     if (req.method !== 'GET' || !served || refused.has(served.name)) {
       res.writeHead(404).end();
@@ -128,10 +174,21 @@ export async function serveArchives(files: Record<string, ServedArchive>, host: 
   });
   const address = server.address();
   if (!listening || !address || typeof address === 'string') return undefined;
+  const base = `http://${host}:${address.port}/${token}`;
   return {
-    urls: Object.fromEntries(Object.keys(files).map((name) => [name, [1, 2].map((half) => `http://${host}:${address.port}/${token}/${name}/${half}`) as [string, string]])),
+    urls: Object.fromEntries(Object.keys(files).map((name) => [name, [1, 2].map((half) => `${base}/${name}/${half}`) as [string, string]])),
+    control: {
+      urls: { ready: `${base}/ready`, wait: `${base}/wait`, list: (name) => `${base}/list/${name}` },
+      ready,
+      release: (given) => {
+        answer = given;
+        for (const waiter of [...waiting]) waiter.end(given);
+      },
+      setLists: (given) => (lists = given),
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const waiter of [...waiting]) waiter.end('stop');
         server.closeAllConnections();
         server.close(() => resolve());
       }),

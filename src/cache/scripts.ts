@@ -11,6 +11,11 @@
  * Extract: one build lists the files newer than the inject, copies only those the restored
  * archive lacks into a scratch stage, and exports it as one tar stream (`--output type=tar`),
  * with the lists of changed and used files next to them.
+ *
+ * Held: when the build may share the mounts (sharing=shared), one helper does both: it fills
+ * the mounts, says so over HTTP, waits while the real build uses the same mounts, then takes the
+ * changes out. One helper build's start-up instead of two, and BuildKit's flush of the unpacked
+ * files to disk (when a RUN step ends) is off the path to the build.
  */
 import type { CacheSlot } from './discover.js';
 
@@ -68,6 +73,10 @@ export function extractDockerfile(image: string, mounts: HelperMount[]): string 
   return helperDockerfile(image, mounts, 'extract.sh', true);
 }
 
+export function heldDockerfile(image: string, mounts: HelperMount[]): string {
+  return helperDockerfile(image, mounts, 'held.sh', true);
+}
+
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
@@ -84,15 +93,23 @@ export type ArchiveSource = { file: string } | { url: string } | { urls: string[
  * download fails (the caller then retries with the archives as build context).
  */
 export function injectScript(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number): string {
-  const lines = ['set -eu', `stamp=${Math.floor(datedTo)}`];
   const streamed = Object.values(archives).some((a) => 'url' in a || 'urls' in a);
-  if (streamed) {
-    lines.push(
-      'if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }',
-      'elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS --connect-timeout 10 -y 15 -Y 1 "$1"; }',
-      'else echo "go-container-action: no wget or curl in the image" >&2; exit 4; fi',
-    );
-  }
+  const lines = ['set -eu', ...(streamed ? FETCH : []), ...injectLines(mounts, archives, datedTo)];
+  // Flushing the unpacked files here rather than in the step's teardown (a bare helper build on
+  // the docker driver unpacking 500 MB measured ~0.4 s faster this way).
+  lines.push('sync', 'echo "go-container-action: caches ready"');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Shell: `fetch URL` prints a URL's body with wget or curl; exits 4 when the image has neither. */
+const FETCH = [
+  'if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }',
+  'elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS --connect-timeout 10 -y 15 -Y 1 "$1"; }',
+  'else echo "go-container-action: no wget or curl in the image" >&2; exit 4; fi',
+];
+
+function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number): string[] {
+  const lines = [`stamp=${Math.floor(datedTo)}`];
   for (const m of mounts) {
     const dir = `${MOUNT_ROOT}/${m.name}`;
     const archive = archives[m.name];
@@ -132,9 +149,42 @@ export function injectScript(mounts: HelperMount[], archives: Record<string, Arc
     }
     lines.push(`find ${dir} -type f -exec touch -c -d "@$stamp" {} +`);
   }
-  // Flushing the unpacked files here rather than in the step's teardown (a bare helper build on
-  // the docker driver unpacking 500 MB measured ~0.4 s faster this way).
-  lines.push('sync', 'echo "go-container-action: caches ready"');
+  return lines;
+}
+
+/** Where the held helper reports and asks (served by helpers.ts on a random path). */
+export interface HelperControlUrls {
+  ready: string;
+  wait: string;
+  /** A mount's restored file list (empty when nothing was restored). */
+  list: (name: string) => string;
+}
+
+/** Where the held helper keeps the restored lists it fetched. */
+const FETCHED_LISTS = '/tmp/gca-lists';
+
+/**
+ * Pure: the held helper's script. Fills the mounts (as the inject does), reports ready, then
+ * asks what to do until told: `extract` takes the changes out (as the extract does, with the
+ * restored lists fetched then, once known), `stop` ends without (the build failed). A runner
+ * that stops answering ends it too (exit 5), so it never outlives the action.
+ */
+export function heldScript(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number, since: number, control: HelperControlUrls): string {
+  const lines = ['set -eu', `mkdir -p ${OUTPUT_DIR}`, ...FETCH, ...injectLines(mounts, archives, datedTo)];
+  lines.push(
+    `fetch ${shellQuote(control.ready)} >/dev/null || exit 5`,
+    'echo "go-container-action: caches ready; waiting for the build"',
+    'while :; do',
+    `  answer=$(fetch ${shellQuote(control.wait)}) || { echo "go-container-action: the runner stopped answering" >&2; exit 5; }`,
+    '  case "$answer" in',
+    '    extract) break ;;',
+    '    stop) echo "go-container-action: nothing to take out"; exit 0 ;;',
+    '  esac',
+    'done',
+    `mkdir -p ${FETCHED_LISTS}`,
+  );
+  for (const m of mounts) lines.push(`fetch ${shellQuote(control.list(m.name))} > ${FETCHED_LISTS}/${m.name}.list || exit 5`);
+  lines.push(...extractLines(mounts, since, Object.fromEntries(mounts.map((m) => [m.name, `${FETCHED_LISTS}/${m.name}.list`]))));
   return `${lines.join('\n')}\n`;
 }
 
@@ -146,12 +196,18 @@ export function injectScript(mounts: HelperMount[], archives: Record<string, Arc
  * Other caches export every changed file (content may differ).
  */
 export function extractScript(mounts: HelperMount[], since: number, hasList: Record<string, boolean>): string {
+  const oldLists = Object.fromEntries(mounts.filter((m) => hasList[m.name]).map((m) => [m.name, `${INPUT_DIR}/${m.name}.list`]));
+  return `${['set -eu', ...extractLines(mounts, since, oldLists)].join('\n')}\n`;
+}
+
+/** `oldLists`: where each mount's restored file list is in the helper (none: /dev/null). */
+function extractLines(mounts: HelperMount[], since: number, oldLists: Record<string, string>): string[] {
   const lists = `${OUTPUT_DIR}/${LIST_DIR}`;
-  const lines = ['set -eu', `touch -d "@${Math.floor(since)}" /tmp/gca-since`, `mkdir -p ${lists}`];
+  const lines = [`touch -d "@${Math.floor(since)}" /tmp/gca-since`, `mkdir -p ${lists}`];
   for (const m of mounts) {
     const dir = `${MOUNT_ROOT}/${m.name}`;
     const out = `${OUTPUT_DIR}/${m.name}`;
-    const old = hasList[m.name] ? `${INPUT_DIR}/${m.name}.list` : '/dev/null';
+    const old = oldLists[m.name] ?? '/dev/null';
     lines.push(
       `mkdir -p ${out}`,
       `cd ${dir}`,
@@ -173,5 +229,5 @@ export function extractScript(mounts: HelperMount[], since: number, hasList: Rec
     );
   }
   lines.push('echo "go-container-action: caches listed"');
-  return `${lines.join('\n')}\n`;
+  return lines;
 }

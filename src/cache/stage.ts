@@ -10,8 +10,8 @@ import { parseDockerfile } from '../dockerfile/model.js';
 import type { Reporter } from '../reporter.js';
 import { discoverCaches, type CacheSlot } from './discover.js';
 import { goSumHash, slotKeys, type SlotKeys } from './keys.js';
-import { bridgeGateway, helperPaths, nativePlatform, runHelperBuild, serveArchives, type HelperResult } from './helpers.js';
-import { extractDockerfile, extractScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
+import { bridgeGateway, helperPaths, nativePlatform, runHelperBuild, serveArchives, type ArchiveServer, type HelperResult } from './helpers.js';
+import { extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
 import { appendTar, indexTar, mergeTars, readTar, type TarEntry, type TarIndex } from './tar.js';
 import type { CacheService } from './service.js';
 import { errorText } from '../errors.js';
@@ -70,6 +70,15 @@ export interface GoCacheSession {
   /** Unix seconds when the inject began. */
   injectedAt: number;
   serviceAvailable: boolean;
+  /** Helpers holding the mounts while the build runs, by image (scripts.ts heldScript). */
+  held: Map<string, HeldHelper>;
+}
+
+/** A held helper: its build (still running), the server it asks, the tar its changes go to. */
+interface HeldHelper {
+  build: Promise<HelperResult>;
+  server: ArchiveServer;
+  tar: string;
 }
 
 export interface RestoreSummary {
@@ -170,7 +179,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   );
 
   const injectedAt = Math.floor(Date.now() / 1000);
-  const session: GoCacheSession = { opts, slots, injectedAt, serviceAvailable };
+  const session: GoCacheSession = { opts, slots, injectedAt, serviceAvailable, held: new Map() };
   await inject(session, await gateway, reporter);
   const summary = summarizeRestore(slots);
   for (const s of slots) {
@@ -231,22 +240,35 @@ async function inject(session: GoCacheSession, gateway: string | undefined, repo
     const candidates = slots.filter((s) => s.restoredKey);
     const mounts = helperMounts(slots);
     const datedTo = session.injectedAt - DATE_BACK_SECONDS;
-    const paths = helperPaths(opts.workDir, `go-cache-inject-${n++}`);
+    const name = `go-cache-inject-${n++}`;
+    const paths = helperPaths(opts.workDir, name);
+    // A held helper needs mounts the build may use at the same time; locked or private ones get
+    // an inject now and an extract after the build.
+    const hold = slots.every((s) => s.slot.sharing === 'shared');
     let result: HelperResult | undefined;
     let how = 'as build context';
     // First choice: stream each archive over the docker bridge straight into its mount.
     const refused = new Set<string>();
     const server =
-      candidates.length > 0 && gateway
+      gateway && (candidates.length > 0 || hold)
         ? await serveArchives(Object.fromEntries(candidates.map((s) => [s.mountName, { path: join(s.dir, ARCHIVE), split: () => s.restoredIndex?.split }])), gateway, refused)
         : undefined;
     if (server) {
+      let held = false;
       try {
-        const context = join(opts.workDir, `go-cache-inject-${n}`);
+        const context = join(opts.workDir, name);
         await mkdir(context, { recursive: true });
-        const archives = Object.fromEntries(Object.entries(server.urls).map(([name, urls]) => [name, { urls }]));
-        await writeFile(join(context, 'inject.sh'), injectScript(mounts, archives, datedTo));
-        const build = runHelperBuild({ builder: opts.builder, context, dockerfileText: injectDockerfile(image, mounts), dockerfilePath: paths.dockerfile });
+        const archives = Object.fromEntries(Object.entries(server.urls).map(([mount, urls]) => [mount, { urls }]));
+        const since = session.injectedAt - SINCE_MARGIN_SECONDS;
+        await writeFile(join(context, hold ? 'held.sh' : 'inject.sh'), hold ? heldScript(mounts, archives, datedTo, since, server.control.urls) : injectScript(mounts, archives, datedTo));
+        const started = Date.now();
+        const build = runHelperBuild({
+          builder: opts.builder,
+          context,
+          dockerfileText: hold ? heldDockerfile(image, mounts) : injectDockerfile(image, mounts),
+          dockerfilePath: paths.dockerfile,
+          tarOutput: hold ? paths.tar : undefined,
+        });
         // The archives are validated while the helper build starts (it asks for them only after
         // a second or so); a corrupt one is refused, so the stream fails and the fallback below
         // runs with the valid ones only. The short wait lets docker be spawned first (the
@@ -254,11 +276,19 @@ async function inject(session: GoCacheSession, gateway: string | undefined, repo
         // synchronous read-through then holds).
         await new Promise((resolve) => setTimeout(resolve, 30));
         for (const s of candidates) await validateRestored(s, reporter, refused);
-        result = await build;
         how = 'streamed over the docker bridge';
+        // A held helper that ends before it reports ready has failed (a stream it could not read).
+        held = hold && (await Promise.race([server.control.ready.then(() => true), build.then(() => false)]));
+        if (held) {
+          session.held.set(image, { build, server, tar: paths.tar });
+          result = { ok: true, seconds: (Date.now() - started) / 1000, log: '' };
+          how += '; the helper holds the mounts until the build ends';
+        } else {
+          result = await build;
+        }
         if (!result.ok) reporter.debug(`Go cache: streaming the archives failed (${result.error}); sending them as build context`);
       } finally {
-        await server.close();
+        if (!held) await server.close();
       }
     } else {
       for (const s of candidates) await validateRestored(s, reporter);
@@ -286,6 +316,23 @@ async function inject(session: GoCacheSession, gateway: string | undefined, repo
   }
 }
 
+/**
+ * Tells the held helpers to end without taking anything out (the build failed, or nothing is
+ * to be saved), and waits until they have.
+ */
+export async function releaseHeldHelpers(session: GoCacheSession): Promise<void> {
+  const helpers = [...session.held.values()];
+  session.held.clear();
+  await Promise.all(helpers.map(stopHeld));
+}
+
+async function stopHeld(helper: HeldHelper): Promise<void> {
+  helper.server.control.release('stop');
+  await helper.build;
+  await helper.server.close();
+  await rm(helper.tar, { force: true }).catch(() => undefined);
+}
+
 export interface PendingSave {
   key: string;
   path: string;
@@ -299,45 +346,75 @@ export interface PendingSave {
  */
 export async function extractGoCaches(session: GoCacheSession, reporter: Reporter): Promise<PendingSave[]> {
   const { opts } = session;
-  if (!session.serviceAvailable) return [];
-  const todo = session.slots.filter((s) => {
-    if (s.slot.kind === 'go-modules' && s.exact) {
-      reporter.info(`Go cache: ${s.slot.id} restored exactly (go.sum unchanged): not saved again`);
-      return false;
-    }
-    return true;
-  });
+  if (!session.serviceAvailable) {
+    await releaseHeldHelpers(session);
+    return [];
+  }
+  const todo = new Set(
+    session.slots.filter((s) => {
+      if (s.slot.kind === 'go-modules' && s.exact) {
+        reporter.info(`Go cache: ${s.slot.id} restored exactly (go.sum unchanged): not saved again`);
+        return false;
+      }
+      return true;
+    }),
+  );
   const saves: PendingSave[] = [];
   let n = 0;
-  for (const [image, slots] of byImage(todo)) {
-    const context = join(opts.workDir, `go-cache-extract-${n}`);
-    await mkdir(context, { recursive: true });
-    const hasList: Record<string, boolean> = {};
-    for (const s of slots) {
-      if (s.restoredKey) {
-        await writeFile(join(context, `${s.mountName}.list`), s.restoredList.map((f) => `./${f}\n`).join(''));
-        hasList[s.mountName] = true;
+  for (const [image, group] of byImage(session.slots)) {
+    const slots = group.filter((s) => todo.has(s));
+    const held = session.held.get(image);
+    session.held.delete(image);
+    let result: HelperResult;
+    let tar: string;
+    if (held) {
+      if (slots.length === 0) {
+        await stopHeld(held);
+        continue;
       }
+      // The held helper mounts every cache of its image; only the ones to save are read below.
+      held.server.control.setLists((name) => {
+        const s = group.find((g) => g.mountName === name);
+        return s?.restoredKey ? s.restoredList.map((f) => `./${f}\n`).join('') : '';
+      });
+      const started = Date.now();
+      held.server.control.release('extract');
+      result = { ...(await held.build), seconds: (Date.now() - started) / 1000 };
+      await held.server.close();
+      tar = held.tar;
+    } else {
+      if (slots.length === 0) continue;
+      const context = join(opts.workDir, `go-cache-extract-${n}`);
+      await mkdir(context, { recursive: true });
+      const hasList: Record<string, boolean> = {};
+      for (const s of slots) {
+        if (s.restoredKey) {
+          await writeFile(join(context, `${s.mountName}.list`), s.restoredList.map((f) => `./${f}\n`).join(''));
+          hasList[s.mountName] = true;
+        }
+      }
+      await writeFile(join(context, 'extract.sh'), extractScript(helperMounts(slots), session.injectedAt - SINCE_MARGIN_SECONDS, hasList));
+      const paths = helperPaths(opts.workDir, `go-cache-extract-${n++}`);
+      result = await runHelperBuild({ builder: opts.builder, context, dockerfileText: extractDockerfile(image, helperMounts(slots)), dockerfilePath: paths.dockerfile, tarOutput: paths.tar });
+      tar = paths.tar;
     }
-    await writeFile(join(context, 'extract.sh'), extractScript(helperMounts(slots), session.injectedAt - SINCE_MARGIN_SECONDS, hasList));
-    const paths = helperPaths(opts.workDir, `go-cache-extract-${n++}`);
-    const result = await runHelperBuild({ builder: opts.builder, context, dockerfileText: extractDockerfile(image, helperMounts(slots)), dockerfilePath: paths.dockerfile, tarOutput: paths.tar });
     if (!result.ok) {
       reporter.warning(`Go cache: could not take the caches out of BuildKit (${result.error}); they are not saved.`);
       reporter.debug(result.log);
+      await rm(tar, { force: true }).catch(() => undefined);
       continue;
     }
     try {
-      const lists = readLists(paths.tar);
+      const lists = readLists(tar);
       for (const s of slots) {
-        const save = await trimAndJoin(s, paths.tar, lists, reporter);
+        const save = await trimAndJoin(s, tar, lists, reporter);
         if (save) saves.push(save);
       }
       reporter.info(`Go cache: took the changes out of BuildKit in ${result.seconds.toFixed(1)} s`);
     } catch (error) {
       reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);
     } finally {
-      await rm(paths.tar, { force: true }).catch(() => undefined);
+      await rm(tar, { force: true }).catch(() => undefined);
     }
   }
   return saves;
@@ -462,13 +539,18 @@ export async function goCacheBeforeBuild(
   }
 }
 
-/** After a successful build: extract + trim; the post step saves. */
-export async function goCacheAfterBuild(session: GoCacheSession | undefined, reporter: Reporter): Promise<void> {
+/** After the build: extract + trim when it succeeded (the post step saves); otherwise only the held helpers end. */
+export async function goCacheAfterBuild(session: GoCacheSession | undefined, buildOk: boolean, reporter: Reporter): Promise<void> {
   if (!session) return;
+  if (!buildOk) {
+    await releaseHeldHelpers(session).catch((error: unknown) => reporter.warning(`Go cache: ${errorText(error)}`));
+    return;
+  }
   try {
     const saves = await reporter.group('Taking the Go caches out of BuildKit', () => extractGoCaches(session, reporter));
     reporter.saveState(CACHE_STATE.saves, JSON.stringify(saves));
   } catch (error) {
     reporter.warning(`Go cache: extract failed (${errorText(error)}); the caches are not saved.`);
+    await releaseHeldHelpers(session).catch(() => undefined);
   }
 }

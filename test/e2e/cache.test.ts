@@ -4,6 +4,7 @@
  * wiped (a fresh runner); a one-line change; the rebuild restores the caches and BuildKit's log
  * shows the Go steps found them: no module downloads, only the changed package compiled.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -111,7 +112,45 @@ describe('Go caches survive a fresh runner', () => {
     expect(run.main.exitCode).toBe(0);
     expect(run.main.outputs['go-cache-hit']).toBe('true');
     expect(run.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(as build context\)/);
-    expect(fresh.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(streamed over the docker bridge\)/);
+    expect(fresh.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(streamed over the docker bridge; the helper holds the mounts until the build ends\)/);
+  });
+
+  it('after a failed build, ends the helper holding the mounts and saves nothing', async () => {
+    const broken = copyApp('test/fixtures/cache/app');
+    try {
+      writeFileSync(join(broken.dir, 'main.go'), readFileSync(join(broken.dir, 'main.go'), 'utf8').replace('func main() {', 'func main() {\n\tundefinedCall()'));
+      const before = server.entries().filter((e) => e.key.includes(ns)).length;
+      const run = await runAction({ workspace: broken.dir, inputs, env: server.env });
+      expect(run.main.exitCode).toBe(1);
+      expect(run.main.stdout).toMatch(/the helper holds the mounts until the build ends/);
+      expect(annotations(run.main.stdout).filter((a) => a.level === 'error').map((a) => a.message)).toEqual([expect.stringMatching(/^Build failed: .*undefinedCall|^Build failed: .*exit code/)]);
+      expect(run.main.stdout).not.toMatch(/Taking the Go caches out/);
+      expect(server.entries().filter((e) => e.key.includes(ns))).toHaveLength(before);
+      // The step returned, and no helper build of its own is still running.
+      const helpers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('go-cache-inject'));
+      expect(helpers).toEqual([]);
+      expect(run.leftovers).toEqual([]);
+    } finally {
+      broken.remove();
+    }
+  });
+
+  it('with a locked mount (the build cannot share it), injects before the build and extracts after it', async () => {
+    const locked = copyApp('test/fixtures/cache/app');
+    try {
+      const dockerfile = join(locked.dir, 'Dockerfile');
+      writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('target=/root/.cache/go-build', 'target=/root/.cache/go-build,sharing=locked'));
+      const lockedNs = `${ns}-locked`;
+      const run = await runAction({ workspace: locked.dir, inputs: { ...inputs, 'build-args': `GO_IMAGE=${stack.goImage}\nCACHE_NS=${lockedNs}` }, env: server.env });
+      expect(run.main.exitCode, run.main.stdout).toBe(0);
+      expect(run.main.stdout).toMatch(/Go cache: injected 0 archive\(s\) into BuildKit \(as build context\)/);
+      expect(run.main.stdout).not.toMatch(/holds the mounts/);
+      expect(run.main.stdout).toMatch(/Go cache: took the changes out of BuildKit/);
+      expect(entriesOf(server, 'go-build', lockedNs)).toHaveLength(1);
+      expect(entriesOf(server, 'go-modules', lockedNs)).toHaveLength(1);
+    } finally {
+      locked.remove();
+    }
   });
 
   it('warns and builds when the cache service serves a corrupt archive', async () => {

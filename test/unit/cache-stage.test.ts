@@ -3,7 +3,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
-import { cacheMountFlag, extractDockerfile, extractScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
+import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
 import { CACHE_STATE, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore } from '../../src/cache/stage.js';
 import { RecordingReporter } from '../../src/reporter.js';
@@ -93,6 +93,59 @@ describe('helper builds', () => {
       expect((await get(`${h1.slice(0, -2)}/3`)).status).toBe(404);
     } finally {
       await server!.close();
+    }
+  });
+
+  it('holds the mounts: fills them, reports ready, waits to be told, then extracts with the lists it fetches', () => {
+    const control = { ready: 'http://gw:1/t/ready', wait: 'http://gw:1/t/wait', list: (name: string) => `http://gw:1/t/list/${name}` };
+    const script = heldScript([mount('s0'), mount('s1', { kind: 'go-modules' })], { s0: { urls: ['http://gw:1/t/s0/1', 'http://gw:1/t/s0/2'] } }, 1_700_000_000 - 7200, 1_699_999_940, control);
+    const at = (text: string) => {
+      const i = script.indexOf(text);
+      expect(i, text).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    // In this order: unpack, date back, report ready, wait, fetch the lists, extract.
+    const order = [
+      at("fetch 'http://gw:1/t/s0/1'"),
+      at('find /gca/s1 -type f -exec touch -c -d "@$stamp" {} +'),
+      at("fetch 'http://gw:1/t/ready' >/dev/null || exit 5"),
+      at("answer=$(fetch 'http://gw:1/t/wait') || {"),
+      at("fetch 'http://gw:1/t/list/s0' > /tmp/gca-lists/s0.list || exit 5"),
+      at("awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' /tmp/gca-lists/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.export"),
+    ];
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(script).toContain('    extract) break ;;\n    stop) echo "go-container-action: nothing to take out"; exit 0 ;;');
+    expect(script).toContain('touch -d "@1699999940" /tmp/gca-since');
+    // The mounts are flushed when the helper ends, after the build, not before it.
+    expect(script).not.toMatch(/^sync$/m);
+    expect(script.startsWith('set -eu\nmkdir -p /gca-out\n')).toBe(true);
+    expect(heldDockerfile('golang:1.24', [mount('s0')])).toMatch(/\["\/bin\/sh", "\/gca-in\/held.sh"\]\nFROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/);
+  });
+
+  it('answers a held helper: ready once, `wait` until released, then the answer; the lists it is given', async () => {
+    const path = join(dir, 'control.tar');
+    writeFileSync(path, Buffer.alloc(1024));
+    const server = (await serveArchives({ s0: { path } }, '127.0.0.1'))!;
+    try {
+      const { urls } = server.control;
+      let ready = false;
+      void server.control.ready.then(() => (ready = true));
+      const text = async (url: string) => (await fetch(url)).text();
+      expect(await text(urls.list('s0'))).toBe('');
+      expect(ready).toBe(false);
+      expect(await text(urls.ready)).toBe('ok');
+      await server.control.ready;
+      expect(ready).toBe(true);
+      const pending = text(urls.wait);
+      server.control.setLists((name) => (name === 's0' ? './ab/cd-a\n' : ''));
+      server.control.release('extract');
+      expect(await pending).toBe('extract');
+      expect(await text(urls.wait)).toBe('extract');
+      expect(await text(urls.list('s0'))).toBe('./ab/cd-a\n');
+      expect(await text(urls.list('s9'))).toBe('');
+      expect((await fetch(urls.ready.replace(/\/[^/]+\/ready$/, '/wrong-token/ready'))).status).toBe(404);
+    } finally {
+      await server.close();
     }
   });
 
