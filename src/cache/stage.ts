@@ -180,7 +180,13 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
 
   const injectedAt = Math.floor(Date.now() / 1000);
   const session: GoCacheSession = { opts, slots, injectedAt, serviceAvailable, held: new Map() };
-  await inject(session, await gateway, reporter);
+  try {
+    await inject(session, await gateway, reporter);
+  } catch (error) {
+    // A helper already holding mounts must not outlive a restore that failed further on.
+    await releaseHeldHelpers(session).catch(() => undefined);
+    throw error;
+  }
   const summary = summarizeRestore(slots);
   for (const s of slots) {
     reporter.info(
