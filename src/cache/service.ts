@@ -11,6 +11,8 @@ export interface CacheService {
   /** The key restored (exact or by prefix), or undefined on a miss. */
   restore(paths: string[], primaryKey: string, restoreKeys: string[]): Promise<string | undefined>;
   save(paths: string[], key: string): Promise<void>;
+  /** Whether an entry with exactly this key is stored (a save of it would only warn). */
+  has?(paths: string[], key: string): Promise<boolean>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -54,4 +56,5 @@ export const actionsCache: CacheService = {
       // @actions/cache reports most save faults as -1 after logging them itself.
       if (id === -1) throw new Error(`the cache service did not store ${key}`);
     }),
+  has: (paths, key) => tidyTemp(async () => (await cache.restoreCache(paths, key, [], { lookupOnly: true })) === key),
 };

@@ -94,13 +94,17 @@ export async function restoreReport(workspace: string, prefix: string, service: 
   });
 }
 
-/** Saves this run's report through the Actions cache (throws when the service did not store it). */
-export async function saveReport(workspace: string, key: string, report: SizeReport, service: CacheService = actionsCache): Promise<boolean> {
-  if (!service.available()) return false;
+/**
+ * Saves this run's report through the Actions cache (throws when the service did not store it).
+ * `exists`: a report of this commit is already stored under the key (a re-run), kept as it is.
+ */
+export async function saveReport(workspace: string, key: string, report: SizeReport, service: CacheService = actionsCache): Promise<'saved' | 'exists' | 'unavailable'> {
+  if (!service.available()) return 'unavailable';
+  if (await service.has?.([CACHED_REPORT_PATH], key)) return 'exists';
   return withReportFile(workspace, async (path) => {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, JSON.stringify(report));
     await service.save([CACHED_REPORT_PATH], key);
-    return true;
+    return 'saved' as const;
   });
 }

@@ -236,7 +236,9 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
 
   if (cachePlan.saveKey) {
     try {
-      if (await saveReport(ctx.workspace, cachePlan.saveKey, report, input.cacheService)) reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
+      const saved = await saveReport(ctx.workspace, cachePlan.saveKey, report, input.cacheService);
+      if (saved === 'saved') reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
+      if (saved === 'exists') reporter.info(`The baseline of ${ctx.ref} for this commit is already saved (${cachePlan.saveKey}): kept as it is.`);
     } catch (error) {
       // @actions/cache has already warned about real faults; an existing key (a re-run) is no fault.
       reporter.info(`The size report was not saved as a baseline: ${errorText(error)}`);

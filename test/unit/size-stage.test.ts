@@ -192,6 +192,10 @@ describe('runSizeStage on an OCI layout', () => {
         calls.push('save');
         stored.set(key, readFileSync(join(workspace, paths[0]!), 'utf8'));
       },
+      has: async (_paths, key) => {
+        calls.push('has');
+        return stored.has(key);
+      },
     };
     try {
       const push = ctx({ eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main', pullRequest: undefined, workspace });
@@ -203,7 +207,12 @@ describe('runSizeStage on an OCI layout', () => {
       expect(second.report!.baseline).toBe(`${first.report!.image}@${first.report!.digest}`);
       expect(second.report!.platforms.map((p) => p.deltaBytes)).toEqual([0, 0]);
       expect(second.outputs['budget-status']).toBe('pass');
-      expect(calls).toEqual(['restore by prefix', 'save', 'restore by prefix']);
+      expect(calls).toEqual(['restore by prefix', 'has', 'save', 'restore by prefix']);
+      // A re-run of the same commit keeps the stored report and does not try to save it again.
+      const rerun = await stage({ comment: 'never' }, { ctx: push, cacheService });
+      expect(calls.slice(4)).toEqual(['restore by prefix', 'has']);
+      expect(rerun.reporter.lines.join('\n')).toMatch(/for this commit is already saved .*: kept as it is/);
+      expect(rerun.reporter.annotations).toEqual([]);
       // The report file is gone from the workspace.
       expect(readdirSync(workspace)).toEqual([]);
     } finally {
