@@ -52,7 +52,7 @@ const buildEntrySize = () => {
 const results = {};
 if (process.env.BENCH_ONLY === '500') {
   // A quick look at the inject/extract part alone.
-  console.log(JSON.stringify(await injectExtract500(work), null, 2));
+  console.log(JSON.stringify({ shared: await injectExtract500(work, 'shared'), locked: await injectExtract500(work, 'locked') }, null, 2));
   await server.close();
   rmSync(work, { recursive: true, force: true });
   process.exit(0);
@@ -85,7 +85,10 @@ try {
   }
   const savedAfterLast = buildEntrySize();
 
-  const big = await injectExtract500(work);
+  // Side by side: shared mounts (one helper holds them through the build) and locked ones (a
+  // helper before the build and another after it).
+  const big = await injectExtract500(work, 'shared');
+  const bigLocked = await injectExtract500(work, 'locked');
   results.coldSeconds = seconds(cold);
   results.freshSeconds = seconds(fresh);
   results.warmSeconds = seconds(warm);
@@ -95,6 +98,8 @@ try {
   results.freshLog = `${fresh.main.stdout}\n${fresh.post?.stdout ?? ''}`.split('\n').filter((l) => /^(Go cache:|Built )/.test(l));
   results.noPersistenceEstimate = 'about 1.0 x cold (BuildKit wiped, nothing restored)';
   results.cache500 = big;
+  results.cache500Locked = bigLocked;
+  results.lockedOverShared = (bigLocked.injectSeconds + bigLocked.extractSeconds) / (big.injectSeconds + big.extractSeconds);
   results.savedBuildCacheBytes = { afterFirstChange: savedAfterFirst, afterLastChange: savedAfterLast, changes: CHANGES, ratio: savedAfterLast / savedAfterFirst };
   results.fixture = { packages: PACKAGES, funcs: FUNCS, platforms: inputs.platforms };
   results.load = { before: loadBefore, after: loadavg() };
@@ -116,8 +121,11 @@ try {
  * ~500 MB of Go build cache (5,176 files of Go's entry sizes and names in 256 dirs), restored
  * through the action's own restore (a stand-in service hands over the archive), used by a
  * "build" that reads most entries and writes a few, then extracted: the same code as the action.
+ * `sharing`: the mounts' sharing mode (shared: one held helper; locked: one before, one after).
  */
-async function injectExtract500(dir) {
+async function injectExtract500(work, sharing) {
+  const dir = join(work, `big-${sharing}`);
+  mkdirSync(dir);
   const files = 5176;
   const total = 499 * 1e6;
   const cacheDir = join(dir, 'big');
@@ -141,7 +149,7 @@ async function injectExtract500(dir) {
 
   const id = `gobuild-big-${Date.now().toString(36)}`;
   const dockerfile = join(cacheDir, 'Dockerfile');
-  writeFileSync(dockerfile, `FROM ${stack.goImage}\nRUN --mount=type=cache,id=${id},target=/root/.cache/go-build go version\n`);
+  writeFileSync(dockerfile, `FROM ${stack.goImage}\nRUN --mount=type=cache,id=${id},target=/root/.cache/go-build,sharing=${sharing} go version\n`);
   const workDir = join(cacheDir, 'work');
   mkdirSync(workDir);
   const { copyFileSync } = await import('node:fs');
@@ -172,7 +180,7 @@ async function injectExtract500(dir) {
   writeFileSync(join(use, 'used.list'), names.filter((_, i) => i % 10 !== 0).join('\n') + '\n');
   writeFileSync(
     join(use, 'Dockerfile'),
-    `FROM ${stack.goImage}\nARG N\nRUN --mount=type=cache,id=${id},target=/c --mount=type=bind,target=/in cd /c && xargs touch -c < /in/used.list && for i in $(seq 1 40); do head -c 100000 /dev/urandom > 00/new-$N-$i-d; done\n`,
+    `FROM ${stack.goImage}\nARG N\nRUN --mount=type=cache,id=${id},target=/c,sharing=${sharing} --mount=type=bind,target=/in cd /c && xargs touch -c < /in/used.list && for i in $(seq 1 40); do head -c 100000 /dev/urandom > 00/new-$N-$i-d; done\n`,
   );
   docker(['buildx', 'build', '--build-arg', `N=${Date.now()}`, '--output', 'type=cacheonly', '-f', join(use, 'Dockerfile'), use]);
 
@@ -197,6 +205,8 @@ function printTable(r) {
   row(`inject ~500 MB build cache (${r.cache500.files} files, ${(r.cache500.archiveBytes / 1e6).toFixed(0)} MB)`, `${r.cache500.injectSeconds.toFixed(1)} s`);
   row('extract after a build (90% used, 40 new entries)', `${r.cache500.extractSeconds.toFixed(1)} s`);
   row('inject + extract', `${(r.cache500.injectSeconds + r.cache500.extractSeconds).toFixed(1)} s`, `<= 5 s ${r.targets.injectPlusExtract.ok ? 'PASS' : 'MISS'}`);
+  row('the same with sharing=locked mounts (two helpers)', `${(r.cache500Locked.injectSeconds + r.cache500Locked.extractSeconds).toFixed(1)} s`);
+  row('locked / shared', `${r.lockedOverShared.toFixed(2)} x`);
   row('saved build cache after the 1st one-line change', `${(r.savedBuildCacheBytes.afterFirstChange / 1e6).toFixed(1)} MB`);
   row(`saved build cache after ${r.savedBuildCacheBytes.changes} one-line changes`, `${(r.savedBuildCacheBytes.afterLastChange / 1e6).toFixed(1)} MB`);
   row('growth', `${r.savedBuildCacheBytes.ratio.toFixed(2)} x`, `<= 1.2 ${r.targets.savedGrowth.ok ? 'PASS' : 'MISS'}`);
