@@ -13,6 +13,8 @@ import { join } from 'node:path';
 
 register('./ts-hooks.mjs', import.meta.url);
 const { runAction } = await import('../test/support/runner.ts');
+// The runner's directories (one per run); vitest removes them after a test file, the bench here.
+const { removeTempDirs } = await import('../test/support/temp.ts');
 const { startCacheServer } = await import('../test/support/cache-server.ts');
 const { stack } = await import('../test/support/stack.ts');
 const { generateApp, changeOneLine } = await import('./generate-fixture.mjs');
@@ -55,6 +57,7 @@ if (process.env.BENCH_ONLY === '500') {
   console.log(JSON.stringify({ shared: await injectExtract500(work, 'shared'), locked: await injectExtract500(work, 'locked') }, null, 2));
   await server.close();
   rmSync(work, { recursive: true, force: true });
+  removeTempDirs();
   process.exit(0);
 }
 try {
@@ -115,6 +118,7 @@ try {
 } finally {
   await server.close();
   rmSync(work, { recursive: true, force: true });
+  removeTempDirs();
 }
 
 /**

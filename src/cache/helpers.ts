@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { lastErrorLine, run } from '../util/exec.js';
 import type { HelperControlUrls } from './scripts.js';
@@ -121,7 +122,7 @@ export async function serveArchives(files: Record<string, ServedArchive>, host: 
   let answer: 'extract' | 'stop' | undefined;
   const waiting = new Set<{ end: (text: string) => void }>();
   let lists = (_name: string): string => '';
-  const control = (path: string, res: import('node:http').ServerResponse): boolean => {
+  const control = (path: string, res: ServerResponse): boolean => {
     const text = (body: string) => res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
     if (path === `/${token}/ready`) {
       markReady();
