@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 20 * 60_000,
     hookTimeout: 10 * 60_000,
     reporters: ['default'],
-    // Removes the temp dirs a test file made (test/support/temp.ts).
+    // Removes the temp dirs and local image tags a test file made (test/support/cleanup.ts).
     setupFiles: ['test/support/cleanup.ts'],
   },
 });

@@ -1,5 +1,9 @@
 // A setup file (vitest.config.ts): runs in every test file.
 import { afterAll } from 'vitest';
+import { removeTestImages } from './stack.js';
 import { removeTempDirs } from './temp.js';
 
-afterAll(removeTempDirs);
+afterAll(() => {
+  removeTempDirs();
+  removeTestImages();
+});

@@ -43,7 +43,26 @@ export async function registryManifest(repo: string, reference: string): Promise
   return { digest: res.headers.get('docker-content-digest') ?? '', body: (await res.json()) as Record<string, unknown> };
 }
 
-/** A unique, lowercase name for a test's image repository. */
+const testRepositories: string[] = [];
+
+/** A unique, lowercase name for a test's image repository (those under `e2e/` are tidied up, see below). */
 export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  const name = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  if (prefix.startsWith('e2e/')) testRepositories.push(name);
+  return name;
+}
+
+/**
+ * Removes from the local image store the tags of the `e2e/` repositories this test file named
+ * (pushing with the docker driver also keeps them there); the registry keeps its copies.
+ */
+export function removeTestImages(): void {
+  const repositories = testRepositories.splice(0);
+  if (repositories.length === 0) return;
+  try {
+    const refs = repositories.flatMap((r) => docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${stack.registry}/${r}`]).split('\n').filter((l) => l.trim() !== ''));
+    if (refs.length > 0) docker(['image', 'rm', ...refs]);
+  } catch {
+    // Tidying only: a docker that is gone by now leaves nothing to remove.
+  }
 }
