@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { runAction } from '../test/support/runner.ts';
 import { stack } from '../test/support/stack.ts';
+import { removeTempDirs } from '../test/support/temp.ts';
 import { copyApp } from '../test/support/workspace.ts';
 
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -50,5 +51,6 @@ try {
     console.log(`\nRUNNER_TEMP after the post step: ${run.leftovers.length ? run.leftovers.join(', ') : 'empty'}`);
   }
 } finally {
-  app.remove();
+  // The copied app and the runner's directories (files, RUNNER_TEMP).
+  removeTempDirs();
 }

@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, s
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { tempDir } from './temp.js';
+import { tempDir } from './temp.ts';
 
 export interface CacheEntry {
   id: number;

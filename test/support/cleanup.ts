@@ -1,7 +1,7 @@
 // A setup file (vitest.config.ts): runs in every test file.
 import { afterAll } from 'vitest';
-import { removeTestImages } from './stack.js';
-import { removeTempDirs } from './temp.js';
+import { removeTestImages } from './stack.ts';
+import { removeTempDirs } from './temp.ts';
 
 afterAll(() => {
   removeTempDirs();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { tempDir } from './temp.js';
+import { tempDir } from './temp.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 

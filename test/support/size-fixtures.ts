@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tempDir } from './temp.js';
+import { tempDir } from './temp.ts';
 const START = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
 const END = Buffer.from('f932433186182072008242104116d8f2', 'hex');
 
