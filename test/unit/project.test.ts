@@ -108,4 +108,9 @@ describe('package.json', () => {
   it('has a bench script', () => {
     expect(pkg.scripts.bench).toBeTruthy();
   });
+  it('has test support modules that load under plain Node too (the demo runs them without vitest)', () => {
+    const modules = ['runner.ts', 'workspace.ts', 'stack.ts', 'temp.ts', 'cache-server.ts'].map((m) => join(ROOT, 'test', 'support', m));
+    const script = `for (const m of ${JSON.stringify(modules)}) await import(m); console.log('loaded');`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim()).toBe('loaded');
+  });
 });
