@@ -101,12 +101,17 @@ start_registry() {
     die "registry did not answer on $REGISTRY_ADDR"
   fi
   # Debian's package starts its own service on :5000 on some machines; ours is the one on loopback.
+  # Kept in memory: the filesystem driver writes a tag's link file by truncating and rewriting
+  # it, so a read during a write sees an empty or torn digest (HEAD answered 500 "invalid
+  # checksum digest format" here), and engine 26.1 with the containerd store writes a tag once
+  # per child manifest before the index. The in-memory driver takes a lock for each write.
+  # Test images are small and each run pushes its own; a restart starts empty.
   as_root mkdir -p "$STACK_DIR/registry"
+  as_root rm -rf "$STACK_DIR/registry/data"
   as_root tee "$STACK_DIR/registry/config.yml" >/dev/null <<CFG
 version: 0.1
 storage:
-  filesystem:
-    rootdirectory: $STACK_DIR/registry/data
+  inmemory: {}
   delete:
     enabled: true
 http:
