@@ -3,17 +3,7 @@
  * target needs, resolved per platform (ids and targets may use `$TARGETARCH` and friends).
  * Pure: a Dockerfile model in, cache slots out.
  */
-import {
-  resolveMount,
-  findStage,
-  resolveBaseImage,
-  rootImage,
-  stageScope,
-  type Stage,
-  stagesForTarget,
-  type DockerfileModel,
-  type ScopeOptions,
-} from '../dockerfile/model.js';
+import { resolveMount, rootImage, stageScope, stagesForTarget, type DockerfileModel, type ScopeOptions } from '../dockerfile/model.js';
 
 /**
  * What a cache holds, which decides how it is keyed and trimmed:
@@ -96,7 +86,8 @@ export function discoverCaches(model: DockerfileModel, opts: DiscoverOptions): D
             if (!existing.lines.includes(ins.line)) existing.lines.push(ins.line);
             continue;
           }
-          const env = inheritedScope(model, stage, ins.line, scope);
+          // ENV set in a base stage (GOCACHE, GOMODCACHE) still applies here.
+          const env = stageScope(model, stage, ins.line, scope);
           bySlot.set(id, {
             id,
             kind: cacheKind(m.target, env),
@@ -115,18 +106,4 @@ export function discoverCaches(model: DockerfileModel, opts: DiscoverOptions): D
   }
   const slots = [...bySlot.values()].map((s) => ({ ...s, platforms: [...s.platforms].sort(), lines: [...s.lines].sort((a, b) => a - b) }));
   return { slots, skipped };
-}
-
-/** The stage's variables at `line`, over the ENV of the stages it builds on (GOCACHE set in a base stage still applies). */
-function inheritedScope(model: DockerfileModel, stage: Stage, line: number, scope: ScopeOptions): Map<string, string> {
-  const chain: Stage[] = [];
-  for (let s: Stage | undefined = stage; s && !chain.includes(s) && chain.length <= model.stages.length; ) {
-    chain.unshift(s);
-    s = findStage(model, resolveBaseImage(model, s, scope).value, s.index);
-  }
-  const out = new Map<string, string>();
-  for (const s of chain) {
-    for (const [k, v] of stageScope(model, s, s === stage ? line : Number.MAX_SAFE_INTEGER, scope)) out.set(k, v);
-  }
-  return out;
 }

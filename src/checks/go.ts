@@ -17,6 +17,7 @@ import {
   globalScope,
   resolveBaseImage,
   resolveMount,
+  stageChain,
   stageScope,
   stagesForTarget,
   type DockerfileModel,
@@ -110,15 +111,7 @@ export class GoDockerfileChecks {
 
   /** The stages a stage builds on, from the one with an outside image down to itself. */
   private chain(stage: Stage): Stage[] {
-    const out: Stage[] = [stage];
-    let current = stage;
-    for (let hops = 0; hops < this.model.stages.length; hops++) {
-      const parent = findStage(this.model, resolveBaseImage(this.model, current, this.scope(this.firstPlatform)).value, current.index);
-      if (!parent || out.includes(parent)) break;
-      out.unshift(parent);
-      current = parent;
-    }
-    return out;
+    return stageChain(this.model, stage, this.scope(this.firstPlatform));
   }
 
   /** The platform a stage runs on when the build targets `target`. */
@@ -149,27 +142,23 @@ export class GoDockerfileChecks {
 
   /** A variable as the go command sees it, for a build targeting `target`; undefined when unset. */
   private goEnv(cmd: GoCommand, name: string, target: string): string | undefined {
-    const scope = this.scope(target);
-    const vars = stageScope(this.model, cmd.stage, cmd.ins.line, scope);
+    // The RUN's own assignments, then ENV (of this stage and the ones it builds on): the process
+    // environment wins over `go env -w`.
+    const vars = stageScope(this.model, cmd.stage, cmd.ins.line, this.scope(target));
     const inline = cmd.inlineEnv[name];
     if (inline !== undefined) return expandVariables(inline, vars, this.model.escapeChar).value;
     if (vars.has(name)) return vars.get(name);
-    // ENV of the stages this one builds on, and `go env -w` of earlier RUNs in the chain.
+    // `go env -w` of earlier RUNs in the chain.
     let value: string | undefined;
     for (const s of this.chain(cmd.stage)) {
       for (const ins of s.instructions) {
         if (s === cmd.stage && ins.line >= cmd.ins.line) break;
-        if (ins.keyword === 'ENV' && s !== cmd.stage) {
-          const decl = s.env.findLast((e) => e.line === ins.line && e.name === name);
-          if (decl) value = expandVariables(decl.value, stageScope(this.model, s, ins.line + 1, scope), this.model.escapeChar).value;
-        }
-        if (ins.keyword === 'RUN' && ins.run) {
-          for (const { cmd: c } of commandsWithEnv(scriptOf(ins))) {
-            const go = goInvocation(c);
-            if (!go || go.subcommand !== 'env' || !go.args.includes('-w')) continue;
-            const set = go.args.find((a) => a.startsWith(`${name}=`));
-            if (set) value = set.slice(name.length + 1);
-          }
+        if (ins.keyword !== 'RUN' || !ins.run) continue;
+        for (const { cmd: c } of commandsWithEnv(scriptOf(ins))) {
+          const go = goInvocation(c);
+          if (!go || go.subcommand !== 'env' || !go.args.includes('-w')) continue;
+          const set = go.args.find((a) => a.startsWith(`${name}=`));
+          if (set) value = set.slice(name.length + 1);
         }
       }
     }

@@ -505,14 +505,33 @@ export function globalScope(model: DockerfileModel, opts: ScopeOptions = {}): Ma
 }
 
 /**
- * The variables visible at `line` inside `stage`: ARGs declared in the stage up to that line
+ * The variables visible at `line` inside `stage`: the ENV of the stages it builds on (`FROM
+ * <stage>` keeps the parent's ENV, not its ARGs), then ARGs declared in the stage up to that line
  * (value: build-arg, else the stage default, else the global default, else automatic platform
  * arg) and ENV set before it. Global ARGs are NOT visible unless re-declared, as in BuildKit.
  */
 export function stageScope(model: DockerfileModel, stage: Stage, line: number, opts: ScopeOptions = {}): Map<string, string> {
   const globals = globalScope(model, opts);
   const automatic = automaticArgs(opts);
-  const vars = new Map<string, string>();
+  const chain = stageChain(model, stage, opts);
+  const inherited = new Map<string, string>();
+  for (const parent of chain.slice(0, -1)) {
+    const vars = ownScope(model, parent, Number.MAX_SAFE_INTEGER, opts, inherited, globals, automatic);
+    for (const e of parent.env) inherited.set(e.name, vars.get(e.name)!);
+  }
+  return ownScope(model, stage, line, opts, inherited, globals, automatic);
+}
+
+function ownScope(
+  model: DockerfileModel,
+  stage: Stage,
+  line: number,
+  opts: ScopeOptions,
+  inherited: ReadonlyMap<string, string>,
+  globals: ReadonlyMap<string, string>,
+  automatic: Record<string, string>,
+): Map<string, string> {
+  const vars = new Map<string, string>(inherited);
   const events = [
     ...stage.args.map((a) => ({ line: a.line, arg: a })),
     ...stage.env.map((e) => ({ line: e.line, env: e })),
@@ -577,19 +596,26 @@ export function findStage(model: DockerfileModel, ref: string, before = model.st
   return undefined;
 }
 
+/** Pure: the stages `stage` builds on through `FROM <stage>`, from the first one down to itself. */
+export function stageChain(model: DockerfileModel, stage: Stage, opts: ScopeOptions = {}): Stage[] {
+  const chain = [stage];
+  for (;;) {
+    const first = chain[0]!;
+    const parent = findStage(model, resolveBaseImage(model, first, opts).value, first.index);
+    if (!parent || chain.includes(parent)) return chain;
+    chain.unshift(parent);
+  }
+}
+
 /**
  * Pure: the external image a stage finally builds on, following `FROM <stage>` chains;
  * undefined for `scratch` or a loop.
  */
 export function rootImage(model: DockerfileModel, stage: Stage, opts: ScopeOptions = {}): string | undefined {
-  let current: Stage | undefined = stage;
-  for (let hops = 0; current && hops <= model.stages.length; hops++) {
-    const image = resolveBaseImage(model, current, opts).value;
-    const parent = findStage(model, image, current.index);
-    if (!parent) return image === '' || image === 'scratch' ? undefined : image;
-    current = parent;
-  }
-  return undefined;
+  const first = stageChain(model, stage, opts)[0]!;
+  const image = resolveBaseImage(model, first, opts).value;
+  if (findStage(model, image, first.index)) return undefined;
+  return image === '' || image === 'scratch' ? undefined : image;
 }
 
 /** Pure: the stages a build of `target` (default: the last stage) runs, in file order. */

@@ -58,6 +58,20 @@ RUN --mount=type=cache,id=mod-\${CACHE_NS},target=/cache/mod,uid=1000,gid=1000,m
     ]);
   });
 
+  it('resolves a target from the ENV of a base stage', () => {
+    const text = `FROM golang:1.24 AS base
+ENV GOMODCACHE=/cache/mod GOCACHE=/cache/go
+FROM base AS build
+RUN --mount=type=cache,target=$GOMODCACHE --mount=type=cache,target=\${GOCACHE} go build ./...
+`;
+    const { slots, skipped } = discover(text);
+    expect(skipped).toEqual([]);
+    expect(slots.map((s) => [s.id, s.kind, s.target])).toEqual([
+      ['/cache/mod', 'go-modules', '/cache/mod'],
+      ['/cache/go', 'go-build', '/cache/go'],
+    ]);
+  });
+
   it('only looks at the stages the target needs', () => {
     const text = `FROM golang:1.24 AS lint
 RUN --mount=type=cache,target=/root/.cache/golangci-lint true

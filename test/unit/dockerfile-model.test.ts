@@ -126,6 +126,18 @@ describe('parseDockerfile', () => {
     expect(stageScope(m, stage, 5).get('A')).toBe('1');
   });
 
+  it('carries the ENV of the stages a stage builds on, not their ARGs', () => {
+    const m = parseDockerfile('FROM golang AS base\nARG V=1\nENV GOMODCACHE=/cache/mod W=$V\nFROM base AS build\nENV GOCACHE=/cache/go\nRUN echo\nFROM build\nRUN echo\n');
+    const build = stageScope(m, m.stages[1]!, 6);
+    expect(Object.fromEntries(build)).toEqual({ GOMODCACHE: '/cache/mod', W: '1', GOCACHE: '/cache/go' });
+    expect(stageScope(m, m.stages[2]!, 8).get('GOCACHE')).toBe('/cache/go');
+    expect(rootImage(m, m.stages[2]!)).toBe('golang');
+    // A loop of stages ends the chain instead of running forever.
+    const loop = parseDockerfile('FROM 1 AS a\nENV X=1\nFROM a AS b\n');
+    expect(rootImage(loop, loop.stages[1]!)).toBeUndefined();
+    expect(stageScope(loop, loop.stages[1]!, 4).get('X')).toBe('1');
+  });
+
   it('tolerates odd input', () => {
     expect(parseDockerfile('').stages).toEqual([]);
     const m = parseDockerfile('FROM\nRUN --mount echo hi\n');
