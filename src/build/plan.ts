@@ -37,6 +37,11 @@ export function mergeKeyValues(...lists: KeyValue[][]): KeyValue[] {
   return [...merged].map(([key, value]) => ({ key, value }));
 }
 
+/** The build-args the build passes, as a record (later values win), for the model's scope. */
+export function buildArgRecord(pairs: { key: string; value: string }[]): Record<string, string> {
+  return Object.fromEntries(pairs.map(({ key, value }) => [key, value]));
+}
+
 export function ociLabels(version: string, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, created: Date): KeyValue[] {
   const labels: KeyValue[] = [{ key: 'org.opencontainers.image.version', value: version }];
   if (ctx.sha) labels.push({ key: 'org.opencontainers.image.revision', value: ctx.sha });

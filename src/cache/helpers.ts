@@ -51,12 +51,6 @@ export async function runHelperBuild(build: HelperBuild): Promise<HelperResult> 
   return { ok: true, seconds, log };
 }
 
-/** The native platform of the machine running the helpers (their builds run without QEMU). */
-export function nativePlatform(arch: string = process.arch): string {
-  const map: Record<string, string> = { x64: 'linux/amd64', arm64: 'linux/arm64', arm: 'linux/arm/v7', ppc64: 'linux/ppc64le', s390x: 'linux/s390x', riscv64: 'linux/riscv64' };
-  return map[arch] ?? 'linux/amd64';
-}
-
 export function helperPaths(dir: string, name: string): { dockerfile: string; tar: string } {
   return { dockerfile: join(dir, `${name}.Dockerfile`), tar: join(dir, `${name}.tar`) };
 }

@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { buildArgRecord } from '../build/plan.js';
+import { hostPlatform } from '../build/platforms.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import type { Reporter } from '../reporter.js';
 import { discoverCaches, type CacheSlot } from './discover.js';
 import { goSumHash, slotKeys, type SlotKeys } from './keys.js';
-import { bridgeGateway, helperPaths, nativePlatform, runHelperBuild, serveArchives, type ArchiveServer, type HelperResult } from './helpers.js';
+import { bridgeGateway, helperPaths, runHelperBuild, serveArchives, type ArchiveServer, type HelperResult } from './helpers.js';
 import { extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
 import { appendTar, indexTar, mergeTars, readTar, type TarEntry, type TarIndex } from './tar.js';
 import type { CacheService } from './service.js';
@@ -69,7 +71,6 @@ export interface GoCacheSession {
   slots: SlotState[];
   /** Unix seconds when the inject began. */
   injectedAt: number;
-  serviceAvailable: boolean;
   /** Helpers holding the mounts while the build runs, by image (scripts.ts heldScript). */
   held: Map<string, HeldHelper>;
 }
@@ -100,6 +101,16 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** A slot whose restore did not make it into BuildKit: it counts as not restored, everywhere. */
+export function forgetRestore(s: SlotState): void {
+  s.restoredKey = undefined;
+  s.exact = false;
+  s.restoredBytes = 0;
+  s.restoredFiles = 0;
+  s.restoredList = [];
+  s.restoredIndex = undefined;
+}
+
 /** Pure: the go-cache-hit output. */
 export function summarizeRestore(slots: Pick<SlotState, 'slot' | 'restoredKey' | 'exact' | 'restoredBytes' | 'restoredFiles'>[]): RestoreSummary {
   const restored = slots.map((s) => ({ id: s.slot.id, kind: s.slot.kind, key: s.restoredKey, exact: s.exact, bytes: s.restoredBytes, files: s.restoredFiles }));
@@ -122,8 +133,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
     reporter.warning(`Go cache: could not read the Dockerfile: ${errorText(error)}`);
     return { summary: none };
   }
-  const buildArgs = Object.fromEntries(opts.buildArgs.map((a) => [a.key, a.value]));
-  const discovery = discoverCaches(parseDockerfile(text), { platforms: opts.platforms, target: opts.target, buildArgs, buildPlatform: nativePlatform() });
+  const discovery = discoverCaches(parseDockerfile(text), { platforms: opts.platforms, target: opts.target, buildArgs: buildArgRecord(opts.buildArgs), buildPlatform: hostPlatform() });
   for (const s of discovery.skipped) reporter.info(`Go cache: line ${s.line}: ${s.reason}; left alone`);
   const usable = discovery.slots.filter((slot) => {
     if (slot.image) return true;
@@ -138,8 +148,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
     reporter.info(`Go cache: ${slot.kind} cache ${slot.id} at ${slot.target} (lines ${slot.lines.join(', ')}; ${slot.platforms.join(', ')})`);
   }
 
-  const serviceAvailable = service.available();
-  if (!serviceAvailable) {
+  if (!service.available()) {
     reporter.warning('Go cache: no Actions cache service in this job (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set): caches are neither restored nor saved.');
     return { summary: none };
   }
@@ -169,9 +178,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
         }
       } catch (error) {
         reporter.warning(`Go cache: could not restore ${slot.id}: ${errorText(error)}`);
-        state.restoredList = [];
-        state.restoredIndex = undefined;
-        state.restoredKey = undefined;
+        forgetRestore(state);
         await rm(join(state.dir, ARCHIVE), { force: true }).catch(() => undefined);
       }
       return state;
@@ -179,7 +186,7 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   );
 
   const injectedAt = Math.floor(Date.now() / 1000);
-  const session: GoCacheSession = { opts, slots, injectedAt, serviceAvailable, held: new Map() };
+  const session: GoCacheSession = { opts, slots, injectedAt, held: new Map() };
   try {
     await inject(session, await gateway, reporter);
   } catch (error) {
@@ -227,11 +234,7 @@ async function validateRestored(s: SlotState, reporter: Reporter, refused?: Set<
     // Refused before anything awaits: the server never hands it out.
     refused?.add(s.mountName);
     reporter.warning(`Go cache: could not restore ${s.slot.id}: ${errorText(error)}`);
-    s.restoredList = [];
-    s.restoredIndex = undefined;
-    s.restoredKey = undefined;
-    s.exact = false;
-    s.restoredBytes = 0;
+    forgetRestore(s);
     await rm(archive, { force: true }).catch(() => undefined);
     return false;
   }
@@ -312,12 +315,7 @@ async function inject(session: GoCacheSession, gateway: string | undefined, repo
     } else {
       reporter.warning(`Go cache: could not inject the caches (${result.error}); the build runs without them.`);
       reporter.debug(result.log);
-      for (const s of slots) {
-        s.restoredKey = undefined;
-        s.restoredList = [];
-        s.restoredIndex = undefined;
-        s.exact = false;
-      }
+      for (const s of slots) forgetRestore(s);
     }
   }
 }
@@ -352,10 +350,6 @@ export interface PendingSave {
  */
 export async function extractGoCaches(session: GoCacheSession, reporter: Reporter): Promise<PendingSave[]> {
   const { opts } = session;
-  if (!session.serviceAvailable) {
-    await releaseHeldHelpers(session);
-    return [];
-  }
   const todo = new Set(
     session.slots.filter((s) => {
       if (s.slot.kind === 'go-modules' && s.exact) {

@@ -365,8 +365,3 @@ export class GoDockerfileChecks {
 export function checkGoDockerfile(model: DockerfileModel, opts: CheckOptions): Finding[] {
   return new GoDockerfileChecks(model, opts).run();
 }
-
-/** The build-args the build passes, as a record (later values win), for the model's scope. */
-export function buildArgRecord(pairs: { key: string; value: string }[]): Record<string, string> {
-  return Object.fromEntries(pairs.map(({ key, value }) => [key, value]));
-}

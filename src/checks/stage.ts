@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { hostPlatform } from '../build/platforms.js';
-import { mergeKeyValues } from '../build/plan.js';
+import { buildArgRecord, mergeKeyValues } from '../build/plan.js';
 import type { RunContext } from '../context.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import { ActionError } from '../errors.js';
 import type { Inputs } from '../inputs.js';
 import type { Reporter } from '../reporter.js';
 import { CHECKS, type Finding } from './catalog.js';
-import { buildArgRecord, checkGoDockerfile } from './go.js';
+import { checkGoDockerfile } from './go.js';
 import { renderChecksSummary } from './summary.js';
 
 /** The .dockerignore BuildKit uses: `<Dockerfile>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`. */

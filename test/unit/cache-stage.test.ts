@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
 import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
-import { CACHE_STATE, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore } from '../../src/cache/stage.js';
+import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, type SlotState } from '../../src/cache/stage.js';
 import { RecordingReporter } from '../../src/reporter.js';
 import { tempDir } from '../support/temp.js';
 
@@ -231,6 +231,12 @@ describe('summaries', () => {
     [[{ slot: slot('b', 'go-modules'), exact: false, restoredBytes: 0, restoredFiles: 0 }], 'false'],
   ])('go-cache-hit %#', (slots, hit) => {
     expect(summarizeRestore(slots).hit).toBe(hit);
+  });
+
+  it('reports a restore that did not make it into BuildKit as nothing restored, with no size', () => {
+    const s = { slot: slot('a', 'go-build'), restoredKey: 'k', exact: true, restoredBytes: 5, restoredFiles: 1, restoredList: ['ab/cd-a'] } as unknown as SlotState;
+    forgetRestore(s);
+    expect(summarizeRestore([s])).toEqual({ hit: 'false', restored: [{ id: 'a', kind: 'go-build', key: undefined, exact: false, bytes: 0, files: 0 }] });
   });
 
   it.each([
