@@ -165,7 +165,7 @@ describe('shell reading of RUN commands', () => {
     expect(ldflagsOf(go!)).toBe(expected);
   });
 
-  it('does not take gofmt or a path ending in go/ for go', () => {
+  it('does not take gofmt or cargo for go', () => {
     expect(goInvocation(parseShell('gofmt -l .').commands[0]!)).toBeUndefined();
     expect(goInvocation(parseShell('cargo build').commands[0]!)).toBeUndefined();
   });

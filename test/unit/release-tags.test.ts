@@ -58,8 +58,9 @@ describe('sanitizeTag', () => {
     ['ü-umlaut', 'umlaut'],
     ['x'.repeat(200), 'x'.repeat(128)],
   ])('%s -> %s', (input, expected) => {
-    expect(sanitizeTag(input)).toBe(expected);
-    expect(expected).toMatch(/^(?:[\w][\w.-]{0,127})?$/);
+    const tag = sanitizeTag(input);
+    expect(tag).toBe(expected);
+    expect(tag).toMatch(/^(?:[\w][\w.-]{0,127})?$/);
   });
 });
 

@@ -91,7 +91,8 @@ describe('parseBudget', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toMatch(new RegExp(`^Input ${name}|${name}`));
+    expect((error as InputError).input).toBe(name);
+    expect((error as Error).message).toContain(`'${name}'`);
     expect((error as Error).message).toMatch(message);
   });
 });

@@ -63,10 +63,16 @@ describe('build info', () => {
     expect(scanner.result?.deps.map((d) => d.path)).toEqual(['example.com/greeting', 'golang.org/x/text']);
   });
 
-  it('finds nothing in a file without build info', () => {
+  it('finds nothing in a file without build info, and looks past a false magic string', () => {
+    // The magic string in a script, with more than a header's worth of bytes after it.
+    const script = Buffer.from('#!/bin/sh\necho "\xff Go buildinf: is only a string in this script, not a header"\n', 'latin1');
+    expect(parseBuildInfoBlob(script.subarray(script.indexOf('\xff Go buildinf:', 0, 'latin1')))).toBe('invalid');
     const scanner = new BuildInfoScanner();
-    scanner.push(Buffer.from('#!/bin/sh\necho \xff Go buildinf: hi\n', 'latin1'));
+    scanner.push(script);
     expect(scanner.result).toBeUndefined();
+    const both = new BuildInfoScanner();
+    both.push(Buffer.concat([script, buildInfoBlob('go1.24.4', MODINFO)]));
+    expect(both.result?.goVersion).toBe('go1.24.4');
   });
 });
 
