@@ -91,7 +91,11 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   setOutput('metadata', JSON.stringify(build.metadata.raw));
   // The build's summary comes first in the job summary, whatever the later stages say.
   reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
-  if (!build.ok) throw new ActionError(`Build failed: ${build.error}`);
+  if (!build.ok) {
+    // Nothing was built to start: the smoke test did not run.
+    setOutput('smoke-status', 'skipped');
+    throw new ActionError(`Build failed: ${build.error}`);
+  }
 
   // Compose smoke test (issue 4): the stack with the image just built; a failure fails the step at the end.
   const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build, workDir, reporter }) : { status: 'skipped' };

@@ -16,13 +16,14 @@ import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, se
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
 import { layoutDiffIds } from './layout.js';
 
-/** Names of the state the post step needs to clean up after a cancelled run. */
+/**
+ * Names of the state the post step needs to clean up after a cancelled run. The image tag is
+ * derived from the project name, and the override file is in the work dir the post step removes.
+ */
 export const SMOKE_STATE = {
   project: 'smoke-project',
   files: 'smoke-files',
   cwd: 'smoke-cwd',
-  image: 'smoke-image',
-  override: 'smoke-override',
 } as const;
 
 /** What the PR comment and the outputs say about the smoke test. */
@@ -126,7 +127,6 @@ export function sameLayers(a: readonly string[], b: readonly string[]): boolean 
  */
 async function prepareImage(setup: SmokeSetup, plan: BuildPlan, build: BuildResult, workDir: string, reporter: Reporter): Promise<ImageUnderTest> {
   const tag = smokeImageTag(setup.projectName);
-  reporter.saveState(SMOKE_STATE.image, tag);
   const started = Date.now();
   if (plan.load) {
     // The containerd image store names an image by its index or manifest digest, the classic
@@ -210,7 +210,6 @@ export async function runSmokeTest(
   reporter.saveState(SMOKE_STATE.project, project.name);
   reporter.saveState(SMOKE_STATE.files, JSON.stringify(setup.inputs.files));
   reporter.saveState(SMOKE_STATE.cwd, setup.cwd);
-  reporter.saveState(SMOKE_STATE.override, overrideFile);
   try {
     image = await reporter.group(`Smoke test: the image for ${setup.platform}`, () => prepareImage(setup, deps.plan, deps.build, deps.workDir, reporter));
     await writeFile(overrideFile, renderOverride(setup.underTest, image.ref));
@@ -264,6 +263,8 @@ export async function runSmokeTest(
     await reporter.group('Smoke test: cleanup', async () => {
       const started = Date.now();
       await cleanupSmoke(project, image?.ref ?? smokeImageTag(setup.projectName), overrideFile, reporter);
+      // Done here: the post step has nothing left to remove (it would run compose down again).
+      reporter.saveState(SMOKE_STATE.project, '');
       reporter.info(`Removed project ${project.name} and its image tag in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
   }
@@ -309,7 +310,6 @@ export async function cleanupSmokeFromState(readState: (name: string) => string,
   const cwd = readState(SMOKE_STATE.cwd) || process.cwd();
   // The override may be gone already; down needs only the user's files (or none: the project name is enough).
   const project: ComposeProject = { name, files: files.filter((f) => existsSync(f)), cwd };
-  const override = readState(SMOKE_STATE.override) || undefined;
-  await cleanupSmoke(project, readState(SMOKE_STATE.image) || undefined, override, reporter);
+  await cleanupSmoke(project, smokeImageTag(name), undefined, reporter);
   reporter.debug(`smoke test project ${name} removed`);
 }

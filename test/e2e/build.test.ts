@@ -116,6 +116,7 @@ describe('a failing build', () => {
       });
       expect(run.main.exitCode).toBe(1);
       expect(run.main.outputs.version).toBe('0.0.1');
+      expect(run.main.outputs['smoke-status']).toBe('skipped');
       const errors = annotations(run.main.stdout).filter((a) => a.level === 'error');
       expect(errors).toHaveLength(1);
       expect(errors[0]!.message).toMatch(/^Build failed: ERROR: .*did not complete successfully/);

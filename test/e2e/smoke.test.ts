@@ -65,6 +65,8 @@ async function freePort(): Promise<number> {
 }
 
 const errors = (run: ActionRun) => annotations(run.main.stdout).filter((a) => a.level === 'error');
+/** The compose project a run started, from its log group (the state is emptied once the main step cleaned up). */
+const projectOf = (run: ActionRun): string => /\(project (gca-smoke-[0-9a-f]+)\)/.exec(run.main.stdout)?.[1] ?? '';
 
 describe('a healthy stack built for two platforms: one-shot migration, health-checked app, a dependent service', () => {
   let run: ActionRun;
@@ -111,9 +113,11 @@ describe('a healthy stack built for two platforms: one-shot migration, health-ch
   });
 
   it('leaves no container, network, volume, image tag or override file behind', () => {
-    const project = run.main.state['smoke-project'];
+    const project = projectOf(run);
     expect(project).toMatch(/^gca-smoke-/);
-    expect(smokeLeftovers(before, project!)).toEqual(NOTHING);
+    expect(smokeLeftovers(before, project)).toEqual(NOTHING);
+    // The main step removed it all: the post step is left nothing to clean up.
+    expect(run.main.state['smoke-project']).toBe('');
     expect(run.main.stdout).toMatch(/Removed project gca-smoke-[0-9a-f]+ and its image tag/);
     expect(run.leftovers).toEqual([]);
   });
@@ -162,7 +166,7 @@ describe('a service whose health check can never pass', () => {
   });
 
   it('leaves nothing of the stack behind', () => {
-    expect(smokeLeftovers(before, run.main.state['smoke-project']!)).toEqual(NOTHING);
+    expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
   });
 });
 
@@ -178,7 +182,7 @@ describe('a crashing service', () => {
     expect(run.main.stdout).toMatch(/Compose smoke test failed after \d+\.\d s: app: exited with code 3/);
     expect(run.main.stdout).toContain('fatal: DATABASE_URL is not set');
     expect(run.summary).toMatch(/\| `app` \| ❌ exited 3 \|/);
-    expect(smokeLeftovers(before, run.main.state['smoke-project']!)).toEqual(NOTHING);
+    expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
     expect(run.leftovers).toEqual([]);
   });
 });
@@ -202,7 +206,7 @@ describe('a probe that answers 500', () => {
     expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test timed out after \\d+\\.\\d s: probe http://localhost:${port}/broken answered 500: internal error: template missing`));
     expect(run.summary).toContain(`| \`http://localhost:${port}/health\` | ✅ answered 200 |`);
     expect(run.summary).toMatch(/\| `app` \| ✅ healthy \|/);
-    expect(smokeLeftovers(before, run.main.state['smoke-project']!)).toEqual(NOTHING);
+    expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
   });
 });
 
@@ -220,7 +224,7 @@ describe('a stack compose cannot start (its port is taken)', () => {
       expect(run.main.exitCode).toBe(1);
       expect(run.main.outputs['smoke-status']).toBe('failed');
       expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test failed after \\d+\\.\\d s: app: not started: .*Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
-      expect(smokeLeftovers(before, run.main.state['smoke-project']!)).toEqual(NOTHING);
+      expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
     } finally {
       docker(['rm', '-f', blocker]);
     }
@@ -241,6 +245,7 @@ describe('a cancelled run', () => {
     rmSync(slow);
     expect(run.main.exitCode).not.toBe(0);
     const project = run.main.state['smoke-project'];
+    expect(project).toBe(projectOf(run));
     expect(project, run.main.stdout).toMatch(/^gca-smoke-/);
     expect(run.main.stdout).toMatch(/app: starting after/);
     expect(run.post?.exitCode).toBe(0);
