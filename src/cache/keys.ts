@@ -20,7 +20,8 @@ export interface SlotKeys {
   path: string;
 }
 
-function shortHash(text: string, length = 12): string {
+/** Pure: the first `length` hex digits of a text's SHA-256 (key parts that must not collide by prefix). */
+export function shortHash(text: string, length = 12): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { shortHash, slug } from '../cache/keys.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,20 +17,12 @@ export const CACHED_REPORT_PATH = '.go-container-action-size/report.json';
 
 const KEY_ROOT = 'go-container-action-size-v1';
 
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
-}
-
 /**
  * Pure: the key prefix of one branch (or tag) of one image. The name is hashed as well as
  * shown, so `main` can never match `main-2` by prefix.
  */
 export function baselineKeyPrefix(imageName: string, refKind: 'branch' | 'tag', refName: string): string {
-  return `${KEY_ROOT}-${shortHash(imageName)}-${refKind}-${shortHash(refName)}-${slug(refName)}-`;
+  return `${KEY_ROOT}-${shortHash(imageName)}-${refKind}-${shortHash(refName)}-${slug(refName, 60)}-`;
 }
 
 export function baselineKey(imageName: string, refKind: 'branch' | 'tag', refName: string, sha: string): string {

@@ -82,8 +82,6 @@ export interface PlatformVerdict {
   budgetText: string;
   /** The absolute budget in bytes, when there is one. */
   budgetBytes?: number;
-  /** The largest size allowed by the increase budget, when there is one and a baseline. */
-  increaseLimitBytes?: number;
 }
 
 /** Pure: a platform's status against its absolute and increase budgets. */
@@ -107,12 +105,10 @@ export function judgePlatform(
     }
   }
   const growth = limitFor(increase, platform);
-  let increaseLimitBytes: number | undefined;
   if (growth) {
     parts.push(`+${growth.text}`);
     if (baselineBytes !== null) {
       const allowed = growth.kind === 'bytes' ? growth.bytes : Math.floor((baselineBytes * growth.percent) / 100);
-      increaseLimitBytes = baselineBytes + allowed;
       const delta = compressedBytes - baselineBytes;
       if (delta > allowed) {
         reasons.push(`${platform}: grew by ${formatDelta(delta)}, ${formatBytes(delta - allowed)} over the allowed increase of ${growth.text}`);
@@ -120,7 +116,7 @@ export function judgePlatform(
     }
   }
   const status: Status = reasons.length === 0 ? 'pass' : mode;
-  return { status, reasons, budgetText: parts.join(', '), budgetBytes, increaseLimitBytes };
+  return { status, reasons, budgetText: parts.join(', '), budgetBytes };
 }
 
 /** The worst status of all platforms. */

@@ -125,9 +125,8 @@ export function gzipUncompressedSize(trailer: Buffer, compressedBytes: number): 
   return size;
 }
 
-/** Reads what measuring one platform needs: its manifest, its config, and a few bytes per layer. */
-async function measurePlatform(source: BlobSource, descriptor: Descriptor, fallbackPlatform: string | undefined): Promise<PlatformSize> {
-  const manifest = (await source.json(descriptor)) as ImageManifest;
+/** Reads what measuring one platform needs besides its manifest (read already): its config, and a few bytes per layer. */
+async function measurePlatform(source: BlobSource, descriptor: Descriptor, manifest: ImageManifest): Promise<PlatformSize> {
   const config = (await source.json(manifest.config)) as ImageConfig;
   const instructions = layerInstructions(config, manifest.layers.length);
   const layers: LayerSize[] = await Promise.all(
@@ -143,7 +142,7 @@ async function measurePlatform(source: BlobSource, descriptor: Descriptor, fallb
     ? platformString(descriptor.platform)
     : config.os && config.architecture
       ? platformString({ os: config.os, architecture: config.architecture, variant: config.variant })
-      : (fallbackPlatform ?? 'unknown');
+      : 'unknown';
   return {
     platform,
     manifestDigest: descriptor.digest,
@@ -174,13 +173,13 @@ export async function measureImage(source: BlobSource): Promise<ImageSize> {
       if (isIndex(m.mediaType, nested)) {
         // An index inside an index (an OCI layout's index.json pointing to the image index).
         const inner = imageManifests(nested as ImageIndex);
-        for (const im of inner) platforms.push(await measurePlatform(source, im, undefined));
+        for (const im of inner) platforms.push(await measurePlatform(source, im, (await source.json(im)) as ImageManifest));
       } else {
-        platforms.push(await measurePlatform(source, m, undefined));
+        platforms.push(await measurePlatform(source, m, nested as ImageManifest));
       }
     }
     const digest = manifests.length === 1 && isIndex(manifests[0]!.mediaType, undefined) ? manifests[0]!.digest : root.digest;
     return { digest, platforms };
   }
-  return { digest: root.digest, platforms: [await measurePlatform(source, root, undefined)] };
+  return { digest: root.digest, platforms: [await measurePlatform(source, root, body as ImageManifest)] };
 }
