@@ -430,7 +430,8 @@ function readLists(tar: string): Map<string, string[]> {
   return lists;
 }
 
-async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<string, string[]>, reporter: Reporter): Promise<PendingSave | undefined> {
+/** Joins what the build changed with the restored archive (exported for its unit test). */
+export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<string, string[]>, reporter: Reporter): Promise<PendingSave | undefined> {
   const changed = lists.get(`${s.mountName}.changed`) ?? [];
   const exported = lists.get(`${s.mountName}.export`) ?? [];
   const used = new Set(lists.get(`${s.mountName}.used`) ?? []);

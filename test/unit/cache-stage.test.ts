@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
 import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
-import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, type SlotState } from '../../src/cache/stage.js';
+import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
+import { indexTar, listTarFiles, TarWriter } from '../../src/cache/tar.js';
 import { RecordingReporter } from '../../src/reporter.js';
 import { tempDir } from '../support/temp.js';
 
@@ -246,5 +247,58 @@ describe('summaries', () => {
     [3 * 1024 ** 3, '3.00 GiB'],
   ])('formatBytes(%d) = %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
+  });
+});
+
+describe('keeping the Go build cache to its working set', () => {
+  /** A tar of `names`, each file `bytes` long, under `prefix`. */
+  const tar = (path: string, names: string[], bytes: number, prefix = ''): string => {
+    const w = new TarWriter(path);
+    for (const name of names) w.add({ name: `${prefix}${name}`, type: '0', mode: 0o644, uid: 0, gid: 0, size: bytes, mtime: 1_700_000_000, linkname: '' }, Buffer.alloc(Math.ceil(bytes / 512) * 512, 1));
+    w.close();
+    return path;
+  };
+  const restored = Array.from({ length: 10 }, (_, i) => `0${i}/entry-${i}-d`);
+
+  async function join10(used: number, name: string) {
+    const slotDir = join(dir, name);
+    mkdirSync(slotDir, { recursive: true });
+    tar(join(slotDir, 'cache.tar'), restored, 10_000);
+    const index = indexTar(join(slotDir, 'cache.tar'));
+    const s = {
+      slot: { id: 'gobuild', kind: 'go-build', target: '/root/.cache/go-build', sharing: 'shared', platforms: [], lines: [] },
+      mountName: 's0',
+      keys: { primary: 'k-next', restore: ['k-'], path: slotDir },
+      dir: slotDir,
+      restoredKey: 'k-prev',
+      exact: false,
+      restoredBytes: index.end,
+      restoredFiles: index.files.length,
+      restoredList: index.files,
+      restoredIndex: index,
+    } as unknown as SlotState;
+    const extract = tar(join(dir, `${name}-extract.tar`), ['ff/new-d'], 10_000, 's0/');
+    const lists = new Map([
+      ['s0.changed', [...restored.slice(0, used), 'ff/new-d']],
+      ['s0.export', ['ff/new-d']],
+      ['s0.used', restored.slice(0, used)],
+    ]);
+    const reporter = new RecordingReporter();
+    const save = await trimAndJoin(s, extract, lists, reporter);
+    return { save, files: listTarFiles(join(slotDir, 'cache.tar')).sort(), log: reporter.lines.join('\n') };
+  }
+
+  it('appends the new entries while the unused ones are at most 20% of the archive', async () => {
+    const { save, files, log } = await join10(9, 'append');
+    expect(files).toEqual([...restored, 'ff/new-d'].sort());
+    expect(save).toMatchObject({ key: 'k-next', id: 'gobuild' });
+    expect(log).toMatch(/1 new file\(s\) appended, 9 reused, 1 unused kept/);
+  });
+
+  it('drops the entries the build did not use once they are more than 20%', async () => {
+    const { save, files, log } = await join10(5, 'rewrite');
+    expect(files).toEqual([...restored.slice(0, 5), 'ff/new-d'].sort());
+    expect(save).toMatchObject({ key: 'k-next', id: 'gobuild' });
+    expect(log).toMatch(/1 new file\(s\), 5 reused, 5 unused dropped: 6 files/);
   });
 });
