@@ -4,7 +4,7 @@ import { hostPlatform } from '../build/platforms.js';
 import { buildArgRecord, mergeKeyValues } from '../build/plan.js';
 import type { RunContext } from '../context.js';
 import { parseDockerfile } from '../dockerfile/model.js';
-import { ActionError } from '../errors.js';
+import { ActionError, errorText } from '../errors.js';
 import type { Inputs } from '../inputs.js';
 import type { Reporter } from '../reporter.js';
 import { CHECKS, type Finding } from './catalog.js';
@@ -31,22 +31,28 @@ export function workspacePath(path: string, workspace: string): string {
  * the summary section. With `dockerfile-checks: error`, warnings are errors and the step fails
  * here, before the build: a build whose result is thrown away costs minutes for nothing.
  */
-export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter: Reporter, version: string): Promise<Finding[]> {
+export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter: Reporter, version: string): Promise<void> {
   const mode = inputs.dockerfileChecks;
   if (mode === 'off') {
     reporter.info('Dockerfile checks are off (dockerfile-checks: off).');
-    return [];
+    return;
   }
-  const model = parseDockerfile(readFileSync(inputs.file, 'utf8'));
   const ignoreFile = dockerignorePath(inputs.file, inputs.context);
-  const findings = checkGoDockerfile(model, {
-    platforms: inputs.platforms,
-    hostPlatform: hostPlatform(),
-    target: inputs.target,
-    buildArgs: buildArgRecord(mergeKeyValues([{ key: 'VERSION', value: version }], inputs.buildArgs)),
-    dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
-    contextHasGit: existsSync(join(inputs.context, '.git')),
-  });
+  let findings: Finding[];
+  try {
+    findings = checkGoDockerfile(parseDockerfile(readFileSync(inputs.file, 'utf8')), {
+      platforms: inputs.platforms,
+      hostPlatform: hostPlatform(),
+      target: inputs.target,
+      buildArgs: buildArgRecord(mergeKeyValues([{ key: 'VERSION', value: version }], inputs.buildArgs)),
+      dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
+      contextHasGit: existsSync(join(inputs.context, '.git')),
+    });
+  } catch (error) {
+    // Advice only: a fault in a check never stops the build, whatever the mode.
+    reporter.warning(`Dockerfile checks could not run: ${errorText(error)}`);
+    return;
+  }
   const files = {
     dockerfile: workspacePath(inputs.file, ctx.workspace),
     dockerignore: ignoreFile ? workspacePath(ignoreFile, ctx.workspace) : '.dockerignore',
@@ -65,5 +71,4 @@ export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter
     const ids = [...new Set(blocking.map((f) => f.id))].join(', ');
     throw new ActionError(`Dockerfile checks failed (dockerfile-checks: error): ${blocking.length} finding${blocking.length === 1 ? '' : 's'} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
   }
-  return findings;
 }

@@ -83,6 +83,14 @@ describe('dockerfileChecks (the stage)', () => {
     expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009']);
   });
 
+  it('a fault while checking is a warning and the build goes on, in error mode too', async () => {
+    const ws = workspace(BAD);
+    mkdirSync(join(ws, 'app', '.dockerignore'));
+    const { reporter, error } = await runChecks(ws, { context: 'app', 'dockerfile-checks': 'error' });
+    expect(error).toBeUndefined();
+    expect(reporter.annotations.map((a) => `${a.level} ${a.message}`)).toEqual([expect.stringMatching(/^warning Dockerfile checks could not run: .*EISDIR/)]);
+  });
+
   it('off: no annotations, no summary', async () => {
     const { reporter, error } = await runChecks(workspace(BAD), { context: 'app', 'dockerfile-checks': 'off' });
     expect(error).toBeUndefined();
