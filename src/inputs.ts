@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { normalizePlatform } from './build/platforms.js';
 import { isImageReferenceError, parseImageReference } from './util/reference.js';
+import { parseList } from './util/list.js';
 // Release tags and Dockerfile checks (issue 6).
 import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
@@ -93,12 +94,6 @@ export interface Inputs {
   goCache: boolean;
 }
 
-/** Splits a list input on new lines (and commas, unless values may hold commas). */
-export function parseList(raw: string, { commas }: { commas: boolean }): string[] {
-  const lines = raw.split(/\r?\n/);
-  const items = commas ? lines.flatMap((l) => l.split(',')) : lines;
-  return items.map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
-}
 
 const TRUE = new Set(['true', 'True', 'TRUE']);
 const FALSE = new Set(['false', 'False', 'FALSE']);

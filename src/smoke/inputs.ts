@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { parseList } from '../util/list.js';
 
 /** The inputs of the compose smoke test, by name. */
 export type SmokeInputName = 'compose-file' | 'compose-service' | 'smoke-timeout' | 'smoke-probes';
@@ -33,13 +34,6 @@ export function parseDuration(raw: string): number | undefined {
   return (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 1000;
 }
 
-/** Pure: splits on new lines only (a URL or a path may hold a comma); drops blanks and # comments. */
-function lines(raw: string): string[] {
-  return raw
-    .split(/\r?\n/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '' && !s.startsWith('#'));
-}
 
 export function parseSmokeTimeout(raw: string): number {
   const ms = parseDuration(raw === '' ? '120s' : raw);
@@ -53,7 +47,8 @@ export function parseSmokeTimeout(raw: string): number {
 }
 
 export function parseProbes(raw: string): string[] {
-  const probes = lines(raw);
+  // A URL may hold a comma: one probe per line.
+  const probes = parseList(raw, { commas: false });
   for (const probe of probes) {
     let url: URL | undefined;
     try {
@@ -72,7 +67,7 @@ const SERVICE_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 export function parseServices(raw: string): string[] {
   const services: string[] = [];
-  for (const name of lines(raw).flatMap((l) => l.split(',')).map((s) => s.trim()).filter(Boolean)) {
+  for (const name of parseList(raw, { commas: true })) {
     if (!SERVICE_RE.test(name)) {
       throw new InputError('compose-service', `'${name}' is not a compose service name. Expected names such as api or worker, comma- or newline-separated.`);
     }
@@ -86,7 +81,8 @@ export function parseServices(raw: string): string[] {
  * and whether the services exist is checked with `docker compose config` before the build.
  */
 export function parseSmokeInputs(read: (name: SmokeInputName) => string, cwd: string): SmokeInputs | undefined {
-  const fileNames = lines(read('compose-file'));
+  // A path may hold a comma: one file per line.
+  const fileNames = parseList(read('compose-file'), { commas: false });
   const services = parseServices(read('compose-service'));
   const probes = parseProbes(read('smoke-probes'));
   const timeoutMs = parseSmokeTimeout(read('smoke-timeout'));
@@ -97,7 +93,7 @@ export function parseSmokeInputs(read: (name: SmokeInputName) => string, cwd: st
   }
   const files: string[] = [];
   for (const name of fileNames) {
-    const path = isAbsolute(name) ? name : resolve(cwd, name);
+    const path = resolve(cwd, name);
     if (!existsSync(path) || !statSync(path).isFile()) {
       throw new InputError('compose-file', `'${name}' does not exist. Expected compose files relative to the workspace, one per line, e.g. compose.yaml.`);
     }

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { INPUT_DEFAULTS, parseBoolean, parseInputs, parseKeyValues, parseList, parsePlatforms, type InputName } from '../../src/inputs.js';
+import { INPUT_DEFAULTS, parseBoolean, parseInputs, parseKeyValues, parsePlatforms, type InputName } from '../../src/inputs.js';
+import { parseList } from '../../src/util/list.js';
 import { tempDir } from '../support/temp.js';
 
 const ws = tempDir('inputs');
