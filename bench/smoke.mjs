@@ -4,19 +4,16 @@
 // one run on the smoke-test fixture; plus the time `docker image rm` of the tag takes.
 // Run: node bench/smoke.mjs   (prints times and ratios; no assertion on absolute seconds)
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+register('./ts-hooks.mjs', import.meta.url);
+const { stack } = await import('../test/support/stack.ts');
+
 const root = new URL('..', import.meta.url).pathname;
-const stackEnv = (() => {
-  try {
-    return Object.fromEntries(readFileSync('/var/lib/go-container-action-stack/env', 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  } catch {
-    return {};
-  }
-})();
-const goImage = stackEnv.GCA_GO_IMAGE ?? 'golang:1.24-alpine';
+const goImage = stack.goImage;
 const host = `linux/${execFileSync('docker', ['version', '--format', '{{.Server.Arch}}'], { encoding: 'utf8' }).trim()}`;
 const app = mkdtempSync(join(tmpdir(), 'gca-smoke-bench-'));
 cpSync(join(root, 'test/fixtures/smoke'), app, { recursive: true });
