@@ -1,18 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../support/runner.js';
+import { runCli } from '../support/runner.js';
 import { stack } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
 const app = copyApp('examples/hello');
 afterAll(() => app.remove());
 
-function cli(args: string[]) {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(GITHUB_|INPUT_|RUNNER_)/.test(k)) delete env[k];
-  return spawnSync(process.execPath, [join(ROOT, 'bin/go-container-action.js'), ...args], { cwd: app.dir, env, encoding: 'utf8' });
-}
+const cli = (args: string[]) => runCli(args, app.dir);
 
 describe('the CLI runs the same pipeline on a laptop', () => {
   it('builds two platforms and prints a readable report', () => {

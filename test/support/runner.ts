@@ -3,7 +3,7 @@
  * defaults, GITHUB_OUTPUT/STATE/STEP_SUMMARY files, an event payload, then the post step with
  * the saved state as STATE_* variables.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -183,4 +183,11 @@ export function annotations(stdout: string): { level: string; props: string; mes
     if (m) out.push({ level: m[1]!, props: (m[2] ?? '').trim(), message: m[3]! });
   }
   return out;
+}
+
+/** Runs the CLI (bin/) in `cwd` as on a laptop: none of a runner's GITHUB_/INPUT_/RUNNER_ variables. */
+export function runCli(args: string[], cwd: string): SpawnSyncReturns<string> {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^(GITHUB_|INPUT_|RUNNER_)/.test(k)) delete env[k];
+  return spawnSync(process.execPath, [join(ROOT, 'bin/go-container-action.js'), ...args], { cwd, env, encoding: 'utf8' });
 }
