@@ -2,22 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/build/plan.js';
 import type { Inputs } from '../../src/inputs.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
+import { testPlan } from '../support/samples.js';
 
-const base: BuildPlan = {
-  context: '/ws/app',
-  file: '/ws/app/Dockerfile',
-  platforms: ['linux/amd64'],
-  tags: [],
-  push: false,
-  load: false,
-  buildArgs: [],
-  labels: [],
-  cacheFrom: [],
-  cacheTo: [],
-  metadataFile: '/tmp/w/metadata.json',
-  iidFile: '/tmp/w/iid.txt',
-  extraArgs: [],
-};
+const base: BuildPlan = testPlan();
 const tail = ['--metadata-file', '/tmp/w/metadata.json', '--iidfile', '/tmp/w/iid.txt', '/ws/app'];
 const head = ['buildx', 'build', '--file', '/ws/app/Dockerfile'];
 

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextFromEnv } from '../../src/context.js';
 import { ActionError } from '../../src/errors.js';
-import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
+import { parseInputs, type InputName } from '../../src/inputs.js';
 import { RecordingReporter } from '../../src/reporter.js';
 import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/checks/stage.js';
 import { renderChecksSummary } from '../../src/checks/summary.js';
 import { commandsWithEnv, goInvocation, ldflagsOf, parseShell } from '../../src/checks/shell.js';
 import { CHECKS } from '../../src/checks/catalog.js';
 import { tempDir } from '../support/temp.js';
+import { inputReader } from '../support/inputs.js';
 
 /** A workspace with the app in a sub-directory, so annotation paths are workspace-relative. */
 function workspace(dockerfile: string, dockerignore?: string): string {
@@ -24,8 +25,7 @@ function workspace(dockerfile: string, dockerignore?: string): string {
 const BAD = ['FROM golang:1.24', 'COPY . .', 'RUN go build -o /app .', 'CMD /app --greeting "a|b <b>@team</b>"'].join('\n');
 
 async function runChecks(ws: string, values: Partial<Record<InputName, string>>) {
-  const read = (name: InputName): string => values[name] ?? (name === 'github-token' ? '' : INPUT_DEFAULTS[name]);
-  const inputs = parseInputs(read, ws);
+  const inputs = parseInputs(inputReader(values), ws);
   const ctx = contextFromEnv({ GITHUB_WORKSPACE: ws }, {}, ws, tmpdir());
   const reporter = new RecordingReporter();
   let error: unknown;

@@ -1,29 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { INPUT_DEFAULTS, parseBoolean, parseInputs, parseKeyValues, parsePlatforms, type InputName } from '../../src/inputs.js';
+import { parseBoolean, parseInputs, parseKeyValues, parsePlatforms, type InputName } from '../../src/inputs.js';
 import { parseList } from '../../src/util/list.js';
 import { tempDir } from '../support/temp.js';
+import { inputErrorOf, inputReader } from '../support/inputs.js';
 
 const ws = tempDir('inputs');
 mkdirSync(join(ws, 'app'));
 writeFileSync(join(ws, 'app', 'Dockerfile'), 'FROM scratch\n');
 writeFileSync(join(ws, 'Other.Dockerfile'), 'FROM scratch\n');
 
-function reader(values: Partial<Record<InputName, string>>) {
-  return (name: InputName): string => values[name] ?? (name === 'github-token' ? '' : INPUT_DEFAULTS[name]);
-}
-
-function inputError(values: Partial<Record<InputName, string>>): InputError {
-  try {
-    parseInputs(reader(values), ws);
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+const reader = inputReader;
+const inputError = (values: Partial<Record<InputName, string>>) => inputErrorOf(() => parseInputs(reader(values), ws));
 
 describe('parseInputs', () => {
   it('resolves paths against the workspace and applies defaults', () => {

@@ -1,25 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
+import { parseInputs, type InputName } from '../../src/inputs.js';
 import { tempDir } from '../support/temp.js';
+import { inputErrorOf, inputReader } from '../support/inputs.js';
 
 const ws = tempDir('release-inputs');
 writeFileSync(join(ws, 'Dockerfile'), 'FROM scratch\n');
-const reader = (values: Partial<Record<InputName, string>>) => (name: InputName): string =>
-  values[name] ?? (name === 'github-token' ? '' : INPUT_DEFAULTS[name]);
-const parse = (values: Partial<Record<InputName, string>>) => parseInputs(reader(values), ws);
-
-function inputError(values: Partial<Record<InputName, string>>): InputError {
-  try {
-    parse(values);
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+const parse = (values: Partial<Record<InputName, string>>) => parseInputs(inputReader(values), ws);
+const inputError = (values: Partial<Record<InputName, string>>) => inputErrorOf(() => parse(values));
 
 describe('images', () => {
   it.each([

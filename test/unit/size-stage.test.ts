@@ -14,6 +14,7 @@ import type { CommentApi, IssueComment } from '../../src/size/comment.js';
 import type { SizeReport } from '../../src/size/report.js';
 import { fakeGoBinary, writeOciLayout } from '../support/size-fixtures.js';
 import { tempDir } from '../support/temp.js';
+import { testPlan } from '../support/samples.js';
 
 const layout = writeOciLayout([
   { os: 'linux', architecture: 'amd64', files: [[{ name: 'hello', content: fakeGoBinary(400_000) }], [{ name: 'data.bin', content: Buffer.alloc(10_000, 7) }]] },
@@ -21,22 +22,14 @@ const layout = writeOciLayout([
 ]);
 afterAll(() => rmSync(layout.dir, { recursive: true, force: true }));
 
-const plan: BuildPlan = {
+const plan: BuildPlan = testPlan({
   context: '/ws',
   file: '/ws/Dockerfile',
   platforms: ['linux/amd64', 'linux/arm64'],
-  tags: [],
-  push: false,
-  load: false,
-  buildArgs: [],
-  labels: [],
-  cacheFrom: [],
-  cacheTo: [],
   metadataFile: '/nonexistent/metadata.json',
   iidFile: '/nonexistent/iid.txt',
   ociLayoutDir: layout.dir,
-  extraArgs: [],
-};
+});
 
 function ctx(over: Partial<RunContext> = {}): RunContext {
   return {

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
 import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
 import { parseDuration, parseSmokeInputs, type SmokeInputName } from '../../src/smoke/inputs.js';
 import { tempDir } from '../support/temp.js';
+import { inputErrorOf, inputReader } from '../support/inputs.js';
 
 const ws = tempDir('smoke-inputs');
 writeFileSync(join(ws, 'Dockerfile'), 'FROM scratch\n');
@@ -16,15 +16,7 @@ function smoke(values: Partial<Record<SmokeInputName, string>>) {
   return parseSmokeInputs((name) => values[name] ?? INPUT_DEFAULTS[name], ws);
 }
 
-function inputError(values: Partial<Record<SmokeInputName, string>>): InputError {
-  try {
-    smoke(values);
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (values: Partial<Record<SmokeInputName, string>>) => inputErrorOf(() => smoke(values));
 
 describe('parseDuration', () => {
   it.each([
@@ -93,7 +85,7 @@ describe('smoke inputs', () => {
 });
 
 describe('parseInputs carries the smoke inputs', () => {
-  const reader = (values: Partial<Record<InputName, string>>) => (name: InputName): string => values[name] ?? (name === 'github-token' ? '' : INPUT_DEFAULTS[name]);
+  const reader = inputReader;
 
   it('has no smoke test by default', () => {
     expect(parseInputs(reader({}), ws).smoke).toBeUndefined();

@@ -10,6 +10,7 @@ import {
   timedOut,
   type ContainerSample,
 } from '../../src/smoke/readiness.js';
+import { containerSample } from '../support/samples.js';
 
 // Real captures from compose 2.26.1 / engine 26.1 (`docker compose ps --all --format json`, `docker inspect`).
 const samples = join(import.meta.dirname, '../fixtures/smoke/samples');
@@ -69,17 +70,7 @@ describe('readiness of real container samples', () => {
   });
 });
 
-const base: ContainerSample = {
-  id: 'c1',
-  name: 'p-app-1',
-  service: 'app',
-  status: 'running',
-  restarting: false,
-  exitCode: 0,
-  restartCount: 0,
-  oomKilled: false,
-  error: '',
-};
+const base: ContainerSample = containerSample('app', { id: 'c1' });
 
 describe('readiness rules', () => {
   it.each([

@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerSample } from '../../src/smoke/readiness.js';
 import { waitForStack, type ProbeAttempt, type WaitDeps } from '../../src/smoke/wait.js';
 import { failureMessage, formatHealthLog, renderSmokeSummary, shortDetail } from '../../src/smoke/report.js';
+import { containerSample } from '../support/samples.js';
 
-const c = (service: string, patch: Partial<ContainerSample> = {}): ContainerSample => ({
-  id: service,
-  name: `p-${service}-1`,
-  service,
-  status: 'running',
-  restarting: false,
-  exitCode: 0,
-  restartCount: 0,
-  oomKilled: false,
-  error: '',
-  ...patch,
-});
+const c = containerSample;
 const starting = { health: { status: 'starting', failingStreak: 0, log: [] } };
 const healthy = { health: { status: 'healthy', failingStreak: 0, log: [] } };
 const unhealthy = {
