@@ -70,7 +70,7 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   // Compose smoke test (issue 4): the files parse and the services exist, before any build.
   const smokeInputs = inputs.smoke;
   const smokeSetup: SmokeSetup | undefined = smokeInputs
-    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(smokeInputs, plan.platforms, ctx.workspace, reporter))
+    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(smokeInputs, plan.platforms, docker.enginePlatform, ctx.workspace, reporter))
     : undefined;
 
   // Go cache mounts (issue 5): restore and inject before the build; a fault only warns.

@@ -2,12 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { ActionError, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { lastErrorLine, run } from '../util/exec.js';
+import { normalizePlatform } from './platforms.js';
 import { buildxArgv, type BuildPlan } from './plan.js';
 import { parseMetadata, type BuildMetadata } from './metadata.js';
 
 /** What the machine's docker can do, found before any build. */
 export interface DockerEnvironment {
   serverVersion: string;
+  /** The engine's own platform (the one a container runs without emulation), in buildx's form. */
+  enginePlatform: string;
   builder: BuilderInfo;
   /** The engine keeps images in containerd, so multi-platform images can be loaded. */
   containerdImageStore: boolean;
@@ -32,7 +35,7 @@ export function isContainerdStore(driverStatusJson: string): boolean {
 
 /** Checks docker, the engine, buildx and the builder; fails with what is missing. */
 export async function inspectDocker(builder: string | undefined): Promise<DockerEnvironment> {
-  const version = await run('docker', ['version', '--format', '{{.Server.Version}}'], { silent: true });
+  const version = await run('docker', ['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}}'], { silent: true });
   if (version.exitCode === 127) {
     throw new ActionError('docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.');
   }
@@ -50,8 +53,10 @@ export async function inspectDocker(builder: string | undefined): Promise<Docker
     throw new ActionError(`docker buildx has no usable builder: ${lastErrorLine(inspect.stderr)}`);
   }
   const status = await run('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true });
+  const [serverVersion = '', platform = ''] = version.stdout.trim().split(' ');
   return {
-    serverVersion: version.stdout.trim(),
+    serverVersion,
+    enginePlatform: normalizePlatform(platform) ?? platform,
     builder: info,
     containerdImageStore: isContainerdStore(status.stdout),
   };

@@ -4,7 +4,6 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBuildx, type BuildResult } from '../build/docker.js';
 import type { BuildPlan } from '../build/plan.js';
-import { normalizePlatform } from '../build/platforms.js';
 import { ActionError, errorText, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { lastErrorLine, run } from '../util/exec.js';
@@ -59,12 +58,6 @@ export function smokeImageTag(projectName: string): string {
   return `go-container-action-smoke:${projectName}`;
 }
 
-async function enginePlatform(): Promise<string> {
-  const v = await run('docker', ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], { silent: true });
-  const raw = v.stdout.trim();
-  return normalizePlatform(raw) ?? raw;
-}
-
 /** Pure: compose's own words, without its usage noise, for an error message. */
 export function composeError(stderr: string): string {
   const lines = stderr
@@ -78,11 +71,10 @@ export function composeError(stderr: string): string {
 }
 
 /**
- * Validates the smoke test before anything is built: the engine's platform is among those
- * built, compose parses the files, and the services under test exist.
+ * Validates the smoke test before anything is built: the engine's platform (`platform`, from
+ * inspectDocker) is among those built, compose parses the files, and the services under test exist.
  */
-export async function checkSmokeSetup(smoke: SmokeInputs, platforms: readonly string[], cwd: string, reporter: Reporter): Promise<SmokeSetup> {
-  const platform = await enginePlatform();
+export async function checkSmokeSetup(smoke: SmokeInputs, platforms: readonly string[], platform: string, cwd: string, reporter: Reporter): Promise<SmokeSetup> {
   if (!platforms.includes(platform)) {
     throw new InputError(
       'compose-file',
