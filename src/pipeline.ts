@@ -8,7 +8,7 @@ import { planBuild, type BuildPlan } from './build/plan.js';
 import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type DockerEnvironment } from './build/docker.js';
 import { renderBuildSummary } from './build/summary.js';
 import { ActionError } from './errors.js';
-import { releaseTags, releaseTagsNote } from './release/stage.js';
+import { releaseTags } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
 // Image size, budgets and PR comment (issue 3).
 import { runSizeStage } from './size/stage.js';
@@ -53,7 +53,7 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
   const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
   // Release tags (issue 6): explicit `tags` win; otherwise `images` get tags that follow the ref.
-  const tags = releaseTags(inputs, ctx, reporter);
+  const { tags, note: tagsNote } = releaseTags(inputs, ctx, reporter);
   setOutput('version', version);
   setOutput('tags', tags.join('\n'));
 
@@ -90,7 +90,7 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   if (build.metadata.digest) setOutput('digest', build.metadata.digest);
   setOutput('metadata', JSON.stringify(build.metadata.raw));
   // The build's summary comes first in the job summary, whatever the later stages say.
-  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote: releaseTagsNote(inputs, ctx) }));
+  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote }));
   if (!build.ok) {
     // Nothing was built to start: the smoke test did not run.
     setOutput('smoke-status', 'skipped');

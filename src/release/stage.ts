@@ -7,8 +7,9 @@ import { resolveTags } from './tags.js';
 /**
  * The pipeline's release-tag stage: explicit `tags` win; otherwise `images` get the ref's
  * tags. Says which rule applied, and stops a push that would have nothing to push to.
+ * `note`, for the summary: where derived tags came from (none when `tags` gave them or there are none).
  */
-export function releaseTags(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ctx: RunContext, reporter: Reporter): string[] {
+export function releaseTags(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ctx: RunContext, reporter: Reporter): { tags: string[]; note?: string } {
   const resolved = resolveTags(inputs, ctx);
   if (resolved.source === 'tags-input' && inputs.images.length > 0) {
     reporter.info(`Tags come from the tags input; images (${inputs.images.join(', ')}) is not used.`);
@@ -26,12 +27,6 @@ export function releaseTags(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ct
       `Input 'push' is true, but ${resolved.reason} for \`images\`. Expected a branch, a tag or a pull request ref, or explicit \`tags\`.`,
     );
   }
-  return resolved.tags;
-}
-
-/** For the summary: where derived tags came from (undefined when `tags` gave them or there are none). */
-export function releaseTagsNote(inputs: Pick<Inputs, 'tags' | 'images' | 'push'>, ctx: RunContext): string | undefined {
-  const resolved = resolveTags(inputs, ctx);
-  if (resolved.source !== 'images' || resolved.tags.length === 0) return undefined;
-  return `release tags from ${resolved.reason}${inputs.push ? '' : ', not pushed'}`;
+  const derived = resolved.source === 'images' && resolved.tags.length > 0;
+  return { tags: resolved.tags, note: derived ? `release tags from ${resolved.reason}${inputs.push ? '' : ', not pushed'}` : undefined };
 }

@@ -22,14 +22,10 @@ export function commentMarker(image: string): string {
   return `<!-- go-container-action:size image=${encodeURIComponent(image)} -->`;
 }
 
-function code(text: string): string {
-  return inlineCode(text);
-}
-
 function instructionCell(text: string | null): string {
   if (!text) return '_unknown_';
   const short = text.length > MAX_INSTRUCTION ? `${text.slice(0, MAX_INSTRUCTION - 1)}…` : text;
-  return code(short);
+  return inlineCode(short);
 }
 
 function deltaCell(p: PlatformReport): string {
@@ -42,7 +38,7 @@ function sizeTable(report: SizeReport): string[] {
   const lines = ['| Platform | Before | After | Δ | Budget | Status |', '|---|--:|--:|--:|---|:-:|'];
   for (const p of report.platforms) {
     lines.push(
-      `| ${code(p.platform)} | ${p.baselineCompressedBytes === null ? '—' : formatBytes(p.baselineCompressedBytes)} | ${formatBytes(p.compressedBytes)} | ${deltaCell(p)} | ${p.budget || '—'} | ${STATUS_ICON[p.status]} |`,
+      `| ${inlineCode(p.platform)} | ${p.baselineCompressedBytes === null ? '—' : formatBytes(p.baselineCompressedBytes)} | ${formatBytes(p.compressedBytes)} | ${deltaCell(p)} | ${p.budget || '—'} | ${STATUS_ICON[p.status]} |`,
     );
   }
   return lines;
@@ -53,12 +49,12 @@ function goLines(p: PlatformReport, baseline: Baseline | null): string[] {
   const base = baseline?.platforms.find((b) => b.platform === p.platform)?.go ?? null;
   const go = p.go;
   const size = base ? `${formatBytes(base.sizeBytes)} → ${formatBytes(go.sizeBytes)} (${formatDelta(go.sizeBytes - base.sizeBytes)})` : formatBytes(go.sizeBytes);
-  const lines = [`Go binary ${code(go.path)} (${code(go.goVersion)}${go.mainModule ? `, ${code(go.mainModule)}` : ''}): ${size}, ${go.modules.length} ${go.modules.length === 1 ? 'module' : 'modules'}`];
+  const lines = [`Go binary ${inlineCode(go.path)} (${inlineCode(go.goVersion)}${go.mainModule ? `, ${inlineCode(go.mainModule)}` : ''}): ${size}, ${go.modules.length} ${go.modules.length === 1 ? 'module' : 'modules'}`];
   const diff = platformModuleDiff(p, baseline);
   if (diff) {
-    for (const m of diff.added) lines.push(`- new: ${code(m.path)} ${code(m.after ?? '')}`);
-    for (const m of diff.removed) lines.push(`- removed: ${code(m.path)} ${code(m.before ?? '')}`);
-    for (const m of diff.changed) lines.push(`- changed: ${code(m.path)} ${code(m.before ?? '')} → ${code(m.after ?? '')}`);
+    for (const m of diff.added) lines.push(`- new: ${inlineCode(m.path)} ${inlineCode(m.after ?? '')}`);
+    for (const m of diff.removed) lines.push(`- removed: ${inlineCode(m.path)} ${inlineCode(m.before ?? '')}`);
+    for (const m of diff.changed) lines.push(`- changed: ${inlineCode(m.path)} ${inlineCode(m.before ?? '')} → ${inlineCode(m.after ?? '')}`);
     if (diff.added.length + diff.removed.length + diff.changed.length === 0) lines.push('- modules unchanged');
   }
   return lines;
@@ -83,8 +79,8 @@ function detailsLines(p: PlatformReport): string[] {
     lines.push(`| ${instructionCell(l.instruction)} | ${formatBytes(l.compressedBytes)} | ${l.uncompressedBytes === null ? '—' : formatBytes(l.uncompressedBytes)} |`);
   }
   if (p.go && p.go.modules.length > 0) {
-    lines.push('', `Modules of ${code(p.go.path)}:`, '');
-    for (const m of p.go.modules) lines.push(`- ${code(m.path)} ${code(moduleVersion(m))}`);
+    lines.push('', `Modules of ${inlineCode(p.go.path)}:`, '');
+    for (const m of p.go.modules) lines.push(`- ${inlineCode(m.path)} ${inlineCode(moduleVersion(m))}`);
   }
   lines.push('', '</details>');
   return lines;
@@ -98,15 +94,15 @@ function detailsLines(p: PlatformReport): string[] {
 export function renderSizeMarkdown(report: SizeReport, baseline: Baseline | null, extras: ReportExtras = {}, opts: { details?: boolean } = {}): string {
   const details = opts.details ?? true;
   const out: string[] = [];
-  out.push(`### ${STATUS_ICON[report.status]} Image size: ${code(report.image)}`, '');
+  out.push(`### ${STATUS_ICON[report.status]} Image size: ${inlineCode(report.image)}`, '');
   const facts: string[] = [];
   const version = extras.version ?? report.version;
-  if (version) facts.push(`version ${code(version)}`);
+  if (version) facts.push(`version ${inlineCode(version)}`);
   // A smoke test that was never set up (skipped, nothing to say) is left out.
   if (extras.smoke && (extras.smoke.status !== 'skipped' || extras.smoke.detail)) {
     facts.push(`smoke test ${SMOKE_ICON[extras.smoke.status]} ${extras.smoke.status}${extras.smoke.detail ? `: ${escapeMarkdown(extras.smoke.detail)}` : ''}`);
   }
-  facts.push(report.baseline ? `baseline ${code(report.baseline)}` : `no baseline (${escapeMarkdown(report.baselineNote ?? 'none')})`);
+  facts.push(report.baseline ? `baseline ${inlineCode(report.baseline)}` : `no baseline (${escapeMarkdown(report.baselineNote ?? 'none')})`);
   out.push(facts.join(' · '), '');
   out.push(...sizeTable(report), '');
   const reasons = report.platforms.flatMap((p) => p.reasons);
@@ -120,7 +116,7 @@ export function renderSizeMarkdown(report: SizeReport, baseline: Baseline | null
     const layerLines = changedLayerLines(p, baseline);
     const go = goLines(p, baseline);
     if (layerLines.length === 0 && go.length === 0 && !details) continue;
-    out.push(`#### ${code(p.platform)}`, '');
+    out.push(`#### ${inlineCode(p.platform)}`, '');
     if (layerLines.length) out.push(...layerLines, '');
     if (go.length) out.push(...go, '');
     if (details) out.push(...detailsLines(p), '');

@@ -148,15 +148,16 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
   const { size, plan, build, ctx } = input;
   const name = imageName(plan, ctx.workspace);
   const budgeted = size.budget.all !== undefined || Object.keys(size.budget.perPlatform).length > 0 || size.increase.all !== undefined || Object.keys(size.increase.perPlatform).length > 0;
-  const source = imageSource(plan, build);
-  if (!source) {
-    const message = 'The built image cannot be measured: it was neither pushed nor written as an OCI layout.';
+  // Without a measurement a budget cannot pass: it fails the step; without a budget, a warning.
+  const unmeasured = (message: string): SizeStageResult => {
     setOutput('budget-status', budgeted ? 'fail' : 'pass');
     setOutput('comment-url', '');
     if (budgeted) return { failures: [message] };
     reporter.warning(message);
     return { failures: [] };
-  }
+  };
+  const source = imageSource(plan, build);
+  if (!source) return unmeasured('The built image cannot be measured: it was neither pushed nor written as an OCI layout.');
 
   let measured: ImageSize;
   let go: Record<string, GoBinary | undefined>;
@@ -168,12 +169,7 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
     });
     go = await goBinaries(source, measured, reporter);
   } catch (error) {
-    const message = `Could not measure the image from ${source.name}: ${errorText(error)}`;
-    setOutput('budget-status', budgeted ? 'fail' : 'pass');
-    setOutput('comment-url', '');
-    if (budgeted) return { failures: [message] };
-    reporter.warning(message);
-    return { failures: [] };
+    return unmeasured(`Could not measure the image from ${source.name}: ${errorText(error)}`);
   }
 
   let baseline: Baseline | null = null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PullRequestInfo } from '../../src/context.js';
 import { applyTags, resolveTags, sanitizeTag, tagsForRef, type TagContext } from '../../src/release/tags.js';
-import { releaseTags, releaseTagsNote } from '../../src/release/stage.js';
+import { releaseTags } from '../../src/release/stage.js';
 import { renderBuildSummary } from '../../src/build/summary.js';
 import type { BuildPlan } from '../../src/build/plan.js';
 import type { BuildResult } from '../../src/build/docker.js';
@@ -88,13 +88,13 @@ describe('releaseTags (the stage)', () => {
   it('reads the default branch from a push payload', () => {
     const reporter = new RecordingReporter();
     const c = run({ GITHUB_REF: 'refs/heads/develop', GITHUB_SHA: sha }, { repository: { default_branch: 'develop' } });
-    expect(releaseTags({ tags: [], images: ['o/a'], push: true }, c, reporter)).toEqual(['o/a:edge', 'o/a:sha-0123456']);
+    expect(releaseTags({ tags: [], images: ['o/a'], push: true }, c, reporter).tags).toEqual(['o/a:edge', 'o/a:sha-0123456']);
     expect(reporter.lines.join('\n')).toContain('Release tags from default branch develop: o/a:edge, o/a:sha-0123456');
   });
   it('reads the pull request number from a pull_request payload, and says it is not pushed', () => {
     const reporter = new RecordingReporter();
     const c = run({ GITHUB_REF: 'refs/pull/31/merge', GITHUB_EVENT_NAME: 'pull_request' }, { number: 31, pull_request: { number: 31, head: { ref: 'x' } } });
-    expect(releaseTags({ tags: [], images: ['o/a'], push: false }, c, reporter)).toEqual(['o/a:pr-31']);
+    expect(releaseTags({ tags: [], images: ['o/a'], push: false }, c, reporter).tags).toEqual(['o/a:pr-31']);
     expect(reporter.lines.join('\n')).toContain('(not pushed: push is false)');
   });
   it('says images is unused when tags are given', () => {
@@ -108,7 +108,7 @@ describe('releaseTags (the stage)', () => {
     expect(() => releaseTags({ tags: [], images: ['o/a'], push: true }, c, new RecordingReporter())).toThrow(/Input 'push' is true, but ref refs\/remotes\/x gives no tags/);
   });
   it('lets a build without push go on without tags', () => {
-    expect(releaseTags({ tags: [], images: ['o/a'], push: false }, run({ GITHUB_REF: '' }, {}), new RecordingReporter())).toEqual([]);
+    expect(releaseTags({ tags: [], images: ['o/a'], push: false }, run({ GITHUB_REF: '' }, {}), new RecordingReporter()).tags).toEqual([]);
   });
 });
 
@@ -121,7 +121,7 @@ describe('the summary says where release tags came from', () => {
     ['refs/heads/main', { tags: ['o/a:x'], images: ['o/a'], push: false }, undefined],
     ['refs/heads/main', { tags: [], images: [], push: false }, undefined],
   ])('%s %j', (ref, inputs, note) => {
-    expect(releaseTagsNote(inputs, c(ref))).toBe(note);
+    expect(releaseTags(inputs, c(ref), new RecordingReporter()).note).toBe(note);
   });
 
   it('renders the note under the tags, escaped', () => {
