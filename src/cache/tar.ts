@@ -228,7 +228,6 @@ export class TarWriter {
   private readonly fd: number;
   /** Size of the archive so far (with `appendAt`, the kept part counts). */
   bytes = 0;
-  entries = 0;
   /**
    * `appendAt`: keep the existing archive up to this offset (where its end-of-archive blocks
    * begin, as `readTar` returns it) and write after it, instead of starting a new file.
@@ -266,7 +265,6 @@ export class TarWriter {
       if (!data || data.length < padded) throw new TarFormatError(`no data for ${entry.name}`);
       this.write(data.subarray(0, padded));
     }
-    this.entries++;
   }
   close(): void {
     try {

@@ -93,7 +93,6 @@ export class GoDockerfileChecks {
   ) {
     this.stages = stagesForTarget(model, opts.target, this.scope(this.firstPlatform));
     this.final = opts.target ? findStage(model, opts.target) : model.stages[model.stages.length - 1];
-    if (this.final && !this.stages.includes(this.final)) this.final = undefined;
   }
 
   private get firstPlatform(): string {

@@ -33,8 +33,6 @@ export interface InspectState {
   oomKilled: boolean;
   error: string;
   restartCount: number;
-  startedAt: string;
-  finishedAt: string;
   health?: { status: string; failingStreak: number; log: HealthProbe[] };
 }
 
@@ -119,8 +117,6 @@ export function parseInspect(text: string): InspectState[] {
       oomKilled: state.OOMKilled === true,
       error: str(state.Error),
       restartCount: num(o.RestartCount),
-      startedAt: str(state.StartedAt),
-      finishedAt: str(state.FinishedAt),
       health: healthRaw
         ? {
             status: str(healthRaw.Status),

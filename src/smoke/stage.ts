@@ -10,7 +10,7 @@ import { lastErrorLine, run } from '../util/exec.js';
 import { escapeMarkdown } from '../util/markdown.js';
 import { composeConfig, removeProject, sampleProject, serviceLogs, startBackground, upArgv, type ComposeProject } from './compose.js';
 import type { SmokeInputs } from './inputs.js';
-import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from './override.js';
+import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride } from './override.js';
 import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, serviceHealthLog, shortDetail } from './report.js';
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
 import { layoutDiffIds } from './layout.js';
@@ -39,7 +39,6 @@ export interface SmokeSetup {
   /** A compose project name of this run's own, so parallel jobs never collide. */
   projectName: string;
   cwd: string;
-  services: ComposeService[];
   /** The services that run the image just built. */
   underTest: string[];
   /** Every service compose starts a container for. */
@@ -94,7 +93,7 @@ export async function checkSmokeSetup(smoke: SmokeInputs, platforms: readonly st
   if ('error' in chosen) throw new InputError('compose-service', chosen.error);
   const expected = services.filter((s) => s.replicas > 0).map((s) => s.name);
   reporter.info(`Smoke test: ${chosen.services.join(', ')} will run the image built for ${platform}; services: ${expected.join(', ')}`);
-  return { inputs: smoke, projectName, cwd, services, underTest: chosen.services, expected, platform };
+  return { inputs: smoke, projectName, cwd, underTest: chosen.services, expected, platform };
 }
 
 interface ImageUnderTest {
