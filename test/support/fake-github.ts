@@ -24,8 +24,8 @@ export interface FakeGitHubOptions {
   noUserEndpoint?: boolean;
   /** POST/PATCH answer 403 (a token that may not write). */
   readOnly?: boolean;
-  /** Open pull requests per commit sha. */
-  pullsForCommit?: Record<string, number[]>;
+  /** The pull requests that hold each commit sha, open or closed. */
+  pullsForCommit?: Record<string, { number: number; state: 'open' | 'closed' }[]>;
 }
 
 export interface FakeRequest {
@@ -136,8 +136,7 @@ export class FakeGitHub {
     }
     const pulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (pulls && method === 'GET') {
-      const numbers = this.options.pullsForCommit?.[pulls[3]!] ?? [];
-      return this.json(res, 200, numbers.map((n) => ({ number: n, state: 'open' })));
+      return this.json(res, 200, this.options.pullsForCommit?.[pulls[3]!] ?? []);
     }
     return this.json(res, 404, { message: 'Not Found' });
   }

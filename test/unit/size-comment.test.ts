@@ -84,7 +84,11 @@ describe('upsertComment (in-memory API)', () => {
 describe('octokitCommentApi against the fake GitHub API on loopback', () => {
   const token = 'ghs_unit_token_0123456789';
   const installation = new FakeGitHub({ token });
-  const user = new FakeGitHub({ token, userLogin: 'release-bot' });
+  const user = new FakeGitHub({
+    token,
+    userLogin: 'release-bot',
+    pullsForCommit: { c0ffee: [{ number: 7, state: 'open' }, { number: 5, state: 'closed' }, { number: 9, state: 'open' }] },
+  });
   beforeAll(async () => {
     await installation.start();
     await user.start();
@@ -92,6 +96,13 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
   afterAll(async () => {
     await installation.stop();
     await user.stop();
+  });
+
+  it('finds the open pull requests of a commit (comment: always on a push), not the closed ones', async () => {
+    const api = octokitCommentApi(token, 'octo-org/hello', user.url);
+    expect(await api.pullsForCommit('c0ffee')).toEqual([7, 9]);
+    expect(await api.pullsForCommit('deadbeef')).toEqual([]);
+    expect(user.requests.filter((r) => r.path.includes('/pulls')).map((r) => r.path)).toEqual(['/repos/octo-org/hello/commits/c0ffee/pulls', '/repos/octo-org/hello/commits/deadbeef/pulls']);
   });
 
   it('an installation token cannot call /user: comments as github-actions[bot]', async () => {
