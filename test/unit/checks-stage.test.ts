@@ -54,6 +54,15 @@ describe('dockerfileChecks (the stage)', () => {
     expect(reporter.annotations.every((a) => !a.message.includes('\n'))).toBe(true);
   });
 
+  it('puts a .dockerignore that does not exclude a .git the context has on the .dockerignore itself, and a foreign platform warns', async () => {
+    const ws = workspace(BAD, 'bin/\n*.log\n');
+    mkdirSync(join(ws, 'app', '.git'));
+    const { reporter } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.split(':')[0]}`);
+    expect(got).toContain('warning app/.dockerignore:1 GO008 .dockerignore missing or not excluding .git');
+    expect(got).toContain('warning app/Dockerfile:1 GO001 Go build under QEMU emulation');
+  });
+
   it('escapes Dockerfile text in the summary', async () => {
     const { reporter } = await runChecks(workspace(BAD), { context: 'app' });
     const summary = reporter.summary.join('\n');
