@@ -169,6 +169,27 @@ describe('Go caches survive a fresh runner', () => {
     }
   });
 
+  it('drops a restored archive it cannot read (intact for @actions/cache), warns and builds without it', async () => {
+    server.options.corruptInnerArchives = true;
+    try {
+      const run = await runAction({ workspace: app.dir, inputs, env: server.env });
+      expect(run.main.exitCode, run.main.stdout).toBe(0);
+      expect(run.main.outputs['go-cache-hit']).toBe('false');
+      // The action's own read-through, not @actions/cache, found them: one warning per cache.
+      const ownWarnings = annotations(run.main.stdout).filter((a) => a.level === 'warning' && /^Go cache: could not restore .*(checksum|truncated|tar)/.test(a.message));
+      expect(ownWarnings.map((w) => w.message.split(':')[1]!.trim()).sort(), run.main.stdout).toEqual([`could not restore gobuild-${ns}`, `could not restore gomod-${ns}`]);
+      expect(annotations(run.main.stdout).filter((a) => /^Failed to restore/.test(a.message))).toEqual([]);
+      expect(run.main.stdout).toMatch(/Go cache: injected 0 archive\(s\) into BuildKit/);
+      const restored = JSON.parse(run.main.outputs['go-cache-restored']!) as { key?: string; bytes: number; files: number }[];
+      expect(restored.map((r) => [r.key, r.bytes, r.files])).toEqual([
+        [undefined, 0, 0],
+        [undefined, 0, 0],
+      ]);
+    } finally {
+      server.options.corruptInnerArchives = false;
+    }
+  });
+
   it('does nothing with go-cache: false', async () => {
     const before = server.entries().filter((e) => e.key.includes(ns)).length;
     const run = await runAction({ workspace: app.dir, inputs: { ...inputs, 'go-cache': 'false' }, env: server.env });

@@ -10,6 +10,9 @@ import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, s
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { spawnSync } from 'node:child_process';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { readTar } from '../../src/cache/tar.ts';
 import { tempDir } from './temp.ts';
 
 export interface CacheEntry {
@@ -25,6 +28,11 @@ export interface CacheServerOptions {
   token?: string;
   /** Serve garbage instead of the stored blob (a corrupt archive). */
   corruptDownloads?: boolean;
+  /**
+   * Serve the stored archive intact, but with every `cache.tar` inside it damaged: @actions/cache
+   * restores it without a complaint, and only the action's own reading can tell.
+   */
+  corruptInnerArchives?: boolean;
 }
 
 export interface CacheServer {
@@ -49,6 +57,30 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 function json(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
+}
+
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/**
+ * A stored archive (zstd or gzip, as @actions/cache wrote it) with the first header checksum of
+ * each `cache.tar` inside it overwritten; the outer archive keeps its sizes, so it still unpacks.
+ */
+function damageInnerArchives(blob: Buffer, scratch: string): Buffer {
+  const zstd = blob.subarray(0, 4).equals(ZSTD_MAGIC);
+  const unpack = (input: Buffer): Buffer => (zstd ? spawnSync('zstd', ['-d', '-c'], { input, maxBuffer: 1 << 30 }).stdout : gunzipSync(input));
+  const pack = (input: Buffer): Buffer => (zstd ? spawnSync('zstd', ['-c'], { input, maxBuffer: 1 << 30 }).stdout : gzipSync(input));
+  const outer = unpack(blob);
+  writeFileSync(scratch, outer);
+  const entries: { name: string; size: number; start: number }[] = [];
+  const end = readTar(scratch, (entry, _data, start) => entries.push({ name: entry.name, size: entry.size, start }));
+  rmSync(scratch, { force: true });
+  entries.forEach((e, i) => {
+    if (!e.name.endsWith('/cache.tar') || e.size < 512) return;
+    // The entry's data ends where the next entry starts; its first 512 bytes are the inner header.
+    const dataStart = (entries[i + 1]?.start ?? end) - Math.ceil(e.size / 512) * 512;
+    outer.write('garbage!', dataStart + 148, 'latin1');
+  });
+  return pack(outer);
 }
 
 export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
@@ -136,6 +168,12 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (!entry.finalized) {
         res.writeHead(404).end();
+        return;
+      }
+      if (options.corruptInnerArchives) {
+        const damaged = damageInnerArchives(readFileSync(blobPath(id)), join(dir, `${id}.damaged.tar`));
+        res.writeHead(200, { 'content-length': String(damaged.length), 'content-type': 'application/octet-stream' });
+        res.end(req.method === 'HEAD' ? undefined : damaged);
         return;
       }
       if (options.corruptDownloads) {
