@@ -1,0 +1,97 @@
+/**
+ * Deadlines for calls to services outside the runner (the Actions cache service, the GitHub API,
+ * a registry). A call that does not settle in time is abandoned with a message that says so; a
+ * service that failed this way once is not waited for again in the same run, so one hung or
+ * broken service costs at most its total budget.
+ */
+
+/** A call gave up: the message says which service, what, and after how long. */
+export class DeadlineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** Pure: "30 s", "1.5 s", "250 ms". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+/**
+ * Runs `work` with an AbortSignal that fires after `ms`; rejects with a DeadlineError at that
+ * moment even when the work ignores the signal (its sockets are then left to the process exit).
+ */
+export async function withDeadline<T>(what: string, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new DeadlineError(`${what} did not answer in ${formatDuration(ms)}`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface ServiceBudget {
+  /** How the service is named in messages ("the cache service"). */
+  name: string;
+  /** The longest one call may take. */
+  callMs: number;
+  /** The longest all calls of a run may take together before the service is given up on. */
+  totalMs: number;
+}
+
+/**
+ * One service's deadlines for a whole run. Each call gets at most `callMs` and what is left of
+ * `totalMs`; once a call failed by its deadline, or the total is spent, later calls fail at once
+ * with the first reason, so the run goes on without the service instead of waiting again.
+ */
+export class ServiceGuard {
+  readonly budget: ServiceBudget;
+  private spentMs = 0;
+  private downReason: string | undefined;
+  private readonly clock: () => number;
+
+  constructor(budget: ServiceBudget, clock: () => number = Date.now) {
+    this.budget = budget;
+    this.clock = clock;
+  }
+
+  /** Why the service is given up on for this run, if it is. */
+  get down(): string | undefined {
+    return this.downReason;
+  }
+
+  /** Marks the service as not to be asked again (e.g. after an answer that makes no sense). */
+  giveUp(reason: string): void {
+    this.downReason ??= reason;
+  }
+
+  async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.downReason) throw new DeadlineError(this.downReason);
+    const left = this.budget.totalMs - this.spentMs;
+    if (left <= 0) {
+      this.giveUp(`${this.budget.name} used up its ${formatDuration(this.budget.totalMs)} for this run`);
+      throw new DeadlineError(this.downReason!);
+    }
+    const ms = Math.min(this.budget.callMs, left);
+    const started = this.clock();
+    try {
+      return await withDeadline(`${this.budget.name} (${what})`, ms, work);
+    } catch (error) {
+      if (error instanceof DeadlineError) this.giveUp(error.message);
+      throw error;
+    } finally {
+      this.spentMs += this.clock() - started;
+    }
+  }
+}
