@@ -3,27 +3,48 @@ import { tmpdir } from 'node:os';
 import { TerminalReporter } from './cli-reporter.js';
 import { loadContext, type RunContext } from './context.js';
 import { failureMessage, InputError } from './errors.js';
-import { INPUT_DEFAULTS, parseInputs, type InputName } from './inputs.js';
+import { parseInputs } from './inputs.js';
+import { INPUT_DEFAULTS, INPUT_NAMES, INPUTS, isInputName, type Capability, type InputName, type InputSpec } from './input-table.js';
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
 import { setEchoStream } from './util/exec.js';
 
-const BOOLEAN_INPUTS = new Set<string>(['push', 'load']);
+const HELP_GROUPS: Record<Capability, string> = {
+  build: 'Build',
+  release: 'Release tags',
+  checks: 'Dockerfile checks',
+  smoke: 'Compose smoke test',
+  size: 'Image size and PR comment',
+  cache: 'Go cache',
+  report: 'Reporting',
+};
 
-const USAGE = `Usage: go-container-action [--INPUT VALUE]...
+function flagLine(name: InputName): string {
+  const spec: InputSpec = INPUTS[name];
+  const value = spec.kind === 'boolean' ? '[true|false]' : spec.kind === 'key-value' ? 'KEY=VALUE' : 'VALUE';
+  const fallback = name === 'github-token' ? 'from GITHUB_TOKEN' : spec.default;
+  return `  --${name} ${value}${fallback ? ` (${fallback})` : ''}`;
+}
+
+/** Pure: --help, from the input table (grouped by capability, with each default). */
+export function usage(): string {
+  const groups = Object.entries(HELP_GROUPS).map(([owner, title]) => {
+    const lines = INPUT_NAMES.filter((n) => INPUTS[n].owner === owner).map(flagLine);
+    return `${title}:\n${lines.join('\n')}`;
+  });
+  return `Usage: go-container-action [--INPUT VALUE]...
 
 Runs the action's pipeline on this machine, with flags named like the action's inputs.
 Repeat a flag for list inputs (--tags a --tags b, --build-args K=V --build-args K2=V2).
+A boolean flag alone means true (--push); --push=false or --push false turns it off.
 
-Inputs (default):
-${Object.entries(INPUT_DEFAULTS)
-  .filter(([k]) => k !== 'github-token')
-  .map(([k, v]) => `  --${k}${v ? ` (${v})` : ''}`)
-  .join('\n')}
-  --github-token (from GITHUB_TOKEN)
+${groups.join('\n\n')}
+
+Other flags:
   --verbose        show debug lines
   --json           print the outputs as JSON on stdout
   --help`;
+}
 
 export interface CliArgs {
   values: Partial<Record<InputName, string>>;
@@ -52,11 +73,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
     }
     if (!arg.startsWith('--')) throw new InputError(arg, `unexpected argument. Flags look like --platforms linux/amd64 (see --help).`);
     const eq = arg.indexOf('=');
-    const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)) as InputName;
-    if (!(name in INPUT_DEFAULTS)) throw new InputError(name, `is not an input of the action (see --help).`);
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (!isInputName(name)) throw new InputError(name, `is not an input of the action (see --help).`);
     let value: string;
     if (eq > 0) value = arg.slice(eq + 1);
-    else if (BOOLEAN_INPUTS.has(name) && !/^(true|false)$/i.test(argv[i + 1] ?? '')) value = 'true';
+    else if (INPUTS[name].kind === 'boolean' && !/^(true|false)$/i.test(argv[i + 1] ?? '')) value = 'true';
     else {
       const next = argv[i + 1];
       if (next === undefined) throw new InputError(name, 'needs a value.');
@@ -98,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(usage() + '\n');
     return 0;
   }
   const reporter = new TerminalReporter(process.stderr, undefined, args.verbose);

@@ -12,47 +12,8 @@ import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
 // Image size, budgets and PR comment (issue 3).
 import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
 
-/**
- * Every input of the action with its default. action.yml and the README's inputs table are
- * checked against this list by a test, so the CLI's defaults and the action's never drift.
- */
-export const INPUT_DEFAULTS = {
-  context: '.',
-  file: '',
-  platforms: 'linux/amd64',
-  tags: '',
-  push: 'false',
-  load: 'false',
-  'build-args': '',
-  target: '',
-  builder: '',
-  'cache-from': '',
-  'cache-to': '',
-  labels: '',
-  version: '',
-  'github-token': '${{ github.token }}',
-  // Release tags and Dockerfile checks (issue 6).
-  images: '',
-  'dockerfile-checks': 'warn',
-  // Compose smoke test (issue 4).
-  'compose-file': '',
-  'compose-service': '',
-  'smoke-timeout': '120s',
-  'smoke-probes': '',
-  // Image size, budgets and PR comment (issue 3).
-  baseline: 'auto',
-  'size-budget': '',
-  'size-budget-increase': '',
-  'size-budget-mode': 'fail',
-  comment: 'auto',
-  // Go cache mounts that survive fresh runners (issue 5).
-  'go-cache': 'true',
-} as const satisfies Record<string, string>;
-
-export type InputName = keyof typeof INPUT_DEFAULTS;
-
-/** Reads an input's raw text; '' when unset. */
-export type InputReader = (name: InputName) => string;
+export { INPUT_DEFAULTS, type InputName, type InputReader } from './input-table.js';
+import { INPUT_DEFAULTS, type InputReader } from './input-table.js';
 
 export interface KeyValue {
   key: string;

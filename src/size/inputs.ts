@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import type { InputOf } from '../input-table.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 import type { BaselineSetting } from './baseline.js';
 import { parseBudget, parseBudgetMode, type BudgetMode, type BudgetSpec } from './budget.js';
@@ -14,7 +15,7 @@ export interface SizeInputs {
   comment: CommentMode;
 }
 
-export type SizeInputName = 'baseline' | 'size-budget' | 'size-budget-increase' | 'size-budget-mode' | 'comment';
+export type SizeInputName = InputOf<'size'>;
 
 export function parseBaseline(raw: string): BaselineSetting {
   const v = raw.trim();

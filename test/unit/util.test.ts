@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isContainerdStore, parseBuilderInspect } from '../../src/build/docker.js';
 import { parseMetadata } from '../../src/build/metadata.js';
 import { hostPlatform, normalizePlatform } from '../../src/build/platforms.js';
-import { parseCliArgs } from '../../src/cli.js';
+import { parseCliArgs, usage } from '../../src/cli.js';
+import { INPUT_NAMES, INPUTS } from '../../src/input-table.js';
 import { ActionError, failureMessage, InputError } from '../../src/errors.js';
 import { lastErrorLine } from '../../src/util/exec.js';
 import { escapeMarkdown, inlineCode } from '../../src/util/markdown.js';
@@ -116,6 +117,18 @@ describe('failureMessage', () => {
 });
 
 describe('parseCliArgs', () => {
+  it('reads every boolean input of the table as a bare flag, so it never swallows the next flag', () => {
+    const booleans = INPUT_NAMES.filter((n) => INPUTS[n].kind === 'boolean');
+    expect(booleans).toEqual(expect.arrayContaining(['push', 'load', 'go-cache']));
+    for (const name of booleans) {
+      expect(parseCliArgs([`--${name}`, '--platforms', 'linux/arm64']).values).toEqual({ [name]: 'true', platforms: 'linux/arm64' });
+    }
+  });
+  it('--help lists every input of the table under its capability', () => {
+    const text = usage();
+    for (const name of INPUT_NAMES) expect(text).toMatch(new RegExp(`^  --${name} `, 'm'));
+    expect(text).toMatch(/^Go cache:\n  --go-cache \[true\|false\] \(true\)$/m);
+  });
   it('mirrors the inputs, joins repeated flags and takes bare booleans', () => {
     const args = parseCliArgs(['--context', 'app', '--tags', 'a:1', '--tags=a:2', '--push', '--build-args', 'A=1', '--load', 'false', '--verbose']);
     expect(args.values).toEqual({ context: 'app', tags: 'a:1\na:2', push: 'true', 'build-args': 'A=1', load: 'false' });

@@ -1,0 +1,80 @@
+/**
+ * Every input of the action, declared once: its default, its kind (how the CLI reads a flag
+ * and how the value is parsed) and the capability that owns it. The defaults, the CLI's flags
+ * and --help, and each capability's typed reader come from here; a test holds action.yml
+ * (names, defaults) and the README's table to it.
+ */
+
+/** How an input's text is read. */
+export type InputKind =
+  /** One line of text. */
+  | 'string'
+  /** true or false; a bare CLI flag means true. */
+  | 'boolean'
+  /** Items separated by commas or new lines. */
+  | 'list'
+  /** One item per line (items may hold commas). */
+  | 'lines'
+  /** KEY=VALUE, one per line. */
+  | 'key-value'
+  /** A path inside the workspace. */
+  | 'path'
+  /** One of a few words. */
+  | 'enum'
+  /** Never printed. */
+  | 'secret';
+
+/** The part of the action an input belongs to; each part parses only its own inputs. */
+export type Capability = 'build' | 'release' | 'checks' | 'smoke' | 'size' | 'cache' | 'report';
+
+export interface InputSpec {
+  default: string;
+  kind: InputKind;
+  owner: Capability;
+}
+
+export const INPUTS = {
+  context: { default: '.', kind: 'path', owner: 'build' },
+  file: { default: '', kind: 'path', owner: 'build' },
+  platforms: { default: 'linux/amd64', kind: 'list', owner: 'build' },
+  tags: { default: '', kind: 'list', owner: 'build' },
+  push: { default: 'false', kind: 'boolean', owner: 'build' },
+  load: { default: 'false', kind: 'boolean', owner: 'build' },
+  'build-args': { default: '', kind: 'key-value', owner: 'build' },
+  target: { default: '', kind: 'string', owner: 'build' },
+  builder: { default: '', kind: 'string', owner: 'build' },
+  'cache-from': { default: '', kind: 'lines', owner: 'build' },
+  'cache-to': { default: '', kind: 'lines', owner: 'build' },
+  labels: { default: '', kind: 'key-value', owner: 'build' },
+  version: { default: '', kind: 'string', owner: 'build' },
+  'github-token': { default: '${{ github.token }}', kind: 'secret', owner: 'report' },
+  images: { default: '', kind: 'list', owner: 'release' },
+  'dockerfile-checks': { default: 'warn', kind: 'enum', owner: 'checks' },
+  'compose-file': { default: '', kind: 'lines', owner: 'smoke' },
+  'compose-service': { default: '', kind: 'list', owner: 'smoke' },
+  'smoke-timeout': { default: '120s', kind: 'string', owner: 'smoke' },
+  'smoke-probes': { default: '', kind: 'lines', owner: 'smoke' },
+  baseline: { default: 'auto', kind: 'string', owner: 'size' },
+  'size-budget': { default: '', kind: 'list', owner: 'size' },
+  'size-budget-increase': { default: '', kind: 'list', owner: 'size' },
+  'size-budget-mode': { default: 'fail', kind: 'enum', owner: 'size' },
+  comment: { default: 'auto', kind: 'enum', owner: 'size' },
+  'go-cache': { default: 'true', kind: 'boolean', owner: 'cache' },
+} as const satisfies Record<string, InputSpec>;
+
+export type InputName = keyof typeof INPUTS;
+
+/** The names of the inputs a capability owns. */
+export type InputOf<C extends Capability> = { [N in InputName]: (typeof INPUTS)[N]['owner'] extends C ? N : never }[InputName];
+
+/** Reads an input's raw text; '' when unset. */
+export type InputReader<N extends string = InputName> = (name: N) => string;
+
+export const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
+
+export function isInputName(name: string): name is InputName {
+  return Object.hasOwn(INPUTS, name);
+}
+
+/** Every input's default, by name. */
+export const INPUT_DEFAULTS = Object.fromEntries(INPUT_NAMES.map((n) => [n, INPUTS[n].default])) as { [N in InputName]: (typeof INPUTS)[N]['default'] };
