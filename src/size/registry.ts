@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { ActionError } from '../errors.js';
-import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
+import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { run } from '../util/exec.js';
 import { connectionFault, guardedFetch, idleLimited } from '../util/http.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
@@ -156,7 +156,7 @@ export class RegistrySource implements BlobSource {
     try {
       return await guardedFetch(this.guard, what, url, init, { retries: REGISTRY_RETRIES, idempotent: true, buffer });
     } catch (error) {
-      if (error instanceof ActionError || (error as Error | null)?.name === 'DeadlineError') throw error;
+      if (error instanceof ActionError || error instanceof DeadlineError) throw error;
       throw new ActionError(`cannot reach ${this.host}: ${connectionFault(error)}`);
     }
   }
@@ -166,8 +166,9 @@ export class RegistrySource implements BlobSource {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      this.guard.giveUp(`the registry ${this.host} answered ${what} with something that is not JSON`);
-      throw new ActionError(this.guard.down!);
+      const message = `the registry ${this.host} answered ${what} with something that is not JSON`;
+      this.guard.giveUp(message);
+      throw new ActionError(message);
     }
   }
 
