@@ -102,6 +102,23 @@ describe('a GitHub API that misbehaves costs a warning, bounded, and the step go
     }
   });
 
+  it('answers every request just within its deadline (14 s): the run budget of 60 s ends it', async () => {
+    const github = new FakeGitHub({ token: TOKEN, latencyMs: 14_000 });
+    await github.start();
+    try {
+      // 3 pages of comments: GET /user and the 3 pages take 56 s, the create gets what is left.
+      for (let i = 0; i < 250; i++) github.seed(8, `reviewer-${i % 5}`, `comment ${i}`);
+      const run = await runOnPr(dir, { pr: 8, github });
+      measured.apiSlowBudget = run.main.durationMs;
+      expect(run.main.exitCode, run.main.stdout).toBe(0);
+      expect(warnings(run)).toContainEqual(expect.stringMatching(/^Could not write the size comment: the GitHub API \(POST \/repos\/octo-org\/hello\/issues\/8\/comments\) did not answer in [1-4](\.\d)? s$/));
+      expect(run.main.outputs['comment-url']).toBe('');
+      expect(run.main.durationMs).toBeLessThan(BOUND_MS);
+    } finally {
+      await github.stop();
+    }
+  });
+
   it.each([
     ['not JSON', '<html>upstream hiccup'],
     ['JSON of another kind', '{"comments":"soon"}'],
