@@ -1,5 +1,3 @@
-import * as github from '@actions/github';
-
 /** A comment as the issue-comments endpoint lists it. */
 export interface IssueComment {
   id: number;
@@ -16,6 +14,8 @@ export interface CommentApi {
   comments(issue: number): AsyncIterable<IssueComment[]>;
   create(issue: number, body: string): Promise<IssueComment>;
   update(id: number, body: string): Promise<IssueComment>;
+  /** Deletes a comment; one that is gone already is an error with status 404. */
+  remove(id: number): Promise<void>;
   /** Open pull requests whose head is the commit (for `comment: always` outside pull_request events). */
   pullsForCommit(sha: string): Promise<number[]>;
 }
@@ -25,76 +25,58 @@ export const ACTIONS_BOT = 'github-actions[bot]';
 
 export type UpsertResult = { action: 'created' | 'updated'; url: string; id: number };
 
-/**
- * Updates the comment that carries `marker` and was written by the token's own identity, or
- * creates it. Pages through every comment; never touches a comment by anyone else, even one
- * with the same marker.
- */
-export async function upsertComment(api: CommentApi, issue: number, marker: string, body: string): Promise<UpsertResult> {
-  const me = (await api.identity()).toLowerCase();
-  let ours: IssueComment | undefined;
-  for await (const page of api.comments(issue)) {
-    ours = page.find((c) => c.author.toLowerCase() === me && c.body.includes(marker));
-    if (ours) break;
-  }
-  if (ours) {
-    const updated = await api.update(ours.id, body);
-    return { action: 'updated', url: updated.url, id: updated.id };
-  }
-  const created = await api.create(issue, body);
-  return { action: 'created', url: created.url, id: created.id };
-}
-
 /** An error from the GitHub API with its HTTP status. */
 export function httpStatus(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
 }
 
-interface RawComment {
-  id: number;
-  body?: string | null;
-  user?: { login?: string } | null;
-  html_url: string;
+/**
+ * Pure: a comment of the action's own for this marker: written by the token's identity AND
+ * starting with the exact marker. A comment that quotes the marker anywhere else is not ours.
+ */
+export function isOwnComment(c: Pick<IssueComment, 'author' | 'body'>, me: string, marker: string): boolean {
+  return c.author.toLowerCase() === me.toLowerCase() && c.body.startsWith(marker);
 }
 
-function toComment(c: RawComment): IssueComment {
-  return { id: c.id, body: c.body ?? '', author: c.user?.login ?? '', url: c.html_url };
+/** Every own comment for the marker, oldest first (ids grow with time). */
+async function ownComments(api: CommentApi, issue: number, me: string, marker: string): Promise<IssueComment[]> {
+  const ours: IssueComment[] = [];
+  for await (const page of api.comments(issue)) ours.push(...page.filter((c) => isOwnComment(c, me, marker)));
+  return ours.sort((a, b) => a.id - b.id);
 }
 
-/** The real API through @actions/github (Octokit), at GITHUB_API_URL. */
-export function octokitCommentApi(token: string, repository: string, apiUrl: string): CommentApi {
-  const octokit = github.getOctokit(token, { baseUrl: apiUrl });
-  const [owner, repo] = repository.split('/') as [string, string];
-  return {
-    async identity() {
-      try {
-        const { data } = await octokit.rest.users.getAuthenticated();
-        return data.login;
-      } catch (error) {
-        // An installation token (GITHUB_TOKEN) gets 403 "Resource not accessible by integration";
-        // some GitHub-compatible servers have no /user at all (404).
-        const status = httpStatus(error);
-        if (status === 403 || status === 404) return ACTIONS_BOT;
-        throw error;
-      }
-    },
-    async *comments(issue: number) {
-      for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issue, per_page: 100 })) {
-        yield (page.data as RawComment[]).map(toComment);
-      }
-    },
-    async create(issue, body) {
-      const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issue, body });
-      return toComment(data as RawComment);
-    },
-    async update(id, body) {
-      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body });
-      return toComment(data as RawComment);
-    },
-    async pullsForCommit(sha) {
-      const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha });
-      return data.filter((p) => p.state === 'open').map((p) => p.number);
-    },
-  };
+async function removeIfThere(api: CommentApi, id: number): Promise<void> {
+  try {
+    await api.remove(id);
+  } catch (error) {
+    // Another run settling at the same time deleted it first.
+    if (httpStatus(error) !== 404) throw error;
+  }
+}
+
+/**
+ * Updates the comment that starts with `marker` and was written by the token's own identity, or
+ * creates it. Runs of the same pull request at the same time each may create one; so after
+ * creating, the comments are listed again and every run keeps the oldest of its own, deletes
+ * the others and writes its body into the one kept: N runs converge on one comment. Pages
+ * through every comment; never touches a comment by anyone else, nor one that does not start
+ * with the marker.
+ */
+export async function upsertComment(api: CommentApi, issue: number, marker: string, body: string): Promise<UpsertResult> {
+  if (!body.startsWith(marker)) throw new Error('the comment body must start with its marker');
+  const me = await api.identity();
+  let ours = await ownComments(api, issue, me, marker);
+  let created: IssueComment | undefined;
+  if (ours.length === 0) {
+    created = await api.create(issue, body);
+    ours = await ownComments(api, issue, me, marker);
+    // A listing that lags behind the create still counts the comment just made.
+    if (!ours.some((c) => c.id === created!.id)) ours = [...ours, created].sort((a, b) => a.id - b.id);
+  }
+  const [keep, ...extra] = ours as [IssueComment, ...IssueComment[]];
+  for (const c of extra) await removeIfThere(api, c.id);
+  if (keep.id === created?.id) return { action: 'created', url: keep.url, id: keep.id };
+  const updated = await api.update(keep.id, body);
+  return { action: 'updated', url: updated.url, id: updated.id };
 }

@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { ActionError, errorText } from '../errors.js';
+import type { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
+import { ActionError } from '../errors.js';
+import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { run } from '../util/exec.js';
+import { connectionFault, guardedFetch, idleLimited } from '../util/http.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 import type { Descriptor } from './measure.js';
 import type { BlobSource } from './source.js';
+import { checkConfig, checkManifest } from './shape.js';
 
 /**
  * A registry read over the distribution HTTP API, with docker's own credentials
@@ -21,6 +25,22 @@ export const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
+
+/** One request to a registry may take 15 s (a blob stream: 15 s without a byte), all of a run's requests to one host 60 s; 5xx and connection errors are retried twice. */
+export const REGISTRY_CALL_MS = 15_000;
+export const REGISTRY_TOTAL_MS = 60_000;
+export const REGISTRY_RETRIES = 2;
+
+/** The deadlines of a run's registries: one guard per host, shared by every image read from it. */
+export class RegistryGuards {
+  private readonly guards = new Map<string, ServiceGuard>();
+  constructor(private readonly budget: Omit<ServiceBudget, 'name'> = { callMs: REGISTRY_CALL_MS, totalMs: REGISTRY_TOTAL_MS }) {}
+  for(host: string): ServiceGuard {
+    let guard = this.guards.get(host);
+    if (!guard) this.guards.set(host, (guard = new ServiceGuard({ name: `the registry ${host}`, ...this.budget })));
+    return guard;
+  }
+}
 
 export interface Credentials {
   username?: string;
@@ -118,8 +138,9 @@ export class RegistrySource implements BlobSource {
   private credentials: Promise<Credentials | undefined> | undefined;
   /** Manifests and configs already read (the root manifest is read with its digest). */
   private readonly cached = new Map<string, unknown>();
+  private readonly guard: ServiceGuard;
 
-  constructor(imageRef: string) {
+  constructor(imageRef: string, guards: RegistryGuards = new RegistryGuards()) {
     const parsed = parseImageReference(imageRef);
     if (isImageReferenceError(parsed)) throw new ActionError(`'${imageRef}' ${parsed.error}`);
     this.host = apiHost(parsed.registry);
@@ -127,6 +148,28 @@ export class RegistrySource implements BlobSource {
     this.repository = !parsed.registry && !parsed.path.includes('/') ? `library/${parsed.path}` : parsed.path;
     this.reference = parsed.digest ?? parsed.tag ?? 'latest';
     this.name = imageRef;
+    this.guard = guards.for(this.host);
+  }
+
+  /** One request under the host's guard; `buffer`: the body is read within the deadline too. */
+  private async send(what: string, url: string | URL, init: RequestInit, buffer: boolean): Promise<Response> {
+    try {
+      return await guardedFetch(this.guard, what, url, init, { retries: REGISTRY_RETRIES, idempotent: true, buffer });
+    } catch (error) {
+      if (error instanceof ActionError || error instanceof DeadlineError) throw error;
+      throw new ActionError(`cannot reach ${this.host}: ${connectionFault(error)}`);
+    }
+  }
+
+  /** The body as JSON, or an error that says the registry answered something else. */
+  private parse(text: string, what: string): unknown {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      const message = `the registry ${this.host} answered ${what} with something that is not JSON`;
+      this.guard.giveUp(message);
+      throw new ActionError(message);
+    }
   }
 
   private async authenticate(challenge: string): Promise<void> {
@@ -146,28 +189,22 @@ export class RegistrySource implements BlobSource {
     let res: Response;
     if (creds?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: params.service ?? '', scope: url.searchParams.get('scope') ?? '', client_id: 'go-container-action' });
-      res = await fetch(params.realm, { method: 'POST', body: form });
+      res = await this.send('POST token', params.realm, { method: 'POST', body: form }, true);
     } else {
       if (creds?.username && creds.password) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-      res = await fetch(url, { headers });
+      res = await this.send('GET token', url, { headers }, true);
     }
     if (!res.ok) throw new ActionError(`${this.host} refused a pull token (HTTP ${res.status})`);
-    const body = (await res.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new ActionError(`${this.host} answered without a token`);
+    const body = (this.parse(await res.text(), 'the token request')) as { token?: unknown; access_token?: unknown } | null;
+    const token = body?.token ?? body?.access_token;
+    if (typeof token !== 'string' || !token) throw new ActionError(`${this.host} answered without a token`);
     this.authorization = `Bearer ${token}`;
   }
 
-  private async request(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  private async request(path: string, headers: Record<string, string> = {}, buffer = true): Promise<Response> {
     const url = `${this.base}${this.repository}/${path}`;
-    const send = async (): Promise<Response> => {
-      try {
-        return await fetch(url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } });
-      } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw new ActionError(`cannot reach ${this.host}: ${cause?.code ?? cause?.message ?? errorText(error)}`);
-      }
-    };
+    const what = `GET ${path.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/, 'sha256:$1…')}`;
+    const send = (): Promise<Response> => this.send(what, url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } }, buffer);
     let res = await send();
     if (res.status === 401 && res.headers.get('www-authenticate')) {
       await res.body?.cancel();
@@ -185,7 +222,7 @@ export class RegistrySource implements BlobSource {
   async root(): Promise<Descriptor> {
     const res = await this.request(`manifests/${this.reference}`, { accept: MANIFEST_TYPES.join(', ') });
     const body = Buffer.from(await res.arrayBuffer());
-    const parsed = JSON.parse(body.toString('utf8')) as { mediaType?: string };
+    const parsed = checkManifest(this.parse(body.toString('utf8'), `manifests/${this.reference}`), this.host);
     const digest = res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
     this.cached.set(digest, parsed);
     return { mediaType: parsed.mediaType ?? res.headers.get('content-type') ?? '', digest, size: body.length };
@@ -195,26 +232,28 @@ export class RegistrySource implements BlobSource {
     if (hit !== undefined) return hit;
     const isManifest = MANIFEST_TYPES.includes(descriptor.mediaType);
     const res = await this.request(isManifest ? `manifests/${descriptor.digest}` : `blobs/${descriptor.digest}`, isManifest ? { accept: MANIFEST_TYPES.join(', ') } : {});
-    const parsed: unknown = await res.json();
+    const json = this.parse(await res.text(), `${isManifest ? 'manifests' : 'blobs'}/${descriptor.digest}`);
+    const parsed = isManifest ? checkManifest(json, this.host) : checkConfig(json, this.host);
     this.cached.set(descriptor.digest, parsed);
     return parsed;
   }
 
   async tail(digest: string, size: number, count: number): Promise<Buffer> {
     const n = Math.min(count, size);
-    const res = await this.request(`blobs/${digest}`, { range: `bytes=${size - n}-${size - 1}` });
-    if (res.status === 206) return Buffer.from(await res.arrayBuffer());
-    // The registry ignored the range: keep only the end while the body streams past.
+    const res = await this.request(`blobs/${digest}`, { range: `bytes=${size - n}-${size - 1}` }, false);
+    // The registry may ignore the range: keep only the end while the body streams past.
     let last = Buffer.alloc(0);
-    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
-      last = Buffer.concat([last, chunk as Buffer]).subarray(-n);
-    }
+    for await (const chunk of this.body(res, digest)) last = Buffer.concat([last, chunk as Buffer]).subarray(-n);
     return last;
   }
 
   async stream(digest: string): Promise<Readable> {
-    const res = await this.request(`blobs/${digest}`);
+    return this.body(await this.request(`blobs/${digest}`, {}, false), digest);
+  }
+
+  /** A blob's body that fails when the registry stalls for a call's deadline. */
+  private body(res: Response, digest: string): Readable {
     if (!res.body) throw new ActionError(`${this.host} sent no body for ${digest}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    return idleLimited(res.body as ReadableStream<Uint8Array>, this.guard.budget.callMs, `the registry ${this.host} (blob ${digest.slice(0, 19)}…)`);
   }
 }

@@ -7,11 +7,12 @@ import type { Reporter } from '../reporter.js';
 import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
 import { planCache, restoreReport, saveReport } from './baseline.js';
 import type { CacheService } from '../cache/service.js';
-import { httpStatus, octokitCommentApi, upsertComment, type CommentApi } from './comment.js';
+import { httpStatus, upsertComment, type CommentApi } from './comment.js';
+import { octokitCommentApi } from './github-api.js';
 import { findGoBinary, type GoBinary } from './goinfo.js';
 import type { SizeInputs } from './inputs.js';
 import { measureImage, type ImageSize } from './measure.js';
-import { RegistryNotFoundError, RegistrySource } from './registry.js';
+import { RegistryGuards, RegistryNotFoundError, RegistrySource } from './registry.js';
 import { commentMarker, renderComment, renderSizeMarkdown, type ReportExtras } from './render.js';
 import { baselineFromReport, buildReport, goSummary, type Baseline, type SizeReport } from './report.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
@@ -54,12 +55,12 @@ export function imageName(plan: Pick<BuildPlan, 'tags' | 'file' | 'target'>, wor
 }
 
 /** Where the built image can be read: the registry when pushed, the OCI layout otherwise. */
-export function imageSource(plan: BuildPlan, build: BuildResult): BlobSource | undefined {
+export function imageSource(plan: BuildPlan, build: BuildResult, guards = new RegistryGuards()): BlobSource | undefined {
   if (plan.push && plan.tags[0]) {
     const digest = build.metadata.digest;
     const repo = parseImageReference(plan.tags[0]);
     if (isImageReferenceError(repo)) return undefined;
-    return new RegistrySource(digest ? `${repositoryOf(repo)}@${digest}` : plan.tags[0]);
+    return new RegistrySource(digest ? `${repositoryOf(repo)}@${digest}` : plan.tags[0], guards);
   }
   if (plan.ociLayoutDir && existsSync(plan.ociLayoutDir)) return new OciLayoutSource(plan.ociLayoutDir);
   return undefined;
@@ -78,8 +79,8 @@ async function goBinaries(source: BlobSource, measured: ImageSize, reporter: Rep
   return out;
 }
 
-async function referenceBaseline(ref: string, reporter: Reporter): Promise<Baseline> {
-  const source = new RegistrySource(ref);
+async function referenceBaseline(ref: string, reporter: Reporter, guards: RegistryGuards): Promise<Baseline> {
+  const source = new RegistrySource(ref, guards);
   const measured = await measureImage(source);
   const go = await goBinaries(source, measured, reporter);
   return {
@@ -156,7 +157,9 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
     reporter.warning(message);
     return { failures: [] };
   };
-  const source = imageSource(plan, build);
+  // One set of registry deadlines for the run: the image and its baseline may share a host.
+  const guards = new RegistryGuards();
+  const source = imageSource(plan, build, guards);
   if (!source) return unmeasured('The built image cannot be measured: it was neither pushed nor written as an OCI layout.');
 
   let measured: ImageSize;
@@ -179,7 +182,7 @@ export async function runSizeStage(input: SizeStageInput, reporter: Reporter, se
   else if (size.baseline.kind === 'reference') {
     const ref = size.baseline.ref;
     try {
-      baseline = await reporter.group(`Measuring the baseline ${ref}`, () => referenceBaseline(ref, reporter));
+      baseline = await reporter.group(`Measuring the baseline ${ref}`, () => referenceBaseline(ref, reporter, guards));
     } catch (error) {
       if (error instanceof RegistryNotFoundError) {
         // Not there (yet): no baseline, which is not a fault.

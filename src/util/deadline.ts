@@ -46,7 +46,7 @@ export interface ServiceBudget {
   name: string;
   /** The longest one call may take. */
   callMs: number;
-  /** The longest all calls of a run may take together before the service is given up on. */
+  /** The longest all calls of a run may take together (wall time: calls in parallel count once) before the service is given up on. */
   totalMs: number;
 }
 
@@ -58,6 +58,9 @@ export interface ServiceBudget {
 export class ServiceGuard {
   readonly budget: ServiceBudget;
   private spentMs = 0;
+  /** Calls under way, and since when at least one has been: parallel calls spend the run's time once. */
+  private inFlight = 0;
+  private busySince = 0;
   private downReason: string | undefined;
   private readonly clock: () => number;
 
@@ -78,20 +81,24 @@ export class ServiceGuard {
 
   async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.downReason) throw new DeadlineError(this.downReason);
-    const left = this.budget.totalMs - this.spentMs;
+    const left = this.budget.totalMs - this.spent();
     if (left <= 0) {
       this.giveUp(`${this.budget.name} used up its ${formatDuration(this.budget.totalMs)} for this run`);
       throw new DeadlineError(this.downReason!);
     }
     const ms = Math.min(this.budget.callMs, left);
-    const started = this.clock();
+    if (this.inFlight++ === 0) this.busySince = this.clock();
     try {
       return await withDeadline(`${this.budget.name} (${what})`, ms, work);
     } catch (error) {
       if (error instanceof DeadlineError) this.giveUp(error.message);
       throw error;
     } finally {
-      this.spentMs += this.clock() - started;
+      if (--this.inFlight === 0) this.spentMs += this.clock() - this.busySince;
     }
+  }
+
+  private spent(): number {
+    return this.spentMs + (this.inFlight > 0 ? this.clock() - this.busySince : 0);
   }
 }

@@ -1,10 +1,13 @@
 /**
  * A small GitHub REST API on loopback, for the real @actions/github client (GITHUB_API_URL):
- * issue comments (list with Link-header pagination, create, update), GET /user (or its absence,
- * as for an Actions installation token), commits/{sha}/pulls, and a token check.
+ * issue comments (list with Link-header pagination, create, update, delete), GET /user (or its
+ * absence, as for an Actions installation token), commits/{sha}/pulls, and a token check.
+ * Faults: latency per request, requests that are accepted and never answered, 200 answers
+ * that are not JSON; and a gate that holds the first listings until several runs listed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface FakeComment {
   id: number;
@@ -26,11 +29,20 @@ export interface FakeGitHubOptions {
   readOnly?: boolean;
   /** The pull requests that hold each commit sha, open or closed. */
   pullsForCommit?: Record<string, { number: number; state: 'open' | 'closed' }[]>;
+  /** Every answer waits this long (the real API's latency). */
+  latencyMs?: number;
+  /** Requests whose `METHOD path` matches are accepted and never answered. */
+  hang?: RegExp;
+  /** Requests whose `METHOD path` matches answer 200 with this body as JSON's content type (default: not JSON at all). */
+  garbage?: RegExp;
+  garbageBody?: string;
 }
 
 export interface FakeRequest {
   method: string;
   path: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export class FakeGitHub {
@@ -38,9 +50,27 @@ export class FakeGitHub {
   readonly requests: FakeRequest[] = [];
   private server: Server | undefined;
   private nextId = 1000;
+  private gate: { waiting: (() => void)[]; left: number } | undefined;
   url = '';
 
-  constructor(private readonly options: FakeGitHubOptions) {}
+  /** The options may be changed between runs (e.g. to make the API hang). */
+  constructor(readonly options: FakeGitHubOptions) {}
+
+  /** Holds the next `n` comment listings until all `n` arrived (at most 20 s): runs at once all list before any of them creates. */
+  gateListings(n: number): void {
+    this.gate = { waiting: [], left: n };
+  }
+
+  private async passGate(): Promise<void> {
+    const gate = this.gate;
+    if (!gate || gate.left <= 0) return;
+    gate.left--;
+    if (gate.left === 0) {
+      for (const release of gate.waiting.splice(0)) release();
+      return;
+    }
+    await Promise.race([new Promise<void>((resolve) => gate.waiting.push(resolve)), sleep(20_000)]);
+  }
 
   get identity(): string {
     return this.options.userLogin ?? 'github-actions[bot]';
@@ -67,6 +97,7 @@ export class FakeGitHub {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -89,7 +120,14 @@ export class FakeGitHub {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname + url.search });
+    this.requests.push({ method, path: url.pathname + url.search, at: Date.now() });
+    const line = `${method} ${url.pathname}`;
+    if (this.options.hang?.test(line)) return; // accepted, never answered
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    if (this.options.garbage?.test(line)) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      return void res.end(this.options.garbageBody ?? '<html>upstream hiccup');
+    }
     const auth = req.headers.authorization ?? '';
     if (auth !== `token ${this.options.token}` && auth !== `Bearer ${this.options.token}`) {
       return this.json(res, 401, { message: 'Bad credentials' });
@@ -104,6 +142,7 @@ export class FakeGitHub {
     }
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     if (list && method === 'GET') {
+      await this.passGate();
       const issue = Number(list[3]);
       const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
       const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
@@ -133,6 +172,14 @@ export class FakeGitHub {
       c.body = body.body;
       c.updatedAt = new Date().toISOString();
       return this.json(res, 200, this.view(c));
+    }
+    if (one && method === 'DELETE') {
+      const at = this.comments.findIndex((x) => x.id === Number(one[3]));
+      if (at < 0) return this.json(res, 404, { message: 'Not Found' });
+      if (this.options.readOnly || this.comments[at]!.login !== this.identity) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      this.comments.splice(at, 1);
+      res.writeHead(204);
+      return void res.end();
     }
     const pulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (pulls && method === 'GET') {

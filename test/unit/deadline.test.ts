@@ -66,3 +66,24 @@ describe('ServiceGuard', () => {
     await expect(guard.call('a', async () => 1)).rejects.toThrow('s answered with garbage');
   });
 });
+
+describe('ServiceGuard spends wall time', () => {
+  it('calls in parallel spend the run budget once, not once each', async () => {
+    let now = 0;
+    const guard = new ServiceGuard({ name: 's', callMs: 1000, totalMs: 100 }, () => now);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const parallel = [1, 2, 3].map((i) => guard.call(`p${i}`, () => gate.then(() => i)));
+    now += 60;
+    release();
+    await expect(Promise.all(parallel)).resolves.toEqual([1, 2, 3]);
+    // 3 x 60 would be over the 100; the wall time, 60, is not.
+    await expect(
+      guard.call('next', async () => {
+        now += 50;
+        return 'ok';
+      }),
+    ).resolves.toBe('ok');
+    await expect(guard.call('after', async () => 'late')).rejects.toThrow('s used up its 100 ms for this run');
+  });
+});

@@ -1,35 +1,61 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS_BOT, octokitCommentApi, upsertComment, type CommentApi, type IssueComment } from '../../src/size/comment.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { ACTIONS_BOT, isOwnComment, upsertComment, type CommentApi, type IssueComment } from '../../src/size/comment.js';
+import { GITHUB_API_BUDGET, octokitCommentApi } from '../../src/size/github-api.js';
+import { ServiceGuard } from '../../src/util/deadline.js';
+import { FakeGitHub, type FakeGitHubOptions } from '../support/fake-github.js';
 
-/** An in-memory issue with pages of 100, counting what the upsert touched. */
+/**
+ * An in-memory issue with pages of 100, counting what the upsert touched. `pause` runs before
+ * every call takes effect, so several upserts at once interleave as a test's scheduler says.
+ */
 class MemoryApi implements CommentApi {
   store: IssueComment[] = [];
   pagesRead = 0;
   updated: number[] = [];
+  removed: number[] = [];
   created = 0;
-  constructor(private readonly me: string) {}
+  private nextId = 10_000;
+  constructor(
+    private readonly me: string,
+    private readonly pause: () => Promise<void> = async () => undefined,
+  ) {}
   async identity(): Promise<string> {
+    await this.pause();
     return this.me;
   }
   async *comments(_issue: number): AsyncIterable<IssueComment[]> {
-    for (let i = 0; i < this.store.length; i += 100) {
+    for (let i = 0; ; i += 100) {
+      await this.pause();
+      const page = this.store.slice(i, i + 100).map((c) => ({ ...c }));
       this.pagesRead++;
-      yield this.store.slice(i, i + 100);
+      yield page;
+      if (i + 100 >= this.store.length) return;
     }
   }
   async create(_issue: number, body: string): Promise<IssueComment> {
+    await this.pause();
     this.created++;
-    const c = { id: 10_000 + this.created, body, author: this.me, url: `u/${10_000 + this.created}` };
+    const id = ++this.nextId;
+    const c = { id, body, author: this.me, url: `u/${id}` };
     this.store.push(c);
-    return c;
+    return { ...c };
   }
   async update(id: number, body: string): Promise<IssueComment> {
-    const c = this.store.find((x) => x.id === id)!;
+    await this.pause();
+    const c = this.store.find((x) => x.id === id);
+    if (!c) throw Object.assign(new Error('Not Found'), { status: 404 });
     if (c.author.toLowerCase() !== this.me.toLowerCase()) throw new Error('touched another author');
     c.body = body;
     this.updated.push(id);
-    return c;
+    return { ...c };
+  }
+  async remove(id: number): Promise<void> {
+    await this.pause();
+    const at = this.store.findIndex((x) => x.id === id);
+    if (at < 0) throw Object.assign(new Error('Not Found'), { status: 404 });
+    if (this.store[at]!.author.toLowerCase() !== this.me.toLowerCase()) throw new Error('deleted another author');
+    this.store.splice(at, 1);
+    this.removed.push(id);
   }
   async pullsForCommit(): Promise<number[]> {
     return [];
@@ -49,7 +75,8 @@ describe('upsertComment (in-memory API)', () => {
     seed(api, 250);
     const r = await upsertComment(api, 7, MARKER, `${MARKER}\nv1`);
     expect(r.action).toBe('created');
-    expect(api.pagesRead).toBe(3);
+    // 3 pages before creating, 3 after.
+    expect(api.pagesRead).toBe(6);
   });
 
   it('updates its own comment on page 3, not the look-alike by another bot, not another image\'s', async () => {
@@ -70,14 +97,101 @@ describe('upsertComment (in-memory API)', () => {
   it('matches the identity without regard to case', async () => {
     const api = new MemoryApi('Octo-Bot');
     api.store.push({ id: 1, body: `${MARKER}\nold`, author: 'octo-bot', url: 'u/1' });
-    expect((await upsertComment(api, 7, MARKER, 'new')).action).toBe('updated');
+    expect((await upsertComment(api, 7, MARKER, `${MARKER}\nnew`)).action).toBe('updated');
   });
 
   it('does not take a comment by the same author without the marker', async () => {
     const api = new MemoryApi(ACTIONS_BOT);
     api.store.push({ id: 1, body: 'Thanks for the PR!', author: ACTIONS_BOT, url: 'u/1' });
-    expect((await upsertComment(api, 7, MARKER, 'new')).action).toBe('created');
+    expect((await upsertComment(api, 7, MARKER, `${MARKER}\nnew`)).action).toBe('created');
     expect(api.store[0]!.body).toBe('Thanks for the PR!');
+  });
+});
+
+describe('isOwnComment: only the exact marker at the start, by the token\'s identity', () => {
+  it.each([
+    [`${MARKER}\nbody`, ACTIONS_BOT, true],
+    [MARKER, ACTIONS_BOT, true],
+    [`${MARKER}\nbody`, 'GitHub-Actions[bot]', true],
+    [`${MARKER}\nbody`, 'someone-else', false],
+    [`Quoting: ${MARKER}\nbody`, ACTIONS_BOT, false],
+    [`\n${MARKER}\nbody`, ACTIONS_BOT, false],
+    [` ${MARKER}`, ACTIONS_BOT, false],
+    [`${OTHER_MARKER}\n${MARKER}`, ACTIONS_BOT, false],
+    [MARKER.replace('app', 'app2'), ACTIONS_BOT, false],
+    [MARKER.replace(' -->', '-->'), ACTIONS_BOT, false],
+    [MARKER.slice(0, -4), ACTIONS_BOT, false],
+    [MARKER.toUpperCase(), ACTIONS_BOT, false],
+    ['', ACTIONS_BOT, false],
+  ])('%j by %s: %s', (body, author, mine) => expect(isOwnComment({ body, author }, ACTIONS_BOT, MARKER)).toBe(mine));
+});
+
+/** A seeded random scheduler: every API call waits 0 to 3 macrotask turns. */
+function scheduler(seed: number): () => Promise<void> {
+  let state = seed * 2654435761 + 1;
+  const next = (): number => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state;
+  };
+  return async () => {
+    for (let n = next() % 4; n > 0; n--) await new Promise((resolve) => setImmediate(resolve));
+  };
+}
+
+describe('upsertComment with runs at once (in-memory API, interleaved)', () => {
+  it('two runs that both list before either creates end with one comment, the oldest, carrying a complete body', async () => {
+    let listed = 0;
+    let release: () => void = () => undefined;
+    const bothListed = new Promise<void>((resolve) => (release = resolve));
+    const api = new MemoryApi(ACTIONS_BOT);
+    const originalCreate = api.create.bind(api);
+    api.create = async (issue, body) => {
+      await bothListed;
+      return originalCreate(issue, body);
+    };
+    const originalComments = api.comments.bind(api);
+    api.comments = (issue) => {
+      if (++listed === 2) release();
+      return originalComments(issue);
+    };
+    const runs = await Promise.all([upsertComment(api, 7, MARKER, `${MARKER}\nrun A`), upsertComment(api, 7, MARKER, `${MARKER}\nrun B`)]);
+    expect(api.created).toBe(2);
+    const ours = api.store.filter((c) => isOwnComment(c, ACTIONS_BOT, MARKER));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.id).toBe(10_001);
+    expect([`${MARKER}\nrun A`, `${MARKER}\nrun B`]).toContain(ours[0]!.body);
+    expect(runs.map((r) => r.id)).toEqual([10_001, 10_001]);
+    expect(api.removed).toEqual([10_002]);
+  });
+
+  it.each([2, 3, 5])('%i runs at once converge on one comment under 200 random interleavings, others untouched', async (n) => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const api = new MemoryApi(ACTIONS_BOT, scheduler(seed * 31 + n));
+      api.store.push({ id: 1, body: `${MARKER}\nsame marker, another author`, author: 'other-bot[bot]', url: '' });
+      api.store.push({ id: 2, body: `Quoting ${MARKER} mid-body`, author: ACTIONS_BOT, url: '' });
+      api.store.push({ id: 3, body: `${OTHER_MARKER}\nanother image`, author: ACTIONS_BOT, url: '' });
+      const foreign = api.store.map((c) => ({ ...c }));
+      const bodies = Array.from({ length: n }, (_, i) => `${MARKER}\nrun ${i} | ${'x'.repeat(50)}`);
+      const results = await Promise.all(bodies.map((b) => upsertComment(api, 7, MARKER, b)));
+      const ours = api.store.filter((c) => isOwnComment(c, ACTIONS_BOT, MARKER));
+      expect(ours, `seed ${seed}`).toHaveLength(1);
+      expect(bodies).toContain(ours[0]!.body);
+      expect(new Set(results.map((r) => r.id)), `seed ${seed}`).toEqual(new Set([ours[0]!.id]));
+      expect(api.store.filter((c) => c.id < 10_000)).toEqual(foreign);
+    }
+  });
+
+  it('a later run after a race that left two comments deletes the newer and updates the older', async () => {
+    const api = new MemoryApi(ACTIONS_BOT);
+    api.store.push({ id: 40, body: `${MARKER}\n⚠️ old`, author: ACTIONS_BOT, url: 'u/40' });
+    api.store.push({ id: 41, body: `${MARKER}\n✅ old`, author: ACTIONS_BOT, url: 'u/41' });
+    const r = await upsertComment(api, 7, MARKER, `${MARKER}\nnew`);
+    expect(r).toEqual({ action: 'updated', url: 'u/40', id: 40 });
+    expect(api.store).toEqual([{ id: 40, body: `${MARKER}\nnew`, author: ACTIONS_BOT, url: 'u/40' }]);
+  });
+
+  it('refuses a body that does not start with its own marker', async () => {
+    await expect(upsertComment(new MemoryApi(ACTIONS_BOT), 7, MARKER, 'no marker')).rejects.toThrow(/must start with its marker/);
   });
 });
 
@@ -132,11 +246,13 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
     const first = await upsertComment(api, 3, MARKER, `${MARKER}\nfirst`);
     expect(first.action).toBe('created');
     const listing = user.requests.filter((r) => r.method === 'GET' && r.path.includes('/issues/3/comments'));
-    expect(listing.map((r) => r.path)).toEqual([
+    const pages = [
       '/repos/octo-org/hello/issues/3/comments?per_page=100',
       '/repos/octo-org/hello/issues/3/comments?per_page=100&page=2',
       '/repos/octo-org/hello/issues/3/comments?per_page=100&page=3',
-    ]);
+    ];
+    // Listed before creating, and again after it (another run may have created one meanwhile).
+    expect(listing.map((r) => r.path)).toEqual([...pages, ...pages]);
     const second = await upsertComment(api, 3, MARKER, `${MARKER}\nsecond`);
     expect(second).toMatchObject({ action: 'updated', id: first.id });
     const ours = user.comments.filter((c) => c.login === 'release-bot');
@@ -155,9 +271,58 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
     await ro.start();
     try {
       const api = octokitCommentApi(token, 'octo-org/hello', ro.url);
-      await expect(upsertComment(api, 1, MARKER, 'x')).rejects.toMatchObject({ status: 403 });
+      await expect(upsertComment(api, 1, MARKER, `${MARKER}\nx`)).rejects.toMatchObject({ status: 403 });
     } finally {
       await ro.stop();
     }
+  });
+});
+
+describe('octokitCommentApi under deadlines, against a broken fake GitHub API', () => {
+  const token = 'ghs_unit_token_0123456789';
+  const short = (): ServiceGuard => new ServiceGuard({ ...GITHUB_API_BUDGET, callMs: 300, totalMs: 2000 });
+  const broken = async (options: Partial<FakeGitHubOptions>, work: (api: CommentApi, fake: FakeGitHub) => Promise<void>): Promise<void> => {
+    const fake = new FakeGitHub({ token, ...options });
+    await fake.start();
+    try {
+      await work(octokitCommentApi(token, 'octo-org/hello', fake.url, short()), fake);
+    } finally {
+      await fake.stop();
+    }
+  };
+  const listAll = async (api: CommentApi): Promise<void> => {
+    for await (const _ of api.comments(1)) void _;
+  };
+
+  it('an API that accepts and never answers: the call gives up at its deadline, and later calls at once', async () => {
+    await broken({ hang: /./ }, async (api, fake) => {
+      await expect(api.identity()).rejects.toThrow('the GitHub API (GET /user) did not answer in 300 ms');
+      await expect(upsertComment(api, 1, MARKER, `${MARKER}\nx`)).rejects.toThrow('the GitHub API (GET /user) did not answer in 300 ms');
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+
+  it.each([
+    ['not JSON', /GET \/repos/, '<html>upstream hiccup', 'not a comment list'],
+    ['an object', /GET \/repos/, '{"message":"ok"}', 'not a comment list'],
+    ['comments without ids', /GET \/repos/, '[{"body":"x","html_url":"u"}]', 'not a comment list'],
+    ['a user without a login', /GET \/user/, '{"id":1}', 'not a user'],
+    ['a created comment without a url', /POST \/repos/, '{"id":5}', 'not a comment'],
+  ])('a 200 with %s is a clear error, never a TypeError', async (_what, garbage, garbageBody, message) => {
+    await broken({ userLogin: 'release-bot', garbage, garbageBody }, async (api) => {
+      const error = await upsertComment(api, 1, MARKER, `${MARKER}\nx`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).name).not.toBe('TypeError');
+      expect((error as Error).message).toBe(`the GitHub API answered with something that is ${message}`);
+      await expect(listAll(api)).rejects.toThrow(`the GitHub API answered with something that is ${message}`);
+    });
+  });
+
+  it('a slow API within its deadline is waited for', async () => {
+    await broken({ latencyMs: 100 }, async (api, fake) => {
+      const r = await upsertComment(api, 1, MARKER, `${MARKER}\nx`);
+      expect(r.action).toBe('created');
+      expect(fake.comments).toHaveLength(1);
+    });
   });
 });

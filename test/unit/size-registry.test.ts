@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiHost, inlineCredentials, parseChallenge, RegistryNotFoundError, registryScheme, RegistrySource } from '../../src/size/registry.js';
+import { apiHost, inlineCredentials, parseChallenge, RegistryGuards, RegistryNotFoundError, registryScheme, RegistrySource } from '../../src/size/registry.js';
 import { measureImage } from '../../src/size/measure.js';
 import { findGoBinary } from '../../src/size/goinfo.js';
 import { fakeGoBinary, tar, tarEntry } from '../support/size-fixtures.js';
 import { tempDir } from '../support/temp.js';
+import { FakeRegistry, type FakeRegistryFaults } from '../support/fake-registry.js';
 
 describe('registry helpers', () => {
   it.each([
@@ -136,5 +137,64 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
     const error = await measureImage(new RegistrySource(`${host}/team/app:nope`)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryNotFoundError);
     expect((error as Error).message).toMatch(/answered HTTP 404 for team\/app\/manifests\/nope/);
+  });
+});
+
+describe('RegistrySource under deadlines, against a misbehaving registry on loopback', () => {
+  const registry = new FakeRegistry();
+  const short = (callMs = 300): RegistryGuards => new RegistryGuards({ callMs, totalMs: 10 * callMs });
+  beforeAll(async () => {
+    await registry.start();
+  });
+  afterAll(async () => {
+    await registry.stop();
+  });
+  const measure = async (faults: FakeRegistryFaults, guards = short()): Promise<unknown> => {
+    registry.faults = faults;
+    registry.requests.length = 0;
+    const source = new RegistrySource(registry.image, guards);
+    const measured = await measureImage(source);
+    const p = measured.platforms[0]!;
+    return findGoBinary(source, p.layers, p.entrypoint, p.workingDir);
+  };
+
+  it('measures it when nothing is wrong', async () => {
+    await expect(measure({})).resolves.toMatchObject({ path: '/app' });
+  });
+
+  it('a registry that answers too late: gives up at the deadline, naming the registry and the time, then asks no more', async () => {
+    const guards = short();
+    await expect(measure({ delayMs: 5000 }, guards)).rejects.toThrow(`the registry ${registry.host} (GET manifests/main) did not answer in 300 ms`);
+    await expect(measure({}, guards)).rejects.toThrow(`the registry ${registry.host} (GET manifests/main) did not answer in 300 ms`);
+    expect(registry.requests).toEqual([]);
+  });
+
+  it.each([
+    ['not JSON', '<html>502 Bad Gateway</html>', 'answered manifests/main with something that is not JSON'],
+    ['JSON of another kind', '{"errors":[]}', 'answered with something that is not an image manifest'],
+    ['layers without sizes', '{"config":{"digest":"sha256:1","mediaType":"x","size":1},"layers":[{"digest":"sha256:2"}]}', 'not an image manifest'],
+    ['a list', '[1,2]', 'not an image manifest'],
+  ])('a 200 with %s is a clear error, never a TypeError', async (_what, manifestBody, message) => {
+    const error = await measure({ manifestBody }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).not.toBe('TypeError');
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('retries a 503 twice, then reads', async () => {
+    // Each retry waits 0.5 s, then 1 s, within its call's deadline.
+    await expect(measure({ failTimes: 2 }, short(2000))).resolves.toMatchObject({ path: '/app' });
+    expect(registry.requests.slice(0, 3)).toEqual(['GET /v2/team/app/manifests/main', 'GET /v2/team/app/manifests/main', 'GET /v2/team/app/manifests/main']);
+  });
+
+  it('a 503 after two retries is an error naming the status, and the registry is not asked again', async () => {
+    const guards = short(2000);
+    await expect(measure({ failTimes: 3 }, guards)).rejects.toThrow(`${registry.host} answered HTTP 503`);
+    expect(registry.requests).toHaveLength(3);
+    await expect(measure({}, guards)).rejects.toThrow(`the registry ${registry.host} answered HTTP 503 (GET manifests/main) 3 times`);
+  });
+
+  it('a blob that stalls mid-stream fails after the deadline without a byte', async () => {
+    await expect(measure({ stallBlobs: true })).rejects.toThrow(/the registry 127\.0\.0\.1:\d+ \(blob sha256:[0-9a-f]{12}…\) sent nothing for 300 ms/);
   });
 });

@@ -168,3 +168,43 @@ describe('changedLayers', () => {
     ['a removed layer', [layer('a', 1, 'X'), layer('c', 5, 'Y')], [layer('a', 1, 'X')], [{ instruction: 'Y', before: 5, after: null }]],
   ])('%s', (_n, before, after, changes) => expect(changedLayers(before, after)).toEqual(changes));
 });
+
+describe('no HTML comment from outside text reaches the comment (the marker is how the comment is found)', () => {
+  const OTHER = commentMarker('ghcr.io/org/other');
+  const count = (text: string, part: string): number => text.split(part).length - 1;
+  it.each([
+    OTHER,
+    `RUN echo '${OTHER}' > /etc/motd`,
+    '<!--',
+    '-->',
+    '--!>',
+    '<!---->',
+    '<<!--!-->>',
+    '---->',
+    '<!',
+    '<\u200b!-- already split --\u200b>',
+    `\`\`${OTHER}\`\``,
+    `a|${OTHER}|b`,
+    `line\n${OTHER}\nline`,
+  ])('%j', (hostile) => {
+    const { report, baseline } = sample({ hostile });
+    report.image = `ghcr.io/org/app:${hostile}`;
+    report.baselineNote = hostile;
+    report.platforms[0]!.go!.modules.push({ path: hostile, version: hostile });
+    for (const withBaseline of [baseline, null]) {
+      const body = renderComment('ghcr.io/org/app', report, withBaseline, { version: hostile, smoke: { status: 'failed', detail: hostile } });
+      expect(body.startsWith(`${commentMarker('ghcr.io/org/app')}\n`)).toBe(true);
+      // The marker's own opener and closer, and no other.
+      expect(count(body, '<!--')).toBe(1);
+      expect(count(body, '-->')).toBe(1);
+      expect(count(body, '--!>')).toBe(0);
+      expect(body).not.toContain(OTHER);
+    }
+  });
+
+  it('the neutralised text still reads the same, with a zero-width space in the opener', () => {
+    const { report, baseline } = sample({ hostile: OTHER });
+    const body = renderComment('ghcr.io/org/app', report, baseline);
+    expect(body).toContain('`<\u200b!-- go-container-action:size image=ghcr.io%2Forg%2Fother -\u200b->`');
+  });
+});

@@ -67,6 +67,10 @@ class Api implements CommentApi {
     this.store.push(c);
     return c;
   }
+  async remove(id: number): Promise<void> {
+    this.calls.push(`remove ${id}`);
+    this.store = this.store.filter((c) => c.id !== id);
+  }
   async update(id: number, body: string): Promise<IssueComment> {
     this.calls.push(`update ${id}`);
     const c = this.store.find((x) => x.id === id)!;
@@ -112,7 +116,7 @@ describe('runSizeStage on an OCI layout', () => {
     expect(report!.baseline).toBeNull();
     expect(report!.baselineNote).toBe('baseline: none');
     expect(outputs['comment-url']).toBe('https://github.com/octo-org/hello/pull/9#issuecomment-1');
-    expect(api.calls).toEqual(['identity', 'list 9', 'create 9']);
+    expect(api.calls).toEqual(['identity', 'list 9', 'create 9', 'list 9']);
     expect(reporter.summary.join('\n')).toContain('| `linux/amd64` | — |');
     expect(reporter.summary.join('\n')).toContain('smoke test ✅ passed');
     expect(imageName(plan, '/ws')).toBe('Dockerfile');
@@ -158,7 +162,7 @@ describe('runSizeStage on an OCI layout', () => {
   it.each([
     ['auto', [7], []],
     ['never', [7], []],
-    ['always', [7], ['identity', 'list 7', 'create 7']],
+    ['always', [7], ['identity', 'list 7', 'create 7', 'list 7']],
     ['always', [], []],
   ] as const)('on a push, comment %s with open PRs %j', async (mode, pulls, calls) => {
     const api = new Api(undefined, [...pulls]);
