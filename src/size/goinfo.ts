@@ -1,7 +1,8 @@
 import { createGunzip } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { layerCompression, type LayerSize } from './measure.js';
+import { layerCompression } from '../oci/media-types.js';
+import type { LayerSize } from './measure.js';
 import type { BlobSource } from './source.js';
 
 /** A module in a Go binary's build info. */
