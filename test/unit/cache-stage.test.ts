@@ -7,7 +7,7 @@ import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldS
 import type { CacheService } from '../../src/cache/service.js';
 import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
 import { indexTar, TarWriter } from '../../src/cache/tar.js';
-import { RecordingReporter } from '../../src/reporter.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
 import { tempDir } from '../support/temp.js';
 
 const dir = tempDir('stage-unit');
