@@ -19,7 +19,7 @@ const { startCacheServer } = await import('../test/support/cache-server.ts');
 const { stack } = await import('../test/support/stack.ts');
 const { generateApp, changeOneLine } = await import('./generate-fixture.mjs');
 const { restoreGoCaches, extractGoCaches } = await import('../src/cache/stage.ts');
-const { RecordingReporter } = await import('../src/reporter.ts');
+const { RecordingReporter } = await import('../test/support/recording-reporter.ts');
 const { TarWriter } = await import('../src/cache/tar.ts');
 
 const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 60);

@@ -7,21 +7,11 @@
  * header when a name does not fit.
  */
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+// `.ts`, not `.js`: the demo loads this file under plain Node (through test/support/cache-server.ts).
+import { BLOCK, checksumMatches, decodeHeader, isExtension, isZeroBlock, paddedSize, TarExtensions, type TarHeader } from '../tar/header.ts';
 
-const BLOCK = 512;
-
-export interface TarEntry {
-  /** Path without a leading `./` (directories without the trailing `/`). */
-  name: string;
-  /** '0' file, '5' directory, '2' symlink, '1' hard link, … */
-  type: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-}
+/** An entry as readTar hands it over: its name normalised (see normalizeName). */
+export type TarEntry = TarHeader;
 
 /** Normalises a tar or `find` path: no leading `./` or `/`, no trailing `/`. */
 export function normalizeName(name: string): string {
@@ -30,39 +20,6 @@ export function normalizeName(name: string): string {
   while (n.startsWith('/')) n = n.slice(1);
   while (n.endsWith('/')) n = n.slice(0, -1);
   return n === '.' ? '' : n;
-}
-
-function readString(buf: Buffer, offset: number, length: number): string {
-  const slice = buf.subarray(offset, offset + length);
-  const nul = slice.indexOf(0);
-  return slice.subarray(0, nul < 0 ? length : nul).toString('utf8');
-}
-
-function readOctal(buf: Buffer, offset: number, length: number): number {
-  // GNU base-256 for large numbers.
-  if ((buf[offset]! & 0x80) !== 0) {
-    let value = 0;
-    for (let i = 1; i < length; i++) value = value * 256 + buf[offset + i]!;
-    return value;
-  }
-  const text = readString(buf, offset, length).trim();
-  return text ? parseInt(text, 8) : 0;
-}
-
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    if (space < 0) break;
-    const length = parseInt(data.subarray(pos, space).toString('utf8'), 10);
-    if (!Number.isFinite(length) || length <= 0) break;
-    const record = data.subarray(space + 1, pos + length - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    pos += length;
-  }
-  return out;
 }
 
 /** Reads a file sequentially through one large buffer (no concatenation per chunk). */
@@ -134,63 +91,49 @@ export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffe
   const fd = openSync(path, 'r');
   try {
     const reader = new Reader(fd);
-    let pax: Record<string, string> = {};
-    let longName: string | undefined;
-    let longLink: string | undefined;
+    const extensions = new TarExtensions();
     let entryStart = 0;
     for (;;) {
       const at = reader.position;
       // A header not preceded by pax or long-name headers starts an entry.
-      if (longName === undefined && longLink === undefined && Object.keys(pax).length === 0) entryStart = at;
-      const header = reader.read(BLOCK);
-      if (header.length === 0) return at;
-      if (header.length < BLOCK) throw new TarFormatError('truncated tar header');
-      if (header.every((b) => b === 0)) return at;
-      let sum = 0;
-      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
-      if (sum !== readOctal(header, 148, 8)) throw new TarFormatError('bad tar header checksum');
-      const type = String.fromCharCode(header[156] || 0x30);
-      let size = readOctal(header, 124, 12);
-      if (pax.size) size = Number(pax.size);
-      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      if (!extensions.pending) entryStart = at;
+      const header = readHeader(reader);
+      if (!header) return at;
+      const size = extensions.dataSize(header);
       let consumed = false;
       const data = (): Buffer => {
         consumed = true;
-        const d = reader.read(padded);
-        if (d.length < padded) throw new TarFormatError('truncated tar data');
-        return d;
+        return readData(reader, size);
       };
-      if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
-        const body = data().subarray(0, size);
-        if (type === 'x') pax = { ...pax, ...parsePax(body) };
-        else if (type === 'L') longName = body.toString('utf8').replace(/\0+$/, '');
-        else if (type === 'K') longLink = body.toString('utf8').replace(/\0+$/, '');
+      if (isExtension(header.type)) {
+        extensions.add(header.type, data().subarray(0, size));
         continue;
       }
-      const prefix = readString(header, 345, 155);
-      const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${readString(header, 0, 100)}` : readString(header, 0, 100));
-      const entry: TarEntry = {
-        name: normalizeName(rawName),
-        type: type === '\0' ? '0' : type,
-        mode: readOctal(header, 100, 8),
-        uid: readOctal(header, 108, 8),
-        gid: readOctal(header, 116, 8),
-        size,
-        mtime: pax.mtime ? Math.floor(Number(pax.mtime)) : readOctal(header, 136, 12),
-        linkname: pax.linkpath ?? longLink ?? readString(header, 157, 100),
-      };
-      pax = {};
-      longName = undefined;
-      longLink = undefined;
-      visit(entry, data, entryStart);
-      if (!consumed) {
-        const skipped = reader.read(padded);
-        if (skipped.length < padded) throw new TarFormatError('truncated tar data');
-      }
+      const entry = extensions.apply(header);
+      visit({ ...entry, name: normalizeName(entry.name) }, data, entryStart);
+      if (!consumed) readData(reader, size);
     }
   } finally {
     closeSync(fd);
   }
+}
+
+/** The next header, checked; undefined at the end of the archive. */
+function readHeader(reader: Reader): TarHeader | undefined {
+  const block = reader.read(BLOCK);
+  if (block.length === 0) return undefined;
+  if (block.length < BLOCK) throw new TarFormatError('truncated tar header');
+  if (isZeroBlock(block)) return undefined;
+  if (!checksumMatches(block)) throw new TarFormatError('bad tar header checksum');
+  return decodeHeader(block);
+}
+
+/** An entry's data of `size` bytes, padded to whole blocks. */
+function readData(reader: Reader, size: number): Buffer {
+  const padded = paddedSize(size);
+  const d = reader.read(padded);
+  if (d.length < padded) throw new TarFormatError('truncated tar data');
+  return d;
 }
 
 function writeOctal(buf: Buffer, offset: number, length: number, value: number): void {
@@ -254,14 +197,14 @@ export class TarWriter {
       let records = paxRecord('path', name);
       if (entry.linkname) records += paxRecord('linkpath', entry.linkname);
       const body = Buffer.from(records, 'utf8');
-      const padded = Buffer.alloc(Math.ceil(body.length / BLOCK) * BLOCK);
+      const padded = Buffer.alloc(paddedSize(body.length));
       body.copy(padded);
       this.write(header({ ...entry, linkname: '' }, 'PaxHeader', 'x', body.length));
       this.write(padded);
     }
     this.write(header(entry, Buffer.byteLength(name) > 100 ? name.slice(-99) : name, entry.type, size));
     if (size > 0) {
-      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      const padded = paddedSize(size);
       if (!data || data.length < padded) throw new TarFormatError(`no data for ${entry.name}`);
       this.write(data.subarray(0, padded));
     }
@@ -383,7 +326,7 @@ export function indexTar(path: string): TarIndex {
     starts.push(offset);
     if (e.type === '0') {
       files.push(e.name);
-      fileBytes.push(BLOCK + Math.ceil(e.size / BLOCK) * BLOCK);
+      fileBytes.push(BLOCK + paddedSize(e.size));
     } else if (e.type === '5') dirs.add(e.name);
   });
   let split: number | undefined;
@@ -405,13 +348,4 @@ export function appendTar(path: string, end: number, source: MergeSource, skipDi
     writer.close();
   }
   return { ...counts, bytes: writer.bytes };
-}
-
-/** Lists the regular files of an archive (normalised names). */
-export function listTarFiles(path: string): string[] {
-  const out: string[] = [];
-  readTar(path, (e) => {
-    if (e.type === '0') out.push(e.name);
-  });
-  return out;
 }

@@ -25,6 +25,7 @@ import {
   type ScopeOptions,
   type Stage,
 } from '../dockerfile/model.js';
+import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
 import type { CheckId, Finding, FindingLevel } from './catalog.js';
 import { commandsWithEnv, goAction, goInvocation, ldflagsOf, parseExecForm, parseShell, type GoInvocation, type ShellScript } from './shell.js';
@@ -74,12 +75,13 @@ function firstLine(text: string): string {
   return line.length > 100 ? `${line.slice(0, 97)}...` : line;
 }
 
-/** The repository part of an image reference, without registry, tag or digest. */
+/**
+ * The repository of an image reference (registry/path, without tag or digest). A base image
+ * that is no reference (the build rejects it) is matched as written.
+ */
 function imageName(image: string): string {
-  const noDigest = image.split('@')[0]!;
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  const ref = parseImageReference(image);
+  return isImageReferenceError(ref) ? image : repositoryOf(ref);
 }
 
 export class GoDockerfileChecks {

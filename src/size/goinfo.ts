@@ -1,7 +1,9 @@
 import { createGunzip } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { layerCompression, type LayerSize } from './measure.js';
+import { layerCompression } from '../oci/media-types.js';
+import { TarStreamReader } from '../tar/stream.js';
+import type { LayerSize } from './measure.js';
 import type { BlobSource } from './source.js';
 
 /** A module in a Go binary's build info. */
@@ -175,75 +177,6 @@ export class BuildInfoScanner {
   }
 }
 
-/** A tar entry header, from the ustar fields plus pax/GNU long names. */
-interface TarEntry {
-  name: string;
-  size: number;
-  type: string;
-  mode: number;
-}
-
-function parseOctal(field: Buffer): number {
-  // GNU base-256 for large sizes.
-  if (field[0]! & 0x80) {
-    let n = 0;
-    for (let i = 1; i < field.length; i++) n = n * 256 + field[i]!;
-    return n;
-  }
-  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
-  return text ? parseInt(text, 8) : 0;
-}
-
-function cstring(field: Buffer): string {
-  const nul = field.indexOf(0);
-  return field.subarray(0, nul < 0 ? field.length : nul).toString('utf8');
-}
-
-/** Pulls exact byte counts out of a stream of chunks. */
-class ChunkReader {
-  private buf: Buffer = Buffer.alloc(0);
-  private done = false;
-  private readonly it: AsyncIterator<Buffer>;
-  constructor(it: AsyncIterator<Buffer>) {
-    this.it = it;
-  }
-  private async fill(n: number): Promise<boolean> {
-    while (this.buf.length < n && !this.done) {
-      const next = await this.it.next();
-      if (next.done) this.done = true;
-      else this.buf = this.buf.length ? Buffer.concat([this.buf, next.value]) : next.value;
-    }
-    return this.buf.length >= n;
-  }
-  async read(n: number): Promise<Buffer | undefined> {
-    if (!(await this.fill(n))) return undefined;
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
-  }
-  /** Hands `n` bytes to `sink` as they arrive, without holding them. */
-  async pass(n: number, sink?: (chunk: Buffer) => boolean | void): Promise<boolean> {
-    let left = n;
-    while (left > 0) {
-      if (this.buf.length === 0) {
-        if (this.done) return false;
-        const next = await this.it.next();
-        if (next.done) {
-          this.done = true;
-          return false;
-        }
-        this.buf = next.value;
-      }
-      const take = Math.min(left, this.buf.length);
-      const stop = sink?.(this.buf.subarray(0, take));
-      this.buf = this.buf.subarray(take);
-      left -= take;
-      if (stop === true) return true;
-    }
-    return true;
-  }
-}
-
 /** Pure: a tar path as an absolute image path. */
 export function imagePath(name: string): string {
   const parts: string[] = [];
@@ -270,54 +203,33 @@ export interface LayerScan {
 export async function scanLayerTar(tar: AsyncIterable<Buffer>, target: ProgramTarget | undefined): Promise<LayerScan> {
   const wanted = target && 'path' in target ? target.path : undefined;
   const wantedName = target && 'name' in target ? target.name : undefined;
-  const reader = new ChunkReader(tar[Symbol.asyncIterator]());
-  let longName: string | undefined;
-  for (;;) {
-    const header = await reader.read(512);
-    if (!header || header.every((b) => b === 0)) return { deleted: false };
-    const size = parseOctal(header.subarray(124, 136));
-    const type = String.fromCharCode(header[156] || 0x30);
-    const padded = Math.ceil(size / 512) * 512;
-    if (type === 'x' || type === 'L') {
-      const body = await reader.read(padded);
-      if (!body) return { deleted: false };
-      const text = body.subarray(0, size).toString('utf8');
-      if (type === 'L') longName = text.replace(/\0.*$/s, '');
-      else {
-        const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(text);
-        if (m) longName = m[1];
-      }
-      continue;
-    }
-    const prefix = cstring(header.subarray(345, 500));
-    const rawName = longName ?? (prefix ? `${prefix}/${cstring(header.subarray(0, 100))}` : cstring(header.subarray(0, 100)));
-    longName = undefined;
-    const entry: TarEntry = { name: imagePath(rawName), size, type, mode: parseOctal(header.subarray(100, 108)) };
-    const base = entry.name.slice(entry.name.lastIndexOf('/') + 1);
-    const dir = entry.name.slice(0, entry.name.lastIndexOf('/'));
-    if (wanted && base.startsWith('.wh.')) {
-      const removed = base === '.wh..wh..opq' ? dir : `${dir}/${base.slice(4)}`;
-      if (wanted === removed || wanted.startsWith(`${removed}/`)) return { deleted: true };
-    }
-    const regular = type === '0' || type === '\0' || type === '7';
-    const executable = (entry.mode & 0o111) !== 0 && size > 0;
-    const candidate = regular && (wanted ? entry.name === wanted : wantedName ? executable && base === wantedName : executable);
-    if (!candidate) {
-      if (!(await reader.pass(padded))) return { deleted: false };
-      continue;
-    }
+  const reader = new TarStreamReader(tar);
+  for (let entry = await reader.next(); entry; entry = await reader.next()) {
+    const name = imagePath(entry.name);
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    if (wanted && removedBy(name, base, wanted)) return { deleted: true };
+    const regular = entry.type === '0' || entry.type === '7';
+    const executable = (entry.mode & 0o111) !== 0 && entry.size > 0;
+    const candidate = regular && (wanted ? name === wanted : wantedName ? executable && base === wantedName : executable);
+    if (!candidate) continue;
     const scanner = new BuildInfoScanner();
-    let read = 0;
-    const ok = await reader.pass(size, (chunk) => {
+    // Stop once the build info is read, or at once for a file that is not a program.
+    const whole = await reader.data((chunk) => {
       scanner.push(chunk);
-      read += chunk.length;
-      // Stop once the build info is read, or at once for a file that is not a program.
       return scanner.result !== undefined || (!wanted && !scanner.maybeElf);
     });
-    if (!ok && read < size) return { deleted: false };
-    if (wanted || scanner.result) return { binary: { path: entry.name, sizeBytes: size, buildInfo: scanner.result }, deleted: false };
-    if (!(await reader.pass(padded - read))) return { deleted: false };
+    if (!whole) return { deleted: false };
+    if (wanted || scanner.result) return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result }, deleted: false };
   }
+  return { deleted: false };
+}
+
+/** Pure: whether the entry `name` (file name `base`) is a whiteout that deletes `wanted`. */
+function removedBy(name: string, base: string, wanted: string): boolean {
+  if (!base.startsWith('.wh.')) return false;
+  const dir = name.slice(0, name.lastIndexOf('/'));
+  const removed = base === '.wh..wh..opq' ? dir : `${dir}/${base.slice(4)}`;
+  return wanted === removed || wanted.startsWith(`${removed}/`);
 }
 
 function decompress(stream: Readable, mediaType: string): AsyncIterable<Buffer> | undefined {

@@ -1,33 +1,11 @@
 import { normalizePlatform } from '../build/platforms.js';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from '../oci/descriptor.js';
+import { imageManifests, platformManifests } from '../oci/index-walk.js';
+import { isIndex, layerCompression } from '../oci/media-types.js';
 import type { BlobSource } from './source.js';
 
-/** An OCI / Docker content descriptor. */
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  platform?: { os: string; architecture: string; variant?: string };
-  annotations?: Record<string, string>;
-}
-
-export interface ImageIndex {
-  mediaType?: string;
-  manifests: Descriptor[];
-}
-
-export interface ImageManifest {
-  mediaType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-}
-
-export interface ImageConfig {
-  architecture?: string;
-  os?: string;
-  variant?: string;
-  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string };
-  history?: { created_by?: string; empty_layer?: boolean; comment?: string }[];
-}
+// Importers of the OCI types from here move to src/oci/ one by one.
+export type { Descriptor } from '../oci/descriptor.js';
 
 export interface LayerSize {
   digest: string;
@@ -51,13 +29,6 @@ export interface PlatformSize {
   workingDir: string;
 }
 
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-
-export function isIndex(mediaType: string | undefined, body: unknown): boolean {
-  if (mediaType && INDEX_TYPES.has(mediaType)) return true;
-  return !!body && typeof body === 'object' && Array.isArray((body as { manifests?: unknown }).manifests);
-}
-
 /** `os/arch[/variant]`; anything but letters, digits and . _ - in a registry's answer becomes _, so the platform is safe in every message and table. */
 export function platformString(p: { os: string; architecture: string; variant?: string }): string {
   const text = [p.os, p.architecture, p.variant]
@@ -66,15 +37,6 @@ export function platformString(p: { os: string; architecture: string; variant?: 
     .join('/');
   // The form the `platforms` input uses: linux/arm64/v8 is linux/arm64, so budgets and baselines match.
   return normalizePlatform(text) ?? text;
-}
-
-/** Pure: the image manifests of an index, without attestation manifests (unknown/unknown). */
-export function imageManifests(index: ImageIndex): Descriptor[] {
-  return index.manifests.filter(
-    (m) =>
-      m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest' &&
-      !(m.platform?.os === 'unknown' && m.platform.architecture === 'unknown'),
-  );
 }
 
 /**
@@ -100,18 +62,6 @@ export function cleanInstruction(createdBy: string): string {
     .replace(/^\/bin\/sh -c /, 'RUN ')
     .replace(/ # buildkit$/, '')
     .trim();
-}
-
-const GZIP_TYPES = /(tar\+gzip|tar\.gzip|\.tar\.gzip|rootfs\.diff\.tar\.gzip)$/;
-const PLAIN_TAR_TYPES = /(\.tar|layer\.v1\.tar|diff\.tar)$/;
-
-export type Compression = 'gzip' | 'zstd' | 'none' | 'unknown';
-
-export function layerCompression(mediaType: string): Compression {
-  if (GZIP_TYPES.test(mediaType)) return 'gzip';
-  if (/zstd$/.test(mediaType)) return 'zstd';
-  if (PLAIN_TAR_TYPES.test(mediaType)) return 'none';
-  return 'unknown';
 }
 
 /**
@@ -165,21 +115,14 @@ export interface ImageSize {
 export async function measureImage(source: BlobSource): Promise<ImageSize> {
   const root = await source.root();
   const body = await source.json(root);
-  if (isIndex(root.mediaType, body)) {
-    const manifests = imageManifests(body as ImageIndex);
-    const platforms: PlatformSize[] = [];
-    for (const m of manifests) {
-      const nested = await source.json(m);
-      if (isIndex(m.mediaType, nested)) {
-        // An index inside an index (an OCI layout's index.json pointing to the image index).
-        const inner = imageManifests(nested as ImageIndex);
-        for (const im of inner) platforms.push(await measurePlatform(source, im, (await source.json(im)) as ImageManifest));
-      } else {
-        platforms.push(await measurePlatform(source, m, nested as ImageManifest));
-      }
-    }
-    const digest = manifests.length === 1 && isIndex(manifests[0]!.mediaType, undefined) ? manifests[0]!.digest : root.digest;
-    return { digest, platforms };
+  if (!isIndex(root.mediaType, body)) return { digest: root.digest, platforms: [await measurePlatform(source, root, body as ImageManifest)] };
+  const index = body as ImageIndex;
+  const platforms: PlatformSize[] = [];
+  for await (const { descriptor, manifest } of platformManifests((d) => source.json(d), index)) {
+    platforms.push(await measurePlatform(source, descriptor, manifest));
   }
-  return { digest: root.digest, platforms: [await measurePlatform(source, root, body as ImageManifest)] };
+  // An index that only points to the image index (an OCI layout's index.json): that one is the image.
+  const listed = imageManifests(index);
+  const digest = listed.length === 1 && isIndex(listed[0]!.mediaType, undefined) ? listed[0]!.digest : root.digest;
+  return { digest, platforms };
 }

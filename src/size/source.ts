@@ -1,9 +1,7 @@
-import { open, readFile } from 'node:fs/promises';
-import { createReadStream, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ActionError } from '../errors.js';
-import type { Descriptor } from './measure.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { OciLayout } from '../oci/layout.js';
 
 /**
  * Where manifests, configs and layers are read from: a registry over HTTP, or an OCI layout
@@ -23,46 +21,26 @@ export interface BlobSource {
   stream(digest: string): Promise<Readable>;
 }
 
-function hexOf(digest: string): string {
-  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!m) throw new ActionError(`unsupported digest '${digest}' (expected sha256)`);
-  return m[1]!;
-}
-
-/** An OCI image layout directory (index.json + blobs/sha256), as `buildx --output type=oci,tar=false` writes it. */
+/** An OCI image layout directory: the image is the first one its index.json lists. */
 export class OciLayoutSource implements BlobSource {
   readonly name: string;
-  private readonly dir: string;
+  private readonly layout: OciLayout;
   constructor(dir: string, name = 'OCI layout') {
-    this.dir = dir;
+    this.layout = new OciLayout(dir);
     this.name = name;
   }
-  private blobPath(digest: string): string {
-    return join(this.dir, 'blobs', 'sha256', hexOf(digest));
-  }
   async root(): Promise<Descriptor> {
-    const index = JSON.parse(await readFile(join(this.dir, 'index.json'), 'utf8')) as { manifests?: Descriptor[] };
-    const first = index.manifests?.[0];
-    if (!first) throw new ActionError(`the OCI layout ${this.dir} has no image`);
+    const first = (await this.layout.index()).manifests[0];
+    if (!first) throw new ActionError(`the OCI layout ${this.layout.dir} has no image`);
     return first;
   }
   async json(descriptor: Pick<Descriptor, 'digest'>): Promise<unknown> {
-    return JSON.parse(await readFile(this.blobPath(descriptor.digest), 'utf8'));
+    return this.layout.json(descriptor.digest);
   }
   async tail(digest: string, size: number, count: number): Promise<Buffer> {
-    const file = await open(this.blobPath(digest), 'r');
-    try {
-      const n = Math.min(count, size);
-      const buf = Buffer.alloc(n);
-      await file.read(buf, 0, n, size - n);
-      return buf;
-    } finally {
-      await file.close();
-    }
+    return this.layout.tail(digest, size, count);
   }
   async stream(digest: string): Promise<Readable> {
-    const path = this.blobPath(digest);
-    if (!existsSync(path)) throw new ActionError(`blob ${digest} is missing from the OCI layout`);
-    return createReadStream(path);
+    return this.layout.stream(digest);
   }
 }

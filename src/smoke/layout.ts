@@ -1,20 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
-interface Descriptor {
-  mediaType?: string;
-  digest?: string;
-  platform?: { os?: string; architecture?: string; variant?: string };
-}
-
-const isIndex = (mediaType: string | undefined): boolean => /image\.index|manifest\.list/.test(mediaType ?? '');
-
-/** Pure: whether a descriptor's platform is `os/arch[/variant]`. */
-export function samePlatform(p: Descriptor['platform'], platform: string): boolean {
-  if (!p) return false;
-  const [os, arch, variant] = platform.split('/');
-  return p.os === os && p.architecture === arch && (variant === undefined || p.variant === variant);
-}
+import { samePlatform, type Descriptor, type ImageConfig } from '../oci/descriptor.js';
+import { platformManifests } from '../oci/index-walk.js';
+import { OciLayout } from '../oci/layout.js';
 
 /**
  * The layer diff IDs (the uncompressed filesystem) of one platform's image in an OCI layout.
@@ -24,7 +10,7 @@ export async function layoutDiffIds(dir: string, platform: string): Promise<stri
   const digest = await layoutConfigDigest(dir, platform);
   if (!digest) return undefined;
   try {
-    const config = JSON.parse(await readFile(join(dir, 'blobs', ...digest.split(':')), 'utf8')) as { rootfs?: { diff_ids?: unknown } };
+    const config = (await new OciLayout(dir).json(digest)) as ImageConfig;
     const ids = config.rootfs?.diff_ids;
     return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : undefined;
   } catch {
@@ -34,30 +20,20 @@ export async function layoutDiffIds(dir: string, platform: string): Promise<stri
 
 /**
  * The config digest of one platform's image in an OCI layout (index.json, then nested
- * indexes down to the manifest of that platform). Undefined when it is not there.
+ * indexes down to the manifest of that platform; a lone manifest without a platform is taken).
+ * Undefined when it is not there.
  */
 export async function layoutConfigDigest(dir: string, platform: string): Promise<string | undefined> {
-  const blob = async (digest: string): Promise<Record<string, unknown>> =>
-    JSON.parse(await readFile(join(dir, 'blobs', ...digest.split(':')), 'utf8')) as Record<string, unknown>;
-  const visit = async (doc: Record<string, unknown>, depth: number): Promise<string | undefined> => {
-    if (depth > 3) return undefined;
-    const manifests = (Array.isArray(doc.manifests) ? doc.manifests : []) as Descriptor[];
-    for (const d of manifests) {
-      if (!d.digest) continue;
-      if (isIndex(d.mediaType)) {
-        const found = await visit(await blob(d.digest), depth + 1);
-        if (found) return found;
-      } else if (samePlatform(d.platform, platform) || (manifests.length === 1 && !d.platform)) {
-        const manifest = await blob(d.digest);
-        const config = manifest.config as Descriptor | undefined;
-        if (config?.digest) return config.digest;
-      }
-    }
-    return undefined;
-  };
+  const layout = new OciLayout(dir);
   try {
-    return await visit(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as Record<string, unknown>, 0);
+    for await (const { descriptor, manifest, alone } of platformManifests((d) => layout.json(d.digest), await layout.index())) {
+      if (!samePlatform(descriptor.platform, platform) && !(alone && !descriptor.platform)) continue;
+      // As the file says: a manifest without a config is passed over.
+      const config = manifest.config as Descriptor | undefined;
+      if (config?.digest) return config.digest;
+    }
   } catch {
-    return undefined;
+    // Not a layout, or not a whole one: the caller goes without.
   }
+  return undefined;
 }

@@ -6,8 +6,8 @@ import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
 import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
 import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
-import { indexTar, listTarFiles, TarWriter } from '../../src/cache/tar.js';
-import { RecordingReporter } from '../../src/reporter.js';
+import { indexTar, TarWriter } from '../../src/cache/tar.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
 import { tempDir } from '../support/temp.js';
 
 const dir = tempDir('stage-unit');
@@ -285,7 +285,7 @@ describe('keeping the Go build cache to its working set', () => {
     ]);
     const reporter = new RecordingReporter();
     const save = await trimAndJoin(s, extract, lists, reporter);
-    return { save, files: listTarFiles(join(slotDir, 'cache.tar')).sort(), log: reporter.lines.join('\n') };
+    return { save, files: indexTar(join(slotDir, 'cache.tar')).files.sort(), log: reporter.lines.join('\n') };
   }
 
   it('appends the new entries while the unused ones are at most 20% of the archive', async () => {

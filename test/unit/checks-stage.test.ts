@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { contextFromEnv } from '../../src/context.js';
 import { ActionError } from '../../src/errors.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
-import { RecordingReporter } from '../../src/reporter.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
 import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/checks/stage.js';
 import { renderChecksSummary } from '../../src/checks/summary.js';
 import { commandsWithEnv, goInvocation, ldflagsOf, parseShell } from '../../src/checks/shell.js';

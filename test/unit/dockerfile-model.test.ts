@@ -159,6 +159,10 @@ describe('parseMount', () => {
     ['type=secret,id=npmrc,required', { type: 'secret', id: 'npmrc', required: true }],
     ['type=tmpfs,target=/tmp,size=64m', { type: 'tmpfs', target: '/tmp', size: '64m' }],
     ['type=cache,"target=/a,b"', { type: 'cache', target: '/a,b' }],
+    ['type=bind,target=/x,ro', { type: 'bind', target: '/x', readonly: true }],
+    ['type=bind,target=/x,readwrite=0', { type: 'bind', target: '/x', readonly: true }],
+    ['type=secret,id=a,required=no', { type: 'secret', id: 'a', required: false }],
+    ['TYPE=Cache,Target=/x,constructor=1,__proto__=2', { type: 'cache', target: '/x' }],
   ])('%s', (raw, expected) => {
     const { options: _o, raw: _r, ...spec } = parseMount(raw);
     expect(spec).toEqual(expected);

@@ -6,7 +6,7 @@ import { renderBuildSummary } from '../../src/build/summary.js';
 import type { BuildPlan } from '../../src/build/plan.js';
 import type { BuildResult } from '../../src/build/docker.js';
 import { contextFromEnv } from '../../src/context.js';
-import { RecordingReporter } from '../../src/reporter.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
 import { ActionError } from '../../src/errors.js';
 
 const sha = '0123456789abcdef0123456789abcdef01234567';

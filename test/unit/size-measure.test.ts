@@ -2,17 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  cleanInstruction,
-  gzipUncompressedSize,
-  imageManifests,
-  layerCompression,
-  layerInstructions,
-  measureImage,
-  platformString,
-  type Descriptor,
-  type ImageConfig,
-} from '../../src/size/measure.js';
+import type { Descriptor, ImageConfig } from '../../src/oci/descriptor.js';
+import { cleanInstruction, gzipUncompressedSize, layerInstructions, measureImage, platformString } from '../../src/size/measure.js';
 import type { BlobSource } from '../../src/size/source.js';
 import { baselineKey, baselineKeyPrefix, planCache } from '../../src/size/baseline.js';
 import { ROOT } from '../support/runner.js';
@@ -114,15 +105,6 @@ describe('measureImage from manifest and config fixtures', () => {
 });
 
 describe('pure helpers', () => {
-  it('imageManifests drops attestation manifests', () => {
-    const ms: Descriptor[] = [
-      { mediaType: 'm', digest: 'sha256:a', size: 1, platform: { os: 'linux', architecture: 'amd64' } },
-      { mediaType: 'm', digest: 'sha256:b', size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
-      { mediaType: 'm', digest: 'sha256:c', size: 1, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
-    ];
-    expect(imageManifests({ manifests: ms }).map((m) => m.digest)).toEqual(['sha256:a']);
-  });
-
   it.each([
     [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'linux/arm64'],
     [{ os: 'linux', architecture: 'arm', variant: 'v7' }, 'linux/arm/v7'],
@@ -141,14 +123,6 @@ describe('pure helpers', () => {
     ['/bin/sh -c #(nop)  CMD ["/app"]', 'CMD ["/app"]'],
     ['/bin/sh -c apk add --no-cache ca-certificates', 'RUN apk add --no-cache ca-certificates'],
   ])('cleanInstruction(%j)', (raw, clean) => expect(cleanInstruction(raw)).toBe(clean));
-
-  it.each([
-    ['application/vnd.oci.image.layer.v1.tar+gzip', 'gzip'],
-    ['application/vnd.docker.image.rootfs.diff.tar.gzip', 'gzip'],
-    ['application/vnd.oci.image.layer.v1.tar+zstd', 'zstd'],
-    ['application/vnd.oci.image.layer.v1.tar', 'none'],
-    ['application/vnd.in-toto+json', 'unknown'],
-  ])('layerCompression(%s) = %s', (type, c) => expect(layerCompression(type)).toBe(c));
 
   it('gzipUncompressedSize reads ISIZE', () => {
     expect(gzipUncompressedSize(Buffer.from([0x00, 0x48, 0x5c, 0x00]), 2_588_159)).toBe(6_047_744);

@@ -8,7 +8,7 @@ import { parseSizeInputs } from '../../src/size/inputs.js';
 import { parseMetadata } from '../../src/build/metadata.js';
 import type { BuildPlan } from '../../src/build/plan.js';
 import type { RunContext } from '../../src/context.js';
-import { RecordingReporter } from '../../src/reporter.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
 import { TerminalReporter } from '../../src/cli-reporter.js';
 import type { CommentApi, IssueComment } from '../../src/size/comment.js';
 import type { SizeReport } from '../../src/size/report.js';

@@ -1,0 +1,59 @@
+import { open, readFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ActionError } from '../errors.js';
+import type { Descriptor, ImageIndex } from './descriptor.js';
+
+function hexOf(digest: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (!m) throw new ActionError(`unsupported digest '${digest}' (expected sha256)`);
+  return m[1]!;
+}
+
+/**
+ * An OCI image layout directory (index.json + blobs/sha256), as `buildx --output
+ * type=oci,tar=false` writes it. Reads only what is asked for.
+ */
+export class OciLayout {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The layout's index.json (`manifests` empty when it lists none). */
+  async index(): Promise<ImageIndex> {
+    const doc = JSON.parse(await readFile(join(this.dir, 'index.json'), 'utf8')) as { mediaType?: string; manifests?: unknown };
+    return { mediaType: doc.mediaType, manifests: Array.isArray(doc.manifests) ? (doc.manifests as Descriptor[]) : [] };
+  }
+
+  /** Where a blob lives; only sha256 digests (a digest never reaches outside blobs/). */
+  blobPath(digest: string): string {
+    return join(this.dir, 'blobs', 'sha256', hexOf(digest));
+  }
+
+  /** A blob parsed as JSON (a manifest, an index or a config). */
+  async json(digest: string): Promise<unknown> {
+    return JSON.parse(await readFile(this.blobPath(digest), 'utf8'));
+  }
+
+  /** The last `count` bytes of a blob of `size` bytes. */
+  async tail(digest: string, size: number, count: number): Promise<Buffer> {
+    const file = await open(this.blobPath(digest), 'r');
+    try {
+      const n = Math.min(count, size);
+      const buf = Buffer.alloc(n);
+      await file.read(buf, 0, n, size - n);
+      return buf;
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** A blob as a stream. */
+  stream(digest: string): Readable {
+    const path = this.blobPath(digest);
+    if (!existsSync(path)) throw new ActionError(`blob ${digest} is missing from the OCI layout`);
+    return createReadStream(path);
+  }
+}
