@@ -116,6 +116,10 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
   for (const m of mounts) {
     const dir = `${MOUNT_ROOT}/${m.name}`;
     const archive = archives[m.name];
+    // A mount that has files is this builder's own (warm) state, and another build may be
+    // reading it right now: unpacking over it would replace files under that build (and reset
+    // the dates that tell which files it used). Only an empty mount is filled.
+    if (archive) lines.push(`if [ -n "$(ls -A ${dir})" ]; then`, `  echo "go-container-action: ${m.name} is already filled on this builder: left as it is"`, 'else');
     if (archive && 'urls' in archive && archive.urls.length > 1) {
       // Each part in the background; any failure leaves the mark.
       lines.push('rm -f /tmp/gca-fetch-failed');
@@ -150,6 +154,7 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
         'fi',
       );
     }
+    if (archive) lines.push('fi');
     // Files another build touched since this helper started are its used ones: dating them back
     // would hide them from that build's extract (its saved cache would lose them).
     lines.push(`find ${dir} -type f ! -newer ${STARTED} -exec touch -c -d "@$stamp" {} +`);

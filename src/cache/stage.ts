@@ -485,13 +485,18 @@ export async function saveGoCaches(readState: (name: string) => string, service:
   const env = parseJson<CacheEnv>(readState(CACHE_STATE.env));
   if (saves.length === 0 || !env) return;
   const isolated = isolate(service, env);
+  const faults = new Set<string>();
   for (const save of saves) {
     const started = Date.now();
     try {
       await isolated.save([save.path], save.key);
       reporter.info(`Go cache: saved ${save.id} (${formatBytes(save.bytes)}) as ${save.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
-      reporter.warning(`Go cache: could not save ${save.id}: ${errorText(error)}`);
+      // One warning per fault: a service given up on fails every save with the same reason.
+      const fault = errorText(error);
+      if (!faults.has(fault)) reporter.warning(`Go cache: could not save ${save.id}: ${fault}`);
+      else reporter.info(`Go cache: ${save.id} not saved either`);
+      faults.add(fault);
     }
   }
   // The archives are in the run's work dir, which the post step removes next.

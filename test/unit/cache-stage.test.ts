@@ -51,6 +51,8 @@ describe('helper builds', () => {
     // Another build may be compiling from the same mount: a failed unpack leaves it alone.
     expect(script).not.toMatch(/rm -rf|-delete/);
     expect(script).toMatch(/could not unpack the cache into s0" >&2\n  exit 3/);
+    // Only an empty mount is filled: a warm one may be in use by another build.
+    expect(script.indexOf('if [ -n "$(ls -A /gca/s0)" ]; then')).toBeLessThan(script.indexOf('tar -xf'));
     expect(script).not.toContain('-C /gca/s1');
     expect(script).toContain('stamp=1699992800');
     expect(script.indexOf('touch /tmp/gca-started')).toBeLessThan(script.indexOf('tar -xf'));
