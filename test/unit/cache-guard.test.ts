@@ -134,7 +134,9 @@ describe('the guarded cache service', () => {
   it('lets a slow but steady transfer go on for minutes, and cuts one that stalls for 30 s', async () => {
     const env = cacheEnv(tempDir('cache-guard-slow'));
     const file = join(env.temp, 'cache.tzst');
+    let started = 0;
     const transfer = (seconds: number, result: string) => async (): Promise<string> => {
+      started++;
       mkdirSync(env.temp, { recursive: true });
       for (let s = 0; s < seconds; s += 10) {
         appendFileSync(file, Buffer.alloc(100 * 1024));
@@ -142,13 +144,19 @@ describe('the guarded cache service', () => {
       }
       return result;
     };
+    // The clock moves only once the call has begun (its work dirs are made with real I/O first).
+    const begun = async (count: number): Promise<void> => {
+      while (started < count) await new Promise((resolve) => setImmediate(resolve));
+    };
     const steady = guardedCache(fake({ restore: transfer(120, 'k-slow') }), new ServiceGuard(CACHE_BUDGET)).within!(env);
     const slow = steady.restore(['go-cache/a'], 'k-slow', []);
+    await begun(1);
     await vi.advanceTimersByTimeAsync(125_000);
     await expect(slow).resolves.toBe('k-slow');
 
     const stalls = guardedCache(fake({ restore: async () => (await transfer(20, 'x')(), never()) }), new ServiceGuard(CACHE_BUDGET)).within!(env);
     const stalled = stalls.restore(['go-cache/a'], 'k-stall', []).catch((error: unknown) => error);
+    await begun(2);
     await vi.advanceTimersByTimeAsync(70_000);
     expect(String(await stalled)).toBe('DeadlineError: the cache service (restoring k-stall) sent nothing for 30 s');
   });
