@@ -16,7 +16,10 @@ export interface SlotKeys {
   primary: string;
   /** Prefixes tried in order when the primary key misses. */
   restore: string[];
-  /** The directory @actions/cache stores for this slot (stable: it is part of the entry version). */
+  /**
+   * The directory @actions/cache stores for this slot, relative to the workspace it is given
+   * (isolation.ts): the same string on every run, since it is part of the entry's version.
+   */
   path: string;
 }
 
@@ -43,7 +46,7 @@ export interface KeyOptions {
 /** Pure: the keys and path of one slot. */
 export function slotKeys(slot: Pick<CacheSlot, 'id' | 'kind' | 'platforms'>, opts: KeyOptions): SlotKeys {
   const idPart = `${slug(slot.id)}-${shortHash(slot.id, 8)}`;
-  const path = `~/.cache/go-container-action/${KEY_VERSION}-${slot.kind}-${idPart}`;
+  const path = `go-cache/${KEY_VERSION}-${slot.kind}-${idPart}`;
   if (slot.kind === 'go-modules') {
     // Modules are the same for every platform: one entry per go.sum state.
     const prefix = `go-container-action-${KEY_VERSION}-${slot.kind}-${idPart}-`;

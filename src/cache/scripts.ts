@@ -108,11 +108,18 @@ const FETCH = [
   'else echo "go-container-action: no wget or curl in the image" >&2; exit 4; fi',
 ];
 
+/** Marks when the helper began: files newer than this were touched by a concurrent build. */
+const STARTED = '/tmp/gca-started';
+
 function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number): string[] {
-  const lines = [`stamp=${Math.floor(datedTo)}`];
+  const lines = [`stamp=${Math.floor(datedTo)}`, `touch ${STARTED}`];
   for (const m of mounts) {
     const dir = `${MOUNT_ROOT}/${m.name}`;
     const archive = archives[m.name];
+    // A mount that has files is this builder's own (warm) state, and another build may be
+    // reading it right now: unpacking over it would replace files under that build (and reset
+    // the dates that tell which files it used). Only an empty mount is filled.
+    if (archive) lines.push(`if [ -n "$(ls -A ${dir})" ]; then`, `  echo "go-container-action: ${m.name} is already filled on this builder: left as it is"`, 'else');
     if (archive && 'urls' in archive && archive.urls.length > 1) {
       // Each part in the background; any failure leaves the mark.
       lines.push('rm -f /tmp/gca-fetch-failed');
@@ -137,17 +144,20 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
         'fi',
       );
     } else if (archive) {
-      // One stream into the mount. On failure the mount is emptied: the build then runs as it
-      // would without the feature, never on a half-written cache.
+      // One stream into the mount. A failure leaves the mount as it is: another build may be
+      // using it (BuildKit shares a cache mount between builds), and the archive was read through
+      // before, so only a fault of the builder's disk gets here.
       lines.push(
         `if ! tar -xf ${shellQuote(`${INPUT_DIR}/${archive.file}`)} -C ${dir}; then`,
-        `  echo "go-container-action: could not unpack the cache into ${m.name}; emptying it" >&2`,
-        `  find ${dir} -mindepth 1 -maxdepth 1 -exec rm -rf {} + || true`,
+        `  echo "go-container-action: could not unpack the cache into ${m.name}" >&2`,
         '  exit 3',
         'fi',
       );
     }
-    lines.push(`find ${dir} -type f -exec touch -c -d "@$stamp" {} +`);
+    if (archive) lines.push('fi');
+    // Files another build touched since this helper started are its used ones: dating them back
+    // would hide them from that build's extract (its saved cache would lose them).
+    lines.push(`find ${dir} -type f ! -newer ${STARTED} -exec touch -c -d "@$stamp" {} +`);
   }
   return lines;
 }

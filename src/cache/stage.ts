@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildArgRecord } from '../build/plan.js';
 import { hostPlatform } from '../build/platforms.js';
@@ -16,12 +15,14 @@ import { bridgeGateway, helperPaths, runHelperBuild, serveArchives, type Archive
 import { extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
 import { appendTar, indexTar, mergeTars, readTar, type TarEntry, type TarIndex } from './tar.js';
 import type { CacheService } from './service.js';
+import { cacheEnv, isolate, type CacheEnv } from './isolation.js';
 import { errorText } from '../errors.js';
 
 /** Names of the state handed to the post step. */
 export const CACHE_STATE = {
   saves: 'go-cache-saves',
-  dirs: 'go-cache-dirs',
+  /** Where the run's cache calls work (isolation.ts), inside its work dir. */
+  env: 'go-cache-env',
 } as const;
 
 const ARCHIVE = 'cache.tar';
@@ -86,10 +87,6 @@ export interface RestoreSummary {
   /** `true` (every cache restored), `partial`, `false`. */
   hit: 'true' | 'partial' | 'false';
   restored: { id: string; kind: string; key?: string; exact: boolean; bytes: number; files: number }[];
-}
-
-function expandHome(path: string): string {
-  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 
@@ -159,14 +156,16 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   // that can reach the runner but should not; the fallback path is also tested this way).
   // Looked up while the archives download.
   const gateway = process.env.GO_CONTAINER_ACTION_CACHE_STREAM === 'false' ? Promise.resolve(undefined) : bridgeGateway().catch(() => undefined);
+  const env = cacheEnv(opts.workDir);
+  const isolated = isolate(service, env);
+  const faults = new Set<string>();
   const slots: SlotState[] = await Promise.all(
     usable.map(async (slot, i): Promise<SlotState> => {
       const keys = slotKeys(slot, { goSumHash: sums.hash, target: opts.target, unique: opts.unique });
-      const state: SlotState = { slot, mountName: `s${i}`, keys, dir: expandHome(keys.path), exact: false, restoredBytes: 0, restoredFiles: 0, restoredList: [] };
-      await rm(state.dir, { recursive: true, force: true }).catch(() => undefined);
+      const state: SlotState = { slot, mountName: `s${i}`, keys, dir: join(env.workspace, keys.path), exact: false, restoredBytes: 0, restoredFiles: 0, restoredList: [] };
       await mkdir(state.dir, { recursive: true });
       try {
-        const key = await service.restore([keys.path], keys.primary, keys.restore);
+        const key = await isolated.restore([keys.path], keys.primary, keys.restore);
         const archive = join(state.dir, ARCHIVE);
         if (key && existsSync(archive)) {
           // Validated (read through) by the inject, while its helper build starts.
@@ -177,7 +176,10 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
           reporter.warning(`Go cache: entry ${key} did not contain ${ARCHIVE}; ignored.`);
         }
       } catch (error) {
-        reporter.warning(`Go cache: could not restore ${slot.id}: ${errorText(error)}`);
+        // One warning per fault: a service given up on fails every slot with the same reason.
+        const fault = errorText(error);
+        if (!faults.has(fault)) reporter.warning(`Go cache: could not restore ${slot.id}: ${fault}; the build runs without it.`);
+        faults.add(fault);
         forgetRestore(state);
         await rm(join(state.dir, ARCHIVE), { force: true }).catch(() => undefined);
       }
@@ -477,24 +479,27 @@ export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<s
   return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
 }
 
-/** The post step: uploads what the main step prepared, then removes the archives. */
+/** The post step: uploads what the main step prepared (the archives go with the work dir). */
 export async function saveGoCaches(readState: (name: string) => string, service: CacheService, reporter: Reporter): Promise<void> {
   const saves = parseJson<PendingSave[]>(readState(CACHE_STATE.saves)) ?? [];
-  const dirs = parseJson<string[]>(readState(CACHE_STATE.dirs)) ?? [];
+  const env = parseJson<CacheEnv>(readState(CACHE_STATE.env));
+  if (saves.length === 0 || !env) return;
+  const isolated = isolate(service, env);
+  const faults = new Set<string>();
   for (const save of saves) {
     const started = Date.now();
     try {
-      await service.save([save.path], save.key);
+      await isolated.save([save.path], save.key);
       reporter.info(`Go cache: saved ${save.id} (${formatBytes(save.bytes)}) as ${save.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
-      reporter.warning(`Go cache: could not save ${save.id}: ${errorText(error)}`);
+      // One warning per fault: a service given up on fails every save with the same reason.
+      const fault = errorText(error);
+      if (!faults.has(fault)) reporter.warning(`Go cache: could not save ${save.id}: ${fault}`);
+      else reporter.info(`Go cache: ${save.id} not saved either`);
+      faults.add(fault);
     }
   }
-  for (const dir of dirs) {
-    // Only directories this action made (under its own cache folder).
-    if (!dir.includes(`${join('.cache', 'go-container-action')}`)) continue;
-    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => reporter.warning(`Go cache: could not remove ${dir}: ${errorText(error)}`));
-  }
+  // The archives are in the run's work dir, which the post step removes next.
 }
 
 function parseJson<T>(text: string): T | undefined {
@@ -530,7 +535,7 @@ export async function goCacheBeforeBuild(
       : { session: undefined, summary: summarizeRestore([]) };
     setOutput('go-cache-hit', summary.hit);
     setOutput('go-cache-restored', JSON.stringify(summary.restored));
-    if (session) reporter.saveState(CACHE_STATE.dirs, JSON.stringify(session.slots.map((s) => s.dir)));
+    if (session) reporter.saveState(CACHE_STATE.env, JSON.stringify(cacheEnv(opts.workDir)));
     return session;
   } catch (error) {
     reporter.warning(`Go cache: restore failed (${errorText(error)}); the build runs without it.`);

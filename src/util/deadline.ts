@@ -41,6 +41,44 @@ export async function withDeadline<T>(what: string, ms: number, work: (signal: A
   }
 }
 
+/** How often a stall deadline looks at the progress of its work. */
+const STALL_POLL_MS = 1000;
+
+/**
+ * Like withDeadline, for work that moves data: `ms` is the longest the work may go without
+ * progress (`progress()` returning a new value), not its whole length, so a slow but steady
+ * transfer is never cut off. `onQuiet` hears each stretch of time that passed without progress.
+ */
+export async function withStallDeadline<T>(what: string, ms: number, progress: () => number, work: (signal: AbortSignal) => Promise<T>, onQuiet: (ms: number) => void = () => undefined): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let last = progress();
+  let moved = false;
+  let quiet = 0;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        moved = true;
+        quiet = 0;
+        return;
+      }
+      quiet += STALL_POLL_MS;
+      onQuiet(STALL_POLL_MS);
+      if (quiet < ms) return;
+      const error = new DeadlineError(moved ? `${what} sent nothing for ${formatDuration(ms)}` : `${what} did not answer in ${formatDuration(ms)}`);
+      controller.abort(error);
+      reject(error);
+    }, Math.min(STALL_POLL_MS, ms));
+  });
+  try {
+    return await Promise.race([work(controller.signal), expired]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export interface ServiceBudget {
   /** How the service is named in messages ("the cache service"). */
   name: string;
@@ -79,7 +117,11 @@ export class ServiceGuard {
     this.downReason ??= reason;
   }
 
-  async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * `progress`, for calls that move data: the call's limit then applies to time without
+   * progress (withStallDeadline), and only that time counts against the run's total.
+   */
+  async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>, progress?: () => number): Promise<T> {
     if (this.downReason) throw new DeadlineError(this.downReason);
     const left = this.budget.totalMs - this.spent();
     if (left <= 0) {
@@ -87,14 +129,16 @@ export class ServiceGuard {
       throw new DeadlineError(this.downReason!);
     }
     const ms = Math.min(this.budget.callMs, left);
-    if (this.inFlight++ === 0) this.busySince = this.clock();
+    const label = `${this.budget.name} (${what})`;
+    // A call that moves data counts only its silent time (below); the others count wall time.
+    if (!progress && this.inFlight++ === 0) this.busySince = this.clock();
     try {
-      return await withDeadline(`${this.budget.name} (${what})`, ms, work);
+      return progress ? await withStallDeadline(label, ms, progress, work, (quiet) => (this.spentMs += quiet)) : await withDeadline(label, ms, work);
     } catch (error) {
       if (error instanceof DeadlineError) this.giveUp(error.message);
       throw error;
     } finally {
-      if (--this.inFlight === 0) this.spentMs += this.clock() - this.busySince;
+      if (!progress && --this.inFlight === 0) this.spentMs += this.clock() - this.busySince;
     }
   }
 

@@ -33,6 +33,13 @@ export interface CacheServerOptions {
    * restores it without a complaint, and only the action's own reading can tell.
    */
   corruptInnerArchives?: boolean;
+  /**
+   * A broken service, for every Twirp call: `hang` accepts and never answers, `500` answers
+   * 500, `garbage` answers 200 with a body that is not JSON.
+   */
+  fault?: 'hang' | '500' | 'garbage';
+  /** Serve downloads slowly but steadily: this many bytes per second, in 10 chunks a second. */
+  downloadBytesPerSecond?: number;
 }
 
 export interface CacheServer {
@@ -83,6 +90,16 @@ function damageInnerArchives(blob: Buffer, scratch: string): Buffer {
   return pack(outer);
 }
 
+/** Sends `data` at a steady rate, a tenth of a second's worth at a time. */
+async function trickle(data: Buffer, res: ServerResponse, bytesPerSecond: number): Promise<void> {
+  const chunk = Math.max(1, Math.floor(bytesPerSecond / 10));
+  for (let at = 0; at < data.length && !res.destroyed; at += chunk) {
+    res.write(data.subarray(at, at + chunk));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  res.end();
+}
+
 export async function startCacheServer(options: CacheServerOptions = {}): Promise<CacheServer> {
   const dir = tempDir('cache-service');
   const token = options.token ?? 'test-runtime-token';
@@ -106,6 +123,12 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
   };
 
   const twirp = async (method: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.fault === 'hang') return; // The connection stays open, unanswered, until close().
+    if (options.fault === '500') return json(res, 500, { code: 'internal', msg: 'the cache backend is down' });
+    if (options.fault === 'garbage') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Service Unavailable</body></html>');
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { code: 'unauthenticated', msg: 'bad token' });
     const input = JSON.parse((await body(req)).toString('utf8') || '{}') as Record<string, unknown>;
     const key = String(input.key ?? '');
@@ -185,6 +208,10 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       res.writeHead(200, { 'content-length': String(entry.size), 'content-type': 'application/octet-stream' });
       if (req.method === 'HEAD') {
         res.end();
+        return;
+      }
+      if (options.downloadBytesPerSecond) {
+        await trickle(readFileSync(blobPath(id)), res, options.downloadBytesPerSecond);
         return;
       }
       await pipeline(createReadStream(blobPath(id)), res);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
 import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
+import { cacheEnv } from '../../src/cache/isolation.js';
 import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
 import { indexTar, TarWriter } from '../../src/cache/tar.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
@@ -44,13 +45,18 @@ describe('helper builds', () => {
     expect(text).toMatch(/FROM golang:1.24 AS pack[\s\S]*FROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/);
   });
 
-  it('unpacks one stream per cache, empties a cache it could not fill, dates files 2 h back', () => {
+  it('unpacks one stream per cache, never empties a mount, dates back only what no other build touched meanwhile', () => {
     const script = injectScript([mount('s0'), mount('s1')], { s0: { file: 'v1-go-build-x/cache.tar' } }, 1_700_000_000 - 7200);
     expect(script).toContain("tar -xf '/gca-in/v1-go-build-x/cache.tar' -C /gca/s0");
-    expect(script).toContain('find /gca/s0 -mindepth 1 -maxdepth 1 -exec rm -rf {} +');
+    // Another build may be compiling from the same mount: a failed unpack leaves it alone.
+    expect(script).not.toMatch(/rm -rf|-delete/);
+    expect(script).toMatch(/could not unpack the cache into s0" >&2\n  exit 3/);
+    // Only an empty mount is filled: a warm one may be in use by another build.
+    expect(script.indexOf('if [ -n "$(ls -A /gca/s0)" ]; then')).toBeLessThan(script.indexOf('tar -xf'));
     expect(script).not.toContain('-C /gca/s1');
     expect(script).toContain('stamp=1699992800');
-    expect(script).toContain('find /gca/s1 -type f -exec touch -c -d "@$stamp" {} +');
+    expect(script.indexOf('touch /tmp/gca-started')).toBeLessThan(script.indexOf('tar -xf'));
+    expect(script).toContain('find /gca/s1 -type f ! -newer /tmp/gca-started -exec touch -c -d "@$stamp" {} +');
     expect(script).not.toContain('wget');
   });
 
@@ -108,7 +114,7 @@ describe('helper builds', () => {
     // In this order: unpack, date back, report ready, wait, fetch the lists, extract.
     const order = [
       at("fetch 'http://gw:1/t/s0/1'"),
-      at('find /gca/s1 -type f -exec touch -c -d "@$stamp" {} +'),
+      at('find /gca/s1 -type f ! -newer /tmp/gca-started -exec touch -c -d "@$stamp" {} +'),
       at("fetch 'http://gw:1/t/ready' >/dev/null || exit 5"),
       at("answer=$(fetch 'http://gw:1/t/wait') || {"),
       at("fetch 'http://gw:1/t/list/s0' > /tmp/gca-lists/s0.list || exit 5"),
@@ -192,28 +198,27 @@ describe('restore and save without a build', () => {
     expect(reporter.lines.join('\n')).toMatch(/no RUN --mount=type=cache/);
   });
 
-  it('saves what the main step prepared, warns on a save fault, and removes its own archives only', async () => {
-    const own = join(homedir(), '.cache', 'go-container-action', 'v1-go-build-unit-test');
-    const foreign = join(dir, 'not-ours');
-    mkdirSync(own, { recursive: true });
-    mkdirSync(foreign);
-    const saved: string[] = [];
+  it('saves what the main step prepared from the run\'s own workspace, and warns on a save fault', async () => {
+    const env = cacheEnv(join(dir, 'work'));
+    const saved: { key: string; paths: string[]; workspace?: string; temp?: string; cwd: string }[] = [];
     const state: Record<string, string> = {
       [CACHE_STATE.saves]: JSON.stringify([
-        { key: 'k1', path: '~/.cache/go-container-action/v1-go-build-unit-test', id: 'a', bytes: 10 },
-        { key: 'k2', path: '~/x', id: 'b', bytes: 20 },
+        { key: 'k1', path: 'go-cache/v1-go-build-unit-test', id: 'a', bytes: 10 },
+        { key: 'k2', path: 'go-cache/v1-go-modules-unit-test', id: 'b', bytes: 20 },
       ]),
-      [CACHE_STATE.dirs]: JSON.stringify([own, foreign]),
+      [CACHE_STATE.env]: JSON.stringify(env),
     };
     const reporter = new RecordingReporter();
-    await saveGoCaches((n) => state[n] ?? '', service({ save: async (_p, key) => {
+    const before = { workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() };
+    await saveGoCaches((n) => state[n] ?? '', service({ save: async (paths, key) => {
       if (key === 'k2') throw new Error('disk full');
-      saved.push(key);
+      saved.push({ key, paths, workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() });
     } }), reporter);
-    expect(saved).toEqual(['k1']);
+    expect(saved).toEqual([{ key: 'k1', paths: ['go-cache/v1-go-build-unit-test'], workspace: env.workspace, temp: env.temp, cwd: env.workspace }]);
     expect(reporter.annotations.map((a) => a.message)).toEqual(['Go cache: could not save b: disk full']);
-    expect(existsSync(own)).toBe(false);
-    expect(existsSync(foreign)).toBe(true);
+    // Put back as they were once the calls are done.
+    expect({ workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() }).toEqual(before);
+    expect(existsSync(join(homedir(), '.cache', 'go-container-action', 'v1-go-build-unit-test'))).toBe(false);
   });
 
   it('does nothing in the post step when the main step prepared nothing', async () => {
