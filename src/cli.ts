@@ -6,6 +6,7 @@ import { failureMessage, InputError } from './errors.js';
 import { INPUT_DEFAULTS, parseInputs, type InputName } from './inputs.js';
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
+import type { Cancellation } from './util/cancel.js';
 import { setEchoStream } from './util/exec.js';
 
 const BOOLEAN_INPUTS = new Set<string>(['push', 'load']);
@@ -89,7 +90,8 @@ function cliContext(cwd: string): RunContext {
   return loadContext(env, cwd, tmpdir());
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `cancellation`: on Ctrl-C the cleanup runs there, once the commands are ended. */
+export async function main(argv: string[], cancellation?: Cancellation): Promise<number> {
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
@@ -104,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   const reporter = new TerminalReporter(process.stderr, undefined, args.verbose);
   setEchoStream(process.stderr);
   const cwd = process.cwd();
+  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter);
+  cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
     const ctx = cliContext(cwd);
@@ -120,7 +124,8 @@ export async function main(argv: string[]): Promise<number> {
     reporter.error(failureMessage(error));
     code = 1;
   } finally {
-    await runCleanup((name) => reporter.state[name] ?? '', reporter);
+    // After a cancel the cancellation runs the cleanup, once the commands are ended.
+    if (!cancellation?.signal) await cleanup();
   }
   if (args.json) process.stdout.write(JSON.stringify(reporter.outputs, null, 2) + '\n');
   else reporter.printReport();
