@@ -20,7 +20,7 @@ type CancelSignal = keyof typeof EXIT_CODES;
 export interface CancelDeps {
   registry: ChildRegistry;
   log: (message: string) => void;
-  exit: (code?: number) => void;
+  exit: (code: number) => void;
   graceMs: number;
   cleanupMs: number;
 }
@@ -104,5 +104,6 @@ export async function runStep(step: (cancellation: Cancellation) => Promise<void
   if (deps.registry.size > 0) await deps.registry.stopAll(deps.graceMs);
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
-  deps.exit();
+  // Explicitly: process.exit(undefined) exits 0 even when the step set process.exitCode.
+  deps.exit(Number(process.exitCode ?? 0) || 0);
 }

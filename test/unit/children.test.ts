@@ -143,7 +143,7 @@ describe('a cancelled step', () => {
     ] as const) {
       const registry = new ChildRegistry();
       const m = marker();
-      const exits: (number | undefined)[] = [];
+      const exits: number[] = [];
       let cleanedWithSpawn = false;
       const step = runStep(
         async (cancellation: Cancellation) => {
@@ -168,16 +168,23 @@ describe('a cancelled step', () => {
   it('exits with the step\'s exit code when it ends by itself, ending a child left running', async () => {
     const registry = new ChildRegistry();
     const m = marker();
-    const exits: (number | undefined)[] = [];
+    const exits: number[] = [];
     const listeners = process.listenerCount('SIGINT');
-    await runStep(
-      async () => {
-        sleeper(registry, m);
-        await waitFor(() => processesWith(m).length >= 3);
-      },
-      { registry, exit: (c) => exits.push(c), log: () => undefined, graceMs: 2000 },
-    );
-    expect(exits).toEqual([undefined]);
+    try {
+      await runStep(
+        async () => {
+          sleeper(registry, m);
+          await waitFor(() => processesWith(m).length >= 3);
+          process.exitCode = 3; // as core.setFailed sets it (1)
+        },
+        { registry, exit: (c) => exits.push(c), log: () => undefined, graceMs: 2000 },
+      );
+      process.exitCode = undefined;
+      await runStep(async () => undefined, { registry, exit: (c) => exits.push(c), log: () => undefined });
+    } finally {
+      process.exitCode = undefined;
+    }
+    expect(exits).toEqual([3, 0]);
     expect(processesWith(m)).toEqual([]);
     expect(process.listenerCount('SIGINT')).toBe(listeners);
   });
