@@ -7,6 +7,7 @@ import { parseInputs } from './inputs.js';
 import { INPUT_DEFAULTS, INPUT_NAMES, INPUTS, isInputName, type Capability, type InputName, type InputSpec } from './input-table.js';
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
+import type { Cancellation } from './util/cancel.js';
 import { setEchoStream } from './util/exec.js';
 
 const HELP_GROUPS: Record<Capability, string> = {
@@ -110,7 +111,8 @@ function cliContext(cwd: string): RunContext {
   return loadContext(env, cwd, tmpdir());
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `cancellation`: on Ctrl-C the cleanup runs there, once the commands are ended. */
+export async function main(argv: string[], cancellation?: Cancellation): Promise<number> {
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
@@ -125,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
   const reporter = new TerminalReporter(process.stderr, undefined, args.verbose);
   setEchoStream(process.stderr);
   const cwd = process.cwd();
+  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter);
+  cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
     const ctx = cliContext(cwd);
@@ -141,7 +145,8 @@ export async function main(argv: string[]): Promise<number> {
     reporter.error(failureMessage(error));
     code = 1;
   } finally {
-    await runCleanup((name) => reporter.state[name] ?? '', reporter);
+    // After a cancel the cancellation runs the cleanup, once the commands are ended.
+    if (!cancellation?.signal) await cleanup();
   }
   if (args.json) process.stdout.write(JSON.stringify(reporter.outputs, null, 2) + '\n');
   else reporter.printReport();

@@ -1,3 +1,4 @@
 import { run } from './main.js';
+import { runStep } from './util/cancel.js';
 
-void run();
+void runStep(() => run());

@@ -1,7 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from './errors.js';
 import { normalizePlatform } from './build/platforms.js';
+import { versionProblem } from './build/version.js';
+import { parseDockerfile } from './dockerfile/model.js';
+import { stageNames } from './dockerfile/stages.js';
+import { checkRealPathInside, workspacePath } from './util/workspace-path.js';
 import { isImageReferenceError, parseImageReference } from './util/reference.js';
 import { parseList } from './util/list.js';
 // Release tags and Dockerfile checks (issue 6).
@@ -118,8 +122,55 @@ function optional(raw: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
-function pathInput(name: string, raw: string, base: string): string {
-  return isAbsolute(raw) ? raw : resolve(base, raw);
+const CONTEXT_FORM = 'the path of the build context, relative to the workspace';
+const FILE_FORM = 'the path of a Dockerfile, relative to the workspace (default: <context>/Dockerfile)';
+
+/**
+ * The build context and the Dockerfile: they must exist inside the workspace, symbolic links
+ * followed. Nothing is read from a path before it is known to be inside.
+ */
+export function parseBuildPaths(read: InputReader, workspace: string): { context: string; file: string; fileName: string } {
+  const contextRaw = read('context').trim() || INPUT_DEFAULTS.context;
+  const context = workspacePath('context', contextRaw, workspace, CONTEXT_FORM);
+  if (!existsSync(context) || !statSync(context).isDirectory()) {
+    throw new InputError('context', `directory '${contextRaw}' does not exist. Expected ${CONTEXT_FORM}.`);
+  }
+  checkRealPathInside('context', contextRaw, context, workspace, CONTEXT_FORM);
+  const fileRaw = read('file').trim();
+  const fileName = fileRaw || join(contextRaw, 'Dockerfile');
+  const file = fileRaw ? workspacePath('file', fileRaw, workspace, FILE_FORM) : join(context, 'Dockerfile');
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new InputError('file', `Dockerfile '${fileName}' does not exist. Expected ${FILE_FORM}.`);
+  }
+  checkRealPathInside('file', fileName, file, workspace, FILE_FORM);
+  return { context, file, fileName };
+}
+
+/** `target` must name a stage of the Dockerfile (read only once it is known to be inside the workspace). */
+export function parseTarget(raw: string, file: string, fileName: string): string | undefined {
+  const target = optional(raw);
+  if (target === undefined) return undefined;
+  const names = stageNames(parseDockerfile(readFileSync(file, 'utf8')));
+  if (names.includes(target.toLowerCase())) return target;
+  const expected = names.length > 0 ? `one of its stages: ${names.join(', ')}` : 'a stage named with FROM … AS <name>; it names none';
+  throw new InputError('target', `'${target}' is not a stage of ${fileName}. Expected ${expected}.`);
+}
+
+/**
+ * The `version` input, and a VERSION build-arg (the version when `version` is empty; the
+ * build-arg the build gets in any case): each must be a Docker tag body.
+ */
+export function parseVersion(raw: string, buildArgs: KeyValue[]): string | undefined {
+  const version = optional(raw);
+  if (version !== undefined && /[\r\n]/.test(version)) {
+    throw new InputError('version', 'contains a line break. Expected one line, e.g. 1.2.3.');
+  }
+  const versionIssue = version === undefined ? undefined : versionProblem(version);
+  if (versionIssue) throw new InputError('version', versionIssue);
+  const fromArgs = buildArgs.findLast((a) => a.key === 'VERSION')?.value;
+  const argIssue = fromArgs === undefined ? undefined : versionProblem(fromArgs);
+  if (argIssue) throw new InputError('build-args', `VERSION ${argIssue}`);
+  return version;
 }
 
 /**
@@ -127,16 +178,7 @@ function pathInput(name: string, raw: string, base: string): string {
  * Throws InputError naming the input and the form it expects.
  */
 export function parseInputs(read: InputReader, cwd: string): Inputs {
-  const contextRaw = read('context').trim() || INPUT_DEFAULTS.context;
-  const context = pathInput('context', contextRaw, cwd);
-  if (!existsSync(context) || !statSync(context).isDirectory()) {
-    throw new InputError('context', `directory '${contextRaw}' does not exist. Expected the path of the build context, relative to the workspace.`);
-  }
-  const fileRaw = read('file').trim();
-  const file = fileRaw ? pathInput('file', fileRaw, cwd) : join(context, 'Dockerfile');
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new InputError('file', `Dockerfile '${fileRaw || join(contextRaw, 'Dockerfile')}' does not exist. Expected the path of a Dockerfile, relative to the workspace (default: <context>/Dockerfile).`);
-  }
+  const { context, file, fileName } = parseBuildPaths(read, cwd);
   const platforms = parsePlatforms(read('platforms') || INPUT_DEFAULTS.platforms);
   const tags = parseTags(read('tags'));
   const push = parseBoolean('push', read('push'), false);
@@ -146,10 +188,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
   if (push && tags.length === 0 && images.length === 0) {
     throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest, or repositories in `images` to tag from the ref.');
   }
-  const version = optional(read('version'));
-  if (version !== undefined && /[\r\n]/.test(version)) {
-    throw new InputError('version', 'contains a line break. Expected one line, e.g. 1.2.3.');
-  }
+  const buildArgs = parseKeyValues('build-args', read('build-args'));
+  const version = parseVersion(read('version'), buildArgs);
   return {
     context,
     file,
@@ -157,8 +197,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     tags,
     push,
     load,
-    buildArgs: parseKeyValues('build-args', read('build-args')),
-    target: optional(read('target')),
+    buildArgs,
+    target: parseTarget(read('target'), file, fileName),
     builder: optional(read('builder')),
     cacheFrom: parseList(read('cache-from'), { commas: false }),
     cacheTo: parseList(read('cache-to'), { commas: false }),

@@ -1,3 +1,4 @@
 import { runPost } from './post.js';
+import { runStep } from './util/cancel.js';
 
-void runPost();
+void runStep(() => runPost());

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { errorText } from '../errors.js';
+import { processChildren, signalGroup } from '../util/children.js';
 import { lastErrorLine, run, type ExecResult } from '../util/exec.js';
 import { mergeSamples, parseInspect, parsePs, type ContainerSample } from './readiness.js';
 
@@ -40,7 +42,15 @@ export interface Background {
 
 /** Starts `docker <argv>` without waiting for it (compose `up` blocks on dependencies). */
 export function startBackground(argv: string[], cwd: string, onLine?: (line: string) => void): Background {
-  const child = spawn('docker', argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let child: ChildProcess;
+  try {
+    // In its own process group, known to the registry: a cancelled step ends it with the rest.
+    child = processChildren.spawn('docker', argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const refused: ExecResult = { exitCode: 130, stdout: '', stderr: errorText(error) };
+    return { done: Promise.resolve(refused), result: () => refused, stop: async () => undefined };
+  }
+  const stop = (signal: NodeJS.Signals): void => (child.pid === undefined ? undefined : signalGroup(child.pid, signal));
   let stdout = '';
   let stderr = '';
   let ended: ExecResult | undefined;
@@ -50,8 +60,8 @@ export function startBackground(argv: string[], cwd: string, onLine?: (line: str
     else stderr += text;
     if (onLine) for (const line of text.split(/\r?\n/)) if (line.trim()) onLine(line);
   };
-  child.stdout.on('data', collect('out'));
-  child.stderr.on('data', collect('err'));
+  child.stdout!.on('data', collect('out'));
+  child.stderr!.on('data', collect('err'));
   const done = new Promise<ExecResult>((resolve) => {
     child.on('error', (error) => {
       ended = { exitCode: 127, stdout, stderr: stderr + error.message };
@@ -67,8 +77,8 @@ export function startBackground(argv: string[], cwd: string, onLine?: (line: str
     result: () => ended,
     stop: async () => {
       if (ended) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      stop('SIGTERM');
+      const timer = setTimeout(() => stop('SIGKILL'), 5000);
       await done;
       clearTimeout(timer);
     },

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { InputOf } from '../input-table.js';
 import { parseList } from '../util/list.js';
+import { checkRealPathInside, workspacePath } from '../util/workspace-path.js';
 
 /** The inputs of the compose smoke test, by name. */
 export type SmokeInputName = InputOf<'smoke'>;
@@ -92,12 +92,15 @@ export function parseSmokeInputs(read: (name: SmokeInputName) => string, cwd: st
     if (probes.length > 0) throw new InputError('smoke-probes', 'are set but compose-file is empty. Expected compose-file too: the smoke test runs only with a compose file.');
     return undefined;
   }
+  const expected = 'compose files relative to the workspace, one per line, e.g. compose.yaml';
   const files: string[] = [];
   for (const name of fileNames) {
-    const path = resolve(cwd, name);
+    // Refused before anything reads it: compose would print a file from outside.
+    const path = workspacePath('compose-file', name, cwd, expected);
     if (!existsSync(path) || !statSync(path).isFile()) {
-      throw new InputError('compose-file', `'${name}' does not exist. Expected compose files relative to the workspace, one per line, e.g. compose.yaml.`);
+      throw new InputError('compose-file', `'${name}' does not exist. Expected ${expected}.`);
     }
+    checkRealPathInside('compose-file', name, path, cwd, expected);
     if (!files.includes(path)) files.push(path);
   }
   return { files, fileNames, services, timeoutMs, probes };

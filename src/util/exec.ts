@@ -1,6 +1,7 @@
-import * as exec from '@actions/exec';
-import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { errorText } from '../errors.js';
+import { processChildren, StoppingError } from './children.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -28,29 +29,77 @@ export function setEchoStream(stream: Writable | undefined): void {
   echoStream = stream;
 }
 
+/** A child's output streams may stay open after it exited (a grandchild holds them): not longer than this. */
+const STREAMS_AFTER_EXIT_MS = 10_000;
+
+/** Collects a stream's text and calls `onLine` for each complete line. */
+function collect(stream: Readable, echo: Writable | undefined, onLine?: (line: string) => void): () => string {
+  const chunks: string[] = [];
+  let partial = '';
+  // Decoded as a whole: a character split across two chunks stays one character.
+  stream.setEncoding('utf8');
+  stream.on('data', (data: string) => {
+    chunks.push(data);
+    echo?.write(data);
+    if (!onLine) return;
+    const lines = (partial + data).split(/\r?\n/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => {
+    if (onLine && partial) onLine(partial);
+    partial = '';
+  });
+  return () => chunks.join('');
+}
+
+/** The exit code of a child that ended by a signal is 128 + its number, as a shell says. */
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return 128 + (signal ? (numbers[signal] ?? 1) : 1);
+}
+
 /**
  * Runs a program with an argv array (never a shell string) and returns its exit code and
- * output instead of throwing, so callers decide what a failure means.
+ * output instead of throwing, so callers decide what a failure means. The program runs in its
+ * own process group, known to the step's child registry, so a cancelled step ends it.
  */
 export async function run(program: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const echo = options.silent ? undefined : (echoStream ?? process.stdout);
+  echo?.write(`[command]${program} ${args.join(' ')}\n`);
+  let child;
   try {
-    const result = await exec.getExecOutput(program, [...args], {
+    child = processChildren.spawn(program, args, {
       cwd: options.cwd,
-      env: options.env ? { ...(process.env as Record<string, string>), ...options.env } : undefined,
-      input: typeof options.input === 'string' ? Buffer.from(options.input) : options.input,
-      silent: options.silent ?? false,
-      outStream: echoStream,
-      ignoreReturnCode: true,
-      listeners: {
-        stdline: options.onStdoutLine,
-        errline: options.onStderrLine,
-      },
+      env: options.env ? { ...process.env, ...options.env } : undefined,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
-    // @actions/exec throws when the program cannot be found or started.
-    return { exitCode: 127, stdout: '', stderr: errorText(error) };
+    return { exitCode: error instanceof StoppingError ? 130 : 127, stdout: '', stderr: errorText(error) };
   }
+  const stdout = collect(child.stdout!, echo, options.onStdoutLine);
+  const stderr = collect(child.stderr!, echo, options.onStderrLine);
+  if (options.input !== undefined) {
+    child.stdin!.on('error', () => undefined); // A program that does not read its input closes the pipe early.
+    child.stdin!.end(options.input);
+  }
+  const ended = await new Promise<{ exitCode: number; error?: string }>((resolve) => {
+    child.once('error', (error) => resolve({ exitCode: 127, error: errorText(error) }));
+    child.once('exit', (code, signal) => {
+      const exitCode = exitCodeOf(code, signal);
+      const timer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve({ exitCode });
+      }, STREAMS_AFTER_EXIT_MS);
+      void once(child, 'close').then(() => {
+        clearTimeout(timer);
+        resolve({ exitCode });
+      });
+    });
+  });
+  return { exitCode: ended.exitCode, stdout: stdout(), stderr: ended.error ? `${stderr()}${ended.error}` : stderr() };
 }
 
 /** The last meaningful line of a tool's error output (buildx ends with `ERROR: …`). */

@@ -1,15 +1,22 @@
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { annotations, runAction } from '../support/runner.js';
+import { annotations, runAction, type ActionRun } from '../support/runner.js';
 import { copyApp } from '../support/workspace.js';
 import { tempDir } from '../support/temp.js';
 
 const app = copyApp('examples/hello');
 afterAll(() => app.remove());
 
+// Files outside the workspace, and a link inside it that leads there.
+const outside = tempDir('outside');
+const SECRET_LINE = 'services: {} # gca-outside-secret-line';
+writeFileSync(join(outside, 'compose.yaml'), `${SECRET_LINE}\n`);
+symlinkSync('/etc/passwd', join(app.dir, 'Linked.Dockerfile'));
+const PASSWD_FIRST_LINE = readFileSync('/etc/passwd', 'utf8').split('\n')[0]!;
+
 /** A failed run: one error annotation, no stack trace, and buildx never started. */
-async function expectRejected(inputs: Record<string, string>, message: RegExp, env?: Record<string, string>): Promise<void> {
+async function expectRejected(inputs: Record<string, string>, message: RegExp, env?: Record<string, string>): Promise<ActionRun> {
   const run = await runAction({ workspace: app.dir, inputs, env });
   expect(run.main.exitCode).toBe(1);
   const errors = annotations(run.main.stdout).filter((a) => a.level === 'error');
@@ -19,6 +26,7 @@ async function expectRejected(inputs: Record<string, string>, message: RegExp, e
   expect(run.main.stdout, run.main.stdout).not.toMatch(/buildx build\s/);
   expect(run.post?.exitCode).toBe(0);
   expect(run.leftovers).toEqual([]);
+  return run;
 }
 
 describe('bad input fails before any build, naming the input and the form it expects', () => {
@@ -32,8 +40,21 @@ describe('bad input fails before any build, naming the input and the form it exp
     ['a Dockerfile-check mode that does not exist', { 'dockerfile-checks': 'loud' }, /^Input 'dockerfile-checks': 'loud' is not a mode\. Expected one of: warn, error, off\./],
     ['an image repository with a tag', { images: 'ghcr.io/org/app:v1' }, /^Input 'images': 'ghcr\.io\/org\/app:v1' has a tag\. Expected repositories without tag or digest/],
     ['an image repository that is no reference', { images: 'Not A Repo' }, /^Input 'images': 'Not A Repo' contains white space\./],
+    // Refused before anything reads them: the file's content is never printed.
+    ['a Dockerfile outside the workspace', { file: '/etc/passwd' }, /^Input 'file': '\/etc\/passwd' is outside the workspace \(GITHUB_WORKSPACE\)\. Expected the path of a Dockerfile/],
+    ['a context above the workspace', { context: '../' }, /^Input 'context': '\.\.\/' is outside the workspace \(GITHUB_WORKSPACE\)\. Expected the path of the build context/],
+    ['a compose file outside the workspace', { 'compose-file': `../${basename(outside)}/compose.yaml` }, /^Input 'compose-file': '\.\.\/gca-outside-\w+\/compose\.yaml' is outside the workspace/],
+    ['a link in the workspace to a file outside', { file: 'Linked.Dockerfile' }, /^Input 'file': 'Linked\.Dockerfile' leads \(through a symbolic link\) outside the workspace/],
+    ['a target that is no stage', { target: 'nosuchstage' }, /^Input 'target': 'nosuchstage' is not a stage of Dockerfile\. Expected one of its stages: build\.$/],
+    ['a version with a space', { version: '1.2 3' }, /^Input 'version': '1\.2 3' contains white space\. Expected a Docker tag body \(\[A-Za-z0-9_\]\[A-Za-z0-9_.-\]\{0,127\}\)/],
+    ['a version with a shell character', { version: 'a;b' }, /^Input 'version': 'a;b' contains characters a Docker tag cannot hold\. Expected a Docker tag body/],
+    ['a VERSION build-arg with a space', { 'build-args': 'VERSION=x y' }, /^Input 'build-args': VERSION 'x y' contains white space\. Expected a Docker tag body/],
   ])('%s', async (_, inputs, message) => {
-    await expectRejected(inputs, message);
+    const run = await expectRejected(inputs, message);
+    for (const text of [run.main.stdout, run.main.stderr, run.summary, run.post?.stdout ?? '']) {
+      expect(text).not.toContain(PASSWD_FIRST_LINE);
+      expect(text).not.toContain(SECRET_LINE);
+    }
   });
 });
 

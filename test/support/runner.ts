@@ -47,6 +47,8 @@ export interface StepResult {
   outputs: Record<string, string>;
   state: Record<string, string>;
   durationMs: number;
+  /** When the cancel signal was sent, in ms after the step started (cancelWhen). */
+  cancelledAtMs?: number;
 }
 
 export interface RunOptions {
@@ -66,6 +68,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Cancel the main step (SIGINT, as a runner does) once its output matches; the post step still runs. */
   cancelWhen?: RegExp;
+  /** The signal cancelWhen sends (default SIGINT, the runner's first). */
+  cancelSignal?: NodeJS.Signals;
 }
 
 export interface ActionRun {
@@ -85,18 +89,18 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number, cancelWhen?: RegExp): Promise<Omit<StepResult, 'outputs' | 'state'>> {
+async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number, cancelWhen?: RegExp, cancelSignal: NodeJS.Signals = 'SIGINT'): Promise<Omit<StepResult, 'outputs' | 'state'>> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    let cancelled = false;
+    let cancelledAtMs: number | undefined;
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (cancelWhen && !cancelled && cancelWhen.test(stdout)) {
-        cancelled = true;
-        child.kill('SIGINT');
+      if (cancelWhen && cancelledAtMs === undefined && cancelWhen.test(stdout)) {
+        cancelledAtMs = Date.now() - started;
+        child.kill(cancelSignal);
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -104,7 +108,7 @@ async function runNode(script: string, env: Record<string, string>, cwd: string,
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ exitCode: code ?? 1, stdout, stderr, durationMs: Date.now() - started });
+      resolvePromise({ exitCode: code ?? 1, stdout, stderr, durationMs: Date.now() - started, cancelledAtMs });
     });
   });
 }
@@ -152,7 +156,7 @@ export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
     ...opts.env,
   });
   const timeout = opts.timeoutMs ?? 15 * 60_000;
-  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout, opts.cancelWhen);
+  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout, opts.cancelWhen, opts.cancelSignal);
   const mainResult: StepResult = {
     ...main,
     outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
