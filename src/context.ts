@@ -11,6 +11,8 @@ export interface RunContext {
   serverUrl: string;
   apiUrl: string;
   runId: string;
+  /** Which attempt of the run this is (1 unless re-run). */
+  runAttempt: string;
   workspace: string;
   /** Where temporary files of this run go (RUNNER_TEMP on a runner). */
   tempDir: string;
@@ -77,6 +79,7 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
     apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
     runId: env.GITHUB_RUN_ID ?? '',
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
     workspace: env.GITHUB_WORKSPACE ?? cwd,
     tempDir: env.RUNNER_TEMP ?? tmp,
     defaultBranch: str(get(payload, 'repository', 'default_branch')),

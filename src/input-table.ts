@@ -1,3 +1,5 @@
+import { InputError } from './errors.js';
+
 /**
  * Every input of the action, declared once: its default, its kind (how the CLI reads a flag
  * and how the value is parsed) and the capability that owns it. The defaults, the CLI's flags
@@ -60,6 +62,7 @@ export const INPUTS = {
   'size-budget-mode': { default: 'fail', kind: 'enum', owner: 'size' },
   comment: { default: 'auto', kind: 'enum', owner: 'size' },
   'go-cache': { default: 'true', kind: 'boolean', owner: 'cache' },
+  summary: { default: 'true', kind: 'boolean', owner: 'report' },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;
@@ -78,3 +81,22 @@ export function isInputName(name: string): name is InputName {
 
 /** Every input's default, by name. */
 export const INPUT_DEFAULTS = Object.fromEntries(INPUT_NAMES.map((n) => [n, INPUTS[n].default])) as { [N in InputName]: (typeof INPUTS)[N]['default'] };
+
+/** The names of the inputs of one kind. */
+export type InputOfKind<K extends InputKind> = { [N in InputName]: (typeof INPUTS)[N]['kind'] extends K ? N : never }[InputName];
+
+const TRUE = new Set(['true', 'True', 'TRUE']);
+const FALSE = new Set(['false', 'False', 'FALSE']);
+
+export function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
+  const v = raw.trim();
+  if (v === '') return fallback;
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw new InputError(name, `'${v}' is not a boolean. Expected true or false.`);
+}
+
+/** A boolean input, read with its table default; anything but true or false is an InputError naming it. */
+export function booleanInput(read: InputReader, name: InputOfKind<'boolean'>): boolean {
+  return parseBoolean(name, read(name), INPUTS[name].default === 'true');
+}

@@ -8,68 +8,37 @@ import { stageNames } from './dockerfile/stages.js';
 import { checkRealPathInside, workspacePath } from './util/workspace-path.js';
 import { isImageReferenceError, parseImageReference } from './util/reference.js';
 import { parseList } from './util/list.js';
-// Release tags and Dockerfile checks (issue 6).
 import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
-// Compose smoke test (issue 4).
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
-// Image size, budgets and PR comment (issue 3).
 import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
 
-export { INPUT_DEFAULTS, type InputName, type InputReader } from './input-table.js';
-import { INPUT_DEFAULTS, type InputReader } from './input-table.js';
+export { INPUT_DEFAULTS, parseBoolean, type InputName, type InputReader } from './input-table.js';
+export type { KeyValue } from './util/key-value.js';
+import type { BuildSettings } from './build/plan.js';
+import type { ReleaseSettings } from './release/stage.js';
+import type { KeyValue } from './util/key-value.js';
+import { booleanInput, INPUT_DEFAULTS, type InputReader } from './input-table.js';
 
-export interface KeyValue {
-  key: string;
-  value: string;
-}
 
-/** The action's settings, parsed and validated once. */
-export interface Inputs {
-  /** Absolute path of the build context. */
-  context: string;
-  /** Absolute path of the Dockerfile. */
-  file: string;
-  platforms: string[];
-  tags: string[];
-  push: boolean;
-  load: boolean;
-  buildArgs: KeyValue[];
-  target?: string;
-  builder?: string;
-  cacheFrom: string[];
-  cacheTo: string[];
-  labels: KeyValue[];
+/**
+ * The action's settings, parsed and validated once. Each capability reads its own slice
+ * (BuildSettings, ReleaseSettings, …), declared where it is used.
+ */
+export interface Inputs extends BuildSettings, ReleaseSettings {
   /** The `version` input; empty means: derive it from the ref. */
   version?: string;
   githubToken: string;
-  // Release tags and Dockerfile checks (issue 6).
-  /** Repositories (no tag) that get tags derived from the ref when `tags` is empty. */
-  images: string[];
   /** What Dockerfile check findings do: warn, error (fail before the build) or off. */
   dockerfileChecks: CheckMode;
-  // Compose smoke test (issue 4).
   /** The smoke test's settings; undefined when compose-file is empty (skipped). */
   smoke?: SmokeInputs;
-  // Image size, budgets and PR comment (issue 3).
   /** Baseline, budgets and comment mode of the size report. */
   size: SizeInputs;
-  // Go cache mounts that survive fresh runners (issue 5).
   /** Restore and save the Dockerfile's cache mounts through the Actions cache (default true). */
   goCache: boolean;
 }
 
-
-const TRUE = new Set(['true', 'True', 'TRUE']);
-const FALSE = new Set(['false', 'False', 'FALSE']);
-
-export function parseBoolean(name: string, raw: string, fallback: boolean): boolean {
-  const v = raw.trim();
-  if (v === '') return fallback;
-  if (TRUE.has(v)) return true;
-  if (FALSE.has(v)) return false;
-  throw new InputError(name, `'${v}' is not a boolean. Expected true or false.`);
-}
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -181,8 +150,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
   const { context, file, fileName } = parseBuildPaths(read, cwd);
   const platforms = parsePlatforms(read('platforms') || INPUT_DEFAULTS.platforms);
   const tags = parseTags(read('tags'));
-  const push = parseBoolean('push', read('push'), false);
-  const load = parseBoolean('load', read('load'), false);
+  const push = booleanInput(read, 'push');
+  const load = booleanInput(read, 'load');
   const images = parseImages(parseList(read('images'), { commas: true }));
   const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
   if (push && tags.length === 0 && images.length === 0) {
@@ -207,11 +176,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     githubToken: read('github-token').trim(),
     images,
     dockerfileChecks,
-    // Compose smoke test (issue 4).
-    smoke: parseSmokeInputs(read, cwd),
-    // Image size, budgets and PR comment (issue 3).
-    size: parseSizeInputs(read, platforms),
-    // Go cache mounts that survive fresh runners (issue 5).
-    goCache: parseBoolean('go-cache', read('go-cache'), true),
+        smoke: parseSmokeInputs(read, cwd),
+        size: parseSizeInputs(read, platforms),
+        goCache: booleanInput(read, 'go-cache'),
   };
 }

@@ -5,110 +5,154 @@ import type { Inputs } from './inputs.js';
 import type { Reporter } from './reporter.js';
 import { defaultVersion } from './build/version.js';
 import { planBuild, type BuildPlan } from './build/plan.js';
-import { checkCapabilities, inspectDocker, runBuildx, type BuildResult, type DockerEnvironment } from './build/docker.js';
+import { checkCapabilities, inspectDocker, runBuildx, type BuildResult } from './build/docker.js';
 import { renderBuildSummary } from './build/summary.js';
-import { ActionError } from './errors.js';
+import { ActionError, failureMessage, InputError } from './errors.js';
 import { releaseTags } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
-// Image size, budgets and PR comment (issue 3).
 import { runSizeStage } from './size/stage.js';
-// Compose smoke test (issue 4).
-import { checkSmokeSetup, runSmokeTest, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
-// Go cache mounts that survive fresh runners (issue 5).
-import { goCacheAfterBuild, goCacheBeforeBuild } from './cache/stage.js';
+import { checkSmokeSetup, runSmokeTest, smokeStageResult, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
+import { goCacheAfterBuild, goCacheBeforeBuild, type GoCacheSession } from './cache/stage.js';
 import { actionsCache } from './cache/service.js';
+import type { CacheService } from './cache/service.js';
+import type { StageResult } from './stage.js';
+import { StateWriter } from './state.js';
+import type { OutputName } from './output-table.js';
 
 export interface PipelineDeps {
   reporter: Reporter;
   ctx: RunContext;
   now?: () => Date;
+  /** The Actions cache service (the real one unless replaced). */
+  cache?: CacheService;
 }
 
-/** What a run produced; the entry points set outputs as they come and fail once at the end. */
+/** What a run produced. */
 export interface PipelineOutcome {
-  outputs: Record<string, string>;
   /** Reasons the step fails (empty: it passes). */
   failures: string[];
 }
 
-/** Names of the state handed to the post step. */
-export const STATE = {
-  workDir: 'work-dir',
-} as const;
+/**
+ * Collects what the stages return: the only place outputs are set, summary sections added (in
+ * the order the stages ran) and failures kept.
+ */
+class Collector {
+  readonly failures: string[] = [];
+  private readonly reporter: Reporter;
+
+  constructor(reporter: Reporter) {
+    this.reporter = reporter;
+  }
+
+  output(name: OutputName, value: string): void {
+    this.reporter.setOutput(name, value);
+  }
+
+  /** Takes a stage's result; true when the stage passed. */
+  take(result: StageResult): boolean {
+    for (const [name, value] of Object.entries(result.outputs) as [OutputName, string][]) this.output(name, value);
+    if (result.summary) this.reporter.addSummary(result.summary);
+    this.failures.push(...result.failures);
+    return result.failures.length === 0;
+  }
+}
+
+/** A user-facing error thrown by an adapter (a missing tool, a bad input found late) is a failure. */
+function asFailure(error: unknown): string {
+  if (error instanceof ActionError || error instanceof InputError) return failureMessage(error);
+  throw error;
+}
 
 /**
  * The whole run, shared by the action and the CLI: validate the machine, build, then the
- * stages that inspect the result. Inputs are already parsed and valid.
+ * stages that inspect the result. Inputs are already parsed and valid. Stages return what they
+ * produced; this function alone sets outputs, writes summary sections and decides failure.
  */
 export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
-  const { reporter, ctx } = deps;
-  const now = deps.now ?? (() => new Date());
-  const outputs: Record<string, string> = {};
-  const failures: string[] = [];
-  const setOutput = (name: string, value: string): void => {
-    outputs[name] = value;
-    reporter.setOutput(name, value);
-  };
+  const out = new Collector(deps.reporter);
+  try {
+    await stages(inputs, deps, out);
+  } catch (error) {
+    out.failures.push(asFailure(error));
+  }
+  return { failures: out.failures };
+}
 
+async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
+  const { reporter, ctx } = deps;
+  const state = new StateWriter((name, value) => reporter.saveState(name, value));
   // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
   const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
-  // Release tags (issue 6): explicit `tags` win; otherwise `images` get tags that follow the ref.
-  const { tags, note: tagsNote } = releaseTags(inputs, ctx, reporter);
-  setOutput('version', version);
-  setOutput('tags', tags.join('\n'));
+  out.output('version', version);
+  const release = releaseTags(inputs, ctx, reporter);
+  if (!out.take(release.result)) return;
 
-  const docker: DockerEnvironment = await reporter.group('Checking docker and buildx', () => inspectDocker(inputs.builder));
-
-  // Dockerfile checks (issue 6): annotations on the Dockerfile lines; `dockerfile-checks: error` stops here, before the build.
-  await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, version));
+  const docker = await reporter.group('Checking docker and buildx', () => inspectDocker(inputs.builder));
+  // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
+  if (!out.take(await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, version)))) return;
 
   const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
-  reporter.saveState(STATE.workDir, workDir);
-  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags, created: now(), workDir });
+  // Saved before anything is written there: the post step removes it even after a cancel.
+  state.workDir(workDir);
+  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created: (deps.now ?? (() => new Date()))(), workDir });
   checkCapabilities(plan, docker, reporter);
-
-  // Compose smoke test (issue 4): the files parse and the services exist, before any build.
-  const smokeInputs = inputs.smoke;
-  const smokeSetup: SmokeSetup | undefined = smokeInputs
-    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(smokeInputs, plan.platforms, docker.enginePlatform, ctx.workspace, reporter))
+  const smokeSetup: SmokeSetup | undefined = inputs.smoke
+    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(inputs.smoke!, plan.platforms, docker.enginePlatform, ctx.workspace, reporter))
     : undefined;
 
-  // Go cache mounts (issue 5): restore and inject before the build; a fault only warns.
-  const goCache = await goCacheBeforeBuild({ enabled: inputs.goCache, plan, workDir }, reporter, setOutput, actionsCache);
-
-  const started = Date.now();
-  const build: BuildResult = await reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan)).catch(async (error: unknown) => {
-    await goCacheAfterBuild(goCache, false, reporter);
-    throw error;
-  });
-  const seconds = (Date.now() - started) / 1000;
-  if (build.ok) reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${build.metadata.digest ? `: ${build.metadata.digest}` : ''}`);
-  // Go cache mounts (issue 5): take out what the build changed (the post step saves it); after a
-  // failed build the helper holding the mounts only ends.
-  await goCacheAfterBuild(goCache, build.ok, reporter);
-  if (build.imageId) setOutput('imageid', build.imageId);
-  if (build.metadata.digest) setOutput('digest', build.metadata.digest);
-  setOutput('metadata', JSON.stringify(build.metadata.raw));
-  // The build's summary comes first in the job summary, whatever the later stages say.
-  reporter.addSummary(renderBuildSummary({ plan, version, build, seconds, tagsNote }));
-  if (!build.ok) {
-    // Nothing was built to start: the smoke test did not run.
-    setOutput('smoke-status', 'skipped');
-    throw new ActionError(`Build failed: ${build.error}`);
+  const cache = deps.cache ?? actionsCache;
+  const restored = await goCacheBeforeBuild({ enabled: inputs.goCache, plan, workDir }, { reporter, state, service: cache, runId: ctx.runId, runAttempt: ctx.runAttempt });
+  out.take(restored.result);
+  const build = await buildWithCache(plan, restored.session, { reporter, state });
+  out.take(buildResult(plan, build, version, release.note));
+  if (!build.result.ok) {
+    out.take(smokeStageResult({ status: 'skipped' }));
+    return;
   }
 
-  // Compose smoke test (issue 4): the stack with the image just built; a failure fails the step at the end.
-  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build, workDir, reporter }) : { status: 'skipped' };
-  setOutput('smoke-status', smoke.status);
-  if (smoke.failure) failures.push(smoke.failure);
+  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build: build.result, workDir, reporter, state }) : { status: 'skipped' };
+  out.take(smokeStageResult(smoke));
 
-  // Image size, budgets and PR comment (issue 3): after the build (and the smoke test), outputs before failing.
-  const sizeResult = await runSizeStage(
-    { size: inputs.size, plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
+  const size = await runSizeStage(
+    { size: inputs.size, plan, build: build.result, ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
     reporter,
-    setOutput,
+    (name, value) => out.output(name as OutputName, value),
   );
-  failures.push(...sizeResult.failures);
+  out.take({ outputs: {}, failures: size.failures });
+}
 
-  return { outputs, failures };
+/**
+ * The build between the Go cache's restore and extract. The extract runs whatever the build
+ * did: after a failed (or thrown) build it only ends the helpers holding the cache mounts.
+ */
+async function buildWithCache(
+  plan: BuildPlan,
+  session: GoCacheSession | undefined,
+  deps: { reporter: Reporter; state: StateWriter },
+): Promise<{ result: BuildResult; seconds: number }> {
+  const started = Date.now();
+  let result: BuildResult | undefined;
+  try {
+    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
+  } finally {
+    await goCacheAfterBuild(session, result?.ok === true, deps);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  if (result.ok) deps.reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${result.metadata.digest ? `: ${result.metadata.digest}` : ''}`);
+  return { result, seconds };
+}
+
+/** Pure: the build's outputs, its summary section (first of the build's stages) and its failure. */
+function buildResult(plan: BuildPlan, build: { result: BuildResult; seconds: number }, version: string, tagsNote?: string): StageResult {
+  const { result } = build;
+  const outputs: StageResult['outputs'] = {};
+  if (result.imageId) outputs.imageid = result.imageId;
+  if (result.metadata.digest) outputs.digest = result.metadata.digest;
+  outputs.metadata = JSON.stringify(result.metadata.raw);
+  return {
+    outputs,
+    failures: result.ok ? [] : [`Build failed: ${result.error}`],
+    summary: renderBuildSummary({ plan, version, build: result, seconds: build.seconds, tagsNote }),
+  };
 }

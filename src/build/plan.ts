@@ -1,6 +1,24 @@
 import { join } from 'node:path';
 import type { RunContext } from '../context.js';
-import type { Inputs, KeyValue } from '../inputs.js';
+import type { KeyValue } from '../util/key-value.js';
+
+/** The build's own inputs, parsed. */
+export interface BuildSettings {
+  /** Absolute path of the build context. */
+  context: string;
+  /** Absolute path of the Dockerfile. */
+  file: string;
+  platforms: string[];
+  tags: string[];
+  push: boolean;
+  load: boolean;
+  buildArgs: KeyValue[];
+  target?: string;
+  builder?: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  labels: KeyValue[];
+}
 
 /** Everything one buildx invocation needs, as plain data. */
 export interface BuildPlan {
@@ -58,7 +76,7 @@ export interface PlanOptions {
   workDir: string;
 }
 
-export function planBuild(inputs: Inputs, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
+export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
   return {
     context: inputs.context,
     file: inputs.file,

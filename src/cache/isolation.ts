@@ -1,3 +1,4 @@
+import type { GoCacheEnv } from '../state.js';
 /**
  * Every file a run's cache calls write lives in that run's work dir. @actions/cache reads
  * GITHUB_WORKSPACE when it packs or unpacks (paths in the archive are relative to it) and
@@ -11,12 +12,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheService } from './service.js';
 
-export interface CacheEnv {
-  /** GITHUB_WORKSPACE (and the working directory of saves) during the calls. */
-  workspace: string;
-  /** RUNNER_TEMP during the calls. */
-  temp: string;
-}
+/** Where this run's calls to the cache service keep their files (saved for the post step). */
+export type CacheEnv = GoCacheEnv;
 
 /** Pure: where a run's cache calls work, inside its work dir. */
 export function cacheEnv(workDir: string): CacheEnv {

@@ -15,15 +15,11 @@ import { bridgeGateway, helperPaths, runHelperBuild, serveArchives, type Archive
 import { extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, LIST_DIR, type HelperMount } from './scripts.js';
 import { appendTar, indexTar, mergeTars, readTar, type TarEntry, type TarIndex } from './tar.js';
 import type { CacheService } from './service.js';
-import { cacheEnv, isolate, type CacheEnv } from './isolation.js';
+import { cacheEnv, isolate } from './isolation.js';
+import type { GoCacheSave, PostState, StateWriter } from '../state.js';
+import type { StageResult } from '../stage.js';
 import { errorText } from '../errors.js';
 
-/** Names of the state handed to the post step. */
-export const CACHE_STATE = {
-  saves: 'go-cache-saves',
-  /** Where the run's cache calls work (isolation.ts), inside its work dir. */
-  env: 'go-cache-env',
-} as const;
 
 const ARCHIVE = 'cache.tar';
 /** Restored files are dated this far back: Go refreshes an entry's mtime when it is over 1 h old. */
@@ -339,12 +335,8 @@ async function stopHeld(helper: HeldHelper): Promise<void> {
   await rm(helper.tar, { force: true }).catch(() => undefined);
 }
 
-export interface PendingSave {
-  key: string;
-  path: string;
-  id: string;
-  bytes: number;
-}
+/** An archive prepared for the post step to upload. */
+export type PendingSave = GoCacheSave;
 
 /**
  * After a successful build: takes out only what the build changed, joins it with the used part
@@ -480,9 +472,9 @@ export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<s
 }
 
 /** The post step: uploads what the main step prepared (the archives go with the work dir). */
-export async function saveGoCaches(readState: (name: string) => string, service: CacheService, reporter: Reporter): Promise<void> {
-  const saves = parseJson<PendingSave[]>(readState(CACHE_STATE.saves)) ?? [];
-  const env = parseJson<CacheEnv>(readState(CACHE_STATE.env));
+export async function saveGoCaches(state: Pick<PostState, 'goCacheSaves' | 'goCacheEnv'>, service: CacheService, reporter: Reporter): Promise<void> {
+  const saves = state.goCacheSaves;
+  const env = state.goCacheEnv;
   if (saves.length === 0 || !env) return;
   const isolated = isolate(service, env);
   const faults = new Set<string>();
@@ -502,14 +494,6 @@ export async function saveGoCaches(readState: (name: string) => string, service:
   // The archives are in the run's work dir, which the post step removes next.
 }
 
-function parseJson<T>(text: string): T | undefined {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The pipeline's two calls (thin: they never throw).
@@ -520,33 +504,40 @@ export interface GoCacheStageInput {
   workDir: string;
 }
 
-/** Before the build: restore + inject; sets go-cache-hit and go-cache-restored. */
+/** The Go cache outputs of a restore. */
+function restoreOutputs(summary: RestoreSummary): StageResult {
+  return { outputs: { 'go-cache-hit': summary.hit, 'go-cache-restored': JSON.stringify(summary.restored) }, failures: [] };
+}
+
+/**
+ * Before the build: restore + inject. Returns the go-cache-hit and go-cache-restored outputs,
+ * and the session the extract continues (none when nothing was restored or injected).
+ */
 export async function goCacheBeforeBuild(
   input: GoCacheStageInput,
-  reporter: Reporter,
-  setOutput: (name: string, value: string) => void,
-  service: CacheService,
-): Promise<GoCacheSession | undefined> {
-  const unique = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${Date.now().toString(36)}`;
+  deps: { reporter: Reporter; state: StateWriter; service: CacheService; runId: string; runAttempt: string },
+): Promise<{ result: StageResult; session?: GoCacheSession }> {
+  const { reporter, state, service } = deps;
+  const unique = `${deps.runId || 'local'}-${deps.runAttempt || '1'}-${Date.now().toString(36)}`;
   const opts: GoCacheOptions = { enabled: input.enabled, ...input.plan, workDir: input.workDir, unique };
+  if (!input.enabled) return { result: restoreOutputs(summarizeRestore([])) };
+  // Saved before the calls: a cancelled restore's files are where the post step looks.
+  state.goCacheEnv(cacheEnv(opts.workDir));
   try {
-    const { session, summary } = input.enabled
-      ? await reporter.group('Restoring Go caches', () => restoreGoCaches(opts, service, reporter))
-      : { session: undefined, summary: summarizeRestore([]) };
-    setOutput('go-cache-hit', summary.hit);
-    setOutput('go-cache-restored', JSON.stringify(summary.restored));
-    if (session) reporter.saveState(CACHE_STATE.env, JSON.stringify(cacheEnv(opts.workDir)));
-    return session;
+    const { session, summary } = await reporter.group('Restoring Go caches', () => restoreGoCaches(opts, service, reporter));
+    return { result: restoreOutputs(summary), session };
   } catch (error) {
     reporter.warning(`Go cache: restore failed (${errorText(error)}); the build runs without it.`);
-    setOutput('go-cache-hit', 'false');
-    setOutput('go-cache-restored', '[]');
-    return undefined;
+    return { result: restoreOutputs(summarizeRestore([])) };
   }
 }
 
-/** After the build: extract + trim when it succeeded (the post step saves); otherwise only the held helpers end. */
-export async function goCacheAfterBuild(session: GoCacheSession | undefined, buildOk: boolean, reporter: Reporter): Promise<void> {
+/**
+ * After the build: extract + trim when it succeeded, and hand the archives to the post step;
+ * after a failed build the helpers holding the mounts only end. Never throws.
+ */
+export async function goCacheAfterBuild(session: GoCacheSession | undefined, buildOk: boolean, deps: { reporter: Reporter; state: StateWriter }): Promise<void> {
+  const { reporter, state } = deps;
   if (!session) return;
   if (!buildOk) {
     await releaseHeldHelpers(session).catch((error: unknown) => reporter.warning(`Go cache: ${errorText(error)}`));
@@ -554,7 +545,7 @@ export async function goCacheAfterBuild(session: GoCacheSession | undefined, bui
   }
   try {
     const saves = await reporter.group('Taking the Go caches out of BuildKit', () => extractGoCaches(session, reporter));
-    reporter.saveState(CACHE_STATE.saves, JSON.stringify(saves));
+    state.goCacheSaves(saves);
   } catch (error) {
     reporter.warning(`Go cache: extract failed (${errorText(error)}); the caches are not saved.`);
     await releaseHeldHelpers(session).catch(() => undefined);

@@ -4,8 +4,10 @@ import { hostPlatform } from '../build/platforms.js';
 import { buildArgRecord, mergeKeyValues } from '../build/plan.js';
 import type { RunContext } from '../context.js';
 import { parseDockerfile } from '../dockerfile/model.js';
-import { ActionError, errorText } from '../errors.js';
-import type { Inputs } from '../inputs.js';
+import { errorText } from '../errors.js';
+import type { BuildSettings } from '../build/plan.js';
+import type { StageResult } from '../stage.js';
+import type { CheckMode } from './mode.js';
 import type { Reporter } from '../reporter.js';
 import { CHECKS, type Finding } from './catalog.js';
 import { checkGoDockerfile } from './go.js';
@@ -26,16 +28,20 @@ export function workspacePath(path: string, workspace: string): string {
   return rel.split(sep).join('/');
 }
 
+/** The Dockerfile checks' slice of the inputs. */
+export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs'> & { dockerfileChecks: CheckMode };
+
 /**
- * The pipeline's Dockerfile-check stage: parse, check, annotate each finding on its line, add
- * the summary section. With `dockerfile-checks: error`, warnings are errors and the step fails
- * here, before the build: a build whose result is thrown away costs minutes for nothing.
+ * The pipeline's Dockerfile-check stage: parse, check, annotate each finding on its line, return
+ * the summary section. With `dockerfile-checks: error`, warnings are errors and a failure that
+ * stops the pipeline before the build: a build whose result is thrown away costs minutes for nothing.
  */
-export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter: Reporter, version: string): Promise<void> {
+export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, version: string): Promise<StageResult> {
   const mode = inputs.dockerfileChecks;
+  const result: StageResult = { outputs: {}, failures: [] };
   if (mode === 'off') {
     reporter.info('Dockerfile checks are off (dockerfile-checks: off).');
-    return;
+    return result;
   }
   const ignoreFile = dockerignorePath(inputs.file, inputs.context);
   let findings: Finding[];
@@ -51,7 +57,7 @@ export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter
   } catch (error) {
     // Advice only: a fault in a check never stops the build, whatever the mode.
     reporter.warning(`Dockerfile checks could not run: ${errorText(error)}`);
-    return;
+    return result;
   }
   const files = {
     dockerfile: workspacePath(inputs.file, ctx.workspace),
@@ -65,10 +71,11 @@ export async function dockerfileChecks(inputs: Inputs, ctx: RunContext, reporter
     else reporter.warning(message, props);
   }
   if (findings.length === 0) reporter.info(`Dockerfile checks: no findings in ${files.dockerfile}.`);
-  reporter.addSummary(renderChecksSummary(findings, files, mode));
+  result.summary = renderChecksSummary(findings, files, mode);
   const blocking = findings.filter((f) => f.level === 'warning');
   if (mode === 'error' && blocking.length > 0) {
     const ids = [...new Set(blocking.map((f) => f.id))].join(', ');
-    throw new ActionError(`Dockerfile checks failed (dockerfile-checks: error): ${blocking.length} finding${blocking.length === 1 ? '' : 's'} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
+    result.failures.push(`Dockerfile checks failed (dockerfile-checks: error): ${blocking.length} finding${blocking.length === 1 ? '' : 's'} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
   }
+  return result;
 }

@@ -6,6 +6,8 @@ import { runBuildx, type BuildResult } from '../build/docker.js';
 import type { BuildPlan } from '../build/plan.js';
 import { ActionError, errorText, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
+import type { StageResult } from '../stage.js';
+import type { SmokeState, StateWriter } from '../state.js';
 import { lastErrorLine, run } from '../util/exec.js';
 import { escapeMarkdown } from '../util/markdown.js';
 import { composeConfig, removeProject, sampleProject, serviceLogs, startBackground, upArgv, type ComposeProject } from './compose.js';
@@ -15,15 +17,6 @@ import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, se
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
 import { layoutDiffIds } from './layout.js';
 
-/**
- * Names of the state the post step needs to clean up after a cancelled run. The image tag is
- * derived from the project name, and the override file is in the work dir the post step removes.
- */
-export const SMOKE_STATE = {
-  project: 'smoke-project',
-  files: 'smoke-files',
-  cwd: 'smoke-cwd',
-} as const;
 
 /** What the PR comment and the outputs say about the smoke test. */
 export interface SmokeResult {
@@ -31,6 +24,13 @@ export interface SmokeResult {
   detail?: string;
   /** The message the step fails with, when failed. */
   failure?: string;
+  /** The smoke test's section of the job summary. */
+  summary?: string;
+}
+
+/** Pure: the smoke test as a stage result (the smoke-status output, its failure, its summary). */
+export function smokeStageResult(smoke: SmokeResult): StageResult {
+  return { outputs: { 'smoke-status': smoke.status }, failures: smoke.failure ? [smoke.failure] : [], summary: smoke.summary };
 }
 
 /** The smoke test, checked before the build. */
@@ -190,17 +190,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function runSmokeTest(
   setup: SmokeSetup,
-  deps: { plan: BuildPlan; build: BuildResult; workDir: string; reporter: Reporter },
+  deps: { plan: BuildPlan; build: BuildResult; workDir: string; reporter: Reporter; state: StateWriter },
 ): Promise<SmokeResult> {
-  const { reporter } = deps;
+  const { reporter, state } = deps;
   const overrideFile = join(deps.workDir, 'smoke-compose.override.yaml');
   const userProject: ComposeProject = { name: setup.projectName, files: setup.inputs.files, cwd: setup.cwd };
   const project: ComposeProject = { ...userProject, files: [...setup.inputs.files, overrideFile] };
   let image: ImageUnderTest | undefined;
   // The post step cleans up a cancelled run with what is saved here.
-  reporter.saveState(SMOKE_STATE.project, project.name);
-  reporter.saveState(SMOKE_STATE.files, JSON.stringify(setup.inputs.files));
-  reporter.saveState(SMOKE_STATE.cwd, setup.cwd);
+  state.smoke({ project: project.name, files: setup.inputs.files, cwd: setup.cwd });
   try {
     image = await reporter.group(`Smoke test: the image for ${setup.platform}`, () => prepareImage(setup, deps.plan, deps.build, deps.workDir, reporter));
     await writeFile(overrideFile, renderOverride(setup.underTest, image.ref));
@@ -238,24 +236,21 @@ export async function runSmokeTest(
 
     const logs = new Map<string, string>();
     if (!outcome.ok) await collectEvidence(outcome, project, logs, reporter);
-    reporter.addSummary(
-      renderSmokeSummary({ outcome, project: project.name, image: image.ref, platform: setup.platform, underTest: setup.underTest, logs, imageNote: imageNote(image) }),
-    );
+    const summary = renderSmokeSummary({ outcome, project: project.name, image: image.ref, platform: setup.platform, underTest: setup.underTest, logs, imageNote: imageNote(image) });
     if (outcome.ok) {
       reporter.info(`Smoke test passed in ${(outcome.elapsedMs / 1000).toFixed(1)} s (image ${image.how} in ${image.seconds.toFixed(1)} s)`);
-      return { status: 'passed', detail: shortDetail(outcome) };
+      return { status: 'passed', detail: shortDetail(outcome), summary };
     }
-    return { status: 'failed', detail: shortDetail(outcome), failure: failureMessage(outcome) };
+    return { status: 'failed', detail: shortDetail(outcome), failure: failureMessage(outcome), summary };
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
-    reporter.addSummary(`### 🧪 Compose smoke test: ❌ failed\n\n${escapeMarkdown(error.message)}`);
-    return { status: 'failed', detail: 'could not start', failure: error.message };
+    return { status: 'failed', detail: 'could not start', failure: error.message, summary: `### 🧪 Compose smoke test: ❌ failed\n\n${escapeMarkdown(error.message)}` };
   } finally {
     await reporter.group('Smoke test: cleanup', async () => {
       const started = Date.now();
       await cleanupSmoke(project, image?.ref ?? smokeImageTag(setup.projectName), overrideFile, reporter);
       // Done here: the post step has nothing left to remove (it would run compose down again).
-      reporter.saveState(SMOKE_STATE.project, '');
+      state.smoke(undefined);
       reporter.info(`Removed project ${project.name} and its image tag in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
   }
@@ -289,18 +284,10 @@ async function collectEvidence(outcome: WaitOutcome, project: ComposeProject, lo
 }
 
 /** The post step: removes a stack a cancelled run left behind. Warns, never throws. */
-export async function cleanupSmokeFromState(readState: (name: string) => string, reporter: Reporter): Promise<void> {
-  const name = readState(SMOKE_STATE.project);
-  if (!name) return;
-  let files: string[] = [];
-  try {
-    files = (JSON.parse(readState(SMOKE_STATE.files) || '[]') as unknown[]).filter((f): f is string => typeof f === 'string');
-  } catch {
-    files = [];
-  }
-  const cwd = readState(SMOKE_STATE.cwd) || process.cwd();
+export async function cleanupSmokeFromState(smoke: SmokeState | undefined, reporter: Reporter): Promise<void> {
+  if (!smoke) return;
   // The override may be gone already; down needs only the user's files (or none: the project name is enough).
-  const project: ComposeProject = { name, files: files.filter((f) => existsSync(f)), cwd };
-  await cleanupSmoke(project, smokeImageTag(name), undefined, reporter);
-  reporter.debug(`smoke test project ${name} removed`);
+  const project: ComposeProject = { name: smoke.project, files: smoke.files.filter((f) => existsSync(f)), cwd: smoke.cwd || process.cwd() };
+  await cleanupSmoke(project, smokeImageTag(smoke.project), undefined, reporter);
+  reporter.debug(`smoke test project ${smoke.project} removed`);
 }

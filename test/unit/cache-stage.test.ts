@@ -6,7 +6,8 @@ import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
 import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
 import { cacheEnv } from '../../src/cache/isolation.js';
-import { CACHE_STATE, forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
+import { readPostState, StateWriter } from '../../src/state.js';
+import { forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
 import { indexTar, TarWriter } from '../../src/cache/tar.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { tempDir } from '../support/temp.js';
@@ -201,16 +202,16 @@ describe('restore and save without a build', () => {
   it('saves what the main step prepared from the run\'s own workspace, and warns on a save fault', async () => {
     const env = cacheEnv(join(dir, 'work'));
     const saved: { key: string; paths: string[]; workspace?: string; temp?: string; cwd: string }[] = [];
-    const state: Record<string, string> = {
-      [CACHE_STATE.saves]: JSON.stringify([
-        { key: 'k1', path: 'go-cache/v1-go-build-unit-test', id: 'a', bytes: 10 },
-        { key: 'k2', path: 'go-cache/v1-go-modules-unit-test', id: 'b', bytes: 20 },
-      ]),
-      [CACHE_STATE.env]: JSON.stringify(env),
-    };
+    const state: Record<string, string> = {};
+    const writer = new StateWriter((name, value) => (state[name] = value));
+    writer.goCacheSaves([
+      { key: 'k1', path: 'go-cache/v1-go-build-unit-test', id: 'a', bytes: 10 },
+      { key: 'k2', path: 'go-cache/v1-go-modules-unit-test', id: 'b', bytes: 20 },
+    ]);
+    writer.goCacheEnv(env);
     const reporter = new RecordingReporter();
     const before = { workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() };
-    await saveGoCaches((n) => state[n] ?? '', service({ save: async (paths, key) => {
+    await saveGoCaches(readPostState((n) => state[n] ?? ''), service({ save: async (paths, key) => {
       if (key === 'k2') throw new Error('disk full');
       saved.push({ key, paths, workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() });
     } }), reporter);
@@ -223,7 +224,7 @@ describe('restore and save without a build', () => {
 
   it('does nothing in the post step when the main step prepared nothing', async () => {
     const reporter = new RecordingReporter();
-    await saveGoCaches(() => '', service({ save: async () => { throw new Error('must not save'); } }), reporter);
+    await saveGoCaches(readPostState(() => ''), service({ save: async () => { throw new Error('must not save'); } }), reporter);
     expect(reporter.annotations).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextFromEnv } from '../../src/context.js';
-import { ActionError } from '../../src/errors.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/checks/stage.js';
@@ -28,19 +27,17 @@ async function runChecks(ws: string, values: Partial<Record<InputName, string>>)
   const inputs = parseInputs(inputReader(values), ws);
   const ctx = contextFromEnv({ GITHUB_WORKSPACE: ws }, {}, ws, tmpdir());
   const reporter = new RecordingReporter();
-  let error: unknown;
-  try {
-    await dockerfileChecks(inputs, ctx, reporter, '1.0.0');
-  } catch (e) {
-    error = e;
-  }
-  return { reporter, error };
+  const result = await dockerfileChecks(inputs, ctx, reporter, '1.0.0');
+  // The stage sets no output and adds no summary itself: it returns them.
+  expect(reporter.summary).toEqual([]);
+  expect(result.outputs).toEqual({});
+  return { reporter, summary: result.summary ?? '', failures: result.failures };
 }
 
 describe('dockerfileChecks (the stage)', () => {
   it('annotates each finding on its line, with the workspace-relative path', async () => {
-    const { reporter, error } = await runChecks(workspace(BAD), { context: 'app', platforms: 'linux/amd64' });
-    expect(error).toBeUndefined();
+    const { reporter, failures } = await runChecks(workspace(BAD), { context: 'app', platforms: 'linux/amd64' });
+    expect(failures).toEqual([]);
     const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.split(':')[0]}`);
     expect(got).toEqual([
       'notice app/Dockerfile:1 GO001 Go build under QEMU emulation',
@@ -57,15 +54,14 @@ describe('dockerfileChecks (the stage)', () => {
   it('puts a .dockerignore that does not exclude a .git the context has on the .dockerignore itself, and a foreign platform warns', async () => {
     const ws = workspace(BAD, 'bin/\n*.log\n');
     mkdirSync(join(ws, 'app', '.git'));
-    const { reporter } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    const { reporter, summary } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.split(':')[0]}`);
     expect(got).toContain('warning app/.dockerignore:1 GO008 .dockerignore missing or not excluding .git');
     expect(got).toContain('warning app/Dockerfile:1 GO001 Go build under QEMU emulation');
   });
 
   it('escapes Dockerfile text in the summary', async () => {
-    const { reporter } = await runChecks(workspace(BAD), { context: 'app' });
-    const summary = reporter.summary.join('\n');
+    const { summary } = await runChecks(workspace(BAD), { context: 'app' });
     expect(summary).toContain('### 🧭 Dockerfile checks');
     expect(summary).toContain('`app/Dockerfile:4`<br>`CMD /app --greeting "a\\|b <b>@team</b>"`');
     // Only inside that code span, where neither HTML nor @mentions work.
@@ -77,43 +73,42 @@ describe('dockerfileChecks (the stage)', () => {
   });
 
   it('error: warnings become errors and the step stops before the build; notices stay notices', async () => {
-    const { reporter, error } = await runChecks(workspace(BAD, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
-    expect(error).toBeInstanceOf(ActionError);
-    expect((error as Error).message).toBe('Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.');
+    const { reporter, failures, summary } = await runChecks(workspace(BAD, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
+    expect(failures).toEqual(['Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.']);
     expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message.slice(0, 5))).toEqual(['GO004', 'GO006', 'GO002', 'GO007']);
     expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009']);
-    expect(reporter.summary.join('\n')).toContain('the step fails');
+    expect(summary).toContain('the step fails');
   });
 
   it('error: notices alone do not fail', async () => {
     const ok = ['FROM --platform=$BUILDPLATFORM golang:1.24 AS b', 'ARG TARGETOS TARGETARCH', 'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /app .', 'FROM scratch', 'COPY --from=b /app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n');
-    const { reporter, error } = await runChecks(workspace(ok, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
-    expect(error).toBeUndefined();
+    const { reporter, failures } = await runChecks(workspace(ok, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
+    expect(failures).toEqual([]);
     expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009']);
   });
 
   it('a fault while checking is a warning and the build goes on, in error mode too', async () => {
     const ws = workspace(BAD);
     mkdirSync(join(ws, 'app', '.dockerignore'));
-    const { reporter, error } = await runChecks(ws, { context: 'app', 'dockerfile-checks': 'error' });
-    expect(error).toBeUndefined();
+    const { reporter, failures } = await runChecks(ws, { context: 'app', 'dockerfile-checks': 'error' });
+    expect(failures).toEqual([]);
     expect(reporter.annotations.map((a) => `${a.level} ${a.message}`)).toEqual([expect.stringMatching(/^warning Dockerfile checks could not run: .*EISDIR/)]);
   });
 
   it('off: no annotations, no summary', async () => {
-    const { reporter, error } = await runChecks(workspace(BAD), { context: 'app', 'dockerfile-checks': 'off' });
-    expect(error).toBeUndefined();
+    const { reporter, failures, summary } = await runChecks(workspace(BAD), { context: 'app', 'dockerfile-checks': 'off' });
+    expect(failures).toEqual([]);
     expect(reporter.annotations).toEqual([]);
-    expect(reporter.summary).toEqual([]);
+    expect(summary).toBe('');
     expect(reporter.lines).toContain('Dockerfile checks are off (dockerfile-checks: off).');
   });
 
   it('a correct Dockerfile: no annotations, a one-line summary', async () => {
     const { readFileSync } = await import('node:fs');
     const hello = (f: string): string => readFileSync(join(import.meta.dirname, '../../examples/hello', f), 'utf8');
-    const { reporter } = await runChecks(workspace(hello('Dockerfile'), hello('.dockerignore')), { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    const { reporter, summary } = await runChecks(workspace(hello('Dockerfile'), hello('.dockerignore')), { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     expect(reporter.annotations).toEqual([]);
-    expect(reporter.summary.join('\n')).toContain('✅ No findings in `app/Dockerfile`.');
+    expect(summary).toContain('✅ No findings in `app/Dockerfile`.');
   });
 
   it('uses <Dockerfile>.dockerignore before <context>/.dockerignore, as BuildKit does', () => {

@@ -40,6 +40,7 @@ function ctx(over: Partial<RunContext> = {}): RunContext {
     serverUrl: 'https://github.com',
     apiUrl: 'http://127.0.0.1:9',
     runId: '1',
+    runAttempt: '1',
     workspace: '/ws',
     tempDir: '/tmp',
     pullRequest: { number: 9, headRef: 'f', headSha: 'x', baseRef: 'main', fromFork: false },
