@@ -37,6 +37,8 @@ describe('bad input fails before any build, naming the input and the form it exp
     ['a build-arg without =', { 'build-args': 'GO_IMAGE=x\nVERSION' }, /^Input 'build-args': 'VERSION' is not KEY=VALUE/],
     ['push without tags', { push: 'true' }, /^Input 'push': is true but no tags are given/],
     ['a builder that does not exist', { builder: 'no-such-builder' }, /^Input 'builder': no buildx builder named 'no-such-builder'/],
+    ['a summary switch that is no boolean', { summary: 'maybe' }, /^Input 'summary': 'maybe' is not a boolean\. Expected true or false\./],
+    ['a go-cache switch that is no boolean', { 'go-cache': 'yes please' }, /^Input 'go-cache': 'yes please' is not a boolean\. Expected true or false\./],
     ['a Dockerfile-check mode that does not exist', { 'dockerfile-checks': 'loud' }, /^Input 'dockerfile-checks': 'loud' is not a mode\. Expected one of: warn, error, off\./],
     ['an image repository with a tag', { images: 'ghcr.io/org/app:v1' }, /^Input 'images': 'ghcr\.io\/org\/app:v1' has a tag\. Expected repositories without tag or digest/],
     ['an image repository that is no reference', { images: 'Not A Repo' }, /^Input 'images': 'Not A Repo' contains white space\./],

@@ -90,14 +90,16 @@ describe('a 2-platform build pushed to the local registry', () => {
 });
 
 describe('a build without push keeps every platform inspectable', () => {
-  it('builds two platforms into an OCI layout, derives the version from the ref', async () => {
+  it('builds two platforms into an OCI layout, derives the version from the ref; summary: false writes no job summary', async () => {
     const run = await runAction({
       workspace: app.dir,
       ref: 'refs/heads/feature/Some_Branch',
       sha: 'abcdef0123456789abcdef0123456789abcdef01',
-      inputs: { platforms: 'linux/amd64,linux/arm64', 'build-args': `GO_IMAGE=${stack.goImage}` },
+      inputs: { platforms: 'linux/amd64,linux/arm64', 'build-args': `GO_IMAGE=${stack.goImage}`, summary: 'false' },
     });
     expect(run.main.exitCode, run.main.stdout).toBe(0);
+    expect(run.summary).toBe('');
+    expect(run.main.outputs['size-report']).toBeTruthy();
     expect(run.main.outputs.version).toBe('feature-Some_Branch-abcdef0');
     expect(run.main.outputs.digest).toMatch(/^sha256:/);
     expect(run.leftovers).toEqual([]);
@@ -120,6 +122,7 @@ describe('a failing build', () => {
       const errors = annotations(run.main.stdout).filter((a) => a.level === 'error');
       expect(errors).toHaveLength(1);
       expect(errors[0]!.message).toMatch(/^Build failed: ERROR: .*did not complete successfully/);
+      expect(run.summary).toMatch(/Go container build[\s\S]*❌ failed/);
       expect(run.main.stdout).not.toMatch(/\n\s+at .*\.js:\d+/);
       expect(run.post?.exitCode).toBe(0);
       expect(run.leftovers).toEqual([]);
