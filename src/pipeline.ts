@@ -90,7 +90,7 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
 
   const docker = await reporter.group('Checking docker and buildx', () => inspectDocker(inputs.builder));
   // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
-  if (!out.take(await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, version)))) return;
+  if (!out.take(await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: docker.enginePlatform })))) return;
 
   const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
   // Saved before anything is written there: the post step removes it even after a cancel.

@@ -60,6 +60,11 @@ export function buildArgRecord(pairs: { key: string; value: string }[]): Record<
   return Object.fromEntries(pairs.map(({ key, value }) => [key, value]));
 }
 
+/** The build-args a build passes: the action's VERSION first, so the user's own (given later) win. */
+export function buildArgsWithVersion(version: string, buildArgs: KeyValue[]): KeyValue[] {
+  return mergeKeyValues([{ key: 'VERSION', value: version }], buildArgs);
+}
+
 export function ociLabels(version: string, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, created: Date): KeyValue[] {
   const labels: KeyValue[] = [{ key: 'org.opencontainers.image.version', value: version }];
   if (ctx.sha) labels.push({ key: 'org.opencontainers.image.revision', value: ctx.sha });
@@ -84,7 +89,7 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     tags: opts.tags,
     push: inputs.push,
     load: inputs.load,
-    buildArgs: mergeKeyValues([{ key: 'VERSION', value: opts.version }], inputs.buildArgs),
+    buildArgs: buildArgsWithVersion(opts.version, inputs.buildArgs),
     labels: mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
     target: inputs.target,
     builder: inputs.builder,

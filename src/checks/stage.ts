@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { hostPlatform } from '../build/platforms.js';
-import { buildArgRecord, mergeKeyValues } from '../build/plan.js';
+import { buildArgRecord, buildArgsWithVersion } from '../build/plan.js';
 import type { RunContext } from '../context.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import { errorText } from '../errors.js';
@@ -36,7 +35,7 @@ export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms'
  * the summary section. With `dockerfile-checks: error`, warnings are errors and a failure that
  * stops the pipeline before the build: a build whose result is thrown away costs minutes for nothing.
  */
-export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, version: string): Promise<StageResult> {
+export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, build: { version: string; platform: string }): Promise<StageResult> {
   const mode = inputs.dockerfileChecks;
   const result: StageResult = { outputs: {}, failures: [] };
   if (mode === 'off') {
@@ -48,9 +47,9 @@ export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, r
   try {
     findings = checkGoDockerfile(parseDockerfile(readFileSync(inputs.file, 'utf8')), {
       platforms: inputs.platforms,
-      hostPlatform: hostPlatform(),
+      hostPlatform: build.platform,
       target: inputs.target,
-      buildArgs: buildArgRecord(mergeKeyValues([{ key: 'VERSION', value: version }], inputs.buildArgs)),
+      buildArgs: buildArgRecord(buildArgsWithVersion(build.version, inputs.buildArgs)),
       dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
       contextHasGit: existsSync(join(inputs.context, '.git')),
     });

@@ -27,7 +27,7 @@ async function runChecks(ws: string, values: Partial<Record<InputName, string>>)
   const inputs = parseInputs(inputReader(values), ws);
   const ctx = contextFromEnv({ GITHUB_WORKSPACE: ws }, {}, ws, tmpdir());
   const reporter = new RecordingReporter();
-  const result = await dockerfileChecks(inputs, ctx, reporter, '1.0.0');
+  const result = await dockerfileChecks(inputs, ctx, reporter, { version: '1.0.0', platform: 'linux/amd64' });
   // The stage sets no output and adds no summary itself: it returns them.
   expect(reporter.summary).toEqual([]);
   expect(result.outputs).toEqual({});
