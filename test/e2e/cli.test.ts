@@ -38,6 +38,9 @@ describe('the CLI runs the same pipeline on a laptop', () => {
     expect(cli(['--nope', 'x']).status).toBe(2);
     const help = cli(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('--platforms (linux/amd64)');
+    expect(help.stdout).toContain('--platforms VALUE (linux/amd64)');
+    // Every boolean input is a bare flag, shown as such, with its default.
+    expect(help.stdout).toContain('--go-cache [true|false] (true)');
+    expect(help.stdout).toContain('--summary [true|false] (true)');
   });
 });

@@ -64,10 +64,12 @@ describe('paths of a run', () => {
       seen.push(process.env.GITHUB_WORKSPACE);
     });
     const second = withCacheEnv(env, async () => seen.push(process.env.RUNNER_TEMP));
-    // Another run's settings wait until these calls are done.
+    await second;
+    // Another run's settings wait until these calls are done (the first still holds them).
     const other = cacheEnv(tempDir('cache-env-other'));
     const third = withCacheEnv(other, async () => seen.push(process.env.GITHUB_WORKSPACE));
-    await second;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual([env.temp]);
     release();
     await Promise.all([first, third]);
     expect(seen).toEqual([env.temp, env.workspace, other.workspace]);
