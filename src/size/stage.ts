@@ -16,7 +16,7 @@ import { RegistryGuards, RegistryNotFoundError, RegistrySource } from './registr
 import { commentMarker, renderComment, renderSizeMarkdown, type ReportExtras } from './render.js';
 import { baselineFromReport, buildReport, goSummary, type Baseline, type SizeReport } from './report.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
-import { formatBytes } from './units.js';
+import { formatBytes } from '../util/bytes.js';
 import { errorText } from '../errors.js';
 
 export interface SizeStageInput {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { judgePlatform, overallStatus, parseBudget, parseBudgetMode, type BudgetSpec } from '../../src/size/budget.js';
 import { parseBaseline, parseCommentMode, parseSizeInputs } from '../../src/size/inputs.js';
-import { formatBytes, formatDelta, formatPercent, parseSize } from '../../src/size/units.js';
+import { formatBytes } from '../../src/util/bytes.js';
+import { formatDelta, formatPercent, parseSize } from '../../src/size/units.js';
 import { InputError } from '../../src/errors.js';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
