@@ -106,8 +106,9 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
   const sizeResult = await runSizeStage(
     { size: inputs.size, plan, build, ctx, version, githubToken: inputs.githubToken, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
     reporter,
-    setOutput,
   );
+  for (const [k, v] of Object.entries(sizeResult.outputs)) setOutput(k, v!);
+  if (sizeResult.summary) reporter.addSummary(sizeResult.summary);
   failures.push(...sizeResult.failures);
 
   return { outputs, failures };
