@@ -114,12 +114,12 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build: build.result, workDir, reporter, state }) : { status: 'skipped' };
   out.take(smokeStageResult(smoke));
 
-  const size = await runSizeStage(
-    { size: inputs.size, plan, build: build.result, ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
-    reporter,
-    (name, value) => out.output(name as OutputName, value),
+  out.take(
+    await runSizeStage(
+      { size: inputs.size, plan, build: build.result, ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
+      reporter,
+    ),
   );
-  out.take({ outputs: {}, failures: size.failures });
 }
 
 /**

@@ -18,9 +18,47 @@ export interface ShellScript {
 
 const ASSIGNMENT_RE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
+type Token = string | { separator: true };
+
+/** Characters that end a simple command, and blanks that end a word. */
+const SEPARATORS = '\n;&|()';
+const BLANKS = ' \t\r';
+
+/** A quoted or escaped piece of a word: its text, whether it makes a word, and the last index it took. */
+interface Quoted {
+  text: string;
+  word: boolean;
+  end: number;
+}
+
+/** Reads the escape or quote that starts at `i` (a backslash, ' or "). */
+function readQuoted(text: string, i: number): Quoted {
+  const c = text[i];
+  if (c === '\\') {
+    const next = text[i + 1];
+    if (next === '\n') return { text: '', word: false, end: i + 1 };
+    return next === undefined ? { text: '', word: false, end: i } : { text: next, word: true, end: i + 1 };
+  }
+  if (c === "'") {
+    const close = text.indexOf("'", i + 1);
+    const end = close < 0 ? text.length : close;
+    return { text: text.slice(i + 1, end), word: true, end };
+  }
+  // Inside double quotes a backslash escapes only " \ $ ` and the new line (a continuation).
+  let word = '';
+  let j = i + 1;
+  for (; j < text.length && text[j] !== '"'; j++) {
+    if (text[j] === '\\' && j + 1 < text.length && '"\\$`\n'.includes(text[j + 1]!)) {
+      if (text[j + 1] !== '\n') word += text[j + 1];
+      j++;
+    } else word += text[j];
+  }
+  return { text: word, word: true, end: j };
+}
+
 /** Splits text into tokens: words and the separators between commands. */
-function tokenize(text: string): (string | { separator: true })[] {
-  const tokens: (string | { separator: true })[] = [];
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
   let word = '';
   let inWord = false;
   const endWord = (): void => {
@@ -30,55 +68,23 @@ function tokenize(text: string): (string | { separator: true })[] {
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '\\') {
-      const next = text[i + 1];
-      if (next === '\n') {
-        i++;
-        continue;
-      }
-      if (next !== undefined) {
-        word += next;
-        inWord = true;
-        i++;
-      }
-      continue;
-    }
-    if (c === "'") {
-      const close = text.indexOf("'", i + 1);
-      const end = close < 0 ? text.length : close;
-      word += text.slice(i + 1, end);
-      inWord = true;
-      i = end;
-      continue;
-    }
-    if (c === '"') {
-      inWord = true;
-      let j = i + 1;
-      for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === '\\' && j + 1 < text.length && '"\\$`\n'.includes(text[j + 1]!)) {
-          if (text[j + 1] !== '\n') word += text[j + 1];
-          j++;
-        } else word += text[j];
-      }
-      i = j;
-      continue;
-    }
-    if (c === '#' && !inWord) {
+    if (c === '\\' || c === "'" || c === '"') {
+      const quoted = readQuoted(text, i);
+      word += quoted.text;
+      inWord ||= quoted.word;
+      i = quoted.end;
+    } else if (c === '#' && !inWord) {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? text.length : nl - 1;
-      continue;
-    }
-    if (c === '\n' || c === ';' || c === '&' || c === '|' || c === '(' || c === ')') {
+    } else if (SEPARATORS.includes(c)) {
       endWord();
       tokens.push({ separator: true });
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r') {
+    } else if (BLANKS.includes(c)) {
       endWord();
-      continue;
+    } else {
+      word += c;
+      inWord = true;
     }
-    word += c;
-    inWord = true;
   }
   endWord();
   return tokens;

@@ -2,6 +2,11 @@
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+
+/** The documents a registry serves under `manifests/`: indexes first, as a registry's Accept header lists them. */
+export const MANIFEST_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
 
 const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
 

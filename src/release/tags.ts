@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { describeRef, type RunContext } from '../context.js';
+import { FALLBACK_DEFAULT_BRANCHES, isDefaultBranch } from '../github/refs.js';
 
 /**
  * Release tags: which tags an image gets from the ref it is built for, when the user names
@@ -26,9 +27,6 @@ export interface ReleaseTags {
   /** One line a person reads: what the ref was and which rule applied. */
   reason: string;
 }
-
-/** Branch names the default branch is assumed to be when the event payload does not say. */
-export const FALLBACK_DEFAULT_BRANCHES = ['main', 'master'] as const;
 
 const MAX_TAG_LENGTH = 128;
 
@@ -58,12 +56,6 @@ export function semverTags(version: semver.SemVer): { tags: string[]; rule: 'sem
 }
 
 export type TagContext = Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>;
-
-/** Is `branch` the repository's default branch (the payload's, or main/master when it is not known)? */
-export function isDefaultBranch(branch: string, defaultBranch: string | undefined): boolean {
-  if (defaultBranch) return branch === defaultBranch;
-  return (FALLBACK_DEFAULT_BRANCHES as readonly string[]).includes(branch);
-}
 
 /** The tags the ref of this run gives (without repository). */
 export function tagsForRef(ctx: TagContext): ReleaseTags {

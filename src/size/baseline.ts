@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { actionsCache, type CacheService } from '../cache/service.js';
 import { describeRef, type RunContext } from '../context.js';
+import { isDefaultBranch } from '../github/refs.js';
 import { isSizeReport, type SizeReport } from './report.js';
 
 /** The `baseline` input: compare with the cache's last report, an image, or nothing. */
@@ -50,8 +51,7 @@ export function planCache(imageName: string, ctx: Pick<RunContext, 'eventName' |
   if (ref.kind === 'branch') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;
-    const isDefault = ctx.defaultBranch ? ref.name === ctx.defaultBranch : ref.name === 'main' || ref.name === 'master';
-    if (isDefault && ctx.eventName !== 'pull_request' && ctx.sha) plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
+    if (isDefaultBranch(ref.name, ctx.defaultBranch) && ctx.eventName !== 'pull_request' && ctx.sha) plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
   } else if (ref.kind === 'tag') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;

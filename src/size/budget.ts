@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { normalizePlatform } from '../build/platforms.js';
-import { formatBytes, formatDelta, parseSize } from './units.js';
+import { formatBytes } from '../util/bytes.js';
+import { formatDelta, parseSize } from './units.js';
 
 /** A limit in bytes, or (for increases) in percent of the baseline. */
 export type Limit = { kind: 'bytes'; bytes: number; text: string } | { kind: 'percent'; percent: number; text: string };

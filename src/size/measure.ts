@@ -4,9 +4,6 @@ import { imageManifests, platformManifests } from '../oci/index-walk.js';
 import { isIndex, layerCompression } from '../oci/media-types.js';
 import type { BlobSource } from './source.js';
 
-// Importers of the OCI types from here move to src/oci/ one by one.
-export type { Descriptor } from '../oci/descriptor.js';
-
 export interface LayerSize {
   digest: string;
   mediaType: string;

@@ -1,3 +1,9 @@
+/**
+ * A registry read over the distribution HTTP API, with docker's own credentials
+ * (config.json `auths`, `credHelpers`, `credsStore`: what `docker login` and
+ * docker/login-action write). Direct HTTP rather than `docker buildx imagetools inspect --raw`,
+ * because the Go insight needs ranged and streamed blob reads, which imagetools cannot do.
+ */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -9,22 +15,10 @@ import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadlin
 import { run } from '../util/exec.js';
 import { connectionFault, guardedFetch, idleLimited } from '../util/http.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
-import type { Descriptor } from './measure.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { MANIFEST_TYPES } from '../oci/media-types.js';
+import { checkConfig, checkManifest } from '../oci/shape.js';
 import type { BlobSource } from './source.js';
-import { checkConfig, checkManifest } from './shape.js';
-
-/**
- * A registry read over the distribution HTTP API, with docker's own credentials
- * (config.json `auths`, `credHelpers`, `credsStore`: what `docker login` and
- * docker/login-action write). Direct HTTP rather than `docker buildx imagetools inspect --raw`,
- * because the Go insight needs ranged and streamed blob reads, which imagetools cannot do.
- */
-export const MANIFEST_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-];
 
 /** One request to a registry may take 15 s (a blob stream: 15 s without a byte), all of a run's requests to one host 60 s; 5xx and connection errors are retried twice. */
 export const REGISTRY_CALL_MS = 15_000;

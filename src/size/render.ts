@@ -1,6 +1,7 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
 import type { Status } from './budget.js';
-import { formatBytes, formatDelta, formatPercent } from './units.js';
+import { formatBytes } from '../util/bytes.js';
+import { formatDelta, formatPercent } from './units.js';
 import { changedLayers, platformModuleDiff, type Baseline, type PlatformReport, type SizeReport } from './report.js';
 import { moduleVersion } from './goinfo.js';
 

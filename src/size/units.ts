@@ -1,3 +1,5 @@
+import { formatBytes } from '../util/bytes.js';
+
 /**
  * Sizes as people write them in budgets: B, KB, MB, GB (powers of 1000) and KiB, MiB, GiB
  * (powers of 1024), with or without a space. A bare number is bytes.
@@ -23,22 +25,6 @@ export function parseSize(text: string): number | undefined {
   if (factor === undefined) return undefined;
   const bytes = Math.round(Number(m[1]) * factor);
   return Number.isFinite(bytes) ? bytes : undefined;
-}
-
-/** `12.35 MB`: decimal units, the same powers of 1000 as the budget's KB/MB/GB. */
-export function formatBytes(bytes: number): string {
-  const abs = Math.abs(bytes);
-  const sign = bytes < 0 ? '-' : '';
-  if (abs < 1000) return `${sign}${abs} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = abs / 1000;
-  let i = 0;
-  while (value >= 1000 && i < units.length - 1) {
-    value /= 1000;
-    i++;
-  }
-  const digits = value >= 100 ? 1 : 2;
-  return `${sign}${value.toFixed(digits)} ${units[i]}`;
 }
 
 /** A change with its sign: `+2.62 MB`, `-512 B`, `±0 B`. */

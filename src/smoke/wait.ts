@@ -57,6 +57,42 @@ export interface WaitOptions {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
+/** When each service became ready, and the state changes for the log. */
+class ReadinessTrack {
+  readonly readyAfter = new Map<string, number>();
+  private readonly lastState = new Map<string, string>();
+  constructor(private readonly log: (message: string) => void) {}
+
+  /** Notes one poll's verdicts, taken `at` ms after the start. */
+  see(verdicts: ServiceVerdict[], at: number): void {
+    for (const v of verdicts) {
+      // Time to ready: when the service reached the ready state it is in (a one-shot service
+      // is running, then completed: it counts from its completion).
+      if (v.readiness !== 'ready') this.readyAfter.delete(v.service);
+      else if (!this.readyAfter.has(v.service) || this.lastState.get(v.service) !== v.state) this.readyAfter.set(v.service, at);
+      if (this.lastState.get(v.service) !== v.state) {
+        this.lastState.set(v.service, v.state);
+        this.log(`${v.service}: ${v.state} after ${seconds(at)}`);
+      }
+    }
+  }
+}
+
+/** Tries each probe not yet answered once, within what is left of the deadline. */
+async function probeOnce(probes: ProbeResult[], limits: { deadline: number; start: number; probeTimeoutMs: number }, deps: WaitDeps): Promise<void> {
+  for (const p of probes.filter((x) => !x.ok)) {
+    const left = limits.deadline - deps.now();
+    if (left <= 0) break;
+    p.attempts++;
+    p.last = await deps.probe(p.url, Math.min(limits.probeTimeoutMs, left));
+    if (p.last.ok) {
+      p.ok = true;
+      p.readyAfterMs = deps.now() - limits.start;
+      deps.log(`${p.url}: ${p.last.status ?? ''} after ${seconds(p.readyAfterMs)}`);
+    }
+  }
+}
+
 /**
  * Waits until every expected service is ready in two polls in a row (so a container that
  * dies right after starting is not called ready), `up` has finished, and every probe has
@@ -67,14 +103,13 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
   const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
   const start = deps.now();
   const deadline = start + opts.timeoutMs;
-  const readyAfter = new Map<string, number>();
-  const lastState = new Map<string, string>();
+  const track = new ReadinessTrack(deps.log);
   const probes: ProbeResult[] = opts.probes.map((url) => ({ url, ok: false, attempts: 0 }));
   let readyStreak = 0;
 
   const finish = (verdicts: ServiceVerdict[], extra: Partial<WaitOutcome>): WaitOutcome => ({
     ok: false,
-    services: verdicts.map((v) => ({ ...v, readyAfterMs: readyAfter.get(v.service) })),
+    services: verdicts.map((v) => ({ ...v, readyAfterMs: track.readyAfter.get(v.service) })),
     probes,
     elapsedMs: deps.now() - start,
     timedOut: false,
@@ -82,19 +117,8 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
   });
 
   for (;;) {
-    const samples = await deps.sample();
-    const at = deps.now() - start;
-    const verdicts = stackVerdict(opts.expected, samples);
-    for (const v of verdicts) {
-      // Time to ready: when the service reached the ready state it is in (a one-shot service
-      // is running, then completed: it counts from its completion).
-      if (v.readiness !== 'ready') readyAfter.delete(v.service);
-      else if (!readyAfter.has(v.service) || lastState.get(v.service) !== v.state) readyAfter.set(v.service, at);
-      if (lastState.get(v.service) !== v.state) {
-        lastState.set(v.service, v.state);
-        deps.log(`${v.service}: ${v.state} after ${seconds(at)}`);
-      }
-    }
+    const verdicts = stackVerdict(opts.expected, await deps.sample());
+    track.see(verdicts, deps.now() - start);
     if (verdicts.some((v) => v.readiness === 'failed')) return finish(verdicts, {});
 
     const up = deps.upResult();
@@ -107,17 +131,7 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
     const allReady = verdicts.every((v) => v.readiness === 'ready');
     readyStreak = allReady ? readyStreak + 1 : 0;
     if (allReady && readyStreak >= 2 && up) {
-      for (const p of probes.filter((x) => !x.ok)) {
-        const left = deadline - deps.now();
-        if (left <= 0) break;
-        p.attempts++;
-        p.last = await deps.probe(p.url, Math.min(probeTimeoutMs, left));
-        if (p.last.ok) {
-          p.ok = true;
-          p.readyAfterMs = deps.now() - start;
-          deps.log(`${p.url}: ${p.last.status ?? ''} after ${seconds(p.readyAfterMs)}`);
-        }
-      }
+      await probeOnce(probes, { deadline, start, probeTimeoutMs }, deps);
       if (probes.every((p) => p.ok)) {
         return { ...finish(verdicts, {}), ok: true };
       }

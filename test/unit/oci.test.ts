@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { samePlatform, type Descriptor, type ImageIndex } from '../../src/oci/descriptor.js';
 import { imageManifests, platformManifests } from '../../src/oci/index-walk.js';
 import { OciLayout } from '../../src/oci/layout.js';
-import { isIndex, layerCompression, OCI_INDEX } from '../../src/oci/media-types.js';
+import { isIndex, layerCompression, MANIFEST_TYPES, OCI_INDEX } from '../../src/oci/media-types.js';
+import { checkConfig, checkManifest, isConfigShape, isManifestShape } from '../../src/oci/shape.js';
 import { tempDir } from '../support/temp.js';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -151,5 +152,39 @@ describe('OciLayout', () => {
   it('says which blob is missing', () => {
     const { dir } = layout({ manifests: [] }, []);
     expect(() => new OciLayout(dir).stream(`sha256:${'0'.repeat(64)}`)).toThrow(/blob sha256:0+ is missing from the OCI layout/);
+  });
+});
+
+describe('shapes of what a registry answers', () => {
+  const d = { mediaType: OCI_INDEX, digest: 'sha256:aa', size: 3 };
+  it.each([
+    [{ manifests: [] }, true],
+    [{ manifests: [d] }, true],
+    [{ manifests: [{ ...d, size: -1 }] }, false],
+    [{ manifests: [{ ...d, size: 1.5 }] }, false],
+    [{ manifests: [{ digest: 'sha256:aa', size: 3 }] }, false],
+    [{ manifests: {} }, false],
+    [{ config: d, layers: [d, d] }, true],
+    [{ config: d }, false],
+    [{ config: null, layers: [] }, false],
+    [[d], false],
+    ['text', false],
+    [null, false],
+  ])('isManifestShape(%j) = %s', (json, ok) => expect(isManifestShape(json)).toBe(ok));
+
+  it.each([
+    [{}, true],
+    [{ history: [{ created_by: 'RUN x' }], config: null }, true],
+    [{ history: ['RUN x'] }, false],
+    [{ history: {} }, false],
+    [{ config: [] }, false],
+    [[], false],
+  ])('isConfigShape(%j) = %s', (json, ok) => expect(isConfigShape(json)).toBe(ok));
+
+  it('the manifest types lead with the indexes, and MANIFEST_TYPES tells a manifest from a blob', () => {
+    expect(MANIFEST_TYPES.slice(0, 2).every((t) => isIndex(t, undefined))).toBe(true);
+    expect(MANIFEST_TYPES.slice(2).some((t) => isIndex(t, undefined))).toBe(false);
+    expect(() => checkManifest({ layers: [] }, 'r.example')).toThrow('the registry r.example answered with something that is not an image manifest');
+    expect(() => checkConfig({ history: 1 }, 'r.example')).toThrow('the registry r.example answered with something that is not an image config');
   });
 });

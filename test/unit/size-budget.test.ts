@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { judgePlatform, overallStatus, parseBudget, parseBudgetMode, type BudgetSpec } from '../../src/size/budget.js';
 import { parseBaseline, parseCommentMode, parseSizeInputs } from '../../src/size/inputs.js';
-import { formatBytes, formatDelta, formatPercent, parseSize } from '../../src/size/units.js';
+import { formatBytes } from '../../src/util/bytes.js';
+import { formatDelta, formatPercent, parseSize } from '../../src/size/units.js';
 import { InputError } from '../../src/errors.js';
+import type { PlatformReport } from '../../src/size/report.js';
+import { budgetVerdict, isBudgeted, unmeasuredVerdict } from '../../src/size/verdict.js';
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
@@ -165,4 +168,31 @@ describe('judgePlatform', () => {
     [['warn', 'fail'], 'fail'],
     [[], 'pass'],
   ] as const)('overallStatus(%j) = %s', (list, status) => expect(overallStatus([...list])).toBe(status));
+});
+
+describe('budget verdict', () => {
+  const platforms = (...reasons: string[][]) => reasons.map((r) => ({ reasons: r })) as unknown as PlatformReport[];
+  it.each([
+    ['pass', [[], []], [], []],
+    ['fail', [['a: over'], ['b: over', 'b: grew']], ['Image size over budget:\n- a: over\n- b: over\n- b: grew'], []],
+    ['warn', [['a: over'], []], [], ['Over size budget: a: over']],
+  ] as const)('status %s with reasons %j', (status, reasons, failures, warnings) => {
+    expect(budgetVerdict({ status, platforms: platforms(...reasons.map((r) => [...r])) })).toEqual({ failures, warnings });
+  });
+
+  it.each([
+    [true, { status: 'fail', failures: ['cannot measure'], warnings: [] }],
+    [false, { status: 'pass', failures: [], warnings: ['cannot measure'] }],
+  ])('unmeasured, budgeted %s', (budgeted, verdict) => expect(unmeasuredVerdict(budgeted, 'cannot measure')).toEqual(verdict));
+
+  const none: BudgetSpec = { perPlatform: {} };
+  const some: BudgetSpec = { all: { kind: 'bytes', bytes: 1000, text: '1KB' }, perPlatform: {} };
+  const one: BudgetSpec = { perPlatform: { 'linux/arm64': { kind: 'percent', percent: 5, text: '5%' } } };
+  it.each([
+    [none, none, false],
+    [some, none, true],
+    [none, some, true],
+    [one, none, true],
+    [none, one, true],
+  ])('isBudgeted(%j, %j) = %s', (budget, increase, expected) => expect(isBudgeted({ budget, increase })).toBe(expected));
 });

@@ -85,7 +85,6 @@ class Api implements CommentApi {
 }
 
 async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInput> = {}, reporter = new RecordingReporter()) {
-  const outputs: Record<string, string> = {};
   const result = await runSizeStage(
     {
       size: parseSizeInputs((n) => sizeRaw[n] ?? '', plan.platforms),
@@ -98,15 +97,20 @@ async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInp
       ...over,
     },
     reporter,
-    (k, v) => (outputs[k] = v),
   );
-  return { result, outputs, reporter, report: JSON.parse(outputs['size-report'] ?? 'null') as SizeReport | null };
+  // The stage hands back its outputs and summary section; only the pipeline writes them.
+  if (reporter instanceof RecordingReporter) {
+    expect(reporter.outputs).toEqual({});
+    expect(reporter.summary).toEqual([]);
+  }
+  const outputs = result.outputs;
+  return { result, outputs, summary: result.summary ?? '', reporter, report: JSON.parse(outputs['size-report'] ?? 'null') as SizeReport | null };
 }
 
 describe('runSizeStage on an OCI layout', () => {
   it('measures every platform, finds the Go binaries, sets the outputs and comments on the pull request', async () => {
     const api = new Api();
-    const { result, outputs, reporter, report } = await stage({ baseline: 'none' }, { commentApi: api });
+    const { result, outputs, summary, report } = await stage({ baseline: 'none' }, { commentApi: api });
     expect(result.failures).toEqual([]);
     expect(outputs['budget-status']).toBe('pass');
     expect(report!.platforms.map((p) => [p.platform, p.compressedBytes])).toEqual([
@@ -118,8 +122,8 @@ describe('runSizeStage on an OCI layout', () => {
     expect(report!.baselineNote).toBe('baseline: none');
     expect(outputs['comment-url']).toBe('https://github.com/octo-org/hello/pull/9#issuecomment-1');
     expect(api.calls).toEqual(['identity', 'list 9', 'create 9', 'list 9']);
-    expect(reporter.summary.join('\n')).toContain('| `linux/amd64` | — |');
-    expect(reporter.summary.join('\n')).toContain('smoke test ✅ passed');
+    expect(summary).toContain('| `linux/amd64` | — |');
+    expect(summary).toContain('smoke test ✅ passed');
     expect(imageName(plan, '/ws')).toBe('Dockerfile');
   });
 
@@ -127,14 +131,14 @@ describe('runSizeStage on an OCI layout', () => {
     ['fail', 'fail', 1],
     ['warn', 'warn', 0],
   ])('over the absolute budget with mode %s: status %s', async (mode, status, failures) => {
-    const { result, outputs, reporter } = await stage({ baseline: 'none', 'size-budget': 'linux/arm64=1KB', 'size-budget-mode': mode, comment: 'never' });
+    const { result, outputs, reporter, summary } = await stage({ baseline: 'none', 'size-budget': 'linux/arm64=1KB', 'size-budget-mode': mode, comment: 'never' });
     expect(outputs['budget-status']).toBe(status);
     expect(result.failures).toHaveLength(failures);
     if (failures) expect(result.failures[0]).toMatch(/^Image size over budget:\n- linux\/arm64: [\d.]+ KB is [\d.]+ K?B over the size budget of 1KB$/);
     else expect(reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([expect.stringMatching(/^Over size budget: linux\/arm64: /)]);
     // Outputs and summary are written either way.
     expect(outputs['size-report']).toBeTruthy();
-    expect(reporter.summary.join('')).toContain('Over budget');
+    expect(summary).toContain('Over budget');
   });
 
   it('skips the comment on a fork PR with a notice, and the budget still decides', async () => {
@@ -238,14 +242,18 @@ describe('runSizeStage on an OCI layout', () => {
     const warned = await stage({ baseline: 'none', comment: 'never' }, { plan: gone });
     expect(warned.result.failures).toEqual([]);
     expect(warned.reporter.annotations[0]!.level).toBe('warning');
+    expect(warned.outputs).toEqual({ 'budget-status': 'pass', 'comment-url': '' });
+    expect(warned.result.summary).toBeUndefined();
     const failed = await stage({ baseline: 'none', comment: 'never', 'size-budget': '10MB' }, { plan: gone });
     expect(failed.result.failures).toEqual(['The built image cannot be measured: it was neither pushed nor written as an OCI layout.']);
-    expect(failed.outputs['budget-status']).toBe('fail');
+    expect(failed.outputs).toEqual({ 'budget-status': 'fail', 'comment-url': '' });
+    expect(failed.reporter.annotations).toEqual([]);
   });
 
   it('the CLI\'s terminal reporter prints the same table', async () => {
     const terminal = new TerminalReporter(new PassThrough(), false);
-    await stage({ baseline: 'none', comment: 'never' }, {}, terminal as unknown as RecordingReporter);
+    const { summary } = await stage({ baseline: 'none', comment: 'never' }, {}, terminal as unknown as RecordingReporter);
+    terminal.addSummary(summary);
     const out = new PassThrough();
     let text = '';
     out.on('data', (d: Buffer) => (text += d.toString()));

@@ -1,9 +1,9 @@
-import { ActionError } from '../errors.js';
-
 /**
  * Checks of what a registry answered before the measurement reads it, so a broken or hostile
  * registry gives a message that says so instead of a TypeError deep in the measurement.
  */
+import { ActionError } from '../errors.js';
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,99 @@
+/**
+ * The baseline a run's sizes are compared with: an image measured in its registry, or the
+ * report a earlier run left in the Actions cache. Not finding one is a note in the report,
+ * never a fault of the step; a fault in reading one is a warning.
+ */
+import type { CacheService } from '../cache/service.js';
+import type { RunContext } from '../context.js';
+import { errorText } from '../errors.js';
+import type { Reporter } from '../reporter.js';
+import { restoreReport, saveReport, type BaselineSetting, type CachePlan } from './baseline.js';
+import { goBinaries } from './go-binaries.js';
+import { measureImage } from './measure.js';
+import { RegistryNotFoundError, RegistrySource, type RegistryGuards } from './registry.js';
+import { baselineFromReport, goSummary, type Baseline, type SizeReport } from './report.js';
+
+export interface FoundBaseline {
+  baseline: Baseline | null;
+  /** Why there is none, for the report. */
+  note?: string;
+}
+
+export interface BaselineLookup {
+  setting: BaselineSetting;
+  /** What `baseline: auto` restores and saves on this event. */
+  cachePlan: CachePlan;
+  ctx: Pick<RunContext, 'workspace' | 'ref'>;
+  cacheService?: CacheService;
+  /** The run's registry deadlines, shared with the image's own reads. */
+  guards: RegistryGuards;
+}
+
+export async function findBaseline(lookup: BaselineLookup, reporter: Reporter): Promise<FoundBaseline> {
+  const { setting, cachePlan } = lookup;
+  if (setting.kind === 'none') return { baseline: null, note: 'baseline: none' };
+  if (setting.kind === 'reference') return referenceBaseline(setting.ref, lookup.guards, reporter);
+  if (cachePlan.restorePrefix) return cachedBaseline(lookup, cachePlan.restorePrefix, reporter);
+  return { baseline: null, note: 'no baseline for this event' };
+}
+
+async function referenceBaseline(ref: string, guards: RegistryGuards, reporter: Reporter): Promise<FoundBaseline> {
+  try {
+    return { baseline: await reporter.group(`Measuring the baseline ${ref}`, () => measureReference(ref, guards, reporter)) };
+  } catch (error) {
+    if (error instanceof RegistryNotFoundError) {
+      // Not there (yet): no baseline, which is not a fault.
+      reporter.info(`No baseline: ${errorText(error)}.`);
+      return { baseline: null, note: `the baseline ${ref} does not exist` };
+    }
+    reporter.warning(`The baseline ${ref} could not be read (${errorText(error)}); the report has no baseline.`);
+    return { baseline: null, note: `the baseline ${ref} could not be read` };
+  }
+}
+
+async function measureReference(ref: string, guards: RegistryGuards, reporter: Reporter): Promise<Baseline> {
+  const source = new RegistrySource(ref, guards);
+  const measured = await measureImage(source);
+  const go = await goBinaries(source, measured, reporter);
+  return {
+    label: ref,
+    source: 'reference',
+    platforms: measured.platforms.map((p) => ({
+      platform: p.platform,
+      compressedBytes: p.compressedBytes,
+      uncompressedBytes: p.uncompressedBytes,
+      layers: p.layers.map((l) => ({ digest: l.digest, compressedBytes: l.compressedBytes, uncompressedBytes: l.uncompressedBytes, instruction: l.instruction })),
+      go: goSummary(go[p.platform]),
+    })),
+  };
+}
+
+async function cachedBaseline(lookup: BaselineLookup, prefix: string, reporter: Reporter): Promise<FoundBaseline> {
+  try {
+    const restored = await restoreReport(lookup.ctx.workspace, prefix, lookup.cacheService);
+    if (!restored.report) {
+      reporter.info(`No baseline: ${restored.note}.`);
+      return { baseline: null, note: restored.note };
+    }
+    const r = restored.report;
+    reporter.info(`Baseline: the size report of ${lookup.cachePlan.restoreLabel}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ''} (${restored.key})`);
+    return { baseline: baselineFromReport(r, r.digest ? `${r.image.replace(/@.*$/, '')}@${r.digest}` : r.image) };
+  } catch (error) {
+    reporter.warning(`The cached size report could not be restored (${errorText(error)}); the report has no baseline.`);
+    return { baseline: null, note: 'the cached baseline could not be read' };
+  }
+}
+
+/** Keeps this run's report as the baseline of its branch or tag, when the cache plan says so. */
+export async function saveBaseline(lookup: Omit<BaselineLookup, 'setting' | 'guards'>, report: SizeReport, reporter: Reporter): Promise<void> {
+  const { cachePlan, ctx } = lookup;
+  if (!cachePlan.saveKey) return;
+  try {
+    const saved = await saveReport(ctx.workspace, cachePlan.saveKey, report, lookup.cacheService);
+    if (saved === 'saved') reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
+    if (saved === 'exists') reporter.info(`The baseline of ${ctx.ref} for this commit is already saved (${cachePlan.saveKey}): kept as it is.`);
+  } catch (error) {
+    // @actions/cache has already warned about real faults; an existing key (a re-run) is no fault.
+    reporter.info(`The size report was not saved as a baseline: ${errorText(error)}`);
+  }
+}
