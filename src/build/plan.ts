@@ -20,20 +20,11 @@ export interface BuildSettings {
   labels: KeyValue[];
 }
 
-/** Everything one buildx invocation needs, as plain data. */
-export interface BuildPlan {
-  context: string;
-  file: string;
-  platforms: string[];
-  tags: string[];
-  push: boolean;
-  load: boolean;
-  buildArgs: KeyValue[];
-  labels: KeyValue[];
-  target?: string;
-  builder?: string;
-  cacheFrom: string[];
-  cacheTo: string[];
+/**
+ * Everything one buildx invocation needs, as plain data: the build's inputs with the tags and
+ * build-args resolved (VERSION, release tags, OCI labels), and where buildx writes its results.
+ */
+export interface BuildPlan extends BuildSettings {
   metadataFile: string;
   iidFile: string;
   /**
