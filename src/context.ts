@@ -21,6 +21,12 @@ export interface RunContext {
   pullRequest?: PullRequestInfo;
   /** The event payload, as the runner wrote it. */
   payload: Record<string, unknown>;
+  /**
+   * Whether the Go cache may stream its archives over the docker bridge; false
+   * (GO_CONTAINER_ACTION_CACHE_STREAM=false) sends them as build context only, for builders that
+   * can reach the runner but should not.
+   */
+  cacheStream: boolean;
 }
 
 export interface PullRequestInfo {
@@ -85,6 +91,7 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     defaultBranch: str(get(payload, 'repository', 'default_branch')),
     pullRequest,
     payload,
+    cacheStream: env.GO_CONTAINER_ACTION_CACHE_STREAM !== 'false',
   };
 }
 

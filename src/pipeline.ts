@@ -6,6 +6,8 @@ import type { Reporter } from './reporter.js';
 import { defaultVersion } from './build/version.js';
 import { planBuild, type BuildPlan } from './build/plan.js';
 import { checkCapabilities, inspectDocker, runBuildx, type BuildResult } from './build/docker.js';
+import type { DockerClient } from './docker/client.js';
+import { dockerCli } from './docker/cli.js';
 import { renderBuildSummary } from './build/summary.js';
 import { ActionError, failureMessage, InputError } from './errors.js';
 import { releaseTags } from './release/stage.js';
@@ -25,6 +27,8 @@ export interface PipelineDeps {
   now?: () => Date;
   /** The Actions cache service (the real one unless replaced). */
   cache?: CacheService;
+  /** Docker, buildx and compose (the docker CLI unless replaced). */
+  docker?: DockerClient;
 }
 
 /** What a run produced. */
@@ -81,6 +85,7 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
 
 async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter, ctx } = deps;
+  const docker = deps.docker ?? dockerCli;
   const state = new StateWriter((name, value) => reporter.saveState(name, value));
   // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
   const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
@@ -88,30 +93,33 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   const release = releaseTags(inputs, ctx, reporter);
   if (!out.take(release.result)) return;
 
-  const docker = await reporter.group('Checking docker and buildx', () => inspectDocker(inputs.builder));
+  const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
   // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
-  if (!out.take(await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: docker.enginePlatform })))) return;
+  if (!out.take(await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform })))) return;
 
   const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
   // Saved before anything is written there: the post step removes it even after a cancel.
   state.workDir(workDir);
   const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created: (deps.now ?? (() => new Date()))(), workDir });
-  checkCapabilities(plan, docker, reporter);
+  checkCapabilities(plan, engine, reporter);
   const smokeSetup: SmokeSetup | undefined = inputs.smoke
-    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(inputs.smoke!, plan.platforms, docker.enginePlatform, ctx.workspace, reporter))
+    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
     : undefined;
 
   const cache = deps.cache ?? actionsCache;
-  const restored = await goCacheBeforeBuild({ enabled: inputs.goCache, plan, workDir }, { reporter, state, service: cache, runId: ctx.runId, runAttempt: ctx.runAttempt });
+  const restored = await goCacheBeforeBuild(
+    { enabled: inputs.goCache, stream: ctx.cacheStream, buildPlatform: engine.enginePlatform, plan, workDir },
+    { reporter, state, docker, service: cache, runId: ctx.runId, runAttempt: ctx.runAttempt },
+  );
   out.take(restored.result);
-  const build = await buildWithCache(plan, restored.session, { reporter, state });
+  const build = await buildWithCache(plan, restored.session, { reporter, state, docker });
   out.take(buildResult(plan, build, version, release.note));
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
     return;
   }
 
-  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { plan, build: build.result, workDir, reporter, state }) : { status: 'skipped' };
+  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { docker, plan, build: build.result, workDir, reporter, state }) : { status: 'skipped' };
   out.take(smokeStageResult(smoke));
 
   out.take(
@@ -129,12 +137,12 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
 async function buildWithCache(
   plan: BuildPlan,
   session: GoCacheSession | undefined,
-  deps: { reporter: Reporter; state: StateWriter },
+  deps: { reporter: Reporter; state: StateWriter; docker: DockerClient },
 ): Promise<{ result: BuildResult; seconds: number }> {
   const started = Date.now();
   let result: BuildResult | undefined;
   try {
-    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(plan));
+    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(deps.docker, plan));
   } finally {
     await goCacheAfterBuild(session, result?.ok === true, deps);
   }

@@ -4,7 +4,9 @@ import { readPostState, type PostState, type StateReader } from './state.js';
 import type { Reporter } from './reporter.js';
 import { ActionReporter } from './action-reporter.js';
 import { cleanupSmokeFromState } from './smoke/stage.js';
-import { saveGoCaches } from './cache/stage.js';
+import { saveGoCaches } from './cache/save.js';
+import type { DockerClient } from './docker/client.js';
+import { dockerCli } from './docker/cli.js';
 import { actionsCache } from './cache/service.js';
 import { errorText } from './errors.js';
 
@@ -12,11 +14,11 @@ import { errorText } from './errors.js';
  * Cleans up after the main step, whatever happened there (also after a failure or a
  * cancellation). Never fails the job: every fault here is a warning.
  */
-export async function runCleanup(readState: StateReader, reporter: Reporter): Promise<void> {
+export async function runCleanup(readState: StateReader, reporter: Reporter, docker: DockerClient = dockerCli): Promise<void> {
   const state: PostState = readPostState(readState);
   // A cancelled run's stack goes first (its override file is in the work dir).
   try {
-    await cleanupSmokeFromState(state.smoke, reporter);
+    await cleanupSmokeFromState(docker, state.smoke, reporter);
   } catch (error) {
     reporter.warning(`Could not remove the smoke test's compose project: ${errorText(error)}`);
   }

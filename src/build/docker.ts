@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ActionError, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import { lastErrorLine, run } from '../util/exec.js';
+import type { DockerClient } from '../docker/client.js';
+import { lastErrorLine } from '../util/exec.js';
 import { normalizePlatform } from './platforms.js';
 import { buildxArgv, type BuildPlan } from './plan.js';
 import { parseMetadata, type BuildMetadata } from './metadata.js';
@@ -34,25 +35,25 @@ export function isContainerdStore(driverStatusJson: string): boolean {
 }
 
 /** Checks docker, the engine, buildx and the builder; fails with what is missing. */
-export async function inspectDocker(builder: string | undefined): Promise<DockerEnvironment> {
-  const version = await run('docker', ['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}}'], { silent: true });
+export async function inspectDocker(docker: DockerClient, builder: string | undefined): Promise<DockerEnvironment> {
+  const version = await docker.engineVersion();
   if (version.exitCode === 127) {
     throw new ActionError('docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.');
   }
   if (version.exitCode !== 0) {
     throw new ActionError(`docker cannot reach its engine: ${lastErrorLine(version.stderr) || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`);
   }
-  const buildx = await run('docker', ['buildx', 'version'], { silent: true });
+  const buildx = await docker.buildxVersion();
   if (buildx.exitCode !== 0) {
     throw new ActionError('docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.');
   }
-  const inspect = await run('docker', ['buildx', 'inspect', ...(builder ? [builder] : [])], { silent: true });
+  const inspect = await docker.inspectBuilder(builder);
   const info = parseBuilderInspect(inspect.stdout);
   if (inspect.exitCode !== 0 || !info) {
     if (builder) throw new InputError('builder', `no buildx builder named '${builder}' (${lastErrorLine(inspect.stderr)}). Expected the name of an existing builder, or leave it empty for the current one.`);
     throw new ActionError(`docker buildx has no usable builder: ${lastErrorLine(inspect.stderr)}`);
   }
-  const status = await run('docker', ['info', '--format', '{{json .DriverStatus}}'], { silent: true });
+  const status = await docker.driverStatus();
   const [serverVersion = '', platform = ''] = version.stdout.trim().split(' ');
   return {
     serverVersion,
@@ -80,8 +81,8 @@ async function readOptional(path: string): Promise<string> {
   }
 }
 
-export async function runBuildx(plan: BuildPlan, env?: Record<string, string>): Promise<BuildResult> {
-  const result = await run('docker', buildxArgv(plan), env ? { env } : {});
+export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<BuildResult> {
+  const result = await docker.build(buildxArgv(plan));
   const metadata = parseMetadata(await readOptional(plan.metadataFile));
   const imageId = (await readOptional(plan.iidFile)).trim() || metadata.configDigest;
   const ok = result.exitCode === 0;

@@ -4,8 +4,6 @@ export interface BuildMetadata {
   digest?: string;
   /** The image config digest (one platform) or the index digest. */
   configDigest?: string;
-  imageName?: string;
-  buildRef?: string;
   raw: Record<string, unknown>;
 }
 
@@ -21,8 +19,6 @@ export function parseMetadata(text: string): BuildMetadata {
   return {
     digest: s('containerimage.digest'),
     configDigest: s('containerimage.config.digest'),
-    imageName: s('image.name'),
-    buildRef: s('buildx.build.ref'),
     raw,
   };
 }

@@ -32,8 +32,6 @@ export interface BuildPlan extends BuildSettings {
    * platform can be inspected afterwards (the size budget reads it) on any image store.
    */
   ociLayoutDir?: string;
-  /** Extra arguments added by other stages (cache injection), before the context. */
-  extraArgs: string[];
 }
 
 /**
@@ -89,7 +87,6 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),
     ociLayoutDir: inputs.push ? undefined : join(opts.workDir, 'oci-layout'),
-    extraArgs: [],
   };
 }
 
@@ -110,7 +107,6 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
   args.push('--metadata-file', plan.metadataFile);
   args.push('--iidfile', plan.iidFile);
-  args.push(...plan.extraArgs);
   args.push(plan.context);
   return args;
 }

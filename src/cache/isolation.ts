@@ -10,7 +10,6 @@ import type { GoCacheEnv } from '../state.js';
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CacheService } from './service.js';
 
 /** Where this run's calls to the cache service keep their files (saved for the post step). */
 export type CacheEnv = GoCacheEnv;
@@ -80,15 +79,4 @@ export async function withCacheEnv<T>(env: CacheEnv, work: () => Promise<T>, chd
   } finally {
     letGo(lease);
   }
-}
-
-/** The service with its calls in `env`: its own way when it has one, else around each call. */
-export function isolate(service: CacheService, env: CacheEnv): CacheService {
-  if (service.within) return service.within(env);
-  return {
-    available: () => service.available(),
-    restore: (paths, primaryKey, restoreKeys) => withCacheEnv(env, () => service.restore(paths, primaryKey, restoreKeys)),
-    save: (paths, key) => withCacheEnv(env, () => service.save(paths, key), true),
-    has: service.has ? (paths, key) => withCacheEnv(env, () => service.has!(paths, key)) : undefined,
-  };
 }

@@ -82,10 +82,10 @@ function shellQuote(text: string): string {
 }
 
 /**
- * Where an archive comes from: a file of the build context, a URL streamed with wget/curl, or
- * URLs of its parts (each a whole tar stream), unpacked side by side (two cores, two writers).
+ * Where an archive comes from: a file of the build context, or the URLs of its parts streamed
+ * with wget/curl (each a whole tar stream), unpacked side by side (two cores, two writers).
  */
-export type ArchiveSource = { file: string } | { url: string } | { urls: string[] };
+export type ArchiveSource = { file: string } | { urls: string[] };
 
 /**
  * Pure: the inject script. `archives` maps a mount name to where its archive is (absent: nothing
@@ -93,7 +93,7 @@ export type ArchiveSource = { file: string } | { url: string } | { urls: string[
  * download fails (the caller then retries with the archives as build context).
  */
 export function injectScript(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number): string {
-  const streamed = Object.values(archives).some((a) => 'url' in a || 'urls' in a);
+  const streamed = Object.values(archives).some((a) => 'urls' in a);
   const lines = ['set -eu', ...(streamed ? FETCH : []), ...injectLines(mounts, archives, datedTo)];
   // Flushing the unpacked files here rather than in the step's teardown (a bare helper build on
   // the docker driver unpacking 500 MB measured ~0.4 s faster this way).
@@ -133,8 +133,8 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
         '  exit 4',
         'fi',
       );
-    } else if (archive && ('url' in archive || 'urls' in archive)) {
-      const url = 'url' in archive ? archive.url : archive.urls[0]!;
+    } else if (archive && 'urls' in archive) {
+      const url = archive.urls[0]!;
       // No pipefail in every sh: a failed download leaves a mark, and tar fails on a cut stream.
       lines.push(
         `rm -f /tmp/gca-fetch-failed`,

@@ -135,3 +135,14 @@ export function guardedCache(raw: RawCache, guard: ServiceGuard, env?: CacheEnv)
 export const cacheGuard = new ServiceGuard(CACHE_BUDGET);
 
 export const actionsCache: CacheService = guardedCache(actionsToolkit, cacheGuard);
+
+/** The service with its calls in `env`: its own way when it has one, else around each call. */
+export function isolate(service: CacheService, env: CacheEnv): CacheService {
+  if (service.within) return service.within(env);
+  return {
+    available: () => service.available(),
+    restore: (paths, primaryKey, restoreKeys) => withCacheEnv(env, () => service.restore(paths, primaryKey, restoreKeys)),
+    save: (paths, key) => withCacheEnv(env, () => service.save(paths, key), true),
+    has: service.has ? (paths, key) => withCacheEnv(env, () => service.has!(paths, key)) : undefined,
+  };
+}

@@ -15,8 +15,8 @@ export interface ExecOptions {
   input?: Buffer | string;
   /** Do not echo the command and its output to the log. */
   silent?: boolean;
-  onStdoutLine?: (line: string) => void;
-  onStderrLine?: (line: string) => void;
+  /** Called once the program has started (a helper build is spawned before other work holds the event loop). */
+  onSpawn?: () => void;
 }
 
 let echoStream: Writable | undefined;
@@ -32,23 +32,14 @@ export function setEchoStream(stream: Writable | undefined): void {
 /** A child's output streams may stay open after it exited (a grandchild holds them): not longer than this. */
 const STREAMS_AFTER_EXIT_MS = 10_000;
 
-/** Collects a stream's text and calls `onLine` for each complete line. */
-function collect(stream: Readable, echo: Writable | undefined, onLine?: (line: string) => void): () => string {
+/** Collects a stream's text. */
+function collect(stream: Readable, echo: Writable | undefined): () => string {
   const chunks: string[] = [];
-  let partial = '';
   // Decoded as a whole: a character split across two chunks stays one character.
   stream.setEncoding('utf8');
   stream.on('data', (data: string) => {
     chunks.push(data);
     echo?.write(data);
-    if (!onLine) return;
-    const lines = (partial + data).split(/\r?\n/);
-    partial = lines.pop() ?? '';
-    for (const line of lines) onLine(line);
-  });
-  stream.on('end', () => {
-    if (onLine && partial) onLine(partial);
-    partial = '';
   });
   return () => chunks.join('');
 }
@@ -78,8 +69,9 @@ export async function run(program: string, args: readonly string[], options: Exe
   } catch (error) {
     return { exitCode: error instanceof StoppingError ? 130 : 127, stdout: '', stderr: errorText(error) };
   }
-  const stdout = collect(child.stdout!, echo, options.onStdoutLine);
-  const stderr = collect(child.stderr!, echo, options.onStderrLine);
+  if (options.onSpawn) child.once('spawn', options.onSpawn);
+  const stdout = collect(child.stdout!, echo);
+  const stderr = collect(child.stderr!, echo);
   if (options.input !== undefined) {
     child.stdin!.on('error', () => undefined); // A program that does not read its input closes the pipe early.
     child.stdin!.end(options.input);

@@ -117,7 +117,7 @@ describe('a healthy stack built for two platforms: one-shot migration, health-ch
     expect(project).toMatch(/^gca-smoke-/);
     expect(smokeLeftovers(before, project)).toEqual(NOTHING);
     // The main step removed it all: the post step is left nothing to clean up.
-    expect(run.main.state['smoke-project']).toBe('');
+    expect(run.main.state.smoke).toBe('');
     expect(run.main.stdout).toMatch(/Removed project gca-smoke-[0-9a-f]+ and its image tag/);
     expect(run.leftovers).toEqual([]);
   });
@@ -244,7 +244,8 @@ describe('a cancelled run', () => {
     });
     rmSync(slow);
     expect(run.main.exitCode).not.toBe(0);
-    const project = run.main.state['smoke-project'];
+    // The state the post step reads (src/state.ts): the project to remove, as JSON.
+    const project = (JSON.parse(run.main.state.smoke ?? '{}') as { project?: string }).project;
     expect(project).toBe(projectOf(run));
     expect(project, run.main.stdout).toMatch(/^gca-smoke-/);
     expect(run.main.stdout).toMatch(/app: starting after/);

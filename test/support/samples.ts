@@ -16,7 +16,6 @@ export function testPlan(over: Partial<BuildPlan> = {}): BuildPlan {
     cacheTo: [],
     metadataFile: '/tmp/w/metadata.json',
     iidFile: '/tmp/w/iid.txt',
-    extraArgs: [],
     ...over,
   };
 }

@@ -21,7 +21,6 @@ describe('buildxArgv', () => {
     ['labels', { labels: [{ key: 'l', value: 'v' }] }, [...head, '--platform', 'linux/amd64', '--label', 'l=v', ...tail]],
     ['a target', { target: 'build' }, [...head, '--platform', 'linux/amd64', '--target', 'build', ...tail]],
     ['caches', { cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] }, [...head, '--platform', 'linux/amd64', '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max', ...tail]],
-    ['extra arguments before the context', { extraArgs: ['--build-context', 'x=/y'] }, [...head, '--platform', 'linux/amd64', '--metadata-file', '/tmp/w/metadata.json', '--iidfile', '/tmp/w/iid.txt', '--build-context', 'x=/y', '/ws/app']],
     ['a hostile value stays one argument', { tags: ['r/a:1; rm -rf /'] }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1; rm -rf /', ...tail]],
   ])('%s', (_, override, expected) => {
     expect(buildxArgv({ ...base, ...override })).toEqual(expected);

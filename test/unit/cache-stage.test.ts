@@ -2,12 +2,19 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { helperArgv, serveArchives } from '../../src/cache/helpers.js';
+import { helperArgv } from '../../src/cache/helpers.js';
+import { serveArchives } from '../../src/cache/archive-server.js';
+import { serveControl } from '../../src/cache/control-server.js';
 import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/cache/scripts.js';
 import type { CacheService } from '../../src/cache/service.js';
 import { cacheEnv } from '../../src/cache/isolation.js';
 import { readPostState, StateWriter } from '../../src/state.js';
-import { forgetRestore, formatBytes, restoreGoCaches, saveGoCaches, summarizeRestore, trimAndJoin, type SlotState } from '../../src/cache/stage.js';
+import { forgetRestore, summarizeRestore, type SlotState } from '../../src/cache/session.js';
+import { formatBinaryBytes } from '../../src/util/bytes.js';
+import { restoreGoCaches } from '../../src/cache/restore.js';
+import { saveGoCaches } from '../../src/cache/save.js';
+import { trimAndJoin } from '../../src/cache/trim.js';
+import { FakeDocker } from '../support/fake-docker.js';
 import { indexTar, TarWriter } from '../../src/cache/tar.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { tempDir } from '../support/temp.js';
@@ -62,7 +69,7 @@ describe('helper builds', () => {
   });
 
   it('streams an archive with wget or curl, and fails (for the context fallback) when it cannot', () => {
-    const script = injectScript([mount('s0')], { s0: { url: 'http://172.17.0.1:4000/t/s0' } }, 1);
+    const script = injectScript([mount('s0')], { s0: { urls: ['http://172.17.0.1:4000/t/s0'] } }, 1);
     expect(script).toContain('if command -v wget >/dev/null 2>&1; then fetch() { wget -q -O- "$1"; }');
     expect(script).toContain('elif command -v curl >/dev/null 2>&1; then fetch() { curl -fsS --connect-timeout 10 -y 15 -Y 1 "$1"; }');
     expect(script).toContain("{ fetch 'http://172.17.0.1:4000/t/s0' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0");
@@ -131,29 +138,27 @@ describe('helper builds', () => {
   });
 
   it('answers a held helper: ready once, `wait` until released, then the answer; the lists it is given', async () => {
-    const path = join(dir, 'control.tar');
-    writeFileSync(path, Buffer.alloc(1024));
-    const server = (await serveArchives({ s0: { path } }, '127.0.0.1'))!;
+    const control = (await serveControl('127.0.0.1'))!;
     try {
-      const { urls } = server.control;
+      const { urls } = control;
       let ready = false;
-      void server.control.ready.then(() => (ready = true));
+      void control.ready.then(() => (ready = true));
       const text = async (url: string) => (await fetch(url)).text();
       expect(await text(urls.list('s0'))).toBe('');
       expect(ready).toBe(false);
       expect(await text(urls.ready)).toBe('ok');
-      await server.control.ready;
+      await control.ready;
       expect(ready).toBe(true);
       const pending = text(urls.wait);
-      server.control.setLists((name) => (name === 's0' ? './ab/cd-a\n' : ''));
-      server.control.release('extract');
+      control.setLists((name) => (name === 's0' ? './ab/cd-a\n' : ''));
+      control.release('extract');
       expect(await pending).toBe('extract');
       expect(await text(urls.wait)).toBe('extract');
       expect(await text(urls.list('s0'))).toBe('./ab/cd-a\n');
       expect(await text(urls.list('s9'))).toBe('');
       expect((await fetch(urls.ready.replace(/\/[^/]+\/ready$/, '/wrong-token/ready'))).status).toBe(404);
     } finally {
-      await server.close();
+      await control.close();
     }
   });
 
@@ -170,7 +175,8 @@ describe('helper builds', () => {
 describe('restore and save without a build', () => {
   const dockerfile = join(dir, 'Dockerfile');
   writeFileSync(dockerfile, 'FROM golang:1.24 AS build\nRUN --mount=type=cache,id=gca-unit-never-used,target=/root/.cache/go-build go build ./...\n');
-  const opts = { enabled: true, file: dockerfile, context: dir, platforms: ['linux/amd64'], buildArgs: [], workDir: dir, unique: 'u' };
+  const opts = { enabled: true, stream: true, file: dockerfile, context: dir, platforms: ['linux/amd64'], buildArgs: [], buildPlatform: 'linux/amd64', workDir: dir, unique: 'u' };
+  const tools = (reporter: RecordingReporter) => ({ docker: new FakeDocker(), reporter });
   const service = (over: Partial<CacheService> = {}): CacheService => ({
     available: () => true,
     restore: async () => undefined,
@@ -181,7 +187,7 @@ describe('restore and save without a build', () => {
   it('warns once and does nothing without a cache service', async () => {
     const reporter = new RecordingReporter();
     let asked = false;
-    const { session, summary } = await restoreGoCaches(opts, service({ available: () => false, restore: async () => ((asked = true), undefined) }), reporter);
+    const { session, summary } = await restoreGoCaches(opts, service({ available: () => false, restore: async () => ((asked = true), undefined) }), tools(reporter));
     expect(session).toBeUndefined();
     expect(summary).toEqual({ hit: 'false', restored: [] });
     expect(asked).toBe(false);
@@ -191,10 +197,10 @@ describe('restore and save without a build', () => {
 
   it('does nothing when go-cache is false or the Dockerfile has no cache mount', async () => {
     const reporter = new RecordingReporter();
-    expect((await restoreGoCaches({ ...opts, enabled: false }, service(), reporter)).session).toBeUndefined();
+    expect((await restoreGoCaches({ ...opts, enabled: false }, service(), tools(reporter))).session).toBeUndefined();
     const plain = join(dir, 'Plain.Dockerfile');
     writeFileSync(plain, 'FROM golang:1.24\nRUN go build ./...\n');
-    expect((await restoreGoCaches({ ...opts, file: plain }, service(), reporter)).session).toBeUndefined();
+    expect((await restoreGoCaches({ ...opts, file: plain }, service(), tools(reporter))).session).toBeUndefined();
     expect(reporter.annotations).toEqual([]);
     expect(reporter.lines.join('\n')).toMatch(/no RUN --mount=type=cache/);
   });
@@ -251,8 +257,8 @@ describe('summaries', () => {
     [2048, '2.0 KiB'],
     [5 * 1024 * 1024, '5.0 MiB'],
     [3 * 1024 ** 3, '3.00 GiB'],
-  ])('formatBytes(%d) = %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
+  ])('the cache log sizes in binary units: formatBinaryBytes(%d) = %s', (bytes, text) => {
+    expect(formatBinaryBytes(bytes)).toBe(text);
   });
 });
 

@@ -45,6 +45,7 @@ function ctx(over: Partial<RunContext> = {}): RunContext {
     tempDir: '/tmp',
     pullRequest: { number: 9, headRef: 'f', headSha: 'x', baseRef: 'main', fromFork: false },
     payload: {},
+    cacheStream: true,
     ...over,
   };
 }

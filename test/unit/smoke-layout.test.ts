@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { layoutConfigDigest, layoutDiffIds } from '../../src/smoke/layout.js';
-import { imageNote, sameLayers } from '../../src/smoke/stage.js';
+import { imageNote, sameLayers } from '../../src/smoke/image.js';
 import { tempDir } from '../support/temp.js';
 
 /** Writes a blob into an OCI layout and returns its digest. */

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, type Tags } from 'yaml';
 import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from '../../src/smoke/override.js';
-import { composeArgv, downArgv, stripAnsi, upArgv } from '../../src/smoke/compose.js';
-import { composeError, smokeImageTag, smokeProjectName } from '../../src/smoke/stage.js';
+import { composeArgv, downArgv, upArgv } from '../../src/docker/compose.js';
+import { stripAnsi } from '../../src/smoke/compose.js';
+import { composeError, smokeProjectName } from '../../src/smoke/stage.js';
+import { smokeImageTag } from '../../src/smoke/image.js';
 
 const samples = join(import.meta.dirname, '../fixtures/smoke/samples');
 // Captured with compose 2.26.1: `config --format json` of healthy.compose.yaml, alone and with the override.

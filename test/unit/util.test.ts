@@ -73,10 +73,10 @@ describe('lastErrorLine', () => {
 describe('parseMetadata', () => {
   it('reads the fields buildx writes', () => {
     const m = parseMetadata(JSON.stringify({ 'containerimage.digest': 'sha256:d', 'containerimage.config.digest': 'sha256:c', 'image.name': 'r/a:1', 'buildx.build.ref': 'default/default/x' }));
-    expect(m).toMatchObject({ digest: 'sha256:d', configDigest: 'sha256:c', imageName: 'r/a:1', buildRef: 'default/default/x' });
+    expect(m).toMatchObject({ digest: 'sha256:d', configDigest: 'sha256:c' });
   });
   it.each(['', 'not json', '[]', 'null'])('tolerates %j', (text) => {
-    expect(parseMetadata(text)).toEqual({ raw: {}, digest: undefined, configDigest: undefined, imageName: undefined, buildRef: undefined });
+    expect(parseMetadata(text)).toEqual({ raw: {}, digest: undefined, configDigest: undefined });
   });
 });
 

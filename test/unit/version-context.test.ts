@@ -54,4 +54,11 @@ describe('contextFromEnv', () => {
     expect(ctx.tempDir).toBe('/rt');
     expect(ctx.apiUrl).toBe('http://127.0.0.1:1');
   });
+  it.each([
+    [{}, true],
+    [{ GO_CONTAINER_ACTION_CACHE_STREAM: 'true' }, true],
+    [{ GO_CONTAINER_ACTION_CACHE_STREAM: 'false' }, false],
+  ])('reads whether the Go cache may stream from %j', (env, stream) => {
+    expect(contextFromEnv(env, {}, '/ws', '/tmp').cacheStream).toBe(stream);
+  });
 });

@@ -1,0 +1,67 @@
+/**
+ * Joins what a build changed in a cache mount with the restored archive, keeping the Go build
+ * cache to its working set.
+ */
+import { formatBinaryBytes } from '../util/bytes.js';
+import { existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Reporter } from '../reporter.js';
+import { ARCHIVE, type PendingSave, type SlotState } from './session.js';
+import { appendTar, mergeTars, type TarEntry } from './tar.js';
+
+/**
+ * The Go build cache's archive is appended to (new entries after the old ones) while the
+ * entries this build did not use take at most this share of it; above it, it is rewritten with
+ * the working set only. So the saved archive is at most 1 / (1 - 0.2) = 1.25 x its working
+ * set, and the common run (a few new entries) never rewrites hundreds of MB.
+ */
+const COMPACT_ABOVE_UNUSED_SHARE = 0.2;
+
+/** Joins what the build changed with the restored archive (exported for its unit test). */
+export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<string, string[]>, reporter: Reporter): Promise<PendingSave | undefined> {
+  const changed = lists.get(`${s.mountName}.changed`) ?? [];
+  const exported = lists.get(`${s.mountName}.export`) ?? [];
+  const used = new Set(lists.get(`${s.mountName}.used`) ?? []);
+  if (changed.length === 0) {
+    reporter.info(`Go cache: ${s.slot.id} was not used by this build (its step came from BuildKit's cache): the saved entry stays as it is`);
+    return undefined;
+  }
+  if (exported.length === 0 && (s.slot.kind !== 'go-build' || used.size === s.restoredList.length)) {
+    reporter.info(`Go cache: ${s.slot.id} did not change: nothing to save`);
+    return undefined;
+  }
+  const archive = join(s.dir, ARCHIVE);
+  const index = s.restoredIndex;
+  if (s.slot.kind === 'go-build' && s.restoredKey && index && existsSync(archive)) {
+    // Bytes of the entries this build did not use: appended to while they are a small share.
+    let unusedBytes = 0;
+    index.files.forEach((name, i) => {
+      if (!used.has(name)) unusedBytes += index.fileBytes[i]!;
+    });
+    if (unusedBytes <= COMPACT_ABOVE_UNUSED_SHARE * index.end) {
+      const added = appendTar(archive, index.end, { path: extractTar, under: s.mountName }, index.dirs);
+      const unused = index.files.length - used.size;
+      reporter.info(
+        `Go cache: ${s.slot.id}: ${exported.length} new file(s) appended, ${used.size} reused, ${unused} unused kept (${formatBinaryBytes(unusedBytes)}, under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ${index.files.length + added.files} files, ${formatBinaryBytes(added.bytes)} to save under ${s.keys.primary}`,
+      );
+      return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: added.bytes };
+    }
+  }
+  const next = join(s.dir, `${ARCHIVE}.next`);
+  const sources = [];
+  if (s.restoredKey && existsSync(archive)) {
+    // The Go build cache keeps only its working set: entries this build did not use are dropped.
+    const keep = s.slot.kind === 'go-build' ? (e: TarEntry) => e.type === '5' || used.has(e.name) : undefined;
+    sources.push({ path: archive, keep });
+  }
+  sources.push({ path: extractTar, under: s.mountName });
+  const merged = mergeTars(next, sources);
+  await rename(next, archive);
+  const dropped = s.slot.kind === 'go-build' ? s.restoredList.length - used.size : 0;
+  reporter.info(
+    `Go cache: ${s.slot.id}: ${exported.length} new file(s), ${used.size} reused, ${dropped} unused dropped: ${merged.files} files, ${formatBinaryBytes(merged.bytes)} to save under ${s.keys.primary}`,
+  );
+  return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
+}
+

@@ -1,0 +1,114 @@
+/** runPipeline with a recorded fake of docker and a fake cache service: what it calls, sets and decides. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CacheEnv } from '../../src/cache/isolation.js';
+import type { CacheService } from '../../src/cache/service.js';
+import { TarWriter } from '../../src/cache/tar.js';
+import { contextFromEnv } from '../../src/context.js';
+import { parseInputs, type InputName } from '../../src/inputs.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { failed, FakeDocker, type DockerScript } from '../support/fake-docker.js';
+import { fakeHelper, type HelperRun } from '../support/fake-helper.js';
+import { inputReader } from '../support/inputs.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
+import { tempDir } from '../support/temp.js';
+
+const GOOD = [
+  'FROM golang:1.24 AS build',
+  'WORKDIR /src',
+  'COPY . .',
+  'RUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go build -ldflags="-s -w" -o /app .',
+  'FROM gcr.io/distroless/static',
+  'USER 65532',
+  'COPY --from=build /app /app',
+  'ENTRYPOINT ["/app"]',
+].join('\n');
+const BAD = ['FROM golang:1.24', 'COPY . .', 'RUN go build -o /app .', 'CMD /app'].join('\n');
+
+function workspace(dockerfile: string): string {
+  const ws = tempDir('pipeline');
+  mkdirSync(join(ws, 'app'));
+  writeFileSync(join(ws, 'app', 'Dockerfile'), dockerfile);
+  writeFileSync(join(ws, 'app', '.dockerignore'), '.git\n');
+  writeFileSync(join(ws, 'app', 'go.sum'), '');
+  return ws;
+}
+
+/** A cache service with an entry for every slot: a small valid archive. */
+function cacheService(): CacheService {
+  const within = (env: CacheEnv): CacheService => ({
+    available: () => true,
+    restore: async (paths, primary) => {
+      const dir = join(env.workspace, paths[0]!);
+      mkdirSync(dir, { recursive: true });
+      const w = new TarWriter(join(dir, 'cache.tar'));
+      w.add({ name: '00/entry-d', type: '0', mode: 0o644, uid: 0, gid: 0, size: 10, mtime: 1_700_000_000, linkname: '' }, Buffer.alloc(512, 1));
+      w.close();
+      return primary;
+    },
+    save: async () => undefined,
+  });
+  return { available: () => true, restore: async () => undefined, save: async () => undefined, within };
+}
+
+async function pipeline(dockerfile: string, values: Partial<Record<InputName, string>>, script: DockerScript = {}, ref = 'refs/heads/main') {
+  const ws = workspace(dockerfile);
+  const runs: HelperRun[] = [];
+  const docker = new FakeDocker({ bridgeGateway: async () => '127.0.0.1', helperBuild: fakeHelper(runs), ...script });
+  const reporter = new RecordingReporter();
+  const ctx = contextFromEnv({ GITHUB_WORKSPACE: ws, GITHUB_REF: ref, GITHUB_SHA: 'a'.repeat(40), RUNNER_TEMP: tempDir('pipeline-temp') }, {}, ws, ws);
+  const inputs = parseInputs(inputReader({ context: 'app', platforms: 'linux/amd64', ...values }), ws);
+  const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache: cacheService(), now: () => new Date('2025-01-02T03:04:05Z') });
+  return { outcome, docker, reporter, runs };
+}
+
+/** The title line of each summary section, in order. */
+const sections = (r: RecordingReporter): string[] => r.summary.map((s) => s.split('\n')[0]!);
+
+describe('runPipeline', () => {
+  it('a passing run: checks docker, builds once with the plan\'s argv, sets the outputs, summary sections in stage order', async () => {
+    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', version: '1.2.3', tags: 'app:1', load: 'true' });
+    expect(outcome.failures).toEqual([]);
+    expect(docker.methods().slice(0, 4)).toEqual(['engineVersion', 'buildxVersion', 'inspectBuilder', 'driverStatus']);
+    expect(docker.callsOf('build')).toHaveLength(1);
+    const argv = docker.callsOf('build')[0]![0] as string[];
+    expect(argv.slice(0, 2)).toEqual(['buildx', 'build']);
+    expect(argv).toEqual(expect.arrayContaining(['--tag', 'app:1', '--load', '--platform', 'linux/amd64']));
+    expect(docker.methods()).not.toContain('helperBuild');
+    expect(reporter.outputs).toMatchObject({ version: '1.2.3', 'go-cache-hit': 'false', 'smoke-status': 'skipped', metadata: '{}' });
+    // The stages that write one, in the order they ran (the size stage has nothing to measure here: no layout was written).
+    expect(sections(reporter)).toEqual(['### 🧭 Dockerfile checks', '### 🐳 Go container build']);
+  });
+
+  it('a failed build: the held Go cache helpers are released, smoke-status skipped, outputs set before the failure', async () => {
+    const { outcome, docker, reporter, runs } = await pipeline(GOOD, { version: '1.2.3' }, { build: async () => failed('ERROR: failed to solve: process "/bin/sh -c go build" did not complete successfully: exit code: 1') });
+    expect(outcome.failures).toEqual(['Build failed: ERROR: failed to solve: process "/bin/sh -c go build" did not complete successfully: exit code: 1']);
+    expect(runs.map((r) => r.kind)).toEqual(['held']);
+    expect(runs[0]!.answer).toBe('stop');
+    // Held helper first, then the build; no extract after a failed build.
+    expect(docker.methods().filter((m) => m === 'helperBuild' || m === 'build')).toEqual(['helperBuild', 'build']);
+    expect(reporter.outputs).toMatchObject({ version: '1.2.3', 'go-cache-hit': 'true', 'smoke-status': 'skipped', metadata: '{}' });
+    expect(sections(reporter)).toEqual(['### 🧭 Dockerfile checks', '### 🐳 Go container build']);
+  });
+
+  it('dockerfile-checks: error with findings: no build call at all', async () => {
+    const { outcome, docker } = await pipeline(BAD, { 'dockerfile-checks': 'error' });
+    expect(outcome.failures).toEqual([expect.stringMatching(/^Dockerfile checks failed \(dockerfile-checks: error\)/)]);
+    expect(docker.methods()).toEqual(['engineVersion', 'buildxVersion', 'inspectBuilder', 'driverStatus']);
+  });
+
+  it('push with no tag to push to: fails before any docker call', async () => {
+    const { outcome, docker, reporter } = await pipeline(GOOD, { push: 'true', images: 'ghcr.io/o/app' }, {}, 'refs/notes/x');
+    expect(outcome.failures).toEqual(["Input 'push' is true, but ref refs/notes/x gives no tags for `images`. Expected a branch, a tag or a pull request ref, or explicit `tags`."]);
+    expect(docker.calls).toEqual([]);
+    expect(reporter.outputs.version).toBeDefined();
+  });
+
+  it('docker without buildx: a failure that says how to fix it, and no build', async () => {
+    const { outcome, docker } = await pipeline(GOOD, {}, { buildxVersion: async () => failed("docker: 'buildx' is not a docker command.") });
+    expect(outcome.failures).toEqual(['docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.']);
+    expect(docker.methods()).toEqual(['engineVersion', 'buildxVersion']);
+  });
+});
+
