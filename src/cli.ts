@@ -8,7 +8,7 @@ import { INPUT_DEFAULTS, INPUT_NAMES, INPUTS, isInputName, type Capability, type
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
 import type { Cancellation } from './util/cancel.js';
-import { setEchoStream } from './util/exec.js';
+import { DockerCli } from './docker/cli.js';
 
 const HELP_GROUPS: Record<Capability, string> = {
   build: 'Build',
@@ -125,9 +125,10 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
     return 0;
   }
   const reporter = new TerminalReporter(process.stderr, undefined, args.verbose);
-  setEchoStream(process.stderr);
+  // The CLI keeps stdout for its report: the build's own output goes to stderr.
+  const docker = new DockerCli(process.stderr);
   const cwd = process.cwd();
-  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter);
+  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter, docker);
   cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
@@ -136,7 +137,7 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);
     reporter.setSecret(inputs.githubToken);
-    const outcome = await runPipeline(inputs, { reporter, ctx });
+    const outcome = await runPipeline(inputs, { reporter, ctx, docker });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);
       code = 1;

@@ -2,6 +2,7 @@
  * The real docker client: the docker CLI, each command in its own process group known to the
  * step's child registry (util/exec.ts), so a cancelled step ends it.
  */
+import type { Writable } from 'node:stream';
 import { run, type ExecResult } from '../util/exec.js';
 import { startBackground } from './background.js';
 import type { Background, DockerClient, ProjectObjectKind, RunningCommand } from './client.js';
@@ -25,6 +26,13 @@ function docker(args: readonly string[], options: Parameters<typeof run>[2] = si
 }
 
 export class DockerCli implements DockerClient {
+  /** Where the main build's command and output are echoed (default: stdout, the runner's log). */
+  private readonly echo: Writable | undefined;
+
+  constructor(echo?: Writable) {
+    this.echo = echo;
+  }
+
   engineVersion = (): Promise<ExecResult> => docker(['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}}']);
   buildxVersion = (): Promise<ExecResult> => docker(['buildx', 'version']);
   inspectBuilder = (builder?: string): Promise<ExecResult> => docker(['buildx', 'inspect', ...(builder ? [builder] : [])]);
@@ -36,7 +44,7 @@ export class DockerCli implements DockerClient {
     return r.stdout.trim().split(/\s+/).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
   }
 
-  build = (argv: readonly string[]): Promise<ExecResult> => docker(argv, {});
+  build = (argv: readonly string[]): Promise<ExecResult> => docker(argv, { echo: this.echo });
 
   helperBuild(argv: readonly string[]): RunningCommand {
     let markSpawned = (): void => undefined;

@@ -15,18 +15,13 @@ export interface ExecOptions {
   input?: Buffer | string;
   /** Do not echo the command and its output to the log. */
   silent?: boolean;
+  /**
+   * Where the command and its output are echoed when not silent: the runner reads stdout (the
+   * default); the CLI keeps stdout for its report and echoes to stderr.
+   */
+  echo?: Writable;
   /** Called once the program has started (a helper build is spawned before other work holds the event loop). */
   onSpawn?: () => void;
-}
-
-let echoStream: Writable | undefined;
-
-/**
- * Where the commands and their output are echoed: the runner reads stdout (the default);
- * the CLI keeps stdout for its report and echoes to stderr.
- */
-export function setEchoStream(stream: Writable | undefined): void {
-  echoStream = stream;
 }
 
 /** A child's output streams may stay open after it exited (a grandchild holds them): not longer than this. */
@@ -57,7 +52,7 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
  * own process group, known to the step's child registry, so a cancelled step ends it.
  */
 export async function run(program: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-  const echo = options.silent ? undefined : (echoStream ?? process.stdout);
+  const echo = options.silent ? undefined : (options.echo ?? process.stdout);
   echo?.write(`[command]${program} ${args.join(' ')}\n`);
   let child;
   try {

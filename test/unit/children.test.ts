@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cancellation, runStep } from '../../src/util/cancel.js';
 import { ChildRegistry, groupAlive, livingMemberOf, StoppingError } from '../../src/util/children.js';
-import { run, setEchoStream } from '../../src/util/exec.js';
+import { run } from '../../src/util/exec.js';
 
 /** Process ids whose command line holds `marker` (what `ps` shows, as the e2e tests check). */
 function processesWith(marker: string): number[] {
@@ -92,14 +92,11 @@ describe('ChildRegistry', () => {
 });
 
 describe('run', () => {
-  afterEach(() => setEchoStream(undefined));
-
   it('returns the exit code and both outputs, and echoes the command and output', async () => {
     const echo = new PassThrough();
     let echoed = '';
     echo.on('data', (d: Buffer) => (echoed += d.toString()));
-    setEchoStream(echo);
-    const r = await run('sh', ['-c', 'printf "a\\nb"; printf "e1\\n" >&2; cat; exit 3'], { input: 'from stdin\n' });
+    const r = await run('sh', ['-c', 'printf "a\\nb"; printf "e1\\n" >&2; cat; exit 3'], { input: 'from stdin\n', echo });
     expect(r).toEqual({ exitCode: 3, stdout: 'a\nbfrom stdin\n', stderr: 'e1\n' });
     expect(echoed).toContain('[command]sh -c');
     expect(echoed).toContain('e1');
@@ -109,8 +106,7 @@ describe('run', () => {
     const echo = new PassThrough();
     let echoed = '';
     echo.on('data', (d: Buffer) => (echoed += d.toString()));
-    setEchoStream(echo);
-    const r = await run('sh', ['-c', 'echo "$GCA_X:$PATH"'], { env: { GCA_X: 'x' }, silent: true });
+    const r = await run('sh', ['-c', 'echo "$GCA_X:$PATH"'], { env: { GCA_X: 'x' }, silent: true, echo });
     expect(r.stdout.trim()).toBe(`x:${process.env.PATH}`);
     expect(echoed).toBe('');
   });
