@@ -49,9 +49,14 @@ export function buildArgRecord(pairs: { key: string; value: string }[]): Record<
   return Object.fromEntries(pairs.map(({ key, value }) => [key, value]));
 }
 
-/** The build-args a build passes: the action's VERSION first, so the user's own (given later) win. */
+/**
+ * The build-args a build passes: the user's, with VERSION set to the version the run resolved
+ * (the `version` input, else the user's own VERSION build-arg, else the ref's), so the binary,
+ * the labels and the outputs never disagree.
+ */
 export function buildArgsWithVersion(version: string, buildArgs: KeyValue[]): KeyValue[] {
-  return mergeKeyValues([{ key: 'VERSION', value: version }], buildArgs);
+  const VERSION = { key: 'VERSION', value: version };
+  return mergeKeyValues([VERSION], buildArgs, [VERSION]);
 }
 
 export function ociLabels(version: string, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, created: Date): KeyValue[] {

@@ -51,10 +51,12 @@ describe('planBuild', () => {
   const ctx = { sha: 'abc123', serverUrl: 'https://github.com', repository: 'o/r' };
   const created = new Date('2026-01-02T03:04:05Z');
 
-  it('adds VERSION and OCI labels, and the user overrides them in place', () => {
+  it('adds VERSION and OCI labels; the user overrides the labels in place, the resolved version is the VERSION build-arg', () => {
+    // The pipeline resolves the version (the `version` input wins over a VERSION build-arg):
+    // the binary gets the same version as the labels and the outputs.
     const plan = planBuild(inputs, ctx, { version: '1.0.0', tags: inputs.tags, created, workDir: '/w' });
     expect(plan.buildArgs).toEqual([
-      { key: 'VERSION', value: 'user' },
+      { key: 'VERSION', value: '1.0.0' },
       { key: 'GO_IMAGE', value: 'golang:1.24' },
     ]);
     expect(plan.labels).toEqual([

@@ -67,6 +67,18 @@ async function pipeline(dockerfile: string, values: Partial<Record<InputName, st
 const sections = (r: RecordingReporter): string[] => r.summary.map((s) => s.split('\n')[0]!);
 
 describe('runPipeline', () => {
+  it.each<[string, Partial<Record<InputName, string>>, string]>([
+    ['the version input wins over a VERSION build-arg', { version: '2.0.0', 'build-args': 'VERSION=1.0.0' }, '2.0.0'],
+    ['a VERSION build-arg is the version without the input', { 'build-args': 'VERSION=1.0.0' }, '1.0.0'],
+    ['the ref gives it otherwise', {}, 'main-aaaaaaa'],
+  ])('%s: the binary (build-arg), the label and the output agree', async (_, values, version) => {
+    const { docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', ...values });
+    const argv = docker.callsOf('build')[0]![0] as string[];
+    expect(argv.filter((a, i) => argv[i - 1] === '--build-arg' && a.startsWith('VERSION='))).toEqual([`VERSION=${version}`]);
+    expect(argv).toContain(`org.opencontainers.image.version=${version}`);
+    expect(reporter.outputs.version).toBe(version);
+  });
+
   it('a passing run: checks docker, builds once with the plan\'s argv, sets the outputs, summary sections in stage order', async () => {
     const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', version: '1.2.3', tags: 'app:1', load: 'true' });
     expect(outcome.failures).toEqual([]);
