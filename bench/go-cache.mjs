@@ -18,7 +18,9 @@ const { removeTempDirs } = await import('../test/support/temp.ts');
 const { startCacheServer } = await import('../test/support/cache-server.ts');
 const { stack } = await import('../test/support/stack.ts');
 const { generateApp, changeOneLine } = await import('./generate-fixture.mjs');
-const { restoreGoCaches, extractGoCaches } = await import('../src/cache/stage.ts');
+const { restoreGoCaches } = await import('../src/cache/restore.ts');
+const { extractGoCaches } = await import('../src/cache/extract.ts');
+const { dockerCli } = await import('../src/docker/cli.ts');
 const { RecordingReporter } = await import('../test/support/recording-reporter.ts');
 const { TarWriter } = await import('../src/cache/tar.ts');
 
@@ -157,13 +159,13 @@ async function injectExtract500(work, sharing) {
   const workDir = join(cacheDir, 'work');
   mkdirSync(workDir);
   const { copyFileSync } = await import('node:fs');
-  const { homedir } = await import('node:os');
   let copySeconds = 0;
   const service = {
     available: () => true,
     restore: async (paths, primary, restoreKeys) => {
       const t = Date.now();
-      const target = paths[0].replace(/^~/, homedir());
+      // The action points GITHUB_WORKSPACE into the run's work dir during each cache call.
+      const target = join(process.env.GITHUB_WORKSPACE, paths[0]);
       mkdirSync(target, { recursive: true });
       copyFileSync(archive, join(target, 'cache.tar'));
       copySeconds = (Date.now() - t) / 1000;
@@ -171,10 +173,11 @@ async function injectExtract500(work, sharing) {
     },
     save: async () => undefined,
   };
-  const opts = { enabled: true, file: dockerfile, context: cacheDir, platforms: ['linux/amd64'], buildArgs: [], workDir, unique: 'bench' };
-  const reporter = new RecordingReporter();
+  const opts = { enabled: true, stream: true, file: dockerfile, context: cacheDir, platforms: ['linux/amd64'], buildArgs: [], buildPlatform: 'linux/amd64', workDir, unique: 'bench' };
+  const tools = { docker: dockerCli, reporter: new RecordingReporter() };
+  const reporter = tools.reporter;
   let t = Date.now();
-  const { session } = await restoreGoCaches(opts, service, reporter);
+  const { session } = await restoreGoCaches(opts, service, tools);
   const injectSeconds = (Date.now() - t) / 1000 - copySeconds;
   if (!session) throw new Error(`500 MB restore failed: ${reporter.lines.join('\n')}`);
 
@@ -189,7 +192,7 @@ async function injectExtract500(work, sharing) {
   docker(['buildx', 'build', '--build-arg', `N=${Date.now()}`, '--output', 'type=cacheonly', '-f', join(use, 'Dockerfile'), use]);
 
   t = Date.now();
-  const saves = await extractGoCaches(session, reporter);
+  const saves = await extractGoCaches(session, tools);
   const extractSeconds = (Date.now() - t) / 1000;
   const saved = saves[0]?.bytes ?? 0;
   rmSync(session.slots[0].dir, { recursive: true, force: true });
