@@ -139,16 +139,17 @@ async function buildWithCache(
   session: GoCacheSession | undefined,
   deps: { reporter: Reporter; state: StateWriter; docker: DockerClient },
 ): Promise<{ result: BuildResult; seconds: number }> {
-  const started = Date.now();
   let result: BuildResult | undefined;
   try {
+    const started = Date.now();
     result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(deps.docker, plan));
+    // The build's own time: the cache extract below is not part of it.
+    const seconds = (Date.now() - started) / 1000;
+    if (result.ok) deps.reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${result.metadata.digest ? `: ${result.metadata.digest}` : ''}`);
+    return { result, seconds };
   } finally {
     await goCacheAfterBuild(session, result?.ok === true, deps);
   }
-  const seconds = (Date.now() - started) / 1000;
-  if (result.ok) deps.reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${result.metadata.digest ? `: ${result.metadata.digest}` : ''}`);
-  return { result, seconds };
 }
 
 /** Pure: the build's outputs, its summary section (first of the build's stages) and its failure. */
