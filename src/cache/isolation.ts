@@ -61,22 +61,36 @@ async function acquire(env: CacheEnv, chdir: boolean): Promise<Lease> {
 
 function letGo(lease: Lease): void {
   if (--lease.holders > 0) return;
-  restoreVar('GITHUB_WORKSPACE', lease.saved.workspace);
-  restoreVar('RUNNER_TEMP', lease.saved.temp);
-  if (lease.chdir) process.chdir(lease.saved.cwd);
-  current = undefined;
-  lease.release();
+  try {
+    restoreVar('GITHUB_WORKSPACE', lease.saved.workspace);
+    restoreVar('RUNNER_TEMP', lease.saved.temp);
+    if (lease.chdir) process.chdir(lease.saved.cwd);
+  } finally {
+    // Whatever happened above, the next caller must not wait on this lease for ever.
+    current = undefined;
+    lease.release();
+  }
 }
 
 /**
  * Runs `work` with GITHUB_WORKSPACE and RUNNER_TEMP (and with `chdir` the working directory)
- * set to `env`, restored when the last concurrent call with the same settings is done.
+ * set to `env`, restored when the last concurrent call with the same settings is done, or when
+ * `signal` aborts (a call abandoned at its deadline may never settle: the rest of the run must
+ * not inherit these settings).
  */
-export async function withCacheEnv<T>(env: CacheEnv, work: () => Promise<T>, chdir = false): Promise<T> {
+export async function withCacheEnv<T>(env: CacheEnv, work: () => Promise<T>, chdir = false, signal?: AbortSignal): Promise<T> {
   const lease = await acquire(env, chdir);
+  let held = true;
+  const leave = (): void => {
+    if (!held) return;
+    held = false;
+    letGo(lease);
+  };
+  signal?.addEventListener('abort', leave, { once: true });
   try {
     return await work();
   } finally {
-    letGo(lease);
+    signal?.removeEventListener('abort', leave);
+    leave();
   }
 }

@@ -4,6 +4,7 @@
  * being packed or unpacked). The deadlines of those calls are stall deadlines on this measure,
  * so a slow but steady transfer goes on while a silent service is given up on.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import { readdirSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -12,41 +13,51 @@ import { join } from 'node:path';
 /** Less than this much movement is no progress (a retried small request is not a transfer). */
 export const PROGRESS_STEP_BYTES = 64 * 1024;
 
+/** One call to the cache service: the sockets it opened, and whether it was given up on. */
+interface CacheCall {
+  sockets: Set<Socket>;
+  abandoned: boolean;
+}
+
+/**
+ * The cache call a socket is opened for: the channel's message comes synchronously in the
+ * opener's async context, so only the cache's own sockets are counted and ever closed here
+ * (a registry read or a GitHub call of the same process is never touched).
+ */
+const currentCall = new AsyncLocalStorage<CacheCall>();
+const liveCalls = new Set<CacheCall>();
 const open = new Set<Socket>();
-/** Sockets opened while a cache call was under way: the ones an abandoned call may leave. */
-const duringCalls = new Set<Socket>();
 let closedBytes = 0;
 let watching = false;
-let callsUnderWay = 0;
-let abandoned = false;
 
 function socketBytes(socket: Socket): number {
   return (socket.bytesRead ?? 0) + (socket.bytesWritten ?? 0);
 }
 
-/** Starts counting the bytes of every client socket the process opens from now on. */
+/** Starts counting the bytes of every client socket a cache call opens from now on. */
 function watchSockets(): void {
   if (watching) return;
   watching = true;
   subscribe('net.client.socket', (message) => {
     const socket = (message as { socket?: Socket }).socket;
-    if (!socket) return;
-    if (callsUnderWay > 0 && abandoned) {
+    const call = currentCall.getStore();
+    if (!socket || !call) return;
+    if (call.abandoned) {
       // A retry of an abandoned call: it fails at once instead of waiting on the service again.
       socket.destroy();
       return;
     }
     open.add(socket);
-    if (callsUnderWay > 0) duringCalls.add(socket);
+    call.sockets.add(socket);
     socket.once('close', () => {
       closedBytes += socketBytes(socket);
       open.delete(socket);
-      duringCalls.delete(socket);
+      call.sockets.delete(socket);
     });
   });
 }
 
-/** Bytes moved by the client sockets counted so far. */
+/** Bytes moved by the cache calls' client sockets so far. */
 export function networkBytes(): number {
   watchSockets();
   let total = closedBytes;
@@ -54,28 +65,34 @@ export function networkBytes(): number {
   return total;
 }
 
-/** Runs one call to the cache service; the sockets opened meanwhile are known as its own. */
+/** Runs one call to the cache service; the sockets it opens are known as its own. */
 export async function asCacheCall<T>(work: () => Promise<T>): Promise<T> {
   watchSockets();
-  callsUnderWay++;
+  const call: CacheCall = { sockets: new Set(), abandoned: false };
+  liveCalls.add(call);
   try {
-    return await work();
+    return await currentCall.run(call, work);
   } finally {
-    callsUnderWay--;
+    liveCalls.delete(call);
   }
 }
 
 /**
  * Closes the sockets of the cache calls still under way, and every socket they open from now
  * on. After a call was abandoned (the service is then given up on for the run), its requests
- * and retries neither go on nor keep the process alive.
+ * and retries neither go on nor keep the process alive. Returns how many sockets it closed.
  */
 export function abandonCacheCalls(): number {
-  abandoned = true;
-  const sockets = [...duringCalls];
-  for (const socket of sockets) socket.destroy();
-  duringCalls.clear();
-  return sockets.length;
+  let closed = 0;
+  for (const call of liveCalls) {
+    call.abandoned = true;
+    for (const socket of call.sockets) {
+      socket.destroy();
+      closed++;
+    }
+    call.sockets.clear();
+  }
+  return closed;
 }
 
 /** Total size of the files under `dir` (a few files: @actions/cache's archive, a slot's cache.tar). */

@@ -106,7 +106,7 @@ export function guardedCache(raw: RawCache, guard: ServiceGuard, env?: CacheEnv)
     await checkHealth();
     const inEnv = (): Promise<T> => asCacheCall(() => tidyTemp(work));
     try {
-      return await guard.call(what, () => (env ? withCacheEnv(env, inEnv, chdir) : inEnv()), progress);
+      return await guard.call(what, (signal) => (env ? withCacheEnv(env, inEnv, chdir, signal) : inEnv()), progress);
     } catch (error) {
       if (guard.down) abandonCacheCalls();
       throw error;
