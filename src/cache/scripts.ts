@@ -108,6 +108,9 @@ const FETCH = [
   'else echo "go-container-action: no wget or curl in the image" >&2; exit 4; fi',
 ];
 
+/** In a mount while it is being filled: a fill that did not finish is finished by the next inject. */
+export const FILLING_MARK = '.go-container-action-filling';
+
 /** Marks when the helper began: files newer than this were touched by a concurrent build. */
 const STARTED = '/tmp/gca-started';
 
@@ -119,7 +122,17 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
     // A mount that has files is this builder's own (warm) state, and another build may be
     // reading it right now: unpacking over it would replace files under that build (and reset
     // the dates that tell which files it used). Only an empty mount is filled.
-    if (archive) lines.push(`if [ -n "$(ls -A ${dir})" ]; then`, `  echo "go-container-action: ${m.name} is already filled on this builder: left as it is"`, 'else');
+    // A fill cut short (a stream that failed midway) leaves its mark, so the fallback inject
+    // finishes it instead of taking half a cache for a warm one.
+    const filling = `${dir}/${FILLING_MARK}`;
+    if (archive) {
+      lines.push(
+        `if [ -n "$(ls -A ${dir})" ] && [ ! -e ${filling} ]; then`,
+        `  echo "go-container-action: ${m.name} is already filled on this builder: left as it is"`,
+        'else',
+        `touch ${filling}`,
+      );
+    }
     if (archive && 'urls' in archive && archive.urls.length > 1) {
       // Each part in the background; any failure leaves the mark.
       lines.push('rm -f /tmp/gca-fetch-failed');
@@ -154,7 +167,7 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
         'fi',
       );
     }
-    if (archive) lines.push('fi');
+    if (archive) lines.push(`rm -f ${filling}`, 'fi');
     // Files another build touched since this helper started are its used ones: dating them back
     // would hide them from that build's extract (its saved cache would lose them).
     lines.push(`find ${dir} -type f ! -newer ${STARTED} -exec touch -c -d "@$stamp" {} +`);

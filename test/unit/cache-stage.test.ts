@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,42 @@ describe('helper builds', () => {
     expect(script.indexOf('touch /tmp/gca-started')).toBeLessThan(script.indexOf('tar -xf'));
     expect(script).toContain('find /gca/s1 -type f ! -newer /tmp/gca-started -exec touch -c -d "@$stamp" {} +');
     expect(script).not.toContain('wget');
+  });
+
+  it('run by sh: a stream cut short leaves its mark and the fallback finishes the fill; a warm mount stays as it is', () => {
+    // The script's paths moved into a temp dir, run by the host's sh as the helper's would be.
+    const root = tempDir('inject-sh');
+    const run = (script: string): number => {
+      const places: Record<string, string> = { '/gca-in/': `${root}/in/`, '/gca/': `${root}/mnt/`, '/tmp/gca-': `${root}/gca-` };
+      const local = script.replace(/\/gca-in\/|\/gca\/|\/tmp\/gca-/g, (p) => places[p]!);
+      return spawnSync('sh', ['-c', local], { encoding: 'utf8' }).status ?? -1;
+    };
+    mkdirSync(join(root, 'in', 'slot'), { recursive: true });
+    mkdirSync(join(root, 'src', 'aa'), { recursive: true });
+    writeFileSync(join(root, 'src', 'aa', 'one-d'), 'one');
+    writeFileSync(join(root, 'src', 'aa', 'two-d'), 'two');
+    spawnSync('tar', ['-cf', join(root, 'in', 'slot', 'cache.tar'), '-C', join(root, 'src'), '.']);
+    const mnt = join(root, 'mnt', 's0');
+    mkdirSync(join(mnt, 'aa'), { recursive: true });
+    const fromContext = injectScript([mount('s0')], { s0: { file: 'slot/cache.tar' } }, 1);
+
+    // A stream from a port nothing listens on fails; its mark stays, with what a stream cut
+    // midway would have written.
+    rmSync(join(mnt, 'aa'), { recursive: true });
+    expect(run(injectScript([mount('s0')], { s0: { urls: ['http://127.0.0.1:9/none'] } }, 1))).toBe(4);
+    expect(existsSync(join(mnt, '.go-container-action-filling'))).toBe(true);
+    mkdirSync(join(mnt, 'aa'));
+    writeFileSync(join(mnt, 'aa', 'one-d'), 'one');
+    // The fallback sees the mark: it unpacks over the partial fill and clears the mark.
+    expect(run(fromContext)).toBe(0);
+    expect(existsSync(join(mnt, 'aa', 'two-d'))).toBe(true);
+    expect(existsSync(join(mnt, '.go-container-action-filling'))).toBe(false);
+
+    // A warm mount without the mark is another build's state: nothing of it changes.
+    rmSync(join(mnt, 'aa', 'two-d'));
+    expect(run(fromContext)).toBe(0);
+    expect(existsSync(join(mnt, 'aa', 'two-d'))).toBe(false);
+    expect(existsSync(join(mnt, 'aa', 'one-d'))).toBe(true);
   });
 
   it('streams an archive with wget or curl, and fails (for the context fallback) when it cannot', () => {
