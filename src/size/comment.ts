@@ -65,11 +65,14 @@ async function removeIfThere(api: CommentApi, id: number): Promise<void> {
  */
 export async function upsertComment(api: CommentApi, issue: number, marker: string, body: string): Promise<UpsertResult> {
   if (!body.startsWith(marker)) throw new Error('the comment body must start with its marker');
-  const me = await api.identity();
+  let me = await api.identity();
   let ours = await ownComments(api, issue, me, marker);
   let created: IssueComment | undefined;
   if (ours.length === 0) {
     created = await api.create(issue, body);
+    // The comment just made names the identity for sure (a GitHub App's token cannot ask /user
+    // and comments as <app>[bot], not as the fallback): earlier ones of its own are found now.
+    me = created.author || me;
     ours = await ownComments(api, issue, me, marker);
     // A listing that lags behind the create still counts the comment just made.
     if (!ours.some((c) => c.id === created!.id)) ours = [...ours, created].sort((a, b) => a.id - b.id);

@@ -190,6 +190,25 @@ describe('upsertComment with runs at once (in-memory API, interleaved)', () => {
     expect(api.store).toEqual([{ id: 40, body: `${MARKER}\nnew`, author: ACTIONS_BOT, url: 'u/40' }]);
   });
 
+  it('a GitHub App token (it cannot ask /user: the fallback login) converges on its earlier comment by the author the create names', async () => {
+    class AppApi extends MemoryApi {
+      override async identity(): Promise<string> {
+        return ACTIONS_BOT;
+      }
+    }
+    const api = new AppApi('my-app[bot]');
+    api.store.push({ id: 40, body: `${MARKER}\nold`, author: 'my-app[bot]', url: 'u/40' });
+    api.store.push({ id: 41, body: 'a review', author: 'someone', url: 'u/41' });
+    const r = await upsertComment(api, 7, MARKER, `${MARKER}\nnew`);
+    expect(r).toEqual({ action: 'updated', url: 'u/40', id: 40 });
+    // The run's own new comment went again; the other comment stays.
+    expect(api.store.map((c) => [c.id, c.author, c.body])).toEqual([
+      [40, 'my-app[bot]', `${MARKER}\nnew`],
+      [41, 'someone', 'a review'],
+    ]);
+    expect(api.created).toBe(1);
+  });
+
   it('refuses a body that does not start with its own marker', async () => {
     await expect(upsertComment(new MemoryApi(ACTIONS_BOT), 7, MARKER, 'no marker')).rejects.toThrow(/must start with its marker/);
   });
