@@ -78,6 +78,9 @@ export function inlineCredentials(config: DockerConfig, registry: string): Crede
   return undefined;
 }
 
+/** The longest a docker credential helper may take to answer. */
+export const CREDENTIAL_HELPER_MS = 10_000;
+
 async function dockerCredentials(registry: string): Promise<Credentials | undefined> {
   const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
   let config: DockerConfig;
@@ -89,7 +92,8 @@ async function dockerCredentials(registry: string): Promise<Credentials | undefi
   const serverKey = registry === 'registry-1.docker.io' ? 'https://index.docker.io/v1/' : registry;
   const helper = config.credHelpers?.[serverKey] ?? config.credsStore;
   if (helper && /^[A-Za-z0-9._-]+$/.test(helper)) {
-    const result = await run(`docker-credential-${helper}`, ['get'], { input: serverKey, silent: true });
+    // A helper waiting on a locked keyring or a PIN prompt must not hold the step.
+    const result = await run(`docker-credential-${helper}`, ['get'], { input: serverKey, silent: true, timeoutMs: CREDENTIAL_HELPER_MS });
     if (result.exitCode === 0) {
       try {
         const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { errorText } from '../errors.js';
-import { processChildren, StoppingError } from './children.js';
+import { processChildren, signalGroup, StoppingError } from './children.js';
+import { formatDuration } from './deadline.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -20,6 +21,8 @@ export interface ExecOptions {
    * default); the CLI keeps stdout for its report and echoes to stderr.
    */
   echo?: Writable;
+  /** Ends the program's process group (SIGKILL) after this long; it then answers exit code 124. */
+  timeoutMs?: number;
   /** Called once the program has started (a helper build is spawned before other work holds the event loop). */
   onSpawn?: () => void;
 }
@@ -71,6 +74,14 @@ export async function run(program: string, args: readonly string[], options: Exe
     child.stdin!.on('error', () => undefined); // A program that does not read its input closes the pipe early.
     child.stdin!.end(options.input);
   }
+  let timedOut = false;
+  const deadline =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        }, options.timeoutMs);
   const ended = await new Promise<{ exitCode: number; error?: string }>((resolve) => {
     child.once('error', (error) => resolve({ exitCode: 127, error: errorText(error) }));
     child.once('exit', (code, signal) => {
@@ -86,6 +97,8 @@ export async function run(program: string, args: readonly string[], options: Exe
       });
     });
   });
+  clearTimeout(deadline);
+  if (timedOut) return { exitCode: 124, stdout: stdout(), stderr: `${stderr()}${program} did not end in ${formatDuration(options.timeoutMs!)}` };
   return { exitCode: ended.exitCode, stdout: stdout(), stderr: ended.error ? `${stderr()}${ended.error}` : stderr() };
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +110,24 @@ describe('run', () => {
     const r = await run('sh', ['-c', 'echo "$GCA_X:$PATH"'], { env: { GCA_X: 'x' }, silent: true, echo });
     expect(r.stdout.trim()).toBe(`x:${process.env.PATH}`);
     expect(echoed).toBe('');
+  });
+
+  it('ends a program that outlives its timeout, with its whole group, and answers 124', async () => {
+    const r = await run('sh', ['-c', 'sleep 30 & echo $!; wait'], { silent: true, timeoutMs: 300 });
+    expect(r.exitCode).toBe(124);
+    expect(r.stderr).toContain('sh did not end in 300 ms');
+    // The program's own child went with it.
+    const grandchild = Number(r.stdout.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    const living = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${grandchild}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 40 && living(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(living()).toBe(false);
   });
 
   it('answers 127 for a program that does not exist', async () => {
