@@ -18,7 +18,7 @@ export type { KeyValue } from './util/key-value.js';
 import type { BuildSettings } from './build/plan.js';
 import type { ReleaseSettings } from './release/stage.js';
 import type { KeyValue } from './util/key-value.js';
-import { booleanInput, INPUT_DEFAULTS, type InputReader } from './input-table.js';
+import { booleanInput, INPUT_DEFAULTS, INPUT_NAMES, INPUTS, type InputOfKind, type InputReader } from './input-table.js';
 
 
 /**
@@ -147,6 +147,8 @@ export function parseVersion(raw: string, buildArgs: KeyValue[]): string | undef
  * Throws InputError naming the input and the form it expects.
  */
 export function parseInputs(read: InputReader, cwd: string): Inputs {
+  // Every switch of the table is checked here, also those read elsewhere (summary).
+  for (const name of INPUT_NAMES) if (INPUTS[name].kind === 'boolean') booleanInput(read, name as InputOfKind<'boolean'>);
   const { context, file, fileName } = parseBuildPaths(read, cwd);
   const platforms = parsePlatforms(read('platforms') || INPUT_DEFAULTS.platforms);
   const tags = parseTags(read('tags'));
@@ -176,8 +178,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     githubToken: read('github-token').trim(),
     images,
     dockerfileChecks,
-        smoke: parseSmokeInputs(read, cwd),
-        size: parseSizeInputs(read, platforms),
-        goCache: booleanInput(read, 'go-cache'),
+    smoke: parseSmokeInputs(read, cwd),
+    size: parseSizeInputs(read, platforms),
+    goCache: booleanInput(read, 'go-cache'),
   };
 }

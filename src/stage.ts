@@ -1,7 +1,9 @@
 /**
  * What every stage of the pipeline hands back. A stage never sets outputs or fails the step
  * itself: it returns what it produced, and the pipeline alone writes the outputs, adds the
- * summary sections in order, and decides whether the step fails.
+ * summary sections in order, and decides whether the step fails. An adapter that finds the
+ * machine or an input unusable (docker missing, a compose file compose rejects) may throw an
+ * ActionError or InputError: the pipeline turns it into a failure the same way.
  */
 import type { OutputName } from './output-table.js';
 
@@ -12,9 +14,4 @@ export interface StageResult {
   failures: string[];
   /** This stage's section of the job summary (Markdown), if it has one. */
   summary?: string;
-}
-
-/** A stage result with nothing in it yet. */
-export function emptyResult(): StageResult {
-  return { outputs: {}, failures: [] };
 }

@@ -21,7 +21,7 @@ export function dockerignorePath(dockerfile: string, context: string): string | 
 }
 
 /** A path as GitHub wants it in an annotation: relative to the workspace, with `/`. */
-export function workspacePath(path: string, workspace: string): string {
+export function annotationPath(path: string, workspace: string): string {
   const rel = relative(workspace, path);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
   return rel.split(sep).join('/');
@@ -59,8 +59,8 @@ export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, r
     return result;
   }
   const files = {
-    dockerfile: workspacePath(inputs.file, ctx.workspace),
-    dockerignore: ignoreFile ? workspacePath(ignoreFile, ctx.workspace) : '.dockerignore',
+    dockerfile: annotationPath(inputs.file, ctx.workspace),
+    dockerignore: ignoreFile ? annotationPath(ignoreFile, ctx.workspace) : '.dockerignore',
   };
   for (const f of findings) {
     const message = `${f.id} ${CHECKS[f.id].title}: ${f.message}`;

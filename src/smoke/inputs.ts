@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { InputOf } from '../input-table.js';
+import { INPUT_DEFAULTS, type InputOf } from '../input-table.js';
 import { parseList } from '../util/list.js';
 import { checkRealPathInside, workspacePath } from '../util/workspace-path.js';
 
@@ -37,7 +37,7 @@ export function parseDuration(raw: string): number | undefined {
 
 
 export function parseSmokeTimeout(raw: string): number {
-  const ms = parseDuration(raw === '' ? '120s' : raw);
+  const ms = parseDuration(raw === '' ? INPUT_DEFAULTS['smoke-timeout'] : raw);
   if (ms === undefined) {
     throw new InputError('smoke-timeout', `'${raw.trim()}' is not a duration. Expected seconds or minutes, e.g. 90, 90s, 2m or 1m30s.`);
   }

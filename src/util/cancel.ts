@@ -68,6 +68,8 @@ export class Cancellation {
       await registry
         .whileCleaningUp(() => withDeadline(`the cleanup after a cancel (${formatDuration(this.deps.cleanupMs)})`, this.deps.cleanupMs, () => cleanup()))
         .catch((error: unknown) => log(`Cleanup after the cancel: ${errorText(error)}`));
+      // What the cleanup started (compose down) ends with the step, even when it ran out of time.
+      await registry.stopAll(this.deps.graceMs);
     }
     return EXIT_CODES[signal];
   }

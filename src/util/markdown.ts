@@ -7,7 +7,7 @@ const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|<>~@&"]/g;
 
 export function escapeMarkdown(text: string): string {
   return text
-    .replace(/\r?\n/g, ' ')
+    .replace(/\r\n?|\n/g, ' ')
     .replace(MARKDOWN_SPECIAL, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -23,7 +23,7 @@ export function neutraliseHtmlComments(text: string): string {
 
 /** Inline code that holds any text: backticks and pipes cannot end it or split a table cell, nor HTML comments hide in it. */
 export function inlineCode(text: string): string {
-  const safe = neutraliseHtmlComments(text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|'));
+  const safe = neutraliseHtmlComments(text.replace(/\r\n?|\n/g, ' ').replace(/\|/g, '\\|'));
   const longestRun = Math.max(0, ...(safe.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longestRun + 1);
   const pad = safe.startsWith('`') || safe.endsWith('`') ? ' ' : '';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { contextFromEnv } from '../../src/context.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
-import { dockerfileChecks, dockerignorePath, workspacePath } from '../../src/checks/stage.js';
+import { dockerfileChecks, dockerignorePath, annotationPath } from '../../src/checks/stage.js';
 import { renderChecksSummary } from '../../src/checks/summary.js';
 import { commandsWithEnv, goInvocation, ldflagsOf, parseShell } from '../../src/checks/shell.js';
 import { CHECKS } from '../../src/checks/catalog.js';
@@ -123,8 +123,8 @@ describe('dockerfileChecks (the stage)', () => {
     ['/ws/app/Dockerfile', '/ws', 'app/Dockerfile'],
     ['/ws/Dockerfile', '/ws', 'Dockerfile'],
     ['/elsewhere/Dockerfile', '/ws', '/elsewhere/Dockerfile'],
-  ])('workspacePath(%s, %s) = %s', (path, ws, expected) => {
-    expect(workspacePath(path, ws)).toBe(expected);
+  ])('annotationPath(%s, %s) = %s', (path, ws, expected) => {
+    expect(annotationPath(path, ws)).toBe(expected);
   });
 });
 

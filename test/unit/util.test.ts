@@ -44,6 +44,8 @@ describe('markdown escaping', () => {
     ['<!-- x -->', '&#60;&#33;-- x --&#62;'],
     ['[x](javascript:alert(1))', '&#91;x&#93;&#40;javascript:alert&#40;1&#41;&#41;'],
     ['line\nbreak', 'line break'],
+    ['lone\rreturn', 'lone return'],
+    ['crlf\r\nend', 'crlf end'],
     ['**bold** `code`', '&#42;&#42;bold&#42;&#42; &#96;code&#96;'],
   ])('escapeMarkdown(%j)', (text, expected) => {
     expect(escapeMarkdown(text)).toBe(expected);
