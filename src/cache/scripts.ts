@@ -114,6 +114,46 @@ export const FILLING_MARK = '.go-container-action-filling';
 /** Marks when the helper began: files newer than this were touched by a concurrent build. */
 const STARTED = '/tmp/gca-started';
 
+/** Shell: unpacks one mount's archive (streamed in one or two parts, or from the build context). */
+function unpackLines(name: string, dir: string, archive: ArchiveSource): string[] {
+  const out: string[] = [];
+  if ('urls' in archive && archive.urls.length > 1) {
+    // Each part in the background; any failure leaves the mark.
+    out.push('rm -f /tmp/gca-fetch-failed');
+    for (const url of archive.urls) {
+      out.push(`{ { fetch ${shellQuote(url)} || touch /tmp/gca-fetch-failed; } | tar -xf - -C ${dir} || touch /tmp/gca-fetch-failed; } &`);
+    }
+    out.push(
+      'wait',
+      'if [ -e /tmp/gca-fetch-failed ]; then',
+      `  echo "go-container-action: could not stream the cache into ${name}" >&2`,
+      '  exit 4',
+      'fi',
+    );
+  } else if ('urls' in archive) {
+    const url = archive.urls[0]!;
+    // No pipefail in every sh: a failed download leaves a mark, and tar fails on a cut stream.
+    out.push(
+      `rm -f /tmp/gca-fetch-failed`,
+      `if ! { fetch ${shellQuote(url)} || touch /tmp/gca-fetch-failed; } | tar -xf - -C ${dir} || [ -e /tmp/gca-fetch-failed ]; then`,
+      `  echo "go-container-action: could not stream the cache into ${name}" >&2`,
+      '  exit 4',
+      'fi',
+    );
+  } else {
+    // One stream into the mount. A failure leaves the mount as it is: another build may be
+    // using it (BuildKit shares a cache mount between builds), and the archive was read through
+    // before, so only a fault of the builder's disk gets here.
+    out.push(
+      `if ! tar -xf ${shellQuote(`${INPUT_DIR}/${archive.file}`)} -C ${dir}; then`,
+      `  echo "go-container-action: could not unpack the cache into ${name}" >&2`,
+      '  exit 3',
+      'fi',
+    );
+  }
+  return out;
+}
+
 function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number): string[] {
   const lines = [`stamp=${Math.floor(datedTo)}`, `touch ${STARTED}`];
   for (const m of mounts) {
@@ -133,40 +173,7 @@ function injectLines(mounts: HelperMount[], archives: Record<string, ArchiveSour
         `touch ${filling}`,
       );
     }
-    if (archive && 'urls' in archive && archive.urls.length > 1) {
-      // Each part in the background; any failure leaves the mark.
-      lines.push('rm -f /tmp/gca-fetch-failed');
-      for (const url of archive.urls) {
-        lines.push(`{ { fetch ${shellQuote(url)} || touch /tmp/gca-fetch-failed; } | tar -xf - -C ${dir} || touch /tmp/gca-fetch-failed; } &`);
-      }
-      lines.push(
-        'wait',
-        'if [ -e /tmp/gca-fetch-failed ]; then',
-        `  echo "go-container-action: could not stream the cache into ${m.name}" >&2`,
-        '  exit 4',
-        'fi',
-      );
-    } else if (archive && 'urls' in archive) {
-      const url = archive.urls[0]!;
-      // No pipefail in every sh: a failed download leaves a mark, and tar fails on a cut stream.
-      lines.push(
-        `rm -f /tmp/gca-fetch-failed`,
-        `if ! { fetch ${shellQuote(url)} || touch /tmp/gca-fetch-failed; } | tar -xf - -C ${dir} || [ -e /tmp/gca-fetch-failed ]; then`,
-        `  echo "go-container-action: could not stream the cache into ${m.name}" >&2`,
-        '  exit 4',
-        'fi',
-      );
-    } else if (archive) {
-      // One stream into the mount. A failure leaves the mount as it is: another build may be
-      // using it (BuildKit shares a cache mount between builds), and the archive was read through
-      // before, so only a fault of the builder's disk gets here.
-      lines.push(
-        `if ! tar -xf ${shellQuote(`${INPUT_DIR}/${archive.file}`)} -C ${dir}; then`,
-        `  echo "go-container-action: could not unpack the cache into ${m.name}" >&2`,
-        '  exit 3',
-        'fi',
-      );
-    }
+    if (archive) lines.push(...unpackLines(m.name, dir, archive));
     if (archive) lines.push(`rm -f ${filling}`, 'fi');
     // Files another build touched since this helper started are its used ones: dating them back
     // would hide them from that build's extract (its saved cache would lose them).
