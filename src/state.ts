@@ -3,6 +3,7 @@
  * how it is written and read. The main step saves a piece before the work it describes, so a
  * cancelled run still leaves the post step what it needs to clean up.
  */
+import { isRecord } from './util/json.js';
 
 /** A compose project the smoke test started, to be removed if the main step could not. */
 export interface SmokeState {
@@ -83,7 +84,6 @@ function parse(text: string): unknown {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 function smokeState(value: unknown): SmokeState | undefined {

@@ -2,11 +2,8 @@
  * Checks of what a registry answered before the measurement reads it, so a broken or hostile
  * registry gives a message that says so instead of a TypeError deep in the measurement.
  */
+import { isRecord } from '../util/json.js';
 import { ActionError } from '../errors.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Pure: a content descriptor has a digest, a size and a media type. */
 export function isDescriptor(value: unknown): boolean {

@@ -1,5 +1,6 @@
 import * as github from '@actions/github';
 import { ActionError } from '../errors.js';
+import { isRecord } from '../util/json.js';
 import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { guardedFetch } from '../util/http.js';
 import { ACTIONS_BOT, httpStatus, type CommentApi, type IssueComment } from './comment.js';
@@ -16,10 +17,6 @@ export class ApiAnswerError extends ActionError {
     super(message);
     this.name = 'ApiAnswerError';
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Pure: a comment from the API's JSON, or undefined when it lacks what a comment has. */

@@ -1,0 +1,4 @@
+/** Pure: a JSON object (not null, not an array): what answers and saved state are checked against. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
