@@ -18,6 +18,7 @@ import type { SmokeSetup } from './setup.js';
 import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride } from './override.js';
 import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, serviceHealthLog, shortDetail } from './report.js';
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What the PR comment and the outputs say about the smoke test. */
 export interface SmokeResult {
@@ -96,8 +97,6 @@ export async function cleanupSmoke(
   }
   if (overrideFile) await rm(overrideFile, { force: true });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the smoke test needs from the run. */
 export interface SmokeDeps {

@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SpawnSpec {
   cwd?: string;
@@ -22,8 +23,6 @@ export class StoppingError extends Error {
     this.name = 'StoppingError';
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Pure: whether a /proc/<pid>/stat line is a living (not zombie) process of group `pgid`. The
