@@ -95,7 +95,8 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
 
   const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
   // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
-  if (!out.take(await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform })))) return;
+  const checks = await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }));
+  if (!out.take(checks)) return;
 
   const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
   // Saved before anything is written there: the post step removes it even after a cancel.
@@ -124,7 +125,7 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
 
   out.take(
     await runSizeStage(
-      { size: inputs.size, plan, build: build.result, ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras: { version, smoke: { status: smoke.status, detail: smoke.detail } } },
+      { size: inputs.size, plan, build: build.result, ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras: { version, smoke: { status: smoke.status, detail: smoke.detail }, findings: checks.findings } },
       reporter,
     ),
   );

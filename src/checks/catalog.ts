@@ -32,3 +32,15 @@ export interface Finding {
   /** The instruction it is about, as written (for the summary). */
   text?: string;
 }
+
+/** A finding as reported: its level under the run's mode, its file relative to the workspace. */
+export interface ReportedFinding {
+  id: CheckId;
+  title: string;
+  /** `error` when `dockerfile-checks: error` made a warning fail the step. */
+  level: 'error' | 'warning' | 'notice';
+  file: string;
+  line: number;
+  message: string;
+  text?: string;
+}

@@ -8,7 +8,7 @@ import type { BuildSettings } from '../build/plan.js';
 import type { StageResult } from '../stage.js';
 import type { CheckMode } from './mode.js';
 import type { Reporter } from '../reporter.js';
-import { CHECKS, type Finding } from './catalog.js';
+import { CHECKS, type Finding, type ReportedFinding } from './catalog.js';
 import { checkGoDockerfile } from './go.js';
 import { renderChecksSummary } from './summary.js';
 
@@ -35,9 +35,14 @@ export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms'
  * the summary section. With `dockerfile-checks: error`, warnings are errors and a failure that
  * stops the pipeline before the build: a build whose result is thrown away costs minutes for nothing.
  */
-export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, build: { version: string; platform: string }): Promise<StageResult> {
+export interface CheckStageResult extends StageResult {
+  /** What the checks found, for the size report and the PR comment. */
+  findings: ReportedFinding[];
+}
+
+export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, build: { version: string; platform: string }): Promise<CheckStageResult> {
   const mode = inputs.dockerfileChecks;
-  const result: StageResult = { outputs: {}, failures: [] };
+  const result: CheckStageResult = { outputs: {}, failures: [], findings: [] };
   if (mode === 'off') {
     reporter.info('Dockerfile checks are off (dockerfile-checks: off).');
     return result;
@@ -65,9 +70,9 @@ export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, r
   for (const f of findings) {
     const message = `${f.id} ${CHECKS[f.id].title}: ${f.message}`;
     const props = { file: files[f.file], startLine: f.line };
-    if (f.level === 'notice') reporter.notice(message, props);
-    else if (mode === 'error') reporter.error(message, props);
-    else reporter.warning(message, props);
+    const level = f.level === 'notice' ? 'notice' : mode === 'error' ? 'error' : 'warning';
+    reporter[level](message, props);
+    result.findings.push({ id: f.id, title: CHECKS[f.id].title, level, file: files[f.file], line: f.line, message: f.message, text: f.text });
   }
   if (findings.length === 0) reporter.info(`Dockerfile checks: no findings in ${files.dockerfile}.`);
   result.summary = renderChecksSummary(findings, files, mode);

@@ -4,11 +4,16 @@ import { formatBytes } from '../util/bytes.js';
 import { formatDelta, formatPercent } from './units.js';
 import { changedLayers, platformModuleDiff, type Baseline, type PlatformReport, type SizeReport } from './report.js';
 import { moduleVersion } from './goinfo.js';
+import type { ReportedFinding } from '../checks/catalog.js';
 
 /** What other stages add to the size table (the version built, the smoke test's result). */
 export interface ReportExtras {
   version?: string;
   smoke?: { status: 'passed' | 'failed' | 'skipped'; detail?: string };
+  /** The Dockerfile checks' findings. */
+  findings?: ReportedFinding[];
+  /** Each platform's Go binary against the platform: one plain sentence per problem. */
+  platformCheck?: { status: 'passed' | 'failed' | 'skipped'; problems: string[] };
 }
 
 /** GitHub rejects issue comments longer than this. */
