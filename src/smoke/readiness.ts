@@ -4,6 +4,7 @@
  * `docker compose up --wait`, a one-shot service that exits 0 is ready (docker/compose
  * issue 10596), and a crash or a restart fails at once instead of at the deadline.
  */
+import { clip, describeLastProbe, MAX_HEALTH_OUTPUT } from './health.js';
 
 /** One line of `docker compose ps --all --format json`. */
 export interface PsEntry {
@@ -175,6 +176,24 @@ function exitReason(c: ContainerSample): string {
   return parts.join('; ');
 }
 
+type Health = NonNullable<ContainerSample['health']>;
+
+/** Why the health check failed, with the last probe's own words. */
+function healthFailure(health: Health): string {
+  const last = describeLastProbe(health.log);
+  if (last?.cannotRun) return `its health check cannot run: ${last.text}`;
+  const streak = `its health check failed ${health.failingStreak} time${health.failingStreak === 1 ? '' : 's'} in a row`;
+  return last ? `${streak}, last with ${last.text}` : streak;
+}
+
+/** A health check not passed yet, with its last failure (read at the deadline); one that cannot run never will. */
+function healthPending(health: Health): string {
+  const last = describeLastProbe(health.log);
+  if (last?.cannotRun) return `health check has not passed yet: it cannot run: ${last.text}`;
+  const failed = health.log.at(-1)?.exitCode;
+  return last && failed !== 0 ? `health check has not passed yet, last with ${last.text}` : 'health check has not passed yet';
+}
+
 /** Pure: the readiness of one container. */
 export function containerVerdict(c: ContainerSample): ContainerVerdict {
   if (c.restarting || c.status === 'restarting' || c.restartCount > 0) {
@@ -193,11 +212,11 @@ export function containerVerdict(c: ContainerSample): ContainerVerdict {
     case 'running':
       if (!c.health) return { readiness: 'ready', state: 'running', reason: 'running (no health check)' };
       if (c.health.status === 'healthy') return { readiness: 'ready', state: 'healthy', reason: 'healthy' };
-      if (c.health.status === 'unhealthy') {
-        return { readiness: 'failed', state: 'unhealthy', reason: `unhealthy: its health check failed ${c.health.failingStreak} time${c.health.failingStreak === 1 ? '' : 's'} in a row` };
-      }
-      return { readiness: 'waiting', state: 'starting', reason: 'health check has not passed yet' };
+      if (c.health.status === 'unhealthy') return { readiness: 'failed', state: 'unhealthy', reason: `unhealthy: ${healthFailure(c.health)}` };
+      return { readiness: 'waiting', state: 'starting', reason: healthPending(c.health) };
     case 'created':
+      // The engine keeps why a start failed (a port in use, an entrypoint that does not exist).
+      if (c.error) return { readiness: 'failed', state: 'cannot start', reason: `cannot start: ${clip(c.error, MAX_HEALTH_OUTPUT)}` };
       return { readiness: 'waiting', state: 'created', reason: 'created, not started yet (waiting for its dependencies)' };
     case 'paused':
       return { readiness: 'waiting', state: 'paused', reason: 'paused' };
@@ -236,4 +255,19 @@ export function stackVerdict(expected: readonly string[], samples: readonly Cont
 export function timedOut(v: ServiceVerdict): ServiceVerdict {
   if (v.readiness !== 'waiting') return v;
   return { ...v, readiness: 'failed', state: 'timed out', reason: `timed out: ${v.reason}` };
+}
+
+const NOT_STARTED = ['created', 'not created'];
+
+/**
+ * Pure: the stack at the deadline. What was running and not ready yet timed out; what compose
+ * had not started yet was waiting for those (its dependencies), so it is not blamed for them.
+ * When nothing was running yet (a slow pull, say), everything waiting timed out.
+ */
+export function timedOutStack(verdicts: readonly ServiceVerdict[]): ServiceVerdict[] {
+  const running = verdicts.filter((v) => v.readiness === 'waiting' && !NOT_STARTED.includes(v.state)).map((v) => v.service);
+  if (running.length === 0) return verdicts.map(timedOut);
+  return verdicts.map((v) =>
+    v.readiness === 'waiting' && NOT_STARTED.includes(v.state) ? { ...v, state: 'not started', reason: `not started by the deadline: waiting for its dependencies (not ready: ${running.join(', ')})` } : timedOut(v),
+  );
 }

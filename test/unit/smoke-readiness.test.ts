@@ -8,6 +8,7 @@ import {
   parsePs,
   stackVerdict,
   timedOut,
+  timedOutStack,
   type ContainerSample,
 } from '../../src/smoke/readiness.js';
 import { containerSample } from '../support/samples.js';
@@ -62,11 +63,47 @@ describe('readiness of real container samples', () => {
     const unhealthy = byService(mixed, 'unhealthy');
     expect(unhealthy.health?.log.length).toBe(5);
     expect(unhealthy.health?.log.at(-1)).toMatchObject({ exitCode: 1, output: 'nope\n' });
-    expect(containerVerdict(unhealthy).reason).toMatch(/^unhealthy: its health check failed \d+ times in a row$/);
+    expect(containerVerdict(unhealthy).reason).toMatch(/^unhealthy: its health check failed \d+ times in a row, last with exit 1: nope$/);
   });
 
   it('explains an exit with the code', () => {
     expect(containerVerdict(byService(mixed, 'crash')).reason).toBe('exited with code 3');
+  });
+});
+
+describe('health checks that cannot run, and containers that cannot start (captures)', () => {
+  const wget = mergeSamples(parsePs(read('ps-health-cannot-run.jsonl')), parseInspect(read('inspect-health-cannot-run.json')));
+  const hint = 'the action\'s smoke-probes input (HTTP probes from the runner, on a published port) or give the binary a health flag (HEALTHCHECK CMD ["/app", "-health"])';
+
+  it('a scratch image with a wget health check: the engine\'s exact words, and the hint', () => {
+    const exact = 'OCI runtime exec failed: exec failed: unable to start container process: exec: "wget": executable file not found in $PATH: unknown';
+    const verdict = containerVerdict(byService(wget, 'app'));
+    expect(verdict).toMatchObject({ readiness: 'failed', state: 'unhealthy' });
+    expect(verdict.reason).toBe(`unhealthy: its health check cannot run: ${exact}; the image has no wget (a shell-less image such as scratch or distroless): use ${hint}`);
+  });
+
+  it('a CMD-SHELL health check in an image without a shell', () => {
+    const verdict = containerVerdict(byService(wget, 'shell'));
+    expect(verdict.reason).toContain(`exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown; the image has no shell (/bin/sh) to run a CMD-SHELL health check (a shell-less image such as scratch or distroless): use ${hint}`);
+  });
+
+  it('says so while the health check is still starting, so that a timeout carries it', () => {
+    const app = byService(wget, 'app');
+    const starting = containerVerdict({ ...app, health: { ...app.health!, status: 'starting' } });
+    expect(starting.readiness).toBe('waiting');
+    expect(timedOut({ ...starting, service: 'app', containers: [app] }).reason).toMatch(/^timed out: health check has not passed yet: it cannot run: OCI runtime exec failed: .*"wget": executable file not found in \$PATH: unknown; the image has no wget /);
+  });
+
+  it.each([
+    ['cannot-start', 'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory: unknown'],
+    ['port-taken', 'Bind for 0.0.0.0:18999 failed: port is already allocated'],
+  ])('%s: the engine keeps why the start failed, and the service fails at once', (capture, words) => {
+    const samples = mergeSamples(parsePs(read(`ps-${capture}.jsonl`)), parseInspect(read(`inspect-${capture}.json`)));
+    const verdict = containerVerdict(byService(samples, 'app'));
+    expect(verdict).toMatchObject({ readiness: 'failed', state: 'cannot start' });
+    expect(verdict.reason).toMatch(/^cannot start: /);
+    expect(verdict.reason).toContain(words);
+    expect(containerVerdict(byService(samples, 'cache')).readiness).toBe('ready');
   });
 });
 
@@ -86,6 +123,7 @@ describe('readiness rules', () => {
     ['restarting', { status: 'restarting', restarting: true, restartCount: 4, exitCode: 2 }, 'failed', 'restarting'],
     ['dead', { status: 'dead', error: 'driver failed' }, 'failed', 'dead'],
     ['created', { status: 'created' }, 'waiting', 'created'],
+    ['created, and its start failed', { status: 'created', exitCode: 128, error: 'Bind for 0.0.0.0:8080 failed: port is already allocated' }, 'failed', 'cannot start'],
     ['paused', { status: 'paused' }, 'waiting', 'paused'],
   ] as const)('%s', (_name, patch, readiness, state) => {
     const verdict = containerVerdict({ ...base, ...patch } as ContainerSample);
@@ -120,6 +158,14 @@ describe('stack verdict', () => {
       ['failed', 'timed out'],
     ]);
     expect(verdicts[1]!.reason).toBe('timed out: no container yet (compose has not created it)');
+  });
+
+  it('at the deadline, blames what was running for it, not what compose had not started because of it (capture)', () => {
+    const verdicts = timedOutStack(stackVerdict(['slow', 'dependent'], starting));
+    expect(verdicts.map((v) => [v.service, v.readiness, v.state, v.reason])).toEqual([
+      ['slow', 'failed', 'timed out', 'timed out: health check has not passed yet'],
+      ['dependent', 'waiting', 'not started', 'not started by the deadline: waiting for its dependencies (not ready: slow)'],
+    ]);
   });
 
   it('judges the whole captured stack', () => {
