@@ -1,4 +1,5 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
+import { clip } from './health.js';
 import type { HealthProbe } from './readiness.js';
 import type { ProbeResult, ServiceResult, WaitOutcome } from './wait.js';
 
@@ -30,24 +31,41 @@ export function describeProbe(p: ProbeResult): string {
   return `${answer}${body}, ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}`;
 }
 
+/** The services that failed on their own account (not those left waiting because of them). */
 export function failedServices(outcome: WaitOutcome): ServiceResult[] {
-  return outcome.services.filter((s) => s.readiness !== 'ready');
+  return outcome.services.filter((s) => s.readiness === 'failed');
 }
 
-/** Pure: one sentence per thing that is not ready, for the failure message and annotations. */
+/** The longest failure message; what does not fit is in the job summary. */
+export const MAX_FAILURE = 1200;
+/** The longest reason of one service in the failure message. */
+const MAX_REASON = 600;
+
+/** Pure: one sentence per thing that failed, for the failure message: each service's own fault, once. */
 export function failureReasons(outcome: WaitOutcome): string[] {
-  const reasons = failedServices(outcome).map((s) => `${s.service}: ${s.reason}`);
+  const reasons = failedServices(outcome).map((s) => `service ${s.service}: ${clip(s.reason, MAX_REASON)}`);
   if (reasons.length === 0) {
     for (const p of outcome.probes.filter((x) => !x.ok)) reasons.push(`probe ${p.url} ${describeProbe(p)}`);
   }
-  if (reasons.length === 0 && outcome.upError) reasons.push(`docker compose up failed: ${outcome.upError}`);
+  if (outcome.upError) reasons.push(`docker compose up failed: ${outcome.upError}`);
   return reasons;
+}
+
+/** Pure: the reasons joined, as many as fit in `max` characters (each is bounded); the rest counted. */
+export function boundedReasons(reasons: readonly string[], max: number): string {
+  let text = '';
+  for (const [i, reason] of reasons.entries()) {
+    const next = text ? `${text}; ${reason}` : reason;
+    if (text && next.length > max) return `${text}; and ${reasons.length - i} more (see the job summary)`;
+    text = next;
+  }
+  return text;
 }
 
 /** Pure: the one-line failure the step fails with. */
 export function failureMessage(outcome: WaitOutcome): string {
   const when = outcome.timedOut ? `timed out after ${seconds(outcome.elapsedMs)}` : `failed after ${seconds(outcome.elapsedMs)}`;
-  return `Compose smoke test ${when}: ${failureReasons(outcome).join('; ')}`;
+  return `Compose smoke test ${when}: ${boundedReasons(failureReasons(outcome), MAX_FAILURE)}`;
 }
 
 /** Pure: a short line for the PR comment. */
@@ -59,6 +77,7 @@ export function shortDetail(outcome: WaitOutcome): string {
   }
   const failed = failedServices(outcome);
   if (failed.length > 0) return failed.map((s) => `${s.service}: ${s.state}`).join(', ');
+  if (outcome.upError) return 'compose up failed';
   const probes = outcome.probes.filter((p) => !p.ok);
   if (probes.length > 0) return probes.map((p) => `${p.url} ${p.last?.status ?? 'no answer'}`).join(', ');
   return 'compose up failed';

@@ -141,8 +141,8 @@ async function smokeRun(setup: SmokeSetup, project: ComposeProject, overrideFile
   const built = { plan: deps.plan, result: deps.build, workDir: deps.workDir };
   const prepared = await reporter.group(`Smoke test: the image for ${setup.platform}`, () => prepareImage(docker, setup, built, reporter));
   image.current = prepared;
-  await applyOverride(docker, setup, project, overrideFile, prepared.ref);
-  const outcome = await reporter.group(`Smoke test: starting ${setup.expected.join(', ')} (project ${project.name})`, () => startAndWait(docker, setup, project, reporter));
+  const images = await applyOverride(docker, setup, project, overrideFile, prepared.ref);
+  const outcome = await reporter.group(`Smoke test: starting ${setup.expected.join(', ')} (project ${project.name})`, () => startAndWait(docker, setup, { project, images }, reporter));
   const logs = new Map<string, string>();
   if (!outcome.ok) await collectEvidence(docker, outcome, project, logs, reporter);
   const summary = renderSmokeSummary({ outcome, project: project.name, image: prepared.ref, platform: setup.platform, underTest: setup.underTest, logs, imageNote: imageNote(prepared) });
@@ -153,21 +153,27 @@ async function smokeRun(setup: SmokeSetup, project: ComposeProject, overrideFile
   return { status: 'failed', detail: shortDetail(outcome), failure: failureMessage(outcome), summary };
 }
 
-/** Writes the override that runs the image under test, and checks compose applies it. */
-async function applyOverride(docker: DockerClient, setup: SmokeSetup, project: ComposeProject, overrideFile: string, ref: string): Promise<void> {
+/**
+ * Writes the override that runs the image under test, and checks compose applies it.
+ * Returns the image of every service as compose resolved it (to tell whose image failed).
+ */
+async function applyOverride(docker: DockerClient, setup: SmokeSetup, project: ComposeProject, overrideFile: string, ref: string): Promise<Record<string, string | undefined>> {
   await writeFile(overrideFile, renderOverride(setup.underTest, ref));
   const resolved = await docker.composeConfig(project);
   if (resolved.exitCode !== 0) throw new ActionError(`docker compose config rejects the smoke test override: ${composeError(resolved.stderr)}`);
-  const problem = checkOverrideApplied(parseComposeConfig(resolved.stdout), setup.underTest, ref);
+  const services = parseComposeConfig(resolved.stdout);
+  const problem = checkOverrideApplied(services, setup.underTest, ref);
   if (problem) throw new ActionError(`The smoke test override was not applied: ${problem}`);
+  return Object.fromEntries(services.map((s) => [s.name, s.image]));
 }
 
 /** `compose up` in the background and the wait for the stack; `up` is ended whatever the wait says. */
-async function startAndWait(docker: DockerClient, setup: SmokeSetup, project: ComposeProject, reporter: Reporter): Promise<WaitOutcome> {
+async function startAndWait(docker: DockerClient, setup: SmokeSetup, stack: { project: ComposeProject; images: Record<string, string | undefined> }, reporter: Reporter): Promise<WaitOutcome> {
+  const { project } = stack;
   const up = docker.composeUp(project, (line) => reporter.info(line));
   try {
     return await waitForStack(
-      { expected: setup.expected, probes: setup.inputs.probes, timeoutMs: setup.inputs.timeoutMs },
+      { expected: setup.expected, probes: setup.inputs.probes, timeoutMs: setup.inputs.timeoutMs, compose: { project: project.name, images: stack.images } },
       {
         // A failed poll (compose ps answering an error) is logged and the next one tried; the deadline still holds.
         sample: () =>
@@ -178,7 +184,7 @@ async function startAndWait(docker: DockerClient, setup: SmokeSetup, project: Co
         probe: probeUrl,
         upResult: () => {
           const r = up.result();
-          return r ? { exitCode: r.exitCode, error: composeError(r.stderr) } : undefined;
+          return r ? { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}` } : undefined;
         },
         now: () => Date.now(),
         sleep,
@@ -190,21 +196,22 @@ async function startAndWait(docker: DockerClient, setup: SmokeSetup, project: Co
   }
 }
 
-/** For each service that is not ready: why, its health-check log, its last 100 log lines, an error annotation. */
+/** For each service that failed: why, its health-check log, its last 100 log lines, an error annotation. */
 async function collectEvidence(docker: DockerClient, outcome: WaitOutcome, project: ComposeProject, logs: Map<string, string>, reporter: Reporter): Promise<void> {
   for (const s of failedServices(outcome)) {
+    // The reason carries the last health check's output; a service without a container has no logs.
+    reporter.error(`Service ${s.service} is not ready: ${s.reason}.`, { title: `Compose smoke test: ${s.service}` });
+    if (s.containers.length === 0) continue;
     const text = await serviceLogs(docker, project, s.service);
     logs.set(s.service, text);
     const health = serviceHealthLog(s);
-    const lastProbe = health.at(-1);
-    const healthNote = lastProbe ? ` Last health check: exit ${lastProbe.exitCode}${lastProbe.output.trim() ? `: ${lastProbe.output.trim().slice(0, 200)}` : ''}.` : '';
-    reporter.error(`Service ${s.service} is not ready: ${s.reason}.${healthNote}`, { title: `Compose smoke test: ${s.service}` });
     await reporter.group(`Smoke test: ${s.service} ${s.state}: health-check log and last 100 log lines`, async () => {
       reporter.info(`${s.service}: ${s.reason}`);
       if (health.length > 0) reporter.info(`Health-check log:\n${formatHealthLog(health)}`);
       reporter.info(`Last 100 log lines:\n${text || '(no output)'}`);
     });
   }
+  if (outcome.upError) reporter.error(`docker compose up failed: ${outcome.upError}`, { title: 'Compose smoke test: compose up' });
   for (const p of outcome.probes.filter((x) => !x.ok && x.last)) {
     reporter.error(`Probe ${p.url} did not answer 2xx: ${p.last?.status !== undefined ? `answered ${p.last.status}` : p.last?.detail}`, { title: 'Compose smoke test: probe' });
   }

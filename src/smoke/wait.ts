@@ -1,4 +1,5 @@
-import { stackVerdict, timedOut, type ContainerSample, type ServiceVerdict } from './readiness.js';
+import { attributeUpFailure, diagnoseComposeUp, type ComposeNames } from './diagnose.js';
+import { stackVerdict, timedOutStack, type ContainerSample, type ServiceVerdict } from './readiness.js';
 
 /** One attempt at a probe URL. */
 export interface ProbeAttempt {
@@ -28,7 +29,7 @@ export interface WaitOutcome {
   services: ServiceResult[];
   probes: ProbeResult[];
   elapsedMs: number;
-  /** `docker compose up` failed with this (its last error line). */
+  /** `docker compose up` failed with this, about no service in particular (a service's own fault is in its verdict). */
   upError?: string;
   /** The deadline passed. */
   timedOut: boolean;
@@ -38,8 +39,8 @@ export interface WaitOutcome {
 export interface WaitDeps {
   sample(): Promise<ContainerSample[]>;
   probe(url: string, timeoutMs: number): Promise<ProbeAttempt>;
-  /** The result of `up` once it has ended: exit code and last error line. */
-  upResult(): { exitCode: number; error: string } | undefined;
+  /** The result of `up` once it has ended: its exit code and its output. */
+  upResult(): { exitCode: number; output: string } | undefined;
   now(): number;
   sleep(ms: number): Promise<void>;
   /** Progress for the log, e.g. `app: healthy after 2.5 s`. */
@@ -48,6 +49,8 @@ export interface WaitDeps {
 
 export interface WaitOptions {
   expected: readonly string[];
+  /** The project and the images of its services, to tell whose fault a failed `up` is. */
+  compose: Omit<ComposeNames, 'containers'>;
   probes: readonly string[];
   timeoutMs: number;
   pollMs?: number;
@@ -117,16 +120,17 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
   });
 
   for (;;) {
-    const verdicts = stackVerdict(opts.expected, await deps.sample());
-    track.see(verdicts, deps.now() - start);
-    if (verdicts.some((v) => v.readiness === 'failed')) return finish(verdicts, {});
-
+    // Read before the poll: once up has ended, the poll sees the state up saw.
     const up = deps.upResult();
+    const samples = await deps.sample();
+    const verdicts = stackVerdict(opts.expected, samples);
+    track.see(verdicts, deps.now() - start);
     if (up && up.exitCode !== 0) {
-      // up failed without a container showing why (a port in use, an image that cannot be pulled).
-      const notStarted = verdicts.map((v) => (v.readiness === 'ready' ? v : { ...v, readiness: 'failed' as const, state: 'not started', reason: `not started: ${up.error}` }));
-      return finish(notStarted, { upError: up.error });
+      // Each of compose's messages goes to the service it is about; the others were not started because of them.
+      const failure = attributeUpFailure(verdicts, diagnoseComposeUp(up.output, { ...opts.compose, containers: samples }), up.exitCode);
+      return finish(failure.services, { upError: failure.projectError });
     }
+    if (verdicts.some((v) => v.readiness === 'failed')) return finish(verdicts, {});
 
     const allReady = verdicts.every((v) => v.readiness === 'ready');
     readyStreak = allReady ? readyStreak + 1 : 0;
@@ -138,7 +142,7 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
     }
 
     if (deps.now() >= deadline) {
-      return finish(verdicts.map(timedOut), { timedOut: true, upError: up && up.exitCode !== 0 ? up.error : undefined });
+      return finish(timedOutStack(verdicts), { timedOut: true });
     }
     await deps.sleep(Math.min(pollMs, Math.max(0, deadline - deps.now())));
   }

@@ -6,7 +6,7 @@ import type { BuildResult } from '../../src/build/docker.js';
 import type { ComposeProject } from '../../src/docker/client.js';
 import { runSmokeTest, type SmokeSetup } from '../../src/smoke/stage.js';
 import { readPostState, StateWriter } from '../../src/state.js';
-import { failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
+import { ended, failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { testPlan } from '../support/samples.js';
 import { tempDir } from '../support/temp.js';
@@ -98,6 +98,22 @@ describe('runSmokeTest', () => {
     expect(docker.callsOf('composeLogs').map((c) => c[1])).toEqual(['app']);
     expect(result.summary).toContain('panic: no config');
     expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([expect.stringMatching(/^Service app is not ready: /)]);
+    expect(docker.methods().slice(-CLEANUP.length)).toEqual(CLEANUP);
+  });
+
+  it('a neighbour whose image cannot be pulled: blamed once, on its own, with no logs to read; the service under test is not', async () => {
+    const pull = 'failed to resolve reference "docker.io/library/postgres:17": pull access denied';
+    const { result, docker, reporter } = await smoke({
+      composeUp: () => ended(failed(` db Pulling \n db Error ${pull}\nError response from daemon: ${pull}\n`, 18)),
+    });
+    expect(result).toMatchObject({ status: 'failed', detail: 'db: cannot be pulled' });
+    const [when, reasons] = (result.failure ?? '').split(/(?<=^Compose smoke test failed after \d+\.\d s): /);
+    expect(when).toMatch(/^Compose smoke test failed after \d+\.\d s$/);
+    expect(reasons).toBe(`service db: image postgres:17 cannot be pulled: ${pull}`);
+    const errors = reporter.annotations.filter((a) => a.level === 'error');
+    expect(errors.map((a) => [a.message, a.props?.title])).toEqual([[`Service db is not ready: image postgres:17 cannot be pulled: ${pull}.`, 'Compose smoke test: db']]);
+    expect(docker.methods()).not.toContain('composeLogs');
+    expect(result.summary).toContain('| `app` | ⏳ not started | — | not started: compose up stopped at db |');
     expect(docker.methods().slice(-CLEANUP.length)).toEqual(CLEANUP);
   });
 
