@@ -144,8 +144,8 @@ describe('a service whose health check can never pass', () => {
     expect(run.main.outputs['smoke-status']).toBe('failed');
     const failure = errors(run).find((a) => a.message.startsWith('Service app '));
     expect(failure?.props).toBe('title=Compose smoke test%3A app');
-    expect(failure?.message).toMatch(/^Service app is not ready: unhealthy: its health check failed \d+ times in a row\. Last health check: exit 1: health: 503 Service Unavailable/);
-    const failedAfter = /Compose smoke test failed after (\d+\.\d) s: app: unhealthy/.exec(run.main.stdout);
+    expect(failure?.message).toMatch(/^Service app is not ready: unhealthy: its health check failed \d+ times in a row, last with exit 1: health: 503 Service Unavailable\.$/);
+    const failedAfter = /Compose smoke test failed after (\d+\.\d) s: service app: unhealthy/.exec(run.main.stdout);
     expect(failedAfter, run.main.stdout).not.toBeNull();
     expect(Number(failedAfter![1])).toBeLessThan(60);
   });
@@ -179,7 +179,7 @@ describe('a crashing service', () => {
     });
     expect(run.main.exitCode).toBe(1);
     expect(run.main.outputs['smoke-status']).toBe('failed');
-    expect(run.main.stdout).toMatch(/Compose smoke test failed after \d+\.\d s: app: exited with code 3/);
+    expect(run.main.stdout).toMatch(/Compose smoke test failed after \d+\.\d s: service app: exited with code 3/);
     expect(run.main.stdout).toContain('fatal: DATABASE_URL is not set');
     expect(run.summary).toMatch(/\| `app` \| ❌ exited 3 \|/);
     expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
@@ -223,11 +223,52 @@ describe('a stack compose cannot start (its port is taken)', () => {
       });
       expect(run.main.exitCode).toBe(1);
       expect(run.main.outputs['smoke-status']).toBe('failed');
-      expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test failed after \\d+\\.\\d s: app: not started: .*Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
+      expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test failed after \\d+\\.\\d s: service app: cannot start: .*Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
       expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
     } finally {
       docker(['rm', '-f', blocker]);
     }
+  });
+});
+
+describe('a neighbour whose image cannot be pulled', () => {
+  it('fails naming the neighbour and its image once, never blaming the service under test, and leaves nothing behind', async () => {
+    const before = snapshot();
+    const run = await runAction({ workspace: app.dir, inputs: { 'build-args': goImage(), 'compose-file': 'neighbour-pull.compose.yaml' } });
+    expect(run.main.exitCode).toBe(1);
+    expect(run.main.outputs['smoke-status']).toBe('failed');
+    const failure = errors(run).find((a) => a.message.startsWith('Compose smoke test failed'));
+    expect(failure, run.main.stdout).toBeDefined();
+    const message = failure!.message;
+    expect(message).toMatch(/^Compose smoke test failed after \d+\.\d s: service db: image 127\.0\.0\.1:5000\/gca-e2e-absent\/db:1 cannot be pulled: .*not found/);
+    // Compose prints the registry's answer on the service's line and again as the daemon's error: once here.
+    expect(message.split('127.0.0.1:5000/gca-e2e-absent/db:1: not found')).toHaveLength(2);
+    expect(message.length).toBeLessThan(400);
+    // The service under test did nothing wrong: no annotation blames it, and the summary says it was never started.
+    for (const a of errors(run)) expect(a.message).not.toMatch(/\bapp\b|Service app/);
+    expect(errors(run).filter((a) => a.props === 'title=Compose smoke test%3A db')).toHaveLength(1);
+    expect(run.summary).toMatch(/\| `db` \| ❌ cannot be pulled \|/);
+    expect(run.summary).toMatch(/\| `app` \| ⏳ not started \| — \| not started: compose up stopped at db \|/);
+    expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
+  });
+});
+
+describe('a scratch image whose health check calls wget', () => {
+  it('fails with the engine\'s exact message and a hint at smoke-probes or a health flag', async () => {
+    const before = snapshot();
+    const run = await runAction({ workspace: app.dir, inputs: { 'build-args': goImage(), 'compose-file': 'wget-health.compose.yaml', 'smoke-timeout': '60s' } });
+    expect(run.main.exitCode).toBe(1);
+    expect(run.main.outputs['smoke-status']).toBe('failed');
+    const failure = errors(run).find((a) => a.message.startsWith('Compose smoke test failed'));
+    expect(failure, run.main.stdout).toBeDefined();
+    const exact = 'exec: "wget": executable file not found in $PATH';
+    expect(failure!.message).toMatch(/^Compose smoke test failed after \d+\.\d s: service app: unhealthy: its health check cannot run: /);
+    expect(failure!.message.split(exact)).toHaveLength(2);
+    expect(failure!.message).toContain('the image has no wget (a shell-less image such as scratch or distroless)');
+    expect(failure!.message).toContain("the action's smoke-probes input");
+    expect(failure!.message).toContain('HEALTHCHECK CMD ["/app", "-health"]');
+    expect(run.summary).toMatch(/\| `app` \| ❌ unhealthy \|.*executable file not found in \$PATH/);
+    expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
   });
 });
 
