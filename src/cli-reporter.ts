@@ -1,4 +1,6 @@
 import type { AnnotationProperties, Reporter } from './reporter.js';
+import { colorEnabled } from './terminal/color.js';
+import { renderForTerminal } from './terminal/render.js';
 
 const color = (code: number, text: string, enabled: boolean): string => (enabled ? `\x1b[${code}m${text}\x1b[0m` : text);
 
@@ -15,13 +17,14 @@ export class TerminalReporter implements Reporter {
   private readonly secrets: string[] = [];
   constructor(
     private readonly out: NodeJS.WritableStream = process.stderr,
-    private readonly colors = Boolean((out as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR,
+    private readonly colors = colorEnabled(process.env, Boolean((out as NodeJS.WriteStream).isTTY)),
     private readonly verbose = false,
   ) {}
+  private redact(text: string): string {
+    return this.secrets.reduce((t, s) => t.split(s).join('***'), text);
+  }
   private write(line: string): void {
-    let text = line;
-    for (const s of this.secrets) text = text.split(s).join('***');
-    this.out.write(text + '\n');
+    this.out.write(this.redact(line) + '\n');
   }
   info(message: string): void {
     this.write(message);
@@ -54,10 +57,14 @@ export class TerminalReporter implements Reporter {
   setSecret(value: string): void {
     if (value) this.secrets.push(value);
   }
-  /** The report at the end of a run: the summary (markdown reads well in a terminal) and outputs. */
+  /**
+   * The report at the end of a run: the summary sections rendered for a terminal (styled when
+   * the stream is one, or FORCE_COLOR says so), and the outputs.
+   */
   printReport(stream: NodeJS.WritableStream = process.stdout): void {
-    const decode = (s: string): string => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
-    if (this.summaryParts.length) stream.write('\n' + decode(this.summaryParts.join('\n\n')) + '\n');
+    const tty = stream as NodeJS.WriteStream;
+    const opts = { color: colorEnabled(process.env, Boolean(tty.isTTY)), width: tty.isTTY ? tty.columns : undefined };
+    if (this.summaryParts.length) stream.write('\n' + this.redact(renderForTerminal(this.summaryParts.join('\n\n'), opts)));
     const shown = Object.entries(this.outputs).filter(([k]) => k !== 'metadata' && k !== 'size-report');
     if (shown.length) {
       stream.write('\nOutputs:\n');

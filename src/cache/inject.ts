@@ -7,6 +7,7 @@ import { contextInject } from './inject-context.js';
 import { heldInject } from './inject-held.js';
 import { streamInject } from './inject-stream.js';
 import { byImage, forgetRestore, validateRestored, type GoCacheSession, type GoCacheTools, type InjectJob, type Injected } from './session.js';
+import { plural } from '../util/plural.js';
 
 export async function injectGoCaches(session: GoCacheSession, gateway: string | undefined, tools: GoCacheTools): Promise<void> {
   let n = 0;
@@ -36,7 +37,7 @@ async function injectImage(job: InjectJob, gateway: string | undefined, tools: G
   if (!injected?.result.ok) injected = await contextInject(job, tools);
   const { result, how } = injected;
   if (result.ok) {
-    reporter.info(`Go cache: injected ${restored} archive(s) into BuildKit (${how}) in ${result.seconds.toFixed(1)} s (image ${job.image})`);
+    reporter.info(`Go cache: injected ${plural(restored, 'archive')} into BuildKit (${how}) in ${result.seconds.toFixed(1)} s (image ${job.image})`);
   } else {
     reporter.warning(`Go cache: could not inject the caches (${result.error}); the build runs without them.`);
     reporter.debug(result.log);

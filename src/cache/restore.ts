@@ -3,6 +3,7 @@
  * has them injected into BuildKit. Every fault is a warning: the build then runs without them.
  */
 import { formatBinaryBytes } from '../util/bytes.js';
+import { plural } from '../util/plural.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,10 @@ import { isolate, type CacheService } from './service.js';
 import { goSumHash, slotKeys } from './keys.js';
 import { ARCHIVE, forgetRestore, summarizeRestore, type GoCacheOptions, type GoCacheSession, type GoCacheTools, type RestoreSummary, type SlotState } from './session.js';
 
-const NONE: RestoreSummary = { hit: 'false', restored: [] };
+/** Nothing restored, though the build has cache mounts (or their Dockerfile could not be read). */
+const NOTHING_RESTORED: RestoreSummary = { hit: 'false', restored: [] };
+/** The build has no cache mount: nothing to restore, which is not a miss. */
+const NO_MOUNTS: RestoreSummary = { hit: 'none', restored: [] };
 
 /**
  * Finds the cache mounts, restores their archives and injects them into BuildKit. Returns the
@@ -26,12 +30,13 @@ const NONE: RestoreSummary = { hit: 'false', restored: [] };
  */
 export async function restoreGoCaches(opts: GoCacheOptions, service: CacheService, tools: GoCacheTools): Promise<{ session?: GoCacheSession; summary: RestoreSummary }> {
   const { reporter } = tools;
-  if (!opts.enabled) return { summary: NONE };
+  if (!opts.enabled) return { summary: NOTHING_RESTORED };
   const usable = await usableSlots(opts, reporter);
-  if (!usable) return { summary: NONE };
+  if (usable === 'no-mounts') return { summary: NO_MOUNTS };
+  if (!usable) return { summary: NOTHING_RESTORED };
   if (!service.available()) {
     reporter.warning('Go cache: no Actions cache service in this job (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set): caches are neither restored nor saved.');
-    return { summary: NONE };
+    return { summary: NOTHING_RESTORED };
   }
   // Looked up while the archives download.
   const gateway = opts.stream ? tools.docker.bridgeGateway().catch(() => undefined) : Promise.resolve(undefined);
@@ -47,15 +52,18 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   for (const s of slots) {
     reporter.info(
       s.restoredKey
-        ? `Go cache: restored ${s.slot.id} (${s.slot.kind}) from ${s.restoredKey}${s.exact ? ' (exact)' : ''}: ${s.restoredFiles} files, ${formatBinaryBytes(s.restoredBytes)}`
+        ? `Go cache: restored ${s.slot.id} (${s.slot.kind}) from ${s.restoredKey}${s.exact ? ' (exact)' : ''}: ${plural(s.restoredFiles, 'file')}, ${formatBinaryBytes(s.restoredBytes)}`
         : `Go cache: nothing restored for ${s.slot.id} (${s.slot.kind})`,
     );
   }
   return { session, summary: summarizeRestore(slots) };
 }
 
-/** The Dockerfile's cache mounts the helpers can reach; undefined when there are none. */
-async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<CacheSlot[] | undefined> {
+/**
+ * The Dockerfile's cache mounts the helpers can reach: `no-mounts` when the build has none,
+ * undefined when there are some but none can be restored (or the Dockerfile cannot be read).
+ */
+async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<CacheSlot[] | 'no-mounts' | undefined> {
   let text: string;
   try {
     text = await readFile(opts.file, 'utf8');
@@ -70,10 +78,11 @@ async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<Ca
     reporter.warning(`Go cache: the stage using cache ${slot.id} has no base image with a shell; it is not restored.`);
     return false;
   });
-  if (usable.length === 0) {
+  if (discovery.slots.length === 0) {
     reporter.info('Go cache: the Dockerfile has no RUN --mount=type=cache for these platforms: nothing to restore.');
-    return undefined;
+    return 'no-mounts';
   }
+  if (usable.length === 0) return undefined;
   for (const slot of usable) {
     reporter.info(`Go cache: ${slot.kind} cache ${slot.id} at ${slot.target} (lines ${slot.lines.join(', ')}; ${slot.platforms.join(', ')})`);
   }
@@ -83,7 +92,7 @@ async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<Ca
 /** Downloads every slot's archive side by side; a slot whose download fails counts as not restored. */
 async function restoreSlots(usable: CacheSlot[], opts: GoCacheOptions, service: CacheService, reporter: Reporter): Promise<SlotState[]> {
   const sums = await goSumHash(opts.context).catch(() => ({ hash: 'none', files: [] as string[] }));
-  if (usable.some((s) => s.kind === 'go-modules')) reporter.info(`Go cache: module key from ${sums.files.length} go.sum file(s): ${sums.hash}`);
+  if (usable.some((s) => s.kind === 'go-modules')) reporter.info(`Go cache: module key from ${plural(sums.files.length, 'go.sum file')}: ${sums.hash}`);
   const env = cacheEnv(opts.workDir);
   const isolated = isolate(service, env);
   const faults = new Set<string>();

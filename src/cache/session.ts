@@ -80,8 +80,11 @@ export interface HeldHelper {
 }
 
 export interface RestoreSummary {
-  /** `true` (every cache restored), `partial`, `false`. */
-  hit: 'true' | 'partial' | 'false';
+  /**
+   * `true` (every cache restored), `partial`, `false` (nothing restored), `none` (the build has
+   * no cache mount: nothing to restore, so no miss either).
+   */
+  hit: 'true' | 'partial' | 'false' | 'none';
   restored: { id: string; kind: string; key?: string; exact: boolean; bytes: number; files: number }[];
 }
 

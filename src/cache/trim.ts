@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Reporter } from '../reporter.js';
 import { ARCHIVE, type PendingSave, type SlotState } from './session.js';
 import { appendTar, mergeTars, type TarEntry } from './tar.js';
+import { plural } from '../util/plural.js';
 
 /**
  * The Go build cache's archive is appended to (new entries after the old ones) while the
@@ -43,7 +44,7 @@ export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<s
       const added = appendTar(archive, index.end, { path: extractTar, under: s.mountName }, index.dirs);
       const unused = index.files.length - used.size;
       reporter.info(
-        `Go cache: ${s.slot.id}: ${exported.length} new file(s) appended, ${used.size} reused, ${unused} unused kept (${formatBinaryBytes(unusedBytes)}, under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ${index.files.length + added.files} files, ${formatBinaryBytes(added.bytes)} to save under ${s.keys.primary}`,
+        `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')} appended, ${used.size} reused, ${unused} unused kept (${formatBinaryBytes(unusedBytes)}, under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ${plural(index.files.length + added.files, 'file')}, ${formatBinaryBytes(added.bytes)} to save under ${s.keys.primary}`,
       );
       return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: added.bytes };
     }
@@ -60,7 +61,7 @@ export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<s
   await rename(next, archive);
   const dropped = s.slot.kind === 'go-build' ? s.restoredList.length - used.size : 0;
   reporter.info(
-    `Go cache: ${s.slot.id}: ${exported.length} new file(s), ${used.size} reused, ${dropped} unused dropped: ${merged.files} files, ${formatBinaryBytes(merged.bytes)} to save under ${s.keys.primary}`,
+    `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')}, ${used.size} reused, ${dropped} unused dropped: ${plural(merged.files, 'file')}, ${formatBinaryBytes(merged.bytes)} to save under ${s.keys.primary}`,
   );
   return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
 }

@@ -11,7 +11,7 @@ import { restoreReport, saveReport, type BaselineSetting, type CachePlan } from 
 import { goBinaries } from './go-binaries.js';
 import { measureImage } from './measure.js';
 import { RegistryNotFoundError, RegistrySource, type RegistryGuards } from './registry.js';
-import { baselineFromReport, goSummary, type Baseline, type SizeReport } from './report.js';
+import { baselineFromReport, goSummary, layerRow, type Baseline, type SizeReport } from './report.js';
 
 export interface FoundBaseline {
   baseline: Baseline | null;
@@ -62,7 +62,7 @@ async function measureReference(ref: string, guards: RegistryGuards, reporter: R
       platform: p.platform,
       compressedBytes: p.compressedBytes,
       uncompressedBytes: p.uncompressedBytes,
-      layers: p.layers.map((l) => ({ digest: l.digest, compressedBytes: l.compressedBytes, uncompressedBytes: l.uncompressedBytes, instruction: l.instruction })),
+      layers: p.layers.map(layerRow),
       go: goSummary(go[p.platform]),
     })),
   };

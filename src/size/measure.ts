@@ -6,6 +6,8 @@ import type { BlobSource } from './source.js';
 
 export interface LayerSize {
   digest: string;
+  /** The digest of the unpacked layer (the config's rootfs.diff_ids), when the config lists it. */
+  diffId?: string;
   mediaType: string;
   /** Bytes a pull downloads: the descriptor's size. */
   compressedBytes: number;
@@ -52,6 +54,13 @@ export function layerInstructions(config: ImageConfig, layerCount: number): (str
   return out;
 }
 
+/** Pure: the diff ID of each layer, when the config lists one digest per layer (else none). */
+export function layerDiffIds(config: ImageConfig, layerCount: number): (string | undefined)[] {
+  const ids = config.rootfs?.diff_ids;
+  const valid = Array.isArray(ids) && ids.length === layerCount && ids.every((id) => typeof id === 'string' && /^sha256:[0-9a-f]{64}$/.test(id));
+  return valid ? (ids as string[]) : [];
+}
+
 /** BuildKit and the classic builder decorate instructions; show what the Dockerfile said. */
 export function cleanInstruction(createdBy: string): string {
   return createdBy
@@ -76,13 +85,15 @@ export function gzipUncompressedSize(trailer: Buffer, compressedBytes: number): 
 async function measurePlatform(source: BlobSource, descriptor: Descriptor, manifest: ImageManifest): Promise<PlatformSize> {
   const config = (await source.json(manifest.config)) as ImageConfig;
   const instructions = layerInstructions(config, manifest.layers.length);
+  const diffIds = layerDiffIds(config, manifest.layers.length);
   const layers: LayerSize[] = await Promise.all(
     manifest.layers.map(async (layer, i): Promise<LayerSize> => {
       let uncompressedBytes: number | null = null;
       const compression = layerCompression(layer.mediaType);
       if (compression === 'none') uncompressedBytes = layer.size;
       else if (compression === 'gzip' && layer.size >= 18) uncompressedBytes = gzipUncompressedSize(await source.tail(layer.digest, layer.size, 4), layer.size);
-      return { digest: layer.digest, mediaType: layer.mediaType, compressedBytes: layer.size, uncompressedBytes, instruction: instructions[i] ?? null };
+      const diffId = diffIds[i];
+      return { digest: layer.digest, ...(diffId ? { diffId } : {}), mediaType: layer.mediaType, compressedBytes: layer.size, uncompressedBytes, instruction: instructions[i] ?? null };
     }),
   );
   const platform = descriptor.platform

@@ -28,7 +28,8 @@ export interface PlatformReport {
   status: Status;
   /** Why it is over budget, naming the platform and by how much. */
   reasons: string[];
-  layers: { digest: string; compressedBytes: number; uncompressedBytes: number | null; instruction: string | null }[];
+  /** `diffId`: the digest of the unpacked layer, when the image config lists it (reports of earlier versions lack it). */
+  layers: { digest: string; diffId?: string; compressedBytes: number; uncompressedBytes: number | null; instruction: string | null }[];
   go: GoSummary | null;
 }
 
@@ -84,8 +85,9 @@ export interface ReportInput {
   mode: BudgetMode;
 }
 
-function layerRow(l: LayerSize): PlatformReport['layers'][number] {
-  return { digest: l.digest, compressedBytes: l.compressedBytes, uncompressedBytes: l.uncompressedBytes, instruction: l.instruction };
+/** Pure: a measured layer as the report (and a baseline) keeps it. */
+export function layerRow(l: LayerSize): PlatformReport['layers'][number] {
+  return { digest: l.digest, ...(l.diffId ? { diffId: l.diffId } : {}), compressedBytes: l.compressedBytes, uncompressedBytes: l.uncompressedBytes, instruction: l.instruction };
 }
 
 /** Pure: measurements + baseline + budgets -> the report, with a verdict per platform. */
@@ -152,25 +154,59 @@ export interface LayerChange {
   after: number | null;
 }
 
+/** What changed between the baseline's layers and this image's. */
+export interface LayerComparison {
+  /** Layers added, removed, or changed in size: each one is listed. */
+  changed: LayerChange[];
+  /**
+   * Layers built again by the same instruction with the same size (a new digest for the same
+   * files with new timestamps, or the same files compressed again): counted, not listed.
+   */
+  rebuilt: LayerChange[];
+}
+
+/**
+ * Compressed sizes of a layer rebuilt from the same files differ by a few bytes (new
+ * timestamps in the tar headers compress a little differently); a change this small is noise.
+ */
+export const REBUILT_TOLERANCE_BYTES = 64;
+
+type LayerRow = PlatformReport['layers'][number];
+
+/**
+ * Pure: whether a layer paired with its baseline by instruction holds the same files as far as
+ * size goes: the download differs by no more than the tolerance, and the unpacked content is
+ * the same (same diff ID) or, when that is not known, the same size (tar sizes move in 512-byte blocks).
+ */
+export function sameSizeRebuild(before: LayerRow, after: LayerRow): boolean {
+  if (Math.abs(after.compressedBytes - before.compressedBytes) > REBUILT_TOLERANCE_BYTES) return false;
+  if (before.diffId && before.diffId === after.diffId) return true;
+  return before.uncompressedBytes === null || after.uncompressedBytes === null || before.uncompressedBytes === after.uncompressedBytes;
+}
+
 /**
  * Pure: the layers that differ from the baseline. Layers with the same digest are unchanged;
- * the rest are paired by instruction, so `COPY . .` shows before and after in one row.
+ * the rest are paired by instruction, so `COPY . .` shows before and after in one row, and a
+ * pair that is a same-size rebuild is counted apart. Added and removed layers are always listed.
  */
-export function changedLayers(before: PlatformReport['layers'], after: PlatformReport['layers']): LayerChange[] {
+export function changedLayers(before: LayerRow[], after: LayerRow[]): LayerComparison {
   const beforeDigests = new Set(before.map((l) => l.digest));
   const afterDigests = new Set(after.map((l) => l.digest));
   const gone = before.filter((l) => !afterDigests.has(l.digest));
-  const out: LayerChange[] = [];
+  const result: LayerComparison = { changed: [], rebuilt: [] };
   for (const l of after) {
     if (beforeDigests.has(l.digest)) continue;
     const pair = gone.findIndex((g) => g.instruction !== null && g.instruction === l.instruction);
-    if (pair >= 0) {
-      out.push({ instruction: l.instruction, before: gone[pair]!.compressedBytes, after: l.compressedBytes });
-      gone.splice(pair, 1);
-    } else out.push({ instruction: l.instruction, before: null, after: l.compressedBytes });
+    if (pair < 0) {
+      result.changed.push({ instruction: l.instruction, before: null, after: l.compressedBytes });
+      continue;
+    }
+    const old = gone.splice(pair, 1)[0]!;
+    const change = { instruction: l.instruction, before: old.compressedBytes, after: l.compressedBytes };
+    (sameSizeRebuild(old, l) ? result.rebuilt : result.changed).push(change);
   }
-  for (const g of gone) out.push({ instruction: g.instruction, before: g.compressedBytes, after: null });
-  return out;
+  for (const g of gone) result.changed.push({ instruction: g.instruction, before: g.compressedBytes, after: null });
+  return result;
 }
 
 export function platformModuleDiff(p: PlatformReport, base: Baseline | null): ModuleDiff | null {

@@ -33,11 +33,14 @@ export function formatDelta(bytes: number): string {
   return bytes > 0 ? `+${formatBytes(bytes)}` : formatBytes(bytes);
 }
 
-/** A change in percent of the baseline, with its sign; undefined without a baseline size. */
+/**
+ * A change in percent of the baseline, with its sign; undefined without a baseline size, and
+ * for a change too small to show in two decimals (`-2 B` of megabytes is not `-0.00%`).
+ */
 export function formatPercent(delta: number, baseline: number): string | undefined {
   if (baseline <= 0) return undefined;
-  const pct = (delta / baseline) * 100;
-  if (pct === 0) return '±0%';
-  const text = Math.abs(pct) < 0.1 ? Math.abs(pct).toFixed(2) : Math.abs(pct).toFixed(1);
-  return `${pct > 0 ? '+' : '-'}${text}%`;
+  const pct = Math.abs((delta / baseline) * 100);
+  const text = pct < 0.1 ? pct.toFixed(2) : pct.toFixed(1);
+  if (Number(text) === 0) return undefined;
+  return `${delta > 0 ? '+' : '-'}${text}%`;
 }

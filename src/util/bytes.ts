@@ -4,26 +4,38 @@
  * Go cache log uses binary units (what `du -h` shows for the files it packs).
  */
 
+interface Scale {
+  base: number;
+  units: string[];
+  /** Digits after the point, for a value in a unit. */
+  digits: (value: number, unit: number) => number;
+}
+
+/** Three significant digits at most (`2.59`, `12.35`, `123.5`). */
+const DECIMAL: Scale = { base: 1000, units: ['KB', 'MB', 'GB', 'TB'], digits: (value) => (value >= 100 ? 1 : 2) };
+const BINARY: Scale = { base: 1024, units: ['KiB', 'MiB', 'GiB'], digits: (_value, unit) => (unit >= 2 ? 2 : 1) };
+
+/** The first unit where the value stays under the base once rounded: 999,999 bytes is `1.00 MB`, not `1000.0 KB`. */
+function scaled(abs: number, scale: Scale): string {
+  let value = abs / scale.base;
+  let unit = 0;
+  while (unit < scale.units.length - 1 && Number(value.toFixed(scale.digits(value, unit))) >= scale.base) {
+    value /= scale.base;
+    unit++;
+  }
+  // The digits go by the value as shown: 99,999 bytes is `100.0 KB`, not `100.00 KB`.
+  const digits = scale.digits(Number(value.toFixed(scale.digits(value, unit))), unit);
+  return `${value.toFixed(digits)} ${scale.units[unit]}`;
+}
+
 /** `12.35 MB`: decimal units, the same powers of 1000 as the budget's KB/MB/GB. */
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
   const sign = bytes < 0 ? '-' : '';
-  if (abs < 1000) return `${sign}${abs} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = abs / 1000;
-  let i = 0;
-  while (value >= 1000 && i < units.length - 1) {
-    value /= 1000;
-    i++;
-  }
-  const digits = value >= 100 ? 1 : 2;
-  return `${sign}${value.toFixed(digits)} ${units[i]}`;
+  return abs < 1000 ? `${sign}${abs} B` : sign + scaled(abs, DECIMAL);
 }
 
 /** `1.5 MiB`: binary units (powers of 1024), for the Go cache's archives. */
 export function formatBinaryBytes(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
+  return bytes < 1024 ? `${bytes} B` : scaled(bytes, BINARY);
 }

@@ -8,6 +8,7 @@
 import { errorText } from '../errors.js';
 import { processChildren, type ChildRegistry } from './children.js';
 import { formatDuration, withDeadline } from './deadline.js';
+import { plural } from './plural.js';
 
 /** SIGTERM, then SIGKILL after this long: all of it well before the runner's own kill. */
 export const CANCEL_GRACE_MS = 3000;
@@ -60,9 +61,9 @@ export class Cancellation {
   async stop(): Promise<number> {
     const signal = this.received ?? 'SIGTERM';
     const { registry, log } = this.deps;
-    log(`Cancelled (${signal}): ending ${registry.size} running command(s).`);
+    log(`Cancelled (${signal}): ending ${plural(registry.size, 'running command')}.`);
     const left = await registry.stopAll(this.deps.graceMs);
-    if (left.length > 0) log(`Could not end process group(s) ${left.join(', ')}.`);
+    if (left.length > 0) log(`Could not end ${left.length === 1 ? 'process group' : 'process groups'} ${left.join(', ')}.`);
     const cleanup = this.cleanup;
     if (cleanup) {
       await registry

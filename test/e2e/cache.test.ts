@@ -111,8 +111,8 @@ describe('Go caches survive a fresh runner', () => {
     const run = await runAction({ workspace: app.dir, inputs, env: { ...server.env, GO_CONTAINER_ACTION_CACHE_STREAM: 'false' } });
     expect(run.main.exitCode).toBe(0);
     expect(run.main.outputs['go-cache-hit']).toBe('true');
-    expect(run.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(as build context\)/);
-    expect(fresh.main.stdout).toMatch(/injected 2 archive\(s\) into BuildKit \(streamed over the docker bridge; the helper holds the mounts until the build ends\)/);
+    expect(run.main.stdout).toMatch(/injected 2 archives into BuildKit \(as build context\)/);
+    expect(fresh.main.stdout).toMatch(/injected 2 archives into BuildKit \(streamed over the docker bridge; the helper holds the mounts until the build ends\)/);
   });
 
   it('after a failed build, ends the helper holding the mounts and saves nothing', async () => {
@@ -143,7 +143,7 @@ describe('Go caches survive a fresh runner', () => {
       const lockedNs = `${ns}-locked`;
       const run = await runAction({ workspace: locked.dir, inputs: { ...inputs, 'build-args': `GO_IMAGE=${stack.goImage}\nCACHE_NS=${lockedNs}` }, env: server.env });
       expect(run.main.exitCode, run.main.stdout).toBe(0);
-      expect(run.main.stdout).toMatch(/Go cache: injected 0 archive\(s\) into BuildKit \(as build context\)/);
+      expect(run.main.stdout).toMatch(/Go cache: injected 0 archives into BuildKit \(as build context\)/);
       expect(run.main.stdout).not.toMatch(/holds the mounts/);
       expect(run.main.stdout).toMatch(/Go cache: took the changes out of BuildKit/);
       expect(entriesOf(server, 'go-build', lockedNs)).toHaveLength(1);
@@ -179,7 +179,7 @@ describe('Go caches survive a fresh runner', () => {
       const ownWarnings = annotations(run.main.stdout).filter((a) => a.level === 'warning' && /^Go cache: could not restore .*(checksum|truncated|tar)/.test(a.message));
       expect(ownWarnings.map((w) => w.message.split(':')[1]!.trim()).sort(), run.main.stdout).toEqual([`could not restore gobuild-${ns}`, `could not restore gomod-${ns}`]);
       expect(annotations(run.main.stdout).filter((a) => /^Failed to restore/.test(a.message))).toEqual([]);
-      expect(run.main.stdout).toMatch(/Go cache: injected 0 archive\(s\) into BuildKit/);
+      expect(run.main.stdout).toMatch(/Go cache: injected 0 archives into BuildKit/);
       const restored = JSON.parse(run.main.outputs['go-cache-restored']!) as { key?: string; bytes: number; files: number }[];
       expect(restored.map((r) => [r.key, r.bytes, r.files])).toEqual([
         [undefined, 0, 0],

@@ -189,9 +189,16 @@ export function annotations(stdout: string): { level: string; props: string; mes
   return out;
 }
 
-/** Runs the CLI (bin/) in `cwd` as on a laptop: none of a runner's GITHUB_/INPUT_/RUNNER_ variables. */
-export function runCli(args: string[], cwd: string): SpawnSyncReturns<string> {
+/**
+ * Runs the CLI (bin/) in `cwd` as on a laptop: none of a runner's GITHUB_/INPUT_/RUNNER_
+ * variables; `over` sets variables (undefined: removes one).
+ */
+export function runCli(args: string[], cwd: string, over: Record<string, string | undefined> = {}): SpawnSyncReturns<string> {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (/^(GITHUB_|INPUT_|RUNNER_)/.test(k)) delete env[k];
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   return spawnSync(process.execPath, [join(ROOT, 'bin/go-container-action.js'), ...args], { cwd, env, encoding: 'utf8' });
 }

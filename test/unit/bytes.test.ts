@@ -11,6 +11,10 @@ describe('byte counts for people', () => {
     [123_456_789, '123.5 MB'],
     [5_000_000_000, '5.00 GB'],
     [-2_500_000, '-2.50 MB'],
+    [-2, '-2 B'],
+    [999_499, '999.5 KB'],
+    [999_999, '1.00 MB'],
+    [999_999_999, '1.00 GB'],
   ])('formatBytes(%i) = %s (decimal)', (n, text) => expect(formatBytes(n)).toBe(text));
 
   it.each([
@@ -19,5 +23,6 @@ describe('byte counts for people', () => {
     [2048, '2.0 KiB'],
     [5 * 1024 * 1024, '5.0 MiB'],
     [3 * 1024 ** 3, '3.00 GiB'],
+    [1024 * 1024 - 1, '1.0 MiB'],
   ])('formatBinaryBytes(%d) = %s (binary)', (n, text) => expect(formatBinaryBytes(n)).toBe(text));
 });

@@ -232,14 +232,20 @@ describe('restore and save without a build', () => {
     expect(reporter.annotations[0]!.message).toMatch(/no Actions cache service/);
   });
 
-  it('does nothing when go-cache is false or the Dockerfile has no cache mount', async () => {
+  it.each([
+    ['go-cache is false', 'FROM golang:1.24\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n', false, 'false'],
+    ['no cache mount at all: nothing to restore', 'FROM golang:1.24\nRUN go build ./...\n', true, 'none'],
+    ['a cache mount only in a stage the target does not need', 'FROM golang:1.24 AS unused\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\nFROM golang:1.24\nRUN go build ./...\n', true, 'none'],
+    ['cache mounts, only in a stage without a shell to restore them', 'FROM scratch\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n', true, 'false'],
+  ])('does nothing when %s: go-cache-hit %s', async (_name, text, enabled, hit) => {
     const reporter = new RecordingReporter();
-    expect((await restoreGoCaches({ ...opts, enabled: false }, service(), tools(reporter))).session).toBeUndefined();
-    const plain = join(dir, 'Plain.Dockerfile');
-    writeFileSync(plain, 'FROM golang:1.24\nRUN go build ./...\n');
-    expect((await restoreGoCaches({ ...opts, file: plain }, service(), tools(reporter))).session).toBeUndefined();
-    expect(reporter.annotations).toEqual([]);
-    expect(reporter.lines.join('\n')).toMatch(/no RUN --mount=type=cache/);
+    const file = join(dir, `${hit}-${text.length}.Dockerfile`);
+    writeFileSync(file, text);
+    const { session, summary } = await restoreGoCaches({ ...opts, enabled, file }, service({ restore: async () => { throw new Error('must not restore'); } }), tools(reporter));
+    expect(session).toBeUndefined();
+    expect(summary).toEqual({ hit, restored: [] });
+    if (hit === 'none') expect(reporter.lines.join('\n')).toMatch(/no RUN --mount=type=cache/);
+    if (enabled && hit === 'false') expect(reporter.annotations.map((a) => a.message)).toEqual([expect.stringMatching(/has no base image with a shell/)]);
   });
 
   it('saves what the main step prepared from the run\'s own workspace, and warns on a save fault', async () => {
@@ -341,13 +347,13 @@ describe('keeping the Go build cache to its working set', () => {
     const { save, files, log } = await join10(9, 'append');
     expect(files).toEqual([...restored, 'ff/new-d'].sort());
     expect(save).toMatchObject({ key: 'k-next', id: 'gobuild' });
-    expect(log).toMatch(/1 new file\(s\) appended, 9 reused, 1 unused kept/);
+    expect(log).toMatch(/1 new file appended, 9 reused, 1 unused kept/);
   });
 
   it('drops the entries the build did not use once they are more than 20%', async () => {
     const { save, files, log } = await join10(5, 'rewrite');
     expect(files).toEqual([...restored.slice(0, 5), 'ff/new-d'].sort());
     expect(save).toMatchObject({ key: 'k-next', id: 'gobuild' });
-    expect(log).toMatch(/1 new file\(s\), 5 reused, 5 unused dropped: 6 files/);
+    expect(log).toMatch(/1 new file, 5 reused, 5 unused dropped: 6 files/);
   });
 });

@@ -39,6 +39,8 @@ describe('formatting', () => {
     [2_588_159, '2.59 MB'],
     [123_456_789, '123.5 MB'],
     [-2_500_000, '-2.50 MB'],
+    [999_999, '1.00 MB'],
+    [99_999, '100.0 KB'],
   ])('formatBytes(%i) = %s', (n, text) => expect(formatBytes(n)).toBe(text));
 
   it.each([
@@ -50,7 +52,11 @@ describe('formatting', () => {
   it.each([
     [2_500_000, 2_500_000, '+100.0%'],
     [-1, 2000, '-0.05%'],
-    [0, 10, '±0%'],
+    [0, 10, undefined],
+    [-2, 2_600_000, undefined],
+    [1, 20_000, '+0.01%'],
+    [1, 200_001, undefined],
+    [999, 1_000_000, '+0.10%'],
     [5, 0, undefined],
   ])('formatPercent(%i, %i) = %s', (d, b, text) => expect(formatPercent(d, b)).toBe(text));
 });

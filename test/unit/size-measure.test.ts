@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Descriptor, ImageConfig } from '../../src/oci/descriptor.js';
-import { cleanInstruction, gzipUncompressedSize, layerInstructions, measureImage, platformString } from '../../src/size/measure.js';
+import { cleanInstruction, gzipUncompressedSize, layerDiffIds, layerInstructions, measureImage, platformString } from '../../src/size/measure.js';
 import type { BlobSource } from '../../src/size/source.js';
 import { baselineKey, baselineKeyPrefix, planCache } from '../../src/size/baseline.js';
 import { ROOT } from '../support/runner.js';
@@ -53,6 +53,7 @@ describe('measureImage from manifest and config fixtures', () => {
     expect(measured.platforms[0]!.layers).toEqual([
       {
         digest: 'sha256:0498737c5eaa98b922b4b69ae3ce43342416fece78666ac3e8950b9d68e90503',
+        diffId: 'sha256:57f7c3fe2377aeb4510f76320e1e0914bab8ba5d619320a0dcb8085c246c82b9',
         mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
         compressedBytes: 2_588_159,
         uncompressedBytes: 6_047_744,
@@ -117,6 +118,15 @@ describe('pure helpers', () => {
     expect(layerInstructions({ history: [{ created_by: 'C' }] }, 2)).toEqual([null, 'C']);
     expect(layerInstructions({}, 1)).toEqual([null]);
   });
+
+  const ID = `sha256:${'c'.repeat(64)}`;
+  it.each([
+    ['one per layer', { rootfs: { diff_ids: [ID, ID] } }, 2, [ID, ID]],
+    ['fewer than the layers', { rootfs: { diff_ids: [ID] } }, 2, []],
+    ['not digests', { rootfs: { diff_ids: ['nope'] } }, 1, []],
+    ['not a list', { rootfs: { diff_ids: 'sha256:x' } }, 1, []],
+    ['no rootfs', {}, 1, []],
+  ])('layerDiffIds: %s', (_name, config, layers, ids) => expect(layerDiffIds(config, layers)).toEqual(ids));
 
   it.each([
     ['COPY /out/hello /hello # buildkit', 'COPY /out/hello /hello'],
