@@ -1,56 +1,208 @@
 /**
- * The demo: runs the bundled action on examples/hello exactly as a runner does (INPUT_* with
- * action.yml's defaults, the runner's files, an event payload, then the post step) against the
- * local stack, and prints what it did. Node 24 runs this TypeScript file as it is.
+ * The demo: the bundled action on examples/hello, run as a runner runs it (INPUT_* with
+ * action.yml's defaults, the runner's files, an event payload, the main step then the post
+ * step), twice on fresh runners against the local stack and two loopback services (an Actions
+ * cache service and the GitHub API): a push to main saves the size baseline and the Go caches,
+ * then a pull request with a one-line change restores them and gets its size comment.
+ * Run by scripts/demo.sh (`npm run demo`): Node strips the types, scripts/demo/register-ts.mjs
+ * resolves the sources' `.js` imports.
  */
-import { execFileSync } from 'node:child_process';
-import { runAction } from '../test/support/runner.ts';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startCacheServer, type CacheServer } from '../test/support/cache-server.ts';
+import { FakeGitHub } from '../test/support/fake-github.ts';
+import { runAction, type ActionRun } from '../test/support/runner.ts';
 import { stack } from '../test/support/stack.ts';
 import { removeTempDirs } from '../test/support/temp.ts';
 import { copyApp } from '../test/support/workspace.ts';
+import type { SizeReport } from '../src/size/report.ts';
+import { renderForTerminal } from './demo/terminal.ts';
+import { buildSeconds, comparison, describeRestored, restoredCaches, savedSentence, sizeLine } from './demo/story.ts';
+import { StepLog, heading, note, fact, style } from './demo/print.ts';
 
-const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const app = copyApp('examples/hello');
-const image = `${stack.registry}/demo/hello`;
+const PLATFORMS = process.env.GCA_DEMO_PLATFORMS || 'linux/amd64,linux/arm64';
+const IMAGE = `${stack.registry}/demo/hello`;
+const TOKEN = 'ghs_demo_token_not_a_secret_0123456789';
+const REPOSITORY = 'octo-org/hello';
+const BASE_SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
+const PR_SHA = 'f00dbabe0123456789abcdef0123456789abcdef';
+const PR = 7;
+/** The pull request's one line: scratch has no /usr/share/zoneinfo, so the binary embeds it. */
+const CHANGE = { file: 'main.go', after: '\t"time"\n', line: '\t_ "time/tzdata" // scratch has no zoneinfo: LoadLocation needs the embedded copy\n' };
 
-try {
-  console.log(bold('▶ Running the action on examples/hello: linux/amd64 + linux/arm64, release tags from v1.4.2,'));
-  console.log(bold('  pushed to the local registry, a compose smoke test and a 20 MB size budget per platform'));
-  const run = await runAction({
-    workspace: app.dir,
-    ref: 'refs/tags/v1.4.2',
-    inputs: {
-      platforms: 'linux/amd64,linux/arm64',
-      images: image,
-      push: 'true',
-      'build-args': `GO_IMAGE=${stack.goImage}`,
-      'compose-file': 'compose.yaml',
-      'size-budget': '20MB',
-    },
-  });
-  console.log(`main step: exit ${run.main.exitCode} in ${(run.main.durationMs / 1000).toFixed(1)} s`);
-  console.log(`post step: exit ${run.post?.exitCode} in ${((run.post?.durationMs ?? 0) / 1000).toFixed(1)} s`);
-  const problems = run.main.stdout.split('\n').filter((l) => /^::(error|warning|notice)/.test(l));
-  if (problems.length) console.log(bold('\nAnnotations:\n') + problems.join('\n'));
-  console.log(bold('\nOutputs:'));
-  for (const [name, value] of Object.entries(run.main.outputs)) {
-    const shown = value.length > 160 ? `${value.slice(0, 157)}...` : value;
-    console.log(`  ${name}: ${shown.replace(/\n/g, ', ')}`);
+const run$ = promisify(execFile);
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const abort = new AbortController();
+const started = Date.now();
+
+/** The workflow step, the same `with:` on both events (push only off pull requests). */
+function inputs(event: 'push' | 'pull_request'): Record<string, string> {
+  return {
+    platforms: PLATFORMS,
+    images: IMAGE,
+    push: String(event !== 'pull_request'),
+    'build-args': `GO_IMAGE=${stack.goImage}`,
+    'compose-file': 'compose.yaml',
+    'size-budget': '20MB',
+    'size-budget-increase': '10%',
+  };
+}
+
+/** A fresh runner: BuildKit keeps nothing (cache mounts included) from the run before. */
+async function freshRunner(): Promise<void> {
+  note("a fresh runner: BuildKit's build cache wiped (the demo runs docker buildx prune --all --force on this engine)");
+  await run$('docker', ['buildx', 'prune', '--all', '--force'], { signal: abort.signal });
+}
+
+/** A run of the action, with the seconds each of its log groups took. */
+interface Step {
+  run: ActionRun;
+  groups: Map<string, number>;
+}
+
+async function runStep(title: string, opts: Parameters<typeof runAction>[0]): Promise<Step> {
+  if (abort.signal.aborted) throw new Interrupted();
+  const log = new StepLog(title);
+  const run = await runAction({ ...opts, signal: abort.signal, onLine: (line, step) => log.line(line, step) });
+  log.end(run);
+  if (abort.signal.aborted) throw new Interrupted();
+  if (run.main.exitCode !== 0 || run.post?.exitCode !== 0) {
+    const tail = run.main.stdout.split('\n').filter((l) => !l.startsWith('::group') && !l.startsWith('::endgroup')).slice(-40);
+    throw new Error(`the action failed (main step exit ${run.main.exitCode}, post step exit ${run.post?.exitCode}); the end of its log:\n${tail.join('\n')}\n${run.post?.stdout ?? ''}`);
   }
-  console.log(bold('\nJob summary:\n'));
-  console.log(run.summary.trim());
-  if (run.main.exitCode !== 0) {
-    console.log('\nThe main step failed; its log:\n' + run.main.stdout.slice(-4000));
-    process.exitCode = 1;
+  return { run, groups: log.groups };
+}
+
+class Interrupted extends Error {}
+
+function report(run: ActionRun): SizeReport | undefined {
+  try {
+    return JSON.parse(run.main.outputs['size-report'] ?? '') as SizeReport;
+  } catch {
+    return undefined;
+  }
+}
+
+async function basePush(cache: CacheServer, github: FakeGitHub): Promise<Step> {
+  heading(`1/2 base branch push: main at ${BASE_SHA.slice(0, 7)}`);
+  await freshRunner();
+  const app = copyApp('examples/hello');
+  const step = await runStep('push to main', {
+    workspace: app.dir,
+    eventName: 'push',
+    ref: 'refs/heads/main',
+    sha: BASE_SHA,
+    event: { ref: 'refs/heads/main', after: BASE_SHA, repository: { full_name: REPOSITORY, default_branch: 'main' } },
+    repository: REPOSITORY,
+    token: TOKEN,
+    inputs: inputs('push'),
+    env: { ...cache.env, GITHUB_API_URL: github.url },
+  });
+  const { run } = step;
+  const restored = restoredCaches(run.main.outputs['go-cache-restored']);
+  const found = restored.filter((c) => c.key);
+  if (found.length === 0) fact(`Go cache: ${restored.length} cache mount(s) in the Dockerfile, nothing to restore yet (the Actions cache is empty): a cold build`);
+  else fact(`Go cache restored: ${describeRestored(found).join('; ')}`);
+  fact(`pushed ${run.main.outputs.tags?.split('\n').join(', ')}`);
+  for (const p of report(run)?.platforms ?? []) fact(sizeLine(p));
+  fact(`smoke test (compose.yaml): ${run.main.outputs['smoke-status']}`);
+  fact(`saved to the Actions cache (compressed): ${savedSentence(cache.entries(), [], restored)}`);
+  return step;
+}
+
+async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): Promise<void> {
+  heading(`2/2 pull request #${PR}: feature/tzdata into main`);
+  const app = copyApp('examples/hello');
+  const main = join(app.dir, CHANGE.file);
+  const source = readFileSync(main, 'utf8');
+  if (!source.includes(CHANGE.after)) throw new Error(`examples/hello/${CHANGE.file} has no line ${JSON.stringify(CHANGE.after.trim())} to add the change after`);
+  writeFileSync(main, source.replace(CHANGE.after, CHANGE.after + CHANGE.line));
+  note(`the change, one line in ${CHANGE.file}:`);
+  console.log(style('32', `    + ${CHANGE.line.trim()}`));
+  note('a new checkout, new work and temp dirs (RUNNER_TEMP)');
+  await freshRunner();
+  const before = cache.entries().map((e) => e.key);
+  const { run, groups } = await runStep(`pull request #${PR}`, {
+    workspace: app.dir,
+    eventName: 'pull_request',
+    ref: `refs/pull/${PR}/merge`,
+    sha: PR_SHA,
+    event: {
+      number: PR,
+      pull_request: { number: PR, head: { ref: 'feature/tzdata', sha: PR_SHA, repo: { full_name: REPOSITORY } }, base: { ref: 'main', repo: { full_name: REPOSITORY } } },
+      repository: { full_name: REPOSITORY, default_branch: 'main' },
+    },
+    repository: REPOSITORY,
+    token: TOKEN,
+    inputs: inputs('pull_request'),
+    env: { ...cache.env, GITHUB_API_URL: github.url },
+  });
+  const restored = restoredCaches(run.main.outputs['go-cache-restored']);
+  fact(`Go cache restored (go-cache-hit ${run.main.outputs['go-cache-hit']}): ${describeRestored(restored).join('; ')}`);
+  fact(comparison(buildSeconds(cold.run.main.stdout), buildSeconds(run.main.stdout), groups.get('Restoring Go caches')));
+  fact(`the whole main step: ${seconds(cold.run.main.durationMs)} cold, ${seconds(run.main.durationMs)} with the Go cache`);
+  const sizes = report(run);
+  fact(sizes?.baseline ? `baseline found: main's size report from the Actions cache (${sizes.baseline})` : `no baseline: ${sizes?.baselineNote ?? 'no size report'}`);
+  for (const p of sizes?.platforms ?? []) fact(sizeLine(p));
+  fact(`smoke test (compose.yaml): ${run.main.outputs['smoke-status']}`);
+  fact(`saved to the Actions cache (compressed): ${savedSentence(cache.entries(), before, restored)}`);
+  const comment = github.comments.find((c) => c.issue === PR);
+  if (!comment) throw new Error(`no size comment on pull request #${PR} (comment-url output: '${run.main.outputs['comment-url'] ?? ''}')`);
+  console.log(`\n${style('1', `The size comment on pull request #${PR}, as a reviewer sees it`)} (${comment.login}, ${run.main.outputs['comment-url']}):\n`);
+  console.log(renderForTerminal(comment.body, { color: Boolean(process.stdout.isTTY), width: process.stdout.columns }).trimEnd());
+}
+
+/** The image tags the pushes left in the engine's own image store (the registry keeps its copies). */
+async function removeLocalImages(): Promise<void> {
+  const { stdout } = await run$('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${IMAGE}`]).catch(() => ({ stdout: '' }));
+  const refs = stdout.split('\n').filter((l) => l.trim() !== '');
+  if (refs.length) await run$('docker', ['image', 'rm', ...refs]).catch(() => undefined);
+}
+
+/**
+ * The first Ctrl-C cancels the running step (a runner's cancel: its post step still runs) and
+ * then cleans up; a second one, a second or more later, leaves at once. npm forwards the
+ * terminal's signal too, so signals within that second are the same Ctrl-C.
+ */
+let firstSignalAt: number | undefined;
+function onSignal(signal: NodeJS.Signals): void {
+  if (firstSignalAt === undefined) {
+    firstSignalAt = Date.now();
+    console.log(`\n${signal}: cancelling the running step (its post step still cleans up), then stopping the demo's services and removing its temp dirs`);
+    abort.abort();
+    return;
+  }
+  if (Date.now() - firstSignalAt < 1000) return;
+  console.log(`${signal} again: leaving now (the step's cancel goes on in the background)`);
+  removeTempDirs();
+  process.exit(130);
+}
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const cache = await startCacheServer();
+const github = new FakeGitHub({ token: TOKEN });
+try {
+  await github.start();
+  console.log(style('1', 'go-container-action demo: a push to main, then a pull request, each on a fresh runner'));
+  note(`the action's dist/ runs as a runner runs it, main step then post step; platforms ${PLATFORMS}; images ${IMAGE}`);
+  note(`on loopback: an Actions cache service (${cache.url}) and the GitHub API (${github.url})`);
+  const cold = await basePush(cache, github);
+  await pullRequest(cache, github, cold);
+  console.log(style('1', `\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s.`));
+} catch (error) {
+  if (error instanceof Interrupted || abort.signal.aborted) {
+    process.exitCode = 130;
   } else {
-    const ref = `${image}@${run.main.outputs.digest}`;
-    for (const platform of ['linux/amd64', 'linux/arm64']) {
-      const out = execFileSync('docker', ['run', '--rm', '--platform', platform, ref, '-version'], { encoding: 'utf8' }).trim();
-      console.log(`\n${bold(`docker run --platform ${platform}`)} ${ref} -version  ->  ${out}`);
-    }
-    console.log(`\nRUNNER_TEMP after the post step: ${run.leftovers.length ? run.leftovers.join(', ') : 'empty'}`);
+    console.error(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
   }
 } finally {
-  // The copied app and the runner's directories (files, RUNNER_TEMP).
+  await cache.close();
+  await github.stop();
+  await removeLocalImages();
   removeTempDirs();
+  console.log(style('2', "cleaned up: the two loopback services, the demo's temp dirs, the image tags the push left in the engine"));
 }

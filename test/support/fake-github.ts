@@ -54,7 +54,12 @@ export class FakeGitHub {
   url = '';
 
   /** The options may be changed between runs (e.g. to make the API hang). */
-  constructor(readonly options: FakeGitHubOptions) {}
+  readonly options: FakeGitHubOptions;
+
+  // A plain field, not a parameter property: Node's type stripping (the demo) cannot run those.
+  constructor(options: FakeGitHubOptions) {
+    this.options = options;
+  }
 
   /** Holds the next `n` comment listings until all `n` arrived (at most 20 s): runs at once all list before any of them creates. */
   gateListings(n: number): void {

@@ -70,6 +70,13 @@ export interface RunOptions {
   cancelWhen?: RegExp;
   /** The signal cancelWhen sends (default SIGINT, the runner's first). */
   cancelSignal?: NodeJS.Signals;
+  /**
+   * Cancels the main step (SIGINT, as a runner does) when aborted; the post step still runs. The
+   * step then runs in a process group of its own, so a terminal's Ctrl-C reaches it once, from here.
+   */
+  signal?: AbortSignal;
+  /** Each whole line either step prints to stdout, as it comes (a runner's live log). */
+  onLine?: (line: string, step: 'main' | 'post') => void;
 }
 
 export interface ActionRun {
@@ -89,15 +96,34 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number, cancelWhen?: RegExp, cancelSignal: NodeJS.Signals = 'SIGINT'): Promise<Omit<StepResult, 'outputs' | 'state'>> {
+interface Watch {
+  cancelWhen?: RegExp;
+  cancelSignal?: NodeJS.Signals;
+  abort?: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
+async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number, watch: Watch = {}): Promise<Omit<StepResult, 'outputs' | 'state'>> {
   const started = Date.now();
+  const { cancelWhen, cancelSignal = 'SIGINT', abort, onLine } = watch;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: abort !== undefined });
     let stdout = '';
     let stderr = '';
     let cancelledAtMs: number | undefined;
+    const onAbort = (): void => {
+      cancelledAtMs ??= Date.now() - started;
+      child.kill('SIGINT');
+    };
+    if (abort?.aborted) onAbort();
+    else abort?.addEventListener('abort', onAbort, { once: true });
+    let lineStart = 0;
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
+      for (let end = stdout.indexOf('\n', lineStart); onLine && end >= 0; end = stdout.indexOf('\n', lineStart)) {
+        onLine(stdout.slice(lineStart, end));
+        lineStart = end + 1;
+      }
       if (cancelWhen && cancelledAtMs === undefined && cancelWhen.test(stdout)) {
         cancelledAtMs = Date.now() - started;
         child.kill(cancelSignal);
@@ -108,6 +134,7 @@ async function runNode(script: string, env: Record<string, string>, cwd: string,
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      abort?.removeEventListener('abort', onAbort);
       resolvePromise({ exitCode: code ?? 1, stdout, stderr, durationMs: Date.now() - started, cancelledAtMs });
     });
   });
@@ -156,7 +183,12 @@ export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
     ...opts.env,
   });
   const timeout = opts.timeoutMs ?? 15 * 60_000;
-  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout, opts.cancelWhen, opts.cancelSignal);
+  const main = await runNode(join(ROOT, action.runs.main), env, workspace, timeout, {
+    cancelWhen: opts.cancelWhen,
+    cancelSignal: opts.cancelSignal,
+    abort: opts.signal,
+    onLine: opts.onLine && ((line) => opts.onLine!(line, 'main')),
+  });
   const mainResult: StepResult = {
     ...main,
     outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
@@ -167,7 +199,7 @@ export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
     const postEnv = { ...env };
     for (const [k, v] of Object.entries(mainResult.state)) postEnv[`STATE_${k}`] = v;
     writeFileSync(files.output, '');
-    const p = await runNode(join(ROOT, action.runs.post), postEnv, workspace, timeout);
+    const p = await runNode(join(ROOT, action.runs.post), postEnv, workspace, timeout, { onLine: opts.onLine && ((line) => opts.onLine!(line, 'post')) });
     post = { ...p, outputs: parseFileCommands(readFileSync(files.output, 'utf8')), state: {} };
   }
   return {
