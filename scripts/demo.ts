@@ -18,7 +18,7 @@ import { stack } from '../test/support/stack.ts';
 import { removeTempDirs } from '../test/support/temp.ts';
 import { copyApp } from '../test/support/workspace.ts';
 import type { SizeReport } from '../src/size/report.ts';
-import { renderForTerminal } from './demo/terminal.ts';
+import { renderForTerminal } from '../src/terminal/render.ts';
 import { buildSeconds, comparison, describeRestored, restoredCaches, savedSentence, sizeLine } from './demo/story.ts';
 import { StepLog, heading, note, fact, style } from './demo/print.ts';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildSeconds, comparison, describeRestored, describeSaved, entryKind, restoredCaches, savedSentence, sizeLine } from '../../scripts/demo/story.ts';
-import { renderForTerminal } from '../../scripts/demo/terminal.ts';
 
 describe('the demo reads its facts from a run', () => {
   it.each([
@@ -72,58 +71,5 @@ describe('the demo reads its facts from a run', () => {
     [{ platform: 'linux/arm64', compressedBytes: 2_380_000, deltaBytes: 0 }, 'linux/arm64: 2.38 MB compressed (±0 B against the baseline)'],
   ])('a size line', (p, expected) => {
     expect(sizeLine(p)).toBe(expected);
-  });
-});
-
-describe("the demo's stand-in terminal renderer", () => {
-  const comment = [
-    '<!-- go-container-action:size image=x -->',
-    '### ✅ Image size: `reg/app:pr-7`',
-    '',
-    'baseline `reg/app:edge` · note &#124; &#64;team',
-    '',
-    '| Platform | Before | After |',
-    '|---|--:|--:|',
-    '| `linux/amd64` | 2.59 MB | 12.68 MB |',
-    '| `a\\|b` | — | 1 B |',
-    '',
-    '- changed: `example.com/greeting` `v1.0.0` → `v1.1.0`',
-    '',
-    '<details><summary>All 1 layers of linux/amd64</summary>',
-    '',
-    '| Layer | Compressed |',
-    '|---|--:|',
-    '| `COPY /out/hello /hello` | 2.68 MB |',
-    '',
-    '</details>',
-    '',
-    '<sub>Compressed sizes.</sub>',
-  ].join('\n');
-
-  it('hides the marker, aligns tables (numbers to the right), folds details and decodes entities', () => {
-    expect(renderForTerminal(comment, { color: false })).toBe(
-      [
-        '✅ Image size: reg/app:pr-7',
-        '',
-        'baseline reg/app:edge · note | @team',
-        '',
-        '  Platform      Before     After',
-        '  linux/amd64  2.59 MB  12.68 MB',
-        '  a|b                —       1 B',
-        '',
-        '  • changed: example.com/greeting v1.0.0 → v1.1.0',
-        '',
-        '▸ All 1 layers of linux/amd64 (folded)',
-        '',
-        'Compressed sizes.',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('styles with ANSI only when asked, and wraps long lines to the width', () => {
-    expect(renderForTerminal(comment, { color: true })).toContain('\x1b[36mreg/app:edge\x1b[0m');
-    expect(renderForTerminal(comment, { color: false })).not.toContain('\x1b[');
-    expect(renderForTerminal('one two three four five six', { color: false, width: 10 })).toBe('one two\nthree four\nfive six\n');
   });
 });
