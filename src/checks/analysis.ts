@@ -302,7 +302,7 @@ export class DockerfileAnalysis {
     for (const candidate of candidates) {
       const path = contextPathOf(joinPath(dir, candidate), copies, this.sent);
       const text = path === undefined ? undefined : this.sent.read(path);
-      if (path !== undefined && text !== undefined) return { path, facts: scanScript(text, run.kind === 'make' ? 'make' : 'shell'), run };
+      if (path !== undefined && text !== undefined) return { path, facts: scanScript(text, run.kind === 'make' ? 'make' : 'shell', run.kind === 'make' ? run.targets : []), run };
     }
     return undefined;
   }

@@ -72,13 +72,15 @@ function missingFor(a: DockerfileAnalysis, step: GoStep): Missing {
     .filter((m) => m.type === 'cache' && m.target)
     .map((m) => m.target!.replace(/\/+$/, ''));
   const covered = (paths: string[]): boolean => paths.some((p) => mounts.some((m) => p === m || p.startsWith(`${m}/`)));
+  // A mount of the module cache's download directory (…/pkg/mod/cache) keeps what is fetched.
+  const downloadsKept = (paths: string[]): boolean => paths.some((p) => mounts.some((m) => m.startsWith(`${p}/cache`)));
   const missing: Missing = {};
   const noModule = noModuleCache(a, step, a.moduleAt(step.stage, step.ins, step.cwd));
   const gomodcache = a.goEnv(step, 'GOMODCACHE', t);
   const gopath = a.goEnv(step, 'GOPATH', t)?.split(':')[0];
   const modPaths = gomodcache ? [gomodcache] : gopath ? [`${gopath}/pkg/mod`] : ['/go/pkg/mod', '/root/go/pkg/mod'];
   if (noModule) missing.noModule = noModule;
-  else if (!covered(modPaths)) missing.module = modPaths[0];
+  else if (!covered(modPaths) && !downloadsKept(modPaths)) missing.module = modPaths[0];
   if (step.action === 'build') {
     const gocache = a.goEnv(step, 'GOCACHE', t);
     const home = a.goEnv(step, 'HOME', t) || '/root';

@@ -14,6 +14,8 @@ const CROSS_ENV = 'GOOS=$TARGETOS GOARCH=$TARGETARCH';
 /** The RUN that shows a stage compiles Go, and how it reads in a message. */
 interface Evidence {
   run: RunFacts;
+  /** 0 for a go build in the RUN, up to 4 for any RUN on a toolchain image. */
+  rank: number;
   /** e.g. "`make build` (line 9; go build in Makefile:4)". */
   what: string;
   /** The command to prefix with GOOS/GOARCH in the fix, e.g. `make build`. */
@@ -33,18 +35,19 @@ function buildCommand(a: DockerfileAnalysis, run: RunFacts): string {
   return clip(firstLine(run.ins.run?.command ?? ''));
 }
 
-/** Why the checks take a stage for a Go build; undefined when they do not. */
+/** Why the checks take a stage for a Go build (strongest first); undefined when they do not. */
 function evidenceOf(a: DockerfileAnalysis, stage: Stage): Evidence | undefined {
   const runs = a.runsOf(stage);
   const goRun = (action?: string): RunFacts | undefined => runs.find((r) => a.goCommands().some((c) => c.ins === r.ins && (!action || c.action === action)));
-  const visible = goRun('build') ?? runs.find((r) => a.buildsGo(r)) ?? goRun();
-  const toolchain = a.onGoToolchain(stage) ? (runs.find((r) => a.mayBuildGo(r)) ?? runs[0]) : undefined;
-  const run = visible ?? toolchain;
+  const toolchain = a.onGoToolchain(stage);
+  const candidates: (RunFacts | undefined)[] = [goRun('build'), runs.find((r) => a.buildsGo(r)), goRun(), toolchain ? runs.find((r) => a.mayBuildGo(r)) : undefined, toolchain ? runs[0] : undefined];
+  const rank = candidates.findIndex((r) => r !== undefined);
+  const run = candidates[rank];
   if (!run) return undefined;
   const command = buildCommand(a, run);
   const script = a.goCommands().some((c) => c.ins === run.ins) ? undefined : run.scripts.find((s) => s.facts.goBuild);
   const where = script ? `; go build in ${script.path || 'sh -c'}:${script.facts.goBuild!.line}` : '';
-  return { run, what: `\`${command}\` (line ${run.ins.line}${where})`, command };
+  return { run, rank, what: `\`${command}\` (line ${run.ins.line}${where})`, command };
 }
 
 /** The FROM line with `--platform=$BUILDPLATFORM` (replacing another --platform). */
@@ -70,9 +73,12 @@ function emulationFix(a: DockerfileAnalysis, root: Stage, evidence: Evidence): s
 export function checkEmulation(a: DockerfileAnalysis): void {
   const host = a.opts.hostPlatform;
   const other = osArch(host) === 'linux/amd64' ? 'linux/arm64' : 'linux/amd64';
-  for (const stage of a.stages) {
+  // The strongest evidence first: one finding per FROM line, naming the RUN that shows it best.
+  const evidences = a.stages.flatMap((stage) => {
     const evidence = evidenceOf(a, stage);
-    if (!evidence) continue;
+    return evidence ? [{ stage, evidence }] : [];
+  });
+  for (const { stage, evidence } of evidences.sort((x, y) => x.evidence.rank - y.evidence.rank)) {
     const root = a.chain(stage)[0]!;
     const label = `Go stage ${stageLabel(stage)}${root === stage ? '' : ` (built on ${stageLabel(root)})`}`;
     const emulated = a.opts.platforms.filter((t) => !runsNatively(host, a.stagePlatform(stage, t)));

@@ -76,7 +76,7 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
       'GO008',
       'notice',
       read.ins,
-      `The build reads git: \`${read.command}\` (${read.where}) needs .git, which ${copy} sends into stage ${stageLabel(sender.stage)}, so excluding .git would break the build; but every commit changes the context and invalidates that COPY and every layer after it. ${fix}`,
+      `The build reads git: \`${read.command}\` (${read.where}) needs the .git that ${copy} sends into stage ${stageLabel(sender.stage)}, so excluding .git would break it; but every commit changes the context and invalidates that COPY and every layer after it. ${fix}`,
     );
     return;
   }

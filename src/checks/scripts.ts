@@ -97,9 +97,52 @@ function versionAssignment(kind: ScriptFacts['kind'], l: ScriptLine, names: Set<
   return undefined;
 }
 
-/** Pure: the facts of one script text. */
-export function scanScript(text: string, kind: ScriptFacts['kind']): ScriptFacts {
-  const lines = codeLines(text);
+const MAKE_RULE = /^([^\t\s:=#][^:=]*?)\s*::?(?!=)\s*([^;]*)(?:;(.*))?$/;
+
+/**
+ * The lines of a Makefile that a run of `targets` (none: the default goal) evaluates: every
+ * line outside recipes (variables, includes) and the recipes of those targets and what they need.
+ */
+function makeSelection(lines: ScriptLine[], targets: string[]): ScriptLine[] {
+  const rules = new Map<string, { prereqs: string[]; recipe: ScriptLine[] }>();
+  const outside: ScriptLine[] = [];
+  let current: { prereqs: string[]; recipe: ScriptLine[] }[] = [];
+  let goal: string | undefined;
+  for (const l of lines) {
+    if (l.text.startsWith('\t')) {
+      for (const rule of current) rule.recipe.push(l);
+      continue;
+    }
+    const m = MAKE_RULE.exec(l.text);
+    if (!m) {
+      outside.push(l);
+      continue;
+    }
+    const names = m[1]!.trim().split(/\s+/);
+    const prereqs = m[2]!.split(/\s+/).filter((p) => p !== '' && p !== '|');
+    current = names.map((name) => rules.get(name) ?? { prereqs: [], recipe: [] });
+    names.forEach((name, i) => rules.set(name, current[i]!));
+    for (const rule of current) rule.prereqs.push(...prereqs);
+    if (m[3]?.trim()) for (const rule of current) rule.recipe.push({ line: l.line, text: `\t${m[3].trim()}` });
+    goal ??= names.find((n) => !n.startsWith('.') && !n.includes('%'));
+  }
+  const wanted = targets.length > 0 ? [...targets] : goal ? [goal] : [];
+  const seen = new Set<string>();
+  const recipes: ScriptLine[] = [];
+  while (wanted.length > 0) {
+    const name = wanted.shift()!;
+    const rule = rules.get(name);
+    if (seen.has(name) || !rule) continue;
+    seen.add(name);
+    recipes.push(...rule.recipe);
+    wanted.push(...rule.prereqs);
+  }
+  return [...outside, ...recipes].sort((a, b) => a.line - b.line);
+}
+
+/** Pure: the facts of one script text; for a Makefile, of what making `targets` (default: the default goal) runs. */
+export function scanScript(text: string, kind: ScriptFacts['kind'], targets: string[] = []): ScriptFacts {
+  const lines = kind === 'make' ? makeSelection(codeLines(text), targets) : codeLines(text);
   const setsTarget = lines.some((l) => /\b(GOARCH|TARGETARCH|TARGETPLATFORM)\b/.test(l.text));
   const facts: ScriptFacts = { kind, gitReads: [], stampVars: [], versionAssignments: [], setsTarget, commands: [] };
   for (const l of lines) {
@@ -126,7 +169,7 @@ export function scanScript(text: string, kind: ScriptFacts['kind']): ScriptFacts
 
 /** How a command runs a script of the context. */
 export type ScriptRun =
-  | { kind: 'make'; dir?: string; file?: string; vars: Record<string, string>; words: string[] }
+  | { kind: 'make'; dir?: string; file?: string; vars: Record<string, string>; targets: string[]; words: string[] }
   | { kind: 'shell'; path: string; words: string[] }
   | { kind: 'file'; candidates: string[]; words: string[] }
   | { kind: 'inline'; text: string; words: string[] };
@@ -138,7 +181,7 @@ const TASK_FILES: Record<string, string[]> = {
 };
 
 function makeRun(words: string[]): ScriptRun {
-  const run: ScriptRun & { kind: 'make' } = { kind: 'make', vars: {}, words };
+  const run: ScriptRun & { kind: 'make' } = { kind: 'make', vars: {}, targets: [], words };
   for (let i = 1; i < words.length; i++) {
     const w = words[i]!;
     const opt = /^(-C|--directory|-f|--file|--makefile)(?:=(.*))?$/.exec(w) ?? /^(-C|-f)(.+)$/.exec(w);
@@ -147,6 +190,7 @@ function makeRun(words: string[]): ScriptRun {
       if (opt[1] === '-C' || opt[1] === '--directory') run.dir = value;
       else run.file = value;
     } else if (!w.startsWith('-') && w.includes('=')) run.vars[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+    else if (!w.startsWith('-')) run.targets.push(w);
   }
   return run;
 }

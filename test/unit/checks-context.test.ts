@@ -65,6 +65,9 @@ describe('GO001: a Go stage under emulation, wherever go runs', () => {
     expect(text).toContain('Fix: `FROM --platform=$BUILDPLATFORM golang:1.22-alpine AS build`, then ARG TARGETOS TARGETARCH and `RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make build`');
     // A RUN that already follows TARGETARCH only needs the FROM line.
     expect(message(['FROM golang AS build', 'ARG TARGETARCH', 'COPY . .', 'RUN GOARCH=$TARGETARCH go build -o /out/app .', ...FINAL], 'GO001')).toContain('Fix: `FROM --platform=$BUILDPLATFORM golang AS build`, the RUN already follows TARGETARCH.');
+    // Of the stages on one FROM line, the RUN that shows the Go build best is named.
+    const chained = message(['FROM golang:1.22 AS base', 'RUN apk add make', 'FROM base AS build', 'COPY . .', 'RUN make build', ...FINAL], 'GO001', { context: memoryContext({ ...MOD, ...MAKEFILE }) });
+    expect(chained).toContain("Go stage 'build' (built on 'base') runs under QEMU emulation for linux/arm64: `make build` (line 5; go build in Makefile:2)");
     // --platform=$TARGETPLATFORM is replaced, not doubled.
     expect(message(['FROM --platform=$TARGETPLATFORM golang AS build', 'COPY . .', 'RUN make', ...FINAL], 'GO001')).toContain('`FROM --platform=$BUILDPLATFORM golang AS build`');
     // A single stage cannot simply move to the build platform: the image would be the runner's.
@@ -102,6 +105,7 @@ describe('GO002/GO003: the module cache only where there are modules to download
     ['go install of a tool without a go.mod', [...copyAll.slice(0, 4), 'RUN go install golang.org/x/tools/cmd/stringer@v0.20.0', ...FINAL], { context: memoryContext({ 'main.go': '' }) }, 'the module cache (/go/pkg/mod) and the build cache (/root/.cache/go-build)'],
     ['go.mod in the sub-directory the stage copies', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'WORKDIR /src', 'COPY backend/ .', 'ARG TARGETOS TARGETARCH', 'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app .', ...FINAL], { context: memoryContext({ 'backend/go.mod': MOD['go.mod'], 'backend/main.go': '' }) }, 'the module cache (/go/pkg/mod) and the build cache (/root/.cache/go-build)'],
     ['only main.go copied from a context with a go.mod', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'WORKDIR /src', 'COPY main.go .', 'ARG TARGETOS TARGETARCH', 'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app main.go', ...FINAL], {}, 'the build cache (/root/.cache/go-build)'],
+    ['the module download cache mounted (…/pkg/mod/cache), as a compose sample does', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'ENV GOPATH /go', 'ENV GOCACHE /go-build', 'COPY . .', 'ARG TARGETARCH', 'RUN --mount=type=cache,target=/go/pkg/mod/cache GOARCH=$TARGETARCH go build -o /out/app .', ...FINAL], {}, 'the build cache (/go-build)'],
     ['go.mod bound in by the RUN (docker init)', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'ARG TARGETARCH', 'RUN --mount=type=bind,target=. GOARCH=$TARGETARCH go build -o /out/app .', ...FINAL], {}, 'the module cache (/go/pkg/mod) and the build cache (/root/.cache/go-build)'],
   ])('%s', (_, lines, over, what) => {
     const found = run(lines, over).findings.filter((f) => f.id === 'GO002');
@@ -149,8 +153,8 @@ describe('GO008: .git sent into the build', () => {
 
   it('names the git command and points at the VERSION build-arg, never at excluding .git alone', () => {
     const text = message(build('COPY . .', 'RUN make build'), 'GO008', { dockerignore: undefined, context: memoryContext({ ...MOD, ...GIT, Makefile: 'VERSION := $(shell git describe --tags --always)\nbuild:\n\tgo build -ldflags "-X main.version=$(VERSION)" -o /out/app .\n' }) });
-    expect(text).toContain('`git describe --tags --always` (Makefile:1, run by `make build` at line 4) needs .git');
-    expect(text).toContain('excluding .git would break the build');
+    expect(text).toContain('`git describe --tags --always` (Makefile:1, run by `make build` at line 4) needs the .git that `COPY . .` (line 3) sends');
+    expect(text).toContain('so excluding .git would break it');
     expect(text).toMatch(/Fix: take the version from the VERSION build-arg .*; then \.git can go into \.dockerignore\.$/);
   });
 });
@@ -241,6 +245,14 @@ describe('building blocks', () => {
     expect(facts.commands.map((c) => c.words[0])).toContain('./scripts/post.sh');
   });
 
+  it('reads in a Makefile only what making the targets runs: variables, and the recipes of the targets and their prerequisites', () => {
+    const makefile = ['BIN := app', '.PHONY: build release', 'build: generate', '\tgo build -o $(BIN) .', 'generate:', '\tgo generate ./...', 'release:', '\tgit log --oneline -5 > CHANGES', 'all: ; go build -ldflags "-X main.version=$$(git describe)" .'].join('\n');
+    const of = (targets: string[]) => scanScript(makefile, 'make', targets);
+    expect([of([]).goBuild?.line, of([]).gitReads.length]).toEqual([4, 0]);
+    expect(of(['release']).gitReads.map((g) => g.command)).toEqual(['git log --oneline -5 > CHANGES']);
+    expect([of(['release']).goBuild, of(['all']).stampsFromGit?.line]).toEqual([undefined, 9]);
+  });
+
   it('does not take a tool install for the build', () => {
     expect(scanScript('go install golang.org/x/tools/cmd/stringer@latest\n', 'shell').goBuild).toBeUndefined();
     expect(scanScript('go install ./cmd/app\n', 'shell').goBuild?.line).toBe(1);
@@ -248,7 +260,7 @@ describe('building blocks', () => {
   });
 
   it.each<[string, ScriptRun | undefined]>([
-    ['make -C backend -f build.mk VERSION=$VERSION all', { kind: 'make', dir: 'backend', file: 'build.mk', vars: { VERSION: '$VERSION' }, words: ['make', '-C', 'backend', '-f', 'build.mk', 'VERSION=$VERSION', 'all'] }],
+    ['make -C backend -f build.mk VERSION=$VERSION all', { kind: 'make', dir: 'backend', file: 'build.mk', vars: { VERSION: '$VERSION' }, targets: ['all'], words: ['make', '-C', 'backend', '-f', 'build.mk', 'VERSION=$VERSION', 'all'] }],
     ['./build.sh release', { kind: 'shell', path: './build.sh', words: ['./build.sh', 'release'] }],
     ['bash -e scripts/build.sh', { kind: 'shell', path: 'scripts/build.sh', words: ['bash', '-e', 'scripts/build.sh'] }],
     ["sh -c 'go build -o /app .'", { kind: 'inline', text: 'go build -o /app .', words: ['sh', '-c', 'go build -o /app .'] }],

@@ -211,6 +211,7 @@ describe('semantics', () => {
   it('never throws on odd input', () => {
     for (const text of ['', '\n\n', 'RUN go build', 'FROM', 'FROM scratch\nCOPY', 'FROM a AS a\nFROM a AS b\nFROM b AS a', 'FROM ${X:-', 'FROM x\nRUN "unterminated\nCMD [']) {
       expect(() => check(text)).not.toThrow();
+      expect(() => check(`${text}\nCOPY . .\nRUN make && ./x.sh && sh -c 'make -C' && . && cd`, { context: memoryContext({ Makefile: 'a: a b\n\t$(MAKE) a\nb:;', 'x.sh': './x.sh\n', 'go.mod': 'require (', '.git/x': '' }) })).not.toThrow();
     }
   });
 });

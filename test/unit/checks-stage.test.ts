@@ -129,7 +129,7 @@ describe('dockerfileChecks (the stage)', () => {
     expect(got).toEqual(['warning app/Dockerfile:5 GO002', 'notice app/Dockerfile:5 GO008', 'notice app/Dockerfile:5 GO011']);
     const go008 = reporter.annotations.find((a) => a.message.startsWith('GO008'))!.message;
     expect(go008).toContain('`git rev-parse --short HEAD` (Makefile:2, run by `make` at line 5)');
-    expect(go008).toContain('excluding .git would break the build');
+    expect(go008).toContain('so excluding .git would break it');
     expect(go008).toContain('VERSION build-arg');
   });
 
