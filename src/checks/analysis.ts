@@ -14,6 +14,7 @@
  *   (`CGO_ENABLED=0 go build`, `export`, `env`, `go env -w`).
  */
 import {
+  absolutePath,
   contextCopies,
   expandVariables,
   findStage,
@@ -128,25 +129,21 @@ export function isGoToolchainImage(image: string): boolean {
   return name === 'golang' || name.endsWith('/golang');
 }
 
+/** Pure: a go command as the RUN writes it (quotes kept), to the end of its simple command; rebuilt from its words when not found. */
+export function goCommandText(cmd: Pick<GoCommand, 'ins' | 'go'>): string {
+  const command = (cmd.ins.run?.command ?? '').split('\n')[0]!;
+  const m = new RegExp(`(?:^|[\\s;&|(])((?:[\\w./-]*/)?(?:xx-)?go\\s+(?:-C\\s+\\S+\\s+)?${cmd.go.subcommand}\\b.*)$`).exec(command);
+  return m ? m[1]!.split(/\s(?:&&|\|\||;)\s/)[0]!.trim() : `go ${cmd.go.subcommand} ${cmd.go.args.join(' ')}`.trim();
+}
+
 /** Each command of a RUN with the directory it runs in (`cd dir &&` moves the rest). */
 function commandsWithCwd(script: ShellScript, start: string): { cmd: SimpleCommand; env: Record<string, string>; cwd: string }[] {
   let cwd = start;
   return commandsWithEnv(script).map(({ cmd, env }) => {
     const at = cwd;
-    if (cmd.words[0] === 'cd' && cmd.words[1] && !cmd.words[1].includes('$')) cwd = joinPath(cwd, cmd.words[1]);
+    if (cmd.words[0] === 'cd' && cmd.words[1] && !cmd.words[1].includes('$')) cwd = absolutePath(cwd, cmd.words[1]);
     return { cmd, env, cwd: at };
   });
-}
-
-function joinPath(cwd: string, path: string): string {
-  const parts = (path.startsWith('/') ? path : `${cwd}/${path}`).split('/');
-  const out: string[] = [];
-  for (const p of parts) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return `/${out.join('/')}`;
 }
 
 export class DockerfileAnalysis {
@@ -285,7 +282,7 @@ export class DockerfileAnalysis {
       }
       if (facts.scripts.some((s) => s.path === found.path && found.path !== '')) continue;
       facts.scripts.push(found);
-      const next = found.run.kind === 'make' && found.run.dir ? joinPath(at, found.run.dir) : at;
+      const next = found.run.kind === 'make' && found.run.dir ? absolutePath(at, found.run.dir) : at;
       if (depth < 3) for (const c of found.facts.commands) queue.push({ cmd: c, env, cwd: next, depth: depth + 1 });
     }
     this.runCache.set(ins, facts);
@@ -296,11 +293,11 @@ export class DockerfileAnalysis {
   private readScript(run: ScriptRun, cwd: string, copies: ContextCopy[]): ScannedScript | undefined {
     if (run.kind === 'inline') return { path: '', facts: scanScript(run.text, 'shell'), run };
     if (!this.sent) return undefined;
-    const dir = run.kind === 'make' && run.dir ? joinPath(cwd, run.dir) : cwd;
+    const dir = run.kind === 'make' && run.dir ? absolutePath(cwd, run.dir) : cwd;
     const candidates =
       run.kind === 'make' ? (run.file ? [run.file] : ['GNUmakefile', 'makefile', 'Makefile']) : run.kind === 'file' ? run.candidates : [run.path];
     for (const candidate of candidates) {
-      const path = contextPathOf(joinPath(dir, candidate), copies, this.sent);
+      const path = contextPathOf(absolutePath(dir, candidate), copies, this.sent);
       const text = path === undefined ? undefined : this.sent.read(path);
       if (path !== undefined && text !== undefined) return { path, facts: scanScript(text, run.kind === 'make' ? 'make' : 'shell', run.kind === 'make' ? run.targets : []), run };
     }
@@ -331,5 +328,5 @@ function namesAScript(run: ScriptRun): boolean {
 
 /** `go -C dir build` runs in dir. */
 function goDir(go: GoInvocation, cwd: string): string {
-  return go.dir ? joinPath(cwd, go.dir) : cwd;
+  return go.dir ? absolutePath(cwd, go.dir) : cwd;
 }

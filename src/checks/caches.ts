@@ -4,10 +4,11 @@
  * for a build from vendor/ (`-mod=vendor`, or vendor/modules.txt with go 1.14+), not without a
  * go.mod, not for a go.mod that requires nothing.
  */
-import { resolveMount, type InstructionModel, type Stage } from '../dockerfile/model.js';
+import { copiesOf, resolveMount, type InstructionModel, type Stage } from '../dockerfile/model.js';
 import { firstLine, scriptOf, type DockerfileAnalysis, type GoCommand } from './analysis.js';
+import { cleanContextPath } from './context.js';
 import type { ModuleInfo } from './module.js';
-import { commandsWithEnv, goAction, goInvocation, parseExecForm, parseShell } from './shell.js';
+import { commandsWithEnv, goAction, goInvocation } from './shell.js';
 
 /** A step that compiles Go or downloads modules: a go command, or a script a RUN runs. */
 interface GoStep {
@@ -108,11 +109,9 @@ export function checkCacheMounts(a: DockerfileAnalysis): void {
   }
 }
 
-function copiesWholeContext(ins: InstructionModel): boolean {
-  if ((ins.keyword !== 'COPY' && ins.keyword !== 'ADD') || ins.flags.some((f) => f.name === 'from')) return false;
-  const words = parseExecForm(ins.args)?.commands[0]?.words ?? parseShell(ins.args.split('\n')[0]!).commands[0]?.words ?? [];
-  const sources = words.slice(0, -1).map((w) => w.replace(/^\.\//, '').replace(/\/+$/, ''));
-  return sources.some((s) => s === '.' || s === '' || s === '*');
+function copiesWholeContext(a: DockerfileAnalysis, stage: Stage, ins: InstructionModel): boolean {
+  if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return false;
+  return copiesOf(a.model, stage, ins, a.scope(a.firstPlatform)).some((c) => c.sources.some((s) => cleanContextPath(s) === '' || s === '*'));
 }
 
 /** GO003: `COPY . .` before a go mod download that has modules to download. */
@@ -120,7 +119,7 @@ export function checkCopyBeforeDownload(a: DockerfileAnalysis): void {
   for (const stage of a.stages) {
     let wholeCopy: InstructionModel | undefined;
     for (const ins of stage.instructions) {
-      if (!wholeCopy && copiesWholeContext(ins)) wholeCopy = ins;
+      if (!wholeCopy && copiesWholeContext(a, stage, ins)) wholeCopy = ins;
       if (!wholeCopy || ins.keyword !== 'RUN' || !ins.run) continue;
       const download = commandsWithEnv(scriptOf(ins)).some(({ cmd }) => {
         const go = goInvocation(cmd);
@@ -129,7 +128,11 @@ export function checkCopyBeforeDownload(a: DockerfileAnalysis): void {
       if (!download) continue;
       const module = a.moduleAt(stage, ins, a.runFacts(stage, ins).cwd);
       if (module.found === 'no' || (module.found === 'yes' && !module.requires)) continue;
-      a.add('GO003', 'warning', wholeCopy, `The whole context is copied (line ${wholeCopy.line}) before go mod download (line ${ins.line}): every code change downloads all modules again. Fix: COPY go.mod go.sum ./ and RUN go mod download first, then COPY . .`);
+      // The module files as the context has them (go.sum only when there is one).
+      const mod = module.found === 'yes' ? module.path : 'go.mod';
+      const sum = mod.replace(/go\.mod$/, 'go.sum');
+      const files = module.found === 'yes' && a.sent?.kind(sum) !== 'file' ? mod : `${mod} ${sum}`;
+      a.add('GO003', 'warning', wholeCopy, `The whole context is copied (line ${wholeCopy.line}) before go mod download (line ${ins.line}): every code change downloads all modules again. Fix: COPY ${files} ./ and RUN go mod download first, then ${firstLine(wholeCopy.text)}.`);
       break;
     }
   }

@@ -6,7 +6,7 @@
  * RUNs are the build, whatever runs go (make, a script, a task file).
  */
 import type { InstructionModel, Stage } from '../dockerfile/model.js';
-import { firstLine, osArch, runsNatively, stageLabel, type DockerfileAnalysis, type GoCommand, type RunFacts } from './analysis.js';
+import { firstLine, goCommandText, osArch, runsNatively, stageLabel, type DockerfileAnalysis, type GoCommand, type RunFacts } from './analysis.js';
 
 const PUBLISHED_QEMU = 'published Go builds show 5-10x, e.g. 146 s native vs 1314 s emulated';
 const CROSS_ENV = 'GOOS=$TARGETOS GOARCH=$TARGETARCH';
@@ -29,10 +29,11 @@ function clip(text: string, max = 60): string {
 /** The command of a RUN that compiles Go (or the RUN's first line), as the fix shows it. */
 function buildCommand(a: DockerfileAnalysis, run: RunFacts): string {
   const go = a.goCommands().find((c) => c.ins === run.ins && c.action === 'build') ?? a.goCommands().find((c) => c.ins === run.ins);
-  if (go) return clip(`go ${go.go.subcommand} ${go.go.args.join(' ')}`.trim());
+  if (go) return clip(goCommandText(go), 80);
+  const text = (run.ins.run?.command ?? '').split('\n')[0]!.trim();
   const script = run.runs[0];
   if (script) return clip(script.run.words.join(' '));
-  return clip(firstLine(run.ins.run?.command ?? ''));
+  return clip(text);
 }
 
 /** Why the checks take a stage for a Go build (strongest first); undefined when they do not. */
@@ -83,7 +84,7 @@ export function checkEmulation(a: DockerfileAnalysis): void {
     const label = `Go stage ${stageLabel(stage)}${root === stage ? '' : ` (built on ${stageLabel(root)})`}`;
     const emulated = a.opts.platforms.filter((t) => !runsNatively(host, a.stagePlatform(stage, t)));
     if (emulated.length > 0) {
-      a.add('GO001', 'warning', root, `${label} runs under QEMU emulation for ${emulated.join(', ')}: ${evidence.what} compiles there, ${PUBLISHED_QEMU}. ${emulationFix(a, root, evidence)}`);
+      a.add('GO001', 'warning', root, `${label} runs under QEMU emulation for ${emulated.join(', ')}: ${evidence.what} compiles there; ${PUBLISHED_QEMU}. ${emulationFix(a, root, evidence)}`);
     } else if (!runsNatively(host, a.stagePlatform(stage, other))) {
       a.add('GO001', 'notice', root, `${label} has no --platform=$BUILDPLATFORM: native for ${a.opts.platforms.join(', ')} here, but any other platform would run ${evidence.what} under QEMU emulation (5-10x slower). ${emulationFix(a, root, evidence)}`);
     }
@@ -115,7 +116,7 @@ export function checkCrossTarget(a: DockerfileAnalysis): void {
       'GO010',
       'warning',
       cmd.ins,
-      `go ${cmd.go.subcommand} runs on ${osArch(a.stagePlatform(cmd.stage, wrong[0]!))} but GOOS/GOARCH do not follow the target: the ${wrong.join(', ')} image gets a binary for the wrong platform. Fix: ARG TARGETOS TARGETARCH in the stage, then ${CROSS_ENV} go ${cmd.go.subcommand}.`,
+      `go ${cmd.go.subcommand} runs on ${osArch(a.stagePlatform(cmd.stage, wrong[0]!))} but GOOS/GOARCH do not follow the target: the ${wrong.join(', ')} image gets a binary for the wrong platform. Fix: ARG TARGETOS TARGETARCH in the stage, then \`${CROSS_ENV} ${clip(goCommandText(cmd), 80)}\`.`,
     );
   }
   // A Makefile or script that compiles Go and never names the target: only the RUN can tell go.

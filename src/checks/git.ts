@@ -6,7 +6,7 @@
  * excluding .git would break it: a notice says so and points at the VERSION build-arg instead.
  */
 import { copiesOf, type InstructionModel, type Stage } from '../dockerfile/model.js';
-import { stageLabel, type DockerfileAnalysis } from './analysis.js';
+import { firstLine, stageLabel, type DockerfileAnalysis } from './analysis.js';
 import { cleanContextPath, matchesElement } from './context.js';
 
 /** A context source that takes .git along. */
@@ -66,7 +66,9 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
   const senders = gitSenders(a);
   const sender = senders[0];
   if (!sender) return;
-  const copy = `\`${sender.ins.text.split('\n')[0]!.trim()}\` (line ${sender.ins.line})`;
+  const bind = sender.ins.keyword === 'RUN';
+  const copy = bind ? `the bind mount of the RUN at line ${sender.ins.line}` : `\`${firstLine(sender.ins.text)}\` (line ${sender.ins.line})`;
+  const invalidates = bind ? 'and re-runs that RUN' : 'and invalidates that COPY and every layer after it';
   const read = gitReadOf(a, new Set(senders.map((s) => s.stage)));
   if (read) {
     const fix = read.buildvcs
@@ -76,13 +78,13 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
       'GO008',
       'notice',
       read.ins,
-      `The build reads git: \`${read.command}\` (${read.where}) needs the .git that ${copy} sends into stage ${stageLabel(sender.stage)}, so excluding .git would break it; but every commit changes the context and invalidates that COPY and every layer after it. ${fix}`,
+      `The build reads git: \`${read.command}\` (${read.where}) needs the .git that ${copy} sends into stage ${stageLabel(sender.stage)}, so excluding .git would break it; but every commit changes the context ${invalidates}. ${fix}`,
     );
     return;
   }
-  const effect = 'every commit changes the context and invalidates that COPY and every layer after it';
+  const effect = `every commit changes the context ${invalidates}`;
   if (a.opts.dockerignore === undefined) {
-    a.add('GO008', 'warning', sender.ins, `${copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git`);
+    a.add('GO008', 'warning', sender.ins, `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git`);
   } else {
     a.add('GO008', 'warning', { line: 1 }, `.dockerignore does not exclude .git, and ${copy} of the Dockerfile sends it into the build: ${effect}. Fix: add a line .git`, 'dockerignore');
   }

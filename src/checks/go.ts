@@ -5,16 +5,25 @@
  * analysis.ts; the checks are grouped by subject in the files next to this one.
  */
 import { expandVariables, resolveBaseImage, stageScope, type DockerfileModel } from '../dockerfile/model.js';
-import { DockerfileAnalysis, imageName, isGoToolchainImage, type CheckOptions } from './analysis.js';
+import { DockerfileAnalysis, goCommandText, imageName, isGoToolchainImage, type CheckOptions } from './analysis.js';
 import { checkCacheMounts, checkCopyBeforeDownload } from './caches.js';
 import type { Finding } from './catalog.js';
 import { checkCrossTarget, checkEmulation } from './emulation.js';
 import { checkGitInContext } from './git.js';
-import { ldflagsOf, parseExecForm } from './shell.js';
+import { ldflagsOf, parseExecForm, parseShell } from './shell.js';
 import { checkVersion, type VersionUse } from './version.js';
 
 export type { CheckOptions } from './analysis.js';
 export type { VersionUse } from './version.js';
+
+/** A shell-form command in exec form, when it is one plain command (no shell syntax to keep). */
+function execForm(args: string): string | undefined {
+  const text = args.trim();
+  if (/[|&;<>()$`*?~\\\n]/.test(text)) return undefined;
+  const commands = parseShell(text).commands;
+  if (commands.length !== 1 || Object.keys(commands[0]!.assignments).length > 0) return undefined;
+  return `[${commands[0]!.words.map((w) => JSON.stringify(w)).join(', ')}]`;
+}
 
 /** GO004-GO007: what the final stage is, runs as and starts with. */
 function checkFinalStage(a: DockerfileAnalysis): void {
@@ -40,7 +49,9 @@ function checkFinalStage(a: DockerfileAnalysis): void {
       const ldflags = ldflagsOf(cmd.go) ?? '';
       const staticLink = /-extldflags[= ]+["']?[^"']*-static/.test(ldflags);
       if (cgo !== '0' && !staticLink) {
-        a.add('GO005', 'warning', cmd.ins, `go ${cmd.go.subcommand} without CGO_ENABLED=0 for a ${scratch ? 'scratch' : 'distroless static'} final stage: a cgo binary needs libc and fails to start there. Fix: CGO_ENABLED=0 go ${cmd.go.subcommand} …`);
+        const command = goCommandText(cmd);
+        const shown = command.length > 80 ? `${command.slice(0, 79)}…` : command;
+        a.add('GO005', 'warning', cmd.ins, `go ${cmd.go.subcommand} without CGO_ENABLED=0 for a ${scratch ? 'scratch' : 'distroless static'} final stage: a cgo binary needs libc and fails to start there. Fix: \`CGO_ENABLED=0 ${shown}\`.`);
       }
     }
   }
@@ -65,7 +76,7 @@ function checkFinalStage(a: DockerfileAnalysis): void {
     const last = chain.flatMap((s) => s.instructions.filter((i) => i.keyword === keyword)).pop();
     if (!last || parseExecForm(last.args.trim())) continue;
     const noShell = staticBase ? `; ${scratch ? 'scratch' : 'distroless static'} has no /bin/sh, so it cannot even start` : '';
-    a.add('GO007', 'warning', last, `${keyword} in shell form runs under /bin/sh -c: your process is not PID 1 and never gets SIGTERM, so every stop waits for the kill${noShell}. Fix: ${keyword} ["/app", …] (exec form).`);
+    a.add('GO007', 'warning', last, `${keyword} in shell form runs under /bin/sh -c: your process is not PID 1 and never gets SIGTERM, so every stop waits for the kill${noShell}. Fix: ${keyword} ${execForm(last.args) ?? '["/app", …]'} (exec form).`);
   }
 }
 

@@ -5,7 +5,7 @@
  * ENV, `make VERSION=$VERSION`, a script that reads $VERSION). GO011 says when it does not,
  * and `versionUse` says where it went, for the build's summary.
  */
-import { expandVariables, findStage, stageScope, type Stage } from '../dockerfile/model.js';
+import { expandVariables, findStage, stageScope, type InstructionModel, type Stage } from '../dockerfile/model.js';
 import { firstLine, scriptOf, stageLabel, type DockerfileAnalysis, type RunFacts } from './analysis.js';
 import type { ScannedScript } from './analysis.js';
 import type { VersionAssignment } from './scripts.js';
@@ -28,7 +28,7 @@ type Flow =
   | { kind: 'reaches'; line: number }
   | { kind: 'no-arg'; note: string }
   | { kind: 'unused'; argLine: number }
-  | { kind: 'script'; what: string; script?: ScannedScript };
+  | { kind: 'script'; what: string; script?: ScannedScript; inline?: VersionAssignment };
 
 function stageName(stage: Stage): string {
   return stage.name ?? String(stage.index);
@@ -66,7 +66,10 @@ function scriptSetsVersion(run: RunFacts): Flow | undefined {
   if (run.own.stampsFromGit) return { kind: 'script', what: `\`${run.own.stampsFromGit.command}\` in the RUN` };
   const fixed = (v: VersionAssignment): boolean => !v.overridable && !READS_VERSION.test(v.value) && !overrides.has(v.name);
   const inline = run.own.versionAssignments.find(fixed);
-  if (inline) return { kind: 'script', what: inline.fromGit ? `git in the RUN (\`${inline.text}\`)` : `\`${inline.text}\` in the RUN` };
+  if (inline) {
+    const git = run.own.gitReads[0];
+    return { kind: 'script', what: inline.fromGit && git ? `\`${git.command}\` in the RUN` : `\`${inline.name}=${inline.value.trim()}\` in the RUN`, inline };
+  }
   for (const script of run.scripts) {
     const where = script.path || 'sh -c';
     if (script.facts.stampsFromGit) return { kind: 'script', what: `\`${script.facts.stampsFromGit.command}\` in ${where}:${script.facts.stampsFromGit.line}`, script };
@@ -105,8 +108,13 @@ function flowOf(a: DockerfileAnalysis, stage: Stage, run: RunFacts): Flow {
 }
 
 /** The fix, fitted to how the RUN builds. */
-function versionFix(a: DockerfileAnalysis, run: RunFacts, declared: boolean): string {
+function versionFix(a: DockerfileAnalysis, run: RunFacts, declared: boolean, flow: Flow): string {
   const declare = declared ? '' : 'ARG VERSION in the stage before this RUN, then ';
+  if (flow.kind === 'script' && flow.inline) {
+    const { name } = flow.inline;
+    const instead = name === 'VERSION' ? `drop \`${name}=…\` from the RUN, so $VERSION is the build-arg` : `set ${name}=$VERSION in the RUN`;
+    return `Fix: ${declare}${instead}.`;
+  }
   const make = run.runs.find((r) => r.run.kind === 'make');
   if (make) {
     const name = run.scripts.flatMap((s) => s.facts.stampVars).find((v) => v !== 'VERSION') ?? 'VERSION';
@@ -118,7 +126,10 @@ function versionFix(a: DockerfileAnalysis, run: RunFacts, declared: boolean): st
   }
   const go = a.goCommands().filter((c) => c.ins === run.ins && c.action === 'build').pop();
   if (go) {
-    const flags = [ldflagsOf(go.go), '-X main.version=${VERSION}'].filter(Boolean).join(' ');
+    const ldflags = ldflagsOf(go.go) ?? '';
+    // An -X already there gets the build-arg as its value; else main.version does.
+    const stamp = /-X[= ]?\s*[\w./-]+=\S*/;
+    const flags = stamp.test(ldflags) ? ldflags.replace(stamp, (x) => `${x.slice(0, x.indexOf('=') + 1)}\${VERSION}`) : [ldflags, '-X main.version=${VERSION}'].filter(Boolean).join(' ');
     return `Fix: ${declare}go ${go.go.subcommand} -ldflags="${flags}" … (-X sets a package-level string variable, e.g. main.version).`;
   }
   const script = run.scripts.find((s) => s.path)?.path ?? 'the build script';
@@ -130,7 +141,7 @@ function lostMessage(a: DockerfileAnalysis, stage: Stage, run: RunFacts, flow: E
   const build = `\`${firstLine(run.ins.run?.command ?? '')}\` (line ${run.ins.line})`;
   const label = `stage ${stageLabel(stage)}`;
   const effect = `the summary and labels say ${version}, the binary will not.`;
-  const fix = versionFix(a, run, stage.args.some((v) => v.name === 'VERSION' && v.line < run.ins.line));
+  const fix = versionFix(a, run, stage.args.some((v) => v.name === 'VERSION' && v.line < run.ins.line), flow);
   if (flow.kind === 'no-arg') return `The action passes --build-arg VERSION=${version}, but ${label} declares no ARG VERSION before ${build}${flow.note}: ${effect} ${fix}`;
   if (flow.kind === 'unused') return `${label} declares ARG VERSION (line ${flow.argLine}) but ${build} never uses it: ${effect} ${fix}`;
   return `${build} stamps the version from ${flow.what}, not from the VERSION build-arg: ${effect} ${fix}`;
@@ -139,6 +150,8 @@ function lostMessage(a: DockerfileAnalysis, stage: Stage, run: RunFacts, flow: E
 /** GO011 and where the version went, for the build summary. */
 export function checkVersion(a: DockerfileAnalysis): VersionUse {
   let use: VersionUse | undefined;
+  // Build RUNs the version does not reach: their $VERSION (if any) is not the build-arg.
+  const missed: InstructionModel[] = [];
   for (const runs of buildRuns(a)) {
     const stage = runs[0]!.stage;
     const flows = runs.map((r) => ({ run: r, flow: flowOf(a, stage, r) }));
@@ -147,18 +160,19 @@ export function checkVersion(a: DockerfileAnalysis): VersionUse {
       use ??= { stage: stageName(stage), line: reached.flow.line, binary: true };
       continue;
     }
+    missed.push(...runs.map((r) => r.ins));
     const last = flows[flows.length - 1]!;
     if (last.flow.kind !== 'reaches') a.add('GO011', 'notice', last.run.ins, lostMessage(a, stage, last.run, last.flow));
   }
-  return use ?? otherUse(a);
+  return use ?? otherUse(a, new Set(missed));
 }
 
 /** A stage that reads the VERSION build-arg outside the Go build (a LABEL, an ENV, a RUN). */
-function otherUse(a: DockerfileAnalysis): VersionUse {
+function otherUse(a: DockerfileAnalysis, missed: Set<InstructionModel>): VersionUse {
   for (const stage of a.stages) {
     const arg = stage.args.find((v) => v.name === 'VERSION');
     if (!arg) continue;
-    const reader = stage.instructions.find((i) => i.line > arg.line && (READS_VERSION.test(i.args) || (i.keyword === 'RUN' && a.runFacts(stage, i).scripts.some((s) => s.facts.readsVersion))));
+    const reader = stage.instructions.find((i) => i.line > arg.line && !missed.has(i) && (READS_VERSION.test(i.args) || (i.keyword === 'RUN' && a.runFacts(stage, i).scripts.some((s) => s.facts.readsVersion))));
     if (reader) return { stage: stageName(stage), line: reader.line, binary: false };
   }
   return { binary: false };

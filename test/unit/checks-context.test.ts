@@ -146,6 +146,13 @@ describe('GO008: .git sent into the build', () => {
     expect(ids(lines, over, 'GO008')).toEqual(expected);
   });
 
+  it('says which bind mount sends .git', () => {
+    const lines = build('# no copy', 'RUN --mount=type=bind,target=. --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go build -o /out/app .');
+    expect(message(lines, 'GO008', { dockerignore: undefined, context: memoryContext({ ...MOD, ...GIT }) })).toBe(
+      "The bind mount of this RUN sends the context's .git into the build and there is no .dockerignore: every commit changes the context and re-runs that RUN. Fix: add a .dockerignore to the context with the line .git",
+    );
+  });
+
   it('git read in a stage that gets no .git (it clones) leaves the warning', () => {
     const lines = ['FROM alpine/git AS src', 'RUN git clone https://example.com/x /x && git -C /x describe --tags > /x/VERSION', 'FROM golang:1.22 AS build', 'COPY . .', 'COPY --from=src /x/VERSION /VERSION', 'RUN go build -o /out/app .', ...FINAL];
     expect(ids(lines, { dockerignore: undefined, context: memoryContext({ ...MOD, ...GIT }) }, 'GO008')).toEqual(['GO008 warning 4']);
@@ -190,6 +197,11 @@ describe('GO011: the VERSION build-arg on its way to the binary', () => {
     const git = message(stage('ARG VERSION', make), 'GO011', { context: memoryContext({ ...MOD, ...makefile('VERSION := $(shell git describe --tags)') }) });
     expect(git).toContain('stamps the version from git in Makefile:1 (`VERSION := $(shell git describe --tags)`), not from the VERSION build-arg');
     expect(git).toContain('Fix: `RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make build VERSION=$VERSION` (a make command-line variable wins');
+    const inline = stage('ARG VERSION', 'RUN VERSION=$(git describe --tags) && go build -ldflags "-X main.version=$VERSION" -o /out/app .');
+    expect(message(inline, 'GO011')).toContain('stamps the version from `git describe --tags` in the RUN, not from the VERSION build-arg: the summary and labels say 1.2.3, the binary will not. Fix: drop `VERSION=…` from the RUN, so $VERSION is the build-arg.');
+    expect(run(inline).versionUse).toEqual({ binary: false });
+    // An -X already there gets the build-arg as its value.
+    expect(message(stage('RUN go build -ldflags "-s -w -X example.com/app/internal/build.Version=dev" -o /out/app .'), 'GO011')).toContain('go build -ldflags="-s -w -X example.com/app/internal/build.Version=${VERSION}" …');
     const other = message(stage('ARG VERSION', make), 'GO011', { context: memoryContext({ ...MOD, Makefile: 'APP_VERSION ?= dev\nbuild:\n\tgo build -ldflags "-X main.version=$(APP_VERSION)" -o /out/app .\n' }) });
     expect(other).toContain('make build APP_VERSION=$VERSION`');
   });
@@ -281,5 +293,18 @@ describe('building blocks', () => {
     const view = directoryContext(dir);
     expect([view.kind(''), view.kind('sub'), view.kind('./Makefile'), view.kind('missing'), view.kind('link'), view.kind('../outside')]).toEqual(['dir', 'dir', 'file', undefined, undefined, undefined]);
     expect([view.read('Makefile'), view.read('link'), view.read('big.sh'), view.read('sub')]).toEqual(['build:\n', undefined, undefined, undefined]);
+  });
+});
+
+describe('each fix fitted to its line', () => {
+  it.each<[string, string[], string, Partial<CheckOptions>, string]>([
+    ['GO007: the CMD in exec form', ['FROM alpine:3', 'USER 1', 'CMD app serve --port 8080'], 'GO007', {}, 'Fix: CMD ["app", "serve", "--port", "8080"] (exec form).'],
+    ['GO007: shell syntax kept generic', ['FROM alpine:3', 'USER 1', 'ENTRYPOINT exec app "$@"'], 'GO007', {}, 'Fix: ENTRYPOINT ["/app", …] (exec form).'],
+    ['GO005: CGO_ENABLED=0 before the go build as written', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'ARG TARGETOS TARGETARCH', 'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -o /out/app ./cmd/app', 'FROM scratch', 'COPY --from=build /out/app /app', 'USER 1', 'ENTRYPOINT ["/app"]'], 'GO005', {}, 'Fix: `CGO_ENABLED=0 go build -trimpath -o /out/app ./cmd/app`.'],
+    ['GO010: GOOS/GOARCH before the go build as written', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'RUN CGO_ENABLED=0 go build -o /out/app ./cmd/app', ...FINAL], 'GO010', {}, 'Fix: ARG TARGETOS TARGETARCH in the stage, then `GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app ./cmd/app`.'],
+    ['GO003: the module files the context has', ['FROM --platform=$BUILDPLATFORM golang:1.22 AS build', 'WORKDIR /src', 'COPY ./ ./', 'RUN go mod download', ...FINAL], 'GO003', { context: memoryContext({ 'go.mod': MOD['go.mod'] }) }, 'Fix: COPY go.mod ./ and RUN go mod download first, then COPY ./ ./.'],
+    ['GO009: -s -w added to the ldflags there are', ['FROM golang:1.22 AS build', 'RUN go build -ldflags "-X main.version=dev" -o /out/app .', ...FINAL], 'GO009', {}, 'Fix: go build -ldflags="-s -w -X main.version=dev" …'],
+  ])('%s', (_, lines, id, over, fix) => {
+    expect(message(lines, id, over)).toMatch(new RegExp(`${fix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
 });
