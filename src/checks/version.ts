@@ -122,7 +122,11 @@ function versionFix(a: DockerfileAnalysis, run: RunFacts, declared: boolean, flo
     const last = commands[commands.length - 1]?.words ?? [];
     // The make command ends the RUN: the fix is the RUN as written, with the variable added.
     const shown = last[0] === make.run.words[0] && last.join(' ') === make.run.words.join(' ') ? firstLine(run.ins.run?.command ?? '') : make.run.words.join(' ');
-    return `Fix: ${declare}\`RUN ${shown} ${name}=$VERSION\` (a make command-line variable wins over the Makefile's).`;
+    // A Makefile that stamps nothing needs the -X too.
+    const builder = run.scripts.find((s) => s.facts.goBuild);
+    const stamps = run.scripts.some((s) => s.facts.stampVars.length > 0 || s.facts.readsVersion);
+    const also = builder && !stamps ? `, and -ldflags "-X main.version=$(VERSION)" on the go build of ${builder.path}:${builder.facts.goBuild!.line}` : '';
+    return `Fix: ${declare}\`RUN ${shown} ${name}=$VERSION\` (a make command-line variable wins over the Makefile's)${also}.`;
   }
   const go = a.goCommands().filter((c) => c.ins === run.ins && c.action === 'build').pop();
   if (go) {

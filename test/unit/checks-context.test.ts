@@ -202,6 +202,10 @@ describe('GO011: the VERSION build-arg on its way to the binary', () => {
     expect(run(inline).versionUse).toEqual({ binary: false });
     // An -X already there gets the build-arg as its value.
     expect(message(stage('RUN go build -ldflags "-s -w -X example.com/app/internal/build.Version=dev" -o /out/app .'), 'GO011')).toContain('go build -ldflags="-s -w -X example.com/app/internal/build.Version=${VERSION}" …');
+    // A Makefile that stamps nothing: the make variable alone would not do.
+    expect(message(stage(make), 'GO011', { context: memoryContext({ ...MOD, ...MAKEFILE }) })).toContain(
+      'Fix: ARG VERSION in the stage before this RUN, then `RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make build VERSION=$VERSION` (a make command-line variable wins over the Makefile\'s), and -ldflags "-X main.version=$(VERSION)" on the go build of Makefile:2.',
+    );
     const other = message(stage('ARG VERSION', make), 'GO011', { context: memoryContext({ ...MOD, Makefile: 'APP_VERSION ?= dev\nbuild:\n\tgo build -ldflags "-X main.version=$(APP_VERSION)" -o /out/app .\n' }) });
     expect(other).toContain('make build APP_VERSION=$VERSION`');
   });
