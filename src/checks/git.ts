@@ -82,10 +82,14 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
     );
     return;
   }
+  // go build stamps vcs.revision from .git by default: say what goes with it.
+  const receivers = new Set(senders.map((s) => s.stage));
+  const stamps = a.stages.some((s) => a.chain(s).some((c) => receivers.has(c)) && a.runsOf(s).some((r) => a.buildsGo(r) && !/-buildvcs=false/.test(r.ins.text)));
+  const vcs = stamps ? " (go build then stamps no vcs.revision; the image's org.opencontainers.image.revision label keeps the commit)" : '';
   const effect = `every commit changes the context ${invalidates}`;
   if (a.opts.dockerignore === undefined) {
-    a.add('GO008', 'warning', sender.ins, `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git`);
+    a.add('GO008', 'warning', sender.ins, `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git${vcs}`);
   } else {
-    a.add('GO008', 'warning', { line: 1 }, `.dockerignore does not exclude .git, and ${copy} of the Dockerfile sends it into the build: ${effect}. Fix: add a line .git`, 'dockerignore');
+    a.add('GO008', 'warning', { line: 1 }, `.dockerignore does not exclude .git, and ${copy} of the Dockerfile sends it into the build: ${effect}. Fix: add a line .git${vcs}`, 'dockerignore');
   }
 }

@@ -149,7 +149,7 @@ describe('GO008: .git sent into the build', () => {
   it('says which bind mount sends .git', () => {
     const lines = build('# no copy', 'RUN --mount=type=bind,target=. --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go build -o /out/app .');
     expect(message(lines, 'GO008', { dockerignore: undefined, context: memoryContext({ ...MOD, ...GIT }) })).toBe(
-      "The bind mount of this RUN sends the context's .git into the build and there is no .dockerignore: every commit changes the context and re-runs that RUN. Fix: add a .dockerignore to the context with the line .git",
+      "The bind mount of this RUN sends the context's .git into the build and there is no .dockerignore: every commit changes the context and re-runs that RUN. Fix: add a .dockerignore to the context with the line .git (go build then stamps no vcs.revision; the image's org.opencontainers.image.revision label keeps the commit)",
     );
   });
 
