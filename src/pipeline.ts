@@ -8,7 +8,7 @@ import { planBuild, type BuildPlan } from './build/plan.js';
 import { checkCapabilities, inspectDocker, runBuildx, type BuildResult } from './build/docker.js';
 import type { DockerClient } from './docker/client.js';
 import { dockerCli } from './docker/cli.js';
-import { renderBuildSummary } from './build/summary.js';
+import { renderBuildSummary, type VersionUseRow } from './build/summary.js';
 import { ActionError, failureMessage, InputError } from './errors.js';
 import { releaseTags } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
@@ -114,7 +114,7 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   );
   out.take(restored.result);
   const build = await buildWithCache(plan, restored.session, { reporter, state, docker });
-  out.take(buildResult(plan, build, version, release.note));
+  out.take(buildResult(plan, build, version, release.note, checks.versionUse));
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
     return;
@@ -154,7 +154,7 @@ async function buildWithCache(
 }
 
 /** Pure: the build's outputs, its summary section (first of the build's stages) and its failure. */
-function buildResult(plan: BuildPlan, build: { result: BuildResult; seconds: number }, version: string, tagsNote?: string): StageResult {
+function buildResult(plan: BuildPlan, build: { result: BuildResult; seconds: number }, version: string, tagsNote?: string, versionUse?: VersionUseRow): StageResult {
   const { result } = build;
   const outputs: StageResult['outputs'] = {};
   if (result.imageId) outputs.imageid = result.imageId;
@@ -163,6 +163,6 @@ function buildResult(plan: BuildPlan, build: { result: BuildResult; seconds: num
   return {
     outputs,
     failures: result.ok ? [] : [`Build failed: ${result.error}`],
-    summary: renderBuildSummary({ plan, version, build: result, seconds: build.seconds, tagsNote }),
+    summary: renderBuildSummary({ plan, version, build: result, seconds: build.seconds, tagsNote, versionUse }),
   };
 }

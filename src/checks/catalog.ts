@@ -10,9 +10,10 @@ export const CHECKS = {
   GO005: { title: 'Static final stage, binary built with cgo' },
   GO006: { title: 'Final stage runs as root' },
   GO007: { title: 'Shell-form CMD/ENTRYPOINT' },
-  GO008: { title: '.dockerignore missing or not excluding .git' },
+  GO008: { title: '.git sent into the build' },
   GO009: { title: '-ldflags without -s -w' },
   GO010: { title: 'Cross-compiling stage without GOOS/GOARCH' },
+  GO011: { title: 'VERSION never reaches the binary' },
 } as const satisfies Record<string, { title: string }>;
 
 export type CheckId = keyof typeof CHECKS;

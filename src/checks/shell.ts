@@ -190,6 +190,8 @@ export interface GoInvocation {
   args: string[];
   /** tonistiigi/xx's `xx-go` wrapper: it sets GOOS/GOARCH/GOARM for the target itself. */
   crossWrapper: boolean;
+  /** `go -C dir …`: the directory it changes to first. */
+  dir?: string;
 }
 
 /** Pure: the `go` command a simple command runs, if any (`go`, `/usr/local/go/bin/go`, `xx-go`). */
@@ -199,11 +201,15 @@ export function goInvocation(cmd: SimpleCommand): GoInvocation | undefined {
   const base = program.slice(program.lastIndexOf('/') + 1);
   if (base !== 'go' && base !== 'xx-go') return undefined;
   let i = 0;
+  let dir: string | undefined;
   // `go -C dir build …` changes directory before the subcommand.
-  while (i < rest.length && rest[i] === '-C') i += 2;
+  while (i < rest.length && rest[i] === '-C') {
+    dir = rest[i + 1];
+    i += 2;
+  }
   const subcommand = rest[i];
   if (!subcommand) return undefined;
-  return { subcommand, args: rest.slice(i + 1), crossWrapper: base === 'xx-go' };
+  return { subcommand, args: rest.slice(i + 1), crossWrapper: base === 'xx-go', ...(dir === undefined ? {} : { dir }) };
 }
 
 /** What a go invocation does, for the checks. */

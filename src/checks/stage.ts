@@ -8,8 +8,9 @@ import type { BuildSettings } from '../build/plan.js';
 import type { StageResult } from '../stage.js';
 import type { CheckMode } from './mode.js';
 import type { Reporter } from '../reporter.js';
-import { CHECKS, type Finding, type ReportedFinding } from './catalog.js';
-import { checkGoDockerfile } from './go.js';
+import { CHECKS, type ReportedFinding } from './catalog.js';
+import { directoryContext } from './context.js';
+import { analyzeGoDockerfile, type CheckResult, type VersionUse } from './go.js';
 import { renderChecksSummary } from './summary.js';
 
 /** The .dockerignore BuildKit uses: `<Dockerfile>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`. */
@@ -38,35 +39,52 @@ export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms'
 export interface CheckStageResult extends StageResult {
   /** What the checks found, for the size report and the PR comment. */
   findings: ReportedFinding[];
+  /** Where the VERSION build-arg goes (the Dockerfile path relative to the workspace), for the build summary. */
+  versionUse?: VersionUse & { file: string };
+}
+
+/** The Dockerfile and the .dockerignore as annotations name them. */
+interface CheckedFiles {
+  dockerfile: string;
+  dockerignore: string;
+}
+
+/** Reads the Dockerfile, the .dockerignore and the context, and checks them. */
+function analyze(inputs: CheckSettings, ctx: RunContext, build: { version: string; platform: string }): CheckResult & { files: CheckedFiles } {
+  const ignoreFile = dockerignorePath(inputs.file, inputs.context);
+  const files = {
+    dockerfile: annotationPath(inputs.file, ctx.workspace),
+    dockerignore: annotationPath(ignoreFile ?? join(inputs.context, '.dockerignore'), ctx.workspace),
+  };
+  const checked = analyzeGoDockerfile(parseDockerfile(readFileSync(inputs.file, 'utf8')), {
+    platforms: inputs.platforms,
+    hostPlatform: build.platform,
+    target: inputs.target,
+    buildArgs: buildArgRecord(buildArgsWithVersion(build.version, inputs.buildArgs)),
+    dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
+    context: directoryContext(inputs.context),
+  });
+  return { ...checked, files };
 }
 
 export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, build: { version: string; platform: string }): Promise<CheckStageResult> {
   const mode = inputs.dockerfileChecks;
   const result: CheckStageResult = { outputs: {}, failures: [], findings: [] };
+  let checked: ReturnType<typeof analyze>;
+  try {
+    checked = analyze(inputs, ctx, build);
+  } catch (error) {
+    // Advice only: a fault in a check never stops the build, whatever the mode.
+    if (mode !== 'off') reporter.warning(`Dockerfile checks could not run: ${errorText(error)}`);
+    return result;
+  }
+  const { findings, files } = checked;
+  // Where VERSION goes is no check: the build summary states it with the checks off too.
+  result.versionUse = { ...checked.versionUse, file: files.dockerfile };
   if (mode === 'off') {
     reporter.info('Dockerfile checks are off (dockerfile-checks: off).');
     return result;
   }
-  const ignoreFile = dockerignorePath(inputs.file, inputs.context);
-  let findings: Finding[];
-  try {
-    findings = checkGoDockerfile(parseDockerfile(readFileSync(inputs.file, 'utf8')), {
-      platforms: inputs.platforms,
-      hostPlatform: build.platform,
-      target: inputs.target,
-      buildArgs: buildArgRecord(buildArgsWithVersion(build.version, inputs.buildArgs)),
-      dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
-      contextHasGit: existsSync(join(inputs.context, '.git')),
-    });
-  } catch (error) {
-    // Advice only: a fault in a check never stops the build, whatever the mode.
-    reporter.warning(`Dockerfile checks could not run: ${errorText(error)}`);
-    return result;
-  }
-  const files = {
-    dockerfile: annotationPath(inputs.file, ctx.workspace),
-    dockerignore: ignoreFile ? annotationPath(ignoreFile, ctx.workspace) : '.dockerignore',
-  };
   for (const f of findings) {
     const message = `${f.id} ${CHECKS[f.id].title}: ${f.message}`;
     const props = { file: files[f.file], startLine: f.line };

@@ -12,3 +12,4 @@ export { parseMount, resolveMount, splitCsv, type ResolvedMount } from './mounts
 export { expandVariables, type Expansion } from './expand.js';
 export { automaticArgs, findStage, globalScope, resolveBaseImage, stageChain, stageScope, type ScopeOptions } from './scope.js';
 export { rootImage, stagesForTarget } from './stages.js';
+export { absolutePath, contextCopies, copiesOf, workdirAt, type ContextCopy, type FileOptions } from './files.js';

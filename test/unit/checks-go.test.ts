@@ -1,19 +1,35 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from '../../src/dockerfile/model.js';
 import { checkGoDockerfile, type CheckOptions } from '../../src/checks/go.js';
 import type { Finding } from '../../src/checks/catalog.js';
+import { directoryContext } from '../../src/checks/context.js';
+import { memoryContext } from '../support/context.js';
+import { tempDir } from '../support/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const fixture = (name: string): string => readFileSync(join(ROOT, 'test/fixtures/dockerfile/checks', name), 'utf8');
+const FIXTURES = join(ROOT, 'test/fixtures/dockerfile/checks');
+const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
 const MULTI = ['linux/amd64', 'linux/arm64'];
-const base: CheckOptions = { platforms: MULTI, hostPlatform: 'linux/amd64', buildArgs: {}, dockerignore: '.git\n', contextHasGit: true };
+const base: CheckOptions = { platforms: MULTI, hostPlatform: 'linux/amd64', buildArgs: { VERSION: '1.2.3' }, dockerignore: '.git\n' };
 
 function check(text: string, over: Partial<CheckOptions> = {}): string[] {
   return checkGoDockerfile(parseDockerfile(text), { ...base, ...over }).map(short);
 }
 const short = (f: Finding): string => `${f.id} ${f.level} ${f.file === 'dockerfile' ? '' : '.dockerignore:'}${f.line}`;
+
+/**
+ * A fixture's context directory, copied (with a .git directory when asked: git cannot hold one),
+ * read through the real adapter, with its .dockerignore.
+ */
+function project(name: string, git = false): Partial<CheckOptions> {
+  const dir = tempDir('context');
+  if (existsSync(join(FIXTURES, name))) cpSync(join(FIXTURES, name), dir, { recursive: true });
+  if (git) mkdirSync(join(dir, '.git', 'refs'), { recursive: true });
+  const ignore = join(dir, '.dockerignore');
+  return { context: directoryContext(dir), dockerignore: existsSync(ignore) ? readFileSync(ignore, 'utf8') : undefined };
+}
 
 describe('fixtures: every check, and Dockerfiles that must stay silent', () => {
   it.each<[string, string, Partial<CheckOptions>, string[]]>([
@@ -21,33 +37,40 @@ describe('fixtures: every check, and Dockerfiles that must stay silent', () => {
     ['examples/hello (1 platform)', '../../../../examples/hello/Dockerfile', { platforms: ['linux/amd64'] }, []],
     ['examples/hello on an arm64 runner', '../../../../examples/hello/Dockerfile', { hostPlatform: 'linux/arm64' }, []],
     ['a correct multi-stage Dockerfile (deps stage, distroless nonroot)', 'good-multistage.Dockerfile', {}, []],
-    ['GO001: no --platform, a foreign platform', 'emulated.Dockerfile', {}, ['GO001 warning 2']],
-    ['GO001: no --platform, only the native platform (soft)', 'emulated.Dockerfile', { platforms: ['linux/amd64'] }, ['GO001 notice 2']],
-    ['GO001: no --platform, amd64 built on an arm64 runner', 'emulated.Dockerfile', { platforms: ['linux/amd64'], hostPlatform: 'linux/arm64' }, ['GO001 warning 2']],
+    ['GO001: no --platform, a foreign platform', 'emulated.Dockerfile', {}, ['GO001 warning 2', 'GO011 notice 7']],
+    ['GO001: no --platform, only the native platform (soft)', 'emulated.Dockerfile', { platforms: ['linux/amd64'] }, ['GO001 notice 2', 'GO011 notice 7']],
+    ['GO001: no --platform, amd64 built on an arm64 runner', 'emulated.Dockerfile', { platforms: ['linux/amd64'], hostPlatform: 'linux/arm64' }, ['GO001 warning 2', 'GO011 notice 7']],
     ['GO002: go mod download and go build without cache mounts', 'no-cache-mounts.Dockerfile', {}, ['GO002 warning 4', 'GO002 warning 7']],
     ['GO003: COPY . . before go mod download', 'copy-before-download.Dockerfile', {}, ['GO003 warning 3']],
-    ['GO004 and more: a single-stage toolchain image', 'single-stage.Dockerfile', {}, ['GO001 warning 1', 'GO004 warning 1', 'GO006 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO007 warning 5']],
+    ['GO004 and more: a single-stage toolchain image', 'single-stage.Dockerfile', {}, ['GO001 warning 1', 'GO004 warning 1', 'GO006 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO011 notice 4', 'GO007 warning 5']],
     ['GO005: scratch with a cgo binary', 'cgo-scratch.Dockerfile', {}, ['GO005 warning 7']],
     ['GO006: no USER in the final stage', 'root-user.Dockerfile', {}, ['GO006 warning 10']],
     ['GO007: shell-form ENTRYPOINT (HEALTHCHECK CMD is not checked)', 'shell-form.Dockerfile', {}, ['GO007 warning 14']],
-    ['GO008: no .dockerignore', 'emulated.Dockerfile', { platforms: ['linux/amd64'], hostPlatform: 'linux/amd64', dockerignore: undefined }, ['GO008 warning 1', 'GO001 notice 2']],
     ['GO009: -ldflags without -s -w', 'ldflags.Dockerfile', {}, ['GO009 notice 7']],
-    ['GO010: cross-compiling without ARG TARGETARCH', 'cross-no-goarch.Dockerfile', {}, ['GO010 warning 6']],
-    ['GO010 stays silent for a native-only build', 'cross-no-goarch.Dockerfile', { platforms: ['linux/amd64'] }, []],
+    ['GO010: cross-compiling without ARG TARGETARCH', 'cross-no-goarch.Dockerfile', {}, ['GO010 warning 6', 'GO011 notice 6']],
+    ['GO010 stays silent for a native-only build', 'cross-no-goarch.Dockerfile', { platforms: ['linux/amd64'] }, ['GO011 notice 6']],
+    // Modeled on real projects: what the context holds decides.
+    ['make-driven service on the toolchain image, no --platform: GO001 although go build is in the Makefile', 'make-service.Dockerfile', project('make-service'), ['GO001 warning 2', 'GO002 warning 8', 'GO011 notice 8']],
+    ['make-driven service, native platform only: GO001 notice', 'make-service.Dockerfile', { ...project('make-service'), platforms: ['linux/amd64'] }, ['GO001 notice 2', 'GO002 warning 8', 'GO011 notice 8']],
+    ['make-driven service, checkout with .git and no .dockerignore: GO008 on the COPY that sends it', 'make-service.Dockerfile', project('make-service', true), ['GO001 warning 2', 'GO008 warning 7', 'GO002 warning 8', 'GO011 notice 8']],
+    ['compose-sample stdlib backend without go.mod: no module cache, no .git', 'compose-backend.Dockerfile', project('compose-backend'), ['GO001 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO011 notice 4', 'GO006 warning 6']],
+    ['vendored proxy (vendor/modules.txt, go 1.21): no module cache asked for', 'vendored-proxy.Dockerfile', project('vendored-proxy', true), ['GO002 warning 8']],
+    ['git describe in the Makefile with .git in the context: a notice, not the break', 'git-describe.Dockerfile', project('git-describe', true), ['GO008 notice 9', 'GO011 notice 9']],
+    ['git describe in the Makefile, no .git in the context', 'git-describe.Dockerfile', project('git-describe'), ['GO011 notice 9']],
   ])('%s', (_, name, over, expected) => {
     expect(check(fixture(name), over)).toEqual(expected);
   });
 });
 
 /** A correct two-stage Dockerfile with one part replaced, for the semantics of single checks. */
-function twoStage({ build = '', buildRun = 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .', final = 'FROM scratch', finalBody = 'USER 65534\nENTRYPOINT ["/app"]', from = 'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build' } = {}): string {
+function twoStage({ build = '', buildRun = 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w -X main.version=${VERSION}" -o /out/app .', final = 'FROM scratch', finalBody = 'USER 65534\nENTRYPOINT ["/app"]', from = 'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build' } = {}): string {
   return [
     from, // 1
     'WORKDIR /src', // 2
     'COPY go.mod go.sum ./', // 3
     'RUN --mount=type=cache,target=/go/pkg/mod go mod download', // 4
     'COPY . .', // 5
-    'ARG TARGETOS TARGETARCH', // 6
+    'ARG TARGETOS TARGETARCH VERSION', // 6
     build || '# nothing', // 7
     `RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build ${buildRun}`, // 8
     final, // 9
@@ -106,7 +129,8 @@ describe('semantics', () => {
     ['-ldflags with -s only', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags=-s -o /out/app .' }, {}, ['GO009 notice 8']],
     ['-ldflags="-w -s -X v=1" (any order)', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-w -s -X v=1" -o /out/app .' }, {}, []],
   ])('%s', (_, parts, over, expected) => {
-    expect(check(twoStage(parts), over)).toEqual(expected);
+    // These rows are about other checks: GO011 (the version in the binary) has its own table.
+    expect(check(twoStage(parts), over).filter((f) => !f.startsWith('GO011'))).toEqual(expected);
   });
 
   it('GO010: a global ARG TARGETARCH is not visible in a stage that does not declare it', () => {
@@ -119,9 +143,9 @@ describe('semantics', () => {
       'USER 65534',
       'ENTRYPOINT ["/app"]',
     ];
-    expect(check(text.join('\n'))).toEqual(['GO010 warning 3']);
+    expect(check(text.join('\n'))).toEqual(['GO010 warning 3', 'GO011 notice 3']);
     text.splice(2, 0, 'ARG TARGETARCH');
-    expect(check(text.join('\n'))).toEqual([]);
+    expect(check(text.join('\n'))).toEqual(['GO011 notice 4']);
   });
 
   it('checks the target stage, and only the stages it needs', () => {
@@ -140,8 +164,8 @@ describe('semantics', () => {
       'RUN go install example.com/tool@latest',
       'CMD go run .',
     ].join('\n');
-    expect(check(text, { target: 'prod' })).toEqual([]);
-    expect(check(text, { target: 'PROD' })).toEqual([]);
+    expect(check(text, { target: 'prod' })).toEqual(['GO011 notice 6']);
+    expect(check(text, { target: 'PROD' })).toEqual(['GO011 notice 6']);
     expect(check(text)).toEqual(['GO001 warning 11', 'GO004 warning 11', 'GO006 warning 11', 'GO002 warning 12', 'GO009 notice 12', 'GO007 warning 13']);
   });
 
@@ -158,8 +182,8 @@ describe('semantics', () => {
   });
 
   it.each<[string, string | undefined, boolean, string[]]>([
-    ['missing', undefined, true, ['GO008 warning 1']],
-    ['missing (also without .git)', undefined, false, ['GO008 warning 1']],
+    ['missing, COPY . . sends .git', undefined, true, ['GO008 warning 5']],
+    ['missing, but the context has no .git', undefined, false, []],
     ['without .git, context has .git', 'bin/\n*.md\n', true, ['GO008 warning .dockerignore:1']],
     ['without .git, context has none', 'bin/\n', false, []],
     ['.git/', '.git/\n', true, []],
@@ -170,7 +194,8 @@ describe('semantics', () => {
     ['.git re-included', '.git\n!.git\n', true, ['GO008 warning .dockerignore:1']],
     ['a comment is not a pattern', '# .git\n', true, ['GO008 warning .dockerignore:1']],
   ])('GO008: .dockerignore %s', (_, dockerignore, contextHasGit, expected) => {
-    expect(check(twoStage({ finalBody: 'USER 65534\nENTRYPOINT ["/app"]' }), { dockerignore, contextHasGit })).toEqual(expected);
+    const context = memoryContext(contextHasGit ? { '.git/HEAD': 'ref: refs/heads/main\n', 'go.mod': 'module x\n' } : { 'go.mod': 'module x\n' });
+    expect(check(twoStage({ finalBody: 'USER 65534\nENTRYPOINT ["/app"]' }), { dockerignore, context })).toEqual(expected);
   });
 
   it('gives a one-line message naming the fix for every finding', () => {
@@ -186,6 +211,7 @@ describe('semantics', () => {
   it('never throws on odd input', () => {
     for (const text of ['', '\n\n', 'RUN go build', 'FROM', 'FROM scratch\nCOPY', 'FROM a AS a\nFROM a AS b\nFROM b AS a', 'FROM ${X:-', 'FROM x\nRUN "unterminated\nCMD [']) {
       expect(() => check(text)).not.toThrow();
+      expect(() => check(`${text}\nCOPY . .\nRUN make && ./x.sh && sh -c 'make -C' && . && cd`, { context: memoryContext({ Makefile: 'a: a b\n\t$(MAKE) a\nb:;', 'x.sh': './x.sh\n', 'go.mod': 'require (', '.git/x': '' }) })).not.toThrow();
     }
   });
 });

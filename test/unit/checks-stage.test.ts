@@ -31,7 +31,7 @@ async function runChecks(ws: string, values: Partial<Record<InputName, string>>)
   // The stage sets no output and adds no summary itself: it returns them.
   expect(reporter.summary).toEqual([]);
   expect(result.outputs).toEqual({});
-  return { reporter, summary: result.summary ?? '', failures: result.failures };
+  return { reporter, summary: result.summary ?? '', failures: result.failures, versionUse: result.versionUse };
 }
 
 describe('dockerfileChecks (the stage)', () => {
@@ -43,9 +43,9 @@ describe('dockerfileChecks (the stage)', () => {
       'notice app/Dockerfile:1 GO001 Go build under QEMU emulation',
       'warning app/Dockerfile:1 GO004 Final stage is the Go toolchain image',
       'warning app/Dockerfile:1 GO006 Final stage runs as root',
-      'warning app/Dockerfile:1 GO008 .dockerignore missing or not excluding .git',
       'warning app/Dockerfile:3 GO002 Go caches not on cache mounts',
       'notice app/Dockerfile:3 GO009 -ldflags without -s -w',
+      'notice app/Dockerfile:3 GO011 VERSION never reaches the binary',
       'warning app/Dockerfile:4 GO007 Shell-form CMD/ENTRYPOINT',
     ]);
     expect(reporter.annotations.every((a) => !a.message.includes('\n'))).toBe(true);
@@ -56,7 +56,7 @@ describe('dockerfileChecks (the stage)', () => {
     mkdirSync(join(ws, 'app', '.git'));
     const { reporter, summary } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.split(':')[0]}`);
-    expect(got).toContain('warning app/.dockerignore:1 GO008 .dockerignore missing or not excluding .git');
+    expect(got).toContain('warning app/.dockerignore:1 GO008 .git sent into the build');
     expect(got).toContain('warning app/Dockerfile:1 GO001 Go build under QEMU emulation');
   });
 
@@ -76,7 +76,7 @@ describe('dockerfileChecks (the stage)', () => {
     const { reporter, failures, summary } = await runChecks(workspace(BAD, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
     expect(failures).toEqual(['Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.']);
     expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message.slice(0, 5))).toEqual(['GO004', 'GO006', 'GO002', 'GO007']);
-    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009']);
+    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009', 'GO011']);
     expect(summary).toContain('the step fails');
   });
 
@@ -84,7 +84,7 @@ describe('dockerfileChecks (the stage)', () => {
     const ok = ['FROM --platform=$BUILDPLATFORM golang:1.24 AS b', 'ARG TARGETOS TARGETARCH', 'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /app .', 'FROM scratch', 'COPY --from=b /app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n');
     const { reporter, failures } = await runChecks(workspace(ok, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
     expect(failures).toEqual([]);
-    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009']);
+    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009', 'notice GO011']);
   });
 
   it('a fault while checking is a warning and the build goes on, in error mode too', async () => {
@@ -109,6 +109,28 @@ describe('dockerfileChecks (the stage)', () => {
     const { reporter, summary } = await runChecks(workspace(hello('Dockerfile'), hello('.dockerignore')), { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     expect(reporter.annotations).toEqual([]);
     expect(summary).toContain('✅ No findings in `app/Dockerfile`.');
+  });
+
+  it('says where the VERSION build-arg goes, for the build summary, with the checks off too', async () => {
+    const { readFileSync } = await import('node:fs');
+    const hello = readFileSync(join(import.meta.dirname, '../../examples/hello/Dockerfile'), 'utf8');
+    expect((await runChecks(workspace(hello), { context: 'app' })).versionUse).toEqual({ stage: 'build', line: 12, binary: true, file: 'app/Dockerfile' });
+    expect((await runChecks(workspace(hello), { context: 'app', 'dockerfile-checks': 'off' })).versionUse).toEqual({ stage: 'build', line: 12, binary: true, file: 'app/Dockerfile' });
+    expect((await runChecks(workspace(BAD), { context: 'app' })).versionUse).toEqual({ binary: false, file: 'app/Dockerfile' });
+  });
+
+  it('reads the context on disk: a checkout whose Makefile runs git describe gets a notice, not the advice to exclude .git', async () => {
+    const ws = workspace(['FROM --platform=$BUILDPLATFORM golang:1.24 AS build', 'WORKDIR /src', 'COPY . .', 'ARG TARGETOS TARGETARCH', 'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make', 'FROM scratch', 'COPY --from=build /src/app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n'));
+    mkdirSync(join(ws, 'app', '.git'));
+    writeFileSync(join(ws, 'app', 'go.mod'), 'module example.com/app\n\ngo 1.24\n');
+    writeFileSync(join(ws, 'app', 'Makefile'), 'app:\n\tgo build -ldflags "-s -w -X main.version=$$(git rev-parse --short HEAD)" -o app .\n');
+    const { reporter } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.slice(0, 5)}`);
+    expect(got).toEqual(['warning app/Dockerfile:5 GO002', 'notice app/Dockerfile:5 GO008', 'notice app/Dockerfile:5 GO011']);
+    const go008 = reporter.annotations.find((a) => a.message.startsWith('GO008'))!.message;
+    expect(go008).toContain('`git rev-parse --short HEAD` (Makefile:2, run by `make` at line 5)');
+    expect(go008).toContain('so excluding .git would break it');
+    expect(go008).toContain('VERSION build-arg');
   });
 
   it('uses <Dockerfile>.dockerignore before <context>/.dockerignore, as BuildKit does', () => {
