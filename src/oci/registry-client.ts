@@ -21,7 +21,10 @@ export const REGISTRY_RETRIES = 2;
 /** The deadlines of a run's registries: one guard per host, shared by every image read from it. */
 export class RegistryGuards {
   private readonly guards = new Map<string, ServiceGuard>();
-  constructor(private readonly budget: Omit<ServiceBudget, 'name'> = { callMs: REGISTRY_CALL_MS, totalMs: REGISTRY_TOTAL_MS }) {}
+  private readonly budget: Omit<ServiceBudget, 'name'>;
+  constructor(budget: Omit<ServiceBudget, 'name'> = { callMs: REGISTRY_CALL_MS, totalMs: REGISTRY_TOTAL_MS }) {
+    this.budget = budget;
+  }
   for(host: string): ServiceGuard {
     let guard = this.guards.get(host);
     if (!guard) this.guards.set(host, (guard = new ServiceGuard({ name: `the registry ${host}`, ...this.budget })));
