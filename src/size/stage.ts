@@ -121,7 +121,7 @@ export function platformCheckStage(measurement: Measurement, reporter: Reporter)
       : checkPlatforms(programFacts(measurement.image));
   for (const w of check.warnings) reporter.warning(`Platform check: ${w}`);
   for (const u of check.unchecked) reporter.info(`Platform check: ${u}`);
-  if (check.status === 'passed') reporter.info(`Platform check passed: the Go binary of every platform was built for it.`);
+  if (check.status === 'passed') reporter.info(`Platform check passed: each Go binary checked was built for its platform.`);
   const failure = platformCheckFailure(check);
   return { check, result: { outputs: {}, failures: failure ? [failure] : [] } };
 }

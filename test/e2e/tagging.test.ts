@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
-import { registryManifest, removeTestImages, stack, uniqueName } from '../support/stack.js';
+import { docker, registryManifest, removeTestImages, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
 afterAll(() => removeTestImages());
@@ -125,7 +125,7 @@ describe('a push whose smoke test fails after a good one', () => {
   });
 });
 
-describe('a passing push to two repositories of the registry', () => {
+describe('a passing push to two repositories of the registry, loaded as well', () => {
   const app = copyApp('examples/hello');
   const repo = uniqueName('e2e/tagging-ok');
   const mirror = `${repo}-mirror`;
@@ -138,6 +138,7 @@ describe('a passing push to two repositories of the registry', () => {
         platforms: 'linux/amd64,linux/arm64',
         tags: `${stack.registry}/${repo}:2.0.0\n${stack.registry}/${repo}:latest\n${stack.registry}/${mirror}:2.0.0`,
         push: 'true',
+        load: 'true',
         'build-args': `GO_IMAGE=${stack.goImage}`,
       },
     });
@@ -152,6 +153,12 @@ describe('a passing push to two repositories of the registry', () => {
     for (const [r, tag] of [[repo, '2.0.0'], [repo, 'latest'], [mirror, '2.0.0']] as const) {
       expect((await registryManifest(r, tag)).digest, `${r}:${tag}`).toBe(run.main.outputs.digest);
     }
+  });
+
+  it('loaded both platforms into the engine\'s image store under the tags', () => {
+    const platforms = JSON.parse(docker(['image', 'inspect', '--format', '{{json .Architecture}}', `${stack.registry}/${repo}:2.0.0`])) as string;
+    expect(platforms).toBe('amd64');
+    expect(run.summary).toContain('| Output | pushed by digest, then tagged, loaded into the image store |');
   });
 
   it('mounted the second repository\'s blobs from the first instead of uploading them again', () => {
