@@ -12,7 +12,7 @@
  * | linux/amd64/v2        | GOAMD64=v3 (needs more than v2)       | error   |
  * | linux/amd64           | GOAMD64=v3                            | warning |
  * | linux/arm64           | GOARM64=v8.2                          | warning |
- * | any                   | dynamically linked, loader not in the image | error |
+ * | any                   | dynamically linked (cgo, -buildmode=pie), loader not in the image | error |
  * | any                   | CGO_ENABLED=1, statically linked      | passes  |
  *
  * A platform with a variant (linux/amd64/v2, linux/arm/v6) promises exactly that level, so a
@@ -82,7 +82,10 @@ function cpuLevel(facts: ProgramFacts, v: Verdict): void {
 function loaderRule(facts: ProgramFacts, v: Verdict): void {
   const { linking, loader } = facts;
   const cgo = facts.settings?.CGO_ENABLED;
-  const how = cgo !== undefined ? ` (CGO_ENABLED=${cgo})` : '';
+  // What made it dynamic, as Go recorded it: cgo, or a position-independent build (no cgo needed).
+  const buildmode = facts.settings?.['-buildmode'];
+  const causes = [cgo === '1' ? 'CGO_ENABLED=1' : '', buildmode && buildmode !== 'exe' ? `-buildmode=${buildmode}` : ''].filter(Boolean);
+  const how = causes.length ? ` (${causes.join(', ')})` : '';
   if (linking?.kind === 'unknown') {
     if (cgo === '1') v.unchecked.push(`${facts.platform}: how ${facts.path} is linked could not be read: ${linking.why}`);
     return;
@@ -94,7 +97,7 @@ function loaderRule(facts: ProgramFacts, v: Verdict): void {
     return;
   }
   if (!loader.present) {
-    v.errors.push(`${facts.platform}: ${facts.path} is dynamically linked${how} and needs ${linking.interpreter}, which the image does not have (build with CGO_ENABLED=0 or link statically, or use a base image with that libc)`);
+    v.errors.push(`${facts.platform}: ${facts.path} is dynamically linked${how} and needs ${linking.interpreter}, which the image does not have: link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc`);
   }
 }
 

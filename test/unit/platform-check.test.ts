@@ -39,7 +39,12 @@ describe('checkProgram: the Go build info against the platform', () => {
     [
       'a dynamic program whose loader is not',
       program('linux/amd64', linux('amd64', { CGO_ENABLED: '1' }), { linking: dynamic, loader: { present: false } }),
-      { errors: [`linux/amd64: /app/server is dynamically linked (CGO_ENABLED=1) and needs ${MUSL}, which the image does not have (build with CGO_ENABLED=0 or link statically, or use a base image with that libc)`] },
+      { errors: [`linux/amd64: /app/server is dynamically linked (CGO_ENABLED=1) and needs ${MUSL}, which the image does not have: link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc`] },
+    ],
+    [
+      'a position-independent program without cgo is dynamic too',
+      program('linux/amd64', linux('amd64', { '-buildmode': 'pie' }), { linking: { kind: 'dynamic', interpreter: '/lib64/ld-linux-x86-64.so.2' }, loader: { present: false } }),
+      { errors: ['linux/amd64: /app/server is dynamically linked (-buildmode=pie) and needs /lib64/ld-linux-x86-64.so.2, which the image does not have: link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc'] },
     ],
     [
       'a dynamic program whose layers could not be read',
