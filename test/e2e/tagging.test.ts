@@ -80,6 +80,29 @@ describe('a 2-platform push whose Dockerfile hard-codes GOARCH=amd64', () => {
   });
 });
 
+describe('a push of a dynamically linked Go binary in scratch (-buildmode=pie: a loader without cgo)', () => {
+  const app = copyApp('examples/hello');
+  const repo = uniqueName('e2e/tagging-loader');
+  let run: ActionRun;
+
+  beforeAll(async () => {
+    const dockerfile = join(app.dir, 'Dockerfile');
+    writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('go build -trimpath', 'go build -buildmode=pie -trimpath'));
+    run = await runAction({
+      workspace: app.dir,
+      inputs: { platforms: 'linux/amd64', tags: `${stack.registry}/${repo}:latest`, push: 'true', 'build-args': `GO_IMAGE=${stack.goImage}`, 'dockerfile-checks': 'off' },
+    });
+  }, 600_000);
+  afterAll(() => app.remove());
+
+  it('fails, naming the loader the image does not have, and tags nothing', async () => {
+    expect(run.main.exitCode, run.main.stdout).toBe(1);
+    expect(errors(run).map((a) => a.message).join('\n')).toContain('linux/amd64: /hello is dynamically linked (-buildmode=pie) and needs /lib64/ld-linux-x86-64.so.2, which the image does not have');
+    expect(await registryTags(repo)).toEqual([]);
+    expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
+  });
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
