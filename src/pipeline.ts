@@ -8,12 +8,17 @@ import { planBuild, type BuildPlan } from './build/plan.js';
 import { checkCapabilities, inspectDocker, runBuildx, type BuildResult } from './build/docker.js';
 import type { DockerClient } from './docker/client.js';
 import { dockerCli } from './docker/cli.js';
-import { renderBuildSummary, type VersionUseRow } from './build/summary.js';
+import { renderBuildSummary, type TagState, type VersionUseRow } from './build/summary.js';
+import { pushLayoutStage } from './build/registry-push.js';
 import { ActionError, failureMessage, InputError } from './errors.js';
 import { releaseTags } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
-import { runSizeStage } from './size/stage.js';
+import { measureBuild, platformCheckStage, sizeReportStage, type Measurement } from './size/stage.js';
+import { platformCheckExtras } from './size/platform-check.js';
+import { applyTags, notTaggedReason } from './release/apply.js';
+import { RegistryGuards } from './oci/registry-client.js';
 import { checkSmokeSetup, runSmokeTest, smokeStageResult, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
+import type { CheckStageResult } from './checks/stage.js';
 import { goCacheAfterBuild, goCacheBeforeBuild, type GoCacheSession } from './cache/stage.js';
 import { actionsCache } from './cache/service.js';
 import type { CacheService } from './cache/service.js';
@@ -38,11 +43,14 @@ export interface PipelineOutcome {
 }
 
 /**
- * Collects what the stages return: the only place outputs are set, summary sections added (in
- * the order the stages ran) and failures kept.
+ * Collects what the stages return: the only place outputs are set, summary sections kept (in
+ * the order the stages ran, written at the end) and failures kept, with the stages that failed.
  */
 class Collector {
   readonly failures: string[] = [];
+  /** The stages that failed, in words ("the smoke test"): why the tags stay where they are. */
+  readonly failedStages: string[] = [];
+  private readonly sections: (string | undefined)[] = [];
   private readonly reporter: Reporter;
 
   constructor(reporter: Reporter) {
@@ -53,12 +61,24 @@ class Collector {
     this.reporter.setOutput(name, value);
   }
 
-  /** Takes a stage's result; true when the stage passed. */
-  take(result: StageResult): boolean {
+  /** Takes a stage's result; true when the stage passed. `stage` names it for the tags' note. */
+  take(result: StageResult, stage?: string): boolean {
     for (const [name, value] of Object.entries(result.outputs) as [OutputName, string][]) this.output(name, value);
-    if (result.summary) this.reporter.addSummary(result.summary);
+    if (result.summary) this.sections.push(result.summary);
     this.failures.push(...result.failures);
+    if (result.failures.length > 0 && stage) this.failedStages.push(stage);
     return result.failures.length === 0;
+  }
+
+  /** Keeps a place for a section written later (the build's, which shows whether the tags moved); returns a setter. */
+  reserve(): (markdown: string) => void {
+    const at = this.sections.push(undefined) - 1;
+    return (markdown) => (this.sections[at] = markdown);
+  }
+
+  /** Hands the sections to the reporter, in order. */
+  flush(): void {
+    for (const s of this.sections.splice(0)) if (s) this.reporter.addSummary(s);
   }
 }
 
@@ -69,9 +89,10 @@ function asFailure(error: unknown): string {
 }
 
 /**
- * The whole run, shared by the action and the CLI: validate the machine, build, then the
- * stages that inspect the result. Inputs are already parsed and valid. Stages return what they
- * produced; this function alone sets outputs, writes summary sections and decides failure.
+ * The whole run, shared by the action and the CLI: validate the machine, build (a push goes by
+ * digest only), measure, check (platforms, smoke test, budgets, report), and only then move the
+ * tags. Inputs are already parsed and valid. Stages return what they produced; this function
+ * alone sets outputs, writes summary sections and decides failure.
  */
 export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
   const out = new Collector(deps.reporter);
@@ -79,56 +100,128 @@ export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<P
     await stages(inputs, deps, out);
   } catch (error) {
     out.failures.push(asFailure(error));
+  } finally {
+    out.flush();
   }
   return { failures: out.failures };
 }
 
+/** What the stages before the build hand on. */
+interface Prepared {
+  version: string;
+  plan: BuildPlan;
+  releaseNote?: string;
+  checks: CheckStageResult;
+  smokeSetup?: SmokeSetup;
+  enginePlatform: string;
+  workDir: string;
+}
+
 async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
-  const { reporter, ctx } = deps;
+  const { reporter } = deps;
   const docker = deps.docker ?? dockerCli;
   const state = new StateWriter((name, value) => reporter.saveState(name, value));
-  // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
-  const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
-  out.output('version', version);
-  const release = releaseTags(inputs, ctx, reporter);
-  if (!out.take(release.result)) return;
-
-  const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
-  // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
-  const checks = await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }));
-  if (!out.take(checks)) return;
-
-  const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
-  // Saved before anything is written there: the post step removes it even after a cancel.
-  state.workDir(workDir);
-  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created: (deps.now ?? (() => new Date()))(), workDir });
-  checkCapabilities(plan, engine, reporter);
-  const smokeSetup: SmokeSetup | undefined = inputs.smoke
-    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
-    : undefined;
+  const prepared = await prepare(inputs, deps, docker, state, out);
+  if (!prepared) return;
+  const { plan, version, workDir } = prepared;
 
   const cache = deps.cache ?? actionsCache;
   const restored = await goCacheBeforeBuild(
-    { enabled: inputs.goCache, stream: ctx.cacheStream, buildPlatform: engine.enginePlatform, plan, workDir },
-    { reporter, state, docker, service: cache, runId: ctx.runId, runAttempt: ctx.runAttempt },
+    { enabled: inputs.goCache, stream: deps.ctx.cacheStream, buildPlatform: prepared.enginePlatform, plan, workDir },
+    { reporter, state, docker, service: cache, runId: deps.ctx.runId, runAttempt: deps.ctx.runAttempt },
   );
   out.take(restored.result);
   const build = await buildWithCache(plan, restored.session, { reporter, state, docker });
-  out.take(buildResult(plan, build, version, release.note, checks.versionUse));
+  out.take(buildOutputs(build.result), 'the build');
+  const buildSection = out.reserve();
+  const summarize = (tagging?: TagState): void => buildSection(renderBuildSummary({ plan, version, build: build.result, seconds: build.seconds, tagsNote: prepared.releaseNote, tagging, versionUse: prepared.checks.versionUse }));
+  summarize(plan.push ? { applied: false, reason: notTaggedReason(out.failedStages) } : undefined);
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
     return;
   }
+  const pushed = await pushIfNeeded(plan, build.result, reporter, out);
+  const checked = await checkBuilt(inputs, prepared, build.result, { docker, reporter, state, deps }, out);
+  if (!plan.push) return;
+  if (!pushed && !out.failedStages.includes('the push')) out.take({ outputs: {}, failures: ['The build named no pushed digest, so the tags cannot be moved to it.'] }, 'the push');
+  summarize(await moveTags(plan, pushed, { docker, reporter, guards: checked.guards }, out));
+}
 
-  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { docker, plan, build: build.result, workDir, reporter, state }) : { status: 'skipped' };
-  out.take(smokeStageResult(smoke));
+/** Before the build: version, release tags, docker, the Dockerfile checks, the plan, the smoke test's setup. */
+async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient, state: StateWriter, out: Collector): Promise<Prepared | undefined> {
+  const { reporter, ctx } = deps;
+  // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
+  const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
+  out.output('version', version);
+  const release = releaseTags(inputs, ctx, reporter);
+  if (!out.take(release.result)) return undefined;
 
-  out.take(
-    await runSizeStage(
-      { size: inputs.size, plan, build: build.result, ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras: { version, smoke: { status: smoke.status, detail: smoke.detail }, findings: checks.findings } },
-      reporter,
-    ),
-  );
+  const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
+  // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
+  const checks = await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }));
+  if (!out.take(checks)) return undefined;
+
+  const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
+  // Saved before anything is written there: the post step removes it even after a cancel.
+  state.workDir(workDir);
+  const created = (deps.now ?? (() => new Date()))();
+  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver });
+  checkCapabilities(plan, engine, reporter);
+  const smokeSetup: SmokeSetup | undefined = inputs.smoke
+    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
+    : undefined;
+  return { version, plan, releaseNote: release.note, checks, smokeSetup, enginePlatform: engine.enginePlatform, workDir };
+}
+
+/** The image pushed by digest: where it is, for the tags. */
+interface Pushed {
+  digest: string;
+  mediaType?: string;
+}
+
+/** BuildKit pushed by digest already; from the docker driver's OCI layout, the action does. Undefined: nothing to tag. */
+async function pushIfNeeded(plan: BuildPlan, build: BuildResult, reporter: Reporter, out: Collector): Promise<Pushed | undefined> {
+  if (!plan.pushByDigest) return undefined;
+  if (plan.pushByDigest.via === 'exporter') return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
+  const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, reporter);
+  out.take(pushed.result, 'the push');
+  return pushed.image;
+}
+
+/** After the build: measure once, then the platform check, the smoke test, the size report, in that order. */
+async function checkBuilt(
+  inputs: Inputs,
+  prepared: Prepared,
+  build: BuildResult,
+  io: { docker: DockerClient; reporter: Reporter; state: StateWriter; deps: PipelineDeps },
+  out: Collector,
+): Promise<Measurement> {
+  const { plan, version, workDir, smokeSetup } = prepared;
+  const { reporter, docker, state, deps } = io;
+  const measurement = await measureBuild({ plan, build, ctx: deps.ctx }, reporter);
+  const platform = platformCheckStage(measurement, reporter);
+  out.take(platform.result, 'the platform check');
+  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { docker, plan, build, workDir, reporter, state }) : { status: 'skipped' };
+  out.take(smokeStageResult(smoke), 'the smoke test');
+  const extras = { version, smoke: { status: smoke.status, detail: smoke.detail }, findings: prepared.checks.findings, platformCheck: platformCheckExtras(platform.check) };
+  const size = await sizeReportStage({ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras }, measurement, reporter);
+  out.take(size, 'the size budget');
+  return measurement;
+}
+
+/** The last stage of a push: the tags move to the image only when nothing failed; otherwise they stay, and the log says so. */
+async function moveTags(plan: BuildPlan, pushed: Pushed | undefined, io: { docker: DockerClient; reporter: Reporter; guards: RegistryGuards }, out: Collector): Promise<TagState> {
+  const { reporter } = io;
+  if (!pushed || out.failures.length > 0) {
+    const reason = notTaggedReason(out.failedStages);
+    const where = pushed ? ` The image was pushed by digest only: ${plan.pushByDigest!.repositories.map((r) => `${r}@${pushed.digest}`).join(', ')}.` : '';
+    reporter.warning(`Tags not moved (${reason}): ${plan.tags.join(', ')} stay where they were.${where}`);
+    return { applied: false, reason };
+  }
+  const tagged = await reporter.group(`Tagging ${plan.tags.join(', ')}`, () => applyTags(plan.tags, pushed, plan.builder, { docker: io.docker, guards: io.guards, log: (m) => reporter.info(m) }));
+  if (!tagged.failure) return { applied: true };
+  out.take({ outputs: {}, failures: [tagged.failure] }, 'tagging');
+  return { applied: false, reason: tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${plan.tags.length})` : 'not tagged: tagging failed' };
 }
 
 /**
@@ -153,16 +246,11 @@ async function buildWithCache(
   }
 }
 
-/** Pure: the build's outputs, its summary section (first of the build's stages) and its failure. */
-function buildResult(plan: BuildPlan, build: { result: BuildResult; seconds: number }, version: string, tagsNote?: string, versionUse?: VersionUseRow): StageResult {
-  const { result } = build;
+/** Pure: the build's outputs and its failure (its summary section is written once the tags moved, or did not). */
+function buildOutputs(result: BuildResult): StageResult {
   const outputs: StageResult['outputs'] = {};
   if (result.imageId) outputs.imageid = result.imageId;
   if (result.metadata.digest) outputs.digest = result.metadata.digest;
   outputs.metadata = JSON.stringify(result.metadata.raw);
-  return {
-    outputs,
-    failures: result.ok ? [] : [`Build failed: ${result.error}`],
-    summary: renderBuildSummary({ plan, version, build: result, seconds: build.seconds, tagsNote, versionUse }),
-  };
+  return { outputs, failures: result.ok ? [] : [`Build failed: ${result.error}`] };
 }

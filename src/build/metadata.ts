@@ -4,6 +4,8 @@ export interface BuildMetadata {
   digest?: string;
   /** The image config digest (one platform) or the index digest. */
   configDigest?: string;
+  /** The media type of what `digest` names: an index, or a lone manifest. */
+  mediaType?: string;
   raw: Record<string, unknown>;
 }
 
@@ -16,8 +18,11 @@ export function parseMetadata(text: string): BuildMetadata {
     raw = {};
   }
   const s = (k: string): string | undefined => (typeof raw[k] === 'string' && raw[k] !== '' ? (raw[k] as string) : undefined);
+  const descriptor = raw['containerimage.descriptor'];
+  const mediaType = descriptor && typeof descriptor === 'object' ? (descriptor as { mediaType?: unknown }).mediaType : undefined;
   return {
     digest: s('containerimage.digest'),
+    mediaType: typeof mediaType === 'string' && mediaType ? mediaType : undefined,
     configDigest: s('containerimage.config.digest'),
     raw,
   };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { RunContext } from '../context.js';
 import type { KeyValue } from '../util/key-value.js';
+import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
 
 /** The build's own inputs, parsed. */
 export interface BuildSettings {
@@ -21,6 +22,21 @@ export interface BuildSettings {
 }
 
 /**
+ * How a pushed image reaches its registries: by digest only, so that no tag moves before the
+ * checks pass (the tags are applied afterwards, see release/apply.ts).
+ */
+export interface PushByDigest {
+  /** The repositories of the tags, each once, in the order the tags name them. */
+  repositories: string[];
+  /**
+   * `exporter`: BuildKit's image exporter pushes by digest (`push-by-digest=true`).
+   * `layout`: the docker driver cannot (buildx refuses push-by-digest there), so the build
+   * writes an OCI layout and the action uploads it by digest (build/push-layout.ts).
+   */
+  via: 'exporter' | 'layout';
+}
+
+/**
  * Everything one buildx invocation needs, as plain data: the build's inputs with the tags and
  * build-args resolved (VERSION, release tags, OCI labels), and where buildx writes its results.
  */
@@ -32,6 +48,8 @@ export interface BuildPlan extends BuildSettings {
    * platform can be inspected afterwards (the size budget reads it) on any image store.
    */
   ociLayoutDir?: string;
+  /** Set when pushing: where to, and how. */
+  pushByDigest?: PushByDigest;
 }
 
 /**
@@ -73,9 +91,25 @@ export interface PlanOptions {
   created: Date;
   /** A directory of this run's own for metadata and layouts. */
   workDir: string;
+  /** The builder's driver (`docker`, `docker-container`, …): it decides how a push goes by digest. */
+  driver: string;
+}
+
+/** Pure: the repositories of references, each once, in order. */
+export function repositoriesOf(tags: readonly string[]): string[] {
+  const repositories: string[] = [];
+  for (const tag of tags) {
+    const parsed = parseImageReference(tag);
+    if (isImageReferenceError(parsed)) continue;
+    const repository = repositoryOf(parsed);
+    if (!repositories.includes(repository)) repositories.push(repository);
+  }
+  return repositories;
 }
 
 export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
+  const via = opts.driver === 'docker' ? 'layout' : 'exporter';
+  const pushByDigest: PushByDigest | undefined = inputs.push ? { repositories: repositoriesOf(opts.tags), via } : undefined;
   return {
     context: inputs.context,
     file: inputs.file,
@@ -91,8 +125,33 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     cacheTo: inputs.cacheTo,
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),
-    ociLayoutDir: inputs.push ? undefined : join(opts.workDir, 'oci-layout'),
+    ociLayoutDir: !pushByDigest || via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
+    pushByDigest,
   };
+}
+
+/** Pure: a buildx `--output` attribute holding a list: quoted, as buildx reads the value as CSV. */
+function listAttribute(name: string, values: readonly string[]): string {
+  return `"${name}=${values.join(',')}"`;
+}
+
+/**
+ * Pure: where the build's result goes. A push goes by digest only: with BuildKit's image
+ * exporter (no `--tag`, which would name the pushed image after the tags), or as an OCI layout
+ * the action uploads (the docker driver). `load` names the loaded image after the tags.
+ */
+export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'load' | 'ociLayoutDir' | 'pushByDigest'>): string[] {
+  const args: string[] = [];
+  const exporter = plan.pushByDigest?.via === 'exporter';
+  if (exporter) {
+    args.push('--output', `type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
+    if (plan.load) args.push('--output', plan.tags.length ? `type=docker,${listAttribute('name', plan.tags)}` : 'type=docker');
+  } else {
+    for (const tag of plan.tags) args.push('--tag', tag);
+    if (plan.load) args.push('--load');
+  }
+  if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
+  return args;
 }
 
 /** Pure: the buildx argv for a plan (the program is `docker`). */
@@ -101,15 +160,12 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.builder) args.push('--builder', plan.builder);
   args.push('--file', plan.file);
   args.push('--platform', plan.platforms.join(','));
-  for (const tag of plan.tags) args.push('--tag', tag);
   for (const { key, value } of plan.buildArgs) args.push('--build-arg', `${key}=${value}`);
   for (const { key, value } of plan.labels) args.push('--label', `${key}=${value}`);
   if (plan.target) args.push('--target', plan.target);
   for (const c of plan.cacheFrom) args.push('--cache-from', c);
   for (const c of plan.cacheTo) args.push('--cache-to', c);
-  if (plan.push) args.push('--push');
-  if (plan.load) args.push('--load');
-  if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
+  args.push(...outputArgs(plan));
   args.push('--metadata-file', plan.metadataFile);
   args.push('--iidfile', plan.iidFile);
   args.push(plan.context);

@@ -18,14 +18,37 @@ export function versionCell(version: string, use?: VersionUseRow): string {
   return `${inlineCode(version)} (${where}${use.binary ? '' : '; not the Go build: see GO011'})`;
 }
 
+/** Whether a push moved its tags: only once every check passed. */
+export type TagState = { applied: true } | { applied: false; reason: string };
+
+export interface BuildSummaryInput {
+  plan: BuildPlan;
+  version: string;
+  build: BuildResult;
+  seconds: number;
+  /** Where derived tags came from. */
+  tagsNote?: string;
+  /** For a push: whether the tags now name the image. */
+  tagging?: TagState;
+  /** Which stage of the Dockerfile reads the VERSION build-arg. */
+  versionUse?: VersionUseRow;
+}
+
+function outputCell(plan: BuildPlan, tagging: TagState | undefined): string {
+  if (!plan.push) return plan.load ? 'loaded into the image store' : 'kept as an OCI layout';
+  const loaded = plan.load ? ', loaded into the image store' : '';
+  return `${tagging?.applied ? 'pushed by digest, then tagged' : 'pushed by digest only'}${loaded}`;
+}
+
 /** Pure: the build's part of the job summary. */
-export function renderBuildSummary({ plan, version, build, seconds, tagsNote, versionUse }: { plan: BuildPlan; version: string; build: BuildResult; seconds: number; tagsNote?: string; versionUse?: VersionUseRow }): string {
+export function renderBuildSummary({ plan, version, build, seconds, tagsNote, tagging, versionUse }: BuildSummaryInput): string {
+  const notes = [tagsNote, tagging && !tagging.applied && plan.tags.length ? tagging.reason : undefined].filter((n): n is string => Boolean(n));
   const rows: [string, string][] = [
     ['Result', build.ok ? '✅ built' : `❌ failed: ${escapeMarkdown(build.error ?? '')}`],
     ['Version', versionCell(version, versionUse)],
     ['Platforms', plan.platforms.map(inlineCode).join(', ')],
-    ['Tags', (plan.tags.length ? plan.tags.map(inlineCode).join('<br>') : '_none_') + (tagsNote ? `<br>_${escapeMarkdown(tagsNote)}_` : '')],
-    ['Output', plan.push ? 'pushed' : plan.load ? 'loaded into the image store' : 'kept as an OCI layout'],
+    ['Tags', (plan.tags.length ? plan.tags.map(inlineCode).join('<br>') : '_none_') + notes.map((n) => `<br>_${escapeMarkdown(n)}_`).join('')],
+    ['Output', outputCell(plan, tagging)],
     ['Time', `${seconds.toFixed(1)} s`],
   ];
   if (build.metadata.digest) rows.push(['Digest', inlineCode(build.metadata.digest)]);

@@ -10,6 +10,9 @@ import { composeArgv, downArgv, upArgv, type ComposeProject } from './compose.js
 
 const silent = { silent: true };
 
+/** The longest `imagetools create` may take to point one repository's tags at an image (a few requests). */
+export const IMAGETOOLS_CREATE_MS = 120_000;
+
 /** Pure: the argv listing a project's objects of one kind, by compose's label. */
 export function listArgv(kind: ProjectObjectKind, project: string): string[] {
   const filter = ['--quiet', '--filter', `label=com.docker.compose.project=${project}`];
@@ -52,6 +55,8 @@ export class DockerCli implements DockerClient {
     const done = docker(argv, { silent: true, onSpawn: () => markSpawned() }).finally(() => markSpawned());
     return { spawned, done };
   }
+
+  imagetoolsCreate = (argv: readonly string[]): Promise<ExecResult> => docker(argv, { echo: this.echo, timeoutMs: IMAGETOOLS_CREATE_MS });
 
   tagImage = (source: string, tag: string): Promise<ExecResult> => docker(['tag', source, tag]);
 

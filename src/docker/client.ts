@@ -44,6 +44,12 @@ export interface DockerClient {
   /** A helper build (`docker <argv>`, argv from helperArgv), silent. */
   helperBuild(argv: readonly string[]): RunningCommand;
 
+  /**
+   * `docker <argv>` for `buildx imagetools create` (argv from release/apply.ts): points tags at
+   * an image already in the registry. Echoed to the log; ended after its deadline.
+   */
+  imagetoolsCreate(argv: readonly string[]): Promise<ExecResult>;
+
   tagImage(source: string, tag: string): Promise<ExecResult>;
   /** The layer diff IDs of a local image; undefined when it cannot be read. */
   imageLayers(ref: string): Promise<string[] | undefined>;

@@ -5,6 +5,7 @@ import { layerCompression } from '../oci/media-types.js';
 import { TarStreamReader } from '../tar/stream.js';
 import type { LayerSize } from './measure.js';
 import type { BlobSource } from './source.js';
+import { ELF_HEAD_BYTES, elfLinking, type ElfLinking } from './elf.js';
 
 /** A module in a Go binary's build info. */
 export interface GoModule {
@@ -31,6 +32,8 @@ export interface GoBinary {
   /** The layer that holds it. */
   layerDigest: string;
   buildInfo: GoBuildInfo;
+  /** How it is linked (a dynamic program needs its loader in the image); absent when not read. */
+  linking?: ElfLinking;
 }
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
@@ -126,7 +129,8 @@ export class BuildInfoScanner {
   result: GoBuildInfo | undefined;
   /** The file starts with the ELF magic (known once 4 bytes were seen). */
   sawElf = false;
-  private head: Buffer = Buffer.alloc(0);
+  /** The file's first bytes (up to ELF_HEAD_BYTES): its ELF headers. */
+  head: Buffer = Buffer.alloc(0);
 
   /** Whether the first bytes could still be, or are, an ELF header. */
   get maybeElf(): boolean {
@@ -135,9 +139,9 @@ export class BuildInfoScanner {
 
   push(chunk: Buffer): void {
     if (this.result) return;
-    if (this.head.length < 4) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, 4 - this.head.length)]);
-      this.sawElf = this.head.length === 4 && this.head.equals(ELF_MAGIC);
+    if (this.head.length < ELF_HEAD_BYTES) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, ELF_HEAD_BYTES - this.head.length)]);
+      this.sawElf = this.head.length >= 4 && this.head.subarray(0, 4).equals(ELF_MAGIC);
     }
     if (this.collecting) {
       this.collecting = Buffer.concat([this.collecting, chunk]);
@@ -189,7 +193,7 @@ export function imagePath(name: string): string {
 }
 
 export interface LayerScan {
-  binary?: { path: string; sizeBytes: number; buildInfo?: GoBuildInfo };
+  binary?: { path: string; sizeBytes: number; buildInfo?: GoBuildInfo; head: Buffer };
   /** The wanted path was deleted in this layer (a whiteout): look no further down. */
   deleted: boolean;
 }
@@ -219,7 +223,7 @@ export async function scanLayerTar(tar: AsyncIterable<Buffer>, target: ProgramTa
       return scanner.result !== undefined || (!wanted && !scanner.maybeElf);
     });
     if (!whole) return { deleted: false };
-    if (wanted || scanner.result) return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result }, deleted: false };
+    if (wanted || scanner.result) return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result, head: scanner.head }, deleted: false };
   }
   return { deleted: false };
 }
@@ -232,7 +236,8 @@ function removedBy(name: string, base: string, wanted: string): boolean {
   return wanted === removed || wanted.startsWith(`${removed}/`);
 }
 
-function decompress(stream: Readable, mediaType: string): AsyncIterable<Buffer> | undefined {
+/** A layer's tar, unpacked as it streams; undefined for a compression Node cannot read. */
+export function decompress(stream: Readable, mediaType: string): AsyncIterable<Buffer> | undefined {
   switch (layerCompression(mediaType)) {
     case 'gzip':
       return stream.pipe(createGunzip());
@@ -276,7 +281,7 @@ async function scanLayer(source: BlobSource, layer: LayerSize, target: ProgramTa
 
 function found(scan: LayerScan, layer: LayerSize): GoBinary | undefined {
   const b = scan.binary;
-  return b?.buildInfo ? { path: b.path, sizeBytes: b.sizeBytes, layerDigest: layer.digest, buildInfo: b.buildInfo } : undefined;
+  return b?.buildInfo ? { path: b.path, sizeBytes: b.sizeBytes, layerDigest: layer.digest, buildInfo: b.buildInfo, linking: elfLinking(b.head) } : undefined;
 }
 
 /**

@@ -1,226 +1,58 @@
 /**
- * A registry read over the distribution HTTP API, with docker's own credentials
- * (config.json `auths`, `credHelpers`, `credsStore`: what `docker login` and
- * docker/login-action write). Direct HTTP rather than `docker buildx imagetools inspect --raw`,
- * because the Go insight needs ranged and streamed blob reads, which imagetools cannot do.
+ * An image read from its registry for the size report. Direct HTTP rather than `docker buildx
+ * imagetools inspect --raw`, because the Go insight needs ranged and streamed blob reads,
+ * which imagetools cannot do.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { ActionError } from '../errors.js';
-import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
-import { run } from '../util/exec.js';
-import { connectionFault, guardedFetch, idleLimited } from '../util/http.js';
+import { idleLimited } from '../util/http.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { MANIFEST_TYPES } from '../oci/media-types.js';
+import { RegistryClient, RegistryGuards } from '../oci/registry-client.js';
 import { checkConfig, checkManifest } from '../oci/shape.js';
 import type { BlobSource } from './source.js';
 
-/** One request to a registry may take 15 s (a blob stream: 15 s without a byte), all of a run's requests to one host 60 s; 5xx and connection errors are retried twice. */
-export const REGISTRY_CALL_MS = 15_000;
-export const REGISTRY_TOTAL_MS = 60_000;
-export const REGISTRY_RETRIES = 2;
-
-/** The deadlines of a run's registries: one guard per host, shared by every image read from it. */
-export class RegistryGuards {
-  private readonly guards = new Map<string, ServiceGuard>();
-  constructor(private readonly budget: Omit<ServiceBudget, 'name'> = { callMs: REGISTRY_CALL_MS, totalMs: REGISTRY_TOTAL_MS }) {}
-  for(host: string): ServiceGuard {
-    let guard = this.guards.get(host);
-    if (!guard) this.guards.set(host, (guard = new ServiceGuard({ name: `the registry ${host}`, ...this.budget })));
-    return guard;
-  }
-}
-
-export interface Credentials {
-  username?: string;
-  password?: string;
-  /** An OAuth2 refresh token from `docker login` against some registries. */
-  identityToken?: string;
-}
-
-export interface DockerConfig {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
-  credHelpers?: Record<string, string>;
-  credsStore?: string;
-}
-
-/** Hosts docker talks plain HTTP to by default (loopback), everything else is HTTPS. */
-export function registryScheme(host: string): 'http' | 'https' {
-  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return name === 'localhost' || /^127\./.test(name) || name === '::1' ? 'http' : 'https';
-}
-
-/** The API host of a registry as written in a reference (Docker Hub's is special). */
-export function apiHost(registry: string | undefined): string {
-  if (!registry || registry === 'docker.io' || registry === 'index.docker.io') return 'registry-1.docker.io';
-  return registry;
-}
-
-/** Pure: the credentials config.json stores inline for a registry, if any. */
-export function inlineCredentials(config: DockerConfig, registry: string): Credentials | undefined {
-  const keys = registry === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
-  for (const key of keys) {
-    const entry = config.auths?.[key] ?? config.auths?.[`${key}/`];
-    if (!entry) continue;
-    if (entry.identitytoken) return { identityToken: entry.identitytoken, username: entry.username };
-    if (entry.auth) {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-    }
-    if (entry.username && entry.password) return { username: entry.username, password: entry.password };
-  }
-  return undefined;
-}
-
-/** The longest a docker credential helper may take to answer. */
-export const CREDENTIAL_HELPER_MS = 10_000;
-
-async function dockerCredentials(registry: string): Promise<Credentials | undefined> {
-  const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
-  let config: DockerConfig;
-  try {
-    config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as DockerConfig;
-  } catch {
-    return undefined;
-  }
-  const serverKey = registry === 'registry-1.docker.io' ? 'https://index.docker.io/v1/' : registry;
-  const helper = config.credHelpers?.[serverKey] ?? config.credsStore;
-  if (helper && /^[A-Za-z0-9._-]+$/.test(helper)) {
-    // A helper waiting on a locked keyring or a PIN prompt must not hold the step.
-    const result = await run(`docker-credential-${helper}`, ['get'], { input: serverKey, silent: true, timeoutMs: CREDENTIAL_HELPER_MS });
-    if (result.exitCode === 0) {
-      try {
-        const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };
-        if (parsed.Secret) {
-          return parsed.Username === '<token>' ? { identityToken: parsed.Secret } : { username: parsed.Username, password: parsed.Secret };
-        }
-      } catch {
-        // fall through to inline credentials
-      }
-    }
-  }
-  return inlineCredentials(config, registry);
-}
-
-/** Pure: the parameters of a `WWW-Authenticate: Bearer realm="…",service="…"` challenge. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
-  const space = header.indexOf(' ');
-  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-  const params: Record<string, string> = {};
-  const re = /([a-zA-Z_]+)="([^"]*)"/g;
-  for (let m = re.exec(header); m; m = re.exec(header)) params[m[1]!.toLowerCase()] = m[2]!;
-  return { scheme, params };
-}
-
-/** The registry has no such manifest or blob (a baseline tag not pushed yet). */
-export class RegistryNotFoundError extends ActionError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegistryNotFoundError';
-  }
-}
+export {
+  apiHost,
+  CREDENTIAL_HELPER_MS,
+  inlineCredentials,
+  parseChallenge,
+  REGISTRY_CALL_MS,
+  REGISTRY_RETRIES,
+  REGISTRY_TOTAL_MS,
+  RegistryGuards,
+  RegistryNotFoundError,
+  registryScheme,
+  type Credentials,
+  type DockerConfig,
+} from '../oci/registry-client.js';
 
 export class RegistrySource implements BlobSource {
   readonly name: string;
-  private readonly host: string;
-  private readonly base: string;
-  private readonly repository: string;
+  private readonly client: RegistryClient;
   private readonly reference: string;
-  private authorization: string | undefined;
-  private credentials: Promise<Credentials | undefined> | undefined;
   /** Manifests and configs already read (the root manifest is read with its digest). */
   private readonly cached = new Map<string, unknown>();
-  private readonly guard: ServiceGuard;
 
   constructor(imageRef: string, guards: RegistryGuards = new RegistryGuards()) {
     const parsed = parseImageReference(imageRef);
     if (isImageReferenceError(parsed)) throw new ActionError(`'${imageRef}' ${parsed.error}`);
-    this.host = apiHost(parsed.registry);
-    this.base = `${registryScheme(this.host)}://${this.host}/v2/`;
-    this.repository = !parsed.registry && !parsed.path.includes('/') ? `library/${parsed.path}` : parsed.path;
+    this.client = new RegistryClient(parsed, guards);
     this.reference = parsed.digest ?? parsed.tag ?? 'latest';
     this.name = imageRef;
-    this.guard = guards.for(this.host);
   }
 
-  /** One request under the host's guard; `buffer`: the body is read within the deadline too. */
-  private async send(what: string, url: string | URL, init: RequestInit, buffer: boolean): Promise<Response> {
-    try {
-      return await guardedFetch(this.guard, what, url, init, { retries: REGISTRY_RETRIES, idempotent: true, buffer });
-    } catch (error) {
-      if (error instanceof ActionError || error instanceof DeadlineError) throw error;
-      throw new ActionError(`cannot reach ${this.host}: ${connectionFault(error)}`);
-    }
-  }
-
-  /** The body as JSON, or an error that says the registry answered something else. */
-  private parse(text: string, what: string): unknown {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      const message = `the registry ${this.host} answered ${what} with something that is not JSON`;
-      this.guard.giveUp(message);
-      throw new ActionError(message);
-    }
-  }
-
-  private async authenticate(challenge: string): Promise<void> {
-    const { scheme, params } = parseChallenge(challenge);
-    this.credentials ??= dockerCredentials(this.host);
-    const creds = await this.credentials;
-    if (scheme === 'basic') {
-      if (!creds?.username || !creds.password) throw new ActionError(`${this.host} asks for a login; run docker login first`);
-      this.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-      return;
-    }
-    if (scheme !== 'bearer' || !params.realm) throw new ActionError(`${this.host} asks for an unsupported authentication (${scheme})`);
-    const url = new URL(params.realm);
-    if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`);
-    const headers: Record<string, string> = {};
-    let res: Response;
-    if (creds?.identityToken) {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: params.service ?? '', scope: url.searchParams.get('scope') ?? '', client_id: 'go-container-action' });
-      res = await this.send('POST token', params.realm, { method: 'POST', body: form }, true);
-    } else {
-      if (creds?.username && creds.password) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
-      res = await this.send('GET token', url, { headers }, true);
-    }
-    if (!res.ok) throw new ActionError(`${this.host} refused a pull token (HTTP ${res.status})`);
-    const body = (this.parse(await res.text(), 'the token request')) as { token?: unknown; access_token?: unknown } | null;
-    const token = body?.token ?? body?.access_token;
-    if (typeof token !== 'string' || !token) throw new ActionError(`${this.host} answered without a token`);
-    this.authorization = `Bearer ${token}`;
-  }
-
-  private async request(path: string, headers: Record<string, string> = {}, buffer = true): Promise<Response> {
-    const url = `${this.base}${this.repository}/${path}`;
-    const what = `GET ${path.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/, 'sha256:$1…')}`;
-    const send = (): Promise<Response> => this.send(what, url, { headers: { ...headers, ...(this.authorization ? { authorization: this.authorization } : {}) } }, buffer);
-    let res = await send();
-    if (res.status === 401 && res.headers.get('www-authenticate')) {
-      await res.body?.cancel();
-      await this.authenticate(res.headers.get('www-authenticate')!);
-      res = await send();
-    }
-    if (!res.ok && res.status !== 206) {
-      await res.body?.cancel();
-      const message = `${this.host} answered HTTP ${res.status} for ${this.repository}/${path}`;
-      throw res.status === 404 ? new RegistryNotFoundError(message) : new ActionError(message);
-    }
-    return res;
+  private get host(): string {
+    return this.client.host;
   }
 
   async root(): Promise<Descriptor> {
-    const res = await this.request(`manifests/${this.reference}`, { accept: MANIFEST_TYPES.join(', ') });
+    const res = await this.client.request(`manifests/${this.reference}`, { headers: { accept: MANIFEST_TYPES.join(', ') } });
     const body = Buffer.from(await res.arrayBuffer());
-    const parsed = checkManifest(this.parse(body.toString('utf8'), `manifests/${this.reference}`), this.host);
+    const parsed = checkManifest(this.client.parse(body.toString('utf8'), `manifests/${this.reference}`), this.host);
     const digest = res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
     this.cached.set(digest, parsed);
     return { mediaType: parsed.mediaType ?? res.headers.get('content-type') ?? '', digest, size: body.length };
@@ -229,8 +61,9 @@ export class RegistrySource implements BlobSource {
     const hit = this.cached.get(descriptor.digest);
     if (hit !== undefined) return hit;
     const isManifest = MANIFEST_TYPES.includes(descriptor.mediaType);
-    const res = await this.request(isManifest ? `manifests/${descriptor.digest}` : `blobs/${descriptor.digest}`, isManifest ? { accept: MANIFEST_TYPES.join(', ') } : {});
-    const json = this.parse(await res.text(), `${isManifest ? 'manifests' : 'blobs'}/${descriptor.digest}`);
+    const path = isManifest ? `manifests/${descriptor.digest}` : `blobs/${descriptor.digest}`;
+    const res = await this.client.request(path, { headers: isManifest ? { accept: MANIFEST_TYPES.join(', ') } : {} });
+    const json = this.client.parse(await res.text(), path);
     const parsed = isManifest ? checkManifest(json, this.host) : checkConfig(json, this.host);
     this.cached.set(descriptor.digest, parsed);
     return parsed;
@@ -238,7 +71,7 @@ export class RegistrySource implements BlobSource {
 
   async tail(digest: string, size: number, count: number): Promise<Buffer> {
     const n = Math.min(count, size);
-    const res = await this.request(`blobs/${digest}`, { range: `bytes=${size - n}-${size - 1}` }, false);
+    const res = await this.client.request(`blobs/${digest}`, { headers: { range: `bytes=${size - n}-${size - 1}` }, buffer: false, accept: [206] });
     // The registry may ignore the range: keep only the end while the body streams past.
     let last = Buffer.alloc(0);
     for await (const chunk of this.body(res, digest)) last = Buffer.concat([last, chunk as Buffer]).subarray(-n);
@@ -246,12 +79,12 @@ export class RegistrySource implements BlobSource {
   }
 
   async stream(digest: string): Promise<Readable> {
-    return this.body(await this.request(`blobs/${digest}`, {}, false), digest);
+    return this.body(await this.client.request(`blobs/${digest}`, { buffer: false }), digest);
   }
 
   /** A blob's body that fails when the registry stalls for a call's deadline. */
   private body(res: Response, digest: string): Readable {
     if (!res.body) throw new ActionError(`${this.host} sent no body for ${digest}`);
-    return idleLimited(res.body as ReadableStream<Uint8Array>, this.guard.budget.callMs, `the registry ${this.host} (blob ${digest.slice(0, 19)}…)`);
+    return idleLimited(res.body as ReadableStream<Uint8Array>, this.client.guard.budget.callMs, `the registry ${this.host} (blob ${digest.slice(0, 19)}…)`);
   }
 }

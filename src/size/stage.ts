@@ -12,8 +12,7 @@ import type { CacheService } from '../cache/service.js';
 import { planCache } from './baseline.js';
 import type { CommentApi } from './comment.js';
 import { findBaseline, saveBaseline, type FoundBaseline } from './find-baseline.js';
-import { goBinaries } from './go-binaries.js';
-import type { GoBinary } from './goinfo.js';
+import { binariesOf, goPrograms, type PlatformProgram } from './go-binaries.js';
 import type { SizeInputs } from './inputs.js';
 import { measureImage, type ImageSize } from './measure.js';
 import { postComment } from './post-comment.js';
@@ -21,16 +20,24 @@ import { RegistryGuards, RegistrySource } from './registry.js';
 import { renderSizeMarkdown, type ReportExtras } from './render.js';
 import { buildReport, type SizeReport } from './report.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
+import { checkPlatforms, platformCheckFailure, type PlatformCheck, type ProgramFacts } from './platform-check.js';
 import { budgetVerdict, isBudgeted, unmeasuredVerdict } from './verdict.js';
 
+/** What the measurement needs: the plan and what the build produced. */
+export interface MeasureInput {
+  plan: BuildPlan;
+  build: BuildResult;
+  ctx: Pick<RunContext, 'workspace'>;
+}
+
+/** The report's own inputs; the image is measured before (see measureBuild). */
 export interface SizeStageInput {
   size: SizeInputs;
   plan: BuildPlan;
-  build: BuildResult;
   ctx: RunContext;
   version: string;
   githubToken: string;
-  /** The version built and the smoke test's result, shown with the sizes. */
+  /** The version built, the smoke test's and the platform check's results, shown with the sizes. */
   extras?: ReportExtras;
   /** Replaces the GitHub API (unit tests). */
   commentApi?: CommentApi;
@@ -51,38 +58,72 @@ export function imageName(plan: Pick<BuildPlan, 'tags' | 'file' | 'target'>, wor
   return `${relative(workspace, plan.file) || plan.file}${plan.target ? `#${plan.target}` : ''}`;
 }
 
-/** Where the built image can be read: the registry when pushed, the OCI layout otherwise. */
+/**
+ * Where the built image can be read: the OCI layout the build wrote (not pushed, or pushed by
+ * the action from that layout), else the registry it was pushed to, by digest (no tag names
+ * it before the checks pass).
+ */
 export function imageSource(plan: BuildPlan, build: BuildResult, guards = new RegistryGuards()): BlobSource | undefined {
-  if (plan.push && plan.tags[0]) {
-    const digest = build.metadata.digest;
-    const repo = parseImageReference(plan.tags[0]);
-    if (isImageReferenceError(repo)) return undefined;
-    return new RegistrySource(digest ? `${repositoryOf(repo)}@${digest}` : plan.tags[0], guards);
-  }
   if (plan.ociLayoutDir && existsSync(plan.ociLayoutDir)) return new OciLayoutSource(plan.ociLayoutDir);
+  const digest = build.metadata.digest;
+  const repository = plan.pushByDigest?.repositories[0];
+  if (plan.push && digest && repository) return new RegistrySource(`${repository}@${digest}`, guards);
   return undefined;
 }
 
 /** The built image, measured, with the Go program of each platform. */
-interface Measured {
+export interface Measured {
   measured: ImageSize;
-  go: Record<string, GoBinary | undefined>;
+  programs: Record<string, PlatformProgram>;
 }
 
-/** Measures the built image; a fault is the message why it could not be measured. */
-async function measureBuilt(input: SizeStageInput, name: string, guards: RegistryGuards, reporter: Reporter): Promise<Measured | { fault: string }> {
+/** The measurement the checks and the report share; `image` is why it failed when it did. */
+export interface Measurement {
+  name: string;
+  /** One set of registry deadlines for the run: the image and its baseline may share a host. */
+  guards: RegistryGuards;
+  image: Measured | { fault: string };
+}
+
+/** Measures every platform of the built image and finds its Go programs; a fault is the message why it could not. */
+export async function measureBuild(input: MeasureInput, reporter: Reporter, guards = new RegistryGuards()): Promise<Measurement> {
+  const name = imageName(input.plan, input.ctx.workspace);
   const source = imageSource(input.plan, input.build, guards);
-  if (!source) return { fault: 'The built image cannot be measured: it was neither pushed nor written as an OCI layout.' };
+  if (!source) return { name, guards, image: { fault: 'The built image cannot be measured: it was neither pushed nor written as an OCI layout.' } };
   try {
     const measured = await reporter.group(`Measuring ${name}`, async () => {
       const m = await measureImage(source);
       for (const p of m.platforms) reporter.info(`${p.platform}: ${formatBytes(p.compressedBytes)} compressed, ${formatBytes(p.uncompressedBytes)} unpacked, ${p.layers.length} layers`);
       return m;
     });
-    return { measured, go: await goBinaries(source, measured, reporter) };
+    return { name, guards, image: { measured, programs: await goPrograms(source, measured, reporter) } };
   } catch (error) {
-    return { fault: `Could not measure the image from ${source.name}: ${errorText(error)}` };
+    return { name, guards, image: { fault: `Could not measure the image from ${source.name}: ${errorText(error)}` } };
   }
+}
+
+/** Pure: what the platform check is told about each platform's program. */
+export function programFacts(image: Measured): ProgramFacts[] {
+  return image.measured.platforms.map((p) => {
+    const program = image.programs[p.platform] ?? { missing: 'no Go binary found' };
+    const b = program.binary;
+    return b
+      ? { platform: p.platform, path: b.path, settings: b.buildInfo.settings, linking: b.linking, loader: program.loader }
+      : { platform: p.platform, missing: program.missing ?? 'no Go binary found' };
+  });
+}
+
+/** The platform check as a stage: errors fail the step, warnings warn, what could not be judged is said. */
+export function platformCheckStage(measurement: Measurement, reporter: Reporter): { check: PlatformCheck; result: StageResult } {
+  const check: PlatformCheck =
+    'fault' in measurement.image
+      ? { status: 'skipped', errors: [], warnings: [], unchecked: [`not checked: ${measurement.image.fault}`] }
+      : checkPlatforms(programFacts(measurement.image));
+  for (const w of check.warnings) reporter.warning(`Platform check: ${w}`);
+  for (const u of check.unchecked) reporter.info(`Platform check: ${u}`);
+  if (check.status === 'passed') reporter.info(`Platform check passed: each Go binary checked was built for its platform.`);
+  const failure = platformCheckFailure(check);
+  return { check, result: { outputs: {}, failures: failure ? [failure] : [] } };
 }
 
 /** The result when nothing could be measured: no report, no comment; a budget fails the step. */
@@ -102,7 +143,7 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
     commit: ctx.sha || undefined,
     ref: ctx.ref || undefined,
     measured: image.measured,
-    go: image.go,
+    go: binariesOf(image.programs),
     baseline: found.baseline,
     baselineNote: found.note,
     budget: size.budget,
@@ -112,16 +153,13 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 }
 
 /**
- * Measures every platform of the built image, compares with the baseline, applies the
- * budgets, and reports: the outputs, the job summary section, the PR comment. Budget failures
- * are returned, not thrown, so everything is written before the step fails.
+ * Compares the measured image with the baseline, applies the budgets, and reports: the
+ * outputs, the job summary section, the PR comment. Budget failures are returned, not
+ * thrown, so everything is written before the step fails.
  */
-export async function runSizeStage(input: SizeStageInput, reporter: Reporter): Promise<StageResult> {
+export async function sizeReportStage(input: SizeStageInput, measurement: Measurement, reporter: Reporter): Promise<StageResult> {
   const { size, ctx } = input;
-  const name = imageName(input.plan, ctx.workspace);
-  // One set of registry deadlines for the run: the image and its baseline may share a host.
-  const guards = new RegistryGuards();
-  const image = await measureBuilt(input, name, guards, reporter);
+  const { name, guards, image } = measurement;
   if ('fault' in image) return unmeasured(size, image.fault, reporter);
 
   const cachePlan = size.baseline.kind === 'auto' ? planCache(name, ctx) : {};

@@ -35,6 +35,7 @@ const DEFAULTS: DockerClient = {
   bridgeGateway: async () => undefined,
   build: async () => ok(),
   helperBuild: () => finished(),
+  imagetoolsCreate: async () => ok(),
   tagImage: async () => ok(),
   imageLayers: async () => undefined,
   removeImage: async () => ok(),
@@ -79,6 +80,7 @@ export class FakeDocker implements DockerClient {
   bridgeGateway = (): Promise<string | undefined> => this.answer('bridgeGateway', []);
   build = (argv: readonly string[]): Promise<ExecResult> => this.answer('build', [argv]);
   helperBuild = (argv: readonly string[]): RunningCommand => this.answer('helperBuild', [argv]);
+  imagetoolsCreate = (argv: readonly string[]): Promise<ExecResult> => this.answer('imagetoolsCreate', [argv]);
   tagImage = (source: string, tag: string): Promise<ExecResult> => this.answer('tagImage', [source, tag]);
   imageLayers = (ref: string): Promise<string[] | undefined> => this.answer('imageLayers', [ref]);
   removeImage = (ref: string): Promise<ExecResult> => this.answer('removeImage', [ref]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/build/plan.js';
+import { buildxArgv, mergeKeyValues, ociLabels, planBuild, repositoriesOf, type BuildPlan } from '../../src/build/plan.js';
 import type { Inputs } from '../../src/inputs.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
 import { testPlan } from '../support/samples.js';
@@ -13,7 +13,22 @@ describe('buildxArgv', () => {
     ['the minimal plan', {}, [...head, '--platform', 'linux/amd64', ...tail]],
     ['several platforms', { platforms: ['linux/amd64', 'linux/arm64'] }, [...head, '--platform', 'linux/amd64,linux/arm64', ...tail]],
     ['a builder', { builder: 'ci' }, ['buildx', 'build', '--builder', 'ci', '--file', '/ws/app/Dockerfile', '--platform', 'linux/amd64', ...tail]],
-    ['tags and push', { tags: ['r/a:1', 'r/a:latest'], push: true }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--tag', 'r/a:latest', '--push', ...tail]],
+    ['tags, not pushed', { tags: ['r/a:1', 'r/a:latest'] }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--tag', 'r/a:latest', ...tail]],
+    [
+      'a push by BuildKit: by digest to every repository, no --tag (it would rename the pushed image)',
+      { tags: ['r/a:1', 'r/a:latest', 'ghcr.io/o/a:1'], push: true, pushByDigest: { repositories: ['r/a', 'ghcr.io/o/a'], via: 'exporter' } },
+      [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a,ghcr.io/o/a",push-by-digest=true,name-canonical=true,push=true', ...tail],
+    ],
+    [
+      'a push by BuildKit with load: the loaded image is named after the tags',
+      { tags: ['r/a:1', 'r/a:latest'], push: true, load: true, pushByDigest: { repositories: ['r/a'], via: 'exporter' } },
+      [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true', '--output', 'type=docker,"name=r/a:1,r/a:latest"', ...tail],
+    ],
+    [
+      'a push on the docker driver: an OCI layout the action uploads, no --push',
+      { tags: ['r/a:1'], push: true, load: true, ociLayoutDir: '/o', pushByDigest: { repositories: ['r/a'], via: 'layout' } },
+      [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail],
+    ],
     ['load', { load: true }, [...head, '--platform', 'linux/amd64', '--load', ...tail]],
     ['an OCI layout', { ociLayoutDir: '/tmp/w/oci' }, [...head, '--platform', 'linux/amd64', '--output', 'type=oci,dest=/tmp/w/oci,tar=false', ...tail]],
     ['load and an OCI layout', { load: true, ociLayoutDir: '/o' }, [...head, '--platform', 'linux/amd64', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail]],
@@ -54,7 +69,7 @@ describe('planBuild', () => {
   it('adds VERSION and OCI labels; the user overrides the labels in place, the resolved version is the VERSION build-arg', () => {
     // The pipeline resolves the version (the `version` input wins over a VERSION build-arg):
     // the binary gets the same version as the labels and the outputs.
-    const plan = planBuild(inputs, ctx, { version: '1.0.0', tags: inputs.tags, created, workDir: '/w' });
+    const plan = planBuild(inputs, ctx, { version: '1.0.0', tags: inputs.tags, created, workDir: '/w', driver: 'docker-container' });
     expect(plan.buildArgs).toEqual([
       { key: 'VERSION', value: '1.0.0' },
       { key: 'GO_IMAGE', value: 'golang:1.24' },
@@ -66,11 +81,20 @@ describe('planBuild', () => {
       { key: 'org.opencontainers.image.created', value: '2026-01-02T03:04:05.000Z' },
     ]);
     expect(plan.ociLayoutDir).toBeUndefined();
+    expect(plan.pushByDigest).toEqual({ repositories: ['r/a'], via: 'exporter' });
     expect(plan.metadataFile).toBe('/w/metadata.json');
   });
 
-  it('keeps a not-pushed result as an OCI layout', () => {
-    expect(planBuild({ ...inputs, push: false }, ctx, { version: '1', tags: [], created, workDir: '/w' }).ociLayoutDir).toBe('/w/oci-layout');
+  it.each<[string, boolean, string, Partial<BuildPlan>]>([
+    ['not pushed: kept as an OCI layout', false, 'docker-container', { ociLayoutDir: '/w/oci-layout', pushByDigest: undefined }],
+    ['pushed by a docker-container builder: BuildKit pushes by digest', true, 'docker-container', { ociLayoutDir: undefined, pushByDigest: { repositories: ['r/a'], via: 'exporter' } }],
+    ['pushed by the docker driver: an OCI layout the action uploads by digest', true, 'docker', { ociLayoutDir: '/w/oci-layout', pushByDigest: { repositories: ['r/a'], via: 'layout' } }],
+  ])('%s', (_, push, driver, expected) => {
+    expect(planBuild({ ...inputs, push }, ctx, { version: '1', tags: inputs.tags, created, workDir: '/w', driver })).toMatchObject(expected);
+  });
+
+  it('repositoriesOf: each repository once, in the order the tags name them', () => {
+    expect(repositoriesOf(['r/a:1', 'ghcr.io/o/a:1', 'r/a:latest', 'localhost:5000/x:edge', 'ghcr.io/o/a:2'])).toEqual(['r/a', 'ghcr.io/o/a', 'localhost:5000/x']);
   });
 
   it('mergeKeyValues keeps the first position of a key and the last value', () => {

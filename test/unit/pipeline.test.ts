@@ -1,5 +1,6 @@
 /** runPipeline with a recorded fake of docker and a fake cache service: what it calls, sets and decides. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { ExecResult } from '../../src/util/exec.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CacheEnv } from '../../src/cache/isolation.js';
@@ -8,7 +9,7 @@ import { TarWriter } from '../../src/cache/tar.js';
 import { contextFromEnv } from '../../src/context.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { failed, FakeDocker, type DockerScript } from '../support/fake-docker.js';
+import { failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
 import { fakeHelper, type HelperRun } from '../support/fake-helper.js';
 import { inputReader } from '../support/inputs.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
@@ -124,3 +125,63 @@ describe('runPipeline', () => {
   });
 });
 
+/** A build that writes buildx's metadata file, as a push by digest leaves it. */
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+function pushingBuild(argv: readonly string[]): Promise<ExecResult> {
+  const file = argv[argv.indexOf('--metadata-file') + 1]!;
+  writeFileSync(file, JSON.stringify({ 'containerimage.digest': DIGEST, 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: DIGEST, size: 1 } }));
+  return Promise.resolve(ok());
+}
+const containerBuilder = { inspectBuilder: async () => ok('Name:   ci\nDriver: docker-container\n'), build: pushingBuild };
+// A registry that refuses connections: the pushed image cannot be measured (a warning without a budget).
+const TAGS = '127.0.0.1:9/o/app:1\n127.0.0.1:9/o/app:latest\n127.0.0.1:9/o/mirror:1';
+
+describe('runPipeline with push: tags move last, and only when nothing failed', () => {
+  it('a docker-container builder pushes by digest (no --tag), then imagetools create points each repository\'s tags at it', async () => {
+    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS }, containerBuilder);
+    expect(outcome.failures).toEqual([]);
+    const argv = docker.callsOf('build')[0]![0] as string[];
+    expect(argv).not.toContain('--tag');
+    expect(argv).not.toContain('--push');
+    expect(argv).toContain('type=image,"name=127.0.0.1:9/o/app,127.0.0.1:9/o/mirror",push-by-digest=true,name-canonical=true,push=true');
+    expect(docker.methods().at(-1)).toBe('imagetoolsCreate');
+    expect(docker.callsOf('imagetoolsCreate').map(([a]) => a)).toEqual([
+      ['buildx', 'imagetools', 'create', '--tag', '127.0.0.1:9/o/app:1', '--tag', '127.0.0.1:9/o/app:latest', `127.0.0.1:9/o/app@${DIGEST}`],
+      ['buildx', 'imagetools', 'create', '--tag', '127.0.0.1:9/o/mirror:1', `127.0.0.1:9/o/mirror@${DIGEST}`],
+    ]);
+    expect(reporter.outputs.digest).toBe(DIGEST);
+    expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain('| Output | pushed by digest, then tagged |');
+  }, 20_000);
+
+  it('a failing check (a budget that cannot be measured) leaves every tag alone, says so, and still outputs the digest', async () => {
+    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' }, containerBuilder);
+    expect(outcome.failures).toEqual([expect.stringMatching(/^Could not measure the image from 127\.0\.0\.1:9\/o\/app@sha256:d{64}/)]);
+    expect(docker.methods()).not.toContain('imagetoolsCreate');
+    expect(reporter.outputs.digest).toBe(DIGEST);
+    expect(reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toContainEqual(
+      `Tags not moved (not tagged: the size budget failed): 127.0.0.1:9/o/app:1, 127.0.0.1:9/o/app:latest, 127.0.0.1:9/o/mirror:1 stay where they were. The image was pushed by digest only: 127.0.0.1:9/o/app@${DIGEST}, 127.0.0.1:9/o/mirror@${DIGEST}.`,
+    );
+    const build = reporter.summary.find((s) => s.startsWith('### 🐳'))!;
+    expect(build).toContain('<br>_not tagged: the size budget failed_ |');
+    expect(build).toContain('| Output | pushed by digest only |');
+    // The build's section keeps its place: first of the build's sections.
+    expect(reporter.summary.map((x) => x.split('\n')[0])).toEqual(['### 🧭 Dockerfile checks', '### 🐳 Go container build']);
+  }, 20_000);
+
+  it('the docker driver: an OCI layout and --tag, no --push; a push that fails leaves the tags alone', async () => {
+    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS });
+    const argv = docker.callsOf('build')[0]![0] as string[];
+    expect(argv).not.toContain('--push');
+    expect(argv).toEqual(expect.arrayContaining(['--tag', '127.0.0.1:9/o/app:1', '--output']));
+    expect(argv.find((a) => a.startsWith('type=oci,'))).toMatch(/oci-layout,tar=false$/);
+    expect(outcome.failures).toEqual([expect.stringMatching(/^Could not push the image by digest to 127\.0\.0\.1:9\/o\/app, 127\.0\.0\.1:9\/o\/mirror: /)]);
+    expect(docker.methods()).not.toContain('imagetoolsCreate');
+    expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain('<br>_not tagged: the push failed_ |');
+  });
+
+  it('the docker driver on the classic image store cannot push by digest: refused before the build', async () => {
+    const { outcome, docker } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS }, { driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') });
+    expect(outcome.failures).toEqual([expect.stringMatching(/^Input 'push': the builder default \(docker driver\) on this engine's classic image store cannot push by digest.*Expected a docker-container builder/)]);
+    expect(docker.methods()).not.toContain('build');
+  });
+});

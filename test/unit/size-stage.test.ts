@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CacheService } from '../../src/cache/service.js';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runSizeStage, imageName, type SizeStageInput } from '../../src/size/stage.js';
+import { imageName, measureBuild, sizeReportStage, type SizeStageInput } from '../../src/size/stage.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
 import { parseMetadata } from '../../src/build/metadata.js';
 import type { BuildPlan } from '../../src/build/plan.js';
@@ -85,20 +85,19 @@ class Api implements CommentApi {
   }
 }
 
+/** The measurement, then the report, as the pipeline runs them. */
 async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInput> = {}, reporter = new RecordingReporter()) {
-  const result = await runSizeStage(
-    {
-      size: parseSizeInputs((n) => sizeRaw[n] ?? '', plan.platforms),
-      plan,
-      build: { ok: true, metadata: parseMetadata(''), log: '' },
-      ctx: ctx(),
-      version: '1.2.3',
-      githubToken: 'token',
-      extras: { version: '1.2.3', smoke: { status: 'passed' } },
-      ...over,
-    },
-    reporter,
-  );
+  const input: SizeStageInput = {
+    size: parseSizeInputs((n) => sizeRaw[n] ?? '', plan.platforms),
+    plan,
+    ctx: ctx(),
+    version: '1.2.3',
+    githubToken: 'token',
+    extras: { version: '1.2.3', smoke: { status: 'passed' } },
+    ...over,
+  };
+  const measurement = await measureBuild({ plan: input.plan, build: { ok: true, metadata: parseMetadata(''), log: '' }, ctx: input.ctx }, reporter);
+  const result = await sizeReportStage(input, measurement, reporter);
   // The stage hands back its outputs and summary section; only the pipeline writes them.
   if (reporter instanceof RecordingReporter) {
     expect(reporter.outputs).toEqual({});
@@ -108,7 +107,7 @@ async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInp
   return { result, outputs, summary: result.summary ?? '', reporter, report: JSON.parse(outputs['size-report'] ?? 'null') as SizeReport | null };
 }
 
-describe('runSizeStage on an OCI layout', () => {
+describe('measureBuild and sizeReportStage on an OCI layout', () => {
   it('measures every platform, finds the Go binaries, sets the outputs and comments on the pull request', async () => {
     const api = new Api();
     const { result, outputs, summary, report } = await stage({ baseline: 'none' }, { commentApi: api });

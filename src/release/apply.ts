@@ -1,0 +1,96 @@
+/**
+ * Moving the tags, the last thing a pushing run does: the image went to its repositories by
+ * digest only, and only once every check passed do the tags name it. Each repository gets
+ * its tags with one `docker buildx imagetools create`, from its own copy of the image
+ * (`<repository>@<digest>`), so nothing is copied between registries and the tags name the
+ * very bytes that were checked (imagetools keeps an index as it is).
+ */
+import type { DockerClient } from '../docker/client.js';
+import { errorText } from '../errors.js';
+import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/media-types.js';
+import type { RegistryGuards } from '../oci/registry-client.js';
+import { tagManifest } from '../build/registry-push.js';
+import { lastErrorLine } from '../util/exec.js';
+import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
+
+/** One repository's tags (full references). */
+export interface TagGroup {
+  repository: string;
+  tags: string[];
+}
+
+/** Pure: the tags grouped by repository, in the order they were given. */
+export function tagGroups(tags: readonly string[]): TagGroup[] {
+  const groups: TagGroup[] = [];
+  for (const tag of tags) {
+    const parsed = parseImageReference(tag);
+    if (isImageReferenceError(parsed)) continue;
+    const repository = repositoryOf(parsed);
+    const group = groups.find((g) => g.repository === repository);
+    if (group) group.tags.push(tag);
+    else groups.push({ repository, tags: [tag] });
+  }
+  return groups;
+}
+
+/** Pure: the argv (the program is `docker`) that points one repository's tags at `digest`. */
+export function imagetoolsArgv(group: TagGroup, digest: string, builder?: string): string[] {
+  return ['buildx', 'imagetools', 'create', ...(builder ? ['--builder', builder] : []), ...group.tags.flatMap((t) => ['--tag', t]), `${group.repository}@${digest}`];
+}
+
+/** Pure: whether `mediaType` is a lone image manifest (imagetools would wrap it in a new index). */
+export function isLoneManifest(mediaType: string | undefined): boolean {
+  return mediaType === OCI_MANIFEST || mediaType === DOCKER_MANIFEST;
+}
+
+/** Pure: why the tags stay where they are, from the names of the stages that failed. */
+export function notTaggedReason(failed: readonly string[]): string {
+  if (failed.length === 0) return 'not tagged';
+  const names = failed.length === 1 ? failed[0]! : `${failed.slice(0, -1).join(', ')} and ${failed.at(-1)!}`;
+  return `not tagged: ${names} failed`;
+}
+
+export interface TaggingOutcome {
+  /** The tags that now name the image. */
+  applied: string[];
+  /** Why the rest could not be applied. */
+  failure?: string;
+}
+
+export interface TaggingDeps {
+  docker: DockerClient;
+  guards: RegistryGuards;
+  log: (message: string) => void;
+}
+
+/**
+ * Points every tag at the pushed image, repository by repository; stops at the first
+ * repository that refuses (those before keep their new tags: a registry cannot take a tag back).
+ */
+export async function applyTags(tags: readonly string[], image: { digest: string; mediaType?: string }, builder: string | undefined, deps: TaggingDeps): Promise<TaggingOutcome> {
+  const applied: string[] = [];
+  for (const group of tagGroups(tags)) {
+    const failure = await tagRepository(group, image, builder, deps);
+    if (failure) {
+      const done = applied.length ? ` (already tagged: ${applied.join(', ')})` : '';
+      return { applied, failure: `Could not tag ${group.repository}@${image.digest} as ${group.tags.join(', ')}: ${failure}${done}` };
+    }
+    applied.push(...group.tags);
+    deps.log(`Tagged ${group.repository}@${image.digest}: ${group.tags.join(', ')}`);
+  }
+  return { applied };
+}
+
+async function tagRepository(group: TagGroup, image: { digest: string; mediaType?: string }, builder: string | undefined, deps: TaggingDeps): Promise<string | undefined> {
+  if (isLoneManifest(image.mediaType)) {
+    try {
+      await tagManifest(group.repository, image.digest, group.tags, deps.guards);
+      return undefined;
+    } catch (error) {
+      return errorText(error);
+    }
+  }
+  const result = await deps.docker.imagetoolsCreate(imagetoolsArgv(group, image.digest, builder));
+  if (result.exitCode === 0) return undefined;
+  return lastErrorLine(result.stderr) || `docker buildx imagetools create exited with code ${result.exitCode}`;
+}
