@@ -4,7 +4,7 @@
  * `docker compose up --wait`, a one-shot service that exits 0 is ready (docker/compose
  * issue 10596), and a crash or a restart fails at once instead of at the deadline.
  */
-import { clip, describeLastProbe, MAX_HEALTH_OUTPUT } from './health.js';
+import { clip, describeLastProbe, MAX_HEALTH_OUTPUT, type HealthProbe } from './health.js';
 
 /** One line of `docker compose ps --all --format json`. */
 export interface PsEntry {
@@ -14,13 +14,6 @@ export interface PsEntry {
   state: string;
   health: string;
   exitCode: number;
-}
-
-export interface HealthProbe {
-  start: string;
-  end: string;
-  exitCode: number;
-  output: string;
 }
 
 /** What `docker inspect` adds: the restart count, the health log, OOM kills. */

@@ -1,6 +1,5 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
-import { clip } from './health.js';
-import type { HealthProbe } from './readiness.js';
+import { clip, type HealthProbe } from './health.js';
 import type { ProbeResult, ServiceResult, WaitOutcome } from './wait.js';
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
