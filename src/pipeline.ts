@@ -165,7 +165,7 @@ async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient,
   // Saved before anything is written there: the post step removes it even after a cancel.
   state.workDir(workDir);
   const created = (deps.now ?? (() => new Date()))();
-  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver });
+  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver, containerdImageStore: engine.containerdImageStore });
   checkCapabilities(plan, engine, reporter);
   const smokeSetup: SmokeSetup | undefined = inputs.smoke
     ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
@@ -179,10 +179,10 @@ interface Pushed {
   mediaType?: string;
 }
 
-/** BuildKit pushed by digest already; from the docker driver's OCI layout, the action does. Undefined: nothing to tag. */
+/** BuildKit pushed already (by digest, or under the tags); from the docker driver's OCI layout, the action does. Undefined: nothing to tag. */
 async function pushIfNeeded(plan: BuildPlan, build: BuildResult, reporter: Reporter, out: Collector): Promise<Pushed | undefined> {
-  if (!plan.pushByDigest) return undefined;
-  if (plan.pushByDigest.via === 'exporter') return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
+  if (!plan.push) return undefined;
+  if (!plan.pushByDigest || plan.pushByDigest.via === 'exporter') return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
   const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, reporter);
   out.take(pushed.result, 'the push');
   return pushed.image;
@@ -212,6 +212,10 @@ async function checkBuilt(
 /** The last stage of a push: the tags move to the image only when nothing failed; otherwise they stay, and the log says so. */
 async function moveTags(plan: BuildPlan, pushed: Pushed | undefined, io: { docker: DockerClient; reporter: Reporter; guards: RegistryGuards }, out: Collector): Promise<TagState> {
   const { reporter } = io;
+  if (!plan.pushByDigest) {
+    if (out.failures.length > 0) reporter.warning(`The push moved the tags before the checks (this builder cannot push by digest): ${plan.tags.join(', ')} now name the image that failed them.`);
+    return { applied: true };
+  }
   if (!pushed || out.failures.length > 0) {
     const reason = notTaggedReason(out.failedStages);
     const where = pushed ? ` The image was pushed by digest only: ${plan.pushByDigest!.repositories.map((r) => `${r}@${pushed.digest}`).join(', ')}.` : '';

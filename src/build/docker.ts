@@ -96,15 +96,15 @@ export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<
 }
 
 /** Explains, before building, a combination the machine's docker cannot do. */
-export function checkCapabilities(plan: Pick<BuildPlan, 'load' | 'platforms' | 'push'>, docker: DockerEnvironment, reporter: Reporter): void {
+export function checkCapabilities(plan: Pick<BuildPlan, 'load' | 'platforms' | 'push' | 'pushByDigest'>, docker: DockerEnvironment, reporter: Reporter): void {
   const classicDocker = !docker.containerdImageStore && docker.builder.driver === 'docker';
   if (plan.load && plan.platforms.length > 1 && classicDocker) {
     throw new InputError('load', `cannot load ${plan.platforms.length} platforms into this engine's classic image store. Expected one platform with load: true, or turn on the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
   }
   // The tags move only after the checks, so the image goes to the registry by digest first: the
   // docker driver can only do that through an OCI layout, which the classic store cannot write.
-  if (plan.push && classicDocker) {
-    throw new InputError('push', `the builder ${docker.builder.name} (docker driver) on this engine's classic image store cannot push by digest, and the tags move only after the checks pass. Expected a docker-container builder (e.g. docker/setup-buildx-action), or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
+  if (plan.push && !plan.pushByDigest) {
+    reporter.warning(`The builder ${docker.builder.name} (docker driver) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run. For tags that move only once every check passed, use a docker-container builder (e.g. docker/setup-buildx-action) or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
   }
   reporter.debug(`builder ${docker.builder.name} (${docker.builder.driver}), engine ${docker.serverVersion}, containerd image store: ${docker.containerdImageStore}`);
 }

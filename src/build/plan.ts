@@ -93,6 +93,16 @@ export interface PlanOptions {
   workDir: string;
   /** The builder's driver (`docker`, `docker-container`, …): it decides how a push goes by digest. */
   driver: string;
+  /**
+   * The engine keeps images in containerd. The docker driver on the classic store can neither
+   * push by digest nor write an OCI layout: there a push goes under the tags, as `docker push` does.
+   */
+  containerdImageStore: boolean;
+}
+
+/** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder. */
+export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
+  return opts.driver !== 'docker' || opts.containerdImageStore;
 }
 
 /** Pure: the repositories of references, each once, in order. */
@@ -109,7 +119,7 @@ export function repositoriesOf(tags: readonly string[]): string[] {
 
 export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
   const via = opts.driver === 'docker' ? 'layout' : 'exporter';
-  const pushByDigest: PushByDigest | undefined = inputs.push ? { repositories: repositoriesOf(opts.tags), via } : undefined;
+  const pushByDigest: PushByDigest | undefined = inputs.push && canPushByDigest(opts) ? { repositories: repositoriesOf(opts.tags), via } : undefined;
   return {
     context: inputs.context,
     file: inputs.file,
@@ -125,7 +135,7 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     cacheTo: inputs.cacheTo,
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),
-    ociLayoutDir: !pushByDigest || via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
+    ociLayoutDir: !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
     pushByDigest,
   };
 }
@@ -140,7 +150,7 @@ function listAttribute(name: string, values: readonly string[]): string {
  * exporter (no `--tag`, which would name the pushed image after the tags), or as an OCI layout
  * the action uploads (the docker driver). `load` names the loaded image after the tags.
  */
-export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'load' | 'ociLayoutDir' | 'pushByDigest'>): string[] {
+export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'pushByDigest'>): string[] {
   const args: string[] = [];
   const exporter = plan.pushByDigest?.via === 'exporter';
   if (exporter) {
@@ -148,6 +158,7 @@ export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'load' | 'ociLayoutDir
     if (plan.load) args.push('--output', plan.tags.length ? `type=docker,${listAttribute('name', plan.tags)}` : 'type=docker');
   } else {
     for (const tag of plan.tags) args.push('--tag', tag);
+    if (plan.push && !plan.pushByDigest) args.push('--push');
     if (plan.load) args.push('--load');
   }
   if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);

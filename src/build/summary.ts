@@ -37,6 +37,7 @@ export interface BuildSummaryInput {
 function outputCell(plan: BuildPlan, tagging: TagState | undefined): string {
   if (!plan.push) return plan.load ? 'loaded into the image store' : 'kept as an OCI layout';
   const loaded = plan.load ? ', loaded into the image store' : '';
+  if (!plan.pushByDigest) return `pushed under the tags, before the checks (this builder cannot push by digest)${loaded}`;
   return `${tagging?.applied ? 'pushed by digest, then tagged' : 'pushed by digest only'}${loaded}`;
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { BuildPlan } from '../build/plan.js';
+import { repositoriesOf, type BuildPlan } from '../build/plan.js';
 import type { BuildResult } from '../build/docker.js';
 import type { RunContext } from '../context.js';
 import type { Reporter } from '../reporter.js';
@@ -66,7 +66,7 @@ export function imageName(plan: Pick<BuildPlan, 'tags' | 'file' | 'target'>, wor
 export function imageSource(plan: BuildPlan, build: BuildResult, guards = new RegistryGuards()): BlobSource | undefined {
   if (plan.ociLayoutDir && existsSync(plan.ociLayoutDir)) return new OciLayoutSource(plan.ociLayoutDir);
   const digest = build.metadata.digest;
-  const repository = plan.pushByDigest?.repositories[0];
+  const repository = plan.pushByDigest?.repositories[0] ?? repositoriesOf(plan.tags)[0];
   if (plan.push && digest && repository) return new RegistrySource(`${repository}@${digest}`, guards);
   return undefined;
 }

@@ -29,6 +29,11 @@ describe('buildxArgv', () => {
       { tags: ['r/a:1'], push: true, load: true, ociLayoutDir: '/o', pushByDigest: { repositories: ['r/a'], via: 'layout' } },
       [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail],
     ],
+    [
+      'a push on the docker driver with the classic store: under the tags, as docker push does',
+      { tags: ['r/a:1', 'r/a:latest'], push: true, load: true },
+      [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--tag', 'r/a:latest', '--push', '--load', ...tail],
+    ],
     ['load', { load: true }, [...head, '--platform', 'linux/amd64', '--load', ...tail]],
     ['an OCI layout', { ociLayoutDir: '/tmp/w/oci' }, [...head, '--platform', 'linux/amd64', '--output', 'type=oci,dest=/tmp/w/oci,tar=false', ...tail]],
     ['load and an OCI layout', { load: true, ociLayoutDir: '/o' }, [...head, '--platform', 'linux/amd64', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail]],
@@ -69,7 +74,7 @@ describe('planBuild', () => {
   it('adds VERSION and OCI labels; the user overrides the labels in place, the resolved version is the VERSION build-arg', () => {
     // The pipeline resolves the version (the `version` input wins over a VERSION build-arg):
     // the binary gets the same version as the labels and the outputs.
-    const plan = planBuild(inputs, ctx, { version: '1.0.0', tags: inputs.tags, created, workDir: '/w', driver: 'docker-container' });
+    const plan = planBuild(inputs, ctx, { version: '1.0.0', tags: inputs.tags, created, workDir: '/w', driver: 'docker-container', containerdImageStore: true });
     expect(plan.buildArgs).toEqual([
       { key: 'VERSION', value: '1.0.0' },
       { key: 'GO_IMAGE', value: 'golang:1.24' },
@@ -85,12 +90,13 @@ describe('planBuild', () => {
     expect(plan.metadataFile).toBe('/w/metadata.json');
   });
 
-  it.each<[string, boolean, string, Partial<BuildPlan>]>([
-    ['not pushed: kept as an OCI layout', false, 'docker-container', { ociLayoutDir: '/w/oci-layout', pushByDigest: undefined }],
-    ['pushed by a docker-container builder: BuildKit pushes by digest', true, 'docker-container', { ociLayoutDir: undefined, pushByDigest: { repositories: ['r/a'], via: 'exporter' } }],
-    ['pushed by the docker driver: an OCI layout the action uploads by digest', true, 'docker', { ociLayoutDir: '/w/oci-layout', pushByDigest: { repositories: ['r/a'], via: 'layout' } }],
-  ])('%s', (_, push, driver, expected) => {
-    expect(planBuild({ ...inputs, push }, ctx, { version: '1', tags: inputs.tags, created, workDir: '/w', driver })).toMatchObject(expected);
+  it.each<[string, boolean, string, boolean, Partial<BuildPlan>]>([
+    ['not pushed: kept as an OCI layout', false, 'docker-container', false, { ociLayoutDir: '/w/oci-layout', pushByDigest: undefined }],
+    ['pushed by a docker-container builder: BuildKit pushes by digest', true, 'docker-container', false, { ociLayoutDir: undefined, pushByDigest: { repositories: ['r/a'], via: 'exporter' } }],
+    ['pushed by the docker driver: an OCI layout the action uploads by digest', true, 'docker', true, { ociLayoutDir: '/w/oci-layout', pushByDigest: { repositories: ['r/a'], via: 'layout' } }],
+    ['pushed by the docker driver on the classic store: under the tags, no layout', true, 'docker', false, { ociLayoutDir: undefined, pushByDigest: undefined }],
+  ])('%s', (_, push, driver, containerdImageStore, expected) => {
+    expect(planBuild({ ...inputs, push }, ctx, { version: '1', tags: inputs.tags, created, workDir: '/w', driver, containerdImageStore })).toMatchObject(expected);
   });
 
   it('repositoriesOf: each repository once, in the order the tags name them', () => {

@@ -179,9 +179,18 @@ describe('runPipeline with push: tags move last, and only when nothing failed', 
     expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain('<br>_not tagged: the push failed_ |');
   });
 
-  it('the docker driver on the classic image store cannot push by digest: refused before the build', async () => {
-    const { outcome, docker } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS }, { driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') });
-    expect(outcome.failures).toEqual([expect.stringMatching(/^Input 'push': the builder default \(docker driver\) on this engine's classic image store cannot push by digest.*Expected a docker-container builder/)]);
-    expect(docker.methods()).not.toContain('build');
+  it('the docker driver on the classic image store cannot push by digest: the push moves the tags, with a warning before the build', async () => {
+    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' }, { build: pushingBuild, driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') });
+    const argv = docker.callsOf('build')[0]![0] as string[];
+    expect(argv).toEqual(expect.arrayContaining(['--tag', '127.0.0.1:9/o/app:1', '--push']));
+    expect(argv.some((a) => a.startsWith('type=oci,') || a.includes('push-by-digest'))).toBe(false);
+    expect(docker.methods()).not.toContain('imagetoolsCreate');
+    const warnings = reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
+    expect(warnings).toContainEqual(expect.stringMatching(/^The builder default \(docker driver\) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run\./));
+    // The budget cannot be measured here: the step fails, and says the tags already moved.
+    expect(outcome.failures).toEqual([expect.stringMatching(/^Could not measure the image from 127\.0\.0\.1:9\/o\/app@sha256:d{64}/)]);
+    expect(reporter.outputs.digest).toBe(DIGEST);
+    expect(warnings).toContainEqual(expect.stringMatching(/^The push moved the tags before the checks .*127\.0\.0\.1:9\/o\/app:1.* now name the image that failed them\.$/));
+    expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain('| Output | pushed under the tags, before the checks (this builder cannot push by digest) |');
   });
 });
