@@ -23,7 +23,7 @@ describe('the CLI runs the same pipeline on a laptop', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('▶ Building linux/amd64, linux/arm64');
     expect(result.stdout).toMatch(/^🐳 Go container build$/m);
-    expect(result.stdout).toMatch(/^Version +7\.7\.7$/m);
+    expect(result.stdout).toMatch(/^Version +7\.7\.7 \(build-arg VERSION → stage build, Dockerfile:\d+\)$/m);
     expect(result.stdout).toMatch(/^ {2}digest: sha256:[0-9a-f]{64}$/m);
     expect(result.stdout).not.toContain('\x1b[');
   });
