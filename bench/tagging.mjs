@@ -19,13 +19,15 @@ const { buildxArgv, planBuild } = await import('../src/build/plan.js');
 const { uploadLayout } = await import('../src/build/registry-push.js');
 const { imagetoolsArgv, tagGroups } = await import('../src/release/apply.js');
 const { RegistryGuards } = await import('../src/oci/registry-client.js');
-const { parseBuilderInspect } = await import('../src/build/docker.js');
+const { isContainerdStore, parseBuilderInspect } = await import('../src/build/docker.js');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const root = new URL('..', import.meta.url).pathname;
 const context = join(root, 'examples/hello');
 const repository = `${stack.registry}/bench/tagging-${Date.now().toString(36)}`;
 const driver = parseBuilderInspect(execFileSync('docker', ['buildx', 'inspect'], { encoding: 'utf8' }))?.driver ?? 'docker';
+const containerdImageStore = isContainerdStore(execFileSync('docker', ['info', '--format', '{{json .DriverStatus}}'], { encoding: 'utf8' }));
+if (driver === 'docker' && !containerdImageStore) throw new Error('the docker driver on the classic image store cannot push by digest: nothing to compare');
 const docker = (args) => execFileSync('docker', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const seconds = async (fn) => {
   const t = process.hrtime.bigint();
@@ -37,7 +39,7 @@ const seconds = async (fn) => {
 function plan(version, workDir) {
   const inputs = { context, file: join(context, 'Dockerfile'), platforms: ['linux/amd64', 'linux/arm64'], tags: [], push: true, load: false, buildArgs: [{ key: 'GO_IMAGE', value: stack.goImage }], cacheFrom: [], cacheTo: [], labels: [] };
   const tags = [`${repository}:${version}`, `${repository}:latest`];
-  return planBuild(inputs, { sha: '', serverUrl: 'https://github.com', repository: '' }, { version, tags, created: new Date(), workDir, driver });
+  return planBuild(inputs, { sha: '', serverUrl: 'https://github.com', repository: '' }, { version, tags, created: new Date(), workDir, driver, containerdImageStore });
 }
 
 /** Before: the tags move as buildx pushes. */
