@@ -442,7 +442,7 @@ builders_status() {
   done
   docker context inspect "$SECOND_CONTEXT" >/dev/null 2>&1 && echo "context $SECOND_CONTEXT: ok" || echo "context $SECOND_CONTEXT: absent"
   if classic_up; then
-    echo "classic-store engine: ok ($CLASSIC_HOST, $(classic_docker info --format '{{.Driver}}'))"
+    echo "classic-store engine: ok (DOCKER_HOST=$CLASSIC_HOST, storage $(classic_docker info --format '{{.Driver}}'))"
   else
     echo "classic-store engine: down"
   fi
