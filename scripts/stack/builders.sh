@@ -421,7 +421,7 @@ builders_down() {
   for name in "$MULTI_BUILDER" "$CONTAINER_BUILDER"; do
     if docker buildx inspect "$name" >/dev/null 2>&1; then
       log "removing builder $name"
-      docker buildx rm "$name" >/dev/null || true
+      docker buildx rm "$name" >/dev/null 2>&1 || true
     fi
     rm -f "$BUILDERS_DIR/$name.made-from"
   done
