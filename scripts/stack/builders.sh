@@ -57,7 +57,7 @@ deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian
 deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
 SRC
   : >"$APT_DIR/empty-status"
-  ls "$APT_DIR"/lists/*_Sources >/dev/null 2>&1 && return 0
+  ls "$APT_DIR"/lists/*_Sources* >/dev/null 2>&1 && return 0
   log "reading Debian trixie's package and source lists (private apt in $APT_DIR)"
   private_apt apt-get update -qq || die "could not read Debian trixie's lists"
 }
@@ -311,14 +311,15 @@ ensure_container_builder() {
   log "creating builder $CONTAINER_BUILDER (docker-container, $BUILDKIT_IMAGE)"
   docker buildx create --name "$CONTAINER_BUILDER" "${opts[@]}" >/dev/null
   builder_fingerprint >"$BUILDERS_DIR/$CONTAINER_BUILDER.made-from"
-  docker buildx inspect --bootstrap "$CONTAINER_BUILDER" >/dev/null || die "builder $CONTAINER_BUILDER did not start"
+  docker buildx inspect --bootstrap "$CONTAINER_BUILDER" >"$BUILDERS_DIR/bootstrap.log" 2>&1 \
+    || { tail -20 "$BUILDERS_DIR/bootstrap.log" >&2; die "builder $CONTAINER_BUILDER did not start"; }
 }
 
 ensure_second_context() {
   docker context inspect "$SECOND_CONTEXT" >/dev/null 2>&1 && return 0
   local host; host=$(docker context inspect default --format '{{.Endpoints.docker.Host}}')
   docker context create "$SECOND_CONTEXT" --description "go-container-action stack: the default engine again, for a second builder node" \
-    --docker "host=$host" >/dev/null
+    --docker "host=$host" >/dev/null 2>&1
 }
 
 ensure_multi_builder() {
@@ -329,7 +330,8 @@ ensure_multi_builder() {
   docker buildx create --name "$MULTI_BUILDER" "${opts[@]}" --platform linux/amd64 --node "$MULTI_NODE_AMD64" default >/dev/null
   docker buildx create --name "$MULTI_BUILDER" --append "${opts[@]}" --platform linux/arm64 --node "$MULTI_NODE_ARM64" "$SECOND_CONTEXT" >/dev/null
   builder_fingerprint >"$BUILDERS_DIR/$MULTI_BUILDER.made-from"
-  docker buildx inspect --bootstrap "$MULTI_BUILDER" >/dev/null || die "builder $MULTI_BUILDER did not start"
+  docker buildx inspect --bootstrap "$MULTI_BUILDER" >"$BUILDERS_DIR/bootstrap.log" 2>&1 \
+    || { tail -20 "$BUILDERS_DIR/bootstrap.log" >&2; die "builder $MULTI_BUILDER did not start"; }
 }
 
 # --- a second engine with the classic image store ---
