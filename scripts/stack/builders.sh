@@ -297,7 +297,10 @@ builder_current() { # name: true when it exists, was made from today's image and
     docker buildx rm -f "$name" >/dev/null 2>&1 || true
     return 1
   fi
-  docker buildx inspect --bootstrap "$name" >/dev/null 2>&1
+  docker buildx inspect --bootstrap "$name" >/dev/null 2>&1 && return 0
+  log "re-making builder $name (it did not start)"
+  docker buildx rm -f "$name" >/dev/null 2>&1 || true
+  return 1
 }
 
 container_node_opts() {
