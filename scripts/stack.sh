@@ -308,7 +308,7 @@ ENV
   } >"$STACK_DIR/env"
 }
 
-# shellcheck source=stack/builders.sh
+# shellcheck source=scripts/stack/builders.sh
 . "$ROOT/scripts/stack/builders.sh"
 
 cmd_up() {

@@ -85,8 +85,8 @@ fetch_docker_io_source() { # version: the tarballs into $BUILDERS_DIR/src, check
 }
 
 sha256_list_ok() { # stdin: apt's --print-uris lines ('url' name size SHA256:hex); cwd holds the files
-  local url name size sum
-  while read -r url name size sum; do
+  local _url name _size sum
+  while read -r _url name _size sum; do
     [ -n "$name" ] || continue
     [ -f "$name" ] && [ "$(sha256sum "$name" | cut -d' ' -f1)" = "${sum#SHA256:}" ] || return 1
   done
@@ -128,9 +128,10 @@ unpack_buildkit_gopath() { # version work: patched engine + buildkit in a GOPATH
   tar -C "$work/tree/cli" --strip-components=2 -xf "$src/docker.io_$upstream.orig-cli.tar.xz"
   tar -C "$work/tree" -xf "$src/docker.io_$version.debian.tar.xz"
   local patch
-  for patch in $(grep -v '^#' "$work/tree/debian/patches/series"); do
+  while read -r patch; do
+    case "$patch" in '' | '#'*) continue ;; esac
     patch -d "$work/tree" -p1 -s -N -i "debian/patches/$patch" >/dev/null || die "Debian's patch $patch does not apply"
-  done
+  done <"$work/tree/debian/patches/series"
   mkdir -p "$work/gopath/src/github.com/moby" "$work/gopath/src/github.com/docker"
   mv "$work/tree/buildkit" "$work/gopath/src/github.com/moby/buildkit"
   # buildctl imports the engine's pkg/homedir.
@@ -204,7 +205,7 @@ assemble_buildkit_context() { # dir: a FROM scratch context with the rootfs
   for app in $("$root/usr/bin/busybox" --list); do
     [ -e "$root/usr/bin/$app" ] || [ -e "$root/usr/sbin/$app" ] || ln -s busybox "$root/usr/bin/$app"
   done
-  [ -x "$root/usr/sbin/runc" ] && [ -e "$root/usr/bin/sh" ] || die "the BuildKit image's rootfs lacks runc or a shell"
+  if [ ! -x "$root/usr/sbin/runc" ] || [ ! -e "$root/usr/bin/sh" ]; then die "the BuildKit image's rootfs lacks runc or a shell"; fi
   # ca-certificates ships the certificates; its postinst would make the bundle.
   find "$root/usr/share/ca-certificates" -name '*.crt' -print0 | sort -z | xargs -0 cat >"$root/etc/ssl/certs/ca-certificates.crt"
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
