@@ -4,7 +4,9 @@
 #   docker is present), the containerd image store, QEMU binfmt for foreign-platform RUN steps,
 #   a registry on 127.0.0.1:5000, locally made base images (no image can be pulled here),
 #   and a file-tree GOPROXY for the fixture modules the project writes itself.
-# Usage: scripts/stack.sh up | down | status | env
+# Opt-in (`up builders`, or GCA_STACK_BUILDERS=1): every kind of BuildKit builder besides the
+#   engine's own, see scripts/stack/builders.sh. `down` removes those; the rest stays up.
+# Usage: scripts/stack.sh up [builders] | down | status | env
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +15,8 @@ REGISTRY_ADDR=${GCA_REGISTRY:-127.0.0.1:5000}
 GOPROXY_PORT=${GCA_GOPROXY_PORT:-3111}
 GO_IMAGE=${GCA_GO_IMAGE:-gca-local/golang:1.24}
 LOCAL_BUSYBOX=gca-local/busybox:latest
+
+WITH_BUILDERS=${GCA_STACK_BUILDERS:-0}
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -295,12 +299,17 @@ DF
 
 write_env() {
   mkdir -p "$STACK_DIR"
-  cat >"$STACK_DIR/env" <<ENV
+  { cat <<ENV
 GCA_REGISTRY=$REGISTRY_ADDR
 GCA_GOPROXY=$(goproxy_url)
 GCA_GO_IMAGE=$GO_IMAGE
 ENV
+    builders_env
+  } >"$STACK_DIR/env"
 }
+
+# shellcheck source=scripts/stack/builders.sh
+. "$ROOT/scripts/stack/builders.sh"
 
 cmd_up() {
   if have_working_docker; then
@@ -316,19 +325,34 @@ cmd_up() {
   make_busybox_images
   make_go_image
   ensure_binfmt
+  if [ "$WITH_BUILDERS" = 1 ]; then builders_up; fi
   write_env
   log "ready: registry $REGISTRY_ADDR, GOPROXY $(goproxy_url), Go image $GO_IMAGE"
+}
+
+cmd_down() {
+  builders_down
+  write_env
+  log "the builders part is down; the engine, registry and GOPROXY stay up (other work shares them)"
 }
 
 cmd_status() {
   have_working_docker && echo "docker: ok" || echo "docker: not working"
   curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && echo "registry: ok" || echo "registry: down"
   curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1 && echo "goproxy: ok" || echo "goproxy: down"
+  builders_status
 }
 
 case "${1:-up}" in
-  up) cmd_up ;;
+  up)
+    case "${2:-}" in
+      '') ;;
+      builders) WITH_BUILDERS=1 ;;
+      *) die "usage: $0 up [builders]" ;;
+    esac
+    cmd_up ;;
+  down) cmd_down ;;
   status) cmd_status ;;
   env) write_env; cat "$STACK_DIR/env" ;;
-  *) die "usage: $0 up|status|env" ;;
+  *) die "usage: $0 up [builders] | down | status | env" ;;
 esac
