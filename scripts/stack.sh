@@ -30,6 +30,22 @@ have_working_docker() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Starts a daemon in a session of its own, appending to LOG, holding none of our descriptors but
+# the standard three: a lock the caller holds (`flock FILE scripts/stack.sh up`) would otherwise
+# live on in the daemon, and every later flock on that file would wait for ever.
+# Usage: start_detached LOG COMMAND [ARG]...
+start_detached() {
+  local log=$1; shift
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    if [ "$(id -u)" = 0 ]; then exec setsid nohup "$@" >>"$log" 2>&1 </dev/null; fi
+    exec sudo setsid nohup "$@" >>"$log" 2>&1 </dev/null
+  ) &
+}
+
 install_docker_from_trixie() {
   command -v apt-get >/dev/null 2>&1 || die "no working docker with buildx and compose v2, and no apt-get to install one"
   log "installing docker engine, buildx and compose v2 from Debian trixie"
@@ -68,7 +84,7 @@ start_dockerd() {
   command -v dockerd >/dev/null 2>&1 || die "dockerd is not installed"
   log "starting dockerd"
   as_root mkdir -p "$STACK_DIR"
-  as_root setsid nohup dockerd >>"$STACK_DIR/dockerd.log" 2>&1 < /dev/null &
+  start_detached "$STACK_DIR/dockerd.log" dockerd
   for _ in $(seq 1 60); do
     timeout 5 docker info >/dev/null 2>&1 && return 0
     sleep 1
@@ -124,7 +140,7 @@ log:
   level: warn
 CFG
   log "starting registry on $REGISTRY_ADDR"
-  as_root setsid nohup docker-registry serve "$STACK_DIR/registry/config.yml" >>"$STACK_DIR/registry/log" 2>&1 < /dev/null &
+  start_detached "$STACK_DIR/registry/log" docker-registry serve "$STACK_DIR/registry/config.yml"
   for _ in $(seq 1 30); do
     curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && return 0
     sleep 0.5
@@ -142,8 +158,7 @@ start_goproxy() {
   node "$ROOT/scripts/goproxy-pack.mjs" "$ROOT/test/fixtures/gomodules" "$STACK_DIR/goproxy"
   if curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1; then return 0; fi
   log "starting GOPROXY on 127.0.0.1:$GOPROXY_PORT and $gw:$GOPROXY_PORT"
-  as_root setsid nohup node "$ROOT/scripts/goproxy-server.mjs" "$STACK_DIR/goproxy" "$GOPROXY_PORT" 127.0.0.1 "$gw" \
-    >>"$STACK_DIR/goproxy.log" 2>&1 < /dev/null &
+  start_detached "$STACK_DIR/goproxy.log" node "$ROOT/scripts/goproxy-server.mjs" "$STACK_DIR/goproxy" "$GOPROXY_PORT" 127.0.0.1 "$gw"
   for _ in $(seq 1 30); do
     curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1 && return 0
     sleep 0.3

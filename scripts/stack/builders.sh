@@ -366,11 +366,11 @@ start_classic_dockerd() {
 }
 JSON
   log "starting the classic-store dockerd on $CLASSIC_HOST"
-  as_root setsid nohup dockerd --config-file "$CLASSIC_DIR/daemon.json" \
+  start_detached "$CLASSIC_DIR/dockerd.log" dockerd --config-file "$CLASSIC_DIR/daemon.json" \
     --data-root "$CLASSIC_DIR/data" --exec-root "$CLASSIC_RUN/exec" --pidfile "$CLASSIC_RUN/docker.pid" \
     --host "$CLASSIC_HOST" --bridge "$CLASSIC_BRIDGE" --iptables=false --ip6tables=false --ip-masq=false \
     --containerd-namespace gca-classic --containerd-plugins-namespace gca-classic-plugins \
-    --cgroup-parent gca-classic >>"$CLASSIC_DIR/dockerd.log" 2>&1 </dev/null &
+    --cgroup-parent gca-classic
   local _
   for _ in $(seq 1 60); do classic_up && return 0; sleep 1; done
   tail -20 "$CLASSIC_DIR/dockerd.log" >&2 || true
