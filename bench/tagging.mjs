@@ -17,7 +17,8 @@ register('./ts-hooks.mjs', import.meta.url);
 const { stack } = await import('../test/support/stack.ts');
 const { buildxArgv, planBuild } = await import('../src/build/plan.js');
 const { uploadLayout } = await import('../src/build/registry-push.js');
-const { imagetoolsArgv, tagGroups } = await import('../src/release/apply.js');
+const { imagetoolsArgv } = await import('../src/release/apply.js');
+const { tagGroups } = await import('../src/util/reference.js');
 const { RegistryGuards } = await import('../src/oci/registry-client.js');
 const { isContainerdStore, parseBuilderInspect } = await import('../src/build/docker.js');
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RunContext } from '../context.js';
 import type { KeyValue } from '../util/key-value.js';
-import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
+import { repositoriesOf } from '../util/reference.js';
 
 /** The build's own inputs, parsed. */
 export interface BuildSettings {
@@ -103,18 +103,6 @@ export interface PlanOptions {
 /** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder. */
 export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
   return opts.driver !== 'docker' || opts.containerdImageStore;
-}
-
-/** Pure: the repositories of references, each once, in order. */
-export function repositoriesOf(tags: readonly string[]): string[] {
-  const repositories: string[] = [];
-  for (const tag of tags) {
-    const parsed = parseImageReference(tag);
-    if (isImageReferenceError(parsed)) continue;
-    const repository = repositoryOf(parsed);
-    if (!repositories.includes(repository)) repositories.push(repository);
-  }
-  return repositories;
 }
 
 export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {

@@ -11,27 +11,7 @@ import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/media-types.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
 import { tagManifest } from '../build/registry-push.js';
 import { lastErrorLine } from '../util/exec.js';
-import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
-
-/** One repository's tags (full references). */
-export interface TagGroup {
-  repository: string;
-  tags: string[];
-}
-
-/** Pure: the tags grouped by repository, in the order they were given. */
-export function tagGroups(tags: readonly string[]): TagGroup[] {
-  const groups: TagGroup[] = [];
-  for (const tag of tags) {
-    const parsed = parseImageReference(tag);
-    if (isImageReferenceError(parsed)) continue;
-    const repository = repositoryOf(parsed);
-    const group = groups.find((g) => g.repository === repository);
-    if (group) group.tags.push(tag);
-    else groups.push({ repository, tags: [tag] });
-  }
-  return groups;
-}
+import { tagGroups, type TagGroup } from '../util/reference.js';
 
 /** Pure: the argv (the program is `docker`) that points one repository's tags at `digest`. */
 export function imagetoolsArgv(group: TagGroup, digest: string, builder?: string): string[] {

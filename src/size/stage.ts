@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { repositoriesOf, type BuildPlan } from '../build/plan.js';
+import type { BuildPlan } from '../build/plan.js';
 import type { BuildResult } from '../build/docker.js';
 import type { RunContext } from '../context.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import { formatBytes } from '../util/bytes.js';
-import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
+import { isImageReferenceError, parseImageReference, repositoryOf, repositoriesOf } from '../util/reference.js';
 import { errorText } from '../errors.js';
 import type { CacheService } from '../cache/service.js';
 import { planCache } from './baseline.js';

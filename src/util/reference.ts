@@ -61,3 +61,28 @@ export function isImageReferenceError(r: ImageReference | { error: string }): r 
 export function repositoryOf(ref: ImageReference): string {
   return ref.registry ? `${ref.registry}/${ref.path}` : ref.path;
 }
+
+/** One repository's tags (full references). */
+export interface TagGroup {
+  repository: string;
+  tags: string[];
+}
+
+/** Pure: the references grouped by repository, in the order they were given; unparsable ones are left out. */
+export function tagGroups(tags: readonly string[]): TagGroup[] {
+  const groups: TagGroup[] = [];
+  for (const tag of tags) {
+    const parsed = parseImageReference(tag);
+    if (isImageReferenceError(parsed)) continue;
+    const repository = repositoryOf(parsed);
+    const group = groups.find((g) => g.repository === repository);
+    if (group) group.tags.push(tag);
+    else groups.push({ repository, tags: [tag] });
+  }
+  return groups;
+}
+
+/** Pure: the repositories of references, each once, in order. */
+export function repositoriesOf(tags: readonly string[]): string[] {
+  return tagGroups(tags).map((g) => g.repository);
+}

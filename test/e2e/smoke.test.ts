@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
+import { freePort } from '../support/ports.js';
 import { docker, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
@@ -53,16 +53,6 @@ function smokeLeftovers(before: Snapshot, project: string): Record<keyof Snapsho
   };
 }
 const NOTHING = { containers: [], networks: [], volumes: [], images: [] };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const errors = (run: ActionRun) => annotations(run.main.stdout).filter((a) => a.level === 'error');
 /** The compose project a run started, from its log group (the state is emptied once the main step cleaned up). */

@@ -4,10 +4,10 @@
  * driver of the stack (whose push by digest is the action's upload of the build's OCI layout).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
+import { freePort } from '../support/ports.js';
 import { docker, registryManifest, removeTestImages, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
@@ -102,16 +102,6 @@ describe('a push of a dynamically linked Go binary in scratch (-buildmode=pie: a
     expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe('a push whose smoke test fails after a good one', () => {
   const app = copyApp('test/fixtures/smoke');

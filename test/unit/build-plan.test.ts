@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildxArgv, mergeKeyValues, ociLabels, planBuild, repositoriesOf, type BuildPlan } from '../../src/build/plan.js';
+import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/build/plan.js';
+import { repositoriesOf } from '../../src/util/reference.js';
 import type { Inputs } from '../../src/inputs.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
 import { testPlan } from '../support/samples.js';
