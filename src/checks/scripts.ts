@@ -51,7 +51,8 @@ export interface ScriptFacts {
 const GIT_READ = /\bgit\s+(?:(?:-C|--git-dir|--work-tree)[= ]\S+\s+|-c\s+\S+\s+)*(rev-parse|describe|log|rev-list|show|symbolic-ref|name-rev|status|diff-index|diff)\b[^`)'";|&\n]*/;
 const GO_BUILD = /(?:^|[\s;&|(`'"])(?:[\w./-]*\/)?(?:xx-)?go\s+(?:-C\s+\S+\s+)?(?:build|install)\b|\$[({][A-Za-z_]*GO[A-Za-z_]*[)}]\s+(?:build|install)\b|\bgoreleaser\s+(?:build|release)\b/;
 const TOOL_INSTALL = /\bgo\s+install\s+(?:-\S+\s+)*[^\s-]\S*@\S+/;
-const READS_VERSION = /\$(?:\{VERSION\b|\(VERSION\)|VERSION\b)/;
+/** A script or Makefile line that reads VERSION: `$VERSION`, `${VERSION}`, make's `$(VERSION)`. */
+export const SCRIPT_READS_VERSION = /\$(?:\{VERSION\b|\(VERSION\)|VERSION\b)/;
 const STAMP_VAR = /-X[= ]?\s*['"]?[\w./-]+=['"]?\$[({]?([A-Za-z_][A-Za-z0-9_]*)/g;
 const STAMP_GIT = /-X[= ]?\s*['"]?[\w./-]+=['"]?(?:\$\$?\(\s*(?:shell\s+)?|`)git\s/;
 const MAKE_ASSIGN = /^\s*(?:export\s+|override\s+)*([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|:::=|::=|:=|\+=|!=|=)\s*(.*)$/;
@@ -160,7 +161,8 @@ export function scanScript(text: string, kind: ScriptFacts['kind'], targets: str
     if (!facts.stampsFromGit && STAMP_GIT.test(l.text)) facts.stampsFromGit = { line: l.line, text: shorten(l.text), command: git ? shorten(git[0]) : 'git' };
     const assignment = versionAssignment(kind, l, names);
     if (assignment) facts.versionAssignments.push(assignment);
-    else if (!facts.readsVersion && READS_VERSION.test(l.text)) facts.readsVersion = { line: l.line, text: shorten(l.text) };
+    // `APP_VERSION := $(VERSION)` hands VERSION on: it reads it, whatever it assigns.
+    if (!facts.readsVersion && SCRIPT_READS_VERSION.test(assignment ? assignment.value : l.text)) facts.readsVersion = { line: l.line, text: shorten(l.text) };
     const shell = shellText(kind, l.text);
     if (shell !== undefined) facts.commands.push(...parseShell(shell.replace(/\$[({]MAKE[)}]/g, 'make')).commands);
   }

@@ -7,8 +7,7 @@
  */
 import { expandVariables, findStage, stageScope, type InstructionModel, type Stage } from '../dockerfile/model.js';
 import { firstLine, scriptOf, stageLabel, type DockerfileAnalysis, type RunFacts } from './analysis.js';
-import type { ScannedScript } from './analysis.js';
-import type { VersionAssignment } from './scripts.js';
+import { SCRIPT_READS_VERSION, type VersionAssignment } from './scripts.js';
 import { ldflagsOf } from './shell.js';
 
 /** Where the VERSION build-arg is read, for the build summary. */
@@ -28,7 +27,7 @@ type Flow =
   | { kind: 'reaches'; line: number }
   | { kind: 'no-arg'; note: string }
   | { kind: 'unused'; argLine: number }
-  | { kind: 'script'; what: string; script?: ScannedScript; inline?: VersionAssignment };
+  | { kind: 'script'; what: string; inline?: VersionAssignment };
 
 function stageName(stage: Stage): string {
   return stage.name ?? String(stage.index);
@@ -64,7 +63,7 @@ function buildRuns(a: DockerfileAnalysis): RunFacts[][] {
 function scriptSetsVersion(run: RunFacts): Flow | undefined {
   const overrides = new Set(run.runs.flatMap((r) => (r.run.kind === 'make' ? Object.keys(r.run.vars) : [])));
   if (run.own.stampsFromGit) return { kind: 'script', what: `\`${run.own.stampsFromGit.command}\` in the RUN` };
-  const fixed = (v: VersionAssignment): boolean => !v.overridable && !READS_VERSION.test(v.value) && !overrides.has(v.name);
+  const fixed = (v: VersionAssignment): boolean => !v.overridable && !SCRIPT_READS_VERSION.test(v.value) && !overrides.has(v.name);
   const inline = run.own.versionAssignments.find(fixed);
   if (inline) {
     const git = run.own.gitReads[0];
@@ -72,9 +71,9 @@ function scriptSetsVersion(run: RunFacts): Flow | undefined {
   }
   for (const script of run.scripts) {
     const where = script.path || 'sh -c';
-    if (script.facts.stampsFromGit) return { kind: 'script', what: `\`${script.facts.stampsFromGit.command}\` in ${where}:${script.facts.stampsFromGit.line}`, script };
+    if (script.facts.stampsFromGit) return { kind: 'script', what: `\`${script.facts.stampsFromGit.command}\` in ${where}:${script.facts.stampsFromGit.line}` };
     const set = script.facts.versionAssignments.find(fixed);
-    if (set) return { kind: 'script', what: `${set.fromGit ? 'git' : 'a fixed value'} in ${where}:${set.line} (\`${set.text}\`)`, script };
+    if (set) return { kind: 'script', what: `${set.fromGit ? 'git' : 'a fixed value'} in ${where}:${set.line} (\`${set.text}\`)` };
   }
   return undefined;
 }

@@ -182,6 +182,7 @@ describe('GO011: the VERSION build-arg on its way to the binary', () => {
     ['make with VERSION := from git', stage('ARG VERSION', make), makefile('VERSION := $(shell git describe --tags)'), ['GO011 notice 6']],
     ['make with VERSION := from git, overridden on the command line', stage('ARG VERSION', `${make} VERSION=$VERSION`), makefile('VERSION := $(shell git describe --tags)'), []],
     ['make with a fixed VERSION', stage('ARG VERSION', make), makefile('VERSION = 0.1.0'), ['GO011 notice 6']],
+    ['make with a variable of its own taken from $(VERSION)', stage('ARG VERSION', make), { Makefile: 'APP_VERSION := $(VERSION)\nbuild:\n\tgo build -ldflags "-X main.version=$(APP_VERSION)" -o /out/app .\n' }, []],
     ['a script with ${VERSION:-…} from git', stage('ARG VERSION', 'RUN ./build.sh'), { 'build.sh': 'VERSION=${VERSION:-$(git describe --tags)}\ngo build -ldflags "-X main.version=$VERSION" -o /out/app .\n' }, []],
     ['a script that takes git over the environment', stage('ARG VERSION', 'RUN ./build.sh'), { 'build.sh': 'VERSION=$(git describe --tags)\ngo build -ldflags "-X main.version=$VERSION" -o /out/app .\n' }, ['GO011 notice 6']],
     ['-X straight from git in the RUN', stage('ARG VERSION', 'RUN go build -ldflags "-X main.version=$(git describe --tags)" -o /out/app .'), {}, ['GO011 notice 6']],
