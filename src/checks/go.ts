@@ -12,6 +12,7 @@ import { checkCrossTarget, checkEmulation } from './emulation.js';
 import { checkGitInContext } from './git.js';
 import { ldflagsOf, parseExecForm, parseShell } from './shell.js';
 import { checkVersion, type VersionUse } from './version.js';
+import { clip } from '../util/text.js';
 
 export type { CheckOptions } from './analysis.js';
 export type { VersionUse } from './version.js';
@@ -49,8 +50,7 @@ function checkFinalStage(a: DockerfileAnalysis): void {
       const ldflags = ldflagsOf(cmd.go) ?? '';
       const staticLink = /-extldflags[= ]+["']?[^"']*-static/.test(ldflags);
       if (cgo !== '0' && !staticLink) {
-        const command = goCommandText(cmd);
-        const shown = command.length > 80 ? `${command.slice(0, 79)}…` : command;
+        const shown = clip(goCommandText(cmd), 80);
         a.add('GO005', 'warning', cmd.ins, `go ${cmd.go.subcommand} without CGO_ENABLED=0 for a ${scratch ? 'scratch' : 'distroless static'} final stage: a cgo binary needs libc and fails to start there. Fix: \`CGO_ENABLED=0 ${shown}\`.`);
       }
     }
@@ -100,9 +100,11 @@ export interface CheckResult {
 }
 
 /** Pure: every finding for a parsed Dockerfile and the build's settings, and where VERSION goes. */
-export function analyzeGoDockerfile(model: DockerfileModel, opts: CheckOptions): CheckResult {
+export function analyzeGoDockerfile(model: DockerfileModel, opts: CheckOptions, only?: 'version'): CheckResult {
   if (model.stages.length === 0) return { findings: [], versionUse: { binary: false } };
   const a = new DockerfileAnalysis(model, opts);
+  // With the checks off, only where VERSION goes is wanted (the build summary states it).
+  if (only === 'version') return { findings: [], versionUse: checkVersion(a) };
   checkEmulation(a);
   checkCrossTarget(a);
   checkCacheMounts(a);

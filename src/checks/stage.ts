@@ -63,7 +63,7 @@ function analyze(inputs: CheckSettings, ctx: RunContext, build: { version: strin
     buildArgs: buildArgRecord(buildArgsWithVersion(build.version, inputs.buildArgs)),
     dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
     context: directoryContext(inputs.context),
-  });
+  }, inputs.dockerfileChecks === 'off' ? 'version' : undefined);
   return { ...checked, files };
 }
 
