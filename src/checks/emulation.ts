@@ -7,6 +7,7 @@
  */
 import type { InstructionModel, Stage } from '../dockerfile/model.js';
 import { firstLine, goCommandText, osArch, runsNatively, stageLabel, type DockerfileAnalysis, type GoCommand, type RunFacts } from './analysis.js';
+import { clip } from '../util/text.js';
 
 const PUBLISHED_QEMU = 'published Go builds show 5-10x, e.g. 146 s native vs 1314 s emulated';
 const CROSS_ENV = 'GOOS=$TARGETOS GOARCH=$TARGETARCH';
@@ -22,18 +23,14 @@ interface Evidence {
   command: string;
 }
 
-function clip(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 /** The command of a RUN that compiles Go (or the RUN's first line), as the fix shows it. */
 function buildCommand(a: DockerfileAnalysis, run: RunFacts): string {
   const go = a.goCommands().find((c) => c.ins === run.ins && c.action === 'build') ?? a.goCommands().find((c) => c.ins === run.ins);
   if (go) return clip(goCommandText(go), 80);
   const text = (run.ins.run?.command ?? '').split('\n')[0]!.trim();
   const script = run.runs[0];
-  if (script) return clip(script.run.words.join(' '));
-  return clip(text);
+  if (script) return clip(script.run.words.join(' '), 60);
+  return clip(text, 60);
 }
 
 /** Why the checks take a stage for a Go build (strongest first); undefined when they do not. */
@@ -127,7 +124,7 @@ export function checkCrossTarget(a: DockerfileAnalysis): void {
       const via = run.runs[0];
       const wrong = wrongTargets(a, { stage, ins: run.ins, inlineEnv: via?.env ?? {} });
       if (wrong.length === 0) continue;
-      const command = clip(via ? via.run.words.join(' ') : firstLine(run.ins.run?.command ?? ''));
+      const command = clip(via ? via.run.words.join(' ') : firstLine(run.ins.run?.command ?? ''), 60);
       a.add(
         'GO010',
         'warning',

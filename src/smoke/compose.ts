@@ -3,6 +3,7 @@ import { removeArgv } from '../docker/cli.js';
 import type { ComposeProject } from '../docker/compose.js';
 import { lastErrorLine } from '../util/exec.js';
 import { mergeSamples, parseInspect, parsePs, type ContainerSample } from './readiness.js';
+import { stripAnsi } from '../util/text.js';
 
 export type { ComposeProject } from '../docker/compose.js';
 
@@ -15,12 +16,6 @@ export async function sampleProject(docker: DockerClient, project: ComposeProjec
   const inspect = await docker.inspectContainers(entries.map((e) => e.id));
   // A container can vanish between the two calls; inspect then fails and compose ps alone speaks.
   return mergeSamples(entries, inspect.exitCode === 0 ? parseInspect(inspect.stdout) : []);
-}
-
-/** Pure: text without terminal escape sequences (compose logs erase lines even with --no-color). */
-export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
 /** The last lines a service logged. */

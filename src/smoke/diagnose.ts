@@ -9,8 +9,7 @@
  * Captures: test/fixtures/smoke/samples/up-*.txt.
  */
 import { isImageReferenceError, parseImageReference, repositoryOf } from '../util/reference.js';
-import { stripAnsi } from './compose.js';
-import { clip } from './health.js';
+import { clip, stripAnsi } from '../util/text.js';
 import type { ContainerSample, ServiceVerdict } from './readiness.js';
 
 /** The longest message quoted from compose or the engine. */

@@ -6,6 +6,7 @@
  * executable file not found in $PATH: unknown` (exit -1), and for CMD-SHELL
  * `… exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown`.
  */
+import { clip } from '../util/text.js';
 /** One entry of a container's health-check log, as `docker inspect` gives it. */
 export interface HealthProbe {
   start: string;
@@ -16,12 +17,6 @@ export interface HealthProbe {
 
 /** The longest piece of a health-check output quoted in a reason. */
 export const MAX_HEALTH_OUTPUT = 300;
-
-/** Pure: text on one line, at most `max` characters (an ellipsis marks the cut). */
-export function clip(text: string, max: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length <= max ? line : `${line.slice(0, max - 1).trimEnd()}…`;
-}
 
 /** The ways runc, crun and containerd say the command does not exist in the image. */
 const MISSING_COMMAND: readonly RegExp[] = [

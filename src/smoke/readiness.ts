@@ -4,7 +4,8 @@
  * `docker compose up --wait`, a one-shot service that exits 0 is ready (docker/compose
  * issue 10596), and a crash or a restart fails at once instead of at the deadline.
  */
-import { clip, describeLastProbe, MAX_HEALTH_OUTPUT, type HealthProbe } from './health.js';
+import { clip } from '../util/text.js';
+import { describeLastProbe, MAX_HEALTH_OUTPUT, type HealthProbe } from './health.js';
 
 /** One line of `docker compose ps --all --format json`. */
 export interface PsEntry {

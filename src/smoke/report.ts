@@ -1,5 +1,6 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
-import { clip, type HealthProbe } from './health.js';
+import { clip } from '../util/text.js';
+import type { HealthProbe } from './health.js';
 import type { ProbeResult, ServiceResult, WaitOutcome } from './wait.js';
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);

@@ -2,8 +2,8 @@
  * Columns text takes in a terminal, for aligning tables: emoji and East Asian wide characters
  * take two, combining marks, joiners and variation selectors none, ANSI styles none.
  */
+import { stripAnsi } from '../util/text.js';
 
-const ANSI = /\x1b\[[0-9;]*m/g;
 const ZERO_WIDTH = /[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufe00-\ufe0f]/u;
 const EMOJI = /\p{Emoji_Presentation}/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
@@ -23,10 +23,6 @@ function isWide(cp: number): boolean {
   );
 }
 
-/** Pure: the text without its ANSI styles. */
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
 
 /**
  * Pure: the columns a string takes. A symbol drawn as text by default (⚠ ℹ ⏭) followed by the

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, type Tags } from 'yaml';
 import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from '../../src/smoke/override.js';
 import { composeArgv, downArgv, upArgv } from '../../src/docker/compose.js';
-import { stripAnsi } from '../../src/smoke/compose.js';
+import { stripAnsi } from '../../src/util/text.js';
 import { composeError, smokeProjectName } from '../../src/smoke/stage.js';
 import { smokeImageTag } from '../../src/smoke/image.js';
 
