@@ -103,9 +103,17 @@ export function runsNatively(host: string, platform: string): boolean {
   return p === h || (h === 'linux/amd64' && p === 'linux/386');
 }
 
+/** Each RUN parsed once: the checks ask for the same RUNs many times (per command, platform and variable). */
+const parsedRuns = new WeakMap<InstructionModel, ShellScript>();
+
 export function scriptOf(ins: InstructionModel): ShellScript {
-  const run = ins.run!;
-  return (run.execForm ? parseExecForm(run.command) : undefined) ?? parseShell(run.command);
+  let script = parsedRuns.get(ins);
+  if (!script) {
+    const run = ins.run!;
+    script = (run.execForm ? parseExecForm(run.command) : undefined) ?? parseShell(run.command);
+    parsedRuns.set(ins, script);
+  }
+  return script;
 }
 
 export function stageLabel(stage: Stage): string {

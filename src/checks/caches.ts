@@ -5,10 +5,9 @@
  * go.mod, not for a go.mod that requires nothing.
  */
 import { copiesOf, resolveMount, type InstructionModel, type Stage } from '../dockerfile/model.js';
-import { firstLine, scriptOf, type DockerfileAnalysis, type GoCommand } from './analysis.js';
+import { firstLine, type DockerfileAnalysis, type GoCommand } from './analysis.js';
 import { cleanContextPath } from './context.js';
 import type { ModuleInfo } from './module.js';
-import { commandsWithEnv, goAction, goInvocation } from './shell.js';
 
 /** A step that compiles Go or downloads modules: a go command, or a script a RUN runs. */
 interface GoStep {
@@ -121,11 +120,7 @@ export function checkCopyBeforeDownload(a: DockerfileAnalysis): void {
     for (const ins of stage.instructions) {
       if (!wholeCopy && copiesWholeContext(a, stage, ins)) wholeCopy = ins;
       if (!wholeCopy || ins.keyword !== 'RUN' || !ins.run) continue;
-      const download = commandsWithEnv(scriptOf(ins)).some(({ cmd }) => {
-        const go = goInvocation(cmd);
-        return go !== undefined && goAction(go) === 'download';
-      });
-      if (!download) continue;
+      if (!a.goCommands().some((c) => c.ins === ins && c.action === 'download')) continue;
       const module = a.moduleAt(stage, ins, a.runFacts(stage, ins).cwd);
       if (module.found === 'no' || (module.found === 'yes' && !module.requires)) continue;
       // The module files as the context has them (go.sum only when there is one).

@@ -12,6 +12,7 @@ import { CHECKS, type ReportedFinding } from './catalog.js';
 import { directoryContext } from './context.js';
 import { analyzeGoDockerfile, type CheckResult, type VersionUse } from './go.js';
 import { renderChecksSummary } from './summary.js';
+import { plural } from '../util/plural.js';
 
 /** The .dockerignore BuildKit uses: `<Dockerfile>.dockerignore` next to the Dockerfile wins over `<context>/.dockerignore`. */
 export function dockerignorePath(dockerfile: string, context: string): string | undefined {
@@ -97,7 +98,7 @@ export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, r
   const blocking = findings.filter((f) => f.level === 'warning');
   if (mode === 'error' && blocking.length > 0) {
     const ids = [...new Set(blocking.map((f) => f.id))].join(', ');
-    result.failures.push(`Dockerfile checks failed (dockerfile-checks: error): ${blocking.length} finding${blocking.length === 1 ? '' : 's'} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
+    result.failures.push(`Dockerfile checks failed (dockerfile-checks: error): ${plural(blocking.length, 'finding')} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
   }
   return result;
 }

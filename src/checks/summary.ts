@@ -1,6 +1,7 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
 import { CHECKS, type Finding } from './catalog.js';
 import type { CheckMode } from './mode.js';
+import { plural } from '../util/plural.js';
 
 const ICON = { warning: '⚠️', notice: 'ℹ️', error: '❌' } as const;
 
@@ -10,7 +11,7 @@ export function renderChecksSummary(findings: Finding[], files: { dockerfile: st
   if (findings.length === 0) return `${title}\n\n✅ No findings in ${inlineCode(files.dockerfile)}.`;
   const warnings = findings.filter((f) => f.level === 'warning').length;
   const notices = findings.length - warnings;
-  const counts = [warnings && `${warnings} warning${warnings === 1 ? '' : 's'}`, notices && `${notices} notice${notices === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+  const counts = [warnings && `${plural(warnings, 'warning')}`, notices && `${plural(notices, 'notice')}`].filter(Boolean).join(', ');
   const verdict = mode === 'error' && warnings > 0 ? ' — the step fails (`dockerfile-checks: error`)' : '';
   const rows = findings.map((f) => {
     const level = mode === 'error' && f.level === 'warning' ? 'error' : f.level;

@@ -10,7 +10,8 @@ import type { Reporter } from '../reporter.js';
 import { restoreReport, saveReport, type BaselineSetting, type CachePlan } from './baseline.js';
 import { goBinaries } from './go-binaries.js';
 import { measureImage } from './measure.js';
-import { RegistryNotFoundError, RegistrySource, type RegistryGuards } from './registry.js';
+import { RegistrySource } from './registry.js';
+import { RegistryNotFoundError, type RegistryGuards } from '../oci/registry-client.js';
 import { baselineFromReport, goSummary, layerRow, type Baseline, type SizeReport } from './report.js';
 
 export interface FoundBaseline {

@@ -15,21 +15,6 @@ import { RegistryClient, RegistryGuards } from '../oci/registry-client.js';
 import { checkConfig, checkManifest } from '../oci/shape.js';
 import type { BlobSource } from './source.js';
 
-export {
-  apiHost,
-  CREDENTIAL_HELPER_MS,
-  inlineCredentials,
-  parseChallenge,
-  REGISTRY_CALL_MS,
-  REGISTRY_RETRIES,
-  REGISTRY_TOTAL_MS,
-  RegistryGuards,
-  RegistryNotFoundError,
-  registryScheme,
-  type Credentials,
-  type DockerConfig,
-} from '../oci/registry-client.js';
-
 export class RegistrySource implements BlobSource {
   readonly name: string;
   private readonly client: RegistryClient;

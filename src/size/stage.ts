@@ -16,7 +16,8 @@ import { binariesOf, goPrograms, type PlatformProgram } from './go-binaries.js';
 import type { SizeInputs } from './inputs.js';
 import { measureImage, type ImageSize } from './measure.js';
 import { postComment } from './post-comment.js';
-import { RegistryGuards, RegistrySource } from './registry.js';
+import { RegistrySource } from './registry.js';
+import { RegistryGuards } from '../oci/registry-client.js';
 import { renderSizeMarkdown, type ReportExtras } from './render.js';
 import { buildReport, type SizeReport } from './report.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
@@ -66,7 +67,8 @@ export function imageName(plan: Pick<BuildPlan, 'tags' | 'file' | 'target'>, wor
 export function imageSource(plan: BuildPlan, build: BuildResult, guards = new RegistryGuards()): BlobSource | undefined {
   if (plan.ociLayoutDir && existsSync(plan.ociLayoutDir)) return new OciLayoutSource(plan.ociLayoutDir);
   const digest = build.metadata.digest;
-  const repository = plan.pushByDigest?.repositories[0] ?? repositoriesOf(plan.tags)[0];
+  // The repositories pushed to are those of the tags, by digest or under the tags.
+  const repository = repositoriesOf(plan.tags)[0];
   if (plan.push && digest && repository) return new RegistrySource(`${repository}@${digest}`, guards);
   return undefined;
 }

@@ -8,6 +8,7 @@ import type { Reporter } from '../reporter.js';
 import { lastErrorLine } from '../util/exec.js';
 import { layoutDiffIds } from './layout.js';
 import type { SmokeSetup } from './setup.js';
+import { plural } from '../util/plural.js';
 
 /** Pure: the tag of the image the smoke test loads itself (removed afterwards). */
 export function smokeImageTag(projectName: string): string {
@@ -75,7 +76,7 @@ export async function prepareImage(docker: DockerClient, setup: Pick<SmokeSetup,
   const loaded = await docker.imageLayers(tag);
   if (!built || !loaded) return { ref: tag, how: 'loaded', seconds: took };
   const same = sameLayers(built, loaded);
-  if (same) reporter.info(`Same ${loaded.length} layer${loaded.length === 1 ? '' : 's'} as the build's ${setup.platform} image`);
+  if (same) reporter.info(`Same ${plural(loaded.length, 'layer')} as the build's ${setup.platform} image`);
   else reporter.warning(`The image loaded for the smoke test has other layers than the ${setup.platform} image the build produced: a step of the Dockerfile is not reproducible from the build cache.`);
   return { ref: tag, how: 'loaded', seconds: took, sameAsBuild: same };
 }

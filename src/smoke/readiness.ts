@@ -6,6 +6,7 @@
  */
 import { clip } from '../util/text.js';
 import { describeLastProbe, MAX_HEALTH_OUTPUT, type HealthProbe } from './health.js';
+import { plural } from '../util/plural.js';
 
 /** One line of `docker compose ps --all --format json`. */
 export interface PsEntry {
@@ -176,7 +177,7 @@ type Health = NonNullable<ContainerSample['health']>;
 function healthFailure(health: Health): string {
   const last = describeLastProbe(health.log);
   if (last?.cannotRun) return `its health check cannot run: ${last.text}`;
-  const streak = `its health check failed ${health.failingStreak} time${health.failingStreak === 1 ? '' : 's'} in a row`;
+  const streak = `its health check failed ${plural(health.failingStreak, 'time')} in a row`;
   return last ? `${streak}, last with ${last.text}` : streak;
 }
 
@@ -194,7 +195,7 @@ export function containerVerdict(c: ContainerSample): ContainerVerdict {
     return {
       readiness: 'failed',
       state: 'restarting',
-      reason: `crashed and restarted ${c.restartCount} time${c.restartCount === 1 ? '' : 's'} (last exit code ${c.exitCode})`,
+      reason: `crashed and restarted ${plural(c.restartCount, 'time')} (last exit code ${c.exitCode})`,
     };
   }
   switch (c.status) {

@@ -2,6 +2,7 @@ import { escapeMarkdown, inlineCode } from '../util/markdown.js';
 import { clip } from '../util/text.js';
 import type { HealthProbe } from './health.js';
 import type { ProbeResult, ServiceResult, WaitOutcome } from './wait.js';
+import { plural } from '../util/plural.js';
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 
@@ -28,7 +29,7 @@ export function describeProbe(p: ProbeResult): string {
   if (!p.last) return 'was not tried (the services never became ready)';
   const answer = p.last.status !== undefined ? `answered ${p.last.status}` : `got no answer (${p.last.detail})`;
   const body = p.last.status !== undefined && p.last.detail ? `: ${p.last.detail.replace(/\s+/g, ' ').slice(0, 120)}` : '';
-  return `${answer}${body}, ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}`;
+  return `${answer}${body}, ${plural(p.attempts, 'attempt')}`;
 }
 
 /** The services that failed on their own account (not those left waiting because of them). */
@@ -72,8 +73,8 @@ export function failureMessage(outcome: WaitOutcome): string {
 export function shortDetail(outcome: WaitOutcome): string {
   if (outcome.ok) {
     const n = outcome.services.length;
-    const probes = outcome.probes.length ? `, ${outcome.probes.length} probe${outcome.probes.length === 1 ? '' : 's'} answered 2xx` : '';
-    return `${n} service${n === 1 ? '' : 's'} ready in ${seconds(outcome.elapsedMs)}${probes}`;
+    const probes = outcome.probes.length ? `, ${plural(outcome.probes.length, 'probe')} answered 2xx` : '';
+    return `${plural(n, 'service')} ready in ${seconds(outcome.elapsedMs)}${probes}`;
   }
   const failed = failedServices(outcome);
   if (failed.length > 0) return failed.map((s) => `${s.service}: ${s.state}`).join(', ');
