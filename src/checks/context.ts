@@ -53,24 +53,35 @@ export function directoryContext(root: string): ContextFiles {
       return undefined;
     }
   };
+  // The context does not change while the checks run, and they ask for the same go.mod,
+  // Makefile or .git many times: each path goes to the disk once.
+  const kinds = new Map<string, 'file' | 'dir' | undefined>();
+  const texts = new Map<string, string | undefined>();
+  const remembered = <T>(cache: Map<string, T>, path: string, look: () => T): T => {
+    const key = cleanContextPath(path) ?? path;
+    if (!cache.has(key)) cache.set(key, look());
+    return cache.get(key)!;
+  };
   return {
-    kind(path) {
-      const full = locate(path);
-      if (!full) return undefined;
-      const stat = statSync(full, { throwIfNoEntry: false });
-      return stat?.isDirectory() ? 'dir' : stat?.isFile() ? 'file' : undefined;
-    },
-    read(path) {
-      const full = locate(path);
-      if (!full) return undefined;
-      const stat = statSync(full, { throwIfNoEntry: false });
-      if (!stat?.isFile() || stat.size > MAX_SCRIPT_BYTES) return undefined;
-      try {
-        return readFileSync(full, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+    kind: (path) =>
+      remembered(kinds, path, () => {
+        const full = locate(path);
+        if (!full) return undefined;
+        const stat = statSync(full, { throwIfNoEntry: false });
+        return stat?.isDirectory() ? 'dir' : stat?.isFile() ? 'file' : undefined;
+      }),
+    read: (path) =>
+      remembered(texts, path, () => {
+        const full = locate(path);
+        if (!full) return undefined;
+        const stat = statSync(full, { throwIfNoEntry: false });
+        if (!stat?.isFile() || stat.size > MAX_SCRIPT_BYTES) return undefined;
+        try {
+          return readFileSync(full, 'utf8');
+        } catch {
+          return undefined;
+        }
+      }),
   };
 }
 
