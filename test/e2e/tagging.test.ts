@@ -138,6 +138,28 @@ describe('a push whose smoke test fails after a good one', () => {
   });
 });
 
+describe('a push over its size budget (size-budget-mode: fail, the default)', () => {
+  const app = copyApp('examples/hello');
+  const repo = uniqueName('e2e/tagging-budget');
+  let run: ActionRun;
+
+  beforeAll(async () => {
+    run = await runAction({
+      workspace: app.dir,
+      inputs: { platforms: 'linux/amd64', tags: `${stack.registry}/${repo}:latest`, push: 'true', 'size-budget': '1KB', 'build-args': `GO_IMAGE=${stack.goImage}`, 'dockerfile-checks': 'off' },
+    });
+  }, 600_000);
+  afterAll(() => app.remove());
+
+  it('fails on the budget and moves no tag, but pushed its image by digest', async () => {
+    expect(run.main.exitCode).toBe(1);
+    expect(run.main.outputs['budget-status']).toBe('fail');
+    expect(await registryTags(repo)).toEqual([]);
+    expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
+    expect(warnings(run).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the size budget failed\)/));
+  });
+});
+
 describe('a passing push to two repositories of the registry, loaded as well', () => {
   const app = copyApp('examples/hello');
   const repo = uniqueName('e2e/tagging-ok');
@@ -169,8 +191,17 @@ describe('a passing push to two repositories of the registry, loaded as well', (
   });
 
   it('loaded both platforms into the engine\'s image store under the tags', () => {
-    const platforms = JSON.parse(docker(['image', 'inspect', '--format', '{{json .Architecture}}', `${stack.registry}/${repo}:2.0.0`])) as string;
+    const ref = `${stack.registry}/${repo}:2.0.0`;
+    const platforms = JSON.parse(docker(['image', 'inspect', '--format', '{{json .Architecture}}', ref])) as string;
     expect(platforms).toBe('amd64');
+    // Without pulling, a container for a platform can be created only from that platform's
+    // image in the store (for one it lacks, create fails: "No such image").
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      const container = docker(['create', '--pull', 'never', '--platform', platform, ref]).trim();
+      expect(container, platform).toMatch(/^[0-9a-f]{64}$/);
+      docker(['rm', container]);
+    }
+    expect(() => docker(['create', '--pull', 'never', '--platform', 'linux/s390x', ref])).toThrow();
     expect(run.summary).toContain('| Output | pushed by digest, then tagged, loaded into the image store |');
   });
 
