@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAction } from '../support/runner.js';
-import { registryManifest, stack, uniqueName } from '../support/stack.js';
+import { registryManifest, registryTags, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
 // Tags do not need Go: a busybox fixture that builds in a second keeps these runs short.
@@ -8,13 +8,6 @@ const app = copyApp('test/fixtures/dockerfile/tiny');
 afterAll(() => app.remove());
 
 const common = { platforms: 'linux/amd64', 'dockerfile-checks': 'off' };
-
-async function registryTags(repo: string): Promise<{ status: number; tags: string[] }> {
-  const res = await fetch(`http://${stack.registry}/v2/${repo}/tags/list`);
-  if (!res.ok) return { status: res.status, tags: [] };
-  const body = (await res.json()) as { tags: string[] | null };
-  return { status: res.status, tags: [...(body.tags ?? [])].sort() };
-}
 
 describe('release tags for a semver tag, then a pre-release, pushed to a registry', () => {
   const repo = uniqueName('e2e/release');

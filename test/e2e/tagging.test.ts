@@ -8,19 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
 import { freePort } from '../support/ports.js';
-import { docker, registryManifest, removeTestImages, stack, uniqueName } from '../support/stack.js';
+import { docker, registryManifest, registryTags, removeTestImages, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
 afterAll(() => removeTestImages());
-
-/** The tags a repository of the local registry lists (none: the repository has no tag, or does not exist). */
-async function registryTags(repo: string): Promise<string[]> {
-  const res = await fetch(`http://${stack.registry}/v2/${repo}/tags/list`);
-  if (res.status === 404) return [];
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { tags: string[] | null };
-  return [...(body.tags ?? [])].sort();
-}
 
 /** The HTTP status of a HEAD of a manifest (a tag or a digest) in the local registry. */
 async function manifestStatus(repo: string, reference: string): Promise<number> {
@@ -59,7 +50,7 @@ describe('a 2-platform push whose Dockerfile hard-codes GOARCH=amd64', () => {
   });
 
   it('leaves the registry without a tag for the image, says so, and names the pushed digest', async () => {
-    expect(await registryTags(repo)).toEqual([]);
+    expect((await registryTags(repo)).tags).toEqual([]);
     expect(await manifestStatus(repo, 'latest')).toBe(404);
     expect(await manifestStatus(repo, '1.0.0')).toBe(404);
     expect(warnings(run).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the platform check failed\)/));
@@ -98,7 +89,7 @@ describe('a push of a dynamically linked Go binary in scratch (-buildmode=pie: a
   it('fails, naming the loader the image does not have, and tags nothing', async () => {
     expect(run.main.exitCode, run.main.stdout).toBe(1);
     expect(errors(run).map((a) => a.message).join('\n')).toContain('linux/amd64: /hello is dynamically linked (-buildmode=pie) and needs /lib64/ld-linux-x86-64.so.2, which the image does not have');
-    expect(await registryTags(repo)).toEqual([]);
+    expect((await registryTags(repo)).tags).toEqual([]);
     expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
   });
 });
@@ -131,7 +122,7 @@ describe('a push whose smoke test fails after a good one', () => {
     expect(bad.main.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(bad.main.outputs.digest).not.toBe(good.main.outputs.digest);
     expect((await registryManifest(repo, 'latest')).digest).toBe(good.main.outputs.digest);
-    expect(await registryTags(repo)).toEqual(['1.0.0', 'latest']);
+    expect((await registryTags(repo)).tags).toEqual(['1.0.0', 'latest']);
     expect(await manifestStatus(repo, bad.main.outputs.digest!)).toBe(200);
     expect(warnings(bad).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the smoke test failed\): .*:latest, .*:1\.0\.1 stay where they were\. The image was pushed by digest only/));
     expect(bad.summary).toContain('<br>_not tagged: the smoke test failed_ |');
@@ -154,7 +145,7 @@ describe('a push over its size budget (size-budget-mode: fail, the default)', ()
   it('fails on the budget and moves no tag, but pushed its image by digest', async () => {
     expect(run.main.exitCode).toBe(1);
     expect(run.main.outputs['budget-status']).toBe('fail');
-    expect(await registryTags(repo)).toEqual([]);
+    expect((await registryTags(repo)).tags).toEqual([]);
     expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
     expect(warnings(run).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the size budget failed\)/));
   });
@@ -183,8 +174,8 @@ describe('a passing push to two repositories of the registry, loaded as well', (
   it('passes, and every tag in both repositories names the digest it outputs', async () => {
     expect(run.main.exitCode, run.main.stdout).toBe(0);
     expect(run.main.stdout).toMatch(/Platform check passed/);
-    expect(await registryTags(repo)).toEqual(['2.0.0', 'latest']);
-    expect(await registryTags(mirror)).toEqual(['2.0.0']);
+    expect((await registryTags(repo)).tags).toEqual(['2.0.0', 'latest']);
+    expect((await registryTags(mirror)).tags).toEqual(['2.0.0']);
     for (const [r, tag] of [[repo, '2.0.0'], [repo, 'latest'], [mirror, '2.0.0']] as const) {
       expect((await registryManifest(r, tag)).digest, `${r}:${tag}`).toBe(run.main.outputs.digest);
     }

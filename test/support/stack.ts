@@ -66,3 +66,12 @@ export function removeTestImages(): void {
     // Tidying only: a docker that is gone by now leaves nothing to remove.
   }
 }
+
+/** The tags a repository of the local registry lists; status 404 (and no tags) when it does not exist. */
+export async function registryTags(repo: string): Promise<{ status: number; tags: string[] }> {
+  const res = await fetch(`http://${stack.registry}/v2/${repo}/tags/list`);
+  if (res.status === 404) return { status: 404, tags: [] };
+  if (!res.ok) throw new Error(`the registry answered ${res.status} for the tags of ${repo}`);
+  const body = (await res.json()) as { tags: string[] | null };
+  return { status: res.status, tags: [...(body.tags ?? [])].sort() };
+}
