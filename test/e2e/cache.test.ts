@@ -198,4 +198,18 @@ describe('Go caches survive a fresh runner', () => {
     expect(run.main.stdout).not.toMatch(/Go cache:/);
     expect(server.entries().filter((e) => e.key.includes(ns))).toHaveLength(before);
   });
+
+  it('says none (not a miss) for a Dockerfile without Go cache mounts, and saves nothing', async () => {
+    const plain = readFileSync(join(app.dir, 'Dockerfile'), 'utf8').replace(/--mount=type=cache,\S+\s+/g, '');
+    expect(plain).not.toContain('type=cache');
+    writeFileSync(join(app.dir, 'Dockerfile.nomounts'), plain);
+    // The size baseline is saved as on any push; no Go cache entry is.
+    const goEntries = () => server.entries().filter((e) => /-go-(modules|build)-/.test(e.key));
+    const before = goEntries().length;
+    const run = await runAction({ workspace: app.dir, inputs: { ...inputs, file: 'Dockerfile.nomounts', platforms: 'linux/amd64' }, env: server.env });
+    expect(run.main.exitCode, run.main.stdout).toBe(0);
+    expect(run.main.outputs['go-cache-hit']).toBe('none');
+    expect(run.post?.exitCode).toBe(0);
+    expect(goEntries()).toHaveLength(before);
+  });
 });
