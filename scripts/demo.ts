@@ -20,7 +20,7 @@ import { copyApp } from '../test/support/workspace.ts';
 import type { SizeReport } from '../src/size/report.ts';
 import { renderForTerminal } from '../src/terminal/render.ts';
 import { buildSeconds, comparison, describeRestored, restoredCaches, savedSentence, sizeLine } from './demo/story.ts';
-import { StepLog, heading, note, fact, style } from './demo/print.ts';
+import { StepLog, color, heading, note, fact, style } from './demo/print.ts';
 
 const PLATFORMS = process.env.GCA_DEMO_PLATFORMS || 'linux/amd64,linux/arm64';
 const IMAGE = `${stack.registry}/demo/hello`;
@@ -151,7 +151,7 @@ async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): 
   const comment = github.comments.find((c) => c.issue === PR);
   if (!comment) throw new Error(`no size comment on pull request #${PR} (comment-url output: '${run.main.outputs['comment-url'] ?? ''}')`);
   console.log(`\n${style('1', `The size comment on pull request #${PR}, as a reviewer sees it`)} (${comment.login}, ${run.main.outputs['comment-url']}):\n`);
-  console.log(renderForTerminal(comment.body, { color: Boolean(process.stdout.isTTY), width: process.stdout.columns }).trimEnd());
+  console.log(renderForTerminal(comment.body, { color, width: process.stdout.columns }).trimEnd());
 }
 
 /** The image tags the pushes left in the engine's own image store (the registry keeps its copies). */

@@ -3,11 +3,15 @@
  * times as they end (a runner's log, folded), with ANSI styles only on a terminal.
  */
 import type { ActionRun } from '../../test/support/runner.ts';
+import { colorEnabled } from '../../src/terminal/color.ts';
 
+/** A terminal: the line of the step running is redrawn in place. */
 const tty = Boolean(process.stdout.isTTY);
+/** Styles as the CLI decides them (NO_COLOR, FORCE_COLOR, a dumb terminal). */
+export const color = colorEnabled(process.env, tty);
 
 export function style(code: string, text: string): string {
-  return tty ? `\x1b[${code}m${text}\x1b[0m` : text;
+  return color ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
 export function heading(text: string): void {
