@@ -358,8 +358,12 @@ start_classic_dockerd() {
   # Its own config file: /etc/docker/daemon.json turns the containerd store on for the main engine.
   # No iptables: the main engine owns the rules; containers on its bridge still reach this
   # host's addresses (the registry's engine side and the GOPROXY on the docker0 gateway).
+  # Its own address pool keeps its networks off the main engine's. live-restore is what keeps it
+  # from deleting docker0: a dockerd with default-address-pools removes the interface named
+  # docker0 at start (it assumes the bridge is its own) unless live-restore is on.
   cat >"$CLASSIC_DIR/daemon.json" <<JSON
 {
+  "live-restore": true,
   "features": { "containerd-snapshotter": false },
   "storage-driver": "overlay2",
   "default-address-pools": [ { "base": "$CLASSIC_POOL", "size": 24 } ]
