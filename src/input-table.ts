@@ -49,6 +49,7 @@ export const INPUTS = {
   'cache-to': { default: '', kind: 'lines', owner: 'build' },
   labels: { default: '', kind: 'key-value', owner: 'build' },
   version: { default: '', kind: 'string', owner: 'build' },
+  reproducible: { default: 'true', kind: 'boolean', owner: 'build' },
   'github-token': { default: '${{ github.token }}', kind: 'secret', owner: 'report' },
   images: { default: '', kind: 'list', owner: 'release' },
   'dockerfile-checks': { default: 'warn', kind: 'enum', owner: 'checks' },

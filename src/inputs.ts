@@ -174,6 +174,7 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     cacheFrom: parseList(read('cache-from'), { commas: false }),
     cacheTo: parseList(read('cache-to'), { commas: false }),
     labels: parseKeyValues('labels', read('labels')),
+    reproducible: booleanInput(read, 'reproducible'),
     version,
     githubToken: read('github-token').trim(),
     images,

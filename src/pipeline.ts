@@ -10,6 +10,7 @@ import type { DockerClient } from './docker/client.js';
 import { dockerCli } from './docker/cli.js';
 import { renderBuildSummary, type TagState, type VersionUseRow } from './build/summary.js';
 import { pushLayoutStage } from './build/registry-push.js';
+import { commitEpoch, resolveSourceDate, type SourceDate } from './build/source-date.js';
 import { ActionError, failureMessage, InputError } from './errors.js';
 import { releaseTags } from './release/stage.js';
 import { dockerfileChecks } from './checks/stage.js';
@@ -115,6 +116,7 @@ interface Prepared {
   smokeSetup?: SmokeSetup;
   enginePlatform: string;
   workDir: string;
+  sourceDate: SourceDate;
 }
 
 async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
@@ -134,7 +136,7 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   const build = await buildWithCache(plan, restored.session, { reporter, state, docker });
   out.take(buildOutputs(build.result), 'the build');
   const buildSection = out.reserve();
-  const summarize = (tagging?: TagState): void => buildSection(renderBuildSummary({ plan, version, build: build.result, seconds: build.seconds, tagsNote: prepared.releaseNote, tagging, versionUse: prepared.checks.versionUse }));
+  const summarize = (tagging?: TagState): void => buildSection(renderBuildSummary({ plan, version, build: build.result, seconds: build.seconds, tagsNote: prepared.releaseNote, tagging, versionUse: prepared.checks.versionUse, sourceDate: prepared.sourceDate }));
   summarize(plan.push ? { applied: false, reason: notTaggedReason(out.failedStages) } : undefined);
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
@@ -164,13 +166,23 @@ async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient,
   const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
   // Saved before anything is written there: the post step removes it even after a cancel.
   state.workDir(workDir);
-  const created = (deps.now ?? (() => new Date()))();
-  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver, containerdImageStore: engine.containerdImageStore });
+  const sourceDate = await reproducibleTime(inputs, ctx, reporter);
+  const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : (deps.now ?? (() => new Date()))();
+  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver, containerdImageStore: engine.containerdImageStore, sourceDateEpoch: sourceDate.epoch });
   checkCapabilities(plan, engine, reporter);
   const smokeSetup: SmokeSetup | undefined = inputs.smoke
     ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
     : undefined;
-  return { version, plan, releaseNote: release.note, checks, smokeSetup, enginePlatform: engine.enginePlatform, workDir };
+  return { version, plan, releaseNote: release.note, checks, smokeSetup, enginePlatform: engine.enginePlatform, workDir, sourceDate };
+}
+
+/** The time the build stamps: the commit's, so that the same commit gives the same image. */
+async function reproducibleTime(inputs: Inputs, ctx: RunContext, reporter: Reporter): Promise<SourceDate> {
+  const wanted = inputs.reproducible && !inputs.buildArgs.some((a) => a.key === 'SOURCE_DATE_EPOCH') && !process.env.SOURCE_DATE_EPOCH;
+  const epoch = wanted ? await commitEpoch(ctx.workspace, ctx.sha) : undefined;
+  const date = resolveSourceDate({ reproducible: inputs.reproducible, buildArgs: inputs.buildArgs, env: process.env.SOURCE_DATE_EPOCH, sha: ctx.sha, commitEpoch: epoch, payload: ctx.payload });
+  reporter.info(date.epoch !== undefined ? `Reproducible build: SOURCE_DATE_EPOCH=${date.epoch} (${new Date(date.epoch * 1000).toISOString()}, ${date.from})` : `Timestamps: ${date.why}`);
+  return date;
 }
 
 /** The image pushed by digest: where it is, for the tags. */

@@ -19,6 +19,8 @@ export interface BuildSettings {
   cacheFrom: string[];
   cacheTo: string[];
   labels: KeyValue[];
+  /** Stamp the commit's time, not now, so the same commit gives the same image (default true). */
+  reproducible: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface PushByDigest {
  * Everything one buildx invocation needs, as plain data: the build's inputs with the tags and
  * build-args resolved (VERSION, release tags, OCI labels), and where buildx writes its results.
  */
-export interface BuildPlan extends BuildSettings {
+export interface BuildPlan extends Omit<BuildSettings, 'reproducible'> {
   metadataFile: string;
   iidFile: string;
   /**
@@ -50,6 +52,11 @@ export interface BuildPlan extends BuildSettings {
   ociLayoutDir?: string;
   /** Set when pushing: where to, and how. */
   pushByDigest?: PushByDigest;
+  /**
+   * The time a reproducible build stamps (SOURCE_DATE_EPOCH): passed as a build-arg, and every
+   * exporter rewrites the layers' file times to it. Unset: the build is not made reproducible.
+   */
+  sourceDateEpoch?: number;
 }
 
 /**
@@ -98,6 +105,8 @@ export interface PlanOptions {
    * push by digest nor write an OCI layout: there a push goes under the tags, as `docker push` does.
    */
   containerdImageStore: boolean;
+  /** See BuildPlan.sourceDateEpoch; `created` is then that time. */
+  sourceDateEpoch?: number;
 }
 
 /** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder. */
@@ -115,7 +124,7 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     tags: opts.tags,
     push: inputs.push,
     load: inputs.load,
-    buildArgs: buildArgsWithVersion(opts.version, inputs.buildArgs),
+    buildArgs: withSourceDate(buildArgsWithVersion(opts.version, inputs.buildArgs), opts.sourceDateEpoch),
     labels: mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
     target: inputs.target,
     builder: inputs.builder,
@@ -125,7 +134,14 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     iidFile: join(opts.workDir, 'iid.txt'),
     ociLayoutDir: !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
     pushByDigest,
+    ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
   };
+}
+
+/** Pure: the build-args with SOURCE_DATE_EPOCH, unless the user passes one (it is the time then). */
+function withSourceDate(buildArgs: KeyValue[], epoch: number | undefined): KeyValue[] {
+  if (epoch === undefined || buildArgs.some((a) => a.key === 'SOURCE_DATE_EPOCH')) return buildArgs;
+  return [...buildArgs, { key: 'SOURCE_DATE_EPOCH', value: String(epoch) }];
 }
 
 /** Pure: a buildx `--output` attribute holding a list: quoted, as buildx reads the value as CSV. */
@@ -138,18 +154,28 @@ function listAttribute(name: string, values: readonly string[]): string {
  * exporter (no `--tag`, which would name the pushed image after the tags), or as an OCI layout
  * the action uploads (the docker driver). `load` names the loaded image after the tags.
  */
-export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'pushByDigest'>): string[] {
+export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'pushByDigest' | 'sourceDateEpoch'>): string[] {
   const args: string[] = [];
+  // A reproducible build clamps the layers' file times to SOURCE_DATE_EPOCH in every exporter;
+  // `--push` and `--load` take no attributes, so they are written as the outputs they stand for.
+  const rewrite = plan.sourceDateEpoch !== undefined;
+  const output = (spec: string): void => void args.push('--output', rewrite ? `${spec},rewrite-timestamp=true` : spec);
   const exporter = plan.pushByDigest?.via === 'exporter';
   if (exporter) {
-    args.push('--output', `type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
-    if (plan.load) args.push('--output', plan.tags.length ? `type=docker,${listAttribute('name', plan.tags)}` : 'type=docker');
+    output(`type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
+    if (plan.load) output(plan.tags.length ? `type=docker,${listAttribute('name', plan.tags)}` : 'type=docker');
   } else {
     for (const tag of plan.tags) args.push('--tag', tag);
-    if (plan.push && !plan.pushByDigest) args.push('--push');
-    if (plan.load) args.push('--load');
+    if (plan.push && !plan.pushByDigest) {
+      if (rewrite) output('type=image,push=true');
+      else args.push('--push');
+    }
+    if (plan.load) {
+      if (rewrite) output('type=docker');
+      else args.push('--load');
+    }
   }
-  if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
+  if (plan.ociLayoutDir) output(`type=oci,dest=${plan.ociLayoutDir},tar=false`);
   return args;
 }
 

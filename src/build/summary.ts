@@ -1,6 +1,7 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
 import type { BuildResult } from './docker.js';
 import type { BuildPlan } from './plan.js';
+import type { SourceDate } from './source-date.js';
 
 /** Where the VERSION build-arg went (src/checks/version.ts), with the Dockerfile as the summary names it. */
 export interface VersionUseRow {
@@ -32,6 +33,15 @@ export interface BuildSummaryInput {
   tagging?: TagState;
   /** Which stage of the Dockerfile reads the VERSION build-arg. */
   versionUse?: VersionUseRow;
+  /** The time the build stamped (SOURCE_DATE_EPOCH), or why none. */
+  sourceDate?: SourceDate;
+}
+
+/** Pure: the Timestamps row: the time stamped and where it came from, or why the image is not reproducible. */
+export function timestampsCell(date: SourceDate): string {
+  // The texts are the action's own, with at most 7 hex digits of the commit.
+  if (date.epoch === undefined) return date.why;
+  return `${inlineCode(new Date(date.epoch * 1000).toISOString())} (SOURCE_DATE_EPOCH=${date.epoch}, ${date.from})`;
 }
 
 function outputCell(plan: BuildPlan, tagging: TagState | undefined): string {
@@ -42,7 +52,7 @@ function outputCell(plan: BuildPlan, tagging: TagState | undefined): string {
 }
 
 /** Pure: the build's part of the job summary. */
-export function renderBuildSummary({ plan, version, build, seconds, tagsNote, tagging, versionUse }: BuildSummaryInput): string {
+export function renderBuildSummary({ plan, version, build, seconds, tagsNote, tagging, versionUse, sourceDate }: BuildSummaryInput): string {
   const notes = [tagsNote, tagging && !tagging.applied && plan.tags.length ? tagging.reason : undefined].filter((n): n is string => Boolean(n));
   const rows: [string, string][] = [
     ['Result', build.ok ? '✅ built' : `❌ failed: ${escapeMarkdown(build.error ?? '')}`],
@@ -52,6 +62,7 @@ export function renderBuildSummary({ plan, version, build, seconds, tagsNote, ta
     ['Output', outputCell(plan, tagging)],
     ['Time', `${seconds.toFixed(1)} s`],
   ];
+  if (sourceDate) rows.push(['Timestamps', timestampsCell(sourceDate)]);
   if (build.metadata.digest) rows.push(['Digest', inlineCode(build.metadata.digest)]);
   return ['### 🐳 Go container build', '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }

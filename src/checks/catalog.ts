@@ -14,6 +14,7 @@ export const CHECKS = {
   GO009: { title: '-ldflags without -s -w' },
   GO010: { title: 'Cross-compiling stage without GOOS/GOARCH' },
   GO011: { title: 'VERSION never reaches the binary' },
+  GO014: { title: 'go build without -trimpath' },
 } as const satisfies Record<string, { title: string }>;
 
 export type CheckId = keyof typeof CHECKS;

@@ -93,6 +93,17 @@ function checkLdflags(a: DockerfileAnalysis): void {
   }
 }
 
+/** GO014: a binary that does not depend on where it was built. */
+function checkTrimpath(a: DockerfileAnalysis): void {
+  for (const cmd of a.goCommands()) {
+    if (cmd.action !== 'build') continue;
+    if (cmd.go.args.some((w) => /^--?trimpath(?:=true)?$/.test(w))) continue;
+    if (/(?:^|\s)--?trimpath(?:=true)?(?:\s|$)/.test(a.goEnv(cmd, 'GOFLAGS', a.firstPlatform) ?? '')) continue;
+    const sub = cmd.go.subcommand;
+    a.add('GO014', 'notice', cmd.ins, `go ${sub} without -trimpath: the binary records the paths it was built from (the WORKDIR, the module cache, GOROOT), so the same commit built in another directory or image is another binary, and panics show those paths. Fix: go ${sub} -trimpath …`);
+  }
+}
+
 export interface CheckResult {
   findings: Finding[];
   /** Where the VERSION build-arg goes, for the build summary. */
@@ -112,6 +123,7 @@ export function analyzeGoDockerfile(model: DockerfileModel, opts: CheckOptions, 
   checkFinalStage(a);
   checkGitInContext(a);
   checkLdflags(a);
+  checkTrimpath(a);
   const versionUse = checkVersion(a);
   const findings = [...a.findings].sort((x, y) => (x.file === y.file ? x.line - y.line || x.id.localeCompare(y.id) : x.file === 'dockerfile' ? -1 : 1));
   return { findings, versionUse };

@@ -61,6 +61,7 @@ async function measureReference(ref: string, guards: RegistryGuards, reporter: R
     source: 'reference',
     platforms: measured.platforms.map((p) => ({
       platform: p.platform,
+      manifestDigest: p.manifestDigest,
       compressedBytes: p.compressedBytes,
       uncompressedBytes: p.uncompressedBytes,
       layers: p.layers.map(layerRow),

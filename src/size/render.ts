@@ -38,6 +38,7 @@ function instructionCell(text: string | null): string {
 }
 
 function deltaCell(p: PlatformReport): string {
+  if (p.identicalToBaseline) return 'identical to the baseline';
   if (p.deltaBytes === null || p.baselineCompressedBytes === null) return '—';
   const pct = formatPercent(p.deltaBytes, p.baselineCompressedBytes);
   return pct ? `${formatDelta(p.deltaBytes)} (${pct})` : formatDelta(p.deltaBytes);
@@ -79,6 +80,7 @@ export function rebuiltLine(rebuilt: LayerChange[]): string {
 function changedLayerLines(p: PlatformReport, baseline: Baseline | null): string[] {
   const base = baseline?.platforms.find((b) => b.platform === p.platform);
   if (!base) return [];
+  if (p.identicalToBaseline) return [`Identical to the baseline: the same manifest (${inlineCode(p.manifestDigest)}), so no layer and no byte changed.`];
   const { changed, rebuilt } = changedLayers(base.layers, p.layers);
   const rebuiltLines = rebuilt.length > 0 ? [rebuiltLine(rebuilt)] : [];
   if (changed.length === 0) return [rebuilt.length > 0 ? 'No layer changed in size.' : 'No layer changed.', ...rebuiltLines];
@@ -136,7 +138,7 @@ function overBudgetLines(report: SizeReport): string[] {
 
 function platformLines(p: PlatformReport, baseline: Baseline | null, details: boolean): string[] {
   const layerLines = changedLayerLines(p, baseline);
-  const go = goLines(p, baseline);
+  const go = p.identicalToBaseline ? [] : goLines(p, baseline);
   if (layerLines.length === 0 && go.length === 0 && !details) return [];
   const out = [`#### ${inlineCode(p.platform)}`, ''];
   if (layerLines.length) out.push(...layerLines, '');

@@ -16,6 +16,11 @@ export interface GoSummary {
 export interface PlatformReport {
   platform: string;
   manifestDigest: string;
+  /**
+   * The baseline's manifest for this platform is this very manifest (same digest): nothing in
+   * the image changed, which a reproducible build makes visible.
+   */
+  identicalToBaseline: boolean;
   compressedBytes: number;
   uncompressedBytes: number;
   baselineCompressedBytes: number | null;
@@ -67,7 +72,7 @@ export interface Baseline {
   label: string;
   source: 'reference' | 'cache';
   /** Per platform: the baseline's sizes, layers and Go program. */
-  platforms: Pick<PlatformReport, 'platform' | 'compressedBytes' | 'uncompressedBytes' | 'layers' | 'go'>[];
+  platforms: (Pick<PlatformReport, 'platform' | 'compressedBytes' | 'uncompressedBytes' | 'layers' | 'go'> & { manifestDigest?: string })[];
 }
 
 export interface ReportInput {
@@ -99,6 +104,7 @@ export function buildReport(input: ReportInput): SizeReport {
     return {
       platform: p.platform,
       manifestDigest: p.manifestDigest,
+      identicalToBaseline: base?.manifestDigest === p.manifestDigest,
       compressedBytes: p.compressedBytes,
       uncompressedBytes: p.uncompressedBytes,
       baselineCompressedBytes: baselineBytes,
@@ -132,7 +138,7 @@ export function baselineFromReport(report: SizeReport, label: string): Baseline 
   return {
     label,
     source: 'cache',
-    platforms: report.platforms.map((p) => ({ platform: p.platform, compressedBytes: p.compressedBytes, uncompressedBytes: p.uncompressedBytes, layers: p.layers, go: p.go })),
+    platforms: report.platforms.map((p) => ({ platform: p.platform, manifestDigest: p.manifestDigest, compressedBytes: p.compressedBytes, uncompressedBytes: p.uncompressedBytes, layers: p.layers, go: p.go })),
   };
 }
 

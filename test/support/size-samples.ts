@@ -6,7 +6,7 @@ export function layer(digest: string, bytes: number, instruction: string | null)
   return { digest, compressedBytes: bytes, uncompressedBytes: bytes * 2, instruction };
 }
 
-export function sample(opts: { hostile?: string; layers?: number; modules?: number } = {}): { report: SizeReport; baseline: Baseline } {
+export function sample(opts: { hostile?: string; layers?: number; modules?: number; baselineManifest?: string } = {}): { report: SizeReport; baseline: Baseline } {
   const h = opts.hostile ?? 'COPY . .';
   const extraLayers = Array.from({ length: opts.layers ?? 0 }, (_, i) => layer(`sha256:x${i}`, 1000 + i, `RUN step ${i} ${'x'.repeat(80)}`));
   const go = (modules: { path: string; version: string }[], size: number): GoBinary => ({
@@ -22,6 +22,7 @@ export function sample(opts: { hostile?: string; layers?: number; modules?: numb
     platforms: [
       {
         platform: 'linux/amd64',
+        ...(opts.baselineManifest ? { manifestDigest: opts.baselineManifest } : {}),
         compressedBytes: 2_600_000,
         uncompressedBytes: 6_000_000,
         layers: [layer('sha256:base', 100_000, 'FROM alpine'), layer('sha256:o2', 2_500_000, h)],

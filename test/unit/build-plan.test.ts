@@ -43,12 +43,37 @@ describe('buildxArgv', () => {
     ['a target', { target: 'build' }, [...head, '--platform', 'linux/amd64', '--target', 'build', ...tail]],
     ['caches', { cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] }, [...head, '--platform', 'linux/amd64', '--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max', ...tail]],
     ['a hostile value stays one argument', { tags: ['r/a:1; rm -rf /'] }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1; rm -rf /', ...tail]],
+    [
+      'reproducible, pushed by BuildKit and loaded: every exporter rewrites the file times',
+      { tags: ['r/a:1'], push: true, load: true, pushByDigest: { repositories: ['r/a'], via: 'exporter' }, sourceDateEpoch: 1700000000 },
+      [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true', '--output', 'type=docker,"name=r/a:1",rewrite-timestamp=true', ...tail],
+    ],
+    [
+      'reproducible on the docker driver: --load becomes the output it stands for, with the layout',
+      { tags: ['r/a:1'], push: true, load: true, ociLayoutDir: '/o', pushByDigest: { repositories: ['r/a'], via: 'layout' }, sourceDateEpoch: 1700000000 },
+      [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--output', 'type=docker,rewrite-timestamp=true', '--output', 'type=oci,dest=/o,tar=false,rewrite-timestamp=true', ...tail],
+    ],
+    [
+      'reproducible on the classic store: --push becomes the image output it stands for',
+      { tags: ['r/a:1'], push: true, sourceDateEpoch: 1700000000 },
+      [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--output', 'type=image,push=true,rewrite-timestamp=true', ...tail],
+    ],
   ])('%s', (_, override, expected) => {
     expect(buildxArgv({ ...base, ...override })).toEqual(expected);
   });
 });
 
 describe('planBuild', () => {
+  it.each<[string, { key: string; value: string }[], number | undefined, string | undefined]>([
+    ['adds SOURCE_DATE_EPOCH for a reproducible build', [], 1700000000, '1700000000'],
+    ['keeps the user\'s SOURCE_DATE_EPOCH', [{ key: 'SOURCE_DATE_EPOCH', value: '42' }], 1700000000, '42'],
+    ['adds nothing when the build is not reproducible', [], undefined, undefined],
+  ])('%s', (_, buildArgs, epoch, expected) => {
+    const plan = planBuild({ ...base, reproducible: epoch !== undefined, buildArgs }, { sha: '', serverUrl: 'https://github.com', repository: '' }, { version: '1', tags: [], created: new Date(0), workDir: '/tmp/w', driver: 'docker', containerdImageStore: true, sourceDateEpoch: epoch });
+    expect(plan.buildArgs.find((a) => a.key === 'SOURCE_DATE_EPOCH')?.value).toBe(expected);
+    expect(plan.sourceDateEpoch).toBe(epoch);
+  });
+
   const inputs: Inputs = {
     context: '/ws',
     file: '/ws/Dockerfile',
@@ -68,6 +93,7 @@ describe('planBuild', () => {
     dockerfileChecks: 'warn',
     size: parseSizeInputs(() => '', ['linux/amd64']),
     goCache: true,
+    reproducible: true,
   };
   const ctx = { sha: 'abc123', serverUrl: 'https://github.com', repository: 'o/r' };
   const created = new Date('2026-01-02T03:04:05Z');

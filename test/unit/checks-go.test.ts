@@ -63,7 +63,7 @@ describe('fixtures: every check, and Dockerfiles that must stay silent', () => {
 });
 
 /** A correct two-stage Dockerfile with one part replaced, for the semantics of single checks. */
-function twoStage({ build = '', buildRun = 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w -X main.version=${VERSION}" -o /out/app .', final = 'FROM scratch', finalBody = 'USER 65534\nENTRYPOINT ["/app"]', from = 'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build' } = {}): string {
+function twoStage({ build = '', buildRun = 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/app .', final = 'FROM scratch', finalBody = 'USER 65534\nENTRYPOINT ["/app"]', from = 'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build' } = {}): string {
   return [
     from, // 1
     'WORKDIR /src', // 2
@@ -86,26 +86,31 @@ describe('semantics', () => {
 
   it.each<[string, Parameters<typeof twoStage>[0], Partial<CheckOptions>, string[]]>([
     // CGO_ENABLED=0 may come from many places (GO005).
-    ['CGO_ENABLED unset', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
-    ['CGO_ENABLED=1', { buildRun: 'CGO_ENABLED=1 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
-    ['ENV CGO_ENABLED=0 in the stage', { build: 'ENV CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['legacy ENV CGO_ENABLED 0', { build: 'ENV CGO_ENABLED 0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['ARG CGO_ENABLED=0 in the stage', { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['ARG CGO_ENABLED set by a build-arg', { build: 'ARG CGO_ENABLED', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, { buildArgs: { CGO_ENABLED: '0' } }, []],
-    ['ARG CGO_ENABLED=0 overridden by a build-arg 1', { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, { buildArgs: { CGO_ENABLED: '1' } }, ['GO005 warning 8']],
-    ['export in the RUN', { buildRun: 'export CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH && go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['a shell variable that is exported later', { buildRun: 'CGO_ENABLED=0; export CGO_ENABLED; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['a shell variable that is never exported', { buildRun: 'CGO_ENABLED=0; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
-    ['env CGO_ENABLED=0 go build', { buildRun: 'env CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['go env -w in an earlier RUN', { build: 'RUN go env -w CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['a static link with -extldflags', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w -linkmode external -extldflags -static" -o /out/app .' }, {}, []],
-    ['CGO on a distroless static base', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/static-debian12' }, {}, ['GO005 warning 8']],
-    ['CGO on a static base pinned by tag and digest', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/static-debian12:nonroot@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, {}, ['GO005 warning 8']],
-    ['CGO on a static base from a registry with a port', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .', final: 'FROM localhost:5000/chainguard/static' }, {}, ['GO005 warning 8']],
+    ['CGO_ENABLED unset', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
+    ['CGO_ENABLED=1', { buildRun: 'CGO_ENABLED=1 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
+    ['ENV CGO_ENABLED=0 in the stage', { build: 'ENV CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['legacy ENV CGO_ENABLED 0', { build: 'ENV CGO_ENABLED 0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['ARG CGO_ENABLED=0 in the stage', { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['ARG CGO_ENABLED set by a build-arg', { build: 'ARG CGO_ENABLED', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, { buildArgs: { CGO_ENABLED: '0' } }, []],
+    ['ARG CGO_ENABLED=0 overridden by a build-arg 1', { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, { buildArgs: { CGO_ENABLED: '1' } }, ['GO005 warning 8']],
+    ['export in the RUN', { buildRun: 'export CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH && go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['a shell variable that is exported later', { buildRun: 'CGO_ENABLED=0; export CGO_ENABLED; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['a shell variable that is never exported', { buildRun: 'CGO_ENABLED=0; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
+    ['env CGO_ENABLED=0 go build', { buildRun: 'env CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['go env -w in an earlier RUN', { build: 'RUN go env -w CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['a static link with -extldflags', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -linkmode external -extldflags -static" -o /out/app .' }, {}, []],
+    ['CGO on a distroless static base', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/static-debian12' }, {}, ['GO005 warning 8']],
+    ['CGO on a static base pinned by tag and digest', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/static-debian12:nonroot@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, {}, ['GO005 warning 8']],
+    ['CGO on a static base from a registry with a port', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM localhost:5000/chainguard/static' }, {}, ['GO005 warning 8']],
     ['the toolchain image by its full name and digest', { final: 'FROM docker.io/library/golang@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, {}, ['GO004 warning 9']],
-    ['CGO on a glibc base is fine', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/base-debian12' }, {}, []],
-    ['a heredoc RUN', { buildRun: '<<EOF\nset -e\nCGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .\nEOF' }, {}, []],
-    ['an exec-form RUN is read too', { build: 'ENV CGO_ENABLED=0 GOOS=linux', buildRun: '["go", "build", "-o", "/out/app", "."]' }, {}, ['GO009 notice 8', 'GO010 warning 8']],
+    ['CGO on a glibc base is fine', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/base-debian12' }, {}, []],
+    ['a heredoc RUN', { buildRun: '<<EOF\nset -e\nCGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .\nEOF' }, {}, []],
+    // -trimpath (GO014).
+    ['go build without -trimpath', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO014 notice 8']],
+    ['-trimpath in GOFLAGS', { build: 'ENV GOFLAGS=-trimpath', buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['--trimpath=true', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build --trimpath=true -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['go mod download needs no -trimpath', { buildRun: 'go mod download && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO003 warning 5']],
+    ['an exec-form RUN is read too', { build: 'ENV CGO_ENABLED=0 GOOS=linux', buildRun: '["go", "build", "-o", "/out/app", "."]' }, {}, ['GO009 notice 8', 'GO010 warning 8', 'GO014 notice 8']],
     // USER (GO006).
     ['USER root last', { finalBody: 'USER 65534\nUSER root\nENTRYPOINT ["/app"]' }, {}, ['GO006 warning 12']],
     ['USER 0:0', { finalBody: 'USER 0:0\nENTRYPOINT ["/app"]' }, {}, ['GO006 warning 11']],
@@ -117,17 +122,17 @@ describe('semantics', () => {
     ['a shell-form CMD overridden by an exec-form one', { finalBody: 'USER 65534\nCMD /app\nCMD ["/app"]' }, {}, []],
     // Platforms (GO001, GO010).
     ['FROM --platform=$TARGETPLATFORM is emulated', { from: 'FROM --platform=$TARGETPLATFORM golang:1.24-alpine AS build' }, {}, ['GO001 warning 1']],
-    ['a pinned --platform=linux/amd64 without GOARCH', { from: 'FROM --platform=linux/amd64 golang:1.24-alpine AS build', buildRun: 'CGO_ENABLED=0 go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO010 warning 8']],
-    ['GOARCH hard-coded', { buildRun: 'CGO_ENABLED=0 GOARCH=amd64 go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO010 warning 8']],
-    ['xx-go sets GOARCH itself', { buildRun: 'CGO_ENABLED=0 xx-go build -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['a pinned --platform=linux/amd64 without GOARCH', { from: 'FROM --platform=linux/amd64 golang:1.24-alpine AS build', buildRun: 'CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO010 warning 8']],
+    ['GOARCH hard-coded', { buildRun: 'CGO_ENABLED=0 GOARCH=amd64 go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO010 warning 8']],
+    ['xx-go sets GOARCH itself', { buildRun: 'CGO_ENABLED=0 xx-go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
     // Cache mounts (GO002).
-    ['GOCACHE moved and mounted', { build: 'ENV GOCACHE=/cache/go', buildRun: '--mount=type=cache,target=${GOCACHE} CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['GOCACHE moved and mounted', { build: 'ENV GOCACHE=/cache/go', buildRun: '--mount=type=cache,target=${GOCACHE} CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
     ['GOCACHE moved, not mounted', { build: 'ENV GOCACHE=/cache/go' }, {}, ['GO002 warning 8']],
-    ['a parent directory mounted', { buildRun: '--mount=type=cache,target=/root/.cache CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
+    ['a parent directory mounted', { buildRun: '--mount=type=cache,target=/root/.cache CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
     ['-mod=vendor needs no module cache', { build: 'ENV GOFLAGS=-mod=vendor' }, {}, []],
     // ldflags (GO009).
-    ['-ldflags with -s only', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags=-s -o /out/app .' }, {}, ['GO009 notice 8']],
-    ['-ldflags="-w -s -X v=1" (any order)', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-w -s -X v=1" -o /out/app .' }, {}, []],
+    ['-ldflags with -s only', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags=-s -o /out/app .' }, {}, ['GO009 notice 8']],
+    ['-ldflags="-w -s -X v=1" (any order)', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-w -s -X v=1" -o /out/app .' }, {}, []],
   ])('%s', (_, parts, over, expected) => {
     // These rows are about other checks: GO011 (the version in the binary) has its own table.
     expect(check(twoStage(parts), over).filter((f) => !f.startsWith('GO011'))).toEqual(expected);
@@ -137,7 +142,7 @@ describe('semantics', () => {
     const text = [
       'ARG TARGETARCH',
       'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build',
-      'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .',
+      'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
       'FROM scratch',
       'COPY --from=build /out/app /app',
       'USER 65534',
@@ -155,7 +160,7 @@ describe('semantics', () => {
       'RUN --mount=type=cache,target=/go/pkg/mod go mod download',
       'COPY . .',
       'ARG TARGETOS TARGETARCH',
-      'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .',
+      'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
       'FROM scratch AS prod', // 7
       'COPY --from=build /out/app /app',
       'USER 65534',
@@ -166,7 +171,7 @@ describe('semantics', () => {
     ].join('\n');
     expect(check(text, { target: 'prod' })).toEqual(['GO011 notice 6']);
     expect(check(text, { target: 'PROD' })).toEqual(['GO011 notice 6']);
-    expect(check(text)).toEqual(['GO001 warning 11', 'GO004 warning 11', 'GO006 warning 11', 'GO002 warning 12', 'GO009 notice 12', 'GO007 warning 13']);
+    expect(check(text)).toEqual(['GO001 warning 11', 'GO004 warning 11', 'GO006 warning 11', 'GO002 warning 12', 'GO009 notice 12', 'GO014 notice 12', 'GO007 warning 13']);
   });
 
   it('follows FROM <stage> chains for USER, ENTRYPOINT and the base image', () => {

@@ -46,6 +46,7 @@ describe('dockerfileChecks (the stage)', () => {
       'warning app/Dockerfile:3 GO002 Go caches not on cache mounts',
       'notice app/Dockerfile:3 GO009 -ldflags without -s -w',
       'notice app/Dockerfile:3 GO011 VERSION never reaches the binary',
+      'notice app/Dockerfile:3 GO014 go build without -trimpath',
       'warning app/Dockerfile:4 GO007 Shell-form CMD/ENTRYPOINT',
     ]);
     expect(reporter.annotations.every((a) => !a.message.includes('\n'))).toBe(true);
@@ -76,7 +77,7 @@ describe('dockerfileChecks (the stage)', () => {
     const { reporter, failures, summary } = await runChecks(workspace(BAD, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
     expect(failures).toEqual(['Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.']);
     expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message.slice(0, 5))).toEqual(['GO004', 'GO006', 'GO002', 'GO007']);
-    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009', 'GO011']);
+    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009', 'GO011', 'GO014']);
     expect(summary).toContain('the step fails');
   });
 
@@ -84,7 +85,7 @@ describe('dockerfileChecks (the stage)', () => {
     const ok = ['FROM --platform=$BUILDPLATFORM golang:1.24 AS b', 'ARG TARGETOS TARGETARCH', 'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /app .', 'FROM scratch', 'COPY --from=b /app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n');
     const { reporter, failures } = await runChecks(workspace(ok, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
     expect(failures).toEqual([]);
-    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009', 'notice GO011']);
+    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009', 'notice GO011', 'notice GO014']);
   });
 
   it('a fault while checking is a warning and the build goes on, in error mode too', async () => {
@@ -123,7 +124,7 @@ describe('dockerfileChecks (the stage)', () => {
     const ws = workspace(['FROM --platform=$BUILDPLATFORM golang:1.24 AS build', 'WORKDIR /src', 'COPY . .', 'ARG TARGETOS TARGETARCH', 'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make', 'FROM scratch', 'COPY --from=build /src/app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n'));
     mkdirSync(join(ws, 'app', '.git'));
     writeFileSync(join(ws, 'app', 'go.mod'), 'module example.com/app\n\ngo 1.24\n');
-    writeFileSync(join(ws, 'app', 'Makefile'), 'app:\n\tgo build -ldflags "-s -w -X main.version=$$(git rev-parse --short HEAD)" -o app .\n');
+    writeFileSync(join(ws, 'app', 'Makefile'), 'app:\n\tgo build -trimpath -ldflags "-s -w -X main.version=$$(git rev-parse --short HEAD)" -o app .\n');
     const { reporter } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.slice(0, 5)}`);
     expect(got).toEqual(['warning app/Dockerfile:5 GO002', 'notice app/Dockerfile:5 GO008', 'notice app/Dockerfile:5 GO011']);

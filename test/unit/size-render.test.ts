@@ -96,6 +96,26 @@ const finding = (over: Partial<ReportedFinding> = {}): ReportedFinding => ({
   ...over,
 });
 
+describe('a platform whose manifest is the baseline\'s', () => {
+  it('is identical to the baseline, not a zero delta, with no layer or module list', () => {
+    const { report, baseline } = sample({ baselineManifest: 'sha256:m1' });
+    expect(report.platforms[0]!.identicalToBaseline).toBe(true);
+    const md = renderSizeMarkdown(report, baseline);
+    expect(md).toContain('| identical to the baseline |');
+    expect(md).toContain('Identical to the baseline: the same manifest (`sha256:m1`), so no layer and no byte changed.');
+    expect(md).not.toContain('| Layer | Before | After | Δ |');
+    expect(md).not.toContain('- changed: ');
+  });
+
+  it('another manifest is compared as before', () => {
+    const { report, baseline } = sample({ baselineManifest: 'sha256:other' });
+    expect(report.platforms[0]!.identicalToBaseline).toBe(false);
+    const md = renderSizeMarkdown(report, baseline);
+    expect(md).not.toContain('identical to the baseline');
+    expect(md).toContain('| Layer | Before | After | Δ |');
+  });
+});
+
 describe('the headline shows the worst outcome of the run, and why', () => {
   type Case = [string, 'pass' | 'warn' | 'fail', Omit<ReportExtras, 'version'>, string, string | undefined];
   it.each<Case>([
