@@ -5,6 +5,7 @@ import type { DockerClient } from '../docker/client.js';
 import { lastErrorLine } from '../util/exec.js';
 import { normalizePlatform } from './platforms.js';
 import { buildxArgv, type BuildPlan } from './plan.js';
+import { secretEnv } from './extras.js';
 import { parseMetadata, type BuildMetadata } from './metadata.js';
 
 /** What the machine's docker can do, found before any build. */
@@ -82,7 +83,7 @@ async function readOptional(path: string): Promise<string> {
 }
 
 export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<BuildResult> {
-  const result = await docker.build(buildxArgv(plan));
+  const result = await docker.build(buildxArgv(plan), secretEnv(plan.extras));
   const metadata = parseMetadata(await readOptional(plan.metadataFile));
   const imageId = (await readOptional(plan.iidFile)).trim() || metadata.configDigest;
   const ok = result.exitCode === 0;
