@@ -193,5 +193,12 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
 
 /** Every secret the inputs hold, to mask (setSecret) before anything is logged. */
 export function inputSecrets(inputs: Pick<Inputs, 'githubToken' | 'goPrivate' | 'extras'>, env: NodeJS.ProcessEnv = process.env): string[] {
-  return [inputs.githubToken, inputs.goPrivate?.token ?? '', ...secretValues(inputs.extras, env)].filter(Boolean);
+  const readFile = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined; // Gone since it was checked: buildx says so.
+    }
+  };
+  return [inputs.githubToken, inputs.goPrivate?.token ?? '', ...secretValues(inputs.extras, env, readFile)].filter(Boolean);
 }

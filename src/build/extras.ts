@@ -87,12 +87,13 @@ const MASKED_LINE_MIN = 6;
 
 /**
  * Pure: every secret value the step holds, to mask before anything is logged: each value, and
- * each long enough line of a multi-line one (a log line holds one line of it at most).
+ * each long enough line of a multi-line one (a log line holds one line of it at most). A file
+ * secret is masked too (`readFile` reads it; it is inside the workspace).
  */
-export function secretValues(extras: Pick<BuildExtras, 'secrets'>, env: NodeJS.ProcessEnv): string[] {
+export function secretValues(extras: Pick<BuildExtras, 'secrets'>, env: NodeJS.ProcessEnv, readFile: (path: string) => string | undefined = () => undefined): string[] {
   const values = new Set<string>();
   for (const { source } of extras.secrets) {
-    const value = source.kind === 'value' ? source.value : source.kind === 'env' ? env[source.name] : undefined;
+    const value = source.kind === 'value' ? source.value : source.kind === 'env' ? env[source.name] : readFile(source.path);
     if (!value) continue;
     values.add(value);
     if (!/[\r\n]/.test(value)) continue;

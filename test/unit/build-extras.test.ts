@@ -200,7 +200,8 @@ describe('secret values: to buildx by environment, to the masks', () => {
     expect(secretEnv(extras)).toEqual({ GCA_BUILD_SECRET_0: 'value-a', GCA_BUILD_SECRET_3: '-----BEGIN KEY-----\nline-two-of-key\n}\n' });
   });
 
-  it('secretValues: each value, each long line of a multi-line one, the env secrets from the environment', () => {
-    expect(secretValues(extras, { MY_TOKEN: 'from-env' })).toEqual(['value-a', 'from-env', '-----BEGIN KEY-----\nline-two-of-key\n}\n', '-----BEGIN KEY-----', 'line-two-of-key']);
+  it('secretValues: each value, each long line of a multi-line one, the env and file secrets read', () => {
+    const files: Record<string, string> = { '/ws/f': 'from-file' };
+    expect(secretValues(extras, { MY_TOKEN: 'from-env' }, (p) => files[p])).toEqual(['value-a', 'from-file', 'from-env', '-----BEGIN KEY-----\nline-two-of-key\n}\n', '-----BEGIN KEY-----', 'line-two-of-key']);
   });
 });
