@@ -3,7 +3,8 @@
 #   docker engine + buildx + compose v2 (installed from Debian trixie only when no working
 #   docker is present), the containerd image store, QEMU binfmt for foreign-platform RUN steps,
 #   a registry on 127.0.0.1:5000, locally made base images (no image can be pulled here),
-#   and a file-tree GOPROXY for the fixture modules the project writes itself.
+#   a file-tree GOPROXY for the fixture modules the project writes itself, and a credentialed
+#   https module host (private.gca.test, token required) for a private fixture module.
 # Opt-in (`up builders`, or GCA_STACK_BUILDERS=1): every kind of BuildKit builder besides the
 #   engine's own, see scripts/stack/builders.sh. `down` removes those; the rest stays up.
 # Usage: scripts/stack.sh up [builders] | down | status | env
@@ -13,6 +14,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STACK_DIR=${GCA_STACK_DIR:-/var/lib/go-container-action-stack}
 REGISTRY_ADDR=${GCA_REGISTRY:-127.0.0.1:5000}
 GOPROXY_PORT=${GCA_GOPROXY_PORT:-3111}
+# The credentialed module host for private modules: https on 443, as go sends .netrc credentials
+# over https only, to the machine that equals the URL's host[:port] (a module path has no port).
+PRIVATE_MODULE_HOST=private.gca.test
+PRIVATE_PORT=443
 GO_IMAGE=${GCA_GO_IMAGE:-gca-local/golang:1.24}
 LOCAL_BUSYBOX=gca-local/busybox:latest
 
@@ -164,6 +169,40 @@ start_goproxy() {
     sleep 0.3
   done
   die "GOPROXY server did not come up"
+}
+
+# A CA of the stack's own, and a certificate for the private module host (and the addresses it
+# listens on), made once; the token the host wants, made once.
+make_private_tls() {
+  local d=$1 gw=$2
+  [ -s "$d/ca.pem" ] && [ -s "$d/server.pem" ] && [ -s "$d/token" ] && grep -qx "$gw" "$d/server.ip" 2>/dev/null && return 0
+  log "making a test CA and a certificate for $PRIVATE_MODULE_HOST"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=gca test CA" \
+    -keyout "$d/ca-key.pem" -out "$d/ca.pem" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$PRIVATE_MODULE_HOST" \
+    -keyout "$d/server-key.pem" -out "$d/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=DNS:%s,IP:127.0.0.1,IP:%s\n' "$PRIVATE_MODULE_HOST" "$gw" >"$d/san.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial \
+    -days 3650 -extfile "$d/san.ext" -out "$d/server.pem" >/dev/null 2>&1
+  [ -s "$d/token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' | sed 's/^/gca_private_/' >"$d/token"
+  chmod 600 "$d/token" "$d/ca-key.pem" "$d/server-key.pem"
+  echo "$gw" >"$d/server.ip"
+}
+
+private_up() { curl -fsS --cacert "$STACK_DIR/private-goproxy/ca.pem" "https://127.0.0.1:$PRIVATE_PORT/healthz" >/dev/null 2>&1; }
+
+start_private_goproxy() {
+  local gw; gw=$(bridge_gateway); gw=${gw:-172.17.0.1}
+  local d="$STACK_DIR/private-goproxy"
+  as_root mkdir -p "$d/tree"
+  make_private_tls "$d" "$gw"
+  node "$ROOT/scripts/goproxy-pack.mjs" "$ROOT/test/fixtures/gomodules-private" "$d/tree"
+  if private_up; then return 0; fi
+  log "starting the private module host $PRIVATE_MODULE_HOST on 127.0.0.1:$PRIVATE_PORT and $gw:$PRIVATE_PORT (https, token required)"
+  start_detached "$STACK_DIR/private-goproxy.log" node "$ROOT/scripts/private-goproxy-server.mjs" "$d/tree" "$PRIVATE_PORT" \
+    "$d/server.pem" "$d/server-key.pem" "$d/token" 127.0.0.1 "$gw"
+  for _ in $(seq 1 30); do private_up && return 0; sleep 0.3; done
+  die "the private module host did not come up"
 }
 
 goproxy_url() {
@@ -318,6 +357,10 @@ write_env() {
 GCA_REGISTRY=$REGISTRY_ADDR
 GCA_GOPROXY=$(goproxy_url)
 GCA_GO_IMAGE=$GO_IMAGE
+GCA_PRIVATE_MODULE_HOST=$PRIVATE_MODULE_HOST
+GCA_PRIVATE_MODULE_ADDR=$(gw=$(bridge_gateway); echo "${gw:-172.17.0.1}")
+GCA_PRIVATE_MODULE_CA=$STACK_DIR/private-goproxy/ca.pem
+GCA_PRIVATE_MODULE_TOKEN_FILE=$STACK_DIR/private-goproxy/token
 ENV
     builders_env
   } >"$STACK_DIR/env"
@@ -337,6 +380,7 @@ cmd_up() {
   fi
   start_registry
   start_goproxy
+  start_private_goproxy
   make_busybox_images
   make_go_image
   ensure_binfmt
@@ -355,6 +399,7 @@ cmd_status() {
   have_working_docker && echo "docker: ok" || echo "docker: not working"
   curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && echo "registry: ok" || echo "registry: down"
   curl -fsS "http://127.0.0.1:$GOPROXY_PORT/healthz" >/dev/null 2>&1 && echo "goproxy: ok" || echo "goproxy: down"
+  private_up && echo "private module host: ok" || echo "private module host: down"
   builders_status
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { TerminalReporter } from './cli-reporter.js';
 import { loadContext, type RunContext } from './context.js';
 import { failureMessage, InputError } from './errors.js';
-import { parseInputs } from './inputs.js';
+import { inputSecrets, parseInputs } from './inputs.js';
 import { INPUT_DEFAULTS, INPUT_NAMES, INPUTS, isInputName, type Capability, type InputName, type InputSpec } from './input-table.js';
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
@@ -136,7 +136,7 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
     const read = (name: InputName): string =>
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);
-    reporter.setSecret(inputs.githubToken);
+    for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const outcome = await runPipeline(inputs, { reporter, ctx, docker });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);

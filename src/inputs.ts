@@ -12,6 +12,9 @@ import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
 import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
+import { parseBuildExtras } from './build/extra-inputs.js';
+import { parseGoPrivate } from './build/go-private.js';
+import { secretValues } from './build/extras.js';
 
 export { INPUT_DEFAULTS, parseBoolean, type InputName, type InputReader } from './input-table.js';
 export type { KeyValue } from './util/key-value.js';
@@ -146,7 +149,7 @@ export function parseVersion(raw: string, buildArgs: KeyValue[]): string | undef
  * Parses and validates every input. `cwd` is where relative paths start (the workspace).
  * Throws InputError naming the input and the form it expects.
  */
-export function parseInputs(read: InputReader, cwd: string): Inputs {
+export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessEnv = process.env): Inputs {
   // Every switch of the table is checked here, also those read elsewhere (summary).
   for (const name of INPUT_NAMES) if (INPUTS[name].kind === 'boolean') booleanInput(read, name as InputOfKind<'boolean'>);
   const { context, file, fileName } = parseBuildPaths(read, cwd);
@@ -161,6 +164,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
   }
   const buildArgs = parseKeyValues('build-args', read('build-args'));
   const version = parseVersion(read('version'), buildArgs);
+  const goPrivate = parseGoPrivate(read('go-private'), read('go-private-token'));
+  const extras = parseBuildExtras(read, cwd, env, goPrivate);
   return {
     context,
     file,
@@ -175,6 +180,8 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     cacheTo: parseList(read('cache-to'), { commas: false }),
     labels: parseKeyValues('labels', read('labels')),
     reproducible: booleanInput(read, 'reproducible'),
+    extras,
+    goPrivate,
     version,
     githubToken: read('github-token').trim(),
     images,
@@ -183,4 +190,16 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     size: parseSizeInputs(read, platforms),
     goCache: booleanInput(read, 'go-cache'),
   };
+}
+
+/** Every secret the inputs hold, to mask (setSecret) before anything is logged. */
+export function inputSecrets(inputs: Pick<Inputs, 'githubToken' | 'goPrivate' | 'extras'>, env: NodeJS.ProcessEnv = process.env): string[] {
+  const readFile = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined; // Gone since it was checked: buildx says so.
+    }
+  };
+  return [inputs.githubToken, inputs.goPrivate?.token ?? '', ...secretValues(inputs.extras, env, readFile)].filter(Boolean);
 }

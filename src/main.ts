@@ -3,7 +3,7 @@ import { ActionReporter } from './action-reporter.js';
 import { loadContext } from './context.js';
 import { failureMessage } from './errors.js';
 import { booleanInput } from './input-table.js';
-import { parseInputs } from './inputs.js';
+import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline.js';
 
 /** The action's main step: read inputs once, run the pipeline, fail once. */
@@ -15,7 +15,7 @@ export async function run(): Promise<void> {
     writeSummary = booleanInput(read, 'summary');
     const ctx = loadContext();
     const inputs = parseInputs(read, ctx.workspace);
-    reporter.setSecret(inputs.githubToken);
+    for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const outcome = await runPipeline(inputs, { reporter, ctx });
     if (writeSummary) await reporter.writeSummary();
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));

@@ -5,6 +5,8 @@ import type { DockerClient } from '../docker/client.js';
 import { lastErrorLine } from '../util/exec.js';
 import { normalizePlatform } from './platforms.js';
 import { buildxArgv, type BuildPlan } from './plan.js';
+import { secretEnv } from './extras.js';
+import { privateModuleHint } from './failure-hint.js';
 import { parseMetadata, type BuildMetadata } from './metadata.js';
 
 /** What the machine's docker can do, found before any build. */
@@ -82,13 +84,16 @@ async function readOptional(path: string): Promise<string> {
 }
 
 export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<BuildResult> {
-  const result = await docker.build(buildxArgv(plan));
+  const result = await docker.build(buildxArgv(plan), secretEnv(plan.extras));
   const metadata = parseMetadata(await readOptional(plan.metadataFile));
   const imageId = (await readOptional(plan.iidFile)).trim() || metadata.configDigest;
   const ok = result.exitCode === 0;
+  const buildxError = lastErrorLine(result.stderr) || `docker buildx build exited with code ${result.exitCode}`;
+  // A private module that could not be fetched: say which input is missing, then buildx's line.
+  const hint = ok ? undefined : privateModuleHint(result.stderr + result.stdout, plan.goPrivate);
   return {
     ok,
-    error: ok ? undefined : lastErrorLine(result.stderr) || `docker buildx build exited with code ${result.exitCode}`,
+    error: ok ? undefined : hint ? `${hint} (${buildxError})` : buildxError,
     metadata,
     imageId,
     log: result.stderr + result.stdout,

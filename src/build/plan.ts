@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { RunContext } from '../context.js';
 import type { KeyValue } from '../util/key-value.js';
 import { repositoriesOf } from '../util/reference.js';
+import { extrasArgv, type BuildExtras } from './extras.js';
+import { goPrivateBuildArgs, type GoPrivate } from './go-private.js';
 
 /** The build's own inputs, parsed. */
 export interface BuildSettings {
@@ -21,6 +23,10 @@ export interface BuildSettings {
   labels: KeyValue[];
   /** Stamp the commit's time, not now, so the same commit gives the same image (default true). */
   reproducible: boolean;
+  /** The inputs that come from docker/build-push-action (secrets, ssh, build contexts, …). */
+  extras: BuildExtras;
+  /** go-private and its token: the GOPRIVATE build-arg (the token is in extras, as the netrc secret). */
+  goPrivate?: GoPrivate;
 }
 
 /**
@@ -124,12 +130,15 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     tags: opts.tags,
     push: inputs.push,
     load: inputs.load,
-    buildArgs: withSourceDate(buildArgsWithVersion(opts.version, inputs.buildArgs), opts.sourceDateEpoch),
+    // The user's own GOPRIVATE build-arg wins over go-private's.
+    buildArgs: withSourceDate(buildArgsWithVersion(opts.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs)), opts.sourceDateEpoch),
     labels: mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
     target: inputs.target,
     builder: inputs.builder,
     cacheFrom: inputs.cacheFrom,
     cacheTo: inputs.cacheTo,
+    extras: inputs.extras,
+    goPrivate: inputs.goPrivate,
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),
     ociLayoutDir: !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
@@ -190,6 +199,7 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.target) args.push('--target', plan.target);
   for (const c of plan.cacheFrom) args.push('--cache-from', c);
   for (const c of plan.cacheTo) args.push('--cache-to', c);
+  args.push(...extrasArgv(plan.extras));
   args.push(...outputArgs(plan));
   args.push('--metadata-file', plan.metadataFile);
   args.push('--iidfile', plan.iidFile);

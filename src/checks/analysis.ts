@@ -51,6 +51,8 @@ export interface CheckOptions {
   dockerignore?: string;
   /** The build context; undefined when unknown (checks that need it assume nothing). */
   context?: ContextFiles;
+  /** The `go-private` patterns; empty or undefined when the build fetches no private modules. */
+  goPrivate?: string[];
 }
 
 /** A go command a RUN runs, as written in the Dockerfile. */

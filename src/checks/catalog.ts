@@ -14,6 +14,8 @@ export const CHECKS = {
   GO009: { title: '-ldflags without -s -w' },
   GO010: { title: 'Cross-compiling stage without GOOS/GOARCH' },
   GO011: { title: 'VERSION never reaches the binary' },
+  GO012: { title: 'Private modules without the netrc secret' },
+  GO013: { title: 'Token in the image history' },
   GO014: { title: 'go build without -trimpath' },
 } as const satisfies Record<string, { title: string }>;
 

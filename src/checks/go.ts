@@ -10,6 +10,7 @@ import { checkCacheMounts, checkCopyBeforeDownload } from './caches.js';
 import type { Finding } from './catalog.js';
 import { checkCrossTarget, checkEmulation } from './emulation.js';
 import { checkGitInContext } from './git.js';
+import { checkLeakedTokens, checkPrivateModules } from './secrets.js';
 import { ldflagsOf, parseExecForm, parseShell } from './shell.js';
 import { checkVersion, type VersionUse } from './version.js';
 import { clip } from '../util/text.js';
@@ -123,6 +124,8 @@ export function analyzeGoDockerfile(model: DockerfileModel, opts: CheckOptions, 
   checkFinalStage(a);
   checkGitInContext(a);
   checkLdflags(a);
+  checkPrivateModules(a);
+  checkLeakedTokens(a);
   checkTrimpath(a);
   const versionUse = checkVersion(a);
   const findings = [...a.findings].sort((x, y) => (x.file === y.file ? x.line - y.line || x.id.localeCompare(y.id) : x.file === 'dockerfile' ? -1 : 1));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { buildArgRecord, buildArgsWithVersion } from '../build/plan.js';
+import { buildArgRecord, buildArgsWithVersion, mergeKeyValues } from '../build/plan.js';
+import { goPrivateBuildArgs } from '../build/go-private.js';
 import type { RunContext } from '../context.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import { errorText } from '../errors.js';
@@ -30,7 +31,7 @@ export function annotationPath(path: string, workspace: string): string {
 }
 
 /** The Dockerfile checks' slice of the inputs. */
-export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs'> & { dockerfileChecks: CheckMode };
+export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs' | 'goPrivate'> & { dockerfileChecks: CheckMode };
 
 /**
  * The pipeline's Dockerfile-check stage: parse, check, annotate each finding on its line, return
@@ -61,7 +62,8 @@ function analyze(inputs: CheckSettings, ctx: RunContext, build: { version: strin
     platforms: inputs.platforms,
     hostPlatform: build.platform,
     target: inputs.target,
-    buildArgs: buildArgRecord(buildArgsWithVersion(build.version, inputs.buildArgs)),
+    buildArgs: buildArgRecord(buildArgsWithVersion(build.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs))),
+    goPrivate: inputs.goPrivate?.patterns,
     dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
     context: directoryContext(inputs.context),
   }, inputs.dockerfileChecks === 'off' ? 'version' : undefined);

@@ -47,7 +47,7 @@ export class DockerCli implements DockerClient {
     return r.stdout.trim().split(/\s+/).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
   }
 
-  build = (argv: readonly string[]): Promise<ExecResult> => docker(argv, { echo: this.echo });
+  build = (argv: readonly string[], env?: Record<string, string>): Promise<ExecResult> => docker(argv, { echo: this.echo, env });
 
   helperBuild(argv: readonly string[]): RunningCommand {
     let markSpawned = (): void => undefined;

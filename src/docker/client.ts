@@ -39,8 +39,11 @@ export interface DockerClient {
   /** The docker bridge's gateway address, when there is one. */
   bridgeGateway(): Promise<string | undefined>;
 
-  /** The main build (`docker <argv>`, argv from buildxArgv), echoed to the log. */
-  build(argv: readonly string[]): Promise<ExecResult>;
+  /**
+   * The main build (`docker <argv>`, argv from buildxArgv), echoed to the log. `env` adds to
+   * docker's environment: the values of the build's secrets, which never go into the argv.
+   */
+  build(argv: readonly string[], env?: Record<string, string>): Promise<ExecResult>;
   /** A helper build (`docker <argv>`, argv from helperArgv), silent. */
   helperBuild(argv: readonly string[]): RunningCommand;
 

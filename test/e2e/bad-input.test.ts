@@ -51,6 +51,24 @@ describe('bad input fails before any build, naming the input and the form it exp
     ['a version with a space', { version: '1.2 3' }, /^Input 'version': '1\.2 3' contains white space\. Expected a Docker tag body \(\[A-Za-z0-9_\]\[A-Za-z0-9_.-\]\{0,127\}\)/],
     ['a version with a shell character', { version: 'a;b' }, /^Input 'version': 'a;b' contains characters a Docker tag cannot hold\. Expected a Docker tag body/],
     ['a VERSION build-arg with a space', { 'build-args': 'VERSION=x y' }, /^Input 'build-args': VERSION 'x y' contains white space\. Expected a Docker tag body/],
+    // build-push-action's inputs; a message about a secret never shows its value.
+    ['a secret without =', { secrets: SECRET_LINE }, /^Input 'secrets': item 1 has no '='\. Expected id=value items, one per line/],
+    ['a secret file outside the workspace', { 'secret-files': `key=../${basename(outside)}/compose.yaml` }, /^Input 'secret-files': '\.\.\/gca-outside-\w+\/compose\.yaml' is outside the workspace/],
+    ['a secret env that is not set', { 'secret-envs': 'npm=GCA_NOT_SET_ANYWHERE' }, /^Input 'secret-envs': 'npm': the environment variable GCA_NOT_SET_ANYWHERE is not set/],
+    ['an ssh key that does not exist', { ssh: 'github=/no/such/key' }, /^Input 'ssh': 'github': '\/no\/such\/key' does not exist\. Expected default/],
+    ['a build context that does not exist', { 'build-contexts': 'certs=no-such-dir' }, /^Input 'build-contexts': 'certs': directory 'no-such-dir' does not exist\. Expected name=source items/],
+    ['an annotation going nowhere', { annotations: 'layer:org.opencontainers.image.title=x' }, /^Input 'annotations': 'layer' in 'layer:org\.opencontainers\.image\.title=x' is not where an annotation goes\. Expected key=value items/],
+    ['a provenance that is neither boolean nor attributes', { provenance: 'maybe' }, /^Input 'provenance': 'maybe' is not a boolean or key=value attributes\. Expected true, false, or attributes such as mode=max/],
+    ['an sbom that is neither boolean nor attributes', { sbom: 'maybe' }, /^Input 'sbom': 'maybe' is not a boolean or key=value attributes\. Expected true, false, or attributes such as generator=image/],
+    ['a no-cache switch that is no boolean', { 'no-cache': 'yes' }, /^Input 'no-cache': 'yes' is not a boolean\. Expected true or false\./],
+    ['a pull switch that is no boolean', { pull: 'sometimes' }, /^Input 'pull': 'sometimes' is not a boolean\. Expected true or false\./],
+    ['a network BuildKit does not have', { network: 'bridge' }, /^Input 'network': 'bridge' is no network BuildKit gives RUN steps\. Expected default, none or host/],
+    ['a host without its IP', { 'add-hosts': 'db.internal' }, /^Input 'add-hosts': 'db\.internal' has no host name\. Expected host:ip items/],
+    ['a shm-size that is no size', { 'shm-size': 'lots' }, /^Input 'shm-size': 'lots' is not a size\. Expected a number of bytes with an optional unit, e\.g\. 2g/],
+    ['a ulimit that does not exist', { ulimit: 'files=1024' }, /^Input 'ulimit': 'files' is no ulimit\. Expected one of core, cpu/],
+    ['a go-private pattern that is a URL', { 'go-private': 'https://github.com/acme' }, /^Input 'go-private': 'https:\/\/github\.com\/acme' is a URL\. Expected GOPRIVATE patterns/],
+    ['a go-private-token without go-private', { 'go-private-token': 'ghp_gcaTestToken' }, /^Input 'go-private-token': is set but go-private is empty\. Expected go-private to name the modules/],
+    ['a go-private-token with white space', { 'go-private': 'github.com/acme/*', 'go-private-token': SECRET_LINE }, /^Input 'go-private-token': contains white space\. Expected one token/],
   ])('%s', async (_, inputs, message) => {
     const run = await expectRejected(inputs, message);
     for (const text of [run.main.stdout, run.main.stderr, run.summary, run.post?.stdout ?? '']) {

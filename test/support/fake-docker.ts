@@ -78,7 +78,7 @@ export class FakeDocker implements DockerClient {
   inspectBuilder = (builder?: string): Promise<ExecResult> => this.answer('inspectBuilder', [builder]);
   driverStatus = (): Promise<ExecResult> => this.answer('driverStatus', []);
   bridgeGateway = (): Promise<string | undefined> => this.answer('bridgeGateway', []);
-  build = (argv: readonly string[]): Promise<ExecResult> => this.answer('build', [argv]);
+  build = (argv: readonly string[], env?: Record<string, string>): Promise<ExecResult> => this.answer('build', [argv, env]);
   helperBuild = (argv: readonly string[]): RunningCommand => this.answer('helperBuild', [argv]);
   imagetoolsCreate = (argv: readonly string[]): Promise<ExecResult> => this.answer('imagetoolsCreate', [argv]);
   tagImage = (source: string, tag: string): Promise<ExecResult> => this.answer('tagImage', [source, tag]);

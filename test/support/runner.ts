@@ -221,6 +221,16 @@ export function annotations(stdout: string): { level: string; props: string; mes
   return out;
 }
 
+/** The values a step masked (`::add-mask::`), unescaped as the runner reads them. */
+export function maskedValues(stdout: string): string[] {
+  return [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => m[1]!.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+}
+
+/** A step's log as the runner shows it: without the mask commands (whose values it then hides). */
+export function withoutMaskCommands(stdout: string): string {
+  return stdout.replace(/^::add-mask::.*$/gm, '');
+}
+
 /**
  * Runs the CLI (bin/) in `cwd` as on a laptop: none of a runner's GITHUB_/INPUT_/RUNNER_
  * variables; `over` sets variables (undefined: removes one).

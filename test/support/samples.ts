@@ -1,4 +1,5 @@
 import type { BuildPlan } from '../../src/build/plan.ts';
+import { NO_EXTRAS } from '../../src/build/extras.ts';
 import type { ContainerSample } from '../../src/smoke/readiness.ts';
 
 /** A build plan with nothing set but what every plan has; tests override what they look at. */
@@ -14,6 +15,7 @@ export function testPlan(over: Partial<BuildPlan> = {}): BuildPlan {
     labels: [],
     cacheFrom: [],
     cacheTo: [],
+    extras: NO_EXTRAS,
     metadataFile: '/tmp/w/metadata.json',
     iidFile: '/tmp/w/iid.txt',
     ...over,

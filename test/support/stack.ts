@@ -75,3 +75,10 @@ export async function registryTags(repo: string): Promise<{ status: number; tags
   const body = (await res.json()) as { tags: string[] | null };
   return { status: res.status, tags: [...(body.tags ?? [])].sort() };
 }
+
+/** A blob of a repository of the local registry. */
+export async function registryBlob(repo: string, digest: string): Promise<Buffer> {
+  const res = await fetch(`http://${stack.registry}/v2/${repo}/blobs/${digest}`);
+  if (!res.ok) throw new Error(`the registry answered ${res.status} for blob ${digest} of ${repo}`);
+  return Buffer.from(await res.arrayBuffer());
+}

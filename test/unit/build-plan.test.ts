@@ -4,6 +4,7 @@ import { repositoriesOf } from '../../src/util/reference.js';
 import type { Inputs } from '../../src/inputs.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
 import { testPlan } from '../support/samples.js';
+import { NO_EXTRAS } from '../../src/build/extras.js';
 
 const base: BuildPlan = testPlan();
 const tail = ['--metadata-file', '/tmp/w/metadata.json', '--iidfile', '/tmp/w/iid.txt', '/ws/app'];
@@ -58,6 +59,38 @@ describe('buildxArgv', () => {
       { tags: ['r/a:1'], push: true, sourceDateEpoch: 1700000000 },
       [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--output', 'type=image,push=true,rewrite-timestamp=true', ...tail],
     ],
+    [
+      "build-push-action's inputs, after the caches and before the outputs; a secret's value is never an argument",
+      {
+        cacheFrom: ['type=gha'],
+        load: true,
+        extras: {
+          secrets: [
+            { id: 'npm', source: { kind: 'value', value: 's3cr3t-value' } },
+            { id: 'key', source: { kind: 'file', path: '/ws/key.pem' } },
+            { id: 'tok', source: { kind: 'env', name: 'MY_TOKEN' } },
+          ],
+          ssh: ['default'],
+          buildContexts: [{ name: 'certs', value: '/ws/certs' }],
+          annotations: ['index:org.opencontainers.image.title=app'],
+          provenance: 'mode=max',
+          sbom: 'false',
+          noCache: true,
+          pull: true,
+          network: 'none',
+          addHosts: ['db:10.0.0.5'],
+          shmSize: '2g',
+          ulimits: ['nofile=1024:2048'],
+        },
+      },
+      [
+        ...head, '--platform', 'linux/amd64', '--cache-from', 'type=gha',
+        '--secret', 'id=npm,env=GCA_BUILD_SECRET_0', '--secret', 'id=key,src=/ws/key.pem', '--secret', 'id=tok,env=MY_TOKEN',
+        '--ssh', 'default', '--build-context', 'certs=/ws/certs', '--annotation', 'index:org.opencontainers.image.title=app',
+        '--provenance', 'mode=max', '--sbom', 'false', '--no-cache', '--pull', '--network', 'none', '--add-host', 'db:10.0.0.5',
+        '--shm-size', '2g', '--ulimit', 'nofile=1024:2048', '--load', ...tail,
+      ],
+    ],
   ])('%s', (_, override, expected) => {
     expect(buildxArgv({ ...base, ...override })).toEqual(expected);
   });
@@ -88,6 +121,7 @@ describe('planBuild', () => {
     cacheFrom: [],
     cacheTo: [],
     labels: [{ key: 'org.opencontainers.image.source', value: 'https://example.com/mine' }],
+    extras: NO_EXTRAS,
     githubToken: '',
     images: [],
     dockerfileChecks: 'warn',
@@ -124,6 +158,14 @@ describe('planBuild', () => {
     ['pushed by the docker driver on the classic store: under the tags, no layout', true, 'docker', false, { ociLayoutDir: undefined, pushByDigest: undefined }],
   ])('%s', (_, push, driver, containerdImageStore, expected) => {
     expect(planBuild({ ...inputs, push }, ctx, { version: '1', tags: inputs.tags, created, workDir: '/w', driver, containerdImageStore })).toMatchObject(expected);
+  });
+
+  it('go-private adds the GOPRIVATE build-arg; a GOPRIVATE build-arg of the user wins', () => {
+    const goPrivate = { patterns: ['github.com/acme/*', 'git.example.com/team'], token: '' };
+    const plan = planBuild({ ...inputs, goPrivate }, ctx, { version: '1', tags: [], created, workDir: '/w', driver: 'docker-container', containerdImageStore: true });
+    expect(plan.buildArgs).toContainEqual({ key: 'GOPRIVATE', value: 'github.com/acme/*,git.example.com/team' });
+    const mine = planBuild({ ...inputs, goPrivate, buildArgs: [{ key: 'GOPRIVATE', value: 'mine/*' }] }, ctx, { version: '1', tags: [], created, workDir: '/w', driver: 'docker-container', containerdImageStore: true });
+    expect(mine.buildArgs.filter((a) => a.key === 'GOPRIVATE')).toEqual([{ key: 'GOPRIVATE', value: 'mine/*' }]);
   });
 
   it('repositoriesOf: each repository once, in the order the tags name them', () => {

@@ -105,6 +105,18 @@ describe('runPipeline', () => {
     expect(sections(reporter)).toEqual(['### 🧭 Dockerfile checks', '### 🐳 Go container build']);
   });
 
+  it('secrets reach buildx by its environment only; the Go cache helpers get none', async () => {
+    const { docker, reporter, runs } = await pipeline(GOOD, { version: '1.2.3', secrets: 'api=s3cr3t-value-1', 'go-private': 'github.com/acme/*', 'go-private-token': 'tok-s3cr3t-2' });
+    const [argv, env] = docker.callsOf('build')[0] as [string[], Record<string, string>];
+    expect(argv.join(' ')).not.toMatch(/s3cr3t/);
+    expect(argv).toEqual(expect.arrayContaining(['--secret', 'id=api,env=GCA_BUILD_SECRET_0', '--secret', 'id=netrc,env=GCA_BUILD_SECRET_1', '--build-arg', 'GOPRIVATE=github.com/acme/*']));
+    expect(env).toEqual({ GCA_BUILD_SECRET_0: 's3cr3t-value-1', GCA_BUILD_SECRET_1: 'machine github.com login x-access-token password tok-s3cr3t-2\n' });
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(`${run.argv.join(' ')}\n${run.script}`).not.toMatch(/s3cr3t|--secret/);
+    for (const [, helperEnv] of docker.callsOf('helperBuild')) expect(helperEnv).toBeUndefined();
+    expect([...reporter.lines, ...reporter.summary, ...Object.values(reporter.outputs), ...reporter.annotations.map((a) => a.message)].join('\n')).not.toMatch(/s3cr3t/);
+  });
+
   it('dockerfile-checks: error with findings: no build call at all', async () => {
     const { outcome, docker } = await pipeline(BAD, { 'dockerfile-checks': 'error' });
     expect(outcome.failures).toEqual([expect.stringMatching(/^Dockerfile checks failed \(dockerfile-checks: error\)/)]);
