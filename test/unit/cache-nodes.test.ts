@@ -203,4 +203,22 @@ describe('restoring into a builder of two nodes', () => {
     await goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });
     expect(runs.map((r) => r.answer)).toEqual(['stop', 'stop']);
   });
+
+  it('sends the archives as build context to a node that cannot reach the runner, and streams to the other', async () => {
+    const work = join(dir, 'remote-node');
+    mkdirSync(work, { recursive: true });
+    const file = join(work, 'Dockerfile');
+    writeFileSync(file, 'FROM --platform=$BUILDPLATFORM golang:1.24 AS build\nRUN --mount=type=cache,id=gobuild,target=/root/.cache/go-build go build ./...\n');
+    const runs: HelperRun[] = [];
+    const remote = TWO_NODES.replace('Endpoint:              gca-n2', 'Endpoint:              tcp://arm-builder:2376');
+    const docker = new FakeDocker({ inspectBuilder: async () => ok(remote), bridgeGateway: async () => '127.0.0.1', helperBuild: fakeHelper(runs) });
+    const reporter = new RecordingReporter();
+    const opts = { enabled: true, stream: true, file, context: work, platforms: ['linux/amd64', 'linux/arm64'], buildArgs: [], builder: 'gca-multi', buildPlatform: 'linux/amd64', workDir: work, unique: 'u2' };
+    const { session, summary } = await restoreGoCaches(opts, serviceWithArchives(), { docker, reporter });
+    expect(summary.hit).toBe('true');
+    const how = Object.fromEntries(runs.map((r) => [r.argv[r.argv.indexOf('--platform') + 1], [r.kind, r.script.includes('http://'), /tar -xf '\/gca-in\//.test(r.script)]]));
+    expect(how).toEqual({ 'linux/amd64': ['held', true, false], 'linux/arm64': ['inject', false, true] });
+    expect(reporter.lines.join('\n')).toMatch(/injected 1 archive into BuildKit \(as build context\) .* on node n2 \(linux\/arm64\)/);
+    await goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });
+  });
 });
