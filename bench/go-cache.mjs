@@ -1,9 +1,12 @@
 // npm run bench: the Go cache benchmark. One run, one machine, one fixture, side by side:
 //   cold 2-platform build | fresh-runner rebuild after a one-line change (BuildKit wiped, caches
 //   restored through the local Actions cache service) | same-runner warm rebuild (the floor) |
-//   inject + extract of a ~500 MB Go build cache | saved build-cache size after 10 one-line changes.
+//   inject + extract of a ~500 MB Go build cache | saved build-cache size after 10 one-line changes;
+//   and the cold / fresh-runner pair on the docker driver, a docker-container builder and one of
+//   two nodes, side by side (BENCH_ONLY=builders: that table alone).
 // Times are main + post step of the bundled action, as a runner runs it. Prints a table and writes
-// bench/go-cache-results.json. Wipes BuildKit's cache (docker buildx prune -af) twice.
+// bench/go-cache-results.json. Wipes BuildKit's cache (docker buildx prune [--builder B] -af) of each
+// builder twice: run it under the e2e lock (flock /tmp/gca-e2e.lock npm run bench).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,6 +155,10 @@ try {
   }
   const savedAfterLast = buildEntrySize();
 
+  // The same cold / fresh-runner pair on the other builders, next to the docker driver's above.
+  const builderRows = [{ label: BUILDERS[0].label, builder: 'default', coldSeconds: seconds(cold), freshSeconds: seconds(fresh), goCacheHit: fresh.main.outputs['go-cache-hit'], freshOverCold: seconds(fresh) / seconds(cold), freshLog: goCacheLines(fresh) }];
+  for (const [i, b] of BUILDERS.entries()) if (b.builder) builderRows.push(await builderFlow(b, i));
+
   // Side by side: shared mounts (one helper holds them through the build) and locked ones (a
   // helper before the build and another after it).
   const big = await injectExtract500(work, 'shared');
@@ -168,6 +175,7 @@ try {
   results.cache500Locked = bigLocked;
   results.lockedOverShared = (bigLocked.injectSeconds + bigLocked.extractSeconds) / (big.injectSeconds + big.extractSeconds);
   results.savedBuildCacheBytes = { afterFirstChange: savedAfterFirst, afterLastChange: savedAfterLast, changes: CHANGES, ratio: savedAfterLast / savedAfterFirst };
+  results.builders = builderRows;
   results.fixture = { packages: PACKAGES, funcs: FUNCS, platforms: inputs.platforms };
   results.load = { before: loadBefore, after: loadavg() };
   results.when = new Date().toISOString();
@@ -175,9 +183,11 @@ try {
     freshOverCold: { limit: 0.3, value: results.freshOverCold, ok: results.freshOverCold <= 0.3 },
     injectPlusExtract: { limit: 5, value: big.injectSeconds + big.extractSeconds, ok: big.injectSeconds + big.extractSeconds <= 5 },
     savedGrowth: { limit: 1.2, value: results.savedBuildCacheBytes.ratio, ok: results.savedBuildCacheBytes.ratio <= 1.2 },
+    ...Object.fromEntries(builderRows.filter((r) => r.builder !== 'default').map((r) => [`freshOverCold ${r.label}`, { limit: BUILDER_TARGET, value: r.freshOverCold, ok: r.freshOverCold <= BUILDER_TARGET }])),
   };
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
+  printBuilders(builderRows);
   process.exitCode = Object.values(results.targets).every((t) => t.ok) ? 0 : 1;
 } finally {
   await server.close();
