@@ -175,50 +175,53 @@ function serviceWithArchives(): CacheService {
   };
 }
 
+/** Restores for a 2-platform build of `dockerfile` on a builder `inspect` describes, helpers played by the fake. */
+async function restoreOnNodes(name: string, dockerfile: string, inspect: string) {
+  const work = join(dir, name);
+  mkdirSync(work, { recursive: true });
+  const file = join(work, 'Dockerfile');
+  writeFileSync(file, dockerfile);
+  const runs: HelperRun[] = [];
+  const docker = new FakeDocker({ inspectBuilder: async () => ok(inspect), bridgeGateway: async () => '127.0.0.1', helperBuild: fakeHelper(runs) });
+  const reporter = new RecordingReporter();
+  const opts = { enabled: true, stream: true, file, context: work, platforms: ['linux/amd64', 'linux/arm64'], buildArgs: [], builder: 'gca-multi', buildPlatform: 'linux/amd64', workDir: work, unique: name };
+  const { session, summary } = await restoreGoCaches(opts, serviceWithArchives(), { docker, reporter });
+  const release = (): Promise<void> => goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });
+  /** Each helper by the platform that routed it. */
+  const byPlatform = <T>(what: (run: HelperRun) => T): Record<string, T> => Object.fromEntries(runs.map((r) => [r.argv[r.argv.indexOf('--platform') + 1], what(r)]));
+  return { runs, session: session!, summary, log: reporter.lines.join('\n'), release, byPlatform };
+}
+
 describe('restoring into a builder of two nodes', () => {
   it('holds the shared cache on both nodes and a per-platform cache on its own, each helper routed by platform', async () => {
-    const work = join(dir, 'two-nodes');
-    mkdirSync(work, { recursive: true });
-    const file = join(work, 'Dockerfile');
-    writeFileSync(file, 'FROM --platform=$BUILDPLATFORM golang:1.24 AS build\nARG TARGETARCH\nRUN --mount=type=cache,id=mod,target=/go/pkg/mod --mount=type=cache,id=build-$TARGETARCH,target=/root/.cache/go-build go build ./...\n');
-    const runs: HelperRun[] = [];
-    const docker = new FakeDocker({ inspectBuilder: async () => ok(TWO_NODES), bridgeGateway: async () => '127.0.0.1', helperBuild: fakeHelper(runs) });
-    const reporter = new RecordingReporter();
-    const opts = { enabled: true, stream: true, file, context: work, platforms: ['linux/amd64', 'linux/arm64'], buildArgs: [], builder: 'gca-multi', buildPlatform: 'linux/amd64', workDir: work, unique: 'u1' };
-    const { session, summary } = await restoreGoCaches(opts, serviceWithArchives(), { docker, reporter });
+    const dockerfile = 'FROM --platform=$BUILDPLATFORM golang:1.24 AS build\nARG TARGETARCH\nRUN --mount=type=cache,id=mod,target=/go/pkg/mod --mount=type=cache,id=build-$TARGETARCH,target=/root/.cache/go-build go build ./...\n';
+    const { runs, session, summary, log, release, byPlatform } = await restoreOnNodes('two-nodes', dockerfile, TWO_NODES);
     expect(summary.hit).toBe('true');
     expect(runs.map((r) => r.kind)).toEqual(['held', 'held']);
-    const byPlatform = Object.fromEntries(runs.map((r) => [r.argv[r.argv.indexOf('--platform') + 1], r.script]));
-    expect(Object.keys(byPlatform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
-    const mountOf = (id: string): string => session!.slots.find((s) => s.slot.id === id)!.mountName;
+    const scripts = byPlatform((r) => r.script);
+    expect(Object.keys(scripts).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    const mountOf = (id: string): string => `/gca/${session.slots.find((s) => s.slot.id === id)!.mountName}`;
     // The module cache on both nodes; each build cache on the node building its platform.
-    expect(byPlatform['linux/amd64']).toContain(`/gca/${mountOf('mod')}`);
-    expect(byPlatform['linux/arm64']).toContain(`/gca/${mountOf('mod')}`);
-    expect(byPlatform['linux/amd64']).toContain(`/gca/${mountOf('build-amd64')}`);
-    expect(byPlatform['linux/amd64']).not.toContain(`/gca/${mountOf('build-arm64')}`);
-    expect(byPlatform['linux/arm64']).toContain(`/gca/${mountOf('build-arm64')}`);
-    expect(reporter.lines.join('\n')).toMatch(/the builder has 2 nodes \(linux\/amd64 on amd, linux\/arm64 on n2\)/);
-    expect(reporter.lines.filter((l) => /injected \d archives? into BuildKit .* on node (amd|n2) \(linux\/(amd|arm)64\)/.test(l))).toHaveLength(2);
+    expect(scripts['linux/amd64']).toContain(mountOf('mod'));
+    expect(scripts['linux/arm64']).toContain(mountOf('mod'));
+    expect(scripts['linux/amd64']).toContain(mountOf('build-amd64'));
+    expect(scripts['linux/amd64']).not.toContain(mountOf('build-arm64'));
+    expect(scripts['linux/arm64']).toContain(mountOf('build-arm64'));
+    expect(log).toMatch(/the builder has 2 nodes \(linux\/amd64 on amd, linux\/arm64 on n2\)/);
+    expect(log.split('\n').filter((l) => /injected \d archives? into BuildKit .* on node (amd|n2) \(linux\/(amd|arm)64\)/.test(l))).toHaveLength(2);
     // After a failed build both held helpers are told to stop.
-    await goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });
+    await release();
     expect(runs.map((r) => r.answer)).toEqual(['stop', 'stop']);
   });
 
   it('sends the archives as build context to a node that cannot reach the runner, and streams to the other', async () => {
-    const work = join(dir, 'remote-node');
-    mkdirSync(work, { recursive: true });
-    const file = join(work, 'Dockerfile');
-    writeFileSync(file, 'FROM --platform=$BUILDPLATFORM golang:1.24 AS build\nRUN --mount=type=cache,id=gobuild,target=/root/.cache/go-build go build ./...\n');
-    const runs: HelperRun[] = [];
+    const dockerfile = 'FROM --platform=$BUILDPLATFORM golang:1.24 AS build\nRUN --mount=type=cache,id=gobuild,target=/root/.cache/go-build go build ./...\n';
     const remote = TWO_NODES.replace('Endpoint:              gca-n2', 'Endpoint:              tcp://arm-builder:2376');
-    const docker = new FakeDocker({ inspectBuilder: async () => ok(remote), bridgeGateway: async () => '127.0.0.1', helperBuild: fakeHelper(runs) });
-    const reporter = new RecordingReporter();
-    const opts = { enabled: true, stream: true, file, context: work, platforms: ['linux/amd64', 'linux/arm64'], buildArgs: [], builder: 'gca-multi', buildPlatform: 'linux/amd64', workDir: work, unique: 'u2' };
-    const { session, summary } = await restoreGoCaches(opts, serviceWithArchives(), { docker, reporter });
+    const { summary, log, release, byPlatform } = await restoreOnNodes('remote-node', dockerfile, remote);
     expect(summary.hit).toBe('true');
-    const how = Object.fromEntries(runs.map((r) => [r.argv[r.argv.indexOf('--platform') + 1], [r.kind, r.script.includes('http://'), /tar -xf '\/gca-in\//.test(r.script)]]));
-    expect(how).toEqual({ 'linux/amd64': ['held', true, false], 'linux/arm64': ['inject', false, true] });
-    expect(reporter.lines.join('\n')).toMatch(/injected 1 archive into BuildKit \(as build context\) .* on node n2 \(linux\/arm64\)/);
-    await goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });
+    // [kind, streamed, unpacked from the build context]
+    expect(byPlatform((r) => [r.kind, r.script.includes('http://'), /tar -xf '\/gca-in\//.test(r.script)])).toEqual({ 'linux/amd64': ['held', true, false], 'linux/arm64': ['inject', false, true] });
+    expect(log).toMatch(/injected 1 archive into BuildKit \(as build context\) .* on node n2 \(linux\/arm64\)/);
+    await release();
   });
 });
