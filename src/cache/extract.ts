@@ -1,7 +1,7 @@
 /**
  * After a successful build: takes out of BuildKit only what the build changed (from a held
- * helper, or a new extract helper, on every node that built with the caches), joins it with the used part of the restored archive, and
- * leaves the archives for the post step to save.
+ * helper, or a new extract helper, on every node that built with the caches), joins it with
+ * the used part of the restored archive, and leaves the archives for the post step to save.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
