@@ -1,9 +1,12 @@
 // npm run bench: the Go cache benchmark. One run, one machine, one fixture, side by side:
 //   cold 2-platform build | fresh-runner rebuild after a one-line change (BuildKit wiped, caches
 //   restored through the local Actions cache service) | same-runner warm rebuild (the floor) |
-//   inject + extract of a ~500 MB Go build cache | saved build-cache size after 10 one-line changes.
+//   inject + extract of a ~500 MB Go build cache | saved build-cache size after 10 one-line changes;
+//   and the cold / fresh-runner pair on the docker driver, a docker-container builder and one of
+//   two nodes, side by side (BENCH_ONLY=builders: that table alone).
 // Times are main + post step of the bundled action, as a runner runs it. Prints a table and writes
-// bench/go-cache-results.json. Wipes BuildKit's cache (docker buildx prune -af) twice.
+// bench/go-cache-results.json. Wipes BuildKit's cache (docker buildx prune [--builder B] -af) of each
+// builder twice: run it under the e2e lock (flock /tmp/gca-e2e.lock npm run bench).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +56,69 @@ const buildEntrySize = () => {
   return e.length ? e.sort((a, b) => b.createdAt - a.createdAt)[0].size : 0;
 };
 
+/**
+ * The builders compared side by side: the engine's own (docker driver), a docker-container
+ * builder of one node, and one of two nodes (linux/amd64 and linux/arm64 each on its own node;
+ * buildx exports no OCI layout from several nodes, so that build pushes to the local registry).
+ */
+const BUILDERS = [
+  { label: 'docker driver', goImage: () => stack.goImage },
+  { label: 'docker-container, 1 node', builder: stack.containerBuilder, goImage: () => stack.registryGoImage },
+  { label: 'docker-container, 2 nodes', builder: stack.multiNodeBuilder, goImage: () => stack.registryGoImage, push: true },
+];
+const wipe = (b) => docker(['buildx', 'prune', ...(b.builder ? ['--builder', b.builder] : []), '-af']);
+
+/** Cold build, then a fresh runner (the builder wiped) after a one-line change, on builder `b`. */
+async function builderFlow(b, index) {
+  const dir = join(work, `app-builder-${index}`);
+  generateApp(dir, { packages: PACKAGES, funcs: FUNCS });
+  const bns = `${ns}-b${index}`;
+  const binputs = { platforms: inputs.platforms, 'build-args': `GO_IMAGE=${b.goImage()}\nCACHE_NS=${bns}` };
+  if (b.builder) binputs.builder = b.builder;
+  if (b.push) Object.assign(binputs, { push: 'true', tags: `${stack.registry}/bench/go-cache-${bns}:latest` });
+  wipe(b);
+  const cold = await runAction({ workspace: dir, inputs: binputs, env });
+  check(cold, `${b.label}: cold`);
+  wipe(b);
+  changeOneLine(dir, 1);
+  const fresh = await runAction({ workspace: dir, inputs: binputs, env });
+  check(fresh, `${b.label}: fresh`);
+  const row = { label: b.label, builder: b.builder ?? 'default', coldSeconds: seconds(cold), freshSeconds: seconds(fresh), goCacheHit: fresh.main.outputs['go-cache-hit'] };
+  row.freshOverCold = row.freshSeconds / row.coldSeconds;
+  row.freshLog = goCacheLines(fresh);
+  log(`${b.label}: cold ${row.coldSeconds.toFixed(1)} s, fresh ${row.freshSeconds.toFixed(1)} s (${row.freshOverCold.toFixed(2)} x, go-cache-hit ${row.goCacheHit})`);
+  return row;
+}
+
+const goCacheLines = (run) => `${run.main.stdout}\n${run.post?.stdout ?? ''}`.split('\n').filter((l) => /^(Go cache:|Built )/.test(l));
+const BUILDER_TARGET = 0.25;
+
+function printBuilders(rows) {
+  const cell = (text, width) => String(text).padStart(width);
+  console.log(`\nFresh runner after a one-line change, per builder (${PACKAGES} generated packages, ${inputs.platforms})`);
+  console.log(`${'builder'.padEnd(30)}${cell('cold', 10)}${cell('fresh', 10)}${cell('fresh/cold', 12)}  target`);
+  for (const r of rows) {
+    const target = r.builder === 'default' ? '' : `<= ${BUILDER_TARGET} ${r.freshOverCold <= BUILDER_TARGET ? 'PASS' : 'MISS'}`;
+    console.log(`${r.label.padEnd(30)}${cell(`${r.coldSeconds.toFixed(1)} s`, 10)}${cell(`${r.freshSeconds.toFixed(1)} s`, 10)}${cell(`${r.freshOverCold.toFixed(2)} x`, 12)}  ${target}`);
+  }
+}
+
 const results = {};
+if (process.env.BENCH_ONLY === 'builders') {
+  // The builders side by side, alone.
+  try {
+    const rows = [];
+    for (const [i, b] of BUILDERS.entries()) rows.push(await builderFlow(b, i));
+    console.log(JSON.stringify(rows, null, 2));
+    printBuilders(rows);
+    process.exitCode = rows.every((r) => r.builder === 'default' || r.freshOverCold <= BUILDER_TARGET) ? 0 : 1;
+  } finally {
+    await server.close();
+    rmSync(work, { recursive: true, force: true });
+    removeTempDirs();
+  }
+  process.exit();
+}
 if (process.env.BENCH_ONLY === '500') {
   // A quick look at the inject/extract part alone.
   console.log(JSON.stringify({ shared: await injectExtract500(work, 'shared'), locked: await injectExtract500(work, 'locked') }, null, 2));
@@ -90,6 +155,10 @@ try {
   }
   const savedAfterLast = buildEntrySize();
 
+  // The same cold / fresh-runner pair on the other builders, next to the docker driver's above.
+  const builderRows = [{ label: BUILDERS[0].label, builder: 'default', coldSeconds: seconds(cold), freshSeconds: seconds(fresh), goCacheHit: fresh.main.outputs['go-cache-hit'], freshOverCold: seconds(fresh) / seconds(cold), freshLog: goCacheLines(fresh) }];
+  for (const [i, b] of BUILDERS.entries()) if (b.builder) builderRows.push(await builderFlow(b, i));
+
   // Side by side: shared mounts (one helper holds them through the build) and locked ones (a
   // helper before the build and another after it).
   const big = await injectExtract500(work, 'shared');
@@ -106,6 +175,7 @@ try {
   results.cache500Locked = bigLocked;
   results.lockedOverShared = (bigLocked.injectSeconds + bigLocked.extractSeconds) / (big.injectSeconds + big.extractSeconds);
   results.savedBuildCacheBytes = { afterFirstChange: savedAfterFirst, afterLastChange: savedAfterLast, changes: CHANGES, ratio: savedAfterLast / savedAfterFirst };
+  results.builders = builderRows;
   results.fixture = { packages: PACKAGES, funcs: FUNCS, platforms: inputs.platforms };
   results.load = { before: loadBefore, after: loadavg() };
   results.when = new Date().toISOString();
@@ -113,9 +183,11 @@ try {
     freshOverCold: { limit: 0.3, value: results.freshOverCold, ok: results.freshOverCold <= 0.3 },
     injectPlusExtract: { limit: 5, value: big.injectSeconds + big.extractSeconds, ok: big.injectSeconds + big.extractSeconds <= 5 },
     savedGrowth: { limit: 1.2, value: results.savedBuildCacheBytes.ratio, ok: results.savedBuildCacheBytes.ratio <= 1.2 },
+    ...Object.fromEntries(builderRows.filter((r) => r.builder !== 'default').map((r) => [`freshOverCold ${r.label}`, { limit: BUILDER_TARGET, value: r.freshOverCold, ok: r.freshOverCold <= BUILDER_TARGET }])),
   };
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
+  printBuilders(builderRows);
   process.exitCode = Object.values(results.targets).every((t) => t.ok) ? 0 : 1;
 } finally {
   await server.close();

@@ -1,18 +1,19 @@
 /**
  * After a successful build: takes out of BuildKit only what the build changed (from a held
- * helper, or a new extract helper), joins it with the used part of the restored archive, and
- * leaves the archives for the post step to save.
+ * helper, or a new extract helper, on every node that built with the caches), joins it with
+ * the used part of the restored archive, and leaves the archives for the post step to save.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { helperPaths, runHelperBuild, type HelperResult } from './helpers.js';
+import { perNode } from './inject.js';
 import { extractFromHeld, stopHeld } from './inject-held.js';
 import { extractDockerfile, extractScript, LIST_DIR } from './scripts.js';
-import { byImage, helperMounts, restoredListText, SINCE_MARGIN_SECONDS, type GoCacheSession, type GoCacheTools, type PendingSave, type SlotState } from './session.js';
+import { helperMounts, onNode, restoredListText, SINCE_MARGIN_SECONDS, type GoCacheSession, type GoCacheTools, type HelperGroup, type PendingSave, type SlotState } from './session.js';
 import { readTar } from './tar.js';
-import { trimAndJoin } from './trim.js';
+import { joinNodeParts } from './trim.js';
 
 /** The slots worth taking out: a module cache restored exactly (go.sum unchanged) is not saved again. */
 function slotsToSave(session: GoCacheSession, reporter: Reporter): Set<SlotState> {
@@ -29,22 +30,34 @@ function slotsToSave(session: GoCacheSession, reporter: Reporter): Set<SlotState
 
 export async function extractGoCaches(session: GoCacheSession, tools: GoCacheTools): Promise<PendingSave[]> {
   const todo = slotsToSave(session, tools.reporter);
-  const saves: PendingSave[] = [];
-  let n = 0;
-  for (const [image, group] of byImage(session.slots)) {
-    const slots = group.filter((s) => todo.has(s));
-    const held = session.held.get(image);
-    session.held.delete(image);
-    if (slots.length === 0) {
-      if (held) await stopHeld(held);
-      continue;
-    }
-    const taken = held
-      ? { result: await extractFromHeld(held, (name) => listOf(group, name)), tar: held.tar }
-      : await extractWithHelper(session, image, slots, `go-cache-extract-${n++}`, tools);
-    saves.push(...(await joinTaken(taken, slots, tools.reporter)));
+  const named = session.groups.map((group, n) => ({ group, name: `go-cache-extract-${n}` }));
+  const taken = (await perNode(named, ({ group, name }) => takeOut(session, group, todo, name, tools))).filter((t): t is Taken => t !== undefined);
+  try {
+    return await joinTaken(session.slots.filter((s) => todo.has(s)), taken, tools.reporter);
+  } finally {
+    await Promise.all(taken.map((t) => rm(t.tar, { force: true }).catch(() => undefined)));
   }
-  return saves;
+}
+
+/** What one helper took out of one node: the tar of its changes, for its slots. */
+interface Taken {
+  group: HelperGroup;
+  slots: SlotState[];
+  result: HelperResult;
+  tar: string;
+}
+
+/** Takes a group's changes out (its held helper, or a new extract helper); undefined when none is to be saved. */
+async function takeOut(session: GoCacheSession, group: HelperGroup, todo: Set<SlotState>, name: string, tools: GoCacheTools): Promise<Taken | undefined> {
+  const slots = group.slots.filter((s) => todo.has(s));
+  const held = session.held.get(group.key);
+  session.held.delete(group.key);
+  if (slots.length === 0) {
+    if (held) await stopHeld(held);
+    return undefined;
+  }
+  if (held) return { group, slots, result: await extractFromHeld(held, (mount) => listOf(group.slots, mount)), tar: held.tar };
+  return { group, slots, ...(await extractWithHelper(session, group, slots, name, tools)) };
 }
 
 /** The restored list of a held helper's mount ('' for one restored nothing: every file is new). */
@@ -54,7 +67,7 @@ function listOf(group: SlotState[], name: string): string {
 }
 
 /** A new helper build mounting the caches to save, with their restored lists in its context. */
-async function extractWithHelper(session: GoCacheSession, image: string, slots: SlotState[], name: string, tools: GoCacheTools): Promise<{ result: HelperResult; tar: string }> {
+async function extractWithHelper(session: GoCacheSession, group: HelperGroup, slots: SlotState[], name: string, tools: GoCacheTools): Promise<{ result: HelperResult; tar: string }> {
   const { opts } = session;
   const context = join(opts.workDir, name);
   await mkdir(context, { recursive: true });
@@ -66,31 +79,42 @@ async function extractWithHelper(session: GoCacheSession, image: string, slots: 
   const mounts = helperMounts(slots);
   await writeFile(join(context, 'extract.sh'), extractScript(mounts, session.injectedAt - SINCE_MARGIN_SECONDS, hasList));
   const paths = helperPaths(opts.workDir, name);
-  const result = await runHelperBuild(tools.docker, { builder: opts.builder, context, dockerfileText: extractDockerfile(image, mounts), dockerfilePath: paths.dockerfile, tarOutput: paths.tar });
-  return { result, tar: paths.tar };
+  const build = { builder: opts.builder, platform: group.target.platform, context, dockerfileText: extractDockerfile(group.image, mounts), dockerfilePath: paths.dockerfile, tarOutput: paths.tar };
+  return { result: await runHelperBuild(tools.docker, build), tar: paths.tar };
 }
 
-/** Joins what a helper took out with each slot's archive; the helper's tar is removed after. */
-async function joinTaken(taken: { result: HelperResult; tar: string }, slots: SlotState[], reporter: Reporter): Promise<PendingSave[]> {
-  const { result, tar } = taken;
-  const saves: PendingSave[] = [];
-  try {
-    if (!result.ok) {
-      reporter.warning(`Go cache: could not take the caches out of BuildKit (${result.error}); they are not saved.`);
-      reporter.debug(result.log);
-      return saves;
+/**
+ * Joins what the helpers took out with each slot's archive. A slot on several nodes is saved as
+ * one archive holding what every node changed; a slot one of whose nodes could not be read is
+ * not saved (its archive would lack that node's working set).
+ */
+async function joinTaken(slots: SlotState[], taken: Taken[], reporter: Reporter): Promise<PendingSave[]> {
+  const read: { taken: Taken; lists: Map<string, string[]> }[] = [];
+  for (const t of taken) {
+    if (!t.result.ok) {
+      reporter.warning(`Go cache: could not take the caches out of BuildKit${onNode(t.group.target)} (${t.result.error}); they are not saved.`);
+      reporter.debug(t.result.log);
+      continue;
     }
-    const lists = readLists(tar);
-    for (const s of slots) {
-      const save = await trimAndJoin(s, tar, lists, reporter);
-      if (save) saves.push(save);
+    try {
+      read.push({ taken: t, lists: readLists(t.tar) });
+    } catch (error) {
+      reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);
     }
-    reporter.info(`Go cache: took the changes out of BuildKit in ${result.seconds.toFixed(1)} s`);
-  } catch (error) {
-    reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);
-  } finally {
-    await rm(tar, { force: true }).catch(() => undefined);
   }
+  const unread = new Set(taken.filter((t) => !read.some((r) => r.taken === t)).flatMap((t) => t.slots));
+  const saves: PendingSave[] = [];
+  for (const s of slots.filter((x) => !unread.has(x))) {
+    const parts = read.filter((r) => r.taken.slots.includes(s)).map((r) => ({ tar: r.taken.tar, lists: r.lists }));
+    if (parts.length === 0) continue;
+    try {
+      const save = await joinNodeParts(s, parts, reporter);
+      if (save) saves.push(save);
+    } catch (error) {
+      reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);
+    }
+  }
+  for (const { taken: t } of read) reporter.info(`Go cache: took the changes out of BuildKit in ${t.result.seconds.toFixed(1)} s${onNode(t.group.target)}`);
   return saves;
 }
 

@@ -10,6 +10,11 @@ import { lastErrorLine } from '../util/exec.js';
 
 export interface HelperBuild {
   builder?: string;
+  /**
+   * Routes the build to the node that builds this platform (a builder of several nodes). The
+   * helper's stages run on the node's own platform ($BUILDPLATFORM) whatever this says.
+   */
+  platform?: string;
   /** Directory sent as the build context (bind-mounted at /gca-in). */
   context: string;
   dockerfileText: string;
@@ -37,6 +42,7 @@ export interface StartedHelper {
 export function helperArgv(build: Omit<HelperBuild, 'dockerfileText'>, nonce: string): string[] {
   const args = ['buildx', 'build'];
   if (build.builder) args.push('--builder', build.builder);
+  if (build.platform) args.push('--platform', build.platform);
   args.push('--progress', 'plain', '--provenance', 'false', '--sbom', 'false');
   args.push('--file', build.dockerfilePath, '--build-arg', `GCA_NONCE=${nonce}`);
   // No image is written anywhere: the result is either a tar of the scratch stage or nothing.

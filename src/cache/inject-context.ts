@@ -8,7 +8,16 @@ import { helperPaths, runHelperBuild } from './helpers.js';
 import { injectDockerfile, injectScript } from './scripts.js';
 import { ARCHIVE, datedTo, helperMounts, type GoCacheTools, type InjectJob, type Injected } from './session.js';
 
-export async function contextInject(job: InjectJob, tools: GoCacheTools): Promise<Injected> {
+/** Context injects share one context directory (and its inject.sh): one at a time, across nodes. */
+let queue: Promise<unknown> = Promise.resolve();
+
+export function contextInject(job: InjectJob, tools: GoCacheTools): Promise<Injected> {
+  const run = queue.then(() => injectAsContext(job, tools));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function injectAsContext(job: InjectJob, tools: GoCacheTools): Promise<Injected> {
   const { opts } = job.session;
   // The context is the directory holding the slot directories: only our archives are sent.
   const root = join(job.session.slots[0]!.dir, '..');
@@ -18,7 +27,7 @@ export async function contextInject(job: InjectJob, tools: GoCacheTools): Promis
   await writeFile(script, injectScript(mounts, archives, datedTo(job.session)));
   try {
     const dockerfilePath = helperPaths(opts.workDir, job.name).dockerfile;
-    const result = await runHelperBuild(tools.docker, { builder: opts.builder, context: root, dockerfileText: injectDockerfile(job.image, mounts), dockerfilePath });
+    const result = await runHelperBuild(tools.docker, { builder: opts.builder, platform: job.target.platform, context: root, dockerfileText: injectDockerfile(job.image, mounts), dockerfilePath });
     return { result, how: 'as build context' };
   } finally {
     await rm(script, { force: true }).catch(() => undefined);

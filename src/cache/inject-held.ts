@@ -40,7 +40,7 @@ export async function heldInject(job: InjectJob, gateway: string, tools: GoCache
     await Promise.all([streaming.archives.close(), control.close()]);
     return { result, how };
   }
-  job.session.held.set(job.image, { build: streaming.build, archives: streaming.archives, control, tar });
+  job.session.held.set(job.key, { build: streaming.build, archives: streaming.archives, control, tar });
   return { result: { ok: true, seconds: (Date.now() - streaming.started) / 1000, log: '' }, how: `${how}; the helper holds the mounts until the build ends` };
 }
 

@@ -42,7 +42,7 @@ export async function startStreaming(job: InjectJob, gateway: string, helper: St
     await writeFile(join(context, helper.script), helper.text(Object.fromEntries(Object.entries(archives.urls).map(([mount, urls]) => [mount, { urls }]))));
     const started = Date.now();
     const paths = helperPaths(opts.workDir, job.name);
-    const build = startHelperBuild(tools.docker, { builder: opts.builder, context, dockerfileText: helper.dockerfile, dockerfilePath: paths.dockerfile, tarOutput: helper.tarOutput });
+    const build = startHelperBuild(tools.docker, { builder: opts.builder, platform: job.target.platform, context, dockerfileText: helper.dockerfile, dockerfilePath: paths.dockerfile, tarOutput: helper.tarOutput });
     // Docker is spawned first: the read-through below is synchronous and holds the event loop.
     await build.spawned;
     for (const s of job.candidates) await validateRestored(s, tools.reporter, refused);

@@ -7,6 +7,8 @@ import { plural } from '../util/plural.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseBuilderInspect } from '../build/docker.js';
+import { nodeReachesRunner, parseBuilderNodes, placeHelpers } from '../build/nodes.js';
 import { buildArgRecord } from '../build/plan.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import { errorText } from '../errors.js';
@@ -17,7 +19,7 @@ import { releaseHeldHelpers } from './inject-held.js';
 import { cacheEnv } from './isolation.js';
 import { isolate, type CacheService } from './service.js';
 import { goSumHash, slotKeys } from './keys.js';
-import { ARCHIVE, forgetRestore, summarizeRestore, type GoCacheOptions, type GoCacheSession, type GoCacheTools, type RestoreSummary, type SlotState } from './session.js';
+import { ARCHIVE, forgetRestore, helperGroups, summarizeRestore, type GoCacheOptions, type GoCacheSession, type GoCacheTools, type HelperGroup, type RestoreSummary, type SlotState } from './session.js';
 
 /** Nothing restored, though the build has cache mounts (or their Dockerfile could not be read). */
 const NOTHING_RESTORED: RestoreSummary = { hit: 'false', restored: [] };
@@ -40,8 +42,10 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
   }
   // Looked up while the archives download.
   const gateway = opts.stream ? tools.docker.bridgeGateway().catch(() => undefined) : Promise.resolve(undefined);
+  const inspect = tools.docker.inspectBuilder(opts.builder).then((r) => (r.exitCode === 0 ? r.stdout : ''), () => '');
   const slots = await restoreSlots(usable, opts, service, reporter);
-  const session: GoCacheSession = { opts, slots, injectedAt: Math.floor(Date.now() / 1000), held: new Map() };
+  const groups = placeGroups(slots, opts.platforms, await inspect, reporter);
+  const session: GoCacheSession = { opts, slots, injectedAt: Math.floor(Date.now() / 1000), groups, held: new Map() };
   try {
     await injectGoCaches(session, await gateway, tools);
   } catch (error) {
@@ -57,6 +61,25 @@ export async function restoreGoCaches(opts: GoCacheOptions, service: CacheServic
     );
   }
   return { session, summary: summarizeRestore(slots) };
+}
+
+/**
+ * The helper groups: one per builder node that builds a platform (as `docker buildx inspect`
+ * describes the builder) and image. An inspect that says nothing of nodes means one node.
+ */
+function placeGroups(slots: SlotState[], platforms: string[], inspect: string, reporter: Reporter): HelperGroup[] {
+  const nodes = parseBuilderNodes(inspect);
+  const driver = parseBuilderInspect(inspect)?.driver ?? 'docker';
+  const placement = placeHelpers(nodes, platforms);
+  if (placement.targets.length > 1 || placement.unreachable.length > 0) {
+    const where = [...placement.nodeOf].map(([platform, node]) => `${platform} on ${node}`).join(', ');
+    reporter.info(`Go cache: the builder has ${plural(nodes.length, 'node')} (${where}): the caches go to each node that builds a platform using them`);
+  }
+  for (const node of placement.unreachable) {
+    reporter.warning(`Go cache: no helper build can be routed to node ${node} of the builder (no platform buildx sends there alone); its platforms build without the caches.`);
+  }
+  const reaches = (node: string): boolean => nodeReachesRunner(driver, nodes.find((n) => n.name === node));
+  return helperGroups(slots, placement, reaches);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HelperTarget, Placement } from '../build/nodes.js';
 import type { DockerClient } from '../docker/client.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
@@ -67,8 +68,24 @@ export interface GoCacheSession {
   slots: SlotState[];
   /** Unix seconds when the inject began. */
   injectedAt: number;
-  /** Helpers holding the mounts while the build runs, by image (scripts.ts heldScript). */
+  /** The helper builds of the inject and the extract: one per builder node and image. */
+  groups: HelperGroup[];
+  /** Helpers holding the mounts while the build runs, by group key (scripts.ts heldScript). */
   held: Map<string, HeldHelper>;
+}
+
+/**
+ * The slots one helper build moves: those the platforms built on one node use, of one image.
+ * A slot used by platforms on two nodes is in a group of each (its mounts live on each node).
+ */
+export interface HelperGroup {
+  /** Names the group's held helper in the session. */
+  key: string;
+  target: HelperTarget;
+  /** Whether the node's helpers can fetch from the runner's servers (else: build context). */
+  reachesRunner: boolean;
+  image: string;
+  slots: SlotState[];
 }
 
 /** A held helper: its build (still running), the servers it reads and asks, the tar its changes go to. */
@@ -109,14 +126,28 @@ export function summarizeRestore(slots: Pick<SlotState, 'slot' | 'restoredKey' |
   return { hit, restored };
 }
 
-/** Groups the slots by the image their helper build runs in. */
-export function byImage(slots: SlotState[]): Map<string, SlotState[]> {
-  const groups = new Map<string, SlotState[]>();
-  for (const s of slots) {
-    const image = s.slot.image!;
-    groups.set(image, [...(groups.get(image) ?? []), s]);
+/**
+ * Pure: the helper groups of the slots, by node (in the placement's order) and then by the
+ * image the helper runs in. Nodes no helper reaches get none.
+ */
+export function helperGroups(slots: SlotState[], placement: Placement, reachesRunner: (node: string) => boolean): HelperGroup[] {
+  const groups: HelperGroup[] = [];
+  for (const target of placement.targets) {
+    const onNode = slots.filter((s) => s.slot.platforms.some((p) => placement.nodeOf.get(p) === target.node));
+    for (const s of onNode) {
+      const image = s.slot.image!;
+      const key = `${target.node} ${image}`;
+      const group = groups.find((g) => g.key === key);
+      if (group) group.slots.push(s);
+      else groups.push({ key, target, reachesRunner: reachesRunner(target.node), image, slots: [s] });
+    }
   }
   return groups;
+}
+
+/** Pure: the node a helper ran on, for the log (nothing on a builder of one node). */
+export function onNode(target: HelperTarget): string {
+  return target.platform ? ` on node ${target.node} (${target.platform})` : '';
 }
 
 export function helperMounts(slots: SlotState[]): HelperMount[] {
@@ -133,6 +164,12 @@ export function restoredListText(s: SlotState): string {
  * the slot counts as not restored, and the archive server refuses it, so it is never unpacked.
  */
 export async function validateRestored(s: SlotState, reporter: Reporter, refused?: Set<string>): Promise<boolean> {
+  // Read through once, though helpers on several nodes stream it.
+  if (s.restoredIndex) return true;
+  if (!s.restoredKey) {
+    refused?.add(s.mountName);
+    return false;
+  }
   const archive = join(s.dir, ARCHIVE);
   try {
     s.restoredIndex = indexTar(archive);
@@ -149,9 +186,12 @@ export async function validateRestored(s: SlotState, reporter: Reporter, refused
   }
 }
 
-/** One image's inject: its slots (those with a restored archive are the candidates). */
+/** One helper group's inject: its slots (those with a restored archive are the candidates). */
 export interface InjectJob {
   session: GoCacheSession;
+  /** The group's key: names its held helper. */
+  key: string;
+  target: HelperTarget;
   image: string;
   slots: SlotState[];
   candidates: SlotState[];

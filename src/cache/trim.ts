@@ -4,7 +4,7 @@
  */
 import { formatBinaryBytes } from '../util/bytes.js';
 import { existsSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reporter } from '../reporter.js';
 import { ARCHIVE, type PendingSave, type SlotState } from './session.js';
@@ -66,3 +66,38 @@ export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<s
   return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
 }
 
+
+/** What one node's helper took out for a slot: the tar of its changes and its lists. */
+export interface NodePart {
+  tar: string;
+  lists: Map<string, string[]>;
+}
+
+/**
+ * Pure: the lists of several nodes as one (each name once, in the order first seen). Go's
+ * caches are content-addressed: the same name on two nodes is the same content.
+ */
+export function unionLists(lists: Map<string, string[]>[]): Map<string, string[]> {
+  const union = new Map<string, string[]>();
+  for (const map of lists) {
+    for (const [name, entries] of map) union.set(name, [...new Set([...(union.get(name) ?? []), ...entries])]);
+  }
+  return union;
+}
+
+/**
+ * Joins a slot's changes with its restored archive: from one node as they are, from several
+ * as one tar of the slot's entries (each name once) and the union of their lists. The joined
+ * tar is written next to the first part (never into the slot's directory, which is saved).
+ */
+export async function joinNodeParts(s: SlotState, parts: NodePart[], reporter: Reporter): Promise<PendingSave | undefined> {
+  if (parts.length === 1) return trimAndJoin(s, parts[0]!.tar, parts[0]!.lists, reporter);
+  const joined = `${parts[0]!.tar}.${s.mountName}.nodes`;
+  const inMount = (e: TarEntry): boolean => e.name === s.mountName || e.name.startsWith(`${s.mountName}/`);
+  try {
+    mergeTars(joined, parts.map((p) => ({ path: p.tar, keep: inMount })));
+    return await trimAndJoin(s, joined, unionLists(parts.map((p) => p.lists)), reporter);
+  } finally {
+    await rm(joined, { force: true }).catch(() => undefined);
+  }
+}

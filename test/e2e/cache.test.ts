@@ -25,47 +25,73 @@ function entriesOf(server: CacheServer, kind: string, ns: string): string[] {
   return server.entries().filter((e) => e.finalized && e.key.includes(`-${kind}-`) && e.key.includes(ns)).map((e) => e.key);
 }
 
-describe('Go caches survive a fresh runner', () => {
-  const app = copyApp('test/fixtures/cache/app');
+/** Every value a counter took (a step that ran on two builder nodes prints twice). */
+function allCounts(log: string, name: string): number[] {
+  return [...log.matchAll(/gca-e2e (?:(\w+) )?([\w-]+)=(\d+)/g)].filter((m) => (m[1] ? `${m[1]} ${m[2]}` : m[2]) === name).map((m) => Number(m[3]));
+}
+
+/** A builder the fresh-runner flow runs on: undefined is the engine's own (docker driver). */
+interface BuilderCase {
+  label: string;
+  builder?: string;
+  goImage: () => string;
+  /** More inputs (a builder of several nodes cannot export an OCI layout: it pushes instead). */
+  inputs?: () => Record<string, string>;
+}
+
+/** The fresh-runner flow: cold build, BuildKit wiped, one-line change, rebuild. */
+interface FreshRunnerFlow {
+  app: ReturnType<typeof copyApp>;
+  ns: string;
+  server: CacheServer;
+  inputs: Record<string, string>;
+  cold: ActionRun;
+  fresh: ActionRun;
+  afterCold: { modules: string[]; build: string[] };
+}
+
+async function freshRunnerFlow(app: ReturnType<typeof copyApp>, b: BuilderCase): Promise<FreshRunnerFlow> {
   const ns = uniqueName('e2e').replace(/[^a-z0-9-]/g, '-');
-  let server: CacheServer;
-  let cold: ActionRun;
-  let fresh: ActionRun;
-  let afterCold: { modules: string[]; build: string[] };
-  const inputs = {
+  const server = await startCacheServer();
+  const inputs: Record<string, string> = {
     platforms: 'linux/amd64,linux/arm64',
-    'build-args': `GO_IMAGE=${stack.goImage}\nCACHE_NS=${ns}`,
+    'build-args': `GO_IMAGE=${b.goImage()}\nCACHE_NS=${ns}`,
+    ...(b.builder ? { builder: b.builder } : {}),
+    ...b.inputs?.(),
   };
+  const wipe = (): string => docker(['buildx', 'prune', ...(b.builder ? ['--builder', b.builder] : []), '-af']);
+  const seconds = (run: ActionRun): string => ((run.main.durationMs + (run.post?.durationMs ?? 0)) / 1000).toFixed(1);
+  wipe();
+  const cold = await runAction({ workspace: app.dir, inputs, env: server.env });
+  const afterCold = { modules: entriesOf(server, 'go-modules', ns), build: entriesOf(server, 'go-build', ns) };
+  // A fresh runner: nothing of the builder's state is left (cache mounts included, every node).
+  wipe();
+  const main = join(app.dir, 'main.go');
+  writeFileSync(main, readFileSync(main, 'utf8').replace('cache fixture v1', 'cache fixture v2'));
+  const fresh = await runAction({ workspace: app.dir, inputs, env: server.env });
+  console.log(`fresh-runner flow on ${b.label}: cold ${seconds(cold)} s, fresh runner after a one-line change ${seconds(fresh)} s`);
+  return { app, ns, server, inputs, cold, fresh, afterCold };
+}
 
-  beforeAll(async () => {
-    server = await startCacheServer();
-    cold = await runAction({ workspace: app.dir, inputs, env: server.env });
-    afterCold = { modules: entriesOf(server, 'go-modules', ns), build: entriesOf(server, 'go-build', ns) };
-    // A fresh runner: nothing of BuildKit's state is left (cache mounts included).
-    docker(['buildx', 'prune', '-af']);
-    const main = join(app.dir, 'main.go');
-    writeFileSync(main, readFileSync(main, 'utf8').replace('cache fixture v1', 'cache fixture v2'));
-    fresh = await runAction({ workspace: app.dir, inputs, env: server.env });
-  });
-  afterAll(async () => {
-    await server.close();
-    app.remove();
-  });
-
+/** The fresh-runner flow's checks, on whichever builder it ran. */
+function freshRunnerChecks(flow: () => FreshRunnerFlow): void {
   it('builds cold, finds no cache, and saves the module and build caches', () => {
-    expect(cold.main.exitCode).toBe(0);
+    const { cold, afterCold } = flow();
+    expect(cold.main.exitCode, cold.main.stdout).toBe(0);
     expect(cold.post?.exitCode).toBe(0);
     expect(cold.main.outputs['go-cache-hit']).toBe('false');
     const c = counts(cold.main.stdout);
     expect(c['modules-before']).toBe(0);
     expect(c['modules-after']).toBeGreaterThan(0);
     expect(c['amd64 gocache-after']).toBeGreaterThan(50);
+    // One archive per cache, whatever number of nodes built with it.
     expect(afterCold.modules).toHaveLength(1);
     expect(afterCold.build).toHaveLength(1);
   });
 
   it('restores both caches on the fresh runner and says how big they are', () => {
-    expect(fresh.main.exitCode).toBe(0);
+    const { fresh } = flow();
+    expect(fresh.main.exitCode, fresh.main.stdout).toBe(0);
     expect(fresh.main.outputs['go-cache-hit']).toBe('true');
     const restored = JSON.parse(fresh.main.outputs['go-cache-restored']!) as { kind: string; exact: boolean; bytes: number; files: number }[];
     expect(restored.map((r) => r.kind).sort()).toEqual(['go-build', 'go-modules']);
@@ -77,26 +103,29 @@ describe('Go caches survive a fresh runner', () => {
     expect(fresh.main.stdout).toMatch(/Go cache: restored .* files, [\d.]+ (KiB|MiB|GiB)/);
   });
 
-  it('downloads no module: the module cache was there before go mod download', () => {
-    const c = counts(fresh.main.stdout);
-    const coldCounts = counts(cold.main.stdout);
-    expect(c['modules-before']).toBe(coldCounts['modules-after']);
-    expect(c['modules-after']).toBe(c['modules-before']);
+  it('downloads no module: the module cache was there before go mod download, on every node', () => {
+    const { cold, fresh } = flow();
+    const coldAfter = Math.max(...allCounts(cold.main.stdout, 'modules-after'));
+    const before = allCounts(fresh.main.stdout, 'modules-before');
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.every((n) => n === coldAfter), fresh.main.stdout).toBe(true);
+    expect(allCounts(fresh.main.stdout, 'modules-after').every((n) => n === coldAfter)).toBe(true);
   });
 
-  it('compiles only the changed package: the build cache barely grows', () => {
-    const c = counts(fresh.main.stdout);
-    const coldCounts = counts(cold.main.stdout);
+  it('compiles only the changed package on the node of each platform: the build cache barely grows', () => {
+    const c = counts(flow().fresh.main.stdout);
+    const coldCounts = counts(flow().cold.main.stdout);
     for (const arch of ['amd64', 'arm64']) {
       const coldAdded = coldCounts[`${arch} gocache-after`]! - coldCounts[`${arch} gocache-before`]!;
       const added = c[`${arch} gocache-after`]! - c[`${arch} gocache-before`]!;
-      expect(c[`${arch} gocache-before`]).toBeGreaterThan(0);
+      expect(c[`${arch} gocache-before`], `${arch}: the build cache was there`).toBeGreaterThan(0);
       // Both platforms share one cache: the standard library and the dependency come from it.
-      expect(added).toBeLessThan(coldAdded / 5);
+      expect(added, `${arch}: compiled only the change`).toBeLessThan(coldAdded / 5);
     }
   });
 
   it('saves a new build cache entry, not the unchanged module cache, and leaves nothing behind', () => {
+    const { fresh, server, ns } = flow();
     expect(fresh.post?.exitCode).toBe(0);
     expect(entriesOf(server, 'go-modules', ns)).toHaveLength(1);
     expect(entriesOf(server, 'go-build', ns)).toHaveLength(2);
@@ -106,6 +135,63 @@ describe('Go caches survive a fresh runner', () => {
     expect(left.filter((d) => d.includes(ns.slice(-10)))).toEqual([]);
     expect(fresh.leftovers).toEqual([]);
   });
+}
+
+/**
+ * The fresh-runner flow alone on docker-container builders: one node, and two nodes (linux/amd64
+ * and linux/arm64 each built on its own node, both needing the caches).
+ */
+describe.each([
+  { label: 'a docker-container builder', builder: stack.containerBuilder, goImage: () => stack.registryGoImage },
+  {
+    label: 'a builder of two nodes',
+    builder: stack.multiNodeBuilder,
+    goImage: () => stack.registryGoImage,
+    // buildx exports no OCI layout from several nodes: the image goes to the registry.
+    inputs: () => ({ push: 'true', tags: `${stack.registry}/${uniqueName('e2e/cache-nodes')}:fresh` }),
+    nodes: 2,
+  },
+])('Go caches survive a fresh runner on $label', (b: BuilderCase & { nodes?: number }) => {
+  let flow: FreshRunnerFlow;
+  beforeAll(async () => {
+    flow = await freshRunnerFlow(copyApp('test/fixtures/cache/app'), b);
+  });
+  afterAll(async () => {
+    await flow?.server.close();
+    flow?.app.remove();
+  });
+  freshRunnerChecks(() => flow);
+
+  it('injects into and extracts from every node that builds a platform', () => {
+    const out = flow.fresh.main.stdout;
+    const nodes = b.nodes ?? 1;
+    expect(out.match(/Go cache: injected \d archives? into BuildKit/g), out).toHaveLength(nodes);
+    expect(out.match(/Go cache: took the changes out of BuildKit/g)).toHaveLength(nodes);
+    if (nodes > 1) {
+      expect(out).toMatch(/injected 2 archives into BuildKit .* on node \S+ \(linux\/arm64\)/);
+      expect(out).toMatch(/injected 2 archives into BuildKit .* on node \S+ \(linux\/amd64\)/);
+    }
+  });
+});
+
+describe('Go caches survive a fresh runner', () => {
+  const app = copyApp('test/fixtures/cache/app');
+  let flow: FreshRunnerFlow;
+  let server: CacheServer;
+  let fresh: ActionRun;
+  let inputs: Record<string, string>;
+  let ns: string;
+
+  beforeAll(async () => {
+    flow = await freshRunnerFlow(app, { label: 'the docker driver', goImage: () => stack.goImage });
+    ({ server, fresh, inputs, ns } = flow);
+  });
+  afterAll(async () => {
+    await server.close();
+    app.remove();
+  });
+
+  freshRunnerChecks(() => flow);
 
   it('sends the archives as build context when they cannot be streamed', async () => {
     const run = await runAction({ workspace: app.dir, inputs, env: { ...server.env, GO_CONTAINER_ACTION_CACHE_STREAM: 'false' } });

@@ -39,7 +39,8 @@ describe('helper builds', () => {
 
   it('injects with a fresh nonce, no image output, the context bound read-only', () => {
     const text = injectDockerfile('golang:1.24-alpine', [mount('s0'), mount('s1', { id: '/go/pkg/mod', kind: 'go-modules' })]);
-    expect(text).toContain('FROM golang:1.24-alpine\nUSER 0\nARG GCA_NONCE\n');
+    // On the node's own platform: a node reached by a platform it emulates runs the helper natively.
+    expect(text).toContain('FROM --platform=$BUILDPLATFORM golang:1.24-alpine\nUSER 0\nARG GCA_NONCE\n');
     expect(text).toContain('--mount=type=bind,target=/gca-in');
     expect(text).toContain('["/bin/sh", "/gca-in/inject.sh"]');
     expect(text).not.toMatch(/^# syntax/m);
@@ -49,9 +50,29 @@ describe('helper builds', () => {
     expect(helperArgv({ builder: 'b1', context: '/ctx', dockerfilePath: '/w/e.Dockerfile', tarOutput: '/w/e.tar' }, 'n2')).toContain('type=tar,dest=/w/e.tar');
   });
 
+  it.each([
+    ['one node: no platform, as before', { builder: 'gca-container' }, ['--builder', 'gca-container']],
+    ['the docker driver', {}, []],
+    ['the arm64 node of a two-node builder', { builder: 'gca-multi', platform: 'linux/arm64' }, ['--builder', 'gca-multi', '--platform', 'linux/arm64']],
+    ['the amd64 node', { builder: 'gca-multi', platform: 'linux/amd64' }, ['--builder', 'gca-multi', '--platform', 'linux/amd64']],
+  ])('routes a helper to its node by platform: %s', (_name, over, routing) => {
+    const argv = helperArgv({ context: '/ctx', dockerfilePath: '/w/i.Dockerfile', ...over }, 'n');
+    expect(argv.slice(2, 2 + routing.length)).toEqual(routing);
+    expect(argv[2 + routing.length]).toBe('--progress');
+    expect(argv.filter((a) => a === '--platform')).toHaveLength('platform' in over ? 1 : 0);
+  });
+
+  it.each([
+    ['inject', injectDockerfile, ['FROM --platform=$BUILDPLATFORM img:1']],
+    ['held', heldDockerfile, ['FROM --platform=$BUILDPLATFORM img:1 AS pack', 'FROM scratch']],
+    ['extract', extractDockerfile, ['FROM --platform=$BUILDPLATFORM img:1 AS pack', 'FROM scratch']],
+  ])('runs the %s helper on the build platform, never emulated', (_kind, dockerfile, froms) => {
+    expect(dockerfile('img:1', [mount('s0')]).split('\n').filter((l) => l.startsWith('FROM'))).toEqual(froms);
+  });
+
   it('extracts from a scratch stage, so only the changed files leave BuildKit', () => {
     const text = extractDockerfile('golang:1.24', [mount('s0')]);
-    expect(text).toMatch(/FROM golang:1.24 AS pack[\s\S]*FROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/);
+    expect(text).toMatch(/FROM --platform=\$BUILDPLATFORM golang:1.24 AS pack[\s\S]*FROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/);
   });
 
   it('unpacks one stream per cache, never empties a mount, dates back only what no other build touched meanwhile', () => {
