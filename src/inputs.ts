@@ -12,6 +12,7 @@ import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
 import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
+import { parseFanOut, type FanOutSettings } from './merge/inputs.js';
 
 export { INPUT_DEFAULTS, parseBoolean, type InputName, type InputReader } from './input-table.js';
 export type { KeyValue } from './util/key-value.js';
@@ -25,7 +26,7 @@ import { booleanInput, INPUT_DEFAULTS, INPUT_NAMES, INPUTS, type InputOfKind, ty
  * The action's settings, parsed and validated once. Each capability reads its own slice
  * (BuildSettings, ReleaseSettings, …), declared where it is used.
  */
-export interface Inputs extends BuildSettings, ReleaseSettings {
+export interface Inputs extends BuildSettings, ReleaseSettings, FanOutSettings {
   /** The `version` input; empty means: derive it from the ref. */
   version?: string;
   githubToken: string;
@@ -156,6 +157,7 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
   const load = booleanInput(read, 'load');
   const images = parseImages(parseList(read('images'), { commas: true }));
   const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
+  const fanOut = parseFanOut(read, { push, load, tags, images, platforms, composeFile: read('compose-file') });
   if (push && tags.length === 0 && images.length === 0) {
     throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest, or repositories in `images` to tag from the ref.');
   }
@@ -181,5 +183,6 @@ export function parseInputs(read: InputReader, cwd: string): Inputs {
     smoke: parseSmokeInputs(read, cwd),
     size: parseSizeInputs(read, platforms),
     goCache: booleanInput(read, 'go-cache'),
+    fanOut,
   };
 }

@@ -68,6 +68,7 @@ describe('planBuild', () => {
     dockerfileChecks: 'warn',
     size: parseSizeInputs(() => '', ['linux/amd64']),
     goCache: true,
+    fanOut: 'none',
   };
   const ctx = { sha: 'abc123', serverUrl: 'https://github.com', repository: 'o/r' };
   const created = new Date('2026-01-02T03:04:05Z');
