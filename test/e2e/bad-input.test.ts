@@ -51,6 +51,12 @@ describe('bad input fails before any build, naming the input and the form it exp
     ['a version with a space', { version: '1.2 3' }, /^Input 'version': '1\.2 3' contains white space\. Expected a Docker tag body \(\[A-Za-z0-9_\]\[A-Za-z0-9_.-\]\{0,127\}\)/],
     ['a version with a shell character', { version: 'a;b' }, /^Input 'version': 'a;b' contains characters a Docker tag cannot hold\. Expected a Docker tag body/],
     ['a VERSION build-arg with a space', { 'build-args': 'VERSION=x y' }, /^Input 'build-args': VERSION 'x y' contains white space\. Expected a Docker tag body/],
+    ['merge and push-by-digest in one job', { merge: 'true', 'push-by-digest': 'true' }, /^Input 'merge': is true, and so is push-by-digest\. Expected one of them per job/],
+    ['push-by-digest with push but no tags or images', { 'push-by-digest': 'true', push: 'true' }, /^Input 'push-by-digest': is true with push, but neither tags nor images name a repository to push to\. Expected repositories in images/],
+    ['a merge of one platform', { merge: 'true' }, /^Input 'platforms': names only linux\/amd64, but merge puts together the platforms of the per-platform jobs\. Expected every platform they build/],
+    ['a merge with push but nowhere to tag', { merge: 'true', platforms: 'linux/amd64,linux/arm64', push: 'true' }, /^Input 'merge': is true with push, but neither tags nor images name the repositories to tag/],
+    ['a merge with a smoke test', { merge: 'true', platforms: 'linux/amd64,linux/arm64', 'compose-file': 'compose.yaml' }, /^Input 'compose-file': is set, but a merge job builds nothing to test/],
+    ['a merge switch that is no boolean', { merge: 'yes' }, /^Input 'merge': 'yes' is not a boolean\. Expected true or false\./],
   ])('%s', async (_, inputs, message) => {
     const run = await expectRejected(inputs, message);
     for (const text of [run.main.stdout, run.main.stderr, run.summary, run.post?.stdout ?? '']) {
