@@ -236,3 +236,41 @@ describe('a per-platform job whose smoke test failed', () => {
     expect(merge.summary).toContain('stay where they were');
   });
 });
+
+describe('on a docker-container builder (BuildKit\'s image exporter pushes by digest)', () => {
+  const builder = process.env.GCA_BUILDER_CONTAINER ?? 'gca-container';
+  const repo = uniqueName('e2e/merge-container');
+  const image = `${stack.registry}/${repo}`;
+  let cache: CacheServer;
+  let parts: ActionRun[] = [];
+  let merge: ActionRun;
+
+  beforeAll(async () => {
+    cache = await startCacheServer();
+    const job = (inputs: Record<string, string>): RunOptions => ({
+      workspace: app.dir,
+      ref: 'refs/heads/main',
+      sha: 'abcdef0123456789abcdef0123456789abcdef01',
+      event: { repository: { default_branch: 'main', full_name: 'octo-org/hello' } },
+      env: { ...cache.env, GITHUB_RUN_ID: '7004' },
+      // Its builder pulls base images from the registry, not from the engine.
+      inputs: { images: image, push: 'true', builder, 'build-args': `GO_IMAGE=${stack.registry}/${stack.goImage}`, 'go-cache': 'false', ...inputs },
+    });
+    parts = [await runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' }))];
+    parts.push(await runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })));
+    merge = await runAction(job({ platforms: BOTH, merge: 'true' }));
+  }, 900_000);
+
+  afterAll(() => cache.close());
+
+  it('tags edge and sha-<short> on one index of the two platform manifests, with the sizes the registry states', async () => {
+    for (const run of parts) expect(run.main.exitCode, run.main.stdout).toBe(0);
+    expect(merge.main.exitCode, merge.main.stdout).toBe(0);
+    expect(await registryTags(repo)).toEqual({ status: 200, tags: ['edge', 'sha-abcdef0'] });
+    expect(merge.main.outputs.digest).toBe((await registryManifest(repo, 'edge')).digest);
+    const platforms = await registryPlatforms(repo, 'edge');
+    expect(Object.keys(platforms).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(parts.map((r) => r.main.outputs.digest)).toEqual([platforms['linux/amd64']!.digest, platforms['linux/arm64']!.digest]);
+    for (const p of sizeReport(merge).platforms) expect(p.compressedBytes).toBe(platforms[p.platform]!.layerBytes);
+  });
+});
