@@ -97,8 +97,10 @@ function asFailure(error: unknown): string {
 /**
  * The whole run, shared by the action and the CLI: validate the machine, build (a push goes by
  * digest only), measure, check (platforms, smoke test, budgets, report), and only then move the
- * tags. Inputs are already parsed and valid. Stages return what they produced; this function
- * alone sets outputs, writes summary sections and decides failure.
+ * tags. A per-platform job (push-by-digest) hands its result to the merge job instead of
+ * tagging; a merge job builds nothing (src/merge/). Inputs are already parsed and valid.
+ * Stages return what they produced; this function alone sets outputs, writes summary
+ * sections and decides failure.
  */
 export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
   const out = new Collector(deps.reporter);
