@@ -79,6 +79,8 @@ export const INPUTS = {
   'size-budget-mode': { default: 'fail', kind: 'enum', owner: 'size' },
   comment: { default: 'auto', kind: 'enum', owner: 'size' },
   'go-cache': { default: 'true', kind: 'boolean', owner: 'cache' },
+  'push-by-digest': { default: 'false', kind: 'boolean', owner: 'build' },
+  merge: { default: 'false', kind: 'boolean', owner: 'build' },
   summary: { default: 'true', kind: 'boolean', owner: 'report' },
 } as const satisfies Record<string, InputSpec>;
 

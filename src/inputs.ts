@@ -15,6 +15,7 @@ import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
 import { parseBuildExtras } from './build/extra-inputs.js';
 import { parseGoPrivate } from './build/go-private.js';
 import { secretValues } from './build/extras.js';
+import { parseFanOut, type FanOutSettings } from './merge/inputs.js';
 
 export { INPUT_DEFAULTS, parseBoolean, type InputName, type InputReader } from './input-table.js';
 export type { KeyValue } from './util/key-value.js';
@@ -28,7 +29,7 @@ import { booleanInput, INPUT_DEFAULTS, INPUT_NAMES, INPUTS, type InputOfKind, ty
  * The action's settings, parsed and validated once. Each capability reads its own slice
  * (BuildSettings, ReleaseSettings, …), declared where it is used.
  */
-export interface Inputs extends BuildSettings, ReleaseSettings {
+export interface Inputs extends BuildSettings, ReleaseSettings, FanOutSettings {
   /** The `version` input; empty means: derive it from the ref. */
   version?: string;
   githubToken: string;
@@ -159,6 +160,7 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
   const load = booleanInput(read, 'load');
   const images = parseImages(parseList(read('images'), { commas: true }));
   const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
+  const fanOut = parseFanOut(read, { push, load, tags, images, platforms, composeFile: read('compose-file') });
   if (push && tags.length === 0 && images.length === 0) {
     throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest, or repositories in `images` to tag from the ref.');
   }
@@ -189,6 +191,7 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
     smoke: parseSmokeInputs(read, cwd),
     size: parseSizeInputs(read, platforms),
     goCache: booleanInput(read, 'go-cache'),
+    fanOut,
   };
 }
 

@@ -26,6 +26,12 @@ import type { CacheService } from './cache/service.js';
 import type { StageResult } from './stage.js';
 import { StateWriter } from './state.js';
 import type { OutputName } from './output-table.js';
+import { repositoriesOf } from './util/reference.js';
+import { gatherStage } from './merge/gather.js';
+import { createIndexStage } from './merge/index-create.js';
+import { handOffStage } from './merge/publish.js';
+import { handoffScope, mergedSizeStage, platformsStage, tagIndexStage } from './merge/stage.js';
+import { renderMergeSummary, type MergeSummaryInput } from './merge/summary.js';
 
 export interface PipelineDeps {
   reporter: Reporter;
@@ -92,8 +98,10 @@ function asFailure(error: unknown): string {
 /**
  * The whole run, shared by the action and the CLI: validate the machine, build (a push goes by
  * digest only), measure, check (platforms, smoke test, budgets, report), and only then move the
- * tags. Inputs are already parsed and valid. Stages return what they produced; this function
- * alone sets outputs, writes summary sections and decides failure.
+ * tags. A per-platform job (push-by-digest) hands its result to the merge job instead of
+ * tagging; a merge job builds nothing (src/merge/). Inputs are already parsed and valid.
+ * Stages return what they produced; this function alone sets outputs, writes summary
+ * sections and decides failure.
  */
 export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
   const out = new Collector(deps.reporter);
@@ -122,6 +130,7 @@ interface Prepared {
 async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter } = deps;
   const docker = deps.docker ?? dockerCli;
+  if (inputs.fanOut === 'merge') return mergeStages(inputs, deps, docker, out);
   const state = new StateWriter((name, value) => reporter.saveState(name, value));
   const prepared = await prepare(inputs, deps, docker, state, out);
   if (!prepared) return;
@@ -138,22 +147,90 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   const buildSection = out.reserve();
   const summarize = (tagging?: TagState): void => buildSection(renderBuildSummary({ plan, version, build: build.result, seconds: build.seconds, tagsNote: prepared.releaseNote, tagging, versionUse: prepared.checks.versionUse, sourceDate: prepared.sourceDate }));
   summarize(plan.push ? { applied: false, reason: notTaggedReason(out.failedStages) } : undefined);
+  const handOff = (checked?: Checked, pushed?: Pushed): Promise<void> => handOffResult(inputs, prepared, { checked, pushed: !!pushed && !out.failedStages.includes('the push') }, deps, out);
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
+    if (inputs.fanOut === 'push-by-digest') await handOff();
     return;
   }
   const pushed = await pushIfNeeded(plan, build.result, reporter, out);
   const checked = await checkBuilt(inputs, prepared, build.result, { docker, reporter, state, deps }, out);
+  if (inputs.fanOut === 'push-by-digest') {
+    await handOff(checked, pushed);
+    if (plan.push) summarize({ applied: false, reason: 'pushed by digest only: the merge job tags the index' });
+    return;
+  }
   if (!plan.push) return;
   if (!pushed && !out.failedStages.includes('the push')) out.take({ outputs: {}, failures: ['The build named no pushed digest, so the tags cannot be moved to it.'] }, 'the push');
-  summarize(await moveTags(plan, pushed, { docker, reporter, guards: checked.guards }, out));
+  summarize(await moveTags(plan, pushed, { docker, reporter, guards: checked.measurement.guards }, out));
+}
+
+/** A per-platform job's last stage: its result, per platform, for the merge job of this run. */
+async function handOffResult(inputs: Inputs, prepared: Prepared, done: { checked?: Checked; pushed: boolean }, deps: PipelineDeps, out: Collector): Promise<void> {
+  const { plan, version } = prepared;
+  const smoke = done.checked ? { status: done.checked.smoke.status, detail: done.checked.smoke.detail } : { status: 'skipped' as const };
+  const input = {
+    scope: handoffScope(plan, deps.ctx),
+    platforms: plan.platforms,
+    repositories: plan.pushByDigest?.repositories ?? [],
+    version,
+    measurement: done.checked?.measurement,
+    pushed: plan.push && done.pushed,
+    smoke,
+    failures: out.failures,
+  };
+  out.take(await handOffStage(input, { service: deps.cache ?? actionsCache, workspace: deps.ctx.workspace, reporter: deps.reporter }), 'the hand-off');
+}
+
+/**
+ * A merge job (merge: true) builds nothing: it gathers this run's per-platform results, and once
+ * every platform passed puts them under the tags as one index; one size report over all of them.
+ */
+async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerClient, out: Collector): Promise<void> {
+  const { reporter, ctx } = deps;
+  const version = resolveVersion(inputs, ctx);
+  out.output('version', version);
+  const release = releaseTags(inputs, ctx, reporter);
+  if (!out.take(release.result)) return;
+  const section = out.reserve();
+  const summary: MergeSummaryInput = { records: [], missing: [], tags: release.tags, push: inputs.push };
+  const write = (): void => section(renderMergeSummary(summary));
+  try {
+    const service = deps.cache ?? actionsCache;
+    const gathered = await gatherStage({ service, workspace: ctx.workspace, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms }, reporter);
+    summary.records = gathered.records;
+    summary.missing = inputs.platforms.filter((p) => !gathered.records.some((r) => r.platform === p));
+    if (!out.take(gathered.result, 'gathering the platforms')) return;
+    const repositories = repositoriesOf(release.tags);
+    out.take(platformsStage(gathered.records, inputs.push, repositories), 'a per-platform job');
+    const guards = new RegistryGuards();
+    const io = { docker, guards, reporter, builder: inputs.builder };
+    const made = inputs.push && out.failures.length === 0 ? await createIndexStage(repositories, gathered.records.map((r) => r.digest!), io) : undefined;
+    if (made) out.take(made.result, 'the index');
+    summary.digest = made?.index?.digest;
+    const sizeInput = { size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target, ctx, tags: release.tags, version, guards, digest: summary.digest ?? '', cacheService: deps.cache };
+    out.take(await mergedSizeStage(sizeInput, gathered.records, reporter), 'the size budget');
+    if (!inputs.push) return;
+    summary.tagging = { applied: false, reason: notTaggedReason(out.failedStages) };
+    if (made?.index && out.failures.length === 0) {
+      const tagged = await tagIndexStage(release.tags, made.index, io);
+      out.take(tagged.result, 'tagging');
+      summary.tagging = tagged.tagging;
+    } else reporter.warning(`Tags not moved (${summary.tagging.reason}): ${release.tags.join(', ')} stay where they were.`);
+  } finally {
+    write();
+  }
+}
+
+/** A VERSION build-arg given by the user is the version: the binary, labels and outputs agree. */
+function resolveVersion(inputs: Inputs, ctx: PipelineDeps['ctx']): string {
+  return inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
 }
 
 /** Before the build: version, release tags, docker, the Dockerfile checks, the plan, the smoke test's setup. */
 async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient, state: StateWriter, out: Collector): Promise<Prepared | undefined> {
   const { reporter, ctx } = deps;
-  // A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
-  const version = inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
+  const version = resolveVersion(inputs, ctx);
   out.output('version', version);
   const release = releaseTags(inputs, ctx, reporter);
   if (!out.take(release.result)) return undefined;
@@ -170,6 +247,9 @@ async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient,
   const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : (deps.now ?? (() => new Date()))();
   const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver, containerdImageStore: engine.containerdImageStore, sourceDateEpoch: sourceDate.epoch });
   checkCapabilities(plan, engine, reporter);
+  if (inputs.fanOut === 'push-by-digest' && plan.push && !plan.pushByDigest) {
+    throw new ActionError('push-by-digest needs a builder that pushes by digest: the docker driver on the classic image store pushes under the tags. Use a docker-container builder (docker/setup-buildx-action) or the containerd image store.');
+  }
   const smokeSetup: SmokeSetup | undefined = inputs.smoke
     ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
     : undefined;
@@ -207,7 +287,7 @@ async function checkBuilt(
   build: BuildResult,
   io: { docker: DockerClient; reporter: Reporter; state: StateWriter; deps: PipelineDeps },
   out: Collector,
-): Promise<Measurement> {
+): Promise<Checked> {
   const { plan, version, workDir, smokeSetup } = prepared;
   const { reporter, docker, state, deps } = io;
   const measurement = await measureBuild({ plan, build, ctx: deps.ctx }, reporter);
@@ -216,9 +296,16 @@ async function checkBuilt(
   const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { docker, plan, build, workDir, reporter, state }) : { status: 'skipped' };
   out.take(smokeStageResult(smoke), 'the smoke test');
   const extras = { version, smoke: { status: smoke.status, detail: smoke.detail }, findings: prepared.checks.findings, platformCheck: platformCheckExtras(platform.check) };
-  const size = await sizeReportStage({ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras }, measurement, reporter);
+  const partOfMerge = inputs.fanOut === 'push-by-digest';
+  const size = await sizeReportStage({ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras, partOfMerge }, measurement, reporter);
   out.take(size, 'the size budget');
-  return measurement;
+  return { measurement, smoke };
+}
+
+/** What the checks after the build hand on: the measurement (and its registry deadlines), the smoke test's result. */
+interface Checked {
+  measurement: Measurement;
+  smoke: SmokeResult;
 }
 
 /** The last stage of a push: the tags move to the image only when nothing failed; otherwise they stay, and the log says so. */

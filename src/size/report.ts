@@ -81,8 +81,10 @@ export interface ReportInput {
   version?: string;
   commit?: string;
   ref?: string;
-  measured: ImageSize;
+  measured: ImageSize | MeasuredImage;
   go: Record<string, GoBinary | undefined>;
+  /** The Go program of each platform as a report already keeps it (a merge of per-platform reports): used instead of `go`. */
+  goSummaries?: Record<string, GoSummary | null>;
   baseline: Baseline | null;
   baselineNote?: string;
   budget: BudgetSpec;
@@ -90,8 +92,17 @@ export interface ReportInput {
   mode: BudgetMode;
 }
 
+/** A layer as measured, or as a report keeps it. */
+type MeasuredLayer = Pick<LayerSize, 'digest' | 'diffId' | 'compressedBytes' | 'uncompressedBytes' | 'instruction'>;
+
+/** What a report is built from: an image as measured, or the platforms of per-platform reports. */
+export interface MeasuredImage {
+  digest: string;
+  platforms: (Pick<ImageSize['platforms'][number], 'platform' | 'manifestDigest' | 'compressedBytes' | 'uncompressedBytes'> & { layers: MeasuredLayer[] })[];
+}
+
 /** Pure: a measured layer as the report (and a baseline) keeps it. */
-export function layerRow(l: LayerSize): PlatformReport['layers'][number] {
+export function layerRow(l: MeasuredLayer): PlatformReport['layers'][number] {
   return { digest: l.digest, ...(l.diffId ? { diffId: l.diffId } : {}), compressedBytes: l.compressedBytes, uncompressedBytes: l.uncompressedBytes, instruction: l.instruction };
 }
 
@@ -115,7 +126,7 @@ export function buildReport(input: ReportInput): SizeReport {
       status: verdict.status,
       reasons: verdict.reasons,
       layers: p.layers.map(layerRow),
-      go: goSummary(input.go[p.platform]),
+      go: input.goSummaries ? (input.goSummaries[p.platform] ?? null) : goSummary(input.go[p.platform]),
     };
   });
   return {

@@ -44,6 +44,8 @@ export interface SizeStageInput {
   commentApi?: CommentApi;
   /** Replaces the Actions cache service (unit tests). */
   cacheService?: CacheService;
+  /** One part of a merge (push-by-digest): no comment and no baseline saved; the merge job writes them. */
+  partOfMerge?: boolean;
 }
 
 /**
@@ -154,23 +156,35 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
   });
 }
 
+/** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
+export type ReportRun = Pick<SizeStageInput, 'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'partOfMerge'>;
+
 /**
  * Compares the measured image with the baseline, applies the budgets, and reports: the
  * outputs, the job summary section, the PR comment. Budget failures are returned, not
  * thrown, so everything is written before the step fails.
  */
 export async function sizeReportStage(input: SizeStageInput, measurement: Measurement, reporter: Reporter): Promise<StageResult> {
-  const { size, ctx } = input;
   const { name, guards, image } = measurement;
-  if ('fault' in image) return unmeasured(size, image.fault, reporter);
+  if ('fault' in image) return unmeasured(input.size, image.fault, reporter);
+  return reportStage(input, { name, guards }, (found) => reportOf(input, name, image, found), reporter);
+}
 
-  const cachePlan = size.baseline.kind === 'auto' ? planCache(name, ctx) : {};
-  const lookup = { setting: size.baseline, cachePlan, ctx, cacheService: input.cacheService, guards };
+/**
+ * The report of an image (measured here, or put together from per-platform jobs' reports):
+ * finds the baseline, builds the report with it, comments and saves the baseline (not in one
+ * part of a merge: the merge job does both, once), and judges the budgets.
+ */
+export async function reportStage(input: ReportRun, image: { name: string; guards: RegistryGuards }, build: (found: FoundBaseline) => SizeReport, reporter: Reporter): Promise<StageResult> {
+  const { size, ctx } = input;
+  const cachePlan = size.baseline.kind === 'auto' ? planCache(image.name, ctx) : {};
+  const lookup = { setting: size.baseline, cachePlan, ctx, cacheService: input.cacheService, guards: image.guards };
   const found = await findBaseline(lookup, reporter);
-  const report = reportOf(input, name, image, found);
+  const report = build(found);
   const summary = renderSizeMarkdown(report, found.baseline, input.extras ?? {});
-  const url = await postComment({ ...input, comment: size.comment }, name, report, found.baseline, reporter);
-  await saveBaseline(lookup, report, reporter);
+  const comment = input.partOfMerge ? 'never' : size.comment;
+  const url = await postComment({ ...input, comment }, image.name, report, found.baseline, reporter);
+  if (!input.partOfMerge) await saveBaseline(lookup, report, reporter);
 
   const verdict = budgetVerdict(report);
   for (const w of verdict.warnings) reporter.warning(w);

@@ -69,6 +69,13 @@ describe('bad input fails before any build, naming the input and the form it exp
     ['a go-private pattern that is a URL', { 'go-private': 'https://github.com/acme' }, /^Input 'go-private': 'https:\/\/github\.com\/acme' is a URL\. Expected GOPRIVATE patterns/],
     ['a go-private-token without go-private', { 'go-private-token': 'ghp_gcaTestToken' }, /^Input 'go-private-token': is set but go-private is empty\. Expected go-private to name the modules/],
     ['a go-private-token with white space', { 'go-private': 'github.com/acme/*', 'go-private-token': SECRET_LINE }, /^Input 'go-private-token': contains white space\. Expected one token/],
+    ['merge and push-by-digest in one job', { merge: 'true', 'push-by-digest': 'true' }, /^Input 'merge': is true, and so is push-by-digest\. Expected one of them per job/],
+    ['push-by-digest with push but no tags or images', { 'push-by-digest': 'true', push: 'true' }, /^Input 'push-by-digest': is true with push, but neither tags nor images name a repository to push to\. Expected repositories in images/],
+    ['a merge of one platform', { merge: 'true' }, /^Input 'platforms': names only linux\/amd64, but merge puts together the platforms of the per-platform jobs\. Expected every platform they build/],
+    ['a merge with push but nowhere to tag', { merge: 'true', platforms: 'linux/amd64,linux/arm64', push: 'true' }, /^Input 'merge': is true with push, but neither tags nor images name the repositories to tag/],
+    ['a merge with a smoke test', { merge: 'true', platforms: 'linux/amd64,linux/arm64', 'compose-file': 'compose.yaml' }, /^Input 'compose-file': is set, but a merge job builds nothing to test/],
+    ['a merge switch that is no boolean', { merge: 'yes' }, /^Input 'merge': 'yes' is not a boolean\. Expected true or false\./],
+    ['a reproducible switch that is no boolean', { reproducible: 'always' }, /^Input 'reproducible': 'always' is not a boolean\. Expected true or false\./],
   ])('%s', async (_, inputs, message) => {
     const run = await expectRejected(inputs, message);
     for (const text of [run.main.stdout, run.main.stderr, run.summary, run.post?.stdout ?? '']) {

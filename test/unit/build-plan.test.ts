@@ -128,6 +128,7 @@ describe('planBuild', () => {
     size: parseSizeInputs(() => '', ['linux/amd64']),
     goCache: true,
     reproducible: true,
+    fanOut: 'none',
   };
   const ctx = { sha: 'abc123', serverUrl: 'https://github.com', repository: 'o/r' };
   const created = new Date('2026-01-02T03:04:05Z');

@@ -1,0 +1,62 @@
+/**
+ * The merge job's stages besides gathering and the index (gather.ts, index-create.ts): the
+ * verdict on the platforms, the one size report, and the tags. Each returns what it produced;
+ * the pipeline sets the outputs and decides failure.
+ */
+import type { TagState } from '../build/summary.js';
+import type { RunContext } from '../context.js';
+import type { DockerClient } from '../docker/client.js';
+import type { RegistryGuards } from '../oci/registry-client.js';
+import { applyTags } from '../release/apply.js';
+import type { Reporter } from '../reporter.js';
+import { imageName, reportStage, type ReportRun } from '../size/stage.js';
+import type { StageResult } from '../stage.js';
+import { repositoriesOf } from '../util/reference.js';
+import { platformFailures } from './gather.js';
+import { handoffImage, type HandoffScope, type PlatformHandoff } from './handoff.js';
+import { mergedExtras, mergedReport, mergedSmoke } from './report.js';
+
+/**
+ * What both kinds of job call this run and image: the per-platform jobs save under it, the merge
+ * job looks under it. Same inputs (tags or images, Dockerfile, target), same scope.
+ */
+export function handoffScope(image: { tags: readonly string[]; file: string; target?: string }, ctx: Pick<RunContext, 'runId' | 'runAttempt' | 'workspace'>): HandoffScope {
+  const name = imageName({ tags: [...image.tags], file: image.file, target: image.target }, ctx.workspace);
+  return { runId: ctx.runId, runAttempt: ctx.runAttempt, image: handoffImage(repositoriesOf(image.tags), name) };
+}
+
+/** The platforms' verdict: a platform that failed in its job (or, with push, was not pushed) keeps every tag where it was. */
+export function platformsStage(records: readonly PlatformHandoff[], push: boolean, repositories: readonly string[]): StageResult {
+  return { outputs: { 'smoke-status': mergedSmoke(records).status }, failures: platformFailures(records, push, repositories) };
+}
+
+export interface MergedSizeInput extends ReportRun {
+  tags: readonly string[];
+  file: string;
+  target?: string;
+  version: string;
+  guards: RegistryGuards;
+  /** The index's digest ('' when nothing was pushed). */
+  digest: string;
+}
+
+/** The one size report over every platform: baseline, budgets, comment and saved baseline as a single job's. */
+export async function mergedSizeStage(input: MergedSizeInput, records: readonly PlatformHandoff[], reporter: Reporter): Promise<StageResult> {
+  const name = imageName({ tags: [...input.tags], file: input.file, target: input.target }, input.ctx.workspace);
+  const extras = mergedExtras(records, input.version);
+  const report = { image: input.tags[0] ?? name, digest: input.digest, version: input.version, commit: input.ctx.sha || undefined, ref: input.ctx.ref || undefined, size: input.size };
+  return reportStage({ ...input, extras }, { name, guards: input.guards }, (found) => mergedReport(report, records, found), reporter);
+}
+
+/** Points every tag at the index, repository by repository (release/apply.ts). */
+export async function tagIndexStage(
+  tags: readonly string[],
+  index: { digest: string; mediaType: string },
+  deps: { docker: DockerClient; guards: RegistryGuards; reporter: Reporter; builder?: string },
+): Promise<{ result: StageResult; tagging: TagState }> {
+  const { reporter } = deps;
+  const tagged = await reporter.group(`Tagging ${tags.join(', ')}`, () => applyTags(tags, index, deps.builder, { docker: deps.docker, guards: deps.guards, log: (m) => reporter.info(m) }));
+  if (!tagged.failure) return { result: { outputs: {}, failures: [] }, tagging: { applied: true } };
+  const reason = tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${tags.length})` : 'not tagged: tagging failed';
+  return { result: { outputs: {}, failures: [tagged.failure] }, tagging: { applied: false, reason } };
+}
