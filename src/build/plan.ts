@@ -48,6 +48,12 @@ export interface BuildPlan extends BuildSettings {
    * platform can be inspected afterwards (the size budget reads it) on any image store.
    */
   ociLayoutDir?: string;
+  /**
+   * The builder cannot write that layout (the docker driver on the classic image store): the
+   * image goes into the engine's store instead (that driver's default output), and the size
+   * stage saves the layout from there (size/engine-layout.ts).
+   */
+  ociLayoutFromEngine?: boolean;
   /** Set when pushing: where to, and how. */
   pushByDigest?: PushByDigest;
 }
@@ -100,14 +106,20 @@ export interface PlanOptions {
   containerdImageStore: boolean;
 }
 
-/** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder. */
-export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
+/** Pure: whether buildx can write an OCI layout on this builder (the docker driver needs the containerd image store). */
+export function canWriteOciLayout(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
   return opts.driver !== 'docker' || opts.containerdImageStore;
+}
+
+/** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder; the docker driver does it through an OCI layout. */
+export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
+  return canWriteOciLayout(opts);
 }
 
 export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
   const via = opts.driver === 'docker' ? 'layout' : 'exporter';
   const pushByDigest: PushByDigest | undefined = inputs.push && canPushByDigest(opts) ? { repositories: repositoriesOf(opts.tags), via } : undefined;
+  const ociLayoutDir = !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined;
   return {
     context: inputs.context,
     file: inputs.file,
@@ -123,7 +135,8 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     cacheTo: inputs.cacheTo,
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),
-    ociLayoutDir: !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
+    ociLayoutDir,
+    ociLayoutFromEngine: ociLayoutDir !== undefined && !canWriteOciLayout(opts),
     pushByDigest,
   };
 }
@@ -138,7 +151,7 @@ function listAttribute(name: string, values: readonly string[]): string {
  * exporter (no `--tag`, which would name the pushed image after the tags), or as an OCI layout
  * the action uploads (the docker driver). `load` names the loaded image after the tags.
  */
-export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'pushByDigest'>): string[] {
+export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'ociLayoutFromEngine' | 'pushByDigest'>): string[] {
   const args: string[] = [];
   const exporter = plan.pushByDigest?.via === 'exporter';
   if (exporter) {
@@ -149,7 +162,8 @@ export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'oci
     if (plan.push && !plan.pushByDigest) args.push('--push');
     if (plan.load) args.push('--load');
   }
-  if (plan.ociLayoutDir) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
+  // Without an --output, the docker driver loads the image into the engine's store, where the layout is saved from.
+  if (plan.ociLayoutDir && !plan.ociLayoutFromEngine) args.push('--output', `type=oci,dest=${plan.ociLayoutDir},tar=false`);
   return args;
 }
 

@@ -38,6 +38,8 @@ describe('buildxArgv', () => {
     ['load', { load: true }, [...head, '--platform', 'linux/amd64', '--load', ...tail]],
     ['an OCI layout', { ociLayoutDir: '/tmp/w/oci' }, [...head, '--platform', 'linux/amd64', '--output', 'type=oci,dest=/tmp/w/oci,tar=false', ...tail]],
     ['load and an OCI layout', { load: true, ociLayoutDir: '/o' }, [...head, '--platform', 'linux/amd64', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail]],
+    ['an OCI layout saved from the engine (classic store): no --output, the docker driver loads', { ociLayoutDir: '/o', ociLayoutFromEngine: true }, [...head, '--platform', 'linux/amd64', ...tail]],
+    ['the same with tags and load', { tags: ['r/a:1'], load: true, ociLayoutDir: '/o', ociLayoutFromEngine: true }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--load', ...tail]],
     ['build-args with spaces and =', { buildArgs: [{ key: 'A', value: 'x y=z' }] }, [...head, '--platform', 'linux/amd64', '--build-arg', 'A=x y=z', ...tail]],
     ['labels', { labels: [{ key: 'l', value: 'v' }] }, [...head, '--platform', 'linux/amd64', '--label', 'l=v', ...tail]],
     ['a target', { target: 'build' }, [...head, '--platform', 'linux/amd64', '--target', 'build', ...tail]],
@@ -92,10 +94,12 @@ describe('planBuild', () => {
   });
 
   it.each<[string, boolean, string, boolean, Partial<BuildPlan>]>([
-    ['not pushed: kept as an OCI layout', false, 'docker-container', false, { ociLayoutDir: '/w/oci-layout', pushByDigest: undefined }],
+    ['not pushed: kept as an OCI layout', false, 'docker-container', false, { ociLayoutDir: '/w/oci-layout', ociLayoutFromEngine: false, pushByDigest: undefined }],
+    ['not pushed by the docker driver: an OCI layout buildx writes', false, 'docker', true, { ociLayoutDir: '/w/oci-layout', ociLayoutFromEngine: false, pushByDigest: undefined }],
+    ['not pushed by the docker driver on the classic store: a layout saved from the engine', false, 'docker', false, { ociLayoutDir: '/w/oci-layout', ociLayoutFromEngine: true, pushByDigest: undefined }],
     ['pushed by a docker-container builder: BuildKit pushes by digest', true, 'docker-container', false, { ociLayoutDir: undefined, pushByDigest: { repositories: ['r/a'], via: 'exporter' } }],
     ['pushed by the docker driver: an OCI layout the action uploads by digest', true, 'docker', true, { ociLayoutDir: '/w/oci-layout', pushByDigest: { repositories: ['r/a'], via: 'layout' } }],
-    ['pushed by the docker driver on the classic store: under the tags, no layout', true, 'docker', false, { ociLayoutDir: undefined, pushByDigest: undefined }],
+    ['pushed by the docker driver on the classic store: under the tags, no layout', true, 'docker', false, { ociLayoutDir: undefined, ociLayoutFromEngine: false, pushByDigest: undefined }],
   ])('%s', (_, push, driver, containerdImageStore, expected) => {
     expect(planBuild({ ...inputs, push }, ctx, { version: '1', tags: inputs.tags, created, workDir: '/w', driver, containerdImageStore })).toMatchObject(expected);
   });
