@@ -155,8 +155,10 @@ export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'oci
   const args: string[] = [];
   const exporter = plan.pushByDigest?.via === 'exporter';
   if (exporter) {
-    args.push('--output', `type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
+    // The load first: BuildKit answers with the metadata of its last exporter (a docker exporter's
+    // index of several platforms has a digest of its own), and `digest` must name what was pushed.
     if (plan.load) args.push('--output', plan.tags.length ? `type=docker,${listAttribute('name', plan.tags)}` : 'type=docker');
+    args.push('--output', `type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
   } else {
     for (const tag of plan.tags) args.push('--tag', tag);
     if (plan.push && !plan.pushByDigest) args.push('--push');

@@ -21,9 +21,9 @@ describe('buildxArgv', () => {
       [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a,ghcr.io/o/a",push-by-digest=true,name-canonical=true,push=true', ...tail],
     ],
     [
-      'a push by BuildKit with load: the loaded image is named after the tags',
+      'a push by BuildKit with load: the loaded image is named after the tags; the push is the last exporter, whose digest the metadata holds',
       { tags: ['r/a:1', 'r/a:latest'], push: true, load: true, pushByDigest: { repositories: ['r/a'], via: 'exporter' } },
-      [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true', '--output', 'type=docker,"name=r/a:1,r/a:latest"', ...tail],
+      [...head, '--platform', 'linux/amd64', '--output', 'type=docker,"name=r/a:1,r/a:latest"', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true', ...tail],
     ],
     [
       'a push on the docker driver: an OCI layout the action uploads, no --push',
