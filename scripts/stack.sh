@@ -5,8 +5,8 @@
 #   a registry on 127.0.0.1:5000, locally made base images (no image can be pulled here),
 #   a file-tree GOPROXY for the fixture modules the project writes itself, and a credentialed
 #   https module host (private.gca.test, token required) for a private fixture module.
-# Opt-in (`up builders`, or GCA_STACK_BUILDERS=1): every kind of BuildKit builder besides the
-#   engine's own, see scripts/stack/builders.sh. `down` removes those; the rest stays up.
+# Opt-in (`up builders`, or GCA_STACK_BUILDERS=1; npm test asks for it): every kind of BuildKit
+#   builder besides the engine's own, see scripts/stack/builders.sh. `down` removes those; the rest stays up.
 # Usage: scripts/stack.sh up [builders] | down | status | env
 set -euo pipefail
 

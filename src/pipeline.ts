@@ -290,7 +290,7 @@ async function checkBuilt(
 ): Promise<Checked> {
   const { plan, version, workDir, smokeSetup } = prepared;
   const { reporter, docker, state, deps } = io;
-  const measurement = await measureBuild({ plan, build, ctx: deps.ctx }, reporter);
+  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter);
   const platform = platformCheckStage(measurement, reporter);
   out.take(platform.result, 'the platform check');
   const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { docker, plan, build, workDir, reporter, state }) : { status: 'skipped' };

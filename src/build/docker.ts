@@ -103,6 +103,10 @@ export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<
 /** Explains, before building, a combination the machine's docker cannot do. */
 export function checkCapabilities(plan: Pick<BuildPlan, 'load' | 'platforms' | 'push' | 'pushByDigest'>, docker: DockerEnvironment, reporter: Reporter): void {
   const classicDocker = !docker.containerdImageStore && docker.builder.driver === 'docker';
+  // buildx would refuse it only once the build started ("Multi-platform build is not supported for the docker driver").
+  if (plan.platforms.length > 1 && !plan.load && classicDocker) {
+    throw new InputError('platforms', `cannot build ${plan.platforms.length} platforms with the builder ${docker.builder.name} (docker driver) on this engine's classic image store. Expected one platform, a docker-container builder (e.g. docker/setup-buildx-action), or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
+  }
   if (plan.load && plan.platforms.length > 1 && classicDocker) {
     throw new InputError('load', `cannot load ${plan.platforms.length} platforms into this engine's classic image store. Expected one platform with load: true, or turn on the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
   }

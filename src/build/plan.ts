@@ -56,6 +56,12 @@ export interface BuildPlan extends Omit<BuildSettings, 'reproducible'> {
    * platform can be inspected afterwards (the size budget reads it) on any image store.
    */
   ociLayoutDir?: string;
+  /**
+   * The builder cannot write that layout (the docker driver on the classic image store): the
+   * image goes into the engine's store instead (that driver's default output), and the size
+   * stage saves the layout from there (size/engine-layout.ts).
+   */
+  ociLayoutFromEngine?: boolean;
   /** Set when pushing: where to, and how. */
   pushByDigest?: PushByDigest;
   /**
@@ -115,14 +121,20 @@ export interface PlanOptions {
   sourceDateEpoch?: number;
 }
 
-/** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder. */
-export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
+/** Pure: whether buildx can write an OCI layout on this builder (the docker driver needs the containerd image store). */
+export function canWriteOciLayout(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
   return opts.driver !== 'docker' || opts.containerdImageStore;
+}
+
+/** Pure: whether a push can go by digest first (and the tags follow the checks) on this builder; the docker driver does it through an OCI layout. */
+export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdImageStore'>): boolean {
+  return canWriteOciLayout(opts);
 }
 
 export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
   const via = opts.driver === 'docker' ? 'layout' : 'exporter';
   const pushByDigest: PushByDigest | undefined = inputs.push && canPushByDigest(opts) ? { repositories: repositoriesOf(opts.tags), via } : undefined;
+  const ociLayoutDir = !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined;
   return {
     context: inputs.context,
     file: inputs.file,
@@ -141,7 +153,8 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     goPrivate: inputs.goPrivate,
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),
-    ociLayoutDir: !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined,
+    ociLayoutDir,
+    ociLayoutFromEngine: ociLayoutDir !== undefined && !canWriteOciLayout(opts),
     pushByDigest,
     ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
   };
@@ -163,7 +176,7 @@ function listAttribute(name: string, values: readonly string[]): string {
  * exporter (no `--tag`, which would name the pushed image after the tags), or as an OCI layout
  * the action uploads (the docker driver). `load` names the loaded image after the tags.
  */
-export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'pushByDigest' | 'sourceDateEpoch'>): string[] {
+export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'ociLayoutFromEngine' | 'pushByDigest' | 'sourceDateEpoch'>): string[] {
   const args: string[] = [];
   // A reproducible build clamps the layers' file times to SOURCE_DATE_EPOCH in every exporter;
   // `--push` and `--load` take no attributes, so they are written as the outputs they stand for.
@@ -171,8 +184,10 @@ export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'oci
   const output = (spec: string): void => void args.push('--output', rewrite ? `${spec},rewrite-timestamp=true` : spec);
   const exporter = plan.pushByDigest?.via === 'exporter';
   if (exporter) {
-    output(`type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
+    // The load first: BuildKit answers with the metadata of its last exporter (a docker exporter's
+    // index of several platforms has a digest of its own), and `digest` must name what was pushed.
     if (plan.load) output(plan.tags.length ? `type=docker,${listAttribute('name', plan.tags)}` : 'type=docker');
+    output(`type=image,${listAttribute('name', plan.pushByDigest!.repositories)},push-by-digest=true,name-canonical=true,push=true`);
   } else {
     for (const tag of plan.tags) args.push('--tag', tag);
     if (plan.push && !plan.pushByDigest) {
@@ -184,7 +199,8 @@ export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'oci
       else args.push('--load');
     }
   }
-  if (plan.ociLayoutDir) output(`type=oci,dest=${plan.ociLayoutDir},tar=false`);
+  // Without an --output, the docker driver loads the image into the engine's store, where the layout is saved from.
+  if (plan.ociLayoutDir && !plan.ociLayoutFromEngine) output(`type=oci,dest=${plan.ociLayoutDir},tar=false`);
   return args;
 }
 

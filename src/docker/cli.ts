@@ -72,6 +72,7 @@ export class DockerCli implements DockerClient {
   }
 
   removeImage = (ref: string): Promise<ExecResult> => docker(['image', 'rm', ref]);
+  saveImage = (ref: string, file: string): Promise<ExecResult> => docker(['save', '--output', file, ref]);
 
   composeConfig = (p: ComposeProject): Promise<ExecResult> => docker(composeArgv(p, 'config', '--format', 'json'), { cwd: p.cwd, silent: true });
   composeUp = (p: ComposeProject, onLine?: (line: string) => void): Background => startBackground('docker', upArgv(p), p.cwd, onLine);

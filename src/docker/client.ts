@@ -57,6 +57,8 @@ export interface DockerClient {
   /** The layer diff IDs of a local image; undefined when it cannot be read. */
   imageLayers(ref: string): Promise<string[] | undefined>;
   removeImage(ref: string): Promise<ExecResult>;
+  /** `docker save --output <file> <ref>`: the engine's image as a tar (an OCI layout from Docker Engine 25). */
+  saveImage(ref: string, file: string): Promise<ExecResult>;
 
   composeConfig(project: ComposeProject): Promise<ExecResult>;
   /** `compose up --detach` in the background, each output line to `onLine`. */

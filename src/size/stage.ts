@@ -20,6 +20,8 @@ import { RegistrySource } from './registry.js';
 import { RegistryGuards } from '../oci/registry-client.js';
 import { renderSizeMarkdown, type ReportExtras } from './render.js';
 import { buildReport, type SizeReport } from './report.js';
+import { saveEngineLayout } from './engine-layout.js';
+import type { DockerClient } from '../docker/client.js';
 import { OciLayoutSource, type BlobSource } from './source.js';
 import { checkPlatforms, platformCheckFailure, type PlatformCheck, type ProgramFacts } from './platform-check.js';
 import { budgetVerdict, isBudgeted, unmeasuredVerdict } from './verdict.js';
@@ -29,6 +31,8 @@ export interface MeasureInput {
   plan: BuildPlan;
   build: BuildResult;
   ctx: Pick<RunContext, 'workspace'>;
+  /** Saves the layout from the engine's image store where the builder could not write it (plan.ociLayoutFromEngine). */
+  docker?: DockerClient;
 }
 
 /** The report's own inputs; the image is measured before (see measureBuild). */
@@ -89,9 +93,27 @@ export interface Measurement {
   image: Measured | { fault: string };
 }
 
+/** Saves the OCI layout from the engine where the plan says so; the fault, if it could not. */
+async function layoutFromEngine({ plan, build, docker }: MeasureInput, reporter: Reporter): Promise<string | undefined> {
+  if (!plan.ociLayoutFromEngine || !plan.ociLayoutDir || !docker) return undefined;
+  if (!build.imageId) return 'The built image cannot be measured: the build named no image ID to save from the engine.';
+  try {
+    await reporter.group(`Saving ${build.imageId} from the engine's image store`, async () => {
+      const started = Date.now();
+      await saveEngineLayout(docker, build.imageId!, plan.ociLayoutDir!);
+      reporter.info(`Saved as an OCI layout, layers compressed with gzip as a push would, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+    return undefined;
+  } catch (error) {
+    return `The built image cannot be measured: ${errorText(error)}`;
+  }
+}
+
 /** Measures every platform of the built image and finds its Go programs; a fault is the message why it could not. */
 export async function measureBuild(input: MeasureInput, reporter: Reporter, guards = new RegistryGuards()): Promise<Measurement> {
   const name = imageName(input.plan, input.ctx.workspace);
+  const saved = await layoutFromEngine(input, reporter);
+  if (saved) return { name, guards, image: { fault: saved } };
   const source = imageSource(input.plan, input.build, guards);
   if (!source) return { name, guards, image: { fault: 'The built image cannot be measured: it was neither pushed nor written as an OCI layout.' } };
   try {

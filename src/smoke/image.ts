@@ -39,7 +39,8 @@ export async function prepareImage(docker: DockerClient, setup: Pick<SmokeSetup,
   const { plan, workDir } = build;
   const tag = smokeImageTag(setup.projectName);
   const started = Date.now();
-  if (plan.load) {
+  // The docker driver on the classic image store loads its result without being asked (plan.ociLayoutFromEngine).
+  if (plan.load || plan.ociLayoutFromEngine) {
     // The containerd image store names an image by its index or manifest digest, the classic
     // store by its config digest (the iidfile); a tag of the build names it in both.
     const candidates = [...new Set([plan.tags[0], build.result.metadata.digest, build.result.imageId].filter((c): c is string => Boolean(c)))];

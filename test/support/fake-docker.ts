@@ -39,6 +39,7 @@ const DEFAULTS: DockerClient = {
   tagImage: async () => ok(),
   imageLayers: async () => undefined,
   removeImage: async () => ok(),
+  saveImage: async () => failed('no image store in this fake'),
   composeConfig: async () => ok('{"services":{}}'),
   composeUp: () => ended(),
   composePs: async () => ok(''),
@@ -84,6 +85,7 @@ export class FakeDocker implements DockerClient {
   tagImage = (source: string, tag: string): Promise<ExecResult> => this.answer('tagImage', [source, tag]);
   imageLayers = (ref: string): Promise<string[] | undefined> => this.answer('imageLayers', [ref]);
   removeImage = (ref: string): Promise<ExecResult> => this.answer('removeImage', [ref]);
+  saveImage = (ref: string, file: string): Promise<ExecResult> => this.answer('saveImage', [ref, file]);
   composeConfig = (p: ComposeProject): Promise<ExecResult> => this.answer('composeConfig', [p]);
   composeUp = (p: ComposeProject, onLine?: (line: string) => void): Background => this.answer('composeUp', [p, onLine]);
   composePs = (p: ComposeProject): Promise<ExecResult> => this.answer('composePs', [p]);

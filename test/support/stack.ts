@@ -33,6 +33,27 @@ export const stack = {
   },
 };
 
+/** The builders `scripts/stack.sh up builders` made (scripts/stack/builders.sh); it throws when they are not up. */
+export const builders = {
+  get vars(): Record<string, string> {
+    const env = stackEnv();
+    if (!env.GCA_BUILDER_CONTAINER) throw new Error(`the builders are not up: run 'bash scripts/stack.sh up builders' first`);
+    return env;
+  },
+  /** A docker-container builder of one node. */
+  get container(): string {
+    return this.vars.GCA_BUILDER_CONTAINER!;
+  },
+  /** The Go toolchain image in the registry, where docker-container builders pull it from. */
+  get goImage(): string {
+    return this.vars.GCA_REGISTRY_GO_IMAGE!;
+  },
+  /** DOCKER_HOST of the engine with the classic image store. */
+  get classicHost(): string {
+    return this.vars.GCA_CLASSIC_DOCKER_HOST!;
+  },
+};
+
 /** Runs docker and returns stdout; throws with stderr on failure. */
 export function docker(args: string[], input?: string): string {
   return execFileSync('docker', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });

@@ -22,9 +22,9 @@ describe('buildxArgv', () => {
       [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a,ghcr.io/o/a",push-by-digest=true,name-canonical=true,push=true', ...tail],
     ],
     [
-      'a push by BuildKit with load: the loaded image is named after the tags',
+      'a push by BuildKit with load: the loaded image is named after the tags; the push is the last exporter, whose digest the metadata holds',
       { tags: ['r/a:1', 'r/a:latest'], push: true, load: true, pushByDigest: { repositories: ['r/a'], via: 'exporter' } },
-      [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true', '--output', 'type=docker,"name=r/a:1,r/a:latest"', ...tail],
+      [...head, '--platform', 'linux/amd64', '--output', 'type=docker,"name=r/a:1,r/a:latest"', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true', ...tail],
     ],
     [
       'a push on the docker driver: an OCI layout the action uploads, no --push',
@@ -39,6 +39,8 @@ describe('buildxArgv', () => {
     ['load', { load: true }, [...head, '--platform', 'linux/amd64', '--load', ...tail]],
     ['an OCI layout', { ociLayoutDir: '/tmp/w/oci' }, [...head, '--platform', 'linux/amd64', '--output', 'type=oci,dest=/tmp/w/oci,tar=false', ...tail]],
     ['load and an OCI layout', { load: true, ociLayoutDir: '/o' }, [...head, '--platform', 'linux/amd64', '--load', '--output', 'type=oci,dest=/o,tar=false', ...tail]],
+    ['an OCI layout saved from the engine (classic store): no --output, the docker driver loads', { ociLayoutDir: '/o', ociLayoutFromEngine: true }, [...head, '--platform', 'linux/amd64', ...tail]],
+    ['the same with tags and load', { tags: ['r/a:1'], load: true, ociLayoutDir: '/o', ociLayoutFromEngine: true }, [...head, '--platform', 'linux/amd64', '--tag', 'r/a:1', '--load', ...tail]],
     ['build-args with spaces and =', { buildArgs: [{ key: 'A', value: 'x y=z' }] }, [...head, '--platform', 'linux/amd64', '--build-arg', 'A=x y=z', ...tail]],
     ['labels', { labels: [{ key: 'l', value: 'v' }] }, [...head, '--platform', 'linux/amd64', '--label', 'l=v', ...tail]],
     ['a target', { target: 'build' }, [...head, '--platform', 'linux/amd64', '--target', 'build', ...tail]],
@@ -47,7 +49,7 @@ describe('buildxArgv', () => {
     [
       'reproducible, pushed by BuildKit and loaded: every exporter rewrites the file times',
       { tags: ['r/a:1'], push: true, load: true, pushByDigest: { repositories: ['r/a'], via: 'exporter' }, sourceDateEpoch: 1700000000 },
-      [...head, '--platform', 'linux/amd64', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true', '--output', 'type=docker,"name=r/a:1",rewrite-timestamp=true', ...tail],
+      [...head, '--platform', 'linux/amd64', '--output', 'type=docker,"name=r/a:1",rewrite-timestamp=true', '--output', 'type=image,"name=r/a",push-by-digest=true,name-canonical=true,push=true,rewrite-timestamp=true', ...tail],
     ],
     [
       'reproducible on the docker driver: --load becomes the output it stands for, with the layout',
@@ -153,10 +155,12 @@ describe('planBuild', () => {
   });
 
   it.each<[string, boolean, string, boolean, Partial<BuildPlan>]>([
-    ['not pushed: kept as an OCI layout', false, 'docker-container', false, { ociLayoutDir: '/w/oci-layout', pushByDigest: undefined }],
+    ['not pushed: kept as an OCI layout', false, 'docker-container', false, { ociLayoutDir: '/w/oci-layout', ociLayoutFromEngine: false, pushByDigest: undefined }],
+    ['not pushed by the docker driver: an OCI layout buildx writes', false, 'docker', true, { ociLayoutDir: '/w/oci-layout', ociLayoutFromEngine: false, pushByDigest: undefined }],
+    ['not pushed by the docker driver on the classic store: a layout saved from the engine', false, 'docker', false, { ociLayoutDir: '/w/oci-layout', ociLayoutFromEngine: true, pushByDigest: undefined }],
     ['pushed by a docker-container builder: BuildKit pushes by digest', true, 'docker-container', false, { ociLayoutDir: undefined, pushByDigest: { repositories: ['r/a'], via: 'exporter' } }],
     ['pushed by the docker driver: an OCI layout the action uploads by digest', true, 'docker', true, { ociLayoutDir: '/w/oci-layout', pushByDigest: { repositories: ['r/a'], via: 'layout' } }],
-    ['pushed by the docker driver on the classic store: under the tags, no layout', true, 'docker', false, { ociLayoutDir: undefined, pushByDigest: undefined }],
+    ['pushed by the docker driver on the classic store: under the tags, no layout', true, 'docker', false, { ociLayoutDir: undefined, ociLayoutFromEngine: false, pushByDigest: undefined }],
   ])('%s', (_, push, driver, containerdImageStore, expected) => {
     expect(planBuild({ ...inputs, push }, ctx, { version: '1', tags: inputs.tags, created, workDir: '/w', driver, containerdImageStore })).toMatchObject(expected);
   });

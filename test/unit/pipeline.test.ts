@@ -148,6 +148,28 @@ const containerBuilder = { inspectBuilder: async () => ok('Name:   ci\nDriver: d
 // A registry that refuses connections: the pushed image cannot be measured (a warning without a budget).
 const TAGS = '127.0.0.1:9/o/app:1\n127.0.0.1:9/o/app:latest\n127.0.0.1:9/o/mirror:1';
 
+const classicStore = { driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') };
+
+describe('runPipeline on the docker driver with the classic image store', () => {
+  it('not pushed: no OCI exporter (the driver has none there); the image loads, and the size stage saves it from the engine by its ID', async () => {
+    const IID = `sha256:${'e'.repeat(64)}`;
+    const build = (argv: readonly string[]): Promise<ExecResult> => (writeFileSync(argv[argv.indexOf('--iidfile') + 1]!, IID), Promise.resolve(ok()));
+    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false' }, { ...classicStore, build });
+    const argv = docker.callsOf('build')[0]![0] as string[];
+    expect(argv).not.toContain('--output');
+    expect(docker.callsOf('saveImage')).toEqual([[IID, expect.stringMatching(/oci-layout\.tar$/)]]);
+    // The fake engine has no image to save: no budget, so a warning and no failure.
+    expect(outcome.failures).toEqual([]);
+    expect(reporter.annotations.map((a) => a.message)).toContainEqual(expect.stringMatching(/cannot be measured: docker save sha256:e{64} failed: no image store in this fake/));
+  });
+
+  it.each([['false'], ['true']])('two platforms (load: %s): an error naming the input, before any build', async (load) => {
+    const { outcome, docker } = await pipeline(GOOD, { 'go-cache': 'false', platforms: 'linux/amd64,linux/arm64', load }, classicStore);
+    expect(outcome.failures).toEqual([expect.stringMatching(load === 'true' ? /^Input 'load': cannot load 2 platforms into this engine's classic image store\./ : /^Input 'platforms': cannot build 2 platforms with the builder default \(docker driver\) on this engine's classic image store\. Expected one platform, /)]);
+    expect(docker.methods()).not.toContain('build');
+  });
+});
+
 describe('runPipeline with push: tags move last, and only when nothing failed', () => {
   it('a docker-container builder pushes by digest (no --tag), then imagetools create points each repository\'s tags at it', async () => {
     const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS }, containerBuilder);
