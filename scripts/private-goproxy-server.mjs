@@ -6,8 +6,9 @@
 // `<host>/acme/x` in GOPRIVATE is fetched directly, as from a real private host.
 // Usage: node scripts/private-goproxy-server.mjs DIR PORT CERT KEY TOKEN_FILE ADDR...
 import { createServer } from 'node:https';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, normalize, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { serveTreeFile } from './goproxy-files.mjs';
 
 const [dir, port, cert, key, tokenFile, ...addrs] = process.argv.slice(2);
 const token = readFileSync(tokenFile, 'utf8').trim();
@@ -48,16 +49,7 @@ const handler = (req, res) => {
   }
   const host = (req.headers.host ?? '').replace(/:\d+$/, '');
   if (url.searchParams.get('go-get') === '1') return goImport(res, host, url.pathname);
-  const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(dir, rel);
-  try {
-    if (!file.startsWith(dir) || !statSync(file).isFile()) throw new Error('not a file');
-  } catch {
-    res.statusCode = 404;
-    return void res.end('not found');
-  }
-  res.setHeader('content-type', file.endsWith('.zip') ? 'application/zip' : 'text/plain; charset=utf-8');
-  createReadStream(file).pipe(res);
+  serveTreeFile(dir, url.pathname, res);
 };
 
 const tls = { cert: readFileSync(cert), key: readFileSync(key) };
