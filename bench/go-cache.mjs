@@ -19,7 +19,7 @@ const { runAction } = await import('../test/support/runner.ts');
 // The runner's directories (one per run); vitest removes them after a test file, the bench here.
 const { removeTempDirs } = await import('../test/support/temp.ts');
 const { startCacheServer } = await import('../test/support/cache-server.ts');
-const { stack } = await import('../test/support/stack.ts');
+const { builders, stack } = await import('../test/support/stack.ts');
 const { generateApp, changeOneLine } = await import('./generate-fixture.mjs');
 const { restoreGoCaches } = await import('../src/cache/restore.ts');
 const { extractGoCaches } = await import('../src/cache/extract.ts');
@@ -63,8 +63,8 @@ const buildEntrySize = () => {
  */
 const BUILDERS = [
   { label: 'docker driver', goImage: () => stack.goImage },
-  { label: 'docker-container, 1 node', builder: stack.containerBuilder, goImage: () => stack.registryGoImage },
-  { label: 'docker-container, 2 nodes', builder: stack.multiNodeBuilder, goImage: () => stack.registryGoImage, push: true },
+  { label: 'docker-container, 1 node', builder: builders.container, goImage: () => builders.goImage },
+  { label: 'docker-container, 2 nodes', builder: builders.multiNode, goImage: () => builders.goImage, push: true },
 ];
 const wipe = (b) => docker(['buildx', 'prune', ...(b.builder ? ['--builder', b.builder] : []), '-af']);
 

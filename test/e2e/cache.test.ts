@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
-import { docker, stack, uniqueName } from '../support/stack.js';
+import { builders, docker, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 
@@ -142,11 +142,11 @@ function freshRunnerChecks(flow: () => FreshRunnerFlow): void {
  * and linux/arm64 each built on its own node, both needing the caches).
  */
 describe.each([
-  { label: 'a docker-container builder', builder: stack.containerBuilder, goImage: () => stack.registryGoImage },
+  { label: 'a docker-container builder', builder: builders.container, goImage: () => builders.goImage },
   {
     label: 'a builder of two nodes',
-    builder: stack.multiNodeBuilder,
-    goImage: () => stack.registryGoImage,
+    builder: builders.multiNode,
+    goImage: () => builders.goImage,
     // buildx exports no OCI layout from several nodes: the image goes to the registry.
     inputs: () => ({ push: 'true', tags: `${stack.registry}/${uniqueName('e2e/cache-nodes')}:fresh` }),
     nodes: 2,

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun, type RunOptions } from '../support/runner.js';
-import { docker, registryManifest, registryTags, stack, uniqueName } from '../support/stack.js';
+import { builders, docker, registryManifest, registryTags, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
@@ -238,7 +238,7 @@ describe('a per-platform job whose smoke test failed', () => {
 });
 
 describe('on a docker-container builder (BuildKit\'s image exporter pushes by digest)', () => {
-  const builder = process.env.GCA_BUILDER_CONTAINER ?? 'gca-container';
+  const builder = builders.container;
   const repo = uniqueName('e2e/merge-container');
   const image = `${stack.registry}/${repo}`;
   let cache: CacheServer;
@@ -254,7 +254,7 @@ describe('on a docker-container builder (BuildKit\'s image exporter pushes by di
       event: { repository: { default_branch: 'main', full_name: 'octo-org/hello' } },
       env: { ...cache.env, GITHUB_RUN_ID: '7004' },
       // Its builder pulls base images from the registry, not from the engine.
-      inputs: { images: image, push: 'true', builder, 'build-args': `GO_IMAGE=${stack.registry}/${stack.goImage}`, 'go-cache': 'false', ...inputs },
+      inputs: { images: image, push: 'true', builder, 'build-args': `GO_IMAGE=${builders.goImage}`, 'go-cache': 'false', ...inputs },
     });
     parts = [await runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' }))];
     parts.push(await runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })));

@@ -6,11 +6,11 @@
  * layout) and on a docker-container builder (BuildKit's exporter pushes).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, utimesSync } from 'node:fs';
+import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from '../support/runner.js';
-import { docker, registryManifest, stack, STACK_DIR, uniqueName } from '../support/stack.js';
+import { builders, docker, registryManifest, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { FakeGitHub } from '../support/fake-github.js';
@@ -19,12 +19,6 @@ import type { SizeReport } from '../../src/size/report.js';
 const TOKEN = 'ghs_reproducible_e2e_token_0123456789';
 const COMMIT_TIME = '2024-03-01T12:00:00Z';
 const COMMIT_EPOCH = Date.parse(COMMIT_TIME) / 1000;
-
-/** What the docker-container builders pull: they do not see the engine's images. */
-function registryGoImage(): string {
-  const env = readFileSync(join(STACK_DIR, 'env'), 'utf8');
-  return /^GCA_REGISTRY_GO_IMAGE=(.+)$/m.exec(env)?.[1] ?? `${stack.registry}/gca-local/golang:1.24`;
-}
 
 /** A workspace that is a git checkout of one commit at a known time; returns its sha. */
 function commitAll(dir: string): string {
@@ -55,7 +49,7 @@ function touchAll(dir: string): void {
 
 describe.each([
   { name: 'the docker driver', builder: undefined as string | undefined, goImage: () => stack.goImage, wipe: ['buildx', 'prune', '-af'] },
-  { name: 'a docker-container builder', builder: 'gca-container', goImage: registryGoImage, wipe: ['buildx', 'prune', '--builder', 'gca-container', '-af'] },
+  { name: 'a docker-container builder', builder: builders.container as string | undefined, goImage: () => builders.goImage, wipe: ['buildx', 'prune', '--builder', builders.container, '-af'] },
 ])('the same commit built twice on $name', ({ builder, goImage, wipe }) => {
   const app = copyApp('examples/hello');
   const repoPath = uniqueName('e2e/repro');

@@ -17,17 +17,6 @@ export const stack = {
   get registry(): string {
     return stackEnv().GCA_REGISTRY ?? '127.0.0.1:5000';
   },
-  /** The Go image in the registry: docker-container builders pull base images, never ask the engine. */
-  get registryGoImage(): string {
-    return stackEnv().GCA_REGISTRY_GO_IMAGE ?? `${this.registry}/gca-local/golang:1.24`;
-  },
-  /** The docker-container builder of one node, and the one of two nodes (linux/amd64, linux/arm64). */
-  get containerBuilder(): string {
-    return stackEnv().GCA_BUILDER_CONTAINER ?? 'gca-container';
-  },
-  get multiNodeBuilder(): string {
-    return stackEnv().GCA_BUILDER_MULTI ?? 'gca-multi';
-  },
   get goImage(): string {
     return stackEnv().GCA_GO_IMAGE ?? 'golang:1.24-alpine';
   },
@@ -44,7 +33,11 @@ export const builders = {
   get container(): string {
     return this.vars.GCA_BUILDER_CONTAINER!;
   },
-  /** The Go toolchain image in the registry, where docker-container builders pull it from. */
+  /** A docker-container builder of two nodes: linux/amd64 on one, linux/arm64 on the other. */
+  get multiNode(): string {
+    return this.vars.GCA_BUILDER_MULTI!;
+  },
+  /** The Go toolchain image in the registry: docker-container builders pull base images, never ask the engine. */
   get goImage(): string {
     return this.vars.GCA_REGISTRY_GO_IMAGE!;
   },
