@@ -1,4 +1,5 @@
-import { open, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -48,6 +49,14 @@ export class OciLayout {
     } finally {
       await file.close();
     }
+  }
+
+  /** Writes a JSON document as a blob (blobs/sha256 must exist); its descriptor. */
+  async writeJson(mediaType: string, doc: unknown): Promise<Descriptor> {
+    const body = Buffer.from(JSON.stringify(doc));
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    await writeFile(this.blobPath(digest), body);
+    return { mediaType, digest, size: body.length };
   }
 
   /** A blob as a stream. */

@@ -75,14 +75,6 @@ async function gzipBlob(layout: OciLayout, digest: string): Promise<Pick<Descrip
   return { digest: gzipped, size };
 }
 
-/** Writes a JSON document as a blob; its descriptor. */
-async function writeBlob(layout: OciLayout, mediaType: string, doc: unknown): Promise<Descriptor> {
-  const body = Buffer.from(JSON.stringify(doc));
-  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-  await writeFile(layout.blobPath(digest), body);
-  return { mediaType, digest, size: body.length };
-}
-
 /**
  * Saves the engine's image `ref` into `dir` as an OCI layout of one manifest with gzip layers.
  * Throws an ActionError saying why it could not.
@@ -106,7 +98,7 @@ export async function saveEngineLayout(docker: DockerClient, ref: string, dir: s
   for (const layer of manifest.layers) {
     if (layerCompression(layer.mediaType) === 'none' && !gzipped.has(layer.digest)) gzipped.set(layer.digest, await gzipBlob(layout, layer.digest));
   }
-  const written = await writeBlob(layout, root.mediaType, withGzippedLayers(manifest, gzipped));
+  const written = await layout.writeJson(root.mediaType, withGzippedLayers(manifest, gzipped));
   await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [written] }));
   await rm(layout.blobPath(root.digest), { force: true });
 }
