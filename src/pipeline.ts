@@ -5,7 +5,8 @@ import type { Inputs } from './inputs.js';
 import type { Reporter } from './reporter.js';
 import { defaultVersion } from './build/version.js';
 import { planBuild, type BuildPlan } from './build/plan.js';
-import { checkCapabilities, inspectDocker, runBuildx, type BuildResult } from './build/docker.js';
+import { checkCapabilities, inspectDocker, type BuildResult } from './build/docker.js';
+import { buildImage } from './build/split-build.js';
 import type { DockerClient } from './docker/client.js';
 import { dockerCli } from './docker/cli.js';
 import { renderBuildSummary, type TagState, type VersionUseRow } from './build/summary.js';
@@ -339,7 +340,7 @@ async function buildWithCache(
   let result: BuildResult | undefined;
   try {
     const started = Date.now();
-    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => runBuildx(deps.docker, plan));
+    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => buildImage(deps.docker, plan, (m) => deps.reporter.info(m)));
     // The build's own time: the cache extract below is not part of it.
     const seconds = (Date.now() - started) / 1000;
     if (result.ok) deps.reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${result.metadata.digest ? `: ${result.metadata.digest}` : ''}`);
