@@ -24,7 +24,7 @@ export async function buildImage(docker: DockerClient, plan: BuildPlan, log: (me
   if (!parts) return runBuildx(docker, plan);
   const where = parts.map((p) => `${p.platforms.join(', ')} on ${p.node}`).join('; ');
   log(`buildx writes no OCI layout from several nodes: building ${where}, side by side, and merging their layouts`);
-  return runParts(docker, plan, parts);
+  return runParts(docker, plan, parts, log);
 }
 
 async function builderNodes(docker: DockerClient, builder: string | undefined): Promise<ReturnType<typeof parseBuilderNodes>> {
@@ -33,23 +33,30 @@ async function builderNodes(docker: DockerClient, builder: string | undefined): 
 }
 
 /** Runs every part, then merges their layouts; the first part that failed (in order) fails the build, named by its platforms. */
-async function runParts(docker: DockerClient, plan: BuildPlan, parts: BuildPart[]): Promise<BuildResult> {
+async function runParts(docker: DockerClient, plan: BuildPlan, parts: BuildPart[], log: (message: string) => void): Promise<BuildResult> {
   for (const part of parts) await mkdir(dirname(part.plan.metadataFile), { recursive: true });
-  const results = await Promise.all(parts.map((part) => runBuildx(docker, part.plan)));
-  const log = results.map((r) => r.log).join('');
+  const started = Date.now();
+  const results = await Promise.all(
+    parts.map(async (part) => {
+      const result = await runBuildx(docker, part.plan);
+      log(`${result.ok ? 'Built' : 'Failed to build'} ${part.platforms.join(', ')} on ${part.node} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return result;
+    }),
+  );
+  const output = results.map((r) => r.log).join('');
   const failed = results.findIndex((r) => !r.ok);
   const empty: BuildMetadata = { raw: {} };
   if (failed >= 0) {
     const part = parts[failed]!;
-    return { ok: false, error: `the build of ${part.platforms.join(', ')} (node ${part.node}) failed: ${results[failed]!.error}`, metadata: empty, log };
+    return { ok: false, error: `the build of ${part.platforms.join(', ')} (node ${part.node}) failed: ${results[failed]!.error}`, metadata: empty, log: output };
   }
   try {
     const index = await mergeLayouts(parts, plan.platforms, plan.ociLayoutDir!);
     const raw = { 'containerimage.digest': index.digest, 'containerimage.descriptor': index, parts: parts.map((p, i) => ({ node: p.node, platforms: p.platforms, metadata: results[i]!.metadata.raw })) };
-    return { ok: true, metadata: { digest: index.digest, mediaType: index.mediaType, raw }, imageId: index.digest, log };
+    return { ok: true, metadata: { digest: index.digest, mediaType: index.mediaType, raw }, imageId: index.digest, log: output };
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
-    return { ok: false, error: `merging the OCI layouts of the nodes failed: ${error.message}`, metadata: empty, log };
+    return { ok: false, error: `merging the OCI layouts of the nodes failed: ${error.message}`, metadata: empty, log: output };
   }
 }
 

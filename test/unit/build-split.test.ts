@@ -138,7 +138,8 @@ describe('the split build', () => {
     const result = await buildImage(docker, plan, (m) => lines.push(m));
     expect(result.error).toBeUndefined();
     expect(docker.callsOf('build').map(([argv]) => (argv as string[])[(argv as string[]).indexOf('--platform') + 1])).toEqual(BOTH);
-    expect(lines).toEqual(['buildx writes no OCI layout from several nodes: building linux/amd64 on amd; linux/arm64 on arm, side by side, and merging their layouts']);
+    expect(lines[0]).toBe('buildx writes no OCI layout from several nodes: building linux/amd64 on amd; linux/arm64 on arm, side by side, and merging their layouts');
+    expect(lines.slice(1).sort()).toEqual([expect.stringMatching(/^Built linux\/amd64 on amd in \d+\.\d s$/), expect.stringMatching(/^Built linux\/arm64 on arm in \d+\.\d s$/)]);
     const root = (JSON.parse(readFileSync(join(dir, 'oci-layout', 'index.json'), 'utf8')) as { manifests: Descriptor[] }).manifests[0]!;
     const body = readFileSync(join(dir, 'oci-layout', 'blobs', 'sha256', root.digest.slice(7)));
     expect(`sha256:${createHash('sha256').update(body).digest('hex')}`).toBe(root.digest);
