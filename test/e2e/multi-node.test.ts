@@ -1,10 +1,12 @@
 /**
  * A pull request (nothing pushed) of two platforms on a builder of two nodes, one a platform:
  * buildx exports no OCI layout from several nodes, so the action builds on each node apart and
- * merges their layouts; the size report and the platform check read the merged one.
+ * merges their layouts; the size report and the platform check read the merged one. A cancel
+ * in the middle ends both builds.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
@@ -80,7 +82,9 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
     expect(run.main.stdout).toContain(`building linux/amd64 on ${builders.multiNode}-amd64; linux/arm64 on ${builders.multiNode}-arm64, side by side`);
     expect(run.main.stdout).not.toContain('multi-node builds currently not supported');
     expect(run.main.outputs['budget-status']).toBe('pass');
-    console.log(`multi-node pull request: ${seconds.toFixed(1)} s`);
+    const parts = run.main.stdout.split('\n').filter((l) => /^Built linux\/\S+ on /.test(l));
+    expect(parts).toHaveLength(2);
+    console.log(`multi-node pull request: ${seconds.toFixed(1)} s; ${parts.join('; ')}`);
   });
 
   it('writes one OCI layout whose index lists both platforms, named by the digest and imageid outputs', () => {
@@ -109,5 +113,49 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('platform check ✅ passed');
     for (const platform of BOTH) expect(comments[0]!.body).toContain(platform);
+  });
+});
+
+/** Lines of `ps` (host-wide: BuildKit's RUN steps show there too) that hold any of the markers. */
+function processesWith(markers: string[]): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => markers.some((m) => line.includes(m)) && !/\sZ/.test(line.slice(0, 20)));
+}
+
+describe('the same pull request cancelled while both nodes build', () => {
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+  const app = copyApp('examples/hello');
+  let run: ActionRun;
+
+  beforeAll(async () => {
+    // A step that names itself on its command line and says on which platform it runs (never cached).
+    const file = join(app.dir, 'Dockerfile');
+    const slow = `RUN sh -c 'echo gca-running-${id}-$TARGETARCH; sleep 20; :' gca-sleep-${id}\n`;
+    const dockerfile = readFileSync(file, 'utf8');
+    writeFileSync(file, dockerfile.replace('ARG VERSION=dev\n', `ARG VERSION=dev\n${slow}`));
+    expect(readFileSync(file, 'utf8')).not.toBe(dockerfile);
+    run = await runAction({
+      workspace: app.dir,
+      eventName: 'pull_request',
+      ref: `refs/pull/${PR}/merge`,
+      inputs: { builder: builders.multiNode, platforms: BOTH.join(','), 'build-args': `GO_IMAGE=${builders.goImage}`, 'go-cache': 'false', comment: 'never' },
+      // Both parts are in their RUN step: BuildKit's plain log prints `#12 1.105 gca-running-…-amd64`.
+      cancelWhen: new RegExp(`^(?=[\\s\\S]*gca-running-${id}-amd64)(?=[\\s\\S]*gca-running-${id}-arm64)`),
+    });
+  }, 300_000);
+
+  afterAll(() => app.remove());
+
+  it('ends both builds and their RUN steps, exits 130, and the post step cleans up', () => {
+    expect(run.main.cancelledAtMs, run.main.stdout.slice(-3000)).toBeDefined();
+    expect(run.main.exitCode, run.main.stderr).toBe(130);
+    expect(run.main.stdout).toContain(`building linux/amd64 on ${builders.multiNode}-amd64; linux/arm64 on ${builders.multiNode}-arm64`);
+    const ended = /Cancelled \(SIGINT\): ending (\d+) running command/.exec(run.main.stderr);
+    expect(Number(ended?.[1])).toBeGreaterThanOrEqual(2);
+    expect(run.main.stderr).not.toMatch(/Could not end process group/);
+    console.log(`cancelled: the main step exited ${run.main.durationMs - run.main.cancelledAtMs!} ms after the signal`);
+    expect(processesWith([app.dir, run.runnerTemp, `gca-sleep-${id}`])).toEqual([]);
+    expect(run.post?.exitCode).toBe(0);
+    expect(run.leftovers).toEqual([]);
   });
 });
