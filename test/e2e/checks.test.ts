@@ -131,7 +131,7 @@ describe('dockerfile-checks: error on Go builds the checks have to find', () => 
         'WORKDIR /src',
         'COPY . .',
         'ARG TARGETOS TARGETARCH VERSION',
-        'RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w -X main.version=${VERSION}" -o /out/proxy .',
+        'RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/proxy .',
         'FROM scratch',
         'COPY --from=build /out/proxy /proxy',
         'USER 65534',

@@ -148,12 +148,11 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
       env: { ...cache.env, GITHUB_API_URL: github.url, GITHUB_RUN_ID: '7002', GITHUB_RUN_ATTEMPT: attempt },
       inputs: { images: image, 'build-args': goImage(), 'go-cache': 'false', ...inputs },
     });
-    parts = [await runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' }))];
-    parts.push(await runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })));
+    // The matrix's jobs run at the same time, as on two runners.
+    parts = await Promise.all([runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' })), runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' }))]);
     commentsAfterParts = github.comments.length;
     // A re-run of the merge job alone (attempt 2) finds the results of attempt 1.
-    merge = await runAction(job({ platforms: BOTH, merge: 'true' }, '2'));
-    missing = await runAction(job({ platforms: `${BOTH},linux/s390x`, merge: 'true' }, '2'));
+    [merge, missing] = await Promise.all([runAction(job({ platforms: BOTH, merge: 'true' }, '2')), runAction(job({ platforms: `${BOTH},linux/s390x`, merge: 'true' }, '2'))]);
   }, 900_000);
 
   afterAll(async () => {
@@ -211,8 +210,10 @@ describe('a per-platform job whose smoke test failed', () => {
       env: { ...cache.env, GITHUB_RUN_ID: '7003' },
       inputs: { tags: `${image}:edge`, push: 'true', 'build-args': goImage(), 'go-cache': 'false', ...inputs },
     });
-    failed = await runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true', 'compose-file': 'crash.compose.yaml', 'smoke-timeout': '60s' }));
-    await runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' }));
+    [failed] = await Promise.all([
+      runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true', 'compose-file': 'crash.compose.yaml', 'smoke-timeout': '60s' })),
+      runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })),
+    ]);
     merge = await runAction(job({ platforms: BOTH, merge: 'true' }));
   }, 900_000);
 
@@ -256,8 +257,8 @@ describe('on a docker-container builder (BuildKit\'s image exporter pushes by di
       // Its builder pulls base images from the registry, not from the engine.
       inputs: { images: image, push: 'true', builder, 'build-args': `GO_IMAGE=${builders.goImage}`, 'go-cache': 'false', ...inputs },
     });
-    parts = [await runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' }))];
-    parts.push(await runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })));
+    // The matrix's jobs run at the same time, as on two runners.
+    parts = await Promise.all([runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' })), runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' }))]);
     merge = await runAction(job({ platforms: BOTH, merge: 'true' }));
   }, 900_000);
 

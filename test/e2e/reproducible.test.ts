@@ -77,7 +77,6 @@ describe.each([
     docker(wipe);
     touchAll(app.dir);
     second = await runAction({ ...push, inputs: { ...inputs, push: 'true', tags: `${repo}:second` } });
-    docker(wipe);
     onPr = await runAction({
       workspace: app.dir,
       eventName: 'pull_request',

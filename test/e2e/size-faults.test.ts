@@ -83,7 +83,7 @@ afterAll(() => {
   console.log(`measured main-step durations (ms): ${JSON.stringify(measured)}`);
 });
 
-describe('a GitHub API that misbehaves costs a warning, bounded, and the step goes on', () => {
+describe.concurrent('a GitHub API that misbehaves costs a warning, bounded, and the step goes on', () => {
   it('accepts and never answers: the comment is skipped with a warning naming the GitHub API and the deadline', async () => {
     const github = new FakeGitHub({ token: TOKEN, hang: /./ });
     await github.start();
