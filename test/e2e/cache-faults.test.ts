@@ -126,9 +126,10 @@ describe('Go caches on a shared machine and with a faulty cache service', () => 
   it('SIGINT during a slow download leaves no partial archive behind', async () => {
     server.options.downloadBytesPerSecond = 1 << 20;
     try {
-      const r = await run('cancel during download', { cancelWhen: /Cache hit for/ });
+      // The build cache is the archive slowed down; the module cache (a few bytes) may finish first.
+      const r = await run('cancel during download', { cancelWhen: /Cache hit for.*go-build/ });
       expect(r.main.exitCode).not.toBe(0);
-      expect(r.main.stdout).not.toMatch(/Cache restored successfully/);
+      expect(r.main.stdout.match(/Cache restored successfully/g) ?? []).not.toHaveLength(2);
       expect(r.post?.exitCode).toBe(0);
       expect(r.leftovers).toEqual([]);
       expect(homeCache()).toEqual(homeBefore);

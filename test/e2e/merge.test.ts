@@ -16,9 +16,15 @@ import type { SizeReport } from '../../src/size/report.js';
 const BOTH = 'linux/amd64,linux/arm64';
 const TOKEN = 'ghs_merge_e2e_token_0123456789abcdef';
 const app = copyApp('examples/hello');
+/** The arm64 job's checkout: the jobs of a matrix run on runners of their own, each with its workspace. */
+const armApp = copyApp('examples/hello');
+const workspaceOf = (inputs: Record<string, string>): string => (inputs.platforms === 'linux/arm64' ? armApp.dir : app.dir);
 // The service exits at once (an unknown flag): a smoke test that fails on linux/amd64.
 writeFileSync(join(app.dir, 'crash.compose.yaml'), 'services:\n  hello:\n    build: .\n    command: ["-no-such-flag"]\n');
-afterAll(() => app.remove());
+afterAll(() => {
+  app.remove();
+  armApp.remove();
+});
 
 const goImage = (): string => `GO_IMAGE=${stack.goImage}`;
 
@@ -68,7 +74,7 @@ describe('a release: two per-platform jobs on fresh BuildKit, then the merge job
   beforeAll(async () => {
     cache = await startCacheServer();
     const job = (inputs: Record<string, string>): RunOptions => ({
-      workspace: app.dir,
+      workspace: workspaceOf(inputs),
       ref: 'refs/tags/v1.2.3',
       env: { ...cache.env, GITHUB_RUN_ID: '7001' },
       inputs: { images: image, push: 'true', 'build-args': goImage(), 'go-cache': 'false', ...inputs },
@@ -140,7 +146,7 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
     await github.start();
     cache = await startCacheServer();
     const job = (inputs: Record<string, string>, attempt = '1'): RunOptions => ({
-      workspace: app.dir,
+      workspace: workspaceOf(inputs),
       eventName: 'pull_request',
       ref: `refs/pull/${PR}/merge`,
       event: prEvent(PR),
@@ -205,7 +211,7 @@ describe('a per-platform job whose smoke test failed', () => {
   beforeAll(async () => {
     cache = await startCacheServer();
     const job = (inputs: Record<string, string>): RunOptions => ({
-      workspace: app.dir,
+      workspace: workspaceOf(inputs),
       ref: 'refs/heads/main',
       env: { ...cache.env, GITHUB_RUN_ID: '7003' },
       inputs: { tags: `${image}:edge`, push: 'true', 'build-args': goImage(), 'go-cache': 'false', ...inputs },
@@ -249,7 +255,7 @@ describe('on a docker-container builder (BuildKit\'s image exporter pushes by di
   beforeAll(async () => {
     cache = await startCacheServer();
     const job = (inputs: Record<string, string>): RunOptions => ({
-      workspace: app.dir,
+      workspace: workspaceOf(inputs),
       ref: 'refs/heads/main',
       sha: 'abcdef0123456789abcdef0123456789abcdef01',
       event: { repository: { default_branch: 'main', full_name: 'octo-org/hello' } },
