@@ -22,7 +22,8 @@ import { RegistryGuards } from './oci/registry-client.js';
 import { checkSmokeSetup, runSmokeTest, smokeStageResult, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
 import type { CheckStageResult } from './checks/stage.js';
 import { goCacheAfterBuild, goCacheBeforeBuild, type GoCacheSession } from './cache/stage.js';
-import { actionsCache } from './cache/service.js';
+import { actionsCache, isolate } from './cache/service.js';
+import { cacheEnv } from './cache/isolation.js';
 import type { CacheService } from './cache/service.js';
 import type { StageResult } from './stage.js';
 import { StateWriter } from './state.js';
@@ -180,7 +181,7 @@ async function handOffResult(inputs: Inputs, prepared: Prepared, done: { checked
     smoke,
     failures: out.failures,
   };
-  out.take(await handOffStage(input, { service: deps.cache ?? actionsCache, workspace: deps.ctx.workspace, reporter: deps.reporter }), 'the hand-off');
+  out.take(await handOffStage(input, { ...handoffCache(deps, prepared.workDir), reporter: deps.reporter }), 'the hand-off');
 }
 
 /**
@@ -197,8 +198,7 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
   const summary: MergeSummaryInput = { records: [], missing: [], tags: release.tags, push: inputs.push };
   const write = (): void => section(renderMergeSummary(summary));
   try {
-    const service = deps.cache ?? actionsCache;
-    const gathered = await gatherStage({ service, workspace: ctx.workspace, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms }, reporter);
+    const gathered = await gatherStage({ ...handoffCache(deps, await runWorkDir(deps)), scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms }, reporter);
     summary.records = gathered.records;
     summary.missing = inputs.platforms.filter((p) => !gathered.records.some((r) => r.platform === p));
     if (!out.take(gathered.result, 'gathering the platforms')) return;
@@ -223,6 +223,22 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
   }
 }
 
+/**
+ * The cache service for the hand-off, with its file in the run's work dir (as the Go cache's):
+ * the user's workspace is never written, and two runs in one workspace do not share a file.
+ */
+function handoffCache(deps: PipelineDeps, workDir: string): { service: CacheService; workspace: string } {
+  const env = cacheEnv(workDir);
+  return { service: isolate(deps.cache ?? actionsCache, env), workspace: env.workspace };
+}
+
+/** A work dir of this run's own, saved before anything is written there: the post step removes it, even after a cancel. */
+async function runWorkDir(deps: PipelineDeps, state = new StateWriter((name, value) => deps.reporter.saveState(name, value))): Promise<string> {
+  const workDir = await mkdtemp(join(deps.ctx.tempDir, 'go-container-action-'));
+  state.workDir(workDir);
+  return workDir;
+}
+
 /** A VERSION build-arg given by the user is the version: the binary, labels and outputs agree. */
 function resolveVersion(inputs: Inputs, ctx: PipelineDeps['ctx']): string {
   return inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
@@ -241,9 +257,7 @@ async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient,
   const checks = await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }));
   if (!out.take(checks)) return undefined;
 
-  const workDir = await mkdtemp(join(ctx.tempDir, 'go-container-action-'));
-  // Saved before anything is written there: the post step removes it even after a cancel.
-  state.workDir(workDir);
+  const workDir = await runWorkDir(deps, state);
   const sourceDate = await reproducibleTime(inputs, ctx, reporter);
   const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : (deps.now ?? (() => new Date()))();
   const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver, containerdImageStore: engine.containerdImageStore, sourceDateEpoch: sourceDate.epoch });
