@@ -181,7 +181,7 @@ async function handOffResult(inputs: Inputs, prepared: Prepared, done: { checked
     smoke,
     failures: out.failures,
   };
-  out.take(await handOffStage(input, { ...handoffCache(deps, prepared.workDir), reporter: deps.reporter }), 'the hand-off');
+  out.take(await handOffStage(input, { ...runCache(deps, prepared.workDir), reporter: deps.reporter }), 'the hand-off');
 }
 
 /**
@@ -198,7 +198,8 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
   const summary: MergeSummaryInput = { records: [], missing: [], tags: release.tags, push: inputs.push };
   const write = (): void => section(renderMergeSummary(summary));
   try {
-    const gathered = await gatherStage({ ...handoffCache(deps, await runWorkDir(deps)), scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms }, reporter);
+    const cache = runCache(deps, await runWorkDir(deps));
+    const gathered = await gatherStage({ ...cache, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms }, reporter);
     summary.records = gathered.records;
     summary.missing = inputs.platforms.filter((p) => !gathered.records.some((r) => r.platform === p));
     if (!out.take(gathered.result, 'gathering the platforms')) return;
@@ -209,7 +210,7 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
     const made = inputs.push && out.failures.length === 0 ? await createIndexStage(repositories, gathered.records.map((r) => r.digest!), io) : undefined;
     if (made) out.take(made.result, 'the index');
     summary.digest = made?.index?.digest;
-    const sizeInput = { size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target, ctx, tags: release.tags, version, guards, digest: summary.digest ?? '', cacheService: deps.cache };
+    const sizeInput = { size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target, ctx, tags: release.tags, version, guards, digest: summary.digest ?? '', ...sizeCache(cache) };
     out.take(await mergedSizeStage(sizeInput, gathered.records, reporter), 'the size budget');
     if (!inputs.push) return;
     summary.tagging = { applied: false, reason: notTaggedReason(out.failedStages) };
@@ -224,12 +225,17 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
 }
 
 /**
- * The cache service for the hand-off, with its file in the run's work dir (as the Go cache's):
- * the user's workspace is never written, and two runs in one workspace do not share a file.
+ * The cache service for the hand-off and the cached size report, with their files in the run's
+ * work dir (as the Go cache's): the user's workspace is never written, and two runs in one
+ * workspace do not share a file.
  */
-function handoffCache(deps: PipelineDeps, workDir: string): { service: CacheService; workspace: string } {
+function runCache(deps: PipelineDeps, workDir: string): { service: CacheService; workspace: string } {
   const env = cacheEnv(workDir);
   return { service: isolate(deps.cache ?? actionsCache, env), workspace: env.workspace };
+}
+
+function sizeCache(cache: { service: CacheService; workspace: string }): { cacheService: CacheService; cacheWorkspace: string } {
+  return { cacheService: cache.service, cacheWorkspace: cache.workspace };
 }
 
 /** A work dir of this run's own, saved before anything is written there: the post step removes it, even after a cancel. */
@@ -312,7 +318,7 @@ async function checkBuilt(
   out.take(smokeStageResult(smoke), 'the smoke test');
   const extras = { version, smoke: { status: smoke.status, detail: smoke.detail }, findings: prepared.checks.findings, platformCheck: platformCheckExtras(platform.check) };
   const partOfMerge = inputs.fanOut === 'push-by-digest';
-  const size = await sizeReportStage({ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, cacheService: deps.cache, extras, partOfMerge }, measurement, reporter);
+  const size = await sizeReportStage({ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, ...sizeCache(runCache(deps, workDir)), extras, partOfMerge }, measurement, reporter);
   out.take(size, 'the size budget');
   return { measurement, smoke };
 }

@@ -26,6 +26,8 @@ export interface BaselineLookup {
   cachePlan: CachePlan;
   ctx: Pick<RunContext, 'workspace' | 'ref'>;
   cacheService?: CacheService;
+  /** Where the cached report's file is written while its cache call runs (the run's work dir); else the workspace. */
+  cacheWorkspace?: string;
   /** The run's registry deadlines, shared with the image's own reads. */
   guards: RegistryGuards;
 }
@@ -72,7 +74,7 @@ async function measureReference(ref: string, guards: RegistryGuards, reporter: R
 
 async function cachedBaseline(lookup: BaselineLookup, prefix: string, reporter: Reporter): Promise<FoundBaseline> {
   try {
-    const restored = await restoreReport(lookup.ctx.workspace, prefix, lookup.cacheService);
+    const restored = await restoreReport(lookup.cacheWorkspace ?? lookup.ctx.workspace, prefix, lookup.cacheService);
     if (!restored.report) {
       reporter.info(`No baseline: ${restored.note}.`);
       return { baseline: null, note: restored.note };
@@ -91,7 +93,7 @@ export async function saveBaseline(lookup: Omit<BaselineLookup, 'setting' | 'gua
   const { cachePlan, ctx } = lookup;
   if (!cachePlan.saveKey) return;
   try {
-    const saved = await saveReport(ctx.workspace, cachePlan.saveKey, report, lookup.cacheService);
+    const saved = await saveReport(lookup.cacheWorkspace ?? ctx.workspace, cachePlan.saveKey, report, lookup.cacheService);
     if (saved === 'saved') reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
     if (saved === 'exists') reporter.info(`The baseline of ${ctx.ref} for this commit is already saved (${cachePlan.saveKey}): kept as it is.`);
   } catch (error) {

@@ -46,8 +46,10 @@ export interface SizeStageInput {
   extras?: ReportExtras;
   /** Replaces the GitHub API (unit tests). */
   commentApi?: CommentApi;
-  /** Replaces the Actions cache service (unit tests). */
+  /** The Actions cache service (the real one unless given), isolated in the run's work dir by the pipeline. */
   cacheService?: CacheService;
+  /** Where the cached report's file goes during its cache call: the run's work dir, beside the service's files. */
+  cacheWorkspace?: string;
   /** One part of a merge (push-by-digest): no comment and no baseline saved; the merge job writes them. */
   partOfMerge?: boolean;
 }
@@ -179,7 +181,7 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 }
 
 /** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
-export type ReportRun = Pick<SizeStageInput, 'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'partOfMerge'>;
+export type ReportRun = Pick<SizeStageInput, 'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge'>;
 
 /**
  * Compares the measured image with the baseline, applies the budgets, and reports: the
@@ -200,7 +202,7 @@ export async function sizeReportStage(input: SizeStageInput, measurement: Measur
 export async function reportStage(input: ReportRun, image: { name: string; guards: RegistryGuards }, build: (found: FoundBaseline) => SizeReport, reporter: Reporter): Promise<StageResult> {
   const { size, ctx } = input;
   const cachePlan = size.baseline.kind === 'auto' ? planCache(image.name, ctx) : {};
-  const lookup = { setting: size.baseline, cachePlan, ctx, cacheService: input.cacheService, guards: image.guards };
+  const lookup = { setting: size.baseline, cachePlan, ctx, cacheService: input.cacheService, cacheWorkspace: input.cacheWorkspace, guards: image.guards };
   const found = await findBaseline(lookup, reporter);
   const report = build(found);
   const summary = renderSizeMarkdown(report, found.baseline, input.extras ?? {});
