@@ -21,11 +21,11 @@ const { removeTempDirs } = await import('../test/support/temp.ts');
 const { startCacheServer } = await import('../test/support/cache-server.ts');
 const { builders, stack } = await import('../test/support/stack.ts');
 const { generateApp, changeOneLine } = await import('./generate-fixture.mjs');
-const { restoreGoCaches } = await import('../src/cache/restore.ts');
-const { extractGoCaches } = await import('../src/cache/extract.ts');
+const { restoreGoCaches } = await import('../src/go-cache/restore.ts');
+const { extractGoCaches } = await import('../src/go-cache/extract.ts');
 const { dockerCli } = await import('../src/docker/cli.ts');
 const { RecordingReporter } = await import('../test/support/recording-reporter.ts');
-const { TarWriter } = await import('../src/cache/tar.ts');
+const { TarWriter } = await import('../src/go-cache/tar.ts');
 
 const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 60);
 const FUNCS = Number(process.env.BENCH_FUNCS ?? 40);

@@ -15,12 +15,12 @@ import { join } from 'node:path';
 
 register('./ts-hooks.mjs', import.meta.url);
 const { stack } = await import('../test/support/stack.ts');
-const { buildxArgv, planBuild } = await import('../src/build/plan.js');
-const { uploadLayout } = await import('../src/build/registry-push.js');
+const { buildxArgv, planBuild } = await import('../src/buildx/plan.js');
+const { uploadLayout } = await import('../src/oci/registry-push.js');
 const { imagetoolsArgv } = await import('../src/release/apply.js');
 const { tagGroups } = await import('../src/util/reference.js');
 const { RegistryGuards } = await import('../src/oci/registry-client.js');
-const { isContainerdStore, parseBuilderInspect } = await import('../src/build/docker.js');
+const { isContainerdStore, parseBuilderInspect } = await import('../src/buildx/docker.js');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const root = new URL('..', import.meta.url).pathname;

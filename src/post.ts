@@ -4,10 +4,10 @@ import { readPostState, type PostState, type StateReader } from './state.js';
 import type { Reporter } from './reporter.js';
 import { ActionReporter } from './action-reporter.js';
 import { cleanupSmokeFromState } from './smoke/stage.js';
-import { saveGoCaches } from './cache/save.js';
+import { saveGoCaches } from './go-cache/save.js';
 import type { DockerClient } from './docker/client.js';
 import { dockerCli } from './docker/cli.js';
-import { actionsCache } from './cache/service.js';
+import { actionsCache } from './actions-cache/service.js';
 import { errorText } from './errors.js';
 
 /**

@@ -46,7 +46,7 @@ export function describeRestored(caches: RestoredCache[]): string[] {
 
 export type EntryKind = 'go-modules' | 'go-build' | 'size-report' | 'other';
 
-/** What an Actions cache entry holds, by its key (src/cache/keys.ts, src/size/baseline.ts). */
+/** What an Actions cache entry holds, by its key (src/go-cache/keys.ts, src/size/baseline.ts). */
 export function entryKind(key: string): EntryKind {
   if (key.startsWith('go-container-action-size-')) return 'size-report';
   if (key.startsWith('go-container-action-') && key.includes('-go-modules-')) return 'go-modules';

@@ -5,7 +5,7 @@
  * in a URL of an ARG default or ENV value, or a `git config … insteadOf` that writes one.
  */
 import { resolveMount, stageScope, type InstructionModel, type Stage } from '../dockerfile/model.js';
-import { NETRC_SECRET_ID } from '../build/go-private.js';
+import { NETRC_SECRET_ID } from '../buildx/go-private.js';
 import { firstLine, stageLabel, type DockerfileAnalysis, type GoCommand } from './analysis.js';
 
 /** Names that hold a credential by convention. */

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { buildArgRecord, buildArgsWithVersion, mergeKeyValues } from '../build/plan.js';
-import { goPrivateBuildArgs } from '../build/go-private.js';
+import { buildArgRecord, buildArgsWithVersion, mergeKeyValues } from '../buildx/plan.js';
+import { goPrivateBuildArgs } from '../buildx/go-private.js';
 import type { RunContext } from '../context.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import { errorText } from '../errors.js';
-import type { BuildSettings } from '../build/plan.js';
+import type { BuildSettings } from '../buildx/plan.js';
 import type { StageResult } from '../stage.js';
 import type { CheckMode } from './mode.js';
 import type { Reporter } from '../reporter.js';

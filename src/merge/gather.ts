@@ -3,7 +3,7 @@
  * (`push-by-digest: true`) through the Actions cache; then the verdict on them: every platform
  * must be there, have passed its job's checks, and (with push) have been pushed.
  */
-import type { CacheService } from '../cache/service.js';
+import type { CacheService } from '../actions-cache/service.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import type { HandoffScope, PlatformHandoff } from './handoff.js';

@@ -4,7 +4,7 @@
  * a record back. What comes back from the cache is untrusted input: `parseHandoff` checks every
  * field the merge job reads, bounds every string and list, and builds a fresh record from them.
  */
-import { shortHash, slug } from '../cache/keys.js';
+import { shortHash, slug } from '../go-cache/keys.js';
 import type { GoSummary, PlatformReport } from '../size/report.js';
 import { isRecord } from '../util/json.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';

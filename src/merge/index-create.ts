@@ -10,7 +10,7 @@ import type { DockerClient } from '../docker/client.js';
 import { ActionError, errorText } from '../errors.js';
 import { OCI_INDEX } from '../oci/media-types.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
-import { putManifest, repositoryClient } from '../build/registry-push.js';
+import { putManifest, repositoryClient } from '../oci/registry-push.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import { lastErrorLine } from '../util/exec.js';

@@ -3,7 +3,7 @@
  * merge job of the same run, saved through the Actions cache. It moves no tag, ever, and writes no
  * PR comment: the merge job does both, once, for every platform.
  */
-import type { CacheService } from '../cache/service.js';
+import type { CacheService } from '../actions-cache/service.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { checkPlatforms } from '../size/platform-check.js';

@@ -4,7 +4,7 @@
  * saved baseline), and the other checks' results (smoke test, platform check) combined.
  */
 import type { FoundBaseline } from '../size/find-baseline.js';
-import type { ReportExtras } from '../size/render.js';
+import type { ReportExtras } from '../report/render.js';
 import { buildReport, type SizeReport } from '../size/report.js';
 import { platformCheckExtras, type PlatformCheck } from '../size/platform-check.js';
 import type { SizeInputs } from '../size/inputs.js';

@@ -3,7 +3,7 @@
  * verdict on the platforms, the one size report, and the tags. Each returns what it produced;
  * the pipeline sets the outputs and decides failure.
  */
-import type { TagState } from '../build/summary.js';
+import type { TagState } from '../buildx/summary.js';
 import type { RunContext } from '../context.js';
 import type { DockerClient } from '../docker/client.js';
 import type { RegistryGuards } from '../oci/registry-client.js';

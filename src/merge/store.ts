@@ -1,13 +1,13 @@
 /**
  * The hand-off through the Actions cache: each per-platform job saves one record per platform,
- * the merge job restores them. Calls go through the guarded service (cache/service.ts: its
+ * the merge job restores them. Calls go through the guarded service (actions-cache/service.ts: its
  * deadlines and budget); unlike the Go cache, a hand-off that cannot be saved or read fails
  * the step, since the merge cannot happen without it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CacheService } from '../cache/service.js';
+import type { CacheService } from '../actions-cache/service.js';
 import { errorText } from '../errors.js';
 import { handoffKey, handoffKeys, HANDOFF_PATH, parseHandoff, serializeHandoff, type HandoffScope, type PlatformHandoff } from './handoff.js';
 

@@ -3,7 +3,7 @@
  * the merge itself (each platform, the index, whether the tags moved). Pure; every string from
  * outside (platforms, digests, tags, failures read back from the cache) is escaped.
  */
-import type { TagState } from '../build/summary.js';
+import type { TagState } from '../buildx/summary.js';
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
 import type { PlatformHandoff } from './handoff.js';
 

@@ -9,7 +9,7 @@ import type { DockerClient } from '../docker/client.js';
 import { errorText } from '../errors.js';
 import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/media-types.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
-import { tagManifest } from '../build/registry-push.js';
+import { tagManifest } from '../oci/registry-push.js';
 import { lastErrorLine } from '../util/exec.js';
 import { tagGroups, type TagGroup } from '../util/reference.js';
 

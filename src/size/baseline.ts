@@ -1,8 +1,8 @@
-import { shortHash, slug } from '../cache/keys.js';
+import { shortHash, slug } from '../go-cache/keys.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { actionsCache, type CacheService } from '../cache/service.js';
+import { actionsCache, type CacheService } from '../actions-cache/service.js';
 import { describeRef, type RunContext } from '../context.js';
 import { isDefaultBranch } from '../github/refs.js';
 import { isSizeReport, type SizeReport } from './report.js';

@@ -3,7 +3,7 @@
  * report a earlier run left in the Actions cache. Not finding one is a note in the report,
  * never a fault of the step; a fault in reading one is a warning.
  */
-import type { CacheService } from '../cache/service.js';
+import type { CacheService } from '../actions-cache/service.js';
 import type { RunContext } from '../context.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';

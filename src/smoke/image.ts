@@ -1,7 +1,7 @@
 /** The image the smoke test runs: the one this run built, for the engine's platform, under a tag of its own. */
 import { join } from 'node:path';
-import { runBuildx, type BuildResult } from '../build/docker.js';
-import type { BuildPlan } from '../build/plan.js';
+import { runBuildx, type BuildResult } from '../buildx/docker.js';
+import type { BuildPlan } from '../buildx/plan.js';
 import type { DockerClient } from '../docker/client.js';
 import { ActionError } from '../errors.js';
 import type { Reporter } from '../reporter.js';

@@ -11,7 +11,7 @@ import { FakeGitHub } from '../support/fake-github.js';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
 import { builders as stackBuilders, docker, registryManifest, registryTags, removeTestImages, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
-import { commentMarker } from '../../src/size/render.js';
+import { commentMarker } from '../../src/report/render.js';
 import type { SizeReport } from '../../src/size/report.js';
 
 const TOKEN = 'ghs_builders_e2e_token_0123456789abcdef';

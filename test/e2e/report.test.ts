@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commentMarker } from '../../src/size/render.js';
+import { commentMarker } from '../../src/report/render.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
 import { stack } from '../support/stack.js';

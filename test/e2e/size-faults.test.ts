@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commentMarker } from '../../src/size/render.js';
+import { commentMarker } from '../../src/report/render.js';
 import type { SizeReport } from '../../src/size/report.js';
 import { FakeGitHub, type FakeComment } from '../support/fake-github.js';
 import { FakeRegistry } from '../support/fake-registry.js';

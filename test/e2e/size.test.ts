@@ -7,7 +7,7 @@ import { docker, registryManifest, stack, uniqueName } from '../support/stack.js
 import { copyApp } from '../support/workspace.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
-import { commentMarker } from '../../src/size/render.js';
+import { commentMarker } from '../../src/report/render.js';
 import type { SizeReport } from '../../src/size/report.js';
 
 const PLATFORMS = 'linux/amd64,linux/arm64';

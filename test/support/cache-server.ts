@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { spawnSync } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readTar } from '../../src/cache/tar.ts';
+import { readTar } from '../../src/go-cache/tar.ts';
 import { tempDir } from './temp.ts';
 
 export interface CacheEntry {

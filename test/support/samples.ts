@@ -1,5 +1,5 @@
-import type { BuildPlan } from '../../src/build/plan.ts';
-import { NO_EXTRAS } from '../../src/build/extras.ts';
+import type { BuildPlan } from '../../src/buildx/plan.ts';
+import { NO_EXTRAS } from '../../src/buildx/extras.ts';
 import type { ContainerSample } from '../../src/smoke/readiness.ts';
 
 /** A build plan with nothing set but what every plan has; tests override what they look at. */

@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputList } from '../../src/util/input-list.js';
-import { parseSecretEnvs, parseSecretFiles, parseSecretValues, parseSsh } from '../../src/build/secret-inputs.js';
-import { checkAnnotation, parseAddHosts, parseAttestation, parseBuildContexts, parseBuildExtras, parseNetwork, parseShmSize, parseUlimits } from '../../src/build/extra-inputs.js';
-import { secretEnv, secretValues, type BuildExtras } from '../../src/build/extras.js';
-import { goPrivateSecrets, netrcText, parseGoPrivate } from '../../src/build/go-private.js';
+import { parseSecretEnvs, parseSecretFiles, parseSecretValues, parseSsh } from '../../src/buildx/secret-inputs.js';
+import { checkAnnotation, parseAddHosts, parseAttestation, parseBuildContexts, parseBuildExtras, parseNetwork, parseShmSize, parseUlimits } from '../../src/buildx/extra-inputs.js';
+import { secretEnv, secretValues, type BuildExtras } from '../../src/buildx/extras.js';
+import { goPrivateSecrets, netrcText, parseGoPrivate } from '../../src/buildx/go-private.js';
 import { tempDir } from '../support/temp.js';
 
 /** The message of what `fn` throws (undefined when it does not). */

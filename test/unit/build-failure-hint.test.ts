@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesGoPattern, moduleAuthFailure, privateModuleHint } from '../../src/build/failure-hint.js';
+import { matchesGoPattern, moduleAuthFailure, privateModuleHint } from '../../src/buildx/failure-hint.js';
 
 // Lines as a build log shows them (BuildKit's plain progress, go 1.24's own words).
 const UNAUTHORIZED = '#12 1.234 go: private.gca.test/acme/greet@v1.0.0: unrecognized import path "private.gca.test/acme/greet": reading https://private.gca.test/acme/greet?go-get=1: 401 Unauthorized';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/build/plan.js';
+import { buildxArgv, mergeKeyValues, ociLabels, planBuild, type BuildPlan } from '../../src/buildx/plan.js';
 import { repositoriesOf } from '../../src/util/reference.js';
 import type { Inputs } from '../../src/inputs.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
 import { testPlan } from '../support/samples.js';
-import { NO_EXTRAS } from '../../src/build/extras.js';
+import { NO_EXTRAS } from '../../src/buildx/extras.js';
 
 const base: BuildPlan = testPlan();
 const tail = ['--metadata-file', '/tmp/w/metadata.json', '--iidfile', '/tmp/w/iid.txt', '/ws/app'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderBuildSummary, versionCell, type VersionUseRow } from '../../src/build/summary.js';
-import type { BuildPlan } from '../../src/build/plan.js';
-import type { BuildResult } from '../../src/build/docker.js';
+import { renderBuildSummary, versionCell, type VersionUseRow } from '../../src/buildx/summary.js';
+import type { BuildPlan } from '../../src/buildx/plan.js';
+import type { BuildResult } from '../../src/buildx/docker.js';
 
 describe('the Version row says where the version went', () => {
   it.each<[string, VersionUseRow | undefined, string]>([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKind, discoverCaches } from '../../src/cache/discover.js';
-import { hashFiles, slotKeys, slug } from '../../src/cache/keys.js';
+import { cacheKind, discoverCaches } from '../../src/go-cache/discover.js';
+import { hashFiles, slotKeys, slug } from '../../src/go-cache/keys.js';
 import { parseDockerfile } from '../../src/dockerfile/model.js';
 
 const discover = (text: string, platforms = ['linux/amd64'], extra: { target?: string; buildArgs?: Record<string, string> } = {}) =>

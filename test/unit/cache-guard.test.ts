@@ -6,11 +6,11 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheEnv, withCacheEnv } from '../../src/cache/isolation.js';
-import { slotKeys } from '../../src/cache/keys.js';
-import { CacheServiceError, probeTarget, probeVerdict } from '../../src/cache/probe.js';
-import { inSteps } from '../../src/cache/progress.js';
-import { CACHE_BUDGET, guardedCache, type RawCache } from '../../src/cache/service.js';
+import { cacheEnv, withCacheEnv } from '../../src/actions-cache/isolation.js';
+import { slotKeys } from '../../src/go-cache/keys.js';
+import { CacheServiceError, probeTarget, probeVerdict } from '../../src/actions-cache/probe.js';
+import { inSteps } from '../../src/actions-cache/progress.js';
+import { CACHE_BUDGET, guardedCache, type RawCache } from '../../src/actions-cache/service.js';
 import { ServiceGuard } from '../../src/util/deadline.js';
 import { tempDir } from '../support/temp.js';
 

@@ -6,12 +6,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CacheEnv } from '../../src/cache/isolation.js';
-import { restoreGoCaches } from '../../src/cache/restore.js';
-import type { CacheService } from '../../src/cache/service.js';
-import type { GoCacheOptions } from '../../src/cache/session.js';
-import { goCacheAfterBuild, goCacheBeforeBuild } from '../../src/cache/stage.js';
-import { TarWriter } from '../../src/cache/tar.js';
+import type { CacheEnv } from '../../src/actions-cache/isolation.js';
+import { restoreGoCaches } from '../../src/go-cache/restore.js';
+import type { CacheService } from '../../src/actions-cache/service.js';
+import type { GoCacheOptions } from '../../src/go-cache/session.js';
+import { goCacheAfterBuild, goCacheBeforeBuild } from '../../src/go-cache/stage.js';
+import { TarWriter } from '../../src/go-cache/tar.js';
 import { StateWriter } from '../../src/state.js';
 import { FakeDocker } from '../support/fake-docker.js';
 import { fakeHelper, type HelperRun } from '../support/fake-helper.js';

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionsCache } from '../../src/cache/service.js';
+import { actionsCache } from '../../src/actions-cache/service.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { tempDir } from '../support/temp.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendTar, indexTar, mergeTars, normalizeName, readTar, TarFormatError, TarWriter, type TarEntry } from '../../src/cache/tar.js';
+import { appendTar, indexTar, mergeTars, normalizeName, readTar, TarFormatError, TarWriter, type TarEntry } from '../../src/go-cache/tar.js';
 import { tempDir } from '../support/temp.js';
 
 const dir = tempDir('tar-unit');

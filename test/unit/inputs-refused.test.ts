@@ -5,7 +5,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultVersion, isValidVersion, sanitizeVersion, versionProblem } from '../../src/build/version.js';
+import { defaultVersion, isValidVersion, sanitizeVersion, versionProblem } from '../../src/release/version.js';
 import { parseDockerfile } from '../../src/dockerfile/model.js';
 import { isStageName, stageNames } from '../../src/dockerfile/stages.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CacheService } from '../../src/cache/service.js';
+import type { CacheService } from '../../src/actions-cache/service.js';
 import { HANDOFF_PATH, handoffKey, serializeHandoff, type HandoffScope, type PlatformHandoff } from '../../src/merge/handoff.js';
 import { restoreHandoffs, saveHandoffs } from '../../src/merge/store.js';
 import { tempDir } from '../support/temp.js';

@@ -4,7 +4,7 @@ import { elfLinking, type ElfLinking } from '../../src/size/elf.js';
 import { MergedTree, type LayerEntry } from '../../src/size/image-files.js';
 import { checkPlatforms, checkProgram, platformCheckExtras, platformCheckFailure, type ProgramFacts } from '../../src/size/platform-check.js';
 import { measureBuild, platformCheckStage } from '../../src/size/stage.js';
-import { parseMetadata } from '../../src/build/metadata.js';
+import { parseMetadata } from '../../src/buildx/metadata.js';
 import { elfProgram, goProgram, writeOciLayout } from '../support/size-fixtures.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { testPlan } from '../support/samples.js';

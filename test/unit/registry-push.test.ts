@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pushLayoutStage, uploadLayout } from '../../src/build/registry-push.js';
+import { pushLayoutStage, uploadLayout } from '../../src/oci/registry-push.js';
 import { RegistryGuards } from '../../src/oci/registry-client.js';
 import { applyTags, imagetoolsArgv, isLoneManifest, notTaggedReason } from '../../src/release/apply.js';
 import { tagGroups } from '../../src/util/reference.js';

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { PullRequestInfo } from '../../src/context.js';
 import { applyTags, resolveTags, sanitizeTag, tagsForRef, type TagContext } from '../../src/release/tags.js';
 import { releaseTags } from '../../src/release/stage.js';
-import { renderBuildSummary } from '../../src/build/summary.js';
-import type { BuildPlan } from '../../src/build/plan.js';
-import type { BuildResult } from '../../src/build/docker.js';
+import { renderBuildSummary } from '../../src/buildx/summary.js';
+import type { BuildPlan } from '../../src/buildx/plan.js';
+import type { BuildResult } from '../../src/buildx/docker.js';
 import { contextFromEnv } from '../../src/context.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 

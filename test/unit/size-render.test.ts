@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportedFinding } from '../../src/checks/catalog.js';
-import { COMMENT_LIMIT, commentMarker, rebuiltLine, renderComment, renderSizeMarkdown, type ReportExtras } from '../../src/size/render.js';
+import { COMMENT_LIMIT, commentMarker, rebuiltLine, renderComment, renderSizeMarkdown, type ReportExtras } from '../../src/report/render.js';
 import { changedLayers, REBUILT_TOLERANCE_BYTES, type PlatformReport } from '../../src/size/report.js';
-import { runOutcome } from '../../src/size/outcome.js';
-import { findingCounts } from '../../src/size/render-checks.js';
+import { runOutcome } from '../../src/report/outcome.js';
+import { findingCounts } from '../../src/report/render-checks.js';
 import { layer, sample } from '../support/size-samples.js';
 
 const HOSTILE = [

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BuildResult } from '../../src/build/docker.js';
+import type { BuildResult } from '../../src/buildx/docker.js';
 import type { ComposeProject } from '../../src/docker/client.js';
 import { runSmokeTest, type SmokeSetup } from '../../src/smoke/stage.js';
 import { readPostState, StateWriter } from '../../src/state.js';

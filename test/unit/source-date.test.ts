@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { epochOfTimestamp, resolveSourceDate, type SourceDateFacts } from '../../src/build/source-date.js';
-import { timestampsCell } from '../../src/build/summary.js';
+import { epochOfTimestamp, resolveSourceDate, type SourceDateFacts } from '../../src/buildx/source-date.js';
+import { timestampsCell } from '../../src/buildx/summary.js';
 
 const SHA = 'a'.repeat(40);
 const facts = (over: Partial<SourceDateFacts> = {}): SourceDateFacts => ({ reproducible: true, buildArgs: [], sha: SHA, payload: {}, ...over });

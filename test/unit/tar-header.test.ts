@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTar } from '../../src/cache/tar.js';
+import { readTar } from '../../src/go-cache/tar.js';
 import { checksumMatches, decodeHeader, parsePax, readNumber, TarExtensions, type TarHeader } from '../../src/tar/header.js';
 import { TarStreamReader } from '../../src/tar/stream.js';
 import { tempDir } from '../support/temp.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderBuildSummary } from '../../src/build/summary.js';
+import { renderBuildSummary } from '../../src/buildx/summary.js';
 import type { Finding } from '../../src/checks/catalog.js';
 import { renderChecksSummary } from '../../src/checks/summary.js';
-import { renderComment, renderSizeMarkdown } from '../../src/size/render.js';
+import { renderComment, renderSizeMarkdown } from '../../src/report/render.js';
 import { renderSmokeSummary } from '../../src/smoke/report.js';
 import type { WaitOutcome } from '../../src/smoke/wait.js';
 import { colorEnabled } from '../../src/terminal/color.js';

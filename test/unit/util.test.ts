@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isContainerdStore, parseBuilderInspect } from '../../src/build/docker.js';
-import { parseMetadata } from '../../src/build/metadata.js';
-import { hostPlatform, normalizePlatform } from '../../src/build/platforms.js';
+import { isContainerdStore, parseBuilderInspect } from '../../src/buildx/docker.js';
+import { parseMetadata } from '../../src/buildx/metadata.js';
+import { hostPlatform, normalizePlatform } from '../../src/buildx/platforms.js';
 import { parseCliArgs, usage } from '../../src/cli.js';
 import { INPUT_NAMES, INPUTS } from '../../src/input-table.js';
 import { ActionError, failureMessage, InputError } from '../../src/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultVersion } from '../../src/build/version.js';
+import { defaultVersion } from '../../src/release/version.js';
 import { contextFromEnv, describeRef } from '../../src/context.js';
 
 describe('defaultVersion', () => {

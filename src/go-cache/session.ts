@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HelperTarget, Placement } from '../build/nodes.js';
+import type { HelperTarget, Placement } from '../buildx/nodes.js';
 import type { DockerClient } from '../docker/client.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';

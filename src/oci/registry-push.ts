@@ -9,14 +9,14 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ActionError, errorText } from '../errors.js';
-import type { Descriptor, ImageIndex, ImageManifest } from '../oci/descriptor.js';
-import { OciLayout } from '../oci/layout.js';
-import { isIndex, MANIFEST_TYPES } from '../oci/media-types.js';
-import { RegistryClient, RegistryGuards } from '../oci/registry-client.js';
+import type { Descriptor, ImageIndex, ImageManifest } from './descriptor.js';
+import { OciLayout } from './layout.js';
+import { isIndex, MANIFEST_TYPES } from './media-types.js';
+import { RegistryClient, RegistryGuards } from './registry-client.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import { formatBytes } from '../util/bytes.js';
-import type { BuildPlan } from './plan.js';
+import type { BuildPlan } from '../buildx/plan.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 
 /** What an image is made of, in the order it is pushed: blobs, then documents children first. */

@@ -4,8 +4,8 @@
  */
 import type { ReportedFinding } from '../checks/catalog.js';
 import { plural } from '../util/plural.js';
-import type { Status } from './budget.js';
-import type { SizeReport } from './report.js';
+import type { Status } from '../size/budget.js';
+import type { SizeReport } from '../size/report.js';
 
 /** The other stages' results the headline weighs (a slice of the report's extras). */
 export interface OutcomeInputs {

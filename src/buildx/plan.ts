@@ -39,7 +39,7 @@ export interface PushByDigest {
   /**
    * `exporter`: BuildKit's image exporter pushes by digest (`push-by-digest=true`).
    * `layout`: the docker driver cannot (buildx refuses push-by-digest there), so the build
-   * writes an OCI layout and the action uploads it by digest (build/push-layout.ts).
+   * writes an OCI layout and the action uploads it by digest (oci/registry-push.ts).
    */
   via: 'exporter' | 'layout';
 }

@@ -1,5 +1,5 @@
 /**
- * The build, run as buildx runs it, or split by node (build/split.ts) when the builder's nodes
+ * The build, run as buildx runs it, or split by node (buildx/split.ts) when the builder's nodes
  * share the platforms of a build that writes an OCI layout: the parts run side by side, each
  * a buildx build of its own (a cancelled step ends them all, as it ends one), and their
  * layouts become one, whose index lists every platform.

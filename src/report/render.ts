@@ -1,10 +1,10 @@
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
-import type { Status } from './budget.js';
+import type { Status } from '../size/budget.js';
 import { formatBytes } from '../util/bytes.js';
 import { plural } from '../util/plural.js';
-import { formatDelta, formatPercent } from './units.js';
-import { changedLayers, platformModuleDiff, type Baseline, type LayerChange, type PlatformReport, type SizeReport } from './report.js';
-import { moduleVersion } from './goinfo.js';
+import { formatDelta, formatPercent } from '../size/units.js';
+import { changedLayers, platformModuleDiff, type Baseline, type LayerChange, type PlatformReport, type SizeReport } from '../size/report.js';
+import { moduleVersion } from '../size/goinfo.js';
 import type { ReportedFinding } from '../checks/catalog.js';
 import { runOutcome } from './outcome.js';
 import { findingsLines, platformCheckFact, platformProblemLines, type PlatformCheck } from './render-checks.js';

@@ -1,7 +1,7 @@
 /**
  * A build that writes an OCI layout on a builder of several nodes: buildx cannot export one
  * layout from several nodes ("oci for multi-node builds currently not supported"), so the build
- * runs as one buildx build per node and the action merges their layouts (build/split-build.ts).
+ * runs as one buildx build per node and the action merges their layouts (buildx/split-build.ts).
  * Pure: which builds to run, and the index that lists what they built.
  */
 import { dirname, join } from 'node:path';

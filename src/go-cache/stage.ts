@@ -10,9 +10,9 @@ import type { StageResult } from '../stage.js';
 import type { StateWriter } from '../state.js';
 import { extractGoCaches } from './extract.js';
 import { releaseHeldHelpers } from './inject-held.js';
-import { cacheEnv } from './isolation.js';
+import { cacheEnv } from '../actions-cache/isolation.js';
 import { restoreGoCaches } from './restore.js';
-import type { CacheService } from './service.js';
+import type { CacheService } from '../actions-cache/service.js';
 import { summarizeRestore, type GoCacheOptions, type GoCacheSession, type RestoreSummary } from './session.js';
 
 export type { GoCacheSession } from './session.js';

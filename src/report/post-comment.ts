@@ -6,10 +6,10 @@ import type { RunContext } from '../context.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { httpStatus, upsertComment, type CommentApi } from './comment.js';
-import { octokitCommentApi } from './github-api.js';
-import type { CommentMode } from './inputs.js';
+import { octokitCommentApi } from '../github/api.js';
+import type { CommentMode } from '../size/inputs.js';
 import { commentMarker, renderComment, type ReportExtras } from './render.js';
-import type { Baseline, SizeReport } from './report.js';
+import type { Baseline, SizeReport } from '../size/report.js';
 
 export interface CommentInput {
   comment: CommentMode;

@@ -1,7 +1,7 @@
 import type { Reporter } from '../reporter.js';
 import type { PostState } from '../state.js';
 import { errorText } from '../errors.js';
-import { isolate, type CacheService } from './service.js';
+import { isolate, type CacheService } from '../actions-cache/service.js';
 import { formatBinaryBytes } from '../util/bytes.js';
 
 /** The post step: uploads what the main step prepared (the archives go with the work dir). */
