@@ -8,8 +8,25 @@ const ROOT = new URL('..', import.meta.url).pathname;
 
 function pkg(i, funcs) {
   const lines = [`// Package p${i} is generated for the benchmark.`, `package p${i}`, '', 'import "fmt"', ''];
-  lines.push(`type Record${i}[T ~int | ~int64 | ~float64] struct {`, '\tID    int', '\tName  string', '\tValue T', '\tTags  map[string]T', '}', '');
-  lines.push(`func (r Record${i}[T]) Sum() T {`, '\tvar s T = r.Value', '\tfor _, v := range r.Tags {', '\t\ts += v', '\t}', '\treturn s', '}', '');
+  lines.push(
+    `type Record${i}[T ~int | ~int64 | ~float64] struct {`,
+    '\tID    int',
+    '\tName  string',
+    '\tValue T',
+    '\tTags  map[string]T',
+    '}',
+    '',
+  );
+  lines.push(
+    `func (r Record${i}[T]) Sum() T {`,
+    '\tvar s T = r.Value',
+    '\tfor _, v := range r.Tags {',
+    '\t\ts += v',
+    '\t}',
+    '\treturn s',
+    '}',
+    '',
+  );
   for (let f = 0; f < funcs; f++) {
     lines.push(
       `// F${f} mixes arithmetic, branches and maps so the compiler has work to do.`,

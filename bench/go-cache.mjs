@@ -83,10 +83,18 @@ async function builderFlow(b, index) {
   changeOneLine(dir, 1);
   const fresh = await runAction({ workspace: dir, inputs: binputs, env });
   check(fresh, `${b.label}: fresh`);
-  const row = { label: b.label, builder: b.builder ?? 'default', coldSeconds: seconds(cold), freshSeconds: seconds(fresh), goCacheHit: fresh.main.outputs['go-cache-hit'] };
+  const row = {
+    label: b.label,
+    builder: b.builder ?? 'default',
+    coldSeconds: seconds(cold),
+    freshSeconds: seconds(fresh),
+    goCacheHit: fresh.main.outputs['go-cache-hit'],
+  };
   row.freshOverCold = row.freshSeconds / row.coldSeconds;
   row.freshLog = goCacheLines(fresh);
-  log(`${b.label}: cold ${row.coldSeconds.toFixed(1)} s, fresh ${row.freshSeconds.toFixed(1)} s (${row.freshOverCold.toFixed(2)} x, go-cache-hit ${row.goCacheHit})`);
+  log(
+    `${b.label}: cold ${row.coldSeconds.toFixed(1)} s, fresh ${row.freshSeconds.toFixed(1)} s (${row.freshOverCold.toFixed(2)} x, go-cache-hit ${row.goCacheHit})`,
+  );
   return row;
 }
 
@@ -99,7 +107,9 @@ function printBuilders(rows) {
   console.log(`${'builder'.padEnd(30)}${cell('cold', 10)}${cell('fresh', 10)}${cell('fresh/cold', 12)}  target`);
   for (const r of rows) {
     const target = r.builder === 'default' ? '' : `<= ${BUILDER_TARGET} ${r.freshOverCold <= BUILDER_TARGET ? 'PASS' : 'MISS'}`;
-    console.log(`${r.label.padEnd(30)}${cell(`${r.coldSeconds.toFixed(1)} s`, 10)}${cell(`${r.freshSeconds.toFixed(1)} s`, 10)}${cell(`${r.freshOverCold.toFixed(2)} x`, 12)}  ${target}`);
+    console.log(
+      `${r.label.padEnd(30)}${cell(`${r.coldSeconds.toFixed(1)} s`, 10)}${cell(`${r.freshSeconds.toFixed(1)} s`, 10)}${cell(`${r.freshOverCold.toFixed(2)} x`, 12)}  ${target}`,
+    );
   }
 }
 
@@ -156,7 +166,17 @@ try {
   const savedAfterLast = buildEntrySize();
 
   // The same cold / fresh-runner pair on the other builders, next to the docker driver's above.
-  const builderRows = [{ label: BUILDERS[0].label, builder: 'default', coldSeconds: seconds(cold), freshSeconds: seconds(fresh), goCacheHit: fresh.main.outputs['go-cache-hit'], freshOverCold: seconds(fresh) / seconds(cold), freshLog: goCacheLines(fresh) }];
+  const builderRows = [
+    {
+      label: BUILDERS[0].label,
+      builder: 'default',
+      coldSeconds: seconds(cold),
+      freshSeconds: seconds(fresh),
+      goCacheHit: fresh.main.outputs['go-cache-hit'],
+      freshOverCold: seconds(fresh) / seconds(cold),
+      freshLog: goCacheLines(fresh),
+    },
+  ];
   for (const [i, b] of BUILDERS.entries()) if (b.builder) builderRows.push(await builderFlow(b, i));
 
   // Side by side: shared mounts (one helper holds them through the build) and locked ones (a
@@ -174,7 +194,12 @@ try {
   results.cache500 = big;
   results.cache500Locked = bigLocked;
   results.lockedOverShared = (bigLocked.injectSeconds + bigLocked.extractSeconds) / (big.injectSeconds + big.extractSeconds);
-  results.savedBuildCacheBytes = { afterFirstChange: savedAfterFirst, afterLastChange: savedAfterLast, changes: CHANGES, ratio: savedAfterLast / savedAfterFirst };
+  results.savedBuildCacheBytes = {
+    afterFirstChange: savedAfterFirst,
+    afterLastChange: savedAfterLast,
+    changes: CHANGES,
+    ratio: savedAfterLast / savedAfterFirst,
+  };
   results.builders = builderRows;
   results.fixture = { packages: PACKAGES, funcs: FUNCS, platforms: inputs.platforms };
   results.load = { before: loadBefore, after: loadavg() };
@@ -183,7 +208,11 @@ try {
     freshOverCold: { limit: 0.3, value: results.freshOverCold, ok: results.freshOverCold <= 0.3 },
     injectPlusExtract: { limit: 5, value: big.injectSeconds + big.extractSeconds, ok: big.injectSeconds + big.extractSeconds <= 5 },
     savedGrowth: { limit: 1.2, value: results.savedBuildCacheBytes.ratio, ok: results.savedBuildCacheBytes.ratio <= 1.2 },
-    ...Object.fromEntries(builderRows.filter((r) => r.builder !== 'default').map((r) => [`freshOverCold ${r.label}`, { limit: BUILDER_TARGET, value: r.freshOverCold, ok: r.freshOverCold <= BUILDER_TARGET }])),
+    ...Object.fromEntries(
+      builderRows
+        .filter((r) => r.builder !== 'default')
+        .map((r) => [`freshOverCold ${r.label}`, { limit: BUILDER_TARGET, value: r.freshOverCold, ok: r.freshOverCold <= BUILDER_TARGET }]),
+    ),
   };
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
@@ -212,11 +241,12 @@ async function injectExtract500(work, sharing) {
   const writer = new TarWriter(archive);
   const names = [];
   const now = Math.floor(Date.now() / 1000);
-  for (let i = 0; i < 256; i++) writer.add({ name: i.toString(16).padStart(2, '0'), type: '5', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: now, linkname: '' });
+  for (let i = 0; i < 256; i++)
+    writer.add({ name: i.toString(16).padStart(2, '0'), type: '5', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: now, linkname: '' });
   for (let i = 0; i < files; i++) {
     const hash = randomBytes(32).toString('hex');
     const name = `${hash.slice(0, 2)}/${hash}-${i % 2 ? 'a' : 'd'}`;
-    const size = i % 2 ? 200 : Math.floor(((total / files) * 2) * (0.5 + ((i * 7919) % 1000) / 1000));
+    const size = i % 2 ? 200 : Math.floor((total / files) * 2 * (0.5 + ((i * 7919) % 1000) / 1000));
     const padded = Buffer.alloc(Math.ceil(size / 512) * 512);
     randomBytes(Math.min(size, 65536)).copy(padded);
     writer.add({ name, type: '0', mode: 0o644, uid: 0, gid: 0, size, mtime: now, linkname: '' }, padded);
@@ -227,7 +257,10 @@ async function injectExtract500(work, sharing) {
 
   const id = `gobuild-big-${Date.now().toString(36)}`;
   const dockerfile = join(cacheDir, 'Dockerfile');
-  writeFileSync(dockerfile, `FROM ${stack.goImage}\nRUN --mount=type=cache,id=${id},target=/root/.cache/go-build,sharing=${sharing} go version\n`);
+  writeFileSync(
+    dockerfile,
+    `FROM ${stack.goImage}\nRUN --mount=type=cache,id=${id},target=/root/.cache/go-build,sharing=${sharing} go version\n`,
+  );
   const workDir = join(cacheDir, 'work');
   mkdirSync(workDir);
   const { copyFileSync } = await import('node:fs');
@@ -245,7 +278,17 @@ async function injectExtract500(work, sharing) {
     },
     save: async () => undefined,
   };
-  const opts = { enabled: true, stream: true, file: dockerfile, context: cacheDir, platforms: ['linux/amd64'], buildArgs: [], buildPlatform: 'linux/amd64', workDir, unique: 'bench' };
+  const opts = {
+    enabled: true,
+    stream: true,
+    file: dockerfile,
+    context: cacheDir,
+    platforms: ['linux/amd64'],
+    buildArgs: [],
+    buildPlatform: 'linux/amd64',
+    workDir,
+    unique: 'bench',
+  };
   const tools = { docker: dockerCli, reporter: new RecordingReporter() };
   const reporter = tools.reporter;
   let t = Date.now();
@@ -268,26 +311,48 @@ async function injectExtract500(work, sharing) {
   const extractSeconds = (Date.now() - t) / 1000;
   const saved = saves[0]?.bytes ?? 0;
   rmSync(session.slots[0].dir, { recursive: true, force: true });
-  return { archiveBytes, files, injectSeconds, extractSeconds, savedBytes: saved, log: reporter.lines.filter((l) => l.startsWith('Go cache')) };
+  return {
+    archiveBytes,
+    files,
+    injectSeconds,
+    extractSeconds,
+    savedBytes: saved,
+    log: reporter.lines.filter((l) => l.startsWith('Go cache')),
+  };
 }
 
 function printTable(r) {
   const row = (a, b, c) => console.log(`${a.padEnd(58)}${String(b).padStart(12)}  ${c ?? ''}`);
   console.log('');
-  console.log(`Go cache benchmark (${r.fixture.packages} generated packages, ${r.fixture.platforms}; load ${r.load.before.map((l) => l.toFixed(2)).join(' ')} -> ${r.load.after.map((l) => l.toFixed(2)).join(' ')})`);
+  console.log(
+    `Go cache benchmark (${r.fixture.packages} generated packages, ${r.fixture.platforms}; load ${r.load.before.map((l) => l.toFixed(2)).join(' ')} -> ${r.load.after.map((l) => l.toFixed(2)).join(' ')})`,
+  );
   row('measure', 'value', 'target');
   row('cold 2-platform build (main + post)', `${r.coldSeconds.toFixed(1)} s`);
   row('fresh runner, one-line change, caches restored', `${r.freshSeconds.toFixed(1)} s`);
   row('same runner, warm BuildKit (the floor)', `${r.warmSeconds.toFixed(1)} s`);
   row('fresh / cold', `${r.freshOverCold.toFixed(2)} x`, `<= 0.3 ${r.targets.freshOverCold.ok ? 'PASS' : 'MISS'}`);
   row('fresh / warm', `${r.freshOverWarm.toFixed(2)} x`);
-  row(`inject ~500 MB build cache (${r.cache500.files} files, ${(r.cache500.archiveBytes / 1e6).toFixed(0)} MB)`, `${r.cache500.injectSeconds.toFixed(1)} s`);
+  row(
+    `inject ~500 MB build cache (${r.cache500.files} files, ${(r.cache500.archiveBytes / 1e6).toFixed(0)} MB)`,
+    `${r.cache500.injectSeconds.toFixed(1)} s`,
+  );
   row('extract after a build (90% used, 40 new entries)', `${r.cache500.extractSeconds.toFixed(1)} s`);
-  row('inject + extract', `${(r.cache500.injectSeconds + r.cache500.extractSeconds).toFixed(1)} s`, `<= 5 s ${r.targets.injectPlusExtract.ok ? 'PASS' : 'MISS'}`);
-  row('the same with sharing=locked mounts (two helpers)', `${(r.cache500Locked.injectSeconds + r.cache500Locked.extractSeconds).toFixed(1)} s`);
+  row(
+    'inject + extract',
+    `${(r.cache500.injectSeconds + r.cache500.extractSeconds).toFixed(1)} s`,
+    `<= 5 s ${r.targets.injectPlusExtract.ok ? 'PASS' : 'MISS'}`,
+  );
+  row(
+    'the same with sharing=locked mounts (two helpers)',
+    `${(r.cache500Locked.injectSeconds + r.cache500Locked.extractSeconds).toFixed(1)} s`,
+  );
   row('locked / shared', `${r.lockedOverShared.toFixed(2)} x`);
   row('saved build cache after the 1st one-line change', `${(r.savedBuildCacheBytes.afterFirstChange / 1e6).toFixed(1)} MB`);
-  row(`saved build cache after ${r.savedBuildCacheBytes.changes} one-line changes`, `${(r.savedBuildCacheBytes.afterLastChange / 1e6).toFixed(1)} MB`);
+  row(
+    `saved build cache after ${r.savedBuildCacheBytes.changes} one-line changes`,
+    `${(r.savedBuildCacheBytes.afterLastChange / 1e6).toFixed(1)} MB`,
+  );
   row('growth', `${r.savedBuildCacheBytes.ratio.toFixed(2)} x`, `<= 1.2 ${r.targets.savedGrowth.ok ? 'PASS' : 'MISS'}`);
   console.log(`\nJSON: ${OUT}`);
 }

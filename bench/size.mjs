@@ -24,10 +24,34 @@ function layout(layers) {
     writeFileSync(join(dir, 'blobs', 'sha256', hex), buf);
     return { digest: `sha256:${hex}`, size: buf.length };
   };
-  const descs = layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gzipSync(tar(tarEntry(l.name, l.content)), { level: 1 })) }));
-  const config = put(Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Entrypoint: ['/hello'] }, history: layers.map((l) => ({ created_by: `COPY ${l.name} /${l.name}` })) })));
-  const manifest = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: descs })));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }));
+  const descs = layers.map((l) => ({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ...put(gzipSync(tar(tarEntry(l.name, l.content)), { level: 1 })),
+  }));
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        os: 'linux',
+        architecture: 'amd64',
+        config: { Entrypoint: ['/hello'] },
+        history: layers.map((l) => ({ created_by: `COPY ${l.name} /${l.name}` })),
+      }),
+    ),
+  );
+  const manifest = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: descs,
+      }),
+    ),
+  );
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest }] }),
+  );
   return { dir, bytes: descs.reduce((s, d) => s + d.size, 0), layers: descs };
 }
 
@@ -83,7 +107,15 @@ async function unpackAll(dir, layers) {
 }
 
 // A 6 MB program that does not compress much, with its build info 40% in, as in a real one.
-const binary = { name: 'hello', content: Buffer.concat([Buffer.from('\x7fELF', 'latin1'), randomBytes(2_400_000), buildInfoBlob('go1.24.4', MODINFO), randomBytes(3_600_000)]) };
+const binary = {
+  name: 'hello',
+  content: Buffer.concat([
+    Buffer.from('\x7fELF', 'latin1'),
+    randomBytes(2_400_000),
+    buildInfoBlob('go1.24.4', MODINFO),
+    randomBytes(3_600_000),
+  ]),
+};
 const images = {
   small: layout([binary]),
   'small + 100 MB data layer': layout([binary, { name: 'data.bin', content: randomBytes(100_000_000) }]),
@@ -104,6 +136,8 @@ for (const r of rows) {
   );
 }
 const [small, big, many] = rows;
-console.log(`\nratio measure+Go time, +100 MB data layer vs small: ${(big.ms / small.ms).toFixed(2)} (bytes grew ${(big.compressedMB / small.compressedMB).toFixed(0)}x)`);
+console.log(
+  `\nratio measure+Go time, +100 MB data layer vs small: ${(big.ms / small.ms).toFixed(2)} (bytes grew ${(big.compressedMB / small.compressedMB).toFixed(0)}x)`,
+);
 console.log(`ratio measure+Go time, 40 layers vs 1: ${(many.ms / small.ms).toFixed(2)}`);
 for (const img of Object.values(images)) rmSync(img.dir, { recursive: true, force: true });

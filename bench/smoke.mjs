@@ -23,7 +23,8 @@ const seconds = (fn) => {
   fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
 };
-const build = (args) => execFileSync('docker', ['buildx', 'build', '--build-arg', `GO_IMAGE=${goImage}`, ...args, app], { stdio: ['ignore', 'ignore', 'pipe'] });
+const build = (args) =>
+  execFileSync('docker', ['buildx', 'build', '--build-arg', `GO_IMAGE=${goImage}`, ...args, app], { stdio: ['ignore', 'ignore', 'pipe'] });
 
 const rows = [];
 try {
@@ -32,7 +33,9 @@ try {
     const common = ['--build-arg', `VERSION=${version}`, '--label', `org.opencontainers.image.version=${version}`];
     const layout = join(app, `oci-${i}`);
     const tag = `go-container-action-smoke:bench-${version}`;
-    const first = seconds(() => build([...common, '--platform', 'linux/amd64,linux/arm64', '--output', `type=oci,dest=${layout},tar=false`]));
+    const first = seconds(() =>
+      build([...common, '--platform', 'linux/amd64,linux/arm64', '--output', `type=oci,dest=${layout},tar=false`]),
+    );
     const second = seconds(() => build([...common, '--platform', host, '--tag', tag, '--load']));
     const untag = seconds(() => execFileSync('docker', ['image', 'rm', tag], { stdio: 'ignore' }));
     rows.push({ first, second, untag });
@@ -45,5 +48,11 @@ try {
 const med = (k) => rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
 console.log('| run | 2-platform build (OCI layout) | cached --load for ' + host + ' | ratio | image rm |');
 console.log('|---|--:|--:|--:|--:|');
-rows.forEach((r, i) => console.log(`| ${i + 1} | ${r.first.toFixed(2)} s | ${r.second.toFixed(2)} s | ${(r.second / r.first).toFixed(2)} | ${r.untag.toFixed(2)} s |`));
-console.log(`| median | ${med('first').toFixed(2)} s | ${med('second').toFixed(2)} s | ${(med('second') / med('first')).toFixed(2)} | ${med('untag').toFixed(2)} s |`);
+rows.forEach((r, i) =>
+  console.log(
+    `| ${i + 1} | ${r.first.toFixed(2)} s | ${r.second.toFixed(2)} s | ${(r.second / r.first).toFixed(2)} | ${r.untag.toFixed(2)} s |`,
+  ),
+);
+console.log(
+  `| median | ${med('first').toFixed(2)} s | ${med('second').toFixed(2)} s | ${(med('second') / med('first')).toFixed(2)} | ${med('untag').toFixed(2)} s |`,
+);

@@ -27,8 +27,11 @@ const root = new URL('..', import.meta.url).pathname;
 const context = join(root, 'examples/hello');
 const repository = `${stack.registry}/bench/tagging-${Date.now().toString(36)}`;
 const driver = parseBuilderInspect(execFileSync('docker', ['buildx', 'inspect'], { encoding: 'utf8' }))?.driver ?? 'docker';
-const containerdImageStore = isContainerdStore(execFileSync('docker', ['info', '--format', '{{json .DriverStatus}}'], { encoding: 'utf8' }));
-if (driver === 'docker' && !containerdImageStore) throw new Error('the docker driver on the classic image store cannot push by digest: nothing to compare');
+const containerdImageStore = isContainerdStore(
+  execFileSync('docker', ['info', '--format', '{{json .DriverStatus}}'], { encoding: 'utf8' }),
+);
+if (driver === 'docker' && !containerdImageStore)
+  throw new Error('the docker driver on the classic image store cannot push by digest: nothing to compare');
 const docker = (args) => execFileSync('docker', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const seconds = async (fn) => {
   const t = process.hrtime.bigint();
@@ -38,16 +41,42 @@ const seconds = async (fn) => {
 
 /** The plan the action makes for this push, with the work directory of one run. */
 function plan(version, workDir) {
-  const inputs = { context, file: join(context, 'Dockerfile'), platforms: ['linux/amd64', 'linux/arm64'], tags: [], push: true, load: false, buildArgs: [{ key: 'GO_IMAGE', value: stack.goImage }], cacheFrom: [], cacheTo: [], labels: [] };
+  const inputs = {
+    context,
+    file: join(context, 'Dockerfile'),
+    platforms: ['linux/amd64', 'linux/arm64'],
+    tags: [],
+    push: true,
+    load: false,
+    buildArgs: [{ key: 'GO_IMAGE', value: stack.goImage }],
+    cacheFrom: [],
+    cacheTo: [],
+    labels: [],
+  };
   const tags = [`${repository}:${version}`, `${repository}:latest`];
-  return planBuild(inputs, { sha: '', serverUrl: 'https://github.com', repository: '' }, { version, tags, created: new Date(), workDir, driver, containerdImageStore });
+  return planBuild(
+    inputs,
+    { sha: '', serverUrl: 'https://github.com', repository: '' },
+    { version, tags, created: new Date(), workDir, driver, containerdImageStore },
+  );
 }
 
 /** Before: the tags move as buildx pushes. */
 async function direct(version) {
   const workDir = mkdtempSync(join(tmpdir(), 'gca-tag-bench-'));
   const p = plan(version, workDir);
-  const argv = ['buildx', 'build', '--file', p.file, '--platform', p.platforms.join(','), ...p.buildArgs.flatMap((a) => ['--build-arg', `${a.key}=${a.value}`]), ...p.tags.flatMap((t) => ['--tag', t]), '--push', p.context];
+  const argv = [
+    'buildx',
+    'build',
+    '--file',
+    p.file,
+    '--platform',
+    p.platforms.join(','),
+    ...p.buildArgs.flatMap((a) => ['--build-arg', `${a.key}=${a.value}`]),
+    ...p.tags.flatMap((t) => ['--tag', t]),
+    '--push',
+    p.context,
+  ];
   const total = await seconds(() => docker(argv));
   // The docker driver also keeps the pushed tags in the local store: not part of the cost.
   if (driver === 'docker') execFileSync('docker', ['image', 'rm', ...p.tags], { stdio: 'ignore' });
@@ -61,14 +90,19 @@ async function byDigest(version) {
   const p = plan(version, workDir);
   let digest = '';
   const build = await seconds(() => docker(buildxArgv(p)));
-  const push = p.pushByDigest.via === 'layout' ? await seconds(async () => (digest = (await uploadLayout(p.ociLayoutDir, p.pushByDigest.repositories, new RegistryGuards())).digest)) : 0;
+  const push =
+    p.pushByDigest.via === 'layout'
+      ? await seconds(async () => (digest = (await uploadLayout(p.ociLayoutDir, p.pushByDigest.repositories, new RegistryGuards())).digest))
+      : 0;
   if (!digest) digest = JSON.parse(readFileSync(p.metadataFile, 'utf8'))['containerimage.digest'];
   const tag = await seconds(() => Promise.all(tagGroups(p.tags).map((g) => docker(imagetoolsArgv(g, digest)))));
   rmSync(workDir, { recursive: true, force: true });
   return { total: build + push + tag, build, push, tag };
 }
 
-console.log(`builder driver: ${driver}; push by digest: ${driver === 'docker' ? 'the action uploads the OCI layout' : "BuildKit's push-by-digest"}; ${ROUNDS} rounds + 1 warm-up`);
+console.log(
+  `builder driver: ${driver}; push by digest: ${driver === 'docker' ? 'the action uploads the OCI layout' : "BuildKit's push-by-digest"}; ${ROUNDS} rounds + 1 warm-up`,
+);
 await direct('warmup-a');
 await byDigest('warmup-b');
 const rows = [];
@@ -85,11 +119,17 @@ const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 console.log('| round | push with tags | by digest: build | upload | imagetools create | by digest: total | extra | ratio |');
 console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
 rows.forEach(({ a, b }, i) =>
-  console.log(`| ${i + 1} | ${a.total.toFixed(2)} s | ${b.build.toFixed(2)} s | ${b.push.toFixed(2)} s | ${b.tag.toFixed(2)} s | ${b.total.toFixed(2)} s | ${(b.total - a.total).toFixed(2)} s | ${(b.total / a.total).toFixed(2)} |`),
+  console.log(
+    `| ${i + 1} | ${a.total.toFixed(2)} s | ${b.build.toFixed(2)} s | ${b.push.toFixed(2)} s | ${b.tag.toFixed(2)} s | ${b.total.toFixed(2)} s | ${(b.total - a.total).toFixed(2)} s | ${(b.total / a.total).toFixed(2)} |`,
+  ),
 );
 const a = med(rows.map((r) => r.a.total));
 const b = med(rows.map((r) => r.b.total));
 const extra = med(rows.map((r) => r.b.total - r.a.total));
 const ratio = med(rows.map((r) => r.b.total / r.a.total));
-console.log(`| median | ${a.toFixed(2)} s | ${med(rows.map((r) => r.b.build)).toFixed(2)} s | ${med(rows.map((r) => r.b.push)).toFixed(2)} s | ${med(rows.map((r) => r.b.tag)).toFixed(2)} s | ${b.toFixed(2)} s | ${extra.toFixed(2)} s | ${ratio.toFixed(2)} |`);
-console.log(`\nextra cost of tagging after the checks (medians of the per-round differences and ratios): ${extra.toFixed(2)} s (target < 2 s), ratio ${ratio.toFixed(2)}`);
+console.log(
+  `| median | ${a.toFixed(2)} s | ${med(rows.map((r) => r.b.build)).toFixed(2)} s | ${med(rows.map((r) => r.b.push)).toFixed(2)} s | ${med(rows.map((r) => r.b.tag)).toFixed(2)} s | ${b.toFixed(2)} s | ${extra.toFixed(2)} s | ${ratio.toFixed(2)} |`,
+);
+console.log(
+  `\nextra cost of tagging after the checks (medians of the per-round differences and ratios): ${extra.toFixed(2)} s (target < 2 s), ratio ${ratio.toFixed(2)}`,
+);

@@ -30,7 +30,11 @@ const BASE_SHA = '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 const PR_SHA = 'f00dbabe0123456789abcdef0123456789abcdef';
 const PR = 7;
 /** The pull request's one line: scratch has no /usr/share/zoneinfo, so the binary embeds it. */
-const CHANGE = { file: 'main.go', after: '\t"time"\n', line: '\t_ "time/tzdata" // scratch has no zoneinfo: LoadLocation needs the embedded copy\n' };
+const CHANGE = {
+  file: 'main.go',
+  after: '\t"time"\n',
+  line: '\t_ "time/tzdata" // scratch has no zoneinfo: LoadLocation needs the embedded copy\n',
+};
 
 const run$ = promisify(execFile);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -69,8 +73,13 @@ async function runStep(title: string, opts: Parameters<typeof runAction>[0]): Pr
   log.end(run);
   if (abort.signal.aborted) throw new Interrupted();
   if (run.main.exitCode !== 0 || run.post?.exitCode !== 0) {
-    const tail = run.main.stdout.split('\n').filter((l) => !l.startsWith('::group') && !l.startsWith('::endgroup')).slice(-40);
-    throw new Error(`the action failed (main step exit ${run.main.exitCode}, post step exit ${run.post?.exitCode}); the end of its log:\n${tail.join('\n')}\n${run.post?.stdout ?? ''}`);
+    const tail = run.main.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::group') && !l.startsWith('::endgroup'))
+      .slice(-40);
+    throw new Error(
+      `the action failed (main step exit ${run.main.exitCode}, post step exit ${run.post?.exitCode}); the end of its log:\n${tail.join('\n')}\n${run.post?.stdout ?? ''}`,
+    );
   }
   return { run, groups: log.groups };
 }
@@ -103,7 +112,10 @@ async function basePush(cache: CacheServer, github: FakeGitHub): Promise<Step> {
   const { run } = step;
   const restored = restoredCaches(run.main.outputs['go-cache-restored']);
   const found = restored.filter((c) => c.key);
-  if (found.length === 0) fact(`Go cache: ${restored.length} cache mount(s) in the Dockerfile, nothing to restore yet (the Actions cache is empty): a cold build`);
+  if (found.length === 0)
+    fact(
+      `Go cache: ${restored.length} cache mount(s) in the Dockerfile, nothing to restore yet (the Actions cache is empty): a cold build`,
+    );
   else fact(`Go cache restored: ${describeRestored(found).join('; ')}`);
   fact(`pushed ${run.main.outputs.tags?.split('\n').join(', ')}`);
   for (const p of report(run)?.platforms ?? []) fact(sizeLine(p));
@@ -117,7 +129,8 @@ async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): 
   const app = copyApp('examples/hello');
   const main = join(app.dir, CHANGE.file);
   const source = readFileSync(main, 'utf8');
-  if (!source.includes(CHANGE.after)) throw new Error(`examples/hello/${CHANGE.file} has no line ${JSON.stringify(CHANGE.after.trim())} to add the change after`);
+  if (!source.includes(CHANGE.after))
+    throw new Error(`examples/hello/${CHANGE.file} has no line ${JSON.stringify(CHANGE.after.trim())} to add the change after`);
   writeFileSync(main, source.replace(CHANGE.after, CHANGE.after + CHANGE.line));
   note(`the change, one line in ${CHANGE.file}:`);
   console.log(style('32', `    + ${CHANGE.line.trim()}`));
@@ -131,7 +144,11 @@ async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): 
     sha: PR_SHA,
     event: {
       number: PR,
-      pull_request: { number: PR, head: { ref: 'feature/tzdata', sha: PR_SHA, repo: { full_name: REPOSITORY } }, base: { ref: 'main', repo: { full_name: REPOSITORY } } },
+      pull_request: {
+        number: PR,
+        head: { ref: 'feature/tzdata', sha: PR_SHA, repo: { full_name: REPOSITORY } },
+        base: { ref: 'main', repo: { full_name: REPOSITORY } },
+      },
       repository: { full_name: REPOSITORY, default_branch: 'main' },
     },
     repository: REPOSITORY,
@@ -144,19 +161,27 @@ async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): 
   fact(comparison(buildSeconds(cold.run.main.stdout), buildSeconds(run.main.stdout), groups.get('Restoring Go caches')));
   fact(`the whole main step: ${seconds(cold.run.main.durationMs)} cold, ${seconds(run.main.durationMs)} with the Go cache`);
   const sizes = report(run);
-  fact(sizes?.baseline ? `baseline found: main's size report from the Actions cache (${sizes.baseline})` : `no baseline: ${sizes?.baselineNote ?? 'no size report'}`);
+  fact(
+    sizes?.baseline
+      ? `baseline found: main's size report from the Actions cache (${sizes.baseline})`
+      : `no baseline: ${sizes?.baselineNote ?? 'no size report'}`,
+  );
   for (const p of sizes?.platforms ?? []) fact(sizeLine(p));
   fact(`smoke test (compose.yaml): ${run.main.outputs['smoke-status']}`);
   fact(`saved to the Actions cache (compressed): ${savedSentence(cache.entries(), before, restored)}`);
   const comment = github.comments.find((c) => c.issue === PR);
   if (!comment) throw new Error(`no size comment on pull request #${PR} (comment-url output: '${run.main.outputs['comment-url'] ?? ''}')`);
-  console.log(`\n${style('1', `The size comment on pull request #${PR}, as a reviewer sees it`)} (${comment.login}, ${run.main.outputs['comment-url']}):\n`);
+  console.log(
+    `\n${style('1', `The size comment on pull request #${PR}, as a reviewer sees it`)} (${comment.login}, ${run.main.outputs['comment-url']}):\n`,
+  );
   console.log(renderForTerminal(comment.body, { color, width: process.stdout.columns }).trimEnd());
 }
 
 /** The image tags the pushes left in the engine's own image store (the registry keeps its copies). */
 async function removeLocalImages(): Promise<void> {
-  const { stdout } = await run$('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${IMAGE}`]).catch(() => ({ stdout: '' }));
+  const { stdout } = await run$('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${IMAGE}`]).catch(
+    () => ({ stdout: '' }),
+  );
   const refs = stdout.split('\n').filter((l) => l.trim() !== '');
   if (refs.length) await run$('docker', ['image', 'rm', ...refs]).catch(() => undefined);
 }
@@ -170,7 +195,9 @@ let firstSignalAt: number | undefined;
 function onSignal(signal: NodeJS.Signals): void {
   if (firstSignalAt === undefined) {
     firstSignalAt = Date.now();
-    console.log(`\n${signal}: cancelling the running step (its post step still cleans up), then stopping the demo's services and removing its temp dirs`);
+    console.log(
+      `\n${signal}: cancelling the running step (its post step still cleans up), then stopping the demo's services and removing its temp dirs`,
+    );
     abort.abort();
     return;
   }

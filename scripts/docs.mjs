@@ -9,7 +9,11 @@ const action = parse(readFileSync(new URL('action.yml', root), 'utf8'));
 const readmeUrl = new URL('README.md', root);
 const readme = readFileSync(readmeUrl, 'utf8');
 
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ').trim();
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ')
+    .trim();
 const code = (s) => (s === '' || s === undefined ? '' : '`' + String(s).replace(/\|/g, '\\|') + '`');
 
 export function inputsTable(inputs) {

@@ -27,30 +27,48 @@ export function zipFiles(entries) {
   const locals = [];
   const centrals = [];
   let offset = 0;
-  const dosTime = 0, dosDate = (2020 - 1980) << 9 | 1 << 5 | 1;
+  const dosTime = 0,
+    dosDate = ((2020 - 1980) << 9) | (1 << 5) | 1;
   for (const { name, data } of entries) {
     const nameBuf = Buffer.from(name, 'utf8');
     const compressed = deflateRawSync(data);
     const crc = crc32(data) >>> 0;
     const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(8, 8); local.writeUInt16LE(dosTime, 10); local.writeUInt16LE(dosDate, 12);
-    local.writeUInt32LE(crc, 14); local.writeUInt32LE(compressed.length, 18); local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26); local.writeUInt16LE(0, 28);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt16LE(dosTime, 10);
+    local.writeUInt16LE(dosDate, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBuf.length, 26);
+    local.writeUInt16LE(0, 28);
     locals.push(local, nameBuf, compressed);
     const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8); central.writeUInt16LE(8, 10); central.writeUInt16LE(dosTime, 12);
-    central.writeUInt16LE(dosDate, 14); central.writeUInt32LE(crc, 16); central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(data.length, 24); central.writeUInt16LE(nameBuf.length, 28);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(dosTime, 12);
+    central.writeUInt16LE(dosDate, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBuf.length, 28);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, nameBuf);
     offset += 30 + nameBuf.length + compressed.length;
   }
   const centralBuf = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralBuf.length, 12); end.writeUInt32LE(offset, 16);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralBuf.length, 12);
+  end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, centralBuf, end]);
 }
 
@@ -63,7 +81,9 @@ export function findModuleDirs(src) {
       if (!statSync(full).isDirectory()) continue;
       const at = name.lastIndexOf('@v');
       if (at > 0) {
-        const modulePath = relative(src, join(dir, name.slice(0, at))).split(sep).join('/');
+        const modulePath = relative(src, join(dir, name.slice(0, at)))
+          .split(sep)
+          .join('/');
         found.push({ dir: full, modulePath, version: name.slice(at + 1) });
       } else visit(full);
     }

@@ -12,5 +12,7 @@ const handler = (req, res) => {
   serveTreeFile(dir, url.pathname, res);
 };
 for (const addr of addrs.length ? addrs : ['127.0.0.1']) {
-  createServer(handler).listen(Number(port), addr).on('error', (e) => console.error(`[goproxy] ${addr}: ${e.message}`));
+  createServer(handler)
+    .listen(Number(port), addr)
+    .on('error', (e) => console.error(`[goproxy] ${addr}: ${e.message}`));
 }

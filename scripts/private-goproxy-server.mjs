@@ -17,7 +17,9 @@ const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base6
 /** The module paths the packed tree holds: the directories with an @v directory. */
 function packedModules(root, at = root) {
   if (existsSync(join(at, '@v'))) return [relative(root, at).split(sep).join('/')];
-  return readdirSync(at, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => packedModules(root, join(at, e.name)));
+  return readdirSync(at, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => packedModules(root, join(at, e.name)));
 }
 
 /** The module a go-get path belongs to: the longest module path the tree holds that prefixes it. */
@@ -54,5 +56,7 @@ const handler = (req, res) => {
 
 const tls = { cert: readFileSync(cert), key: readFileSync(key) };
 for (const addr of addrs.length ? addrs : ['127.0.0.1']) {
-  createServer(tls, handler).listen(Number(port), addr).on('error', (e) => console.error(`[private-goproxy] ${addr}: ${e.message}`));
+  createServer(tls, handler)
+    .listen(Number(port), addr)
+    .on('error', (e) => console.error(`[private-goproxy] ${addr}: ${e.message}`));
 }

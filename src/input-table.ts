@@ -99,7 +99,9 @@ export function isInputName(name: string): name is InputName {
 }
 
 /** Every input's default, by name. */
-export const INPUT_DEFAULTS = Object.fromEntries(INPUT_NAMES.map((n) => [n, INPUTS[n].default])) as { [N in InputName]: (typeof INPUTS)[N]['default'] };
+export const INPUT_DEFAULTS = Object.fromEntries(INPUT_NAMES.map((n) => [n, INPUTS[n].default])) as {
+  [N in InputName]: (typeof INPUTS)[N]['default'];
+};
 
 /** The names of the inputs of one kind. */
 export type InputOfKind<K extends InputKind> = { [N in InputName]: (typeof INPUTS)[N]['kind'] extends K ? N : never }[InputName];

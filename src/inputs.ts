@@ -24,7 +24,6 @@ import type { ReleaseSettings } from './release/stage.js';
 import type { KeyValue } from './util/key-value.js';
 import { booleanInput, INPUT_DEFAULTS, INPUT_NAMES, INPUTS, type InputOfKind, type InputReader } from './input-table.js';
 
-
 /**
  * The action's settings, parsed and validated once. Each capability reads its own slice
  * (BuildSettings, ReleaseSettings, …), declared where it is used.
@@ -42,7 +41,6 @@ export interface Inputs extends BuildSettings, ReleaseSettings, FanOutSettings {
   /** Restore and save the Dockerfile's cache mounts through the Actions cache (default true). */
   goCache: boolean;
 }
-
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -72,7 +70,10 @@ export function parsePlatforms(raw: string): string[] {
   for (const p of list) {
     const normalized = normalizePlatform(p);
     if (!normalized) {
-      throw new InputError('platforms', `unknown platform '${p}'. Expected os/arch[/variant], e.g. linux/amd64, linux/arm64, linux/arm/v7.`);
+      throw new InputError(
+        'platforms',
+        `unknown platform '${p}'. Expected os/arch[/variant], e.g. linux/amd64, linux/arm64, linux/arm/v7.`,
+      );
     }
     if (!out.includes(normalized)) out.push(normalized);
   }
@@ -162,7 +163,10 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
   const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
   const fanOut = parseFanOut(read, { push, load, tags, images, platforms, composeFile: read('compose-file') });
   if (push && tags.length === 0 && images.length === 0) {
-    throw new InputError('push', 'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest, or repositories in `images` to tag from the ref.');
+    throw new InputError(
+      'push',
+      'is true but no tags are given. Expected at least one image reference in `tags`, e.g. ghcr.io/org/app:latest, or repositories in `images` to tag from the ref.',
+    );
   }
   const buildArgs = parseKeyValues('build-args', read('build-args'));
   const version = parseVersion(read('version'), buildArgs);

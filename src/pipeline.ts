@@ -147,9 +147,22 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   const build = await buildWithCache(plan, restored.session, { reporter, state, docker });
   out.take(buildOutputs(build.result), 'the build');
   const buildSection = out.reserve();
-  const summarize = (tagging?: TagState): void => buildSection(renderBuildSummary({ plan, version, build: build.result, seconds: build.seconds, tagsNote: prepared.releaseNote, tagging, versionUse: prepared.checks.versionUse, sourceDate: prepared.sourceDate }));
+  const summarize = (tagging?: TagState): void =>
+    buildSection(
+      renderBuildSummary({
+        plan,
+        version,
+        build: build.result,
+        seconds: build.seconds,
+        tagsNote: prepared.releaseNote,
+        tagging,
+        versionUse: prepared.checks.versionUse,
+        sourceDate: prepared.sourceDate,
+      }),
+    );
   summarize(plan.push ? { applied: false, reason: notTaggedReason(out.failedStages) } : undefined);
-  const handOff = (checked?: Checked, pushed?: Pushed): Promise<void> => handOffResult(inputs, prepared, { checked, pushed: !!pushed && !out.failedStages.includes('the push') }, deps, out);
+  const handOff = (checked?: Checked, pushed?: Pushed): Promise<void> =>
+    handOffResult(inputs, prepared, { checked, pushed: !!pushed && !out.failedStages.includes('the push') }, deps, out);
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
     if (inputs.fanOut === 'push-by-digest') await handOff();
@@ -163,12 +176,19 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
     return;
   }
   if (!plan.push) return;
-  if (!pushed && !out.failedStages.includes('the push')) out.take({ outputs: {}, failures: ['The build named no pushed digest, so the tags cannot be moved to it.'] }, 'the push');
+  if (!pushed && !out.failedStages.includes('the push'))
+    out.take({ outputs: {}, failures: ['The build named no pushed digest, so the tags cannot be moved to it.'] }, 'the push');
   summarize(await moveTags(plan, pushed, { docker, reporter, guards: checked.measurement.guards }, out));
 }
 
 /** A per-platform job's last stage: its result, per platform, for the merge job of this run. */
-async function handOffResult(inputs: Inputs, prepared: Prepared, done: { checked?: Checked; pushed: boolean }, deps: PipelineDeps, out: Collector): Promise<void> {
+async function handOffResult(
+  inputs: Inputs,
+  prepared: Prepared,
+  done: { checked?: Checked; pushed: boolean },
+  deps: PipelineDeps,
+  out: Collector,
+): Promise<void> {
   const { plan, version } = prepared;
   const smoke = done.checked ? { status: done.checked.smoke.status, detail: done.checked.smoke.detail } : { status: 'skipped' as const };
   const input = {
@@ -199,7 +219,10 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
   const write = (): void => section(renderMergeSummary(summary));
   try {
     const cache = runCache(deps, await runWorkDir(deps));
-    const gathered = await gatherStage({ ...cache, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms }, reporter);
+    const gathered = await gatherStage(
+      { ...cache, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms },
+      reporter,
+    );
     summary.records = gathered.records;
     summary.missing = inputs.platforms.filter((p) => !gathered.records.some((r) => r.platform === p));
     if (!out.take(gathered.result, 'gathering the platforms')) return;
@@ -207,10 +230,28 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
     out.take(platformsStage(gathered.records, inputs.push, repositories), 'a per-platform job');
     const guards = new RegistryGuards();
     const io = { docker, guards, reporter, builder: inputs.builder };
-    const made = inputs.push && out.failures.length === 0 ? await createIndexStage(repositories, gathered.records.map((r) => r.digest!), io) : undefined;
+    const made =
+      inputs.push && out.failures.length === 0
+        ? await createIndexStage(
+            repositories,
+            gathered.records.map((r) => r.digest!),
+            io,
+          )
+        : undefined;
     if (made) out.take(made.result, 'the index');
     summary.digest = made?.index?.digest;
-    const sizeInput = { size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target, ctx, tags: release.tags, version, guards, digest: summary.digest ?? '', ...sizeCache(cache) };
+    const sizeInput = {
+      size: inputs.size,
+      githubToken: inputs.githubToken,
+      file: inputs.file,
+      target: inputs.target,
+      ctx,
+      tags: release.tags,
+      version,
+      guards,
+      digest: summary.digest ?? '',
+      ...sizeCache(cache),
+    };
     out.take(await mergedSizeStage(sizeInput, gathered.records, reporter), 'the size budget');
     if (!inputs.push) return;
     summary.tagging = { applied: false, reason: notTaggedReason(out.failedStages) };
@@ -239,7 +280,10 @@ function sizeCache(cache: { service: CacheService; workspace: string }): { cache
 }
 
 /** A work dir of this run's own, saved before anything is written there: the post step removes it, even after a cancel. */
-async function runWorkDir(deps: PipelineDeps, state = new StateWriter((name, value) => deps.reporter.saveState(name, value))): Promise<string> {
+async function runWorkDir(
+  deps: PipelineDeps,
+  state = new StateWriter((name, value) => deps.reporter.saveState(name, value)),
+): Promise<string> {
   const workDir = await mkdtemp(join(deps.ctx.tempDir, 'go-container-action-'));
   state.workDir(workDir);
   return workDir;
@@ -251,7 +295,13 @@ function resolveVersion(inputs: Inputs, ctx: PipelineDeps['ctx']): string {
 }
 
 /** Before the build: version, release tags, docker, the Dockerfile checks, the plan, the smoke test's setup. */
-async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient, state: StateWriter, out: Collector): Promise<Prepared | undefined> {
+async function prepare(
+  inputs: Inputs,
+  deps: PipelineDeps,
+  docker: DockerClient,
+  state: StateWriter,
+  out: Collector,
+): Promise<Prepared | undefined> {
   const { reporter, ctx } = deps;
   const version = resolveVersion(inputs, ctx);
   out.output('version', version);
@@ -260,19 +310,33 @@ async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient,
 
   const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
   // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
-  const checks = await reporter.group('Checking the Dockerfile', () => dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }));
+  const checks = await reporter.group('Checking the Dockerfile', () =>
+    dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }),
+  );
   if (!out.take(checks)) return undefined;
 
   const workDir = await runWorkDir(deps, state);
   const sourceDate = await reproducibleTime(inputs, ctx, reporter);
   const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : (deps.now ?? (() => new Date()))();
-  const plan: BuildPlan = planBuild(inputs, ctx, { version, tags: release.tags, created, workDir, driver: engine.builder.driver, containerdImageStore: engine.containerdImageStore, sourceDateEpoch: sourceDate.epoch });
+  const plan: BuildPlan = planBuild(inputs, ctx, {
+    version,
+    tags: release.tags,
+    created,
+    workDir,
+    driver: engine.builder.driver,
+    containerdImageStore: engine.containerdImageStore,
+    sourceDateEpoch: sourceDate.epoch,
+  });
   checkCapabilities(plan, engine, reporter);
   if (inputs.fanOut === 'push-by-digest' && plan.push && !plan.pushByDigest) {
-    throw new ActionError('push-by-digest needs a builder that pushes by digest: the docker driver on the classic image store pushes under the tags. Use a docker-container builder (docker/setup-buildx-action) or the containerd image store.');
+    throw new ActionError(
+      'push-by-digest needs a builder that pushes by digest: the docker driver on the classic image store pushes under the tags. Use a docker-container builder (docker/setup-buildx-action) or the containerd image store.',
+    );
   }
   const smokeSetup: SmokeSetup | undefined = inputs.smoke
-    ? await reporter.group('Checking the compose files for the smoke test', () => checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter))
+    ? await reporter.group('Checking the compose files for the smoke test', () =>
+        checkSmokeSetup(docker, inputs.smoke!, plan.platforms, engine.enginePlatform, ctx.workspace, reporter),
+      )
     : undefined;
   return { version, plan, releaseNote: release.note, checks, smokeSetup, enginePlatform: engine.enginePlatform, workDir, sourceDate };
 }
@@ -281,8 +345,19 @@ async function prepare(inputs: Inputs, deps: PipelineDeps, docker: DockerClient,
 async function reproducibleTime(inputs: Inputs, ctx: RunContext, reporter: Reporter): Promise<SourceDate> {
   const wanted = inputs.reproducible && !inputs.buildArgs.some((a) => a.key === 'SOURCE_DATE_EPOCH') && !process.env.SOURCE_DATE_EPOCH;
   const epoch = wanted ? await commitEpoch(ctx.workspace, ctx.sha) : undefined;
-  const date = resolveSourceDate({ reproducible: inputs.reproducible, buildArgs: inputs.buildArgs, env: process.env.SOURCE_DATE_EPOCH, sha: ctx.sha, commitEpoch: epoch, payload: ctx.payload });
-  reporter.info(date.epoch !== undefined ? `Reproducible build: SOURCE_DATE_EPOCH=${date.epoch} (${new Date(date.epoch * 1000).toISOString()}, ${date.from})` : `Timestamps: ${date.why}`);
+  const date = resolveSourceDate({
+    reproducible: inputs.reproducible,
+    buildArgs: inputs.buildArgs,
+    env: process.env.SOURCE_DATE_EPOCH,
+    sha: ctx.sha,
+    commitEpoch: epoch,
+    payload: ctx.payload,
+  });
+  reporter.info(
+    date.epoch !== undefined
+      ? `Reproducible build: SOURCE_DATE_EPOCH=${date.epoch} (${new Date(date.epoch * 1000).toISOString()}, ${date.from})`
+      : `Timestamps: ${date.why}`,
+  );
   return date;
 }
 
@@ -295,7 +370,8 @@ interface Pushed {
 /** BuildKit pushed already (by digest, or under the tags); from the docker driver's OCI layout, the action does. Undefined: nothing to tag. */
 async function pushIfNeeded(plan: BuildPlan, build: BuildResult, reporter: Reporter, out: Collector): Promise<Pushed | undefined> {
   if (!plan.push) return undefined;
-  if (!plan.pushByDigest || plan.pushByDigest.via === 'exporter') return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
+  if (!plan.pushByDigest || plan.pushByDigest.via === 'exporter')
+    return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
   const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, reporter);
   out.take(pushed.result, 'the push');
   return pushed.image;
@@ -314,11 +390,31 @@ async function checkBuilt(
   const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter);
   const platform = platformCheckStage(measurement, reporter);
   out.take(platform.result, 'the platform check');
-  const smoke: SmokeResult = smokeSetup ? await runSmokeTest(smokeSetup, { docker, plan, build, workDir, reporter, state }) : { status: 'skipped' };
+  const smoke: SmokeResult = smokeSetup
+    ? await runSmokeTest(smokeSetup, { docker, plan, build, workDir, reporter, state })
+    : { status: 'skipped' };
   out.take(smokeStageResult(smoke), 'the smoke test');
-  const extras = { version, smoke: { status: smoke.status, detail: smoke.detail }, findings: prepared.checks.findings, platformCheck: platformCheckExtras(platform.check) };
+  const extras = {
+    version,
+    smoke: { status: smoke.status, detail: smoke.detail },
+    findings: prepared.checks.findings,
+    platformCheck: platformCheckExtras(platform.check),
+  };
   const partOfMerge = inputs.fanOut === 'push-by-digest';
-  const size = await sizeReportStage({ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, ...sizeCache(runCache(deps, workDir)), extras, partOfMerge }, measurement, reporter);
+  const size = await sizeReportStage(
+    {
+      size: inputs.size,
+      plan,
+      ctx: deps.ctx,
+      version,
+      githubToken: inputs.githubToken,
+      ...sizeCache(runCache(deps, workDir)),
+      extras,
+      partOfMerge,
+    },
+    measurement,
+    reporter,
+  );
   out.take(size, 'the size budget');
   return { measurement, smoke };
 }
@@ -330,22 +426,37 @@ interface Checked {
 }
 
 /** The last stage of a push: the tags move to the image only when nothing failed; otherwise they stay, and the log says so. */
-async function moveTags(plan: BuildPlan, pushed: Pushed | undefined, io: { docker: DockerClient; reporter: Reporter; guards: RegistryGuards }, out: Collector): Promise<TagState> {
+async function moveTags(
+  plan: BuildPlan,
+  pushed: Pushed | undefined,
+  io: { docker: DockerClient; reporter: Reporter; guards: RegistryGuards },
+  out: Collector,
+): Promise<TagState> {
   const { reporter } = io;
   if (!plan.pushByDigest) {
-    if (out.failures.length > 0) reporter.warning(`The push moved the tags before the checks (this builder cannot push by digest): ${plan.tags.join(', ')} now name the image that failed them.`);
+    if (out.failures.length > 0)
+      reporter.warning(
+        `The push moved the tags before the checks (this builder cannot push by digest): ${plan.tags.join(', ')} now name the image that failed them.`,
+      );
     return { applied: true };
   }
   if (!pushed || out.failures.length > 0) {
     const reason = notTaggedReason(out.failedStages);
-    const where = pushed ? ` The image was pushed by digest only: ${plan.pushByDigest!.repositories.map((r) => `${r}@${pushed.digest}`).join(', ')}.` : '';
+    const where = pushed
+      ? ` The image was pushed by digest only: ${plan.pushByDigest!.repositories.map((r) => `${r}@${pushed.digest}`).join(', ')}.`
+      : '';
     reporter.warning(`Tags not moved (${reason}): ${plan.tags.join(', ')} stay where they were.${where}`);
     return { applied: false, reason };
   }
-  const tagged = await reporter.group(`Tagging ${plan.tags.join(', ')}`, () => applyTags(plan.tags, pushed, plan.builder, { docker: io.docker, guards: io.guards, log: (m) => reporter.info(m) }));
+  const tagged = await reporter.group(`Tagging ${plan.tags.join(', ')}`, () =>
+    applyTags(plan.tags, pushed, plan.builder, { docker: io.docker, guards: io.guards, log: (m) => reporter.info(m) }),
+  );
   if (!tagged.failure) return { applied: true };
   out.take({ outputs: {}, failures: [tagged.failure] }, 'tagging');
-  return { applied: false, reason: tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${plan.tags.length})` : 'not tagged: tagging failed' };
+  return {
+    applied: false,
+    reason: tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${plan.tags.length})` : 'not tagged: tagging failed',
+  };
 }
 
 /**
@@ -360,10 +471,15 @@ async function buildWithCache(
   let result: BuildResult | undefined;
   try {
     const started = Date.now();
-    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () => buildImage(deps.docker, plan, (m) => deps.reporter.info(m)));
+    result = await deps.reporter.group(`Building ${plan.platforms.join(', ')}`, () =>
+      buildImage(deps.docker, plan, (m) => deps.reporter.info(m)),
+    );
     // The build's own time: the cache extract below is not part of it.
     const seconds = (Date.now() - started) / 1000;
-    if (result.ok) deps.reporter.info(`Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${result.metadata.digest ? `: ${result.metadata.digest}` : ''}`);
+    if (result.ok)
+      deps.reporter.info(
+        `Built ${plan.platforms.join(', ')} in ${seconds.toFixed(1)} s${result.metadata.digest ? `: ${result.metadata.digest}` : ''}`,
+      );
     return { result, seconds };
   } finally {
     await goCacheAfterBuild(session, result?.ok === true, deps);

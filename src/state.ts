@@ -93,7 +93,9 @@ function smokeState(value: unknown): SmokeState | undefined {
 }
 
 function goCacheEnv(value: unknown): GoCacheEnv | undefined {
-  return isRecord(value) && isString(value.workspace) && isString(value.temp) ? { workspace: value.workspace, temp: value.temp } : undefined;
+  return isRecord(value) && isString(value.workspace) && isString(value.temp)
+    ? { workspace: value.workspace, temp: value.temp }
+    : undefined;
 }
 
 function goCacheSaves(value: unknown): GoCacheSave[] {

@@ -33,7 +33,9 @@ export function restoredCaches(output: string | undefined): RestoredCache[] {
   try {
     const parsed: unknown = JSON.parse(output ?? '[]');
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter((r): r is RestoredCache => typeof r === 'object' && r !== null && typeof r.kind === 'string' && typeof r.bytes === 'number');
+    return parsed.filter(
+      (r): r is RestoredCache => typeof r === 'object' && r !== null && typeof r.kind === 'string' && typeof r.bytes === 'number',
+    );
   } catch {
     return [];
   }
@@ -41,7 +43,11 @@ export function restoredCaches(output: string | undefined): RestoredCache[] {
 
 /** `go-modules 412 files, 3.1 MiB (exact)`, one per restored cache; the missed ones say so. */
 export function describeRestored(caches: RestoredCache[]): string[] {
-  return caches.map((c) => (c.key ? `${c.kind}: ${c.files} files, ${formatBinaryBytes(c.bytes)}${c.exact ? ' (exact key: go.sum unchanged)' : ' (the newest saved for these platforms)'}` : `${c.kind}: nothing restored`));
+  return caches.map((c) =>
+    c.key
+      ? `${c.kind}: ${c.files} files, ${formatBinaryBytes(c.bytes)}${c.exact ? ' (exact key: go.sum unchanged)' : ' (the newest saved for these platforms)'}`
+      : `${c.kind}: nothing restored`,
+  );
 }
 
 export type EntryKind = 'go-modules' | 'go-build' | 'size-report' | 'other';
@@ -56,8 +62,15 @@ export function entryKind(key: string): EntryKind {
 
 /** `Go build cache 36.1 MiB`, one per finalized entry not in `before` (keys), in the service's order: the stored (compressed) size. */
 export function describeSaved(entries: SavedEntry[], before: string[] = []): string[] {
-  const label: Record<EntryKind, string> = { 'go-modules': 'Go module cache', 'go-build': 'Go build cache', 'size-report': 'size report (the baseline)', other: 'entry' };
-  return entries.filter((e) => e.finalized && !before.includes(e.key)).map((e) => `${label[entryKind(e.key)]} ${formatBinaryBytes(e.size)}`);
+  const label: Record<EntryKind, string> = {
+    'go-modules': 'Go module cache',
+    'go-build': 'Go build cache',
+    'size-report': 'size report (the baseline)',
+    other: 'entry',
+  };
+  return entries
+    .filter((e) => e.finalized && !before.includes(e.key))
+    .map((e) => `${label[entryKind(e.key)]} ${formatBinaryBytes(e.size)}`);
 }
 
 /**
@@ -67,7 +80,9 @@ export function describeSaved(entries: SavedEntry[], before: string[] = []): str
 export function savedSentence(entries: SavedEntry[], before: string[], restored: RestoredCache[]): string {
   const saved = describeSaved(entries, before);
   const fresh = entries.filter((e) => e.finalized && !before.includes(e.key)).map((e) => entryKind(e.key));
-  const exact = restored.filter((c) => c.exact && c.key && !fresh.includes(c.kind as EntryKind)).map((c) => `the ${c.kind} cache was an exact hit, not saved again`);
+  const exact = restored
+    .filter((c) => c.exact && c.key && !fresh.includes(c.kind as EntryKind))
+    .map((c) => `the ${c.kind} cache was an exact hit, not saved again`);
   return [saved.length ? saved.join(', ') : 'nothing', ...exact].join('; ');
 }
 

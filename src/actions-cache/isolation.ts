@@ -51,7 +51,14 @@ async function acquire(env: CacheEnv, chdir: boolean): Promise<Lease> {
   if (current) return acquire(env, chdir);
   let release = (): void => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
-  const lease: Lease = { env, chdir, holders: 1, saved: { workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() }, released, release };
+  const lease: Lease = {
+    env,
+    chdir,
+    holders: 1,
+    saved: { workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() },
+    released,
+    release,
+  };
   process.env.GITHUB_WORKSPACE = env.workspace;
   process.env.RUNNER_TEMP = env.temp;
   if (chdir) process.chdir(env.workspace);

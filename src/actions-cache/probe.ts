@@ -69,7 +69,10 @@ export function probeTarget(env: NodeJS.ProcessEnv = process.env): ProbeTarget |
   const v1 = env.ACTIONS_CACHE_URL;
   if (!v1) return undefined;
   const url = new URL(`_apis/artifactcache/cache?keys=${PROBE_KEY}&version=${PROBE_VERSION}`, v1.endsWith('/') ? v1 : `${v1}/`).href;
-  return { url, init: { method: 'GET', headers: { accept: 'application/json;api-version=6.0-preview.1', authorization: `Bearer ${token}` } } };
+  return {
+    url,
+    init: { method: 'GET', headers: { accept: 'application/json;api-version=6.0-preview.1', authorization: `Bearer ${token}` } },
+  };
 }
 
 async function ask(target: ProbeTarget, signal: AbortSignal): Promise<ProbeAnswer> {

@@ -44,7 +44,8 @@ export interface RawCache {
 
 const actionsToolkit: RawCache = {
   available: () => cache.isFeatureAvailable(),
-  restore: async (paths, primaryKey, restoreKeys, lookupOnly) => (await cache.restoreCache(paths, primaryKey, restoreKeys, { lookupOnly })) ?? undefined,
+  restore: async (paths, primaryKey, restoreKeys, lookupOnly) =>
+    (await cache.restoreCache(paths, primaryKey, restoreKeys, { lookupOnly })) ?? undefined,
   save: (paths, key) => cache.saveCache(paths, key),
   probe: (signal) => probeCacheService(signal),
 };
@@ -93,10 +94,12 @@ export function guardedCache(raw: RawCache, guard: ServiceGuard, env?: CacheEnv)
   const checkHealth = (): Promise<void> => {
     let healthy = probed.get(guard);
     if (!healthy) {
-      healthy = guard.call('first request', (signal) => raw.probe(signal)).catch((error: unknown) => {
-        guard.giveUp(error instanceof Error ? error.message : String(error));
-        throw error;
-      });
+      healthy = guard
+        .call('first request', (signal) => raw.probe(signal))
+        .catch((error: unknown) => {
+          guard.giveUp(error instanceof Error ? error.message : String(error));
+          throw error;
+        });
       probed.set(guard, healthy);
     }
     return healthy;

@@ -40,10 +40,14 @@ export function isContainerdStore(driverStatusJson: string): boolean {
 export async function inspectDocker(docker: DockerClient, builder: string | undefined): Promise<DockerEnvironment> {
   const version = await docker.engineVersion();
   if (version.exitCode === 127) {
-    throw new ActionError('docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.');
+    throw new ActionError(
+      'docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.',
+    );
   }
   if (version.exitCode !== 0) {
-    throw new ActionError(`docker cannot reach its engine: ${lastErrorLine(version.stderr) || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`);
+    throw new ActionError(
+      `docker cannot reach its engine: ${lastErrorLine(version.stderr) || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`,
+    );
   }
   const buildx = await docker.buildxVersion();
   if (buildx.exitCode !== 0) {
@@ -52,7 +56,11 @@ export async function inspectDocker(docker: DockerClient, builder: string | unde
   const inspect = await docker.inspectBuilder(builder);
   const info = parseBuilderInspect(inspect.stdout);
   if (inspect.exitCode !== 0 || !info) {
-    if (builder) throw new InputError('builder', `no buildx builder named '${builder}' (${lastErrorLine(inspect.stderr)}). Expected the name of an existing builder, or leave it empty for the current one.`);
+    if (builder)
+      throw new InputError(
+        'builder',
+        `no buildx builder named '${builder}' (${lastErrorLine(inspect.stderr)}). Expected the name of an existing builder, or leave it empty for the current one.`,
+      );
     throw new ActionError(`docker buildx has no usable builder: ${lastErrorLine(inspect.stderr)}`);
   }
   const status = await docker.driverStatus();
@@ -101,19 +109,33 @@ export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<
 }
 
 /** Explains, before building, a combination the machine's docker cannot do. */
-export function checkCapabilities(plan: Pick<BuildPlan, 'load' | 'platforms' | 'push' | 'pushByDigest'>, docker: DockerEnvironment, reporter: Reporter): void {
+export function checkCapabilities(
+  plan: Pick<BuildPlan, 'load' | 'platforms' | 'push' | 'pushByDigest'>,
+  docker: DockerEnvironment,
+  reporter: Reporter,
+): void {
   const classicDocker = !docker.containerdImageStore && docker.builder.driver === 'docker';
   // buildx would refuse it only once the build started ("Multi-platform build is not supported for the docker driver").
   if (plan.platforms.length > 1 && !plan.load && classicDocker) {
-    throw new InputError('platforms', `cannot build ${plan.platforms.length} platforms with the builder ${docker.builder.name} (docker driver) on this engine's classic image store. Expected one platform, a docker-container builder (e.g. docker/setup-buildx-action), or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
+    throw new InputError(
+      'platforms',
+      `cannot build ${plan.platforms.length} platforms with the builder ${docker.builder.name} (docker driver) on this engine's classic image store. Expected one platform, a docker-container builder (e.g. docker/setup-buildx-action), or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`,
+    );
   }
   if (plan.load && plan.platforms.length > 1 && classicDocker) {
-    throw new InputError('load', `cannot load ${plan.platforms.length} platforms into this engine's classic image store. Expected one platform with load: true, or turn on the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
+    throw new InputError(
+      'load',
+      `cannot load ${plan.platforms.length} platforms into this engine's classic image store. Expected one platform with load: true, or turn on the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`,
+    );
   }
   // The tags move only after the checks, so the image goes to the registry by digest first: the
   // docker driver can only do that through an OCI layout, which the classic store cannot write.
   if (plan.push && !plan.pushByDigest) {
-    reporter.warning(`The builder ${docker.builder.name} (docker driver) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run. For tags that move only once every check passed, use a docker-container builder (e.g. docker/setup-buildx-action) or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`);
+    reporter.warning(
+      `The builder ${docker.builder.name} (docker driver) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run. For tags that move only once every check passed, use a docker-container builder (e.g. docker/setup-buildx-action) or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`,
+    );
   }
-  reporter.debug(`builder ${docker.builder.name} (${docker.builder.driver}), engine ${docker.serverVersion}, containerd image store: ${docker.containerdImageStore}`);
+  reporter.debug(
+    `builder ${docker.builder.name} (${docker.builder.driver}), engine ${docker.serverVersion}, containerd image store: ${docker.containerdImageStore}`,
+  );
 }

@@ -40,7 +40,16 @@ export interface BuildExtras {
   ulimits: string[];
 }
 
-export const NO_EXTRAS: BuildExtras = { secrets: [], ssh: [], buildContexts: [], annotations: [], noCache: false, pull: false, addHosts: [], ulimits: [] };
+export const NO_EXTRAS: BuildExtras = {
+  secrets: [],
+  ssh: [],
+  buildContexts: [],
+  annotations: [],
+  noCache: false,
+  pull: false,
+  addHosts: [],
+  ulimits: [],
+};
 
 /** Pure: the environment variable buildx reads the n-th value secret from. */
 export function secretEnvName(index: number): string {
@@ -90,7 +99,11 @@ const MASKED_LINE_MIN = 6;
  * each long enough line of a multi-line one (a log line holds one line of it at most). A file
  * secret is masked too (`readFile` reads it; it is inside the workspace).
  */
-export function secretValues(extras: Pick<BuildExtras, 'secrets'>, env: NodeJS.ProcessEnv, readFile: (path: string) => string | undefined = () => undefined): string[] {
+export function secretValues(
+  extras: Pick<BuildExtras, 'secrets'>,
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string | undefined = () => undefined,
+): string[] {
   const values = new Set<string>();
   for (const { source } of extras.secrets) {
     const value = source.kind === 'value' ? source.value : source.kind === 'env' ? env[source.name] : readFile(source.path);

@@ -39,7 +39,13 @@ export function matchesGoPattern(module: string, pattern: string): boolean {
   const elements = module.split('/');
   if (elements.length < parts.length) return false;
   return parts.every((p, i) => {
-    const re = new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`, 'i');
+    const re = new RegExp(
+      `^${p
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+      'i',
+    );
     return re.test(elements[i]!);
   });
 }

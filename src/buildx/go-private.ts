@@ -37,7 +37,8 @@ export function parseGoPrivatePatterns(raw: string): string[] {
   for (const pattern of patterns) {
     if (/^[a-z]+:\/\//i.test(pattern)) throw new InputError('go-private', `'${pattern}' is a URL. Expected ${FORM} (no scheme).`);
     if (/\s/.test(pattern)) throw new InputError('go-private', `'${pattern}' contains white space. Expected ${FORM}.`);
-    if (!HOST_RE.test(patternHost(pattern))) throw new InputError('go-private', `'${pattern}' does not start with a host name. Expected ${FORM}.`);
+    if (!HOST_RE.test(patternHost(pattern)))
+      throw new InputError('go-private', `'${pattern}' does not start with a host name. Expected ${FORM}.`);
   }
   return patterns;
 }
@@ -48,7 +49,10 @@ export function netrcHosts(patterns: readonly string[]): string[] {
   for (const pattern of patterns) {
     const host = patternHost(pattern).toLowerCase();
     if (/[*?[\]]/.test(host)) {
-      throw new InputError('go-private', `'${pattern}' has a pattern in its host, which a .netrc cannot name for go-private-token. Expected a literal host, e.g. git.example.com/* rather than *.example.com.`);
+      throw new InputError(
+        'go-private',
+        `'${pattern}' has a pattern in its host, which a .netrc cannot name for go-private-token. Expected a literal host, e.g. git.example.com/* rather than *.example.com.`,
+      );
     }
     if (!hosts.includes(host)) hosts.push(host);
   }
@@ -64,8 +68,16 @@ export function netrcText(hosts: readonly string[], token: string): string {
 export function parseGoPrivate(patternsRaw: string, tokenRaw: string): GoPrivate | undefined {
   const patterns = parseGoPrivatePatterns(patternsRaw);
   const token = tokenRaw.trim();
-  if (token && patterns.length === 0) throw new InputError('go-private-token', `is set but go-private is empty. Expected go-private to name the modules it is for, e.g. github.com/acme/*.`);
-  if (/\s/.test(token)) throw new InputError('go-private-token', 'contains white space. Expected one token (a personal access token or an app token), as .netrc holds it.');
+  if (token && patterns.length === 0)
+    throw new InputError(
+      'go-private-token',
+      `is set but go-private is empty. Expected go-private to name the modules it is for, e.g. github.com/acme/*.`,
+    );
+  if (/\s/.test(token))
+    throw new InputError(
+      'go-private-token',
+      'contains white space. Expected one token (a personal access token or an app token), as .netrc holds it.',
+    );
   if (patterns.length === 0) return undefined;
   if (token) netrcHosts(patterns);
   return { patterns, token };

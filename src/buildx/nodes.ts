@@ -36,7 +36,10 @@ export function parseBuilderNodes(text: string): BuilderNode[] {
     if (!node) continue;
     if (key === 'Endpoint') node.endpoint = value.trim();
     if (key === 'Platforms') {
-      const words = value.split(',').map((w) => w.trim()).filter(Boolean);
+      const words = value
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean);
       node.platforms = [...new Set(words.map(platformOf))];
       node.configured = [...new Set(words.filter((w) => w.endsWith('*')).map(platformOf))];
     }

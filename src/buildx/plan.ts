@@ -133,7 +133,8 @@ export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdIm
 
 export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
   const via = opts.driver === 'docker' ? 'layout' : 'exporter';
-  const pushByDigest: PushByDigest | undefined = inputs.push && canPushByDigest(opts) ? { repositories: repositoriesOf(opts.tags), via } : undefined;
+  const pushByDigest: PushByDigest | undefined =
+    inputs.push && canPushByDigest(opts) ? { repositories: repositoriesOf(opts.tags), via } : undefined;
   const ociLayoutDir = !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined;
   return {
     context: inputs.context,
@@ -143,7 +144,10 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     push: inputs.push,
     load: inputs.load,
     // The user's own GOPRIVATE build-arg wins over go-private's.
-    buildArgs: withSourceDate(buildArgsWithVersion(opts.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs)), opts.sourceDateEpoch),
+    buildArgs: withSourceDate(
+      buildArgsWithVersion(opts.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs)),
+      opts.sourceDateEpoch,
+    ),
     labels: mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
     target: inputs.target,
     builder: inputs.builder,
@@ -176,7 +180,9 @@ function listAttribute(name: string, values: readonly string[]): string {
  * exporter (no `--tag`, which would name the pushed image after the tags), or as an OCI layout
  * the action uploads (the docker driver). `load` names the loaded image after the tags.
  */
-export function outputArgs(plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'ociLayoutFromEngine' | 'pushByDigest' | 'sourceDateEpoch'>): string[] {
+export function outputArgs(
+  plan: Pick<BuildPlan, 'tags' | 'push' | 'load' | 'ociLayoutDir' | 'ociLayoutFromEngine' | 'pushByDigest' | 'sourceDateEpoch'>,
+): string[] {
   const args: string[] = [];
   // A reproducible build clamps the layers' file times to SOURCE_DATE_EPOCH in every exporter;
   // `--push` and `--load` take no attributes, so they are written as the outputs they stand for.

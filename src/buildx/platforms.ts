@@ -30,6 +30,14 @@ export function normalizePlatform(raw: string): string | undefined {
 
 /** The platform of the machine running the action, in buildx's form. */
 export function hostPlatform(arch: string = process.arch): string {
-  const map: Record<string, string> = { x64: 'linux/amd64', arm64: 'linux/arm64', arm: 'linux/arm/v7', ppc64: 'linux/ppc64le', s390x: 'linux/s390x', riscv64: 'linux/riscv64', ia32: 'linux/386' };
+  const map: Record<string, string> = {
+    x64: 'linux/amd64',
+    arm64: 'linux/arm64',
+    arm: 'linux/arm/v7',
+    ppc64: 'linux/ppc64le',
+    s390x: 'linux/s390x',
+    riscv64: 'linux/riscv64',
+    ia32: 'linux/386',
+  };
   return map[arch] ?? `linux/${arch}`;
 }

@@ -29,7 +29,8 @@ function splitId(name: string, item: string, position: number, expected: string)
   const id = eq < 0 ? '' : item.slice(0, eq).trim();
   const rest = eq < 0 ? '' : item.slice(eq + 1);
   if (eq < 0) throw new InputError(name, `item ${position} has no '='. Expected ${expected}.`);
-  if (!ID_RE.test(id)) throw new InputError(name, `item ${position} has no valid id before '='. Expected ${expected}; an id holds letters, digits and _ . -.`);
+  if (!ID_RE.test(id))
+    throw new InputError(name, `item ${position} has no valid id before '='. Expected ${expected}; an id holds letters, digits and _ . -.`);
   if (rest === '') throw new InputError(name, `'${id}' is empty. Expected ${expected}.`);
   return [id, rest];
 }
@@ -52,7 +53,8 @@ export function parseSecretFiles(raw: string, workspace: string): BuildSecret[] 
     const [id, rawPath] = splitId('secret-files', item, i + 1, FILES_FORM);
     const pathText = rawPath.trim();
     const path = workspacePath('secret-files', pathText, workspace, FILES_FORM);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new InputError('secret-files', `'${id}': file '${pathText}' does not exist. Expected ${FILES_FORM}.`);
+    if (!existsSync(path) || !statSync(path).isFile())
+      throw new InputError('secret-files', `'${id}': file '${pathText}' does not exist. Expected ${FILES_FORM}.`);
     checkRealPathInside('secret-files', pathText, path, workspace, FILES_FORM);
     return { id, source: { kind: 'file', path } };
   });
@@ -65,8 +67,13 @@ export function parseSecretEnvs(raw: string, env: NodeJS.ProcessEnv): BuildSecre
   return listOf('secret-envs', raw, { commas: true }, ENVS_FORM).map((item, i) => {
     const [id, nameRaw] = splitId('secret-envs', item, i + 1, ENVS_FORM);
     const name = nameRaw.trim();
-    if (!ENV_NAME_RE.test(name)) throw new InputError('secret-envs', `'${id}': '${name}' is not an environment variable name. Expected ${ENVS_FORM}.`);
-    if (env[name] === undefined) throw new InputError('secret-envs', `'${id}': the environment variable ${name} is not set. Expected ${ENVS_FORM} (set it with env: on the step).`);
+    if (!ENV_NAME_RE.test(name))
+      throw new InputError('secret-envs', `'${id}': '${name}' is not an environment variable name. Expected ${ENVS_FORM}.`);
+    if (env[name] === undefined)
+      throw new InputError(
+        'secret-envs',
+        `'${id}': the environment variable ${name} is not set. Expected ${ENVS_FORM} (set it with env: on the step).`,
+      );
     return { id, source: { kind: 'env', name } };
   });
 }
@@ -77,12 +84,17 @@ export function checkSecretIds(secrets: readonly BuildSecret[], owners: readonly
   secrets.forEach((s, i) => {
     const owner = owners[i] ?? 'secrets';
     const earlier = seen.get(s.id);
-    if (earlier) throw new InputError(owner, `the secret id '${s.id}' is also given by ${earlier === owner ? 'an earlier item' : `'${earlier}'`}. Expected each secret id once.`);
+    if (earlier)
+      throw new InputError(
+        owner,
+        `the secret id '${s.id}' is also given by ${earlier === owner ? 'an earlier item' : `'${earlier}'`}. Expected each secret id once.`,
+      );
     seen.set(s.id, owner);
   });
 }
 
-const SSH_FORM = 'default (the ssh agent of $SSH_AUTH_SOCK), an id, or id=path to an agent socket or key files, comma- or newline-separated';
+const SSH_FORM =
+  'default (the ssh agent of $SSH_AUTH_SOCK), an id, or id=path to an agent socket or key files, comma- or newline-separated';
 
 /** `ssh`: as buildx's --ssh; an agent that is not there fails here rather than in the middle of the build. */
 export function parseSsh(raw: string, env: NodeJS.ProcessEnv): string[] {
@@ -91,7 +103,11 @@ export function parseSsh(raw: string, env: NodeJS.ProcessEnv): string[] {
     const id = (eq < 0 ? item : item.slice(0, eq)).trim();
     if (!ID_RE.test(id)) throw new InputError('ssh', `'${item}' has no valid id. Expected ${SSH_FORM}.`);
     if (eq < 0) {
-      if (!env.SSH_AUTH_SOCK) throw new InputError('ssh', `'${id}' uses the ssh agent, but SSH_AUTH_SOCK is not set. Expected ${SSH_FORM} (start an agent first, e.g. with an ssh-agent action).`);
+      if (!env.SSH_AUTH_SOCK)
+        throw new InputError(
+          'ssh',
+          `'${id}' uses the ssh agent, but SSH_AUTH_SOCK is not set. Expected ${SSH_FORM} (start an agent first, e.g. with an ssh-agent action).`,
+        );
       return id;
     }
     const path = item.slice(eq + 1).trim();

@@ -6,9 +6,7 @@
 import { run } from '../util/exec.js';
 import type { KeyValue } from '../util/key-value.js';
 
-export type SourceDate =
-  | { epoch: number; from: string }
-  | { epoch?: undefined; why: string };
+export type SourceDate = { epoch: number; from: string } | { epoch?: undefined; why: string };
 
 const EPOCH_RE = /^\d{1,12}$/;
 const SHA_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -50,14 +48,21 @@ export function resolveSourceDate(f: SourceDateFacts): SourceDate {
   const headId = head && typeof head === 'object' ? (head as Record<string, unknown>).id : undefined;
   const stamped = headId === f.sha ? epochOfTimestamp((head as Record<string, unknown>).timestamp) : undefined;
   if (stamped !== undefined) return { epoch: stamped, from: `the commit time of ${short} (from the event)` };
-  return { why: f.sha ? `not reproducible: the workspace has no git history for ${short} and the event names no commit time` : 'not reproducible: no commit (GITHUB_SHA) to take the time from' };
+  return {
+    why: f.sha
+      ? `not reproducible: the workspace has no git history for ${short} and the event names no commit time`
+      : 'not reproducible: no commit (GITHUB_SHA) to take the time from',
+  };
 }
 
 /** The commit time of `sha` in the workspace's git history, if git knows it (bounded: 10 s). */
 export async function commitEpoch(workspace: string, sha: string): Promise<number | undefined> {
   if (!SHA_RE.test(sha)) return undefined;
   try {
-    const r = await run('git', ['-c', `safe.directory=${workspace}`, '-C', workspace, 'show', '-s', '--format=%ct', sha], { silent: true, timeoutMs: 10_000 });
+    const r = await run('git', ['-c', `safe.directory=${workspace}`, '-C', workspace, 'show', '-s', '--format=%ct', sha], {
+      silent: true,
+      timeoutMs: 10_000,
+    });
     const text = r.stdout.trim();
     return r.exitCode === 0 && EPOCH_RE.test(text) ? Number(text) : undefined;
   } catch {

@@ -19,7 +19,11 @@ import type { BuildPlan } from './plan.js';
 import { mergedIndex, mergedRoot, needsLocalLayout, splitBuild, type BuildPart, type PartLayout } from './split.js';
 
 /** Runs the plan's build: one buildx build, or one a node merged into the plan's OCI layout. */
-export async function buildImage(docker: DockerClient, plan: BuildPlan, log: (message: string) => void = () => undefined): Promise<BuildResult> {
+export async function buildImage(
+  docker: DockerClient,
+  plan: BuildPlan,
+  log: (message: string) => void = () => undefined,
+): Promise<BuildResult> {
   const parts = needsLocalLayout(plan) ? splitBuild(plan, await builderNodes(docker, plan.builder)) : undefined;
   if (!parts) return runBuildx(docker, plan);
   const where = parts.map((p) => `${p.platforms.join(', ')} on ${p.node}`).join('; ');
@@ -39,7 +43,9 @@ async function runParts(docker: DockerClient, plan: BuildPlan, parts: BuildPart[
   const results = await Promise.all(
     parts.map(async (part) => {
       const result = await runBuildx(docker, part.plan);
-      log(`${result.ok ? 'Built' : 'Failed to build'} ${part.platforms.join(', ')} on ${part.node} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log(
+        `${result.ok ? 'Built' : 'Failed to build'} ${part.platforms.join(', ')} on ${part.node} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       return result;
     }),
   );
@@ -48,11 +54,20 @@ async function runParts(docker: DockerClient, plan: BuildPlan, parts: BuildPart[
   const empty: BuildMetadata = { raw: {} };
   if (failed >= 0) {
     const part = parts[failed]!;
-    return { ok: false, error: `the build of ${part.platforms.join(', ')} (node ${part.node}) failed: ${results[failed]!.error}`, metadata: empty, log: output };
+    return {
+      ok: false,
+      error: `the build of ${part.platforms.join(', ')} (node ${part.node}) failed: ${results[failed]!.error}`,
+      metadata: empty,
+      log: output,
+    };
   }
   try {
     const index = await mergeLayouts(parts, plan.platforms, plan.ociLayoutDir!);
-    const raw = { 'containerimage.digest': index.digest, 'containerimage.descriptor': index, parts: parts.map((p, i) => ({ node: p.node, platforms: p.platforms, metadata: results[i]!.metadata.raw })) };
+    const raw = {
+      'containerimage.digest': index.digest,
+      'containerimage.descriptor': index,
+      parts: parts.map((p, i) => ({ node: p.node, platforms: p.platforms, metadata: results[i]!.metadata.raw })),
+    };
     return { ok: true, metadata: { digest: index.digest, mediaType: index.mediaType, raw }, imageId: index.digest, log: output };
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
@@ -78,9 +93,12 @@ export async function mergeLayouts(parts: BuildPart[], platforms: string[], dir:
 
 async function readPart(layout: OciLayout, platforms: string[]): Promise<PartLayout> {
   const what = `the OCI layout of ${platforms.join(', ')}`;
-  const root = await layout.index().then((i) => i.manifests[0], (error: unknown) => {
-    throw new ActionError(`${what} cannot be read: ${errorText(error)}`);
-  });
+  const root = await layout.index().then(
+    (i) => i.manifests[0],
+    (error: unknown) => {
+      throw new ActionError(`${what} cannot be read: ${errorText(error)}`);
+    },
+  );
   if (!root) throw new ActionError(`${what} holds no image`);
   const body = await layout.json(root.digest).catch((error: unknown) => {
     throw new ActionError(`${what} lacks its image ${root.digest}: ${errorText(error)}`);

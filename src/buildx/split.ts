@@ -52,7 +52,13 @@ export function nodeGroups(nodes: BuilderNode[], platforms: string[]): { node: s
 
 /** Pure: the plan of one part: the same build for its platforms, its results in a directory of its own. */
 export function partPlan(plan: BuildPlan, platforms: string[], dir: string): BuildPlan {
-  return { ...plan, platforms, metadataFile: join(dir, 'metadata.json'), iidFile: join(dir, 'iid.txt'), ociLayoutDir: join(dir, 'oci-layout') };
+  return {
+    ...plan,
+    platforms,
+    metadataFile: join(dir, 'metadata.json'),
+    iidFile: join(dir, 'iid.txt'),
+    ociLayoutDir: join(dir, 'oci-layout'),
+  };
 }
 
 /** Pure: the builds to run instead of `plan` on a builder of these nodes; undefined: `plan` as it is. */

@@ -14,7 +14,8 @@ export interface VersionUseRow {
 /** Pure: the Version row: the version, and which stage of the Dockerfile reads it. */
 export function versionCell(version: string, use?: VersionUseRow): string {
   if (!use) return inlineCode(version);
-  if (use.stage === undefined) return `${inlineCode(version)} (labels and outputs only: no stage of the Dockerfile reads the VERSION build-arg)`;
+  if (use.stage === undefined)
+    return `${inlineCode(version)} (labels and outputs only: no stage of the Dockerfile reads the VERSION build-arg)`;
   const where = `build-arg VERSION → stage ${inlineCode(use.stage)}, ${escapeMarkdown(`${use.file}:${use.line}`)}`;
   return `${inlineCode(version)} (${where}${use.binary ? '' : '; not the Go build: see GO011'})`;
 }
@@ -52,13 +53,27 @@ function outputCell(plan: BuildPlan, tagging: TagState | undefined): string {
 }
 
 /** Pure: the build's part of the job summary. */
-export function renderBuildSummary({ plan, version, build, seconds, tagsNote, tagging, versionUse, sourceDate }: BuildSummaryInput): string {
-  const notes = [tagsNote, tagging && !tagging.applied && plan.tags.length ? tagging.reason : undefined].filter((n): n is string => Boolean(n));
+export function renderBuildSummary({
+  plan,
+  version,
+  build,
+  seconds,
+  tagsNote,
+  tagging,
+  versionUse,
+  sourceDate,
+}: BuildSummaryInput): string {
+  const notes = [tagsNote, tagging && !tagging.applied && plan.tags.length ? tagging.reason : undefined].filter((n): n is string =>
+    Boolean(n),
+  );
   const rows: [string, string][] = [
     ['Result', build.ok ? '✅ built' : `❌ failed: ${escapeMarkdown(build.error ?? '')}`],
     ['Version', versionCell(version, versionUse)],
     ['Platforms', plan.platforms.map(inlineCode).join(', ')],
-    ['Tags', (plan.tags.length ? plan.tags.map(inlineCode).join('<br>') : '_none_') + notes.map((n) => `<br>_${escapeMarkdown(n)}_`).join('')],
+    [
+      'Tags',
+      (plan.tags.length ? plan.tags.map(inlineCode).join('<br>') : '_none_') + notes.map((n) => `<br>_${escapeMarkdown(n)}_`).join(''),
+    ],
     ['Output', outputCell(plan, tagging)],
     ['Time', `${seconds.toFixed(1)} s`],
   ];

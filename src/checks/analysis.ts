@@ -36,7 +36,16 @@ import { contextPathOf, sentContext, type ContextFiles } from './context.js';
 import { isIgnored, parseDockerignore } from './dockerignore.js';
 import { moduleAt, type ModuleInfo } from './module.js';
 import { scanScript, scriptRunOf, type ScriptFacts, type ScriptRun } from './scripts.js';
-import { commandsWithEnv, goAction, goInvocation, parseExecForm, parseShell, type GoInvocation, type ShellScript, type SimpleCommand } from './shell.js';
+import {
+  commandsWithEnv,
+  goAction,
+  goInvocation,
+  parseExecForm,
+  parseShell,
+  type GoInvocation,
+  type ShellScript,
+  type SimpleCommand,
+} from './shell.js';
 
 export interface CheckOptions {
   /** Target platforms of the build (normalized, e.g. linux/amd64). */
@@ -268,7 +277,9 @@ export class DockerfileAnalysis {
   /** The module a go command (or a script's go build) in `cwd` at this RUN builds. */
   moduleAt(stage: Stage, ins: InstructionModel, cwd: string): ModuleInfo {
     if (!this.sent) return { found: 'unknown' };
-    const creates = this.chain(stage).some((s) => s.instructions.some((i) => i.keyword === 'RUN' && (s !== stage || i.line <= ins.line) && /\bgo\s+mod\s+init\b/.test(i.args)));
+    const creates = this.chain(stage).some((s) =>
+      s.instructions.some((i) => i.keyword === 'RUN' && (s !== stage || i.line <= ins.line) && /\bgo\s+mod\s+init\b/.test(i.args)),
+    );
     return moduleAt(cwd, this.copiesAt(stage, ins), this.sent, creates);
   }
 
@@ -305,11 +316,18 @@ export class DockerfileAnalysis {
     if (!this.sent) return undefined;
     const dir = run.kind === 'make' && run.dir ? absolutePath(cwd, run.dir) : cwd;
     const candidates =
-      run.kind === 'make' ? (run.file ? [run.file] : ['GNUmakefile', 'makefile', 'Makefile']) : run.kind === 'file' ? run.candidates : [run.path];
+      run.kind === 'make'
+        ? run.file
+          ? [run.file]
+          : ['GNUmakefile', 'makefile', 'Makefile']
+        : run.kind === 'file'
+          ? run.candidates
+          : [run.path];
     for (const candidate of candidates) {
       const path = contextPathOf(absolutePath(dir, candidate), copies, this.sent);
       const text = path === undefined ? undefined : this.sent.read(path);
-      if (path !== undefined && text !== undefined) return { path, facts: scanScript(text, run.kind === 'make' ? 'make' : 'shell', run.kind === 'make' ? run.targets : []), run };
+      if (path !== undefined && text !== undefined)
+        return { path, facts: scanScript(text, run.kind === 'make' ? 'make' : 'shell', run.kind === 'make' ? run.targets : []), run };
     }
     return undefined;
   }

@@ -32,19 +32,30 @@ function noModuleCache(a: DockerfileAnalysis, step: GoStep, module: ModuleInfo):
   if (mod === 'vendor') return '-mod=vendor builds from vendor/';
   if (module.found === 'no') return 'there is no go.mod, so no modules to download';
   if (module.found !== 'yes') return undefined;
-  if (module.vendored && mod === undefined && (step.action === 'download' || module.vendorInStage)) return `with vendor/modules.txt and go ${module.goVersion} in ${module.path}, go builds from vendor/`;
+  if (module.vendored && mod === undefined && (step.action === 'download' || module.vendorInStage))
+    return `with vendor/modules.txt and go ${module.goVersion} in ${module.path}, go builds from vendor/`;
   if (!module.requires) return `${module.path} requires no module`;
   return undefined;
 }
 
 function goSteps(a: DockerfileAnalysis): GoStep[] {
-  const steps: GoStep[] = a.goCommands().map((c: GoCommand) => ({ stage: c.stage, ins: c.ins, action: c.action, args: c.go.args, inlineEnv: c.inlineEnv, cwd: c.cwd }));
+  const steps: GoStep[] = a
+    .goCommands()
+    .map((c: GoCommand) => ({ stage: c.stage, ins: c.ins, action: c.action, args: c.go.args, inlineEnv: c.inlineEnv, cwd: c.cwd }));
   for (const stage of a.stages) {
     for (const run of a.runsOf(stage)) {
       const script = run.scripts.find((s) => s.facts.goBuild);
       if (!script || run.own.goBuild || steps.some((s) => s.ins === run.ins)) continue;
       const via = run.runs[0];
-      steps.push({ stage, ins: run.ins, action: 'build', args: [], scriptModFlag: script.facts.modFlag, inlineEnv: via?.env ?? {}, cwd: via?.cwd ?? run.cwd });
+      steps.push({
+        stage,
+        ins: run.ins,
+        action: 'build',
+        args: [],
+        scriptModFlag: script.facts.modFlag,
+        inlineEnv: via?.env ?? {},
+        cwd: via?.cwd ?? run.cwd,
+      });
     }
   }
   return steps;
@@ -101,16 +112,25 @@ export function checkCacheMounts(a: DockerfileAnalysis): void {
   for (const [ins, m] of byRun) {
     if (!m.module && !m.build) continue;
     const what = [m.module && `the module cache (${m.module})`, m.build && `the build cache (${m.build})`].filter(Boolean).join(' and ');
-    const effect = m.build ? (m.module ? 'every change downloads and compiles from cold' : 'every change compiles every package from cold') : 'every change downloads every module again';
+    const effect = m.build
+      ? m.module
+        ? 'every change downloads and compiles from cold'
+        : 'every change compiles every package from cold'
+      : 'every change downloads every module again';
     const why = m.noModule && !m.module ? ` (no module cache needed: ${m.noModule})` : '';
-    const fix = runWithMounts(ins, [m.module, m.build].filter((p): p is string => p !== undefined));
+    const fix = runWithMounts(
+      ins,
+      [m.module, m.build].filter((p): p is string => p !== undefined),
+    );
     a.add('GO002', 'warning', ins, `No cache mount for ${what}: ${effect}${why}. Fix: ${fix}`);
   }
 }
 
 function copiesWholeContext(a: DockerfileAnalysis, stage: Stage, ins: InstructionModel): boolean {
   if (ins.keyword !== 'COPY' && ins.keyword !== 'ADD') return false;
-  return copiesOf(a.model, stage, ins, a.scope(a.firstPlatform)).some((c) => c.sources.some((s) => cleanContextPath(s) === '' || s === '*'));
+  return copiesOf(a.model, stage, ins, a.scope(a.firstPlatform)).some((c) =>
+    c.sources.some((s) => cleanContextPath(s) === '' || s === '*'),
+  );
 }
 
 /** GO003: `COPY . .` before a go mod download that has modules to download. */
@@ -127,7 +147,12 @@ export function checkCopyBeforeDownload(a: DockerfileAnalysis): void {
       const mod = module.found === 'yes' ? module.path : 'go.mod';
       const sum = mod.replace(/go\.mod$/, 'go.sum');
       const files = module.found === 'yes' && a.sent?.kind(sum) !== 'file' ? mod : `${mod} ${sum}`;
-      a.add('GO003', 'warning', wholeCopy, `The whole context is copied (line ${wholeCopy.line}) before go mod download (line ${ins.line}): every code change downloads all modules again. Fix: COPY ${files} ./ and RUN go mod download first, then ${firstLine(wholeCopy.text)}.`);
+      a.add(
+        'GO003',
+        'warning',
+        wholeCopy,
+        `The whole context is copied (line ${wholeCopy.line}) before go mod download (line ${ins.line}): every code change downloads all modules again. Fix: COPY ${files} ./ and RUN go mod download first, then ${firstLine(wholeCopy.text)}.`,
+      );
       break;
     }
   }

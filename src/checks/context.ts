@@ -101,7 +101,11 @@ const WILDCARD = /[*?[]/;
 
 /** Pure: Go's filepath.Match for one path element (`*`, `?`, `[…]`). */
 export function matchesElement(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\[!/g, '[^');
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]')
+    .replace(/\[!/g, '[^');
   try {
     return new RegExp(`^${re}$`).test(name);
   } catch {
@@ -113,7 +117,12 @@ export function matchesElement(pattern: string, name: string): boolean {
 function sourceFor(imagePath: string, copy: ContextCopy, source: string, files: ContextFiles): string | undefined {
   const src = cleanContextPath(source);
   if (src === undefined) return undefined;
-  const under = (dir: string): string | undefined => (imagePath === dir ? '' : imagePath.startsWith(`${dir === '/' ? '' : dir}/`) ? imagePath.slice(dir === '/' ? 1 : dir.length + 1) : undefined);
+  const under = (dir: string): string | undefined =>
+    imagePath === dir
+      ? ''
+      : imagePath.startsWith(`${dir === '/' ? '' : dir}/`)
+        ? imagePath.slice(dir === '/' ? 1 : dir.length + 1)
+        : undefined;
   if (WILDCARD.test(src)) {
     // A wildcard copies each file it matches into the destination directory.
     const slash = src.lastIndexOf('/');

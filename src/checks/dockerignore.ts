@@ -13,9 +13,15 @@ export interface IgnoreRule {
 
 function cleanPattern(raw: string): string {
   let p = raw.trim().replace(/\\/g, '/');
-  p = p.replace(/^(\.\/)+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  p = p
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '');
   // Clean like filepath.Clean: drop `.` segments and double slashes.
-  return p.split('/').filter((s) => s !== '' && s !== '.').join('/');
+  return p
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
 }
 
 function toRegex(pattern: string): RegExp {

@@ -6,7 +6,16 @@
  * RUNs are the build, whatever runs go (make, a script, a task file).
  */
 import type { InstructionModel, Stage } from '../dockerfile/model.js';
-import { firstLine, goCommandText, osArch, runsNatively, stageLabel, type DockerfileAnalysis, type GoCommand, type RunFacts } from './analysis.js';
+import {
+  firstLine,
+  goCommandText,
+  osArch,
+  runsNatively,
+  stageLabel,
+  type DockerfileAnalysis,
+  type GoCommand,
+  type RunFacts,
+} from './analysis.js';
 import { clip } from '../util/text.js';
 
 const PUBLISHED_QEMU = 'published Go builds show 5-10x, e.g. 146 s native vs 1314 s emulated';
@@ -36,9 +45,16 @@ function buildCommand(a: DockerfileAnalysis, run: RunFacts): string {
 /** Why the checks take a stage for a Go build (strongest first); undefined when they do not. */
 function evidenceOf(a: DockerfileAnalysis, stage: Stage): Evidence | undefined {
   const runs = a.runsOf(stage);
-  const goRun = (action?: string): RunFacts | undefined => runs.find((r) => a.goCommands().some((c) => c.ins === r.ins && (!action || c.action === action)));
+  const goRun = (action?: string): RunFacts | undefined =>
+    runs.find((r) => a.goCommands().some((c) => c.ins === r.ins && (!action || c.action === action)));
   const toolchain = a.onGoToolchain(stage);
-  const candidates: (RunFacts | undefined)[] = [goRun('build'), runs.find((r) => a.buildsGo(r)), goRun(), toolchain ? runs.find((r) => a.mayBuildGo(r)) : undefined, toolchain ? runs[0] : undefined];
+  const candidates: (RunFacts | undefined)[] = [
+    goRun('build'),
+    runs.find((r) => a.buildsGo(r)),
+    goRun(),
+    toolchain ? runs.find((r) => a.mayBuildGo(r)) : undefined,
+    toolchain ? runs[0] : undefined,
+  ];
   const rank = candidates.findIndex((r) => r !== undefined);
   const run = candidates[rank];
   if (!run) return undefined;
@@ -63,7 +79,9 @@ function emulationFix(a: DockerfileAnalysis, root: Stage, evidence: Evidence): s
     return `Fix: build in a stage of its own, \`${withBuildPlatform(from)} AS build\` with \`${CROSS_ENV} ${evidence.command}\`, and COPY --from=build only the binary into the final stage (a final stage on $BUILDPLATFORM would ship the runner's platform).`;
   }
   const crossing = /TARGETARCH|TARGETPLATFORM/.test(evidence.run.ins.text) || evidence.run.scripts.some((s) => s.facts.setsTarget);
-  const then = crossing ? 'the RUN already follows TARGETARCH' : `then ARG TARGETOS TARGETARCH and \`RUN ${CROSS_ENV} ${evidence.command}\` (go cross-compiles)`;
+  const then = crossing
+    ? 'the RUN already follows TARGETARCH'
+    : `then ARG TARGETOS TARGETARCH and \`RUN ${CROSS_ENV} ${evidence.command}\` (go cross-compiles)`;
   return `Fix: \`${withBuildPlatform(from)}\`, ${then}.`;
 }
 
@@ -81,9 +99,19 @@ export function checkEmulation(a: DockerfileAnalysis): void {
     const label = `Go stage ${stageLabel(stage)}${root === stage ? '' : ` (built on ${stageLabel(root)})`}`;
     const emulated = a.opts.platforms.filter((t) => !runsNatively(host, a.stagePlatform(stage, t)));
     if (emulated.length > 0) {
-      a.add('GO001', 'warning', root, `${label} runs under QEMU emulation for ${emulated.join(', ')}: ${evidence.what} compiles there; ${PUBLISHED_QEMU}. ${emulationFix(a, root, evidence)}`);
+      a.add(
+        'GO001',
+        'warning',
+        root,
+        `${label} runs under QEMU emulation for ${emulated.join(', ')}: ${evidence.what} compiles there; ${PUBLISHED_QEMU}. ${emulationFix(a, root, evidence)}`,
+      );
     } else if (!runsNatively(host, a.stagePlatform(stage, other))) {
-      a.add('GO001', 'notice', root, `${label} has no --platform=$BUILDPLATFORM: native for ${a.opts.platforms.join(', ')} here, but any other platform would run ${evidence.what} under QEMU emulation (5-10x slower). ${emulationFix(a, root, evidence)}`);
+      a.add(
+        'GO001',
+        'notice',
+        root,
+        `${label} has no --platform=$BUILDPLATFORM: native for ${a.opts.platforms.join(', ')} here, but any other platform would run ${evidence.what} under QEMU emulation (5-10x slower). ${emulationFix(a, root, evidence)}`,
+      );
     }
   }
 }

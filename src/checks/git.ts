@@ -52,7 +52,9 @@ function gitReadOf(a: DockerfileAnalysis, receivers: Set<Stage>): GitRead | unde
         if (read) return { command: read.command, where: `${s.path || 'sh -c'}:${read.line}, ${by}`, ins: run.ins, buildvcs: false };
       }
       const vcs = run.own.buildvcs === 'true' || run.scripts.some((s) => s.facts.buildvcs === 'true');
-      const goflags = a.goCommands().some((c) => c.ins === run.ins && /-buildvcs(=true)?(\s|$)/.test(a.goEnv(c, 'GOFLAGS', a.firstPlatform) ?? ''));
+      const goflags = a
+        .goCommands()
+        .some((c) => c.ins === run.ins && /-buildvcs(=true)?(\s|$)/.test(a.goEnv(c, 'GOFLAGS', a.firstPlatform) ?? ''));
       if (vcs || goflags) return { command: 'go build -buildvcs=true', where: line, ins: run.ins, buildvcs: true };
     }
   }
@@ -67,7 +69,9 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
   const sender = senders[0];
   if (!sender) return;
   const bind = sender.ins.keyword === 'RUN';
-  const copy = bind ? `the bind mount of the RUN at line ${sender.ins.line}` : `\`${firstLine(sender.ins.text)}\` (line ${sender.ins.line})`;
+  const copy = bind
+    ? `the bind mount of the RUN at line ${sender.ins.line}`
+    : `\`${firstLine(sender.ins.text)}\` (line ${sender.ins.line})`;
   const invalidates = bind ? 'and re-runs that RUN' : 'and invalidates that COPY and every layer after it';
   const read = gitReadOf(a, new Set(senders.map((s) => s.stage)));
   if (read) {
@@ -84,12 +88,25 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
   }
   // go build stamps vcs.revision from .git by default: say what goes with it.
   const receivers = new Set(senders.map((s) => s.stage));
-  const stamps = a.stages.some((s) => a.chain(s).some((c) => receivers.has(c)) && a.runsOf(s).some((r) => a.buildsGo(r) && !/-buildvcs=false/.test(r.ins.text)));
+  const stamps = a.stages.some(
+    (s) => a.chain(s).some((c) => receivers.has(c)) && a.runsOf(s).some((r) => a.buildsGo(r) && !/-buildvcs=false/.test(r.ins.text)),
+  );
   const vcs = stamps ? " (go build then stamps no vcs.revision; the image's org.opencontainers.image.revision label keeps the commit)" : '';
   const effect = `every commit changes the context ${invalidates}`;
   if (a.opts.dockerignore === undefined) {
-    a.add('GO008', 'warning', sender.ins, `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git${vcs}`);
+    a.add(
+      'GO008',
+      'warning',
+      sender.ins,
+      `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git${vcs}`,
+    );
   } else {
-    a.add('GO008', 'warning', { line: 1 }, `.dockerignore does not exclude .git, and ${copy} of the Dockerfile sends it into the build: ${effect}. Fix: add a line .git${vcs}`, 'dockerignore');
+    a.add(
+      'GO008',
+      'warning',
+      { line: 1 },
+      `.dockerignore does not exclude .git, and ${copy} of the Dockerfile sends it into the build: ${effect}. Fix: add a line .git${vcs}`,
+      'dockerignore',
+    );
   }
 }

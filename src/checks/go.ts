@@ -39,7 +39,12 @@ function checkFinalStage(a: DockerfileAnalysis): void {
 
   // GO004: the toolchain image as the final stage.
   if (isGoToolchainImage(image)) {
-    a.add('GO004', 'warning', final, `The final stage is the Go toolchain image (${image}): the compiler and sources ship too, hundreds of MB. Fix: build in a stage, then COPY --from=build the binary into FROM scratch or gcr.io/distroless/static.`);
+    a.add(
+      'GO004',
+      'warning',
+      final,
+      `The final stage is the Go toolchain image (${image}): the compiler and sources ship too, hundreds of MB. Fix: build in a stage, then COPY --from=build the binary into FROM scratch or gcr.io/distroless/static.`,
+    );
   }
 
   // GO005: a static base needs a static binary.
@@ -52,7 +57,12 @@ function checkFinalStage(a: DockerfileAnalysis): void {
       const staticLink = /-extldflags[= ]+["']?[^"']*-static/.test(ldflags);
       if (cgo !== '0' && !staticLink) {
         const shown = clip(goCommandText(cmd), 80);
-        a.add('GO005', 'warning', cmd.ins, `go ${cmd.go.subcommand} without CGO_ENABLED=0 for a ${scratch ? 'scratch' : 'distroless static'} final stage: a cgo binary needs libc and fails to start there. Fix: \`CGO_ENABLED=0 ${shown}\`.`);
+        a.add(
+          'GO005',
+          'warning',
+          cmd.ins,
+          `go ${cmd.go.subcommand} without CGO_ENABLED=0 for a ${scratch ? 'scratch' : 'distroless static'} final stage: a cgo binary needs libc and fails to start there. Fix: \`CGO_ENABLED=0 ${shown}\`.`,
+        );
       }
     }
   }
@@ -62,13 +72,27 @@ function checkFinalStage(a: DockerfileAnalysis): void {
   const lastUser = users[users.length - 1];
   if (!lastUser) {
     if (!/nonroot/.test(image)) {
-      a.add('GO006', 'warning', final, `The final stage runs as root (no USER): a compromised process owns the container. Fix: USER 65534:65534 (nobody), or a nonroot base such as gcr.io/distroless/static:nonroot.`);
+      a.add(
+        'GO006',
+        'warning',
+        final,
+        `The final stage runs as root (no USER): a compromised process owns the container. Fix: USER 65534:65534 (nobody), or a nonroot base such as gcr.io/distroless/static:nonroot.`,
+      );
     }
   } else {
-    const expanded = expandVariables(lastUser.ins.args.trim(), stageScope(a.model, lastUser.stage, lastUser.ins.line, a.scope(a.firstPlatform)), a.model.escapeChar);
+    const expanded = expandVariables(
+      lastUser.ins.args.trim(),
+      stageScope(a.model, lastUser.stage, lastUser.ins.line, a.scope(a.firstPlatform)),
+      a.model.escapeChar,
+    );
     const user = expanded.value.split(':')[0]!.trim();
     if (expanded.unresolved.length === 0 && (user === 'root' || user === '0')) {
-      a.add('GO006', 'warning', lastUser.ins, `The final stage runs as root (USER ${expanded.value.trim()} is the last USER): a compromised process owns the container. Fix: USER 65534:65534 (nobody) after the steps that need root.`);
+      a.add(
+        'GO006',
+        'warning',
+        lastUser.ins,
+        `The final stage runs as root (USER ${expanded.value.trim()} is the last USER): a compromised process owns the container. Fix: USER 65534:65534 (nobody) after the steps that need root.`,
+      );
     }
   }
 
@@ -77,7 +101,12 @@ function checkFinalStage(a: DockerfileAnalysis): void {
     const last = chain.flatMap((s) => s.instructions.filter((i) => i.keyword === keyword)).pop();
     if (!last || parseExecForm(last.args.trim())) continue;
     const noShell = staticBase ? `; ${scratch ? 'scratch' : 'distroless static'} has no /bin/sh, so it cannot even start` : '';
-    a.add('GO007', 'warning', last, `${keyword} in shell form runs under /bin/sh -c: your process is not PID 1 and never gets SIGTERM, so every stop waits for the kill${noShell}. Fix: ${keyword} ${execForm(last.args) ?? '["/app", …]'} (exec form).`);
+    a.add(
+      'GO007',
+      'warning',
+      last,
+      `${keyword} in shell form runs under /bin/sh -c: your process is not PID 1 and never gets SIGTERM, so every stop waits for the kill${noShell}. Fix: ${keyword} ${execForm(last.args) ?? '["/app", …]'} (exec form).`,
+    );
   }
 }
 
@@ -90,7 +119,12 @@ function checkLdflags(a: DockerfileAnalysis): void {
     if (words.includes('-s') && words.includes('-w')) continue;
     const given = ldflags === undefined ? 'without -ldflags' : 'with -ldflags but without -s -w';
     const fix = [words.includes('-s') ? '' : '-s', words.includes('-w') ? '' : '-w', ldflags ?? ''].filter(Boolean).join(' ');
-    a.add('GO009', 'notice', cmd.ins, `go ${cmd.go.subcommand} ${given}: the binary keeps its symbol table and DWARF data, typically 10-20% larger. Fix: go ${cmd.go.subcommand} -ldflags="${fix}" …`);
+    a.add(
+      'GO009',
+      'notice',
+      cmd.ins,
+      `go ${cmd.go.subcommand} ${given}: the binary keeps its symbol table and DWARF data, typically 10-20% larger. Fix: go ${cmd.go.subcommand} -ldflags="${fix}" …`,
+    );
   }
 }
 
@@ -101,7 +135,12 @@ function checkTrimpath(a: DockerfileAnalysis): void {
     if (cmd.go.args.some((w) => /^--?trimpath(?:=true)?$/.test(w))) continue;
     if (/(?:^|\s)--?trimpath(?:=true)?(?:\s|$)/.test(a.goEnv(cmd, 'GOFLAGS', a.firstPlatform) ?? '')) continue;
     const sub = cmd.go.subcommand;
-    a.add('GO014', 'notice', cmd.ins, `go ${sub} without -trimpath: the binary records the paths it was built from (the WORKDIR, the module cache, GOROOT), so the same commit built in another directory or image is another binary, and panics show those paths. Fix: go ${sub} -trimpath …`);
+    a.add(
+      'GO014',
+      'notice',
+      cmd.ins,
+      `go ${sub} without -trimpath: the binary records the paths it was built from (the WORKDIR, the module cache, GOROOT), so the same commit built in another directory or image is another binary, and panics show those paths. Fix: go ${sub} -trimpath …`,
+    );
   }
 }
 
@@ -128,7 +167,9 @@ export function analyzeGoDockerfile(model: DockerfileModel, opts: CheckOptions, 
   checkLeakedTokens(a);
   checkTrimpath(a);
   const versionUse = checkVersion(a);
-  const findings = [...a.findings].sort((x, y) => (x.file === y.file ? x.line - y.line || x.id.localeCompare(y.id) : x.file === 'dockerfile' ? -1 : 1));
+  const findings = [...a.findings].sort((x, y) =>
+    x.file === y.file ? x.line - y.line || x.id.localeCompare(y.id) : x.file === 'dockerfile' ? -1 : 1,
+  );
   return { findings, versionUse };
 }
 

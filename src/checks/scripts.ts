@@ -48,8 +48,10 @@ export interface ScriptFacts {
   commands: SimpleCommand[];
 }
 
-const GIT_READ = /\bgit\s+(?:(?:-C|--git-dir|--work-tree)[= ]\S+\s+|-c\s+\S+\s+)*(rev-parse|describe|log|rev-list|show|symbolic-ref|name-rev|status|diff-index|diff)\b[^`)'";|&\n]*/;
-const GO_BUILD = /(?:^|[\s;&|(`'"])(?:[\w./-]*\/)?(?:xx-)?go\s+(?:-C\s+\S+\s+)?(?:build|install)\b|\$[({][A-Za-z_]*GO[A-Za-z_]*[)}]\s+(?:build|install)\b|\bgoreleaser\s+(?:build|release)\b/;
+const GIT_READ =
+  /\bgit\s+(?:(?:-C|--git-dir|--work-tree)[= ]\S+\s+|-c\s+\S+\s+)*(rev-parse|describe|log|rev-list|show|symbolic-ref|name-rev|status|diff-index|diff)\b[^`)'";|&\n]*/;
+const GO_BUILD =
+  /(?:^|[\s;&|(`'"])(?:[\w./-]*\/)?(?:xx-)?go\s+(?:-C\s+\S+\s+)?(?:build|install)\b|\$[({][A-Za-z_]*GO[A-Za-z_]*[)}]\s+(?:build|install)\b|\bgoreleaser\s+(?:build|release)\b/;
 const TOOL_INSTALL = /\bgo\s+install\s+(?:-\S+\s+)*[^\s-]\S*@\S+/;
 /** A script or Makefile line that reads VERSION: `$VERSION`, `${VERSION}`, make's `$(VERSION)`. */
 export const SCRIPT_READS_VERSION = /\$(?:\{VERSION\b|\(VERSION\)|VERSION\b)/;
@@ -151,18 +153,21 @@ export function scanScript(text: string, kind: ScriptFacts['kind'], targets: str
   }
   const names = new Set(['VERSION', ...facts.stampVars]);
   for (const l of lines) {
-    if (!facts.goBuild && GO_BUILD.test(l.text) && (/\bgo\s+build\b/.test(l.text) || !TOOL_INSTALL.test(l.text))) facts.goBuild = { line: l.line, text: shorten(l.text) };
+    if (!facts.goBuild && GO_BUILD.test(l.text) && (/\bgo\s+build\b/.test(l.text) || !TOOL_INSTALL.test(l.text)))
+      facts.goBuild = { line: l.line, text: shorten(l.text) };
     const git = GIT_READ.exec(l.text);
     if (git) facts.gitReads.push({ line: l.line, text: shorten(l.text), command: shorten(git[0]) });
     const vcs = /-buildvcs(?:=(true|false|auto))?\b/.exec(l.text);
     if (vcs && vcs[1] !== 'auto') facts.buildvcs = (vcs[1] ?? 'true') as 'true' | 'false';
     const mod = /-mod[= ](vendor|mod|readonly)\b/.exec(l.text);
     if (mod) facts.modFlag = mod[1];
-    if (!facts.stampsFromGit && STAMP_GIT.test(l.text)) facts.stampsFromGit = { line: l.line, text: shorten(l.text), command: git ? shorten(git[0]) : 'git' };
+    if (!facts.stampsFromGit && STAMP_GIT.test(l.text))
+      facts.stampsFromGit = { line: l.line, text: shorten(l.text), command: git ? shorten(git[0]) : 'git' };
     const assignment = versionAssignment(kind, l, names);
     if (assignment) facts.versionAssignments.push(assignment);
     // `APP_VERSION := $(VERSION)` hands VERSION on: it reads it, whatever it assigns.
-    if (!facts.readsVersion && SCRIPT_READS_VERSION.test(assignment ? assignment.value : l.text)) facts.readsVersion = { line: l.line, text: shorten(l.text) };
+    if (!facts.readsVersion && SCRIPT_READS_VERSION.test(assignment ? assignment.value : l.text))
+      facts.readsVersion = { line: l.line, text: shorten(l.text) };
     const shell = shellText(kind, l.text);
     if (shell !== undefined) facts.commands.push(...parseShell(shell.replace(/\$[({]MAKE[)}]/g, 'make')).commands);
   }

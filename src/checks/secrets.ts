@@ -13,7 +13,8 @@ const SECRET_NAME_RE = /(^|_)(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|ACCESS_KEY|PR
 /** A URL with credentials: scheme://user:password@ or scheme://${TOKEN}@. */
 const URL_CREDENTIALS_RE = /[a-z][a-z0-9+.-]*:\/\/(?:[^\s/@:]+:[^\s/@]+|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)@/i;
 
-const SECRET_FIX = 'Fix: hand it over as a build secret instead (go-private-token for Go modules, or the secrets input with RUN --mount=type=secret,id=…), which no layer or history keeps.';
+const SECRET_FIX =
+  'Fix: hand it over as a build secret instead (go-private-token for Go modules, or the secrets input with RUN --mount=type=secret,id=…), which no layer or history keeps.';
 
 /** The RUN mounts the netrc secret (by its id, or by a target named netrc without an id). */
 function mountsNetrc(a: DockerfileAnalysis, stage: Stage, ins: InstructionModel): boolean {
@@ -26,7 +27,9 @@ function mountsNetrc(a: DockerfileAnalysis, stage: Stage, ins: InstructionModel)
 
 /** Some RUN at or before this one, in its stage or a stage it builds on, mounts the netrc secret. */
 function netrcBefore(a: DockerfileAnalysis, cmd: GoCommand): boolean {
-  return a.chain(cmd.stage).some((s) => s.instructions.some((i) => i.keyword === 'RUN' && (s !== cmd.stage || i.line <= cmd.ins.line) && mountsNetrc(a, s, i)));
+  return a
+    .chain(cmd.stage)
+    .some((s) => s.instructions.some((i) => i.keyword === 'RUN' && (s !== cmd.stage || i.line <= cmd.ins.line) && mountsNetrc(a, s, i)));
 }
 
 /** GO012: private modules need the netrc secret and GOPRIVATE where go downloads them. */
@@ -36,10 +39,20 @@ export function checkPrivateModules(a: DockerfileAnalysis): void {
   for (const cmd of a.goCommands()) {
     const what = `go ${cmd.go.subcommand}`;
     if (!netrcBefore(a, cmd)) {
-      a.add('GO012', 'warning', cmd.ins, `${what} in stage ${stageLabel(cmd.stage)} runs with go-private set (${patterns}) but no RUN mounts the netrc secret: go cannot authenticate to fetch the private modules (401/403, "terminal prompts disabled"). Fix: RUN --mount=type=secret,id=netrc,target=/root/.netrc --mount=type=cache,target=/go/pkg/mod go mod download.`);
+      a.add(
+        'GO012',
+        'warning',
+        cmd.ins,
+        `${what} in stage ${stageLabel(cmd.stage)} runs with go-private set (${patterns}) but no RUN mounts the netrc secret: go cannot authenticate to fetch the private modules (401/403, "terminal prompts disabled"). Fix: RUN --mount=type=secret,id=netrc,target=/root/.netrc --mount=type=cache,target=/go/pkg/mod go mod download.`,
+      );
     } else if (mountsNetrc(a, cmd.stage, cmd.ins) && a.goEnv(cmd, 'GOPRIVATE', a.firstPlatform) === undefined) {
       // Where the secret is mounted is where modules download; a later go build finds them in the cache.
-      a.add('GO012', 'warning', cmd.ins, `${what} in stage ${stageLabel(cmd.stage)} does not see GOPRIVATE: the action passes it as a build-arg, but the stage declares no ARG GOPRIVATE, so go asks the public proxy and checksum database for the private modules. Fix: ARG GOPRIVATE in the stage, before this RUN.`);
+      a.add(
+        'GO012',
+        'warning',
+        cmd.ins,
+        `${what} in stage ${stageLabel(cmd.stage)} does not see GOPRIVATE: the action passes it as a build-arg, but the stage declares no ARG GOPRIVATE, so go asks the public proxy and checksum database for the private modules. Fix: ARG GOPRIVATE in the stage, before this RUN.`,
+      );
     }
   }
 }
@@ -69,7 +82,10 @@ function checkDeclarations(a: DockerfileAnalysis): void {
     const what = leak(d.name, d.value);
     const ins = instructionAt(a, d.line);
     if (!what || !ins) continue;
-    const where = d.kind === 'ENV' ? 'the image config (docker inspect shows it) and every layer built on it' : 'the image history (docker history shows build-args a RUN uses) and the provenance attestation';
+    const where =
+      d.kind === 'ENV'
+        ? 'the image config (docker inspect shows it) and every layer built on it'
+        : 'the image history (docker history shows build-args a RUN uses) and the provenance attestation';
     a.add('GO013', 'warning', ins, `${d.kind} ${d.name} passes ${what} into the build: it stays in ${where}. ${SECRET_FIX}`);
   }
 }
@@ -80,9 +96,16 @@ function checkGitInsteadOf(a: DockerfileAnalysis): void {
     for (const ins of stage.instructions) {
       if (ins.keyword !== 'RUN' || !/\bgit\s+config\b/.test(ins.args) || !/insteadOf/i.test(ins.args)) continue;
       const vars = stageScope(a.model, stage, ins.line, a.scope(a.firstPlatform));
-      const tokenVar = [...ins.args.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?@/g)].map((m) => m[1]!).find((n) => vars.has(n) || SECRET_NAME_RE.test(n));
+      const tokenVar = [...ins.args.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?@/g)]
+        .map((m) => m[1]!)
+        .find((n) => vars.has(n) || SECRET_NAME_RE.test(n));
       if (!URL_CREDENTIALS_RE.test(ins.args) && !tokenVar) continue;
-      a.add('GO013', 'warning', ins, `\`${firstLine(ins.args)}\` writes a token into git's config: it stays in this layer (~/.gitconfig) and in the image history. Fix: go-private-token (the action's netrc secret, which git and go read for https), mounted with RUN --mount=type=secret,id=netrc,target=/root/.netrc.`);
+      a.add(
+        'GO013',
+        'warning',
+        ins,
+        `\`${firstLine(ins.args)}\` writes a token into git's config: it stays in this layer (~/.gitconfig) and in the image history. Fix: go-private-token (the action's netrc secret, which git and go read for https), mounted with RUN --mount=type=secret,id=netrc,target=/root/.netrc.`,
+      );
     }
   }
 }

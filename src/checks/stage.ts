@@ -31,7 +31,9 @@ export function annotationPath(path: string, workspace: string): string {
 }
 
 /** The Dockerfile checks' slice of the inputs. */
-export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs' | 'goPrivate'> & { dockerfileChecks: CheckMode };
+export type CheckSettings = Pick<BuildSettings, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs' | 'goPrivate'> & {
+  dockerfileChecks: CheckMode;
+};
 
 /**
  * The pipeline's Dockerfile-check stage: parse, check, annotate each finding on its line, return
@@ -52,25 +54,40 @@ interface CheckedFiles {
 }
 
 /** Reads the Dockerfile, the .dockerignore and the context, and checks them. */
-function analyze(inputs: CheckSettings, ctx: RunContext, build: { version: string; platform: string }): CheckResult & { files: CheckedFiles } {
+function analyze(
+  inputs: CheckSettings,
+  ctx: RunContext,
+  build: { version: string; platform: string },
+): CheckResult & { files: CheckedFiles } {
   const ignoreFile = dockerignorePath(inputs.file, inputs.context);
   const files = {
     dockerfile: annotationPath(inputs.file, ctx.workspace),
     dockerignore: annotationPath(ignoreFile ?? join(inputs.context, '.dockerignore'), ctx.workspace),
   };
-  const checked = analyzeGoDockerfile(parseDockerfile(readFileSync(inputs.file, 'utf8')), {
-    platforms: inputs.platforms,
-    hostPlatform: build.platform,
-    target: inputs.target,
-    buildArgs: buildArgRecord(buildArgsWithVersion(build.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs))),
-    goPrivate: inputs.goPrivate?.patterns,
-    dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
-    context: directoryContext(inputs.context),
-  }, inputs.dockerfileChecks === 'off' ? 'version' : undefined);
+  const checked = analyzeGoDockerfile(
+    parseDockerfile(readFileSync(inputs.file, 'utf8')),
+    {
+      platforms: inputs.platforms,
+      hostPlatform: build.platform,
+      target: inputs.target,
+      buildArgs: buildArgRecord(
+        buildArgsWithVersion(build.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs)),
+      ),
+      goPrivate: inputs.goPrivate?.patterns,
+      dockerignore: ignoreFile ? readFileSync(ignoreFile, 'utf8') : undefined,
+      context: directoryContext(inputs.context),
+    },
+    inputs.dockerfileChecks === 'off' ? 'version' : undefined,
+  );
   return { ...checked, files };
 }
 
-export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, reporter: Reporter, build: { version: string; platform: string }): Promise<CheckStageResult> {
+export async function dockerfileChecks(
+  inputs: CheckSettings,
+  ctx: RunContext,
+  reporter: Reporter,
+  build: { version: string; platform: string },
+): Promise<CheckStageResult> {
   const mode = inputs.dockerfileChecks;
   const result: CheckStageResult = { outputs: {}, failures: [], findings: [] };
   let checked: ReturnType<typeof analyze>;
@@ -93,14 +110,24 @@ export async function dockerfileChecks(inputs: CheckSettings, ctx: RunContext, r
     const props = { file: files[f.file], startLine: f.line };
     const level = f.level === 'notice' ? 'notice' : mode === 'error' ? 'error' : 'warning';
     reporter[level](message, props);
-    result.findings.push({ id: f.id, title: CHECKS[f.id].title, level, file: files[f.file], line: f.line, message: f.message, text: f.text });
+    result.findings.push({
+      id: f.id,
+      title: CHECKS[f.id].title,
+      level,
+      file: files[f.file],
+      line: f.line,
+      message: f.message,
+      text: f.text,
+    });
   }
   if (findings.length === 0) reporter.info(`Dockerfile checks: no findings in ${files.dockerfile}.`);
   result.summary = renderChecksSummary(findings, files, mode);
   const blocking = findings.filter((f) => f.level === 'warning');
   if (mode === 'error' && blocking.length > 0) {
     const ids = [...new Set(blocking.map((f) => f.id))].join(', ');
-    result.failures.push(`Dockerfile checks failed (dockerfile-checks: error): ${plural(blocking.length, 'finding')} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`);
+    result.failures.push(
+      `Dockerfile checks failed (dockerfile-checks: error): ${plural(blocking.length, 'finding')} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`,
+    );
   }
   return result;
 }

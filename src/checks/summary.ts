@@ -18,5 +18,13 @@ export function renderChecksSummary(findings: Finding[], files: { dockerfile: st
     const where = `${inlineCode(`${files[f.file]}:${f.line}`)}${f.text ? `<br>${inlineCode(f.text)}` : ''}`;
     return `| ${ICON[level]} | **${f.id}** ${escapeMarkdown(CHECKS[f.id].title)} | ${where} | ${escapeMarkdown(f.message)} |`;
   });
-  return [title, '', `${counts} in ${inlineCode(files.dockerfile)}${verdict}. Each check and its fix: the action's README, "Dockerfile checks".`, '', '| | Check | Where | Finding |', '|---|---|---|---|', ...rows].join('\n');
+  return [
+    title,
+    '',
+    `${counts} in ${inlineCode(files.dockerfile)}${verdict}. Each check and its fix: the action's README, "Dockerfile checks".`,
+    '',
+    '| | Check | Where | Finding |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }

@@ -38,7 +38,9 @@ function sourceStages(a: DockerfileAnalysis, final: Stage): Set<Stage> {
   const out = new Set<Stage>(a.chain(final));
   for (const s of a.chain(final)) {
     for (const ins of s.instructions) {
-      const refs = [ins.flags.find((f) => f.name === 'from')?.value, ...(ins.run?.mounts ?? []).map((m) => m.from)].filter((r): r is string => r !== undefined);
+      const refs = [ins.flags.find((f) => f.name === 'from')?.value, ...(ins.run?.mounts ?? []).map((m) => m.from)].filter(
+        (r): r is string => r !== undefined,
+      );
       for (const ref of refs) {
         const name = expandVariables(ref, stageScope(a.model, s, ins.line, a.scope(a.firstPlatform)), a.model.escapeChar).value;
         const from = findStage(a.model, name, s.index);
@@ -67,11 +69,16 @@ function scriptSetsVersion(run: RunFacts): Flow | undefined {
   const inline = run.own.versionAssignments.find(fixed);
   if (inline) {
     const git = run.own.gitReads[0];
-    return { kind: 'script', what: inline.fromGit && git ? `\`${git.command}\` in the RUN` : `\`${inline.name}=${inline.value.trim()}\` in the RUN`, inline };
+    return {
+      kind: 'script',
+      what: inline.fromGit && git ? `\`${git.command}\` in the RUN` : `\`${inline.name}=${inline.value.trim()}\` in the RUN`,
+      inline,
+    };
   }
   for (const script of run.scripts) {
     const where = script.path || 'sh -c';
-    if (script.facts.stampsFromGit) return { kind: 'script', what: `\`${script.facts.stampsFromGit.command}\` in ${where}:${script.facts.stampsFromGit.line}` };
+    if (script.facts.stampsFromGit)
+      return { kind: 'script', what: `\`${script.facts.stampsFromGit.command}\` in ${where}:${script.facts.stampsFromGit.line}` };
     const set = script.facts.versionAssignments.find(fixed);
     if (set) return { kind: 'script', what: `${set.fromGit ? 'git' : 'a fixed value'} in ${where}:${set.line} (\`${set.text}\`)` };
   }
@@ -99,9 +106,13 @@ function flowOf(a: DockerfileAnalysis, stage: Stage, run: RunFacts): Flow {
   if (run.own.readsVersion) return { kind: 'reaches', line: run.ins.line };
   const env = stage.env.find((e) => e.line > arg.line && e.line < run.ins.line && READS_VERSION.test(e.value));
   if (env) return { kind: 'reaches', line: env.line };
-  const script = run.scripts.find((s) => s.facts.readsVersion || s.facts.versionAssignments.some((v) => v.name === 'VERSION' && v.overridable));
+  const script = run.scripts.find(
+    (s) => s.facts.readsVersion || s.facts.versionAssignments.some((v) => v.name === 'VERSION' && v.overridable),
+  );
   if (script) return { kind: 'reaches', line: run.ins.line };
-  const earlier = stage.instructions.find((i) => i.keyword === 'RUN' && i.line > arg.line && i.line < run.ins.line && READS_VERSION.test(i.args));
+  const earlier = stage.instructions.find(
+    (i) => i.keyword === 'RUN' && i.line > arg.line && i.line < run.ins.line && READS_VERSION.test(i.args),
+  );
   if (earlier) return { kind: 'reaches', line: earlier.line };
   return { kind: 'unused', argLine: arg.line };
 }
@@ -111,7 +122,8 @@ function versionFix(a: DockerfileAnalysis, run: RunFacts, declared: boolean, flo
   const declare = declared ? '' : 'ARG VERSION in the stage before this RUN, then ';
   if (flow.kind === 'script' && flow.inline) {
     const { name } = flow.inline;
-    const instead = name === 'VERSION' ? `drop \`${name}=…\` from the RUN, so $VERSION is the build-arg` : `set ${name}=$VERSION in the RUN`;
+    const instead =
+      name === 'VERSION' ? `drop \`${name}=…\` from the RUN, so $VERSION is the build-arg` : `set ${name}=$VERSION in the RUN`;
     return `Fix: ${declare}${instead}.`;
   }
   const make = run.runs.find((r) => r.run.kind === 'make');
@@ -120,19 +132,30 @@ function versionFix(a: DockerfileAnalysis, run: RunFacts, declared: boolean, flo
     const commands = scriptOf(run.ins).commands;
     const last = commands[commands.length - 1]?.words ?? [];
     // The make command ends the RUN: the fix is the RUN as written, with the variable added.
-    const shown = last[0] === make.run.words[0] && last.join(' ') === make.run.words.join(' ') ? firstLine(run.ins.run?.command ?? '') : make.run.words.join(' ');
+    const shown =
+      last[0] === make.run.words[0] && last.join(' ') === make.run.words.join(' ')
+        ? firstLine(run.ins.run?.command ?? '')
+        : make.run.words.join(' ');
     // A Makefile that stamps nothing needs the -X too.
     const builder = run.scripts.find((s) => s.facts.goBuild);
     const stamps = run.scripts.some((s) => s.facts.stampVars.length > 0 || s.facts.readsVersion);
-    const also = builder && !stamps ? `, and -ldflags "-X main.version=$(VERSION)" on the go build of ${builder.path}:${builder.facts.goBuild!.line}` : '';
+    const also =
+      builder && !stamps
+        ? `, and -ldflags "-X main.version=$(VERSION)" on the go build of ${builder.path}:${builder.facts.goBuild!.line}`
+        : '';
     return `Fix: ${declare}\`RUN ${shown} ${name}=$VERSION\` (a make command-line variable wins over the Makefile's)${also}.`;
   }
-  const go = a.goCommands().filter((c) => c.ins === run.ins && c.action === 'build').pop();
+  const go = a
+    .goCommands()
+    .filter((c) => c.ins === run.ins && c.action === 'build')
+    .pop();
   if (go) {
     const ldflags = ldflagsOf(go.go) ?? '';
     // An -X already there gets the build-arg as its value; else main.version does.
     const stamp = /-X[= ]?\s*[\w./-]+=\S*/;
-    const flags = stamp.test(ldflags) ? ldflags.replace(stamp, (x) => `${x.slice(0, x.indexOf('=') + 1)}\${VERSION}`) : [ldflags, '-X main.version=${VERSION}'].filter(Boolean).join(' ');
+    const flags = stamp.test(ldflags)
+      ? ldflags.replace(stamp, (x) => `${x.slice(0, x.indexOf('=') + 1)}\${VERSION}`)
+      : [ldflags, '-X main.version=${VERSION}'].filter(Boolean).join(' ');
     return `Fix: ${declare}go ${go.go.subcommand} -ldflags="${flags}" … (-X sets a package-level string variable, e.g. main.version).`;
   }
   const script = run.scripts.find((s) => s.path)?.path ?? 'the build script';
@@ -144,8 +167,14 @@ function lostMessage(a: DockerfileAnalysis, stage: Stage, run: RunFacts, flow: E
   const build = `\`${firstLine(run.ins.run?.command ?? '')}\` (line ${run.ins.line})`;
   const label = `stage ${stageLabel(stage)}`;
   const effect = `the summary and labels say ${version}, the binary will not.`;
-  const fix = versionFix(a, run, stage.args.some((v) => v.name === 'VERSION' && v.line < run.ins.line), flow);
-  if (flow.kind === 'no-arg') return `The action passes --build-arg VERSION=${version}, but ${label} declares no ARG VERSION before ${build}${flow.note}: ${effect} ${fix}`;
+  const fix = versionFix(
+    a,
+    run,
+    stage.args.some((v) => v.name === 'VERSION' && v.line < run.ins.line),
+    flow,
+  );
+  if (flow.kind === 'no-arg')
+    return `The action passes --build-arg VERSION=${version}, but ${label} declares no ARG VERSION before ${build}${flow.note}: ${effect} ${fix}`;
   if (flow.kind === 'unused') return `${label} declares ARG VERSION (line ${flow.argLine}) but ${build} never uses it: ${effect} ${fix}`;
   return `${build} stamps the version from ${flow.what}, not from the VERSION build-arg: ${effect} ${fix}`;
 }
@@ -175,7 +204,12 @@ function otherUse(a: DockerfileAnalysis, missed: Set<InstructionModel>): Version
   for (const stage of a.stages) {
     const arg = stage.args.find((v) => v.name === 'VERSION');
     if (!arg) continue;
-    const reader = stage.instructions.find((i) => i.line > arg.line && !missed.has(i) && (READS_VERSION.test(i.args) || (i.keyword === 'RUN' && a.runFacts(stage, i).scripts.some((s) => s.facts.readsVersion))));
+    const reader = stage.instructions.find(
+      (i) =>
+        i.line > arg.line &&
+        !missed.has(i) &&
+        (READS_VERSION.test(i.args) || (i.keyword === 'RUN' && a.runFacts(stage, i).scripts.some((s) => s.facts.readsVersion))),
+    );
     if (reader) return { stage: stageName(stage), line: reader.line, binary: false };
   }
   return { binary: false };

@@ -16,11 +16,13 @@ export function startBackground(program: string, argv: string[], cwd: string, on
   }
   const output = { stdout: '', stderr: '' };
   let ended: ExecResult | undefined;
-  const collect = (sink: 'stdout' | 'stderr') => (data: Buffer): void => {
-    const text = data.toString();
-    output[sink] += text;
-    if (onLine) for (const line of text.split(/\r?\n/)) if (line.trim()) onLine(line);
-  };
+  const collect =
+    (sink: 'stdout' | 'stderr') =>
+    (data: Buffer): void => {
+      const text = data.toString();
+      output[sink] += text;
+      if (onLine) for (const line of text.split(/\r?\n/)) if (line.trim()) onLine(line);
+    };
   child.stdout!.on('data', collect('stdout'));
   child.stderr!.on('data', collect('stderr'));
   const done = new Promise<ExecResult>((resolve) => {

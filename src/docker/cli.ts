@@ -44,7 +44,10 @@ export class DockerCli implements DockerClient {
   async bridgeGateway(): Promise<string | undefined> {
     const r = await docker(['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}']);
     if (r.exitCode !== 0) return undefined;
-    return r.stdout.trim().split(/\s+/).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+    return r.stdout
+      .trim()
+      .split(/\s+/)
+      .find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
   }
 
   build = (argv: readonly string[], env?: Record<string, string>): Promise<ExecResult> => docker(argv, { echo: this.echo, env });
@@ -74,9 +77,11 @@ export class DockerCli implements DockerClient {
   removeImage = (ref: string): Promise<ExecResult> => docker(['image', 'rm', ref]);
   saveImage = (ref: string, file: string): Promise<ExecResult> => docker(['save', '--output', file, ref]);
 
-  composeConfig = (p: ComposeProject): Promise<ExecResult> => docker(composeArgv(p, 'config', '--format', 'json'), { cwd: p.cwd, silent: true });
+  composeConfig = (p: ComposeProject): Promise<ExecResult> =>
+    docker(composeArgv(p, 'config', '--format', 'json'), { cwd: p.cwd, silent: true });
   composeUp = (p: ComposeProject, onLine?: (line: string) => void): Background => startBackground('docker', upArgv(p), p.cwd, onLine);
-  composePs = (p: ComposeProject): Promise<ExecResult> => docker(composeArgv(p, 'ps', '--all', '--format', 'json'), { cwd: p.cwd, silent: true });
+  composePs = (p: ComposeProject): Promise<ExecResult> =>
+    docker(composeArgv(p, 'ps', '--all', '--format', 'json'), { cwd: p.cwd, silent: true });
   composeLogs = (p: ComposeProject, service: string, lines: number): Promise<ExecResult> =>
     docker(composeArgv(p, 'logs', '--no-color', '--no-log-prefix', '--tail', String(lines), service), { cwd: p.cwd, silent: true });
   composeDown = (p: ComposeProject): Promise<ExecResult> => docker(downArgv(p), { cwd: p.cwd, silent: true });

@@ -60,7 +60,12 @@ export function expandVariables(text: string, vars: ReadonlyMap<string, string> 
  * (`word` expanded by `expandWord` only when used). Undefined when the body is none of them
  * (the text stays as written).
  */
-function expandBraced(body: string, get: (name: string) => string | undefined, expandWord: (word: string) => string, unresolved: string[]): string | undefined {
+function expandBraced(
+  body: string,
+  get: (name: string) => string | undefined,
+  expandWord: (word: string) => string,
+  unresolved: string[],
+): string | undefined {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])(.*))?$/s.exec(body);
   if (!m) return undefined;
   const [, name, op, word = ''] = m;

@@ -43,7 +43,10 @@ function copyWords(args: string): string[] {
       // Not JSON after all: BuildKit reads it as the shell form.
     }
   }
-  return text.split('\n')[0]!.split(/\s+/).filter((w) => w !== '');
+  return text
+    .split('\n')[0]!
+    .split(/\s+/)
+    .filter((w) => w !== '');
 }
 
 /** A source BuildKit fetches from elsewhere, not the context. */
@@ -52,7 +55,12 @@ function remoteSource(source: string): boolean {
 }
 
 /** The instructions of a stage's chain before `line` of `stage` (the whole of its parents). */
-function chainInstructions(model: DockerfileModel, stage: Stage, line: number, opts: ScopeOptions): { stage: Stage; ins: InstructionModel }[] {
+function chainInstructions(
+  model: DockerfileModel,
+  stage: Stage,
+  line: number,
+  opts: ScopeOptions,
+): { stage: Stage; ins: InstructionModel }[] {
   const out: { stage: Stage; ins: InstructionModel }[] = [];
   for (const s of stageChain(model, stage, opts)) {
     for (const ins of s.instructions) if (s !== stage || ins.line < line) out.push({ stage: s, ins });

@@ -79,7 +79,13 @@ export interface ResolvedMount extends MountSpec {
 const EXPANDED_KEYS = ['target', 'id', 'sharing', 'uid', 'gid', 'mode', 'from', 'source', 'size'] as const;
 
 /** Pure: expands a RUN's mount in the stage's scope at that RUN's line. */
-export function resolveMount(model: DockerfileModel, stage: Stage, run: InstructionModel, mount: MountSpec, opts: ScopeOptions = {}): ResolvedMount {
+export function resolveMount(
+  model: DockerfileModel,
+  stage: Stage,
+  run: InstructionModel,
+  mount: MountSpec,
+  opts: ScopeOptions = {},
+): ResolvedMount {
   const vars = stageScope(model, stage, run.line, opts);
   const unresolved: string[] = [];
   const resolved: ResolvedMount = { ...mount, options: { ...mount.options }, unresolved };

@@ -1,7 +1,16 @@
 /** Dockerfile text into the model (see model.ts), on top of dockerfile-ast. */
 import { DockerfileParser, type Instruction, type Flag as AstFlag } from 'dockerfile-ast';
 import { parseMount } from './mounts.js';
-import type { ArgDeclaration, Directive, DockerfileModel, EnvDeclaration, HeredocModel, InstructionModel, RunDetails, Stage } from './types.js';
+import type {
+  ArgDeclaration,
+  Directive,
+  DockerfileModel,
+  EnvDeclaration,
+  HeredocModel,
+  InstructionModel,
+  RunDetails,
+  Stage,
+} from './types.js';
 
 function astFlags(ins: Instruction): AstFlag[] {
   const withFlags = ins as Instruction & { getFlags?: () => AstFlag[] };

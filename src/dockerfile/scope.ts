@@ -69,10 +69,9 @@ function ownScope(
   automatic: Record<string, string>,
 ): Map<string, string> {
   const vars = new Map<string, string>(inherited);
-  const events = [
-    ...stage.args.map((a) => ({ line: a.line, arg: a })),
-    ...stage.env.map((e) => ({ line: e.line, env: e })),
-  ].sort((a, b) => a.line - b.line);
+  const events = [...stage.args.map((a) => ({ line: a.line, arg: a })), ...stage.env.map((e) => ({ line: e.line, env: e }))].sort(
+    (a, b) => a.line - b.line,
+  );
   for (const event of events) {
     if (event.line >= line) break;
     if ('arg' in event && event.arg) {
@@ -113,4 +112,3 @@ export function stageChain(model: DockerfileModel, stage: Stage, opts: ScopeOpti
     chain.unshift(parent);
   }
 }
-

@@ -58,12 +58,21 @@ export function guardedGitHubFetch(guard: ServiceGuard): typeof fetch {
   return (input, init = {}) => {
     const url = typeof input === 'string' || input instanceof URL ? new URL(input) : new URL(input.url);
     const method = (init.method ?? 'GET').toUpperCase();
-    return guardedFetch(guard, `${method} ${url.pathname}`, url, init, { retries: GITHUB_API_RETRIES, idempotent: method !== 'POST', buffer: true });
+    return guardedFetch(guard, `${method} ${url.pathname}`, url, init, {
+      retries: GITHUB_API_RETRIES,
+      idempotent: method !== 'POST',
+      buffer: true,
+    });
   };
 }
 
 /** The real API through @actions/github (Octokit), at GITHUB_API_URL, every call with a deadline. */
-export function octokitCommentApi(token: string, repository: string, apiUrl: string, guard = new ServiceGuard(GITHUB_API_BUDGET)): CommentApi {
+export function octokitCommentApi(
+  token: string,
+  repository: string,
+  apiUrl: string,
+  guard = new ServiceGuard(GITHUB_API_BUDGET),
+): CommentApi {
   const octokit = github.getOctokit(token, { baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
   const [owner, repo] = repository.split('/') as [string, string];
   const nonsense = (what: string): ApiAnswerError => {
@@ -93,7 +102,13 @@ export function octokitCommentApi(token: string, repository: string, apiUrl: str
     },
     async *comments(issue: number) {
       for (let page = 1; page <= MAX_PAGES; page++) {
-        const res = await octokit.rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100, ...(page > 1 ? { page } : {}) });
+        const res = await octokit.rest.issues.listComments({
+          owner,
+          repo,
+          issue_number: issue,
+          per_page: 100,
+          ...(page > 1 ? { page } : {}),
+        });
         const list = parseCommentList(res.data as unknown);
         if (!list) throw nonsense('a comment list');
         yield list;

@@ -32,7 +32,10 @@ export function halfRange(half: 1 | 2, size: number, split: number | undefined):
 
 function sendHalf(res: ServerResponse, archive: ServedArchive, half: 1 | 2): void {
   const { start, end, trailer } = halfRange(half, statSync(archive.path).size, archive.split?.());
-  res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': String(end - start + (trailer ? END_OF_ARCHIVE.length : 0)) });
+  res.writeHead(200, {
+    'content-type': 'application/x-tar',
+    'content-length': String(end - start + (trailer ? END_OF_ARCHIVE.length : 0)),
+  });
   if (end <= start) {
     res.end(trailer ? END_OF_ARCHIVE : undefined);
     return;
@@ -49,7 +52,11 @@ function sendHalf(res: ServerResponse, archive: ServedArchive, half: 1 | 2): voi
  * side by side they give the whole archive (without a split: all of it, then an empty archive).
  * Undefined when it cannot listen on `host`.
  */
-export async function serveArchives(files: Record<string, ServedArchive>, host: string, refused: ReadonlySet<string> = new Set()): Promise<ArchiveServer | undefined> {
+export async function serveArchives(
+  files: Record<string, ServedArchive>,
+  host: string,
+  refused: ReadonlySet<string> = new Set(),
+): Promise<ArchiveServer | undefined> {
   const token = randomUUID();
   const byPath = new Map<string, { name: string; half: 1 | 2 }>();
   for (const name of Object.keys(files)) {

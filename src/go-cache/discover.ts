@@ -77,7 +77,10 @@ export function discoverCaches(model: DockerfileModel, opts: DiscoverOptions): D
             continue;
           }
           if (m.unresolved.length > 0) {
-            note(ins.line, `the cache mount at ${mount.target ?? ''} uses ${m.unresolved.map((v) => `$${v}`).join(', ')}, which has no value here`);
+            note(
+              ins.line,
+              `the cache mount at ${mount.target ?? ''} uses ${m.unresolved.map((v) => `$${v}`).join(', ')}, which has no value here`,
+            );
           }
           const id = m.cacheId ?? m.target;
           const existing = bySlot.get(id);

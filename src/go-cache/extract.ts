@@ -11,7 +11,17 @@ import { helperPaths, runHelperBuild, type HelperResult } from './helpers.js';
 import { perNode } from './inject.js';
 import { extractFromHeld, stopHeld } from './inject-held.js';
 import { extractDockerfile, extractScript, LIST_DIR } from './scripts.js';
-import { helperMounts, onNode, restoredListText, SINCE_MARGIN_SECONDS, type GoCacheSession, type GoCacheTools, type HelperGroup, type PendingSave, type SlotState } from './session.js';
+import {
+  helperMounts,
+  onNode,
+  restoredListText,
+  SINCE_MARGIN_SECONDS,
+  type GoCacheSession,
+  type GoCacheTools,
+  type HelperGroup,
+  type PendingSave,
+  type SlotState,
+} from './session.js';
 import { readTar } from './tar.js';
 import { joinNodeParts } from './trim.js';
 
@@ -31,9 +41,15 @@ function slotsToSave(session: GoCacheSession, reporter: Reporter): Set<SlotState
 export async function extractGoCaches(session: GoCacheSession, tools: GoCacheTools): Promise<PendingSave[]> {
   const todo = slotsToSave(session, tools.reporter);
   const named = session.groups.map((group, n) => ({ group, name: `go-cache-extract-${n}` }));
-  const taken = (await perNode(named, ({ group, name }) => takeOut(session, group, todo, name, tools))).filter((t): t is Taken => t !== undefined);
+  const taken = (await perNode(named, ({ group, name }) => takeOut(session, group, todo, name, tools))).filter(
+    (t): t is Taken => t !== undefined,
+  );
   try {
-    return await joinTaken(session.slots.filter((s) => todo.has(s)), taken, tools.reporter);
+    return await joinTaken(
+      session.slots.filter((s) => todo.has(s)),
+      taken,
+      tools.reporter,
+    );
   } finally {
     await Promise.all(taken.map((t) => rm(t.tar, { force: true }).catch(() => undefined)));
   }
@@ -48,7 +64,13 @@ interface Taken {
 }
 
 /** Takes a group's changes out (its held helper, or a new extract helper); undefined when none is to be saved. */
-async function takeOut(session: GoCacheSession, group: HelperGroup, todo: Set<SlotState>, name: string, tools: GoCacheTools): Promise<Taken | undefined> {
+async function takeOut(
+  session: GoCacheSession,
+  group: HelperGroup,
+  todo: Set<SlotState>,
+  name: string,
+  tools: GoCacheTools,
+): Promise<Taken | undefined> {
   const slots = group.slots.filter((s) => todo.has(s));
   const held = session.held.get(group.key);
   session.held.delete(group.key);
@@ -67,7 +89,13 @@ function listOf(group: SlotState[], name: string): string {
 }
 
 /** A new helper build mounting the caches to save, with their restored lists in its context. */
-async function extractWithHelper(session: GoCacheSession, group: HelperGroup, slots: SlotState[], name: string, tools: GoCacheTools): Promise<{ result: HelperResult; tar: string }> {
+async function extractWithHelper(
+  session: GoCacheSession,
+  group: HelperGroup,
+  slots: SlotState[],
+  name: string,
+  tools: GoCacheTools,
+): Promise<{ result: HelperResult; tar: string }> {
   const { opts } = session;
   const context = join(opts.workDir, name);
   await mkdir(context, { recursive: true });
@@ -79,7 +107,14 @@ async function extractWithHelper(session: GoCacheSession, group: HelperGroup, sl
   const mounts = helperMounts(slots);
   await writeFile(join(context, 'extract.sh'), extractScript(mounts, session.injectedAt - SINCE_MARGIN_SECONDS, hasList));
   const paths = helperPaths(opts.workDir, name);
-  const build = { builder: opts.builder, platform: group.target.platform, context, dockerfileText: extractDockerfile(group.image, mounts), dockerfilePath: paths.dockerfile, tarOutput: paths.tar };
+  const build = {
+    builder: opts.builder,
+    platform: group.target.platform,
+    context,
+    dockerfileText: extractDockerfile(group.image, mounts),
+    dockerfilePath: paths.dockerfile,
+    tarOutput: paths.tar,
+  };
   return { result: await runHelperBuild(tools.docker, build), tar: paths.tar };
 }
 
@@ -92,7 +127,9 @@ async function joinTaken(slots: SlotState[], taken: Taken[], reporter: Reporter)
   const read: { taken: Taken; lists: Map<string, string[]> }[] = [];
   for (const t of taken) {
     if (!t.result.ok) {
-      reporter.warning(`Go cache: could not take the caches out of BuildKit${onNode(t.group.target)} (${t.result.error}); they are not saved.`);
+      reporter.warning(
+        `Go cache: could not take the caches out of BuildKit${onNode(t.group.target)} (${t.result.error}); they are not saved.`,
+      );
       reporter.debug(t.result.log);
       continue;
     }
@@ -114,7 +151,8 @@ async function joinTaken(slots: SlotState[], taken: Taken[], reporter: Reporter)
       reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);
     }
   }
-  for (const { taken: t } of read) reporter.info(`Go cache: took the changes out of BuildKit in ${t.result.seconds.toFixed(1)} s${onNode(t.group.target)}`);
+  for (const { taken: t } of read)
+    reporter.info(`Go cache: took the changes out of BuildKit in ${t.result.seconds.toFixed(1)} s${onNode(t.group.target)}`);
   return saves;
 }
 
@@ -123,8 +161,13 @@ function readLists(tar: string): Map<string, string[]> {
   readTar(tar, (entry, data) => {
     if (entry.type !== '0' || !entry.name.startsWith(`${LIST_DIR}/`)) return;
     const text = entry.size > 0 ? data().subarray(0, entry.size).toString('utf8') : '';
-    lists.set(entry.name.slice(LIST_DIR.length + 1), text.split('\n').map((l) => l.replace(/^\.\//, '')).filter((l) => l !== ''));
+    lists.set(
+      entry.name.slice(LIST_DIR.length + 1),
+      text
+        .split('\n')
+        .map((l) => l.replace(/^\.\//, ''))
+        .filter((l) => l !== ''),
+    );
   });
   return lists;
 }
-

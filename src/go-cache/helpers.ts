@@ -62,7 +62,8 @@ export function startHelperBuild(docker: DockerClient, build: HelperBuild): Star
     const r = await command.done;
     const seconds = (Date.now() - started) / 1000;
     const log = r.stderr + r.stdout;
-    if (r.exitCode !== 0) return { ok: false, error: lastErrorLine(r.stderr) || `docker buildx build exited with ${r.exitCode}`, seconds, log };
+    if (r.exitCode !== 0)
+      return { ok: false, error: lastErrorLine(r.stderr) || `docker buildx build exited with ${r.exitCode}`, seconds, log };
     return { ok: true, seconds, log };
   })().finally(markSpawned);
   return { spawned, result };

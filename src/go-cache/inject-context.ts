@@ -22,12 +22,20 @@ async function injectAsContext(job: InjectJob, tools: GoCacheTools): Promise<Inj
   // The context is the directory holding the slot directories: only our archives are sent.
   const root = join(job.session.slots[0]!.dir, '..');
   const mounts = helperMounts(job.slots);
-  const archives = Object.fromEntries(job.slots.filter((s) => s.restoredKey).map((s) => [s.mountName, { file: `${s.dir.slice(root.length + 1)}/${ARCHIVE}` }]));
+  const archives = Object.fromEntries(
+    job.slots.filter((s) => s.restoredKey).map((s) => [s.mountName, { file: `${s.dir.slice(root.length + 1)}/${ARCHIVE}` }]),
+  );
   const script = join(root, 'inject.sh');
   await writeFile(script, injectScript(mounts, archives, datedTo(job.session)));
   try {
     const dockerfilePath = helperPaths(opts.workDir, job.name).dockerfile;
-    const result = await runHelperBuild(tools.docker, { builder: opts.builder, platform: job.target.platform, context: root, dockerfileText: injectDockerfile(job.image, mounts), dockerfilePath });
+    const result = await runHelperBuild(tools.docker, {
+      builder: opts.builder,
+      platform: job.target.platform,
+      context: root,
+      dockerfileText: injectDockerfile(job.image, mounts),
+      dockerfilePath,
+    });
     return { result, how: 'as build context' };
   } finally {
     await rm(script, { force: true }).catch(() => undefined);

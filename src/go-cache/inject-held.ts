@@ -9,7 +9,16 @@ import type { HelperResult } from './helpers.js';
 import { helperPaths } from './helpers.js';
 import { startStreaming } from './inject-stream.js';
 import { heldDockerfile, heldScript, type ArchiveSource } from './scripts.js';
-import { datedTo, helperMounts, SINCE_MARGIN_SECONDS, type GoCacheSession, type GoCacheTools, type HeldHelper, type InjectJob, type Injected } from './session.js';
+import {
+  datedTo,
+  helperMounts,
+  SINCE_MARGIN_SECONDS,
+  type GoCacheSession,
+  type GoCacheTools,
+  type HeldHelper,
+  type InjectJob,
+  type Injected,
+} from './session.js';
 
 /** Starts the held helper; undefined when the archives or the control channel could not be served. */
 export async function heldInject(job: InjectJob, gateway: string, tools: GoCacheTools): Promise<Injected | undefined> {
@@ -41,7 +50,10 @@ export async function heldInject(job: InjectJob, gateway: string, tools: GoCache
     return { result, how };
   }
   job.session.held.set(job.key, { build: streaming.build, archives: streaming.archives, control, tar });
-  return { result: { ok: true, seconds: (Date.now() - streaming.started) / 1000, log: '' }, how: `${how}; the helper holds the mounts until the build ends` };
+  return {
+    result: { ok: true, seconds: (Date.now() - streaming.started) / 1000, log: '' },
+    how: `${how}; the helper holds the mounts until the build ends`,
+  };
 }
 
 /** Tells a held helper to take out what the build changed (with the restored lists) and waits for it. */

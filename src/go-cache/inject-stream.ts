@@ -30,19 +30,36 @@ export interface StreamingHelper {
  * fails and the build-context fallback runs with the valid ones only. Undefined (nothing
  * validated) when the server cannot listen on the gateway.
  */
-export async function startStreaming(job: InjectJob, gateway: string, helper: StreamingHelper, tools: GoCacheTools): Promise<Streaming | undefined> {
+export async function startStreaming(
+  job: InjectJob,
+  gateway: string,
+  helper: StreamingHelper,
+  tools: GoCacheTools,
+): Promise<Streaming | undefined> {
   const { opts } = job.session;
   const refused = new Set<string>();
-  const served = Object.fromEntries(job.candidates.map((s) => [s.mountName, { path: join(s.dir, ARCHIVE), split: () => s.restoredIndex?.split }]));
+  const served = Object.fromEntries(
+    job.candidates.map((s) => [s.mountName, { path: join(s.dir, ARCHIVE), split: () => s.restoredIndex?.split }]),
+  );
   const archives = await serveArchives(served, gateway, refused);
   if (!archives) return undefined;
   try {
     const context = join(opts.workDir, job.name);
     await mkdir(context, { recursive: true });
-    await writeFile(join(context, helper.script), helper.text(Object.fromEntries(Object.entries(archives.urls).map(([mount, urls]) => [mount, { urls }]))));
+    await writeFile(
+      join(context, helper.script),
+      helper.text(Object.fromEntries(Object.entries(archives.urls).map(([mount, urls]) => [mount, { urls }]))),
+    );
     const started = Date.now();
     const paths = helperPaths(opts.workDir, job.name);
-    const build = startHelperBuild(tools.docker, { builder: opts.builder, platform: job.target.platform, context, dockerfileText: helper.dockerfile, dockerfilePath: paths.dockerfile, tarOutput: helper.tarOutput });
+    const build = startHelperBuild(tools.docker, {
+      builder: opts.builder,
+      platform: job.target.platform,
+      context,
+      dockerfileText: helper.dockerfile,
+      dockerfilePath: paths.dockerfile,
+      tarOutput: helper.tarOutput,
+    });
     // Docker is spawned first: the read-through below is synchronous and holds the event loop.
     await build.spawned;
     for (const s of job.candidates) await validateRestored(s, tools.reporter, refused);
@@ -56,7 +73,11 @@ export async function startStreaming(job: InjectJob, gateway: string, helper: St
 /** Streams the archives in and waits for the helper; undefined when they could not be served. */
 export async function streamInject(job: InjectJob, gateway: string, tools: GoCacheTools): Promise<Injected | undefined> {
   const mounts = helperMounts(job.slots);
-  const helper = { script: 'inject.sh', text: (a: Record<string, ArchiveSource>) => injectScript(mounts, a, datedTo(job.session)), dockerfile: injectDockerfile(job.image, mounts) };
+  const helper = {
+    script: 'inject.sh',
+    text: (a: Record<string, ArchiveSource>) => injectScript(mounts, a, datedTo(job.session)),
+    dockerfile: injectDockerfile(job.image, mounts),
+  };
   const streaming = await startStreaming(job, gateway, helper, tools);
   if (!streaming) return undefined;
   try {

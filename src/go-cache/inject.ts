@@ -7,7 +7,16 @@
 import { contextInject } from './inject-context.js';
 import { heldInject } from './inject-held.js';
 import { streamInject } from './inject-stream.js';
-import { forgetRestore, onNode, validateRestored, type GoCacheSession, type GoCacheTools, type HelperGroup, type InjectJob, type Injected } from './session.js';
+import {
+  forgetRestore,
+  onNode,
+  validateRestored,
+  type GoCacheSession,
+  type GoCacheTools,
+  type HelperGroup,
+  type InjectJob,
+  type Injected,
+} from './session.js';
 import { plural } from '../util/plural.js';
 
 /** The inject of every helper group: nodes side by side, a node's groups one after the other. */
@@ -34,7 +43,13 @@ export async function perNode<T extends { group: HelperGroup }, R>(items: T[], w
   return items.map((i) => results.get(i)!);
 }
 
-function injectGroup(session: GoCacheSession, group: HelperGroup, name: string, gateway: string | undefined, tools: GoCacheTools): Promise<void> {
+function injectGroup(
+  session: GoCacheSession,
+  group: HelperGroup,
+  name: string,
+  gateway: string | undefined,
+  tools: GoCacheTools,
+): Promise<void> {
   // The candidates now: an inject on another node may have dropped a restore meanwhile.
   const candidates = group.slots.filter((s) => s.restoredKey);
   const job: InjectJob = { session, key: group.key, target: group.target, image: group.image, slots: group.slots, candidates, name };
@@ -56,12 +71,15 @@ async function injectImage(job: InjectJob, gateway: string | undefined, tools: G
   const { reporter } = tools;
   let injected = await streamed(job, gateway, tools);
   if (!injected) for (const s of job.candidates) await validateRestored(s, reporter);
-  else if (!injected.result.ok) reporter.debug(`Go cache: streaming the archives failed (${injected.result.error}); sending them as build context`);
+  else if (!injected.result.ok)
+    reporter.debug(`Go cache: streaming the archives failed (${injected.result.error}); sending them as build context`);
   const restored = job.slots.filter((s) => s.restoredKey).length;
   if (!injected?.result.ok) injected = await contextInject(job, tools);
   const { result, how } = injected;
   if (result.ok) {
-    reporter.info(`Go cache: injected ${plural(restored, 'archive')} into BuildKit (${how}) in ${result.seconds.toFixed(1)} s (image ${job.image})${onNode(job.target)}`);
+    reporter.info(
+      `Go cache: injected ${plural(restored, 'archive')} into BuildKit (${how}) in ${result.seconds.toFixed(1)} s (image ${job.image})${onNode(job.target)}`,
+    );
   } else {
     reporter.warning(`Go cache: could not inject the caches${onNode(job.target)} (${result.error}); the build runs without them.`);
     reporter.debug(result.log);

@@ -19,7 +19,18 @@ import { releaseHeldHelpers } from './inject-held.js';
 import { cacheEnv } from '../actions-cache/isolation.js';
 import { isolate, type CacheService } from '../actions-cache/service.js';
 import { goSumHash, slotKeys } from './keys.js';
-import { ARCHIVE, forgetRestore, helperGroups, summarizeRestore, type GoCacheOptions, type GoCacheSession, type GoCacheTools, type HelperGroup, type RestoreSummary, type SlotState } from './session.js';
+import {
+  ARCHIVE,
+  forgetRestore,
+  helperGroups,
+  summarizeRestore,
+  type GoCacheOptions,
+  type GoCacheSession,
+  type GoCacheTools,
+  type HelperGroup,
+  type RestoreSummary,
+  type SlotState,
+} from './session.js';
 
 /** Nothing restored, though the build has cache mounts (or their Dockerfile could not be read). */
 const NOTHING_RESTORED: RestoreSummary = { hit: 'false', restored: [] };
@@ -30,19 +41,28 @@ const NO_MOUNTS: RestoreSummary = { hit: 'none', restored: [] };
  * Finds the cache mounts, restores their archives and injects them into BuildKit. Returns the
  * session for the extract, or undefined when there is nothing to do.
  */
-export async function restoreGoCaches(opts: GoCacheOptions, service: CacheService, tools: GoCacheTools): Promise<{ session?: GoCacheSession; summary: RestoreSummary }> {
+export async function restoreGoCaches(
+  opts: GoCacheOptions,
+  service: CacheService,
+  tools: GoCacheTools,
+): Promise<{ session?: GoCacheSession; summary: RestoreSummary }> {
   const { reporter } = tools;
   if (!opts.enabled) return { summary: NOTHING_RESTORED };
   const usable = await usableSlots(opts, reporter);
   if (usable === 'no-mounts') return { summary: NO_MOUNTS };
   if (!usable) return { summary: NOTHING_RESTORED };
   if (!service.available()) {
-    reporter.warning('Go cache: no Actions cache service in this job (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set): caches are neither restored nor saved.');
+    reporter.warning(
+      'Go cache: no Actions cache service in this job (ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL is not set): caches are neither restored nor saved.',
+    );
     return { summary: NOTHING_RESTORED };
   }
   // Looked up while the archives download.
   const gateway = opts.stream ? tools.docker.bridgeGateway().catch(() => undefined) : Promise.resolve(undefined);
-  const inspect = tools.docker.inspectBuilder(opts.builder).then((r) => (r.exitCode === 0 ? r.stdout : ''), () => '');
+  const inspect = tools.docker.inspectBuilder(opts.builder).then(
+    (r) => (r.exitCode === 0 ? r.stdout : ''),
+    () => '',
+  );
   const slots = await restoreSlots(usable, opts, service, reporter);
   const groups = placeGroups(slots, opts.platforms, await inspect, reporter);
   const session: GoCacheSession = { opts, slots, injectedAt: Math.floor(Date.now() / 1000), groups, held: new Map() };
@@ -73,12 +93,20 @@ function placeGroups(slots: SlotState[], platforms: string[], inspect: string, r
   const placement = placeHelpers(nodes, platforms);
   if (placement.targets.length > 1 || placement.unreachable.length > 0) {
     const where = [...placement.nodeOf].map(([platform, node]) => `${platform} on ${node}`).join(', ');
-    reporter.info(`Go cache: the builder has ${plural(nodes.length, 'node')} (${where}): the caches go to each node that builds a platform using them`);
+    reporter.info(
+      `Go cache: the builder has ${plural(nodes.length, 'node')} (${where}): the caches go to each node that builds a platform using them`,
+    );
   }
   for (const node of placement.unreachable) {
-    reporter.warning(`Go cache: no helper build can be routed to node ${node} of the builder (no platform buildx sends there alone); its platforms build without the caches.`);
+    reporter.warning(
+      `Go cache: no helper build can be routed to node ${node} of the builder (no platform buildx sends there alone); its platforms build without the caches.`,
+    );
   }
-  const reaches = (node: string): boolean => nodeReachesRunner(driver, nodes.find((n) => n.name === node));
+  const reaches = (node: string): boolean =>
+    nodeReachesRunner(
+      driver,
+      nodes.find((n) => n.name === node),
+    );
   return helperGroups(slots, placement, reaches);
 }
 
@@ -94,7 +122,12 @@ async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<Ca
     reporter.warning(`Go cache: could not read the Dockerfile: ${errorText(error)}`);
     return undefined;
   }
-  const discovery = discoverCaches(parseDockerfile(text), { platforms: opts.platforms, target: opts.target, buildArgs: buildArgRecord(opts.buildArgs), buildPlatform: opts.buildPlatform });
+  const discovery = discoverCaches(parseDockerfile(text), {
+    platforms: opts.platforms,
+    target: opts.target,
+    buildArgs: buildArgRecord(opts.buildArgs),
+    buildPlatform: opts.buildPlatform,
+  });
   for (const s of discovery.skipped) reporter.info(`Go cache: line ${s.line}: ${s.reason}; left alone`);
   const usable = discovery.slots.filter((slot) => {
     if (slot.image) return true;
@@ -107,7 +140,9 @@ async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<Ca
   }
   if (usable.length === 0) return undefined;
   for (const slot of usable) {
-    reporter.info(`Go cache: ${slot.kind} cache ${slot.id} at ${slot.target} (lines ${slot.lines.join(', ')}; ${slot.platforms.join(', ')})`);
+    reporter.info(
+      `Go cache: ${slot.kind} cache ${slot.id} at ${slot.target} (lines ${slot.lines.join(', ')}; ${slot.platforms.join(', ')})`,
+    );
   }
   return usable;
 }
@@ -115,14 +150,24 @@ async function usableSlots(opts: GoCacheOptions, reporter: Reporter): Promise<Ca
 /** Downloads every slot's archive side by side; a slot whose download fails counts as not restored. */
 async function restoreSlots(usable: CacheSlot[], opts: GoCacheOptions, service: CacheService, reporter: Reporter): Promise<SlotState[]> {
   const sums = await goSumHash(opts.context).catch(() => ({ hash: 'none', files: [] as string[] }));
-  if (usable.some((s) => s.kind === 'go-modules')) reporter.info(`Go cache: module key from ${plural(sums.files.length, 'go.sum file')}: ${sums.hash}`);
+  if (usable.some((s) => s.kind === 'go-modules'))
+    reporter.info(`Go cache: module key from ${plural(sums.files.length, 'go.sum file')}: ${sums.hash}`);
   const env = cacheEnv(opts.workDir);
   const isolated = isolate(service, env);
   const faults = new Set<string>();
   return Promise.all(
     usable.map(async (slot, i): Promise<SlotState> => {
       const keys = slotKeys(slot, { goSumHash: sums.hash, target: opts.target, unique: opts.unique });
-      const state: SlotState = { slot, mountName: `s${i}`, keys, dir: join(env.workspace, keys.path), exact: false, restoredBytes: 0, restoredFiles: 0, restoredList: [] };
+      const state: SlotState = {
+        slot,
+        mountName: `s${i}`,
+        keys,
+        dir: join(env.workspace, keys.path),
+        exact: false,
+        restoredBytes: 0,
+        restoredFiles: 0,
+        restoredList: [],
+      };
       await mkdir(state.dir, { recursive: true });
       try {
         await restoreSlot(state, isolated, reporter);

@@ -5,7 +5,11 @@ import { isolate, type CacheService } from '../actions-cache/service.js';
 import { formatBinaryBytes } from '../util/bytes.js';
 
 /** The post step: uploads what the main step prepared (the archives go with the work dir). */
-export async function saveGoCaches(state: Pick<PostState, 'goCacheSaves' | 'goCacheEnv'>, service: CacheService, reporter: Reporter): Promise<void> {
+export async function saveGoCaches(
+  state: Pick<PostState, 'goCacheSaves' | 'goCacheEnv'>,
+  service: CacheService,
+  reporter: Reporter,
+): Promise<void> {
   const saves = state.goCacheSaves;
   const env = state.goCacheEnv;
   if (saves.length === 0 || !env) return;
@@ -15,7 +19,9 @@ export async function saveGoCaches(state: Pick<PostState, 'goCacheSaves' | 'goCa
     const started = Date.now();
     try {
       await isolated.save([save.path], save.key);
-      reporter.info(`Go cache: saved ${save.id} (${formatBinaryBytes(save.bytes)}) as ${save.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      reporter.info(
+        `Go cache: saved ${save.id} (${formatBinaryBytes(save.bytes)}) as ${save.key} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     } catch (error) {
       // One warning per fault: a service given up on fails every save with the same reason.
       const fault = errorText(error);
@@ -26,5 +32,3 @@ export async function saveGoCaches(state: Pick<PostState, 'goCacheSaves' | 'goCa
   }
   // The archives are in the run's work dir, which the post step removes next.
 }
-
-

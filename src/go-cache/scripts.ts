@@ -41,7 +41,12 @@ function csvField(key: string, value: string): string {
 /** Pure: the `--mount` flag that mounts a slot's cache like the user's Dockerfile does. */
 export function cacheMountFlag(mount: HelperMount): string {
   const { slot } = mount;
-  const fields = ['type=cache', csvField('id', slot.id), csvField('target', `${MOUNT_ROOT}/${mount.name}`), csvField('sharing', slot.sharing)];
+  const fields = [
+    'type=cache',
+    csvField('id', slot.id),
+    csvField('target', `${MOUNT_ROOT}/${mount.name}`),
+    csvField('sharing', slot.sharing),
+  ];
   if (slot.uid !== undefined) fields.push(csvField('uid', slot.uid));
   if (slot.gid !== undefined) fields.push(csvField('gid', slot.gid));
   if (slot.mode !== undefined) fields.push(csvField('mode', slot.mode));
@@ -200,7 +205,13 @@ const FETCHED_LISTS = '/tmp/gca-lists';
  * restored lists fetched then, once known), `stop` ends without (the build failed). A runner
  * that stops answering ends it too (exit 5), so it never outlives the action.
  */
-export function heldScript(mounts: HelperMount[], archives: Record<string, ArchiveSource>, datedTo: number, since: number, control: HelperControlUrls): string {
+export function heldScript(
+  mounts: HelperMount[],
+  archives: Record<string, ArchiveSource>,
+  datedTo: number,
+  since: number,
+  control: HelperControlUrls,
+): string {
   const lines = ['set -eu', `mkdir -p ${OUTPUT_DIR}`, ...FETCH, ...injectLines(mounts, archives, datedTo)];
   lines.push(
     `fetch ${shellQuote(control.ready)} >/dev/null || exit 5`,
@@ -239,11 +250,7 @@ function extractLines(mounts: HelperMount[], since: number, oldLists: Record<str
     const dir = `${MOUNT_ROOT}/${m.name}`;
     const out = `${OUTPUT_DIR}/${m.name}`;
     const old = oldLists[m.name] ?? '/dev/null';
-    lines.push(
-      `mkdir -p ${out}`,
-      `cd ${dir}`,
-      `find . -type f -newer /tmp/gca-since > ${lists}/${m.name}.changed`,
-    );
+    lines.push(`mkdir -p ${out}`, `cd ${dir}`, `find . -type f -newer /tmp/gca-since > ${lists}/${m.name}.changed`);
     if (m.slot.kind === 'go-build') {
       lines.push(
         `awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' ${old} ${lists}/${m.name}.changed > ${lists}/${m.name}.export`,

@@ -119,8 +119,17 @@ export function forgetRestore(s: SlotState): void {
 }
 
 /** Pure: the go-cache-hit output. */
-export function summarizeRestore(slots: Pick<SlotState, 'slot' | 'restoredKey' | 'exact' | 'restoredBytes' | 'restoredFiles'>[]): RestoreSummary {
-  const restored = slots.map((s) => ({ id: s.slot.id, kind: s.slot.kind, key: s.restoredKey, exact: s.exact, bytes: s.restoredBytes, files: s.restoredFiles }));
+export function summarizeRestore(
+  slots: Pick<SlotState, 'slot' | 'restoredKey' | 'exact' | 'restoredBytes' | 'restoredFiles'>[],
+): RestoreSummary {
+  const restored = slots.map((s) => ({
+    id: s.slot.id,
+    kind: s.slot.kind,
+    key: s.restoredKey,
+    exact: s.exact,
+    bytes: s.restoredBytes,
+    files: s.restoredFiles,
+  }));
   const hits = restored.filter((r) => r.key !== undefined).length;
   const hit = slots.length > 0 && hits === slots.length ? 'true' : hits > 0 ? 'partial' : 'false';
   return { hit, restored };

@@ -23,7 +23,14 @@ export interface GoCacheStageInput {
   stream: boolean;
   /** Where the build runs (BUILDPLATFORM): the engine's platform. */
   buildPlatform: string;
-  plan: { file: string; context: string; platforms: string[]; target?: string; buildArgs: { key: string; value: string }[]; builder?: string };
+  plan: {
+    file: string;
+    context: string;
+    platforms: string[];
+    target?: string;
+    buildArgs: { key: string; value: string }[];
+    builder?: string;
+  };
   workDir: string;
 }
 
@@ -42,12 +49,21 @@ export async function goCacheBeforeBuild(
 ): Promise<{ result: StageResult; session?: GoCacheSession }> {
   const { reporter, state, service } = deps;
   const unique = `${deps.runId || 'local'}-${deps.runAttempt || '1'}-${Date.now().toString(36)}`;
-  const opts: GoCacheOptions = { enabled: input.enabled, stream: input.stream, buildPlatform: input.buildPlatform, ...input.plan, workDir: input.workDir, unique };
+  const opts: GoCacheOptions = {
+    enabled: input.enabled,
+    stream: input.stream,
+    buildPlatform: input.buildPlatform,
+    ...input.plan,
+    workDir: input.workDir,
+    unique,
+  };
   if (!input.enabled) return { result: restoreOutputs(summarizeRestore([])) };
   // Saved before the calls: a cancelled restore's files are where the post step looks.
   state.goCacheEnv(cacheEnv(opts.workDir));
   try {
-    const { session, summary } = await reporter.group('Restoring Go caches', () => restoreGoCaches(opts, service, { docker: deps.docker, reporter }));
+    const { session, summary } = await reporter.group('Restoring Go caches', () =>
+      restoreGoCaches(opts, service, { docker: deps.docker, reporter }),
+    );
     return { result: restoreOutputs(summary), session };
   } catch (error) {
     reporter.warning(`Go cache: restore failed (${errorText(error)}); the build runs without it.`);
@@ -71,7 +87,9 @@ export async function goCacheAfterBuild(
     return;
   }
   try {
-    const saves = await reporter.group('Taking the Go caches out of BuildKit', () => extractGoCaches(session, { docker: deps.docker, reporter }));
+    const saves = await reporter.group('Taking the Go caches out of BuildKit', () =>
+      extractGoCaches(session, { docker: deps.docker, reporter }),
+    );
     state.goCacheSaves(saves);
   } catch (error) {
     reporter.warning(`Go cache: extract failed (${errorText(error)}); the caches are not saved.`);

@@ -8,7 +8,16 @@
  */
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 // `.ts`, not `.js`: the demo loads this file under plain Node (through test/support/cache-server.ts).
-import { BLOCK, checksumMatches, decodeHeader, isExtension, isZeroBlock, paddedSize, TarExtensions, type TarHeader } from '../tar/header.ts';
+import {
+  BLOCK,
+  checksumMatches,
+  decodeHeader,
+  isExtension,
+  isZeroBlock,
+  paddedSize,
+  TarExtensions,
+  type TarHeader,
+} from '../tar/header.ts';
 
 /** An entry as readTar hands it over: its name normalised (see normalizeName). */
 export type TarEntry = TarHeader;
@@ -330,7 +339,8 @@ export function indexTar(path: string): TarIndex {
     } else if (e.type === '5') dirs.add(e.name);
   });
   let split: number | undefined;
-  for (const offset of starts) if (offset > 0 && (split === undefined || Math.abs(offset - end / 2) < Math.abs(split - end / 2))) split = offset;
+  for (const offset of starts)
+    if (offset > 0 && (split === undefined || Math.abs(offset - end / 2) < Math.abs(split - end / 2))) split = offset;
   return { files, fileBytes, dirs, end, split };
 }
 

@@ -20,12 +20,19 @@ import { plural } from '../util/plural.js';
 const COMPACT_ABOVE_UNUSED_SHARE = 0.2;
 
 /** Joins what the build changed with the restored archive (exported for its unit test). */
-export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<string, string[]>, reporter: Reporter): Promise<PendingSave | undefined> {
+export async function trimAndJoin(
+  s: SlotState,
+  extractTar: string,
+  lists: Map<string, string[]>,
+  reporter: Reporter,
+): Promise<PendingSave | undefined> {
   const changed = lists.get(`${s.mountName}.changed`) ?? [];
   const exported = lists.get(`${s.mountName}.export`) ?? [];
   const used = new Set(lists.get(`${s.mountName}.used`) ?? []);
   if (changed.length === 0) {
-    reporter.info(`Go cache: ${s.slot.id} was not used by this build (its step came from BuildKit's cache): the saved entry stays as it is`);
+    reporter.info(
+      `Go cache: ${s.slot.id} was not used by this build (its step came from BuildKit's cache): the saved entry stays as it is`,
+    );
     return undefined;
   }
   if (exported.length === 0 && (s.slot.kind !== 'go-build' || used.size === s.restoredList.length)) {
@@ -66,7 +73,6 @@ export async function trimAndJoin(s: SlotState, extractTar: string, lists: Map<s
   return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
 }
 
-
 /** What one node's helper took out for a slot: the tar of its changes and its lists. */
 export interface NodePart {
   tar: string;
@@ -95,7 +101,10 @@ export async function joinNodeParts(s: SlotState, parts: NodePart[], reporter: R
   const joined = `${parts[0]!.tar}.${s.mountName}.nodes`;
   const inMount = (e: TarEntry): boolean => e.name === s.mountName || e.name.startsWith(`${s.mountName}/`);
   try {
-    mergeTars(joined, parts.map((p) => ({ path: p.tar, keep: inMount })));
+    mergeTars(
+      joined,
+      parts.map((p) => ({ path: p.tar, keep: inMount })),
+    );
     return await trimAndJoin(s, joined, unionLists(parts.map((p) => p.lists)), reporter);
   } finally {
     await rm(joined, { force: true }).catch(() => undefined);

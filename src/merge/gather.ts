@@ -29,7 +29,9 @@ export interface GatherInput {
 
 /** Restores every platform's record; the records in the order of `platforms`, or the failure naming the missing ones. */
 export async function gatherStage(input: GatherInput, reporter: Reporter): Promise<{ result: StageResult; records: PlatformHandoff[] }> {
-  const found: Found[] = await reporter.group(`Gathering the results of ${input.platforms.join(', ')}`, () => restoreHandoffs(input.service, input.workspace, input.scope, input.platforms));
+  const found: Found[] = await reporter.group(`Gathering the results of ${input.platforms.join(', ')}`, () =>
+    restoreHandoffs(input.service, input.workspace, input.scope, input.platforms),
+  );
   const records: PlatformHandoff[] = [];
   const missing: { platform: string; missing: string }[] = [];
   for (const f of found) {

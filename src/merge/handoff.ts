@@ -137,20 +137,32 @@ function layer(value: unknown, i: number): HandoffSize['layers'][number] {
   const instruction = l.instruction === null ? null : text(l.instruction, `layers[${i}].instruction`);
   const uncompressedBytes = l.uncompressedBytes === null ? null : count(l.uncompressedBytes, `layers[${i}].uncompressedBytes`);
   const diffId = l.diffId === undefined ? undefined : digest(l.diffId, `layers[${i}].diffId`);
-  return { digest: digest(l.digest, `layers[${i}].digest`), ...(diffId ? { diffId } : {}), compressedBytes: count(l.compressedBytes, `layers[${i}].compressedBytes`), uncompressedBytes, instruction };
+  return {
+    digest: digest(l.digest, `layers[${i}].digest`),
+    ...(diffId ? { diffId } : {}),
+    compressedBytes: count(l.compressedBytes, `layers[${i}].compressedBytes`),
+    uncompressedBytes,
+    instruction,
+  };
 }
 
 function goModule(value: unknown, i: number): GoSummary['modules'][number] {
   const m = record(value, `go.modules[${i}]`);
   const replaced = m.replacedBy === undefined ? undefined : record(m.replacedBy, `go.modules[${i}].replacedBy`);
   const module = { path: text(m.path, `go.modules[${i}].path`, 500), version: text(m.version, `go.modules[${i}].version`, 200) };
-  return replaced ? { ...module, replacedBy: { path: text(replaced.path, 'replacedBy.path', 500), version: text(replaced.version, 'replacedBy.version', 200) } } : module;
+  return replaced
+    ? {
+        ...module,
+        replacedBy: { path: text(replaced.path, 'replacedBy.path', 500), version: text(replaced.version, 'replacedBy.version', 200) },
+      }
+    : module;
 }
 
 function goSummary(value: unknown): GoSummary | null {
   if (value === null) return null;
   const g = record(value, 'go');
-  if (!Array.isArray(g.modules) || g.modules.length > LIMITS.modules) throw new Invalid(`go.modules is not a list of at most ${LIMITS.modules}`);
+  if (!Array.isArray(g.modules) || g.modules.length > LIMITS.modules)
+    throw new Invalid(`go.modules is not a list of at most ${LIMITS.modules}`);
   return {
     path: text(g.path, 'go.path', 1_000),
     sizeBytes: count(g.sizeBytes, 'go.sizeBytes'),
@@ -164,8 +176,9 @@ function goSummary(value: unknown): GoSummary | null {
 function size(value: unknown, platform: string): HandoffSize | null {
   if (value === null) return null;
   const s = record(value, 'size');
-  if (s.platform !== platform) throw new Invalid('size.platform is not the record\'s platform');
-  if (!Array.isArray(s.layers) || s.layers.length > LIMITS.layers) throw new Invalid(`size.layers is not a list of at most ${LIMITS.layers}`);
+  if (s.platform !== platform) throw new Invalid("size.platform is not the record's platform");
+  if (!Array.isArray(s.layers) || s.layers.length > LIMITS.layers)
+    throw new Invalid(`size.layers is not a list of at most ${LIMITS.layers}`);
   return {
     platform,
     manifestDigest: digest(s.manifestDigest, 'size.manifestDigest'),
@@ -187,7 +200,11 @@ function smoke(value: unknown): PlatformHandoff['smoke'] {
 
 function platformCheck(value: unknown): PlatformHandoff['platformCheck'] {
   const c = record(value, 'platformCheck');
-  return { errors: texts(c.errors, 'platformCheck.errors'), warnings: texts(c.warnings, 'platformCheck.warnings'), unchecked: texts(c.unchecked, 'platformCheck.unchecked') };
+  return {
+    errors: texts(c.errors, 'platformCheck.errors'),
+    warnings: texts(c.warnings, 'platformCheck.warnings'),
+    unchecked: texts(c.unchecked, 'platformCheck.unchecked'),
+  };
 }
 
 /** Checks the parts that say whose record it is; throws Invalid naming the first that is not this scope's. */

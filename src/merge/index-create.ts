@@ -18,7 +18,14 @@ import { isRecord } from '../util/json.js';
 
 /** Pure: the argv (the program is `docker`) that prints the index over `digests` of `repository`, pushing nothing. */
 export function dryRunArgv(repository: string, digests: readonly string[], builder?: string): string[] {
-  return ['buildx', 'imagetools', 'create', ...(builder ? ['--builder', builder] : []), '--dry-run', ...digests.map((d) => `${repository}@${d}`)];
+  return [
+    'buildx',
+    'imagetools',
+    'create',
+    ...(builder ? ['--builder', builder] : []),
+    '--dry-run',
+    ...digests.map((d) => `${repository}@${d}`),
+  ];
 }
 
 export interface ComposedIndex {
@@ -39,9 +46,12 @@ export function composedIndex(stdout: string, digests: readonly string[]): Compo
   } catch {
     throw new ActionError('docker buildx imagetools create --dry-run printed no index');
   }
-  const listed = isRecord(parsed) && Array.isArray(parsed.manifests) ? parsed.manifests.map((m: unknown) => (isRecord(m) ? m.digest : undefined)) : [];
+  const listed =
+    isRecord(parsed) && Array.isArray(parsed.manifests) ? parsed.manifests.map((m: unknown) => (isRecord(m) ? m.digest : undefined)) : [];
   if (listed.length !== digests.length || !digests.every((d) => listed.includes(d))) {
-    throw new ActionError(`docker buildx imagetools create --dry-run composed an index of ${listed.join(', ') || 'nothing'}, not of ${digests.join(', ')}`);
+    throw new ActionError(
+      `docker buildx imagetools create --dry-run composed an index of ${listed.join(', ') || 'nothing'}, not of ${digests.join(', ')}`,
+    );
   }
   const body = Buffer.from(text, 'utf8');
   const mediaType = isRecord(parsed) && typeof parsed.mediaType === 'string' ? parsed.mediaType : OCI_INDEX;
@@ -58,19 +68,29 @@ export interface IndexDeps {
 /** Composes the index and puts it into every repository by digest. */
 async function composeAndPush(repositories: readonly string[], digests: readonly string[], deps: IndexDeps): Promise<ComposedIndex> {
   const result = await deps.docker.imagetoolsCreate(dryRunArgv(repositories[0]!, digests, deps.builder));
-  if (result.exitCode !== 0) throw new ActionError(lastErrorLine(result.stderr) || `docker buildx imagetools create exited with code ${result.exitCode}`);
+  if (result.exitCode !== 0)
+    throw new ActionError(lastErrorLine(result.stderr) || `docker buildx imagetools create exited with code ${result.exitCode}`);
   const index = composedIndex(result.stdout, digests);
-  for (const repository of repositories) await putManifest(repositoryClient(repository, deps.guards), index.digest, index.mediaType, index.body);
+  for (const repository of repositories)
+    await putManifest(repositoryClient(repository, deps.guards), index.digest, index.mediaType, index.body);
   return index;
 }
 
 /** The index as a stage: its digest is the `digest` and `imageid` outputs; a fault fails the step and no tag moves. */
-export async function createIndexStage(repositories: readonly string[], digests: readonly string[], deps: IndexDeps): Promise<{ result: StageResult; index?: ComposedIndex }> {
+export async function createIndexStage(
+  repositories: readonly string[],
+  digests: readonly string[],
+  deps: IndexDeps,
+): Promise<{ result: StageResult; index?: ComposedIndex }> {
   try {
-    const index = await deps.reporter.group(`Creating the index of ${digests.length} platforms in ${repositories.join(', ')}`, () => composeAndPush(repositories, digests, deps));
+    const index = await deps.reporter.group(`Creating the index of ${digests.length} platforms in ${repositories.join(', ')}`, () =>
+      composeAndPush(repositories, digests, deps),
+    );
     deps.reporter.info(`Index ${index.digest} pushed by digest to ${repositories.join(', ')}; no tag moved yet`);
     return { result: { outputs: { digest: index.digest, imageid: index.digest }, failures: [] }, index };
   } catch (error) {
-    return { result: { outputs: {}, failures: [`Could not create the multi-platform index in ${repositories.join(', ')}: ${errorText(error)}`] } };
+    return {
+      result: { outputs: {}, failures: [`Could not create the multi-platform index in ${repositories.join(', ')}: ${errorText(error)}`] },
+    };
   }
 }

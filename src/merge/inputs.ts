@@ -29,11 +29,17 @@ export function parseFanOut(read: InputReader, given: FanOutContext): FanOut {
   const pushByDigest = booleanInput(read, 'push-by-digest');
   const merge = booleanInput(read, 'merge');
   if (pushByDigest && merge) {
-    throw new InputError('merge', 'is true, and so is push-by-digest. Expected one of them per job: push-by-digest: true in each per-platform job, merge: true in the one job that merges them.');
+    throw new InputError(
+      'merge',
+      'is true, and so is push-by-digest. Expected one of them per job: push-by-digest: true in each per-platform job, merge: true in the one job that merges them.',
+    );
   }
   const named = given.tags.length > 0 || given.images.length > 0;
   if (pushByDigest && given.push && !named) {
-    throw new InputError('push-by-digest', 'is true with push, but neither tags nor images name a repository to push to. Expected repositories in images (e.g. ghcr.io/org/app) or image references in tags, the same as in the merge job.');
+    throw new InputError(
+      'push-by-digest',
+      'is true with push, but neither tags nor images name a repository to push to. Expected repositories in images (e.g. ghcr.io/org/app) or image references in tags, the same as in the merge job.',
+    );
   }
   if (merge) checkMerge(given);
   return pushByDigest ? 'push-by-digest' : merge ? 'merge' : 'none';
@@ -41,13 +47,26 @@ export function parseFanOut(read: InputReader, given: FanOutContext): FanOut {
 
 function checkMerge(given: FanOutContext): void {
   if (given.platforms.length < 2) {
-    throw new InputError('platforms', `names only ${given.platforms.join(', ')}, but merge puts together the platforms of the per-platform jobs. Expected every platform they build, e.g. linux/amd64,linux/arm64.`);
+    throw new InputError(
+      'platforms',
+      `names only ${given.platforms.join(', ')}, but merge puts together the platforms of the per-platform jobs. Expected every platform they build, e.g. linux/amd64,linux/arm64.`,
+    );
   }
   if (given.push && given.tags.length === 0 && given.images.length === 0) {
-    throw new InputError('merge', 'is true with push, but neither tags nor images name the repositories to tag. Expected the same tags or images as the per-platform jobs.');
+    throw new InputError(
+      'merge',
+      'is true with push, but neither tags nor images name the repositories to tag. Expected the same tags or images as the per-platform jobs.',
+    );
   }
-  if (given.load) throw new InputError('load', 'is true, but a merge job builds nothing to load. Expected false with merge: true (load in the per-platform jobs).');
+  if (given.load)
+    throw new InputError(
+      'load',
+      'is true, but a merge job builds nothing to load. Expected false with merge: true (load in the per-platform jobs).',
+    );
   if (given.composeFile.trim() !== '') {
-    throw new InputError('compose-file', 'is set, but a merge job builds nothing to test. Expected it in the per-platform jobs (push-by-digest: true), which run the smoke test on their own runners.');
+    throw new InputError(
+      'compose-file',
+      'is set, but a merge job builds nothing to test. Expected it in the per-platform jobs (push-by-digest: true), which run the smoke test on their own runners.',
+    );
   }
 }

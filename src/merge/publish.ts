@@ -37,9 +37,19 @@ function recordOf(input: HandOffInput, platform: string): PlatformHandoff {
   if (image && 'fault' in image) failures.push(image.fault);
   else if (image) {
     const p = image.measured.platforms.find((m) => m.platform === platform);
-    if (!p) failures.push(`The built image holds no ${platform} manifest (it holds ${image.measured.platforms.map((m) => m.platform).join(', ') || 'none'}).`);
+    if (!p)
+      failures.push(
+        `The built image holds no ${platform} manifest (it holds ${image.measured.platforms.map((m) => m.platform).join(', ') || 'none'}).`,
+      );
     else {
-      size = { platform, manifestDigest: p.manifestDigest, compressedBytes: p.compressedBytes, uncompressedBytes: p.uncompressedBytes, layers: p.layers.map(layerRow), go: goSummary(image.programs[platform]?.binary) };
+      size = {
+        platform,
+        manifestDigest: p.manifestDigest,
+        compressedBytes: p.compressedBytes,
+        uncompressedBytes: p.uncompressedBytes,
+        layers: p.layers.map(layerRow),
+        go: goSummary(image.programs[platform]?.binary),
+      };
       const judged = checkPlatforms(programFacts(image).filter((f) => f.platform === platform));
       check = { errors: judged.errors, warnings: judged.warnings, unchecked: judged.unchecked };
     }
@@ -68,13 +78,17 @@ export function handoffRecords(input: HandOffInput): PlatformHandoff[] {
  * Saves the records; the `digest` output is the platform manifest's (a job of one platform).
  * A record that cannot be saved fails the step: the merge job would not find it.
  */
-export async function handOffStage(input: HandOffInput, io: { service: CacheService; workspace: string; reporter: Reporter }): Promise<StageResult> {
+export async function handOffStage(
+  input: HandOffInput,
+  io: { service: CacheService; workspace: string; reporter: Reporter },
+): Promise<StageResult> {
   const records = handoffRecords(input);
   const outputs: StageResult['outputs'] = {};
   if (records.length === 1 && records[0]!.digest) outputs.digest = records[0]!.digest;
   try {
     const keys = await io.reporter.group('Handing the result to the merge job', () => saveHandoffs(io.service, io.workspace, records));
-    for (const [i, key] of keys.entries()) io.reporter.info(`${records[i]!.platform}: ${records[i]!.digest ?? 'no digest'} handed off as ${key}`);
+    for (const [i, key] of keys.entries())
+      io.reporter.info(`${records[i]!.platform}: ${records[i]!.digest ?? 'no digest'} handed off as ${key}`);
     return { outputs, failures: [], summary: renderHandoffSummary(records) };
   } catch (error) {
     const failure = `Could not hand the result of ${input.platforms.join(', ')} to the merge job: ${errorText(error)}`;

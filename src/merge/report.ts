@@ -13,8 +13,10 @@ import type { PlatformHandoff, SmokeStatus } from './handoff.js';
 /** Pure: the smoke test over all platforms: failed if one failed, passed if every one passed, else skipped. */
 export function mergedSmoke(records: readonly PlatformHandoff[]): { status: SmokeStatus; detail?: string } {
   const failed = records.filter((r) => r.smoke.status === 'failed');
-  if (failed.length > 0) return { status: 'failed', detail: failed.map((r) => `${r.platform}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`).join('; ') };
-  if (records.length > 0 && records.every((r) => r.smoke.status === 'passed')) return { status: 'passed', detail: `on ${records.map((r) => r.platform).join(', ')}` };
+  if (failed.length > 0)
+    return { status: 'failed', detail: failed.map((r) => `${r.platform}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`).join('; ') };
+  if (records.length > 0 && records.every((r) => r.smoke.status === 'passed'))
+    return { status: 'passed', detail: `on ${records.map((r) => r.platform).join(', ')}` };
   return { status: 'skipped' };
 }
 

@@ -20,7 +20,10 @@ import { mergedExtras, mergedReport, mergedSmoke } from './report.js';
  * What both kinds of job call this run and image: the per-platform jobs save under it, the merge
  * job looks under it. Same inputs (tags or images, Dockerfile, target), same scope.
  */
-export function handoffScope(image: { tags: readonly string[]; file: string; target?: string }, ctx: Pick<RunContext, 'runId' | 'runAttempt' | 'workspace'>): HandoffScope {
+export function handoffScope(
+  image: { tags: readonly string[]; file: string; target?: string },
+  ctx: Pick<RunContext, 'runId' | 'runAttempt' | 'workspace'>,
+): HandoffScope {
   const name = imageName({ tags: [...image.tags], file: image.file, target: image.target }, ctx.workspace);
   return { runId: ctx.runId, runAttempt: ctx.runAttempt, image: handoffImage(repositoriesOf(image.tags), name) };
 }
@@ -41,10 +44,21 @@ export interface MergedSizeInput extends ReportRun {
 }
 
 /** The one size report over every platform: baseline, budgets, comment and saved baseline as a single job's. */
-export async function mergedSizeStage(input: MergedSizeInput, records: readonly PlatformHandoff[], reporter: Reporter): Promise<StageResult> {
+export async function mergedSizeStage(
+  input: MergedSizeInput,
+  records: readonly PlatformHandoff[],
+  reporter: Reporter,
+): Promise<StageResult> {
   const name = imageName({ tags: [...input.tags], file: input.file, target: input.target }, input.ctx.workspace);
   const extras = mergedExtras(records, input.version);
-  const report = { image: input.tags[0] ?? name, digest: input.digest, version: input.version, commit: input.ctx.sha || undefined, ref: input.ctx.ref || undefined, size: input.size };
+  const report = {
+    image: input.tags[0] ?? name,
+    digest: input.digest,
+    version: input.version,
+    commit: input.ctx.sha || undefined,
+    ref: input.ctx.ref || undefined,
+    size: input.size,
+  };
   return reportStage({ ...input, extras }, { name, guards: input.guards }, (found) => mergedReport(report, records, found), reporter);
 }
 
@@ -55,7 +69,9 @@ export async function tagIndexStage(
   deps: { docker: DockerClient; guards: RegistryGuards; reporter: Reporter; builder?: string },
 ): Promise<{ result: StageResult; tagging: TagState }> {
   const { reporter } = deps;
-  const tagged = await reporter.group(`Tagging ${tags.join(', ')}`, () => applyTags(tags, index, deps.builder, { docker: deps.docker, guards: deps.guards, log: (m) => reporter.info(m) }));
+  const tagged = await reporter.group(`Tagging ${tags.join(', ')}`, () =>
+    applyTags(tags, index, deps.builder, { docker: deps.docker, guards: deps.guards, log: (m) => reporter.info(m) }),
+  );
   if (!tagged.failure) return { result: { outputs: {}, failures: [] }, tagging: { applied: true } };
   const reason = tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${tags.length})` : 'not tagged: tagging failed';
   return { result: { outputs: {}, failures: [tagged.failure] }, tagging: { applied: false, reason } };

@@ -9,7 +9,15 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CacheService } from '../actions-cache/service.js';
 import { errorText } from '../errors.js';
-import { handoffKey, handoffKeys, HANDOFF_PATH, parseHandoff, serializeHandoff, type HandoffScope, type PlatformHandoff } from './handoff.js';
+import {
+  handoffKey,
+  handoffKeys,
+  HANDOFF_PATH,
+  parseHandoff,
+  serializeHandoff,
+  type HandoffScope,
+  type PlatformHandoff,
+} from './handoff.js';
 
 /** Runs fn with the record's file in the workspace, and removes its directory afterwards. */
 async function withRecordFile<T>(workspace: string, fn: (path: string) => Promise<T>): Promise<T> {
@@ -25,7 +33,8 @@ async function withRecordFile<T>(workspace: string, fn: (path: string) => Promis
 
 /** Saves each record under its key; the keys saved, or throws with why not. */
 export async function saveHandoffs(service: CacheService, workspace: string, records: readonly PlatformHandoff[]): Promise<string[]> {
-  if (!service.available()) throw new Error('the Actions cache service is not available to this job (the hand-off to the merge job goes through it)');
+  if (!service.available())
+    throw new Error('the Actions cache service is not available to this job (the hand-off to the merge job goes through it)');
   const keys: string[] = [];
   for (const record of records) {
     const key = handoffKey(record, record.platform);
@@ -56,8 +65,14 @@ async function restoreOne(service: CacheService, workspace: string, scope: Hando
 }
 
 /** Restores every platform's record; a fault of the service is a missing platform with why. */
-export async function restoreHandoffs(service: CacheService, workspace: string, scope: HandoffScope, platforms: readonly string[]): Promise<Found[]> {
-  if (!service.available()) return platforms.map((platform) => ({ platform, missing: 'the Actions cache service is not available to this job' }));
+export async function restoreHandoffs(
+  service: CacheService,
+  workspace: string,
+  scope: HandoffScope,
+  platforms: readonly string[],
+): Promise<Found[]> {
+  if (!service.available())
+    return platforms.map((platform) => ({ platform, missing: 'the Actions cache service is not available to this job' }));
   const found: Found[] = [];
   for (const platform of platforms) {
     try {

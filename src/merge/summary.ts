@@ -17,14 +17,18 @@ function resultCell(r: PlatformHandoff): string {
 function rows(records: readonly PlatformHandoff[]): string[] {
   const lines = ['| Platform | Manifest | Smoke test | Checks |', '|---|---|:-:|---|'];
   for (const r of records) {
-    lines.push(`| ${inlineCode(r.platform)} | ${r.digest ? inlineCode(r.digest) : '—'}${r.pushed ? '' : ' (not pushed)'} | ${SMOKE_ICON[r.smoke.status]} | ${resultCell(r)} |`);
+    lines.push(
+      `| ${inlineCode(r.platform)} | ${r.digest ? inlineCode(r.digest) : '—'}${r.pushed ? '' : ' (not pushed)'} | ${SMOKE_ICON[r.smoke.status]} | ${resultCell(r)} |`,
+    );
   }
   return lines;
 }
 
 /** Pure: a per-platform job's section: what it handed off (or could not). */
 export function renderHandoffSummary(records: readonly PlatformHandoff[], failure?: string): string {
-  const said = failure ? `❌ ${escapeMarkdown(failure)}` : `Handed to the merge job of run ${inlineCode(records[0]?.runId ?? '')} (attempt ${escapeMarkdown(records[0]?.runAttempt ?? '')}); no tag moved: the merge job tags the index.`;
+  const said = failure
+    ? `❌ ${escapeMarkdown(failure)}`
+    : `Handed to the merge job of run ${inlineCode(records[0]?.runId ?? '')} (attempt ${escapeMarkdown(records[0]?.runAttempt ?? '')}); no tag moved: the merge job tags the index.`;
   return ['### 🧩 Part of a multi-platform image', '', said, '', ...rows(records)].join('\n');
 }
 
@@ -49,7 +53,8 @@ function tagsLine(input: MergeSummaryInput): string {
 /** Pure: the merge job's section. */
 export function renderMergeSummary(input: MergeSummaryInput): string {
   const lines = ['### 🧩 Multi-platform merge', ''];
-  if (input.missing.length > 0) lines.push(`❌ No result of ${input.missing.map(inlineCode).join(', ')} from this run's per-platform jobs.`, '');
+  if (input.missing.length > 0)
+    lines.push(`❌ No result of ${input.missing.map(inlineCode).join(', ')} from this run's per-platform jobs.`, '');
   if (input.digest) lines.push(`Index: ${inlineCode(input.digest)}`, '');
   lines.push(tagsLine(input));
   if (input.records.length > 0) lines.push('', ...rows(input.records));

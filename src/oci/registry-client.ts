@@ -59,7 +59,10 @@ export function apiHost(registry: string | undefined): string {
 
 /** Pure: the credentials config.json stores inline for a registry, if any. */
 export function inlineCredentials(config: DockerConfig, registry: string): Credentials | undefined {
-  const keys = registry === 'registry-1.docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+  const keys =
+    registry === 'registry-1.docker.io'
+      ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io']
+      : [registry, `https://${registry}`, `http://${registry}`];
   for (const key of keys) {
     const entry = config.auths?.[key] ?? config.auths?.[`${key}/`];
     if (!entry) continue;
@@ -199,10 +202,17 @@ export class RegistryClient {
     const headers: Record<string, string> = {};
     let res: Response;
     if (creds?.identityToken) {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: params.service ?? '', scope: url.searchParams.get('scope') ?? '', client_id: 'go-container-action' });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: creds.identityToken,
+        service: params.service ?? '',
+        scope: url.searchParams.get('scope') ?? '',
+        client_id: 'go-container-action',
+      });
       res = await this.send('POST token', params.realm, { method: 'POST', body: form }, true);
     } else {
-      if (creds?.username && creds.password) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+      if (creds?.username && creds.password)
+        headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
       res = await this.send('GET token', url, { headers }, true);
     }
     if (!res.ok) throw new ActionError(`${this.host} refused a token (HTTP ${res.status})`);
@@ -222,7 +232,13 @@ export class RegistryClient {
     const relative = !/^https?:\/\//.test(path) && !path.startsWith('/');
     const what = `${method} ${(relative ? path : url.pathname).replace(/sha256:([0-9a-f]{12})[0-9a-f]+/, 'sha256:$1…')}`;
     const send = (): Promise<Response> =>
-      this.send(what, url, { method, headers: { ...req.headers, ...this.authHeader }, ...(req.body ? { body: req.body } : {}) }, req.buffer ?? true, method === 'GET' || method === 'HEAD' || method === 'PUT');
+      this.send(
+        what,
+        url,
+        { method, headers: { ...req.headers, ...this.authHeader }, ...(req.body ? { body: req.body } : {}) },
+        req.buffer ?? true,
+        method === 'GET' || method === 'HEAD' || method === 'PUT',
+      );
     let res = await send();
     if (res.status === 401 && res.headers.get('www-authenticate')) {
       await res.body?.cancel();

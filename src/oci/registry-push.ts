@@ -96,17 +96,30 @@ async function putBlob(client: RegistryClient, location: string, blob: Descripto
     async (signal) => {
       const file = createReadStream(layout.blobPath(blob.digest));
       file.on('data', (chunk) => (sent += chunk.length));
-      const init = { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size), ...client.authHeader }, body: Readable.toWeb(file), duplex: 'half', signal };
+      const init = {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size), ...client.authHeader },
+        body: Readable.toWeb(file),
+        duplex: 'half',
+        signal,
+      };
       return fetch(url, init as RequestInit);
     },
     () => sent,
   );
   await res.body?.cancel();
-  if (res.status !== 201 && res.status !== 204) throw new ActionError(`${client.host} answered HTTP ${res.status} to the upload of ${short} to ${client.repository}`);
+  if (res.status !== 201 && res.status !== 204)
+    throw new ActionError(`${client.host} answered HTTP ${res.status} to the upload of ${short} to ${client.repository}`);
 }
 
 /** One blob into one repository: left alone when there, mounted when a sibling repository has it, uploaded otherwise. */
-async function pushBlob(client: RegistryClient, blob: Descriptor, layout: OciLayout, mountFrom: string | undefined, stats: PushStats): Promise<void> {
+async function pushBlob(
+  client: RegistryClient,
+  blob: Descriptor,
+  layout: OciLayout,
+  mountFrom: string | undefined,
+  stats: PushStats,
+): Promise<void> {
   const head = await client.request(`blobs/${blob.digest}`, { method: 'HEAD', accept: [404] });
   if (head.status === 200) {
     stats.present++;
@@ -134,7 +147,11 @@ export async function putManifest(client: RegistryClient, reference: string, med
  * Uploads the image of a layout to each repository by digest: no tag is written. Repositories
  * of one registry after the first mount its blobs instead of uploading them again.
  */
-export async function uploadLayout(layoutDir: string, repositories: readonly string[], guards: RegistryGuards): Promise<{ digest: string; mediaType: string; stats: Record<string, PushStats> }> {
+export async function uploadLayout(
+  layoutDir: string,
+  repositories: readonly string[],
+  guards: RegistryGuards,
+): Promise<{ digest: string; mediaType: string; stats: Record<string, PushStats> }> {
   const layout = new OciLayout(layoutDir);
   const content = await layoutContent(layout, await layoutRoot(layout));
   const stats: Record<string, PushStats> = {};
@@ -170,13 +187,22 @@ export async function tagManifest(repository: string, digest: string, tags: read
  * The push of the docker driver's build: its OCI layout uploaded by digest to every
  * repository. A failure fails the step (and leaves the tags alone); the image then stays local.
  */
-export async function pushLayoutStage(plan: Pick<BuildPlan, 'ociLayoutDir'>, repositories: readonly string[], reporter: Reporter, guards = new RegistryGuards()): Promise<{ result: StageResult; image?: { digest: string; mediaType: string } }> {
+export async function pushLayoutStage(
+  plan: Pick<BuildPlan, 'ociLayoutDir'>,
+  repositories: readonly string[],
+  reporter: Reporter,
+  guards = new RegistryGuards(),
+): Promise<{ result: StageResult; image?: { digest: string; mediaType: string } }> {
   const started = Date.now();
   try {
     if (!plan.ociLayoutDir) throw new ActionError('the build wrote no OCI layout to push');
-    const pushed = await reporter.group(`Pushing by digest to ${repositories.join(', ')}`, () => uploadLayout(plan.ociLayoutDir!, repositories, guards));
+    const pushed = await reporter.group(`Pushing by digest to ${repositories.join(', ')}`, () =>
+      uploadLayout(plan.ociLayoutDir!, repositories, guards),
+    );
     for (const [repository, s] of Object.entries(pushed.stats)) {
-      reporter.info(`${repository}@${pushed.digest}: ${s.uploaded} blobs uploaded (${formatBytes(s.uploadedBytes)}), ${s.mounted} mounted, ${s.present} already there`);
+      reporter.info(
+        `${repository}@${pushed.digest}: ${s.uploaded} blobs uploaded (${formatBytes(s.uploadedBytes)}), ${s.mounted} mounted, ${s.present} already there`,
+      );
     }
     reporter.info(`Pushed by digest in ${((Date.now() - started) / 1000).toFixed(1)} s; no tag moved yet`);
     return { result: { outputs: { digest: pushed.digest }, failures: [] }, image: { digest: pushed.digest, mediaType: pushed.mediaType } };

@@ -7,7 +7,13 @@ import { ActionError } from '../errors.js';
 
 /** Pure: a content descriptor has a digest, a size and a media type. */
 export function isDescriptor(value: unknown): boolean {
-  return isRecord(value) && typeof value.digest === 'string' && typeof value.mediaType === 'string' && Number.isSafeInteger(value.size) && (value.size as number) >= 0;
+  return (
+    isRecord(value) &&
+    typeof value.digest === 'string' &&
+    typeof value.mediaType === 'string' &&
+    Number.isSafeInteger(value.size) &&
+    (value.size as number) >= 0
+  );
 }
 
 const descriptors = (value: unknown): boolean => Array.isArray(value) && value.every(isDescriptor);

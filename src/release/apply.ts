@@ -15,7 +15,14 @@ import { tagGroups, type TagGroup } from '../util/reference.js';
 
 /** Pure: the argv (the program is `docker`) that points one repository's tags at `digest`. */
 export function imagetoolsArgv(group: TagGroup, digest: string, builder?: string): string[] {
-  return ['buildx', 'imagetools', 'create', ...(builder ? ['--builder', builder] : []), ...group.tags.flatMap((t) => ['--tag', t]), `${group.repository}@${digest}`];
+  return [
+    'buildx',
+    'imagetools',
+    'create',
+    ...(builder ? ['--builder', builder] : []),
+    ...group.tags.flatMap((t) => ['--tag', t]),
+    `${group.repository}@${digest}`,
+  ];
 }
 
 /** Pure: whether `mediaType` is a lone image manifest (imagetools would wrap it in a new index). */
@@ -47,7 +54,12 @@ export interface TaggingDeps {
  * Points every tag at the pushed image, repository by repository; stops at the first
  * repository that refuses (those before keep their new tags: a registry cannot take a tag back).
  */
-export async function applyTags(tags: readonly string[], image: { digest: string; mediaType?: string }, builder: string | undefined, deps: TaggingDeps): Promise<TaggingOutcome> {
+export async function applyTags(
+  tags: readonly string[],
+  image: { digest: string; mediaType?: string },
+  builder: string | undefined,
+  deps: TaggingDeps,
+): Promise<TaggingOutcome> {
   const applied: string[] = [];
   for (const group of tagGroups(tags)) {
     const failure = await tagRepository(group, image, builder, deps);
@@ -61,7 +73,12 @@ export async function applyTags(tags: readonly string[], image: { digest: string
   return { applied };
 }
 
-async function tagRepository(group: TagGroup, image: { digest: string; mediaType?: string }, builder: string | undefined, deps: TaggingDeps): Promise<string | undefined> {
+async function tagRepository(
+  group: TagGroup,
+  image: { digest: string; mediaType?: string },
+  builder: string | undefined,
+  deps: TaggingDeps,
+): Promise<string | undefined> {
   if (isLoneManifest(image.mediaType)) {
     try {
       await tagManifest(group.repository, image.digest, group.tags, deps.guards);

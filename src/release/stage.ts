@@ -15,7 +15,11 @@ export interface ReleaseSettings {
  * pipeline stops before the build). `note`, for the summary: where derived tags came from (none
  * when `tags` gave them or there are none).
  */
-export function releaseTags(inputs: ReleaseSettings & { tags: string[]; push: boolean }, ctx: RunContext, reporter: Reporter): { tags: string[]; note?: string; result: StageResult } {
+export function releaseTags(
+  inputs: ReleaseSettings & { tags: string[]; push: boolean },
+  ctx: RunContext,
+  reporter: Reporter,
+): { tags: string[]; note?: string; result: StageResult } {
   const resolved = resolveTags(inputs, ctx);
   if (resolved.source === 'tags-input' && inputs.images.length > 0) {
     reporter.info(`Tags come from the tags input; images (${inputs.images.join(', ')}) is not used.`);
@@ -30,7 +34,9 @@ export function releaseTags(inputs: ReleaseSettings & { tags: string[]; push: bo
   }
   const failures =
     inputs.push && resolved.tags.length === 0
-      ? [`Input 'push' is true, but ${resolved.reason} for \`images\`. Expected a branch, a tag or a pull request ref, or explicit \`tags\`.`]
+      ? [
+          `Input 'push' is true, but ${resolved.reason} for \`images\`. Expected a branch, a tag or a pull request ref, or explicit \`tags\`.`,
+        ]
       : [];
   const derived = resolved.source === 'images' && resolved.tags.length > 0;
   return {

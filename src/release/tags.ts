@@ -77,7 +77,9 @@ export function tagsForRef(ctx: TagContext): ReleaseTags {
   if (ref.kind === 'branch') {
     if (isDefaultBranch(ref.name, ctx.defaultBranch)) {
       const short = /^[0-9a-f]{7,}$/i.test(ctx.sha) ? ctx.sha.slice(0, 7).toLowerCase() : '';
-      const how = ctx.defaultBranch ? 'default branch' : `default branch (assumed: the event names none, ${FALLBACK_DEFAULT_BRANCHES.join(' and ')} count)`;
+      const how = ctx.defaultBranch
+        ? 'default branch'
+        : `default branch (assumed: the event names none, ${FALLBACK_DEFAULT_BRANCHES.join(' and ')} count)`;
       return { tags: short ? ['edge', `sha-${short}`] : ['edge'], rule: 'default-branch', reason: `${how} ${ref.name}` };
     }
     const tag = sanitizeTag(ref.name);

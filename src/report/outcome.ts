@@ -28,9 +28,13 @@ export interface RunOutcome {
 
 function findingReasons(findings: Pick<ReportedFinding, 'id' | 'level'>[]): OutcomeReason[] {
   const reasons: OutcomeReason[] = [];
-  for (const [level, noun, as] of [['error', 'Dockerfile check error', 'fail'], ['warning', 'Dockerfile warning', 'warn']] as const) {
+  for (const [level, noun, as] of [
+    ['error', 'Dockerfile check error', 'fail'],
+    ['warning', 'Dockerfile warning', 'warn'],
+  ] as const) {
     const some = findings.filter((f) => f.level === level);
-    if (some.length > 0) reasons.push({ level: as, text: `${plural(some.length, noun)} (${[...new Set(some.map((f) => f.id))].join(', ')})` });
+    if (some.length > 0)
+      reasons.push({ level: as, text: `${plural(some.length, noun)} (${[...new Set(some.map((f) => f.id))].join(', ')})` });
   }
   return reasons;
 }

@@ -27,7 +27,11 @@ async function commentTarget(input: CommentInput, api: () => CommentApi): Promis
   const { comment, ctx } = input;
   if (comment === 'never') return { skip: 'comment: never', notice: false };
   if (ctx.pullRequest && ctx.pullRequest.number > 0) {
-    if (ctx.pullRequest.fromFork) return { skip: 'The size comment is skipped on pull requests from forks: their token cannot write comments. The budget still decides the step.', notice: true };
+    if (ctx.pullRequest.fromFork)
+      return {
+        skip: 'The size comment is skipped on pull requests from forks: their token cannot write comments. The budget still decides the step.',
+        notice: true,
+      };
     return { issue: ctx.pullRequest.number };
   }
   if (comment === 'auto') return { skip: 'not a pull request', notice: false };
@@ -37,7 +41,13 @@ async function commentTarget(input: CommentInput, api: () => CommentApi): Promis
 }
 
 /** Writes (or updates) the size comment; its URL, or '' when there is none. */
-export async function postComment(input: CommentInput, name: string, report: SizeReport, baseline: Baseline | null, reporter: Reporter): Promise<string> {
+export async function postComment(
+  input: CommentInput,
+  name: string,
+  report: SizeReport,
+  baseline: Baseline | null,
+  reporter: Reporter,
+): Promise<string> {
   const { ctx } = input;
   let cached: CommentApi | undefined;
   const api = (): CommentApi => (cached ??= input.commentApi ?? octokitCommentApi(input.githubToken, ctx.repository, ctx.apiUrl));
@@ -65,7 +75,9 @@ export async function postComment(input: CommentInput, name: string, report: Siz
 function commentFault(error: unknown, reporter: Reporter): void {
   const status = httpStatus(error);
   if (status === 403 || status === 404) {
-    reporter.notice(`The size comment is skipped: the token may not write comments on this pull request (HTTP ${status}). The budget still decides the step.`);
+    reporter.notice(
+      `The size comment is skipped: the token may not write comments on this pull request (HTTP ${status}). The budget still decides the step.`,
+    );
   } else {
     reporter.warning(`Could not write the size comment: ${errorText(error)}`);
   }

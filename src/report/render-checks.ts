@@ -47,7 +47,8 @@ const CHECK_ICON = { passed: '✅', skipped: '⏭️' } as const;
  */
 export function platformCheckFact(check: PlatformCheck | undefined): string | undefined {
   if (!check || check.status === 'failed') return undefined;
-  if (check.status === 'skipped') return check.problems[0] ? `platform check ${CHECK_ICON.skipped} skipped: ${escapeMarkdown(check.problems[0])}` : undefined;
+  if (check.status === 'skipped')
+    return check.problems[0] ? `platform check ${CHECK_ICON.skipped} skipped: ${escapeMarkdown(check.problems[0])}` : undefined;
   return `platform check ${CHECK_ICON.passed} passed`;
 }
 

@@ -3,7 +3,14 @@ import type { Status } from '../size/budget.js';
 import { formatBytes } from '../util/bytes.js';
 import { plural } from '../util/plural.js';
 import { formatDelta, formatPercent } from '../size/units.js';
-import { changedLayers, platformModuleDiff, type Baseline, type LayerChange, type PlatformReport, type SizeReport } from '../size/report.js';
+import {
+  changedLayers,
+  platformModuleDiff,
+  type Baseline,
+  type LayerChange,
+  type PlatformReport,
+  type SizeReport,
+} from '../size/report.js';
 import { moduleVersion } from '../size/goinfo.js';
 import type { ReportedFinding } from '../checks/catalog.js';
 import { runOutcome } from './outcome.js';
@@ -58,13 +65,18 @@ function goLines(p: PlatformReport, baseline: Baseline | null): string[] {
   if (!p.go) return [];
   const base = baseline?.platforms.find((b) => b.platform === p.platform)?.go ?? null;
   const go = p.go;
-  const size = base ? `${formatBytes(base.sizeBytes)} → ${formatBytes(go.sizeBytes)} (${formatDelta(go.sizeBytes - base.sizeBytes)})` : formatBytes(go.sizeBytes);
-  const lines = [`Go binary ${inlineCode(go.path)} (${inlineCode(go.goVersion)}${go.mainModule ? `, ${inlineCode(go.mainModule)}` : ''}): ${size}, ${plural(go.modules.length, 'module')}`];
+  const size = base
+    ? `${formatBytes(base.sizeBytes)} → ${formatBytes(go.sizeBytes)} (${formatDelta(go.sizeBytes - base.sizeBytes)})`
+    : formatBytes(go.sizeBytes);
+  const lines = [
+    `Go binary ${inlineCode(go.path)} (${inlineCode(go.goVersion)}${go.mainModule ? `, ${inlineCode(go.mainModule)}` : ''}): ${size}, ${plural(go.modules.length, 'module')}`,
+  ];
   const diff = platformModuleDiff(p, baseline);
   if (diff) {
     for (const m of diff.added) lines.push(`- new: ${inlineCode(m.path)} ${inlineCode(m.after ?? '')}`);
     for (const m of diff.removed) lines.push(`- removed: ${inlineCode(m.path)} ${inlineCode(m.before ?? '')}`);
-    for (const m of diff.changed) lines.push(`- changed: ${inlineCode(m.path)} ${inlineCode(m.before ?? '')} → ${inlineCode(m.after ?? '')}`);
+    for (const m of diff.changed)
+      lines.push(`- changed: ${inlineCode(m.path)} ${inlineCode(m.before ?? '')} → ${inlineCode(m.after ?? '')}`);
     if (diff.added.length + diff.removed.length + diff.changed.length === 0) lines.push('- modules unchanged');
   }
   return lines;
@@ -80,23 +92,33 @@ export function rebuiltLine(rebuilt: LayerChange[]): string {
 function changedLayerLines(p: PlatformReport, baseline: Baseline | null): string[] {
   const base = baseline?.platforms.find((b) => b.platform === p.platform);
   if (!base) return [];
-  if (p.identicalToBaseline) return [`Identical to the baseline: the same manifest (${inlineCode(p.manifestDigest)}), so no layer and no byte changed.`];
+  if (p.identicalToBaseline)
+    return [`Identical to the baseline: the same manifest (${inlineCode(p.manifestDigest)}), so no layer and no byte changed.`];
   const { changed, rebuilt } = changedLayers(base.layers, p.layers);
   const rebuiltLines = rebuilt.length > 0 ? [rebuiltLine(rebuilt)] : [];
   if (changed.length === 0) return [rebuilt.length > 0 ? 'No layer changed in size.' : 'No layer changed.', ...rebuiltLines];
   const lines = ['| Layer | Before | After | Δ |', '|---|--:|--:|--:|'];
   for (const c of changed) {
     const delta = (c.after ?? 0) - (c.before ?? 0);
-    lines.push(`| ${instructionCell(c.instruction)} | ${c.before === null ? '—' : formatBytes(c.before)} | ${c.after === null ? '—' : formatBytes(c.after)} | ${formatDelta(delta)} |`);
+    lines.push(
+      `| ${instructionCell(c.instruction)} | ${c.before === null ? '—' : formatBytes(c.before)} | ${c.after === null ? '—' : formatBytes(c.after)} | ${formatDelta(delta)} |`,
+    );
   }
   return rebuiltLines.length > 0 ? [...lines, '', ...rebuiltLines] : lines;
 }
 
 function detailsLines(p: PlatformReport): string[] {
   const count = p.layers.length === 1 ? 'The 1 layer' : `All ${plural(p.layers.length, 'layer')}`;
-  const lines = [`<details><summary>${count} of ${escapeMarkdown(p.platform)} (${formatBytes(p.uncompressedBytes)} unpacked)</summary>`, '', '| Layer | Compressed | Unpacked |', '|---|--:|--:|'];
+  const lines = [
+    `<details><summary>${count} of ${escapeMarkdown(p.platform)} (${formatBytes(p.uncompressedBytes)} unpacked)</summary>`,
+    '',
+    '| Layer | Compressed | Unpacked |',
+    '|---|--:|--:|',
+  ];
   for (const l of p.layers) {
-    lines.push(`| ${instructionCell(l.instruction)} | ${formatBytes(l.compressedBytes)} | ${l.uncompressedBytes === null ? '—' : formatBytes(l.uncompressedBytes)} |`);
+    lines.push(
+      `| ${instructionCell(l.instruction)} | ${formatBytes(l.compressedBytes)} | ${l.uncompressedBytes === null ? '—' : formatBytes(l.uncompressedBytes)} |`,
+    );
   }
   if (p.go && p.go.modules.length > 0) {
     lines.push('', `Modules of ${inlineCode(p.go.path)}:`, '');
@@ -121,11 +143,15 @@ function factsLine(report: SizeReport, extras: ReportExtras): string {
   if (version) facts.push(`version ${inlineCode(version)}`);
   // A smoke test that was never set up (skipped, nothing to say) is left out.
   if (extras.smoke && (extras.smoke.status !== 'skipped' || extras.smoke.detail)) {
-    facts.push(`smoke test ${SMOKE_ICON[extras.smoke.status]} ${extras.smoke.status}${extras.smoke.detail ? `: ${escapeMarkdown(extras.smoke.detail)}` : ''}`);
+    facts.push(
+      `smoke test ${SMOKE_ICON[extras.smoke.status]} ${extras.smoke.status}${extras.smoke.detail ? `: ${escapeMarkdown(extras.smoke.detail)}` : ''}`,
+    );
   }
   const platformCheck = platformCheckFact(extras.platformCheck);
   if (platformCheck) facts.push(platformCheck);
-  facts.push(report.baseline ? `baseline ${inlineCode(report.baseline)}` : `no baseline (${escapeMarkdown(report.baselineNote ?? 'none')})`);
+  facts.push(
+    report.baseline ? `baseline ${inlineCode(report.baseline)}` : `no baseline (${escapeMarkdown(report.baselineNote ?? 'none')})`,
+  );
   return facts.join(' · ');
 }
 
@@ -159,21 +185,39 @@ function blocks(...parts: string[][]): string[] {
  * detail, findings) is escaped or put in code spans, so it cannot break the table or inject
  * markup or mentions.
  */
-export function renderSizeMarkdown(report: SizeReport, baseline: Baseline | null, extras: ReportExtras = {}, opts: { details?: boolean } = {}): string {
+export function renderSizeMarkdown(
+  report: SizeReport,
+  baseline: Baseline | null,
+  extras: ReportExtras = {},
+  opts: { details?: boolean } = {},
+): string {
   const details = opts.details ?? true;
   const out = [
     ...headLines(report, extras),
-    ...blocks([factsLine(report, extras)], sizeTable(report), overBudgetLines(report), platformProblemLines(extras.platformCheck), findingsLines(extras.findings)),
+    ...blocks(
+      [factsLine(report, extras)],
+      sizeTable(report),
+      overBudgetLines(report),
+      platformProblemLines(extras.platformCheck),
+      findingsLines(extras.findings),
+    ),
     ...report.platforms.flatMap((p) => platformLines(p, baseline, details)),
-    '<sub>Compressed sizes: what a pull downloads (the sum of the layers in each platform\'s manifest). 1 MB = 1,000,000 bytes.</sub>',
+    "<sub>Compressed sizes: what a pull downloads (the sum of the layers in each platform's manifest). 1 MB = 1,000,000 bytes.</sub>",
   ];
   return out.join('\n') + '\n';
 }
 
-const TRUNCATED = '\n\n_The report was cut to fit GitHub\'s comment limit; the full report is in the job summary and the `size-report` output._\n';
+const TRUNCATED =
+  "\n\n_The report was cut to fit GitHub's comment limit; the full report is in the job summary and the `size-report` output._\n";
 
 /** Pure: the comment body within GitHub's limit: without the collapsed details first, then cut at a line. */
-export function renderComment(markerName: string, report: SizeReport, baseline: Baseline | null, extras: ReportExtras = {}, limit = COMMENT_LIMIT): string {
+export function renderComment(
+  markerName: string,
+  report: SizeReport,
+  baseline: Baseline | null,
+  extras: ReportExtras = {},
+  limit = COMMENT_LIMIT,
+): string {
   const marker = commentMarker(markerName);
   const full = `${marker}\n${renderSizeMarkdown(report, baseline, extras)}`;
   if (full.length <= limit) return full;

@@ -39,7 +39,10 @@ export interface CachePlan {
 }
 
 /** Pure: what `baseline: auto` does on this event. */
-export function planCache(imageName: string, ctx: Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>): CachePlan {
+export function planCache(
+  imageName: string,
+  ctx: Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>,
+): CachePlan {
   const plan: CachePlan = {};
   const ref = describeRef(ctx.ref);
   const defaultBranch = ctx.defaultBranch ?? 'main';
@@ -51,7 +54,8 @@ export function planCache(imageName: string, ctx: Pick<RunContext, 'eventName' |
   if (ref.kind === 'branch') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;
-    if (isDefaultBranch(ref.name, ctx.defaultBranch) && ctx.eventName !== 'pull_request' && ctx.sha) plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
+    if (isDefaultBranch(ref.name, ctx.defaultBranch) && ctx.eventName !== 'pull_request' && ctx.sha)
+      plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
   } else if (ref.kind === 'tag') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;
@@ -90,7 +94,12 @@ export async function restoreReport(workspace: string, prefix: string, service: 
  * Saves this run's report through the Actions cache (throws when the service did not store it).
  * `exists`: a report of this commit is already stored under the key (a re-run), kept as it is.
  */
-export async function saveReport(workspace: string, key: string, report: SizeReport, service: CacheService = actionsCache): Promise<'saved' | 'exists' | 'unavailable'> {
+export async function saveReport(
+  workspace: string,
+  key: string,
+  report: SizeReport,
+  service: CacheService = actionsCache,
+): Promise<'saved' | 'exists' | 'unavailable'> {
   if (!service.available()) return 'unavailable';
   if (await service.has?.([CACHED_REPORT_PATH], key)) return 'exists';
   return withReportFile(workspace, async (path) => {

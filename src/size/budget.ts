@@ -55,7 +55,10 @@ export function parseBudget(name: string, raw: string, platforms: string[], allo
     const platform = normalizePlatform(platformText);
     if (!platform) throw new InputError(name, `'${platformText}' is not a platform. Expected ${forms}.`);
     if (!platforms.includes(platform)) {
-      throw new InputError(name, `names ${platform}, which is not built (platforms: ${platforms.join(', ')}). Expected limits for built platforms only.`);
+      throw new InputError(
+        name,
+        `names ${platform}, which is not built (platforms: ${platforms.join(', ')}). Expected limits for built platforms only.`,
+      );
     }
     if (entry.slice(eq + 1).trim() === '') throw new InputError(name, `'${entry}' has no limit. Expected ${forms}.`);
     if (platform in spec.perPlatform) throw new InputError(name, `names ${platform} twice. Expected one limit per platform.`);
@@ -102,7 +105,9 @@ export function judgePlatform(
     budgetBytes = absolute.bytes;
     parts.push(`≤ ${absolute.text}`);
     if (compressedBytes > absolute.bytes) {
-      reasons.push(`${platform}: ${formatBytes(compressedBytes)} is ${formatBytes(compressedBytes - absolute.bytes)} over the size budget of ${absolute.text}`);
+      reasons.push(
+        `${platform}: ${formatBytes(compressedBytes)} is ${formatBytes(compressedBytes - absolute.bytes)} over the size budget of ${absolute.text}`,
+      );
     }
   }
   const growth = limitFor(increase, platform);
@@ -112,7 +117,9 @@ export function judgePlatform(
       const allowed = growth.kind === 'bytes' ? growth.bytes : Math.floor((baselineBytes * growth.percent) / 100);
       const delta = compressedBytes - baselineBytes;
       if (delta > allowed) {
-        reasons.push(`${platform}: grew by ${formatDelta(delta)}, ${formatBytes(delta - allowed)} over the allowed increase of ${growth.text}`);
+        reasons.push(
+          `${platform}: grew by ${formatDelta(delta)}, ${formatBytes(delta - allowed)} over the allowed increase of ${growth.text}`,
+        );
       }
     }
   }

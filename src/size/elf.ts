@@ -42,7 +42,8 @@ export function elfLinking(head: Buffer): ElfLinking {
   const phoff = layout.is64 ? r.word(32) : r.word(28);
   const phentsize = r.u16(layout.is64 ? 54 : 42);
   const phnum = r.u16(layout.is64 ? 56 : 44);
-  if (phentsize < (layout.is64 ? 56 : 32)) return phnum === 0 ? { kind: 'static' } : { kind: 'unknown', why: 'program headers of an unknown size' };
+  if (phentsize < (layout.is64 ? 56 : 32))
+    return phnum === 0 ? { kind: 'static' } : { kind: 'unknown', why: 'program headers of an unknown size' };
   if (phoff + phnum * phentsize > head.length) return { kind: 'unknown', why: 'the program headers lie beyond the bytes read' };
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
@@ -51,7 +52,10 @@ export function elfLinking(head: Buffer): ElfLinking {
     const size = layout.is64 ? r.word(at + 32) : r.word(at + 16);
     if (size === 0 || size > MAX_INTERP) return { kind: 'unknown', why: 'a PT_INTERP of an impossible size' };
     if (offset + size > head.length) return { kind: 'unknown', why: 'the loader path lies beyond the bytes read' };
-    const interpreter = head.subarray(offset, offset + size).toString('utf8').replace(/\0+$/, '');
+    const interpreter = head
+      .subarray(offset, offset + size)
+      .toString('utf8')
+      .replace(/\0+$/, '');
     return interpreter ? { kind: 'dynamic', interpreter } : { kind: 'unknown', why: 'an empty PT_INTERP' };
   }
   return { kind: 'static' };

@@ -32,7 +32,10 @@ export function layoutEntry(name: string): string | undefined {
 }
 
 /** Pure: the manifest with each plain layer replaced by its gzipped blob (layers not in `gzipped` stay as they are). */
-export function withGzippedLayers(manifest: ImageManifest, gzipped: ReadonlyMap<string, Pick<Descriptor, 'digest' | 'size'>>): ImageManifest {
+export function withGzippedLayers(
+  manifest: ImageManifest,
+  gzipped: ReadonlyMap<string, Pick<Descriptor, 'digest' | 'size'>>,
+): ImageManifest {
   const layers = manifest.layers.map((layer) => {
     const blob = gzipped.get(layer.digest);
     return blob ? { ...layer, mediaType: gzipMediaType(layer.mediaType), digest: blob.digest, size: blob.size } : layer;
@@ -83,7 +86,8 @@ export async function saveEngineLayout(docker: DockerClient, ref: string, dir: s
   const archive = `${dir}.tar`;
   try {
     const saved = await docker.saveImage(ref, archive);
-    if (saved.exitCode !== 0) throw new ActionError(`docker save ${ref} failed: ${lastErrorLine(saved.stderr) || `exit code ${saved.exitCode}`}`);
+    if (saved.exitCode !== 0)
+      throw new ActionError(`docker save ${ref} failed: ${lastErrorLine(saved.stderr) || `exit code ${saved.exitCode}`}`);
     mkdirSync(dir, { recursive: true });
     await extractLayout(archive, dir);
   } finally {
@@ -96,7 +100,8 @@ export async function saveEngineLayout(docker: DockerClient, ref: string, dir: s
   if (!Array.isArray(manifest.layers)) throw new ActionError(`docker save ${ref} wrote no image manifest at ${root.digest}`);
   const gzipped = new Map<string, Pick<Descriptor, 'digest' | 'size'>>();
   for (const layer of manifest.layers) {
-    if (layerCompression(layer.mediaType) === 'none' && !gzipped.has(layer.digest)) gzipped.set(layer.digest, await gzipBlob(layout, layer.digest));
+    if (layerCompression(layer.mediaType) === 'none' && !gzipped.has(layer.digest))
+      gzipped.set(layer.digest, await gzipBlob(layout, layer.digest));
   }
   const written = await layout.writeJson(root.mediaType, withGzippedLayers(manifest, gzipped));
   await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [written] }));

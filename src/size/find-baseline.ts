@@ -80,7 +80,9 @@ async function cachedBaseline(lookup: BaselineLookup, prefix: string, reporter: 
       return { baseline: null, note: restored.note };
     }
     const r = restored.report;
-    reporter.info(`Baseline: the size report of ${lookup.cachePlan.restoreLabel}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ''} (${restored.key})`);
+    reporter.info(
+      `Baseline: the size report of ${lookup.cachePlan.restoreLabel}${r.commit ? ` at ${r.commit.slice(0, 7)}` : ''} (${restored.key})`,
+    );
     return { baseline: baselineFromReport(r, r.digest ? `${r.image.replace(/@.*$/, '')}@${r.digest}` : r.image) };
   } catch (error) {
     reporter.warning(`The cached size report could not be restored (${errorText(error)}); the report has no baseline.`);
@@ -89,13 +91,18 @@ async function cachedBaseline(lookup: BaselineLookup, prefix: string, reporter: 
 }
 
 /** Keeps this run's report as the baseline of its branch or tag, when the cache plan says so. */
-export async function saveBaseline(lookup: Omit<BaselineLookup, 'setting' | 'guards'>, report: SizeReport, reporter: Reporter): Promise<void> {
+export async function saveBaseline(
+  lookup: Omit<BaselineLookup, 'setting' | 'guards'>,
+  report: SizeReport,
+  reporter: Reporter,
+): Promise<void> {
   const { cachePlan, ctx } = lookup;
   if (!cachePlan.saveKey) return;
   try {
     const saved = await saveReport(lookup.cacheWorkspace ?? ctx.workspace, cachePlan.saveKey, report, lookup.cacheService);
     if (saved === 'saved') reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
-    if (saved === 'exists') reporter.info(`The baseline of ${ctx.ref} for this commit is already saved (${cachePlan.saveKey}): kept as it is.`);
+    if (saved === 'exists')
+      reporter.info(`The baseline of ${ctx.ref} for this commit is already saved (${cachePlan.saveKey}): kept as it is.`);
   } catch (error) {
     // @actions/cache has already warned about real faults; an existing key (a re-run) is no fault.
     reporter.info(`The size report was not saved as a baseline: ${errorText(error)}`);

@@ -50,7 +50,11 @@ export async function goPrograms(source: BlobSource, measured: ImageSize, report
 }
 
 /** The Go program of each platform of a baseline image (no loader check: only the report reads it). */
-export async function goBinaries(source: BlobSource, measured: ImageSize, reporter: Reporter): Promise<Record<string, GoBinary | undefined>> {
+export async function goBinaries(
+  source: BlobSource,
+  measured: ImageSize,
+  reporter: Reporter,
+): Promise<Record<string, GoBinary | undefined>> {
   const out: Record<string, GoBinary | undefined> = {};
   for (const p of measured.platforms) {
     try {

@@ -223,7 +223,8 @@ export async function scanLayerTar(tar: AsyncIterable<Buffer>, target: ProgramTa
       return scanner.result !== undefined || (!wanted && !scanner.maybeElf);
     });
     if (!whole) return { deleted: false };
-    if (wanted || scanner.result) return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result, head: scanner.head }, deleted: false };
+    if (wanted || scanner.result)
+      return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result, head: scanner.head }, deleted: false };
   }
   return { deleted: false };
 }
@@ -281,7 +282,9 @@ async function scanLayer(source: BlobSource, layer: LayerSize, target: ProgramTa
 
 function found(scan: LayerScan, layer: LayerSize): GoBinary | undefined {
   const b = scan.binary;
-  return b?.buildInfo ? { path: b.path, sizeBytes: b.sizeBytes, layerDigest: layer.digest, buildInfo: b.buildInfo, linking: elfLinking(b.head) } : undefined;
+  return b?.buildInfo
+    ? { path: b.path, sizeBytes: b.sizeBytes, layerDigest: layer.digest, buildInfo: b.buildInfo, linking: elfLinking(b.head) }
+    : undefined;
 }
 
 /**
@@ -289,7 +292,10 @@ function found(scan: LayerScan, layer: LayerSize): GoBinary | undefined {
  * (`COPY --from=build /out/app /app`) come first, so a large data layer above it is not read;
  * then every layer from the top down.
  */
-export function layerReadOrder(layers: Pick<LayerSize, 'instruction'>[], target: ProgramTarget | undefined): { hinted: number[]; topDown: number[] } {
+export function layerReadOrder(
+  layers: Pick<LayerSize, 'instruction'>[],
+  target: ProgramTarget | undefined,
+): { hinted: number[]; topDown: number[] } {
   const topDown = layers.map((_, i) => i).reverse();
   const hint = target ? ('path' in target ? target.path : target.name) : undefined;
   const hinted = hint ? topDown.filter((i) => layers[i]!.instruction?.includes(hint)) : [];
@@ -301,7 +307,12 @@ export function layerReadOrder(layers: Pick<LayerSize, 'instruction'>[], target:
  * at the first layer that has the program: the layer whose instruction names it first, then
  * from the top down (where a whiteout above the program means it was deleted).
  */
-export async function findGoBinary(source: BlobSource, layers: LayerSize[], entrypoint: string[], workingDir: string): Promise<GoBinary | undefined> {
+export async function findGoBinary(
+  source: BlobSource,
+  layers: LayerSize[],
+  entrypoint: string[],
+  workingDir: string,
+): Promise<GoBinary | undefined> {
   const target = entrypointPath(entrypoint, workingDir);
   const { hinted, topDown } = layerReadOrder(layers, target);
   for (const i of hinted) {

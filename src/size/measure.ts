@@ -57,7 +57,8 @@ export function layerInstructions(config: ImageConfig, layerCount: number): (str
 /** Pure: the diff ID of each layer, when the config lists one digest per layer (else none). */
 export function layerDiffIds(config: ImageConfig, layerCount: number): (string | undefined)[] {
   const ids = config.rootfs?.diff_ids;
-  const valid = Array.isArray(ids) && ids.length === layerCount && ids.every((id) => typeof id === 'string' && /^sha256:[0-9a-f]{64}$/.test(id));
+  const valid =
+    Array.isArray(ids) && ids.length === layerCount && ids.every((id) => typeof id === 'string' && /^sha256:[0-9a-f]{64}$/.test(id));
   return valid ? (ids as string[]) : [];
 }
 
@@ -91,9 +92,17 @@ async function measurePlatform(source: BlobSource, descriptor: Descriptor, manif
       let uncompressedBytes: number | null = null;
       const compression = layerCompression(layer.mediaType);
       if (compression === 'none') uncompressedBytes = layer.size;
-      else if (compression === 'gzip' && layer.size >= 18) uncompressedBytes = gzipUncompressedSize(await source.tail(layer.digest, layer.size, 4), layer.size);
+      else if (compression === 'gzip' && layer.size >= 18)
+        uncompressedBytes = gzipUncompressedSize(await source.tail(layer.digest, layer.size, 4), layer.size);
       const diffId = diffIds[i];
-      return { digest: layer.digest, ...(diffId ? { diffId } : {}), mediaType: layer.mediaType, compressedBytes: layer.size, uncompressedBytes, instruction: instructions[i] ?? null };
+      return {
+        digest: layer.digest,
+        ...(diffId ? { diffId } : {}),
+        mediaType: layer.mediaType,
+        compressedBytes: layer.size,
+        uncompressedBytes,
+        instruction: instructions[i] ?? null,
+      };
     }),
   );
   const platform = descriptor.platform
@@ -123,7 +132,8 @@ export interface ImageSize {
 export async function measureImage(source: BlobSource): Promise<ImageSize> {
   const root = await source.root();
   const body = await source.json(root);
-  if (!isIndex(root.mediaType, body)) return { digest: root.digest, platforms: [await measurePlatform(source, root, body as ImageManifest)] };
+  if (!isIndex(root.mediaType, body))
+    return { digest: root.digest, platforms: [await measurePlatform(source, root, body as ImageManifest)] };
   const index = body as ImageIndex;
   const platforms: PlatformSize[] = [];
   for await (const { descriptor, manifest } of platformManifests((d) => source.json(d), index)) {

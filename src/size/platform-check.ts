@@ -68,14 +68,21 @@ function level(text: string | undefined): number | undefined {
 function cpuLevel(facts: ProgramFacts, v: Verdict): void {
   const { arch, variant } = platformParts(facts.platform);
   const settings = facts.settings ?? {};
-  const rule = { arm: { key: 'GOARM', base: 7, name: 'ARMv' }, amd64: { key: 'GOAMD64', base: 1, name: 'x86-64-v' }, arm64: { key: 'GOARM64', base: 8, name: 'ARMv' } }[arch];
+  const rule = {
+    arm: { key: 'GOARM', base: 7, name: 'ARMv' },
+    amd64: { key: 'GOAMD64', base: 1, name: 'x86-64-v' },
+    arm64: { key: 'GOARM64', base: 8, name: 'ARMv' },
+  }[arch];
   if (!rule || settings[rule.key] === undefined) return;
   const needs = level(settings[rule.key]);
   const promised = variant !== undefined ? level(variant) : rule.base;
   if (needs === undefined || promised === undefined || needs <= promised) return;
   const built = `${facts.path} was built for ${rule.name}${needs} (${rule.key}=${settings[rule.key]})`;
   if (variant !== undefined) v.errors.push(`${facts.platform}: ${built}, more than the platform's ${variant} promises`);
-  else v.warnings.push(`${facts.platform}: ${built}; the platform promises any ${arch} CPU, so it stops with an illegal instruction on older ones`);
+  else
+    v.warnings.push(
+      `${facts.platform}: ${built}; the platform promises any ${arch} CPU, so it stops with an illegal instruction on older ones`,
+    );
 }
 
 /** The loader rule: a dynamically linked program cannot start without its loader. */
@@ -93,11 +100,15 @@ function loaderRule(facts: ProgramFacts, v: Verdict): void {
   if (linking?.kind !== 'dynamic') return;
   if (!loader) return;
   if ('unknown' in loader) {
-    v.unchecked.push(`${facts.platform}: whether the image holds ${linking.interpreter}, the loader of ${facts.path}, could not be told: ${loader.unknown}`);
+    v.unchecked.push(
+      `${facts.platform}: whether the image holds ${linking.interpreter}, the loader of ${facts.path}, could not be told: ${loader.unknown}`,
+    );
     return;
   }
   if (!loader.present) {
-    v.errors.push(`${facts.platform}: ${facts.path} is dynamically linked${how} and needs ${linking.interpreter}, which the image does not have: link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc`);
+    v.errors.push(
+      `${facts.platform}: ${facts.path} is dynamically linked${how} and needs ${linking.interpreter}, which the image does not have: link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc`,
+    );
   }
 }
 

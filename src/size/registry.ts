@@ -56,7 +56,11 @@ export class RegistrySource implements BlobSource {
 
   async tail(digest: string, size: number, count: number): Promise<Buffer> {
     const n = Math.min(count, size);
-    const res = await this.client.request(`blobs/${digest}`, { headers: { range: `bytes=${size - n}-${size - 1}` }, buffer: false, accept: [206] });
+    const res = await this.client.request(`blobs/${digest}`, {
+      headers: { range: `bytes=${size - n}-${size - 1}` },
+      buffer: false,
+      accept: [206],
+    });
     // The registry may ignore the range: keep only the end while the body streams past.
     let last = Buffer.alloc(0);
     for await (const chunk of this.body(res, digest)) last = Buffer.concat([last, chunk as Buffer]).subarray(-n);
@@ -70,6 +74,10 @@ export class RegistrySource implements BlobSource {
   /** A blob's body that fails when the registry stalls for a call's deadline. */
   private body(res: Response, digest: string): Readable {
     if (!res.body) throw new ActionError(`${this.host} sent no body for ${digest}`);
-    return idleLimited(res.body as ReadableStream<Uint8Array>, this.client.guard.budget.callMs, `the registry ${this.host} (blob ${digest.slice(0, 19)}…)`);
+    return idleLimited(
+      res.body as ReadableStream<Uint8Array>,
+      this.client.guard.budget.callMs,
+      `the registry ${this.host} (blob ${digest.slice(0, 19)}…)`,
+    );
   }
 }

@@ -98,12 +98,20 @@ type MeasuredLayer = Pick<LayerSize, 'digest' | 'diffId' | 'compressedBytes' | '
 /** What a report is built from: an image as measured, or the platforms of per-platform reports. */
 export interface MeasuredImage {
   digest: string;
-  platforms: (Pick<ImageSize['platforms'][number], 'platform' | 'manifestDigest' | 'compressedBytes' | 'uncompressedBytes'> & { layers: MeasuredLayer[] })[];
+  platforms: (Pick<ImageSize['platforms'][number], 'platform' | 'manifestDigest' | 'compressedBytes' | 'uncompressedBytes'> & {
+    layers: MeasuredLayer[];
+  })[];
 }
 
 /** Pure: a measured layer as the report (and a baseline) keeps it. */
 export function layerRow(l: MeasuredLayer): PlatformReport['layers'][number] {
-  return { digest: l.digest, ...(l.diffId ? { diffId: l.diffId } : {}), compressedBytes: l.compressedBytes, uncompressedBytes: l.uncompressedBytes, instruction: l.instruction };
+  return {
+    digest: l.digest,
+    ...(l.diffId ? { diffId: l.diffId } : {}),
+    compressedBytes: l.compressedBytes,
+    uncompressedBytes: l.uncompressedBytes,
+    instruction: l.instruction,
+  };
 }
 
 /** Pure: measurements + baseline + budgets -> the report, with a verdict per platform. */
@@ -149,7 +157,14 @@ export function baselineFromReport(report: SizeReport, label: string): Baseline 
   return {
     label,
     source: 'cache',
-    platforms: report.platforms.map((p) => ({ platform: p.platform, manifestDigest: p.manifestDigest, compressedBytes: p.compressedBytes, uncompressedBytes: p.uncompressedBytes, layers: p.layers, go: p.go })),
+    platforms: report.platforms.map((p) => ({
+      platform: p.platform,
+      manifestDigest: p.manifestDigest,
+      compressedBytes: p.compressedBytes,
+      uncompressedBytes: p.uncompressedBytes,
+      layers: p.layers,
+      go: p.go,
+    })),
   };
 }
 

@@ -103,7 +103,9 @@ async function layoutFromEngine({ plan, build, docker }: MeasureInput, reporter:
     await reporter.group(`Saving ${build.imageId} from the engine's image store`, async () => {
       const started = Date.now();
       await saveEngineLayout(docker, build.imageId!, plan.ociLayoutDir!);
-      reporter.info(`Saved as an OCI layout, layers compressed with gzip as a push would, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      reporter.info(
+        `Saved as an OCI layout, layers compressed with gzip as a push would, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     });
     return undefined;
   } catch (error) {
@@ -117,11 +119,15 @@ export async function measureBuild(input: MeasureInput, reporter: Reporter, guar
   const saved = await layoutFromEngine(input, reporter);
   if (saved) return { name, guards, image: { fault: saved } };
   const source = imageSource(input.plan, input.build, guards);
-  if (!source) return { name, guards, image: { fault: 'The built image cannot be measured: it was neither pushed nor written as an OCI layout.' } };
+  if (!source)
+    return { name, guards, image: { fault: 'The built image cannot be measured: it was neither pushed nor written as an OCI layout.' } };
   try {
     const measured = await reporter.group(`Measuring ${name}`, async () => {
       const m = await measureImage(source);
-      for (const p of m.platforms) reporter.info(`${p.platform}: ${formatBytes(p.compressedBytes)} compressed, ${formatBytes(p.uncompressedBytes)} unpacked, ${p.layers.length} layers`);
+      for (const p of m.platforms)
+        reporter.info(
+          `${p.platform}: ${formatBytes(p.compressedBytes)} compressed, ${formatBytes(p.uncompressedBytes)} unpacked, ${p.layers.length} layers`,
+        );
       return m;
     });
     return { name, guards, image: { measured, programs: await goPrograms(source, measured, reporter) } };
@@ -181,7 +187,10 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 }
 
 /** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
-export type ReportRun = Pick<SizeStageInput, 'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge'>;
+export type ReportRun = Pick<
+  SizeStageInput,
+  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge'
+>;
 
 /**
  * Compares the measured image with the baseline, applies the budgets, and reports: the
@@ -199,10 +208,22 @@ export async function sizeReportStage(input: SizeStageInput, measurement: Measur
  * finds the baseline, builds the report with it, comments and saves the baseline (not in one
  * part of a merge: the merge job does both, once), and judges the budgets.
  */
-export async function reportStage(input: ReportRun, image: { name: string; guards: RegistryGuards }, build: (found: FoundBaseline) => SizeReport, reporter: Reporter): Promise<StageResult> {
+export async function reportStage(
+  input: ReportRun,
+  image: { name: string; guards: RegistryGuards },
+  build: (found: FoundBaseline) => SizeReport,
+  reporter: Reporter,
+): Promise<StageResult> {
   const { size, ctx } = input;
   const cachePlan = size.baseline.kind === 'auto' ? planCache(image.name, ctx) : {};
-  const lookup = { setting: size.baseline, cachePlan, ctx, cacheService: input.cacheService, cacheWorkspace: input.cacheWorkspace, guards: image.guards };
+  const lookup = {
+    setting: size.baseline,
+    cachePlan,
+    ctx,
+    cacheService: input.cacheService,
+    cacheWorkspace: input.cacheWorkspace,
+    guards: image.guards,
+  };
   const found = await findBaseline(lookup, reporter);
   const report = build(found);
   const summary = renderSizeMarkdown(report, found.baseline, input.extras ?? {});
@@ -212,5 +233,9 @@ export async function reportStage(input: ReportRun, image: { name: string; guard
 
   const verdict = budgetVerdict(report);
   for (const w of verdict.warnings) reporter.warning(w);
-  return { outputs: { 'size-report': JSON.stringify(report), 'budget-status': report.status, 'comment-url': url }, failures: verdict.failures, summary };
+  return {
+    outputs: { 'size-report': JSON.stringify(report), 'budget-status': report.status, 'comment-url': url },
+    failures: verdict.failures,
+    summary,
+  };
 }

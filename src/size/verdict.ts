@@ -15,7 +15,12 @@ export interface BudgetVerdict {
 /** Pure: whether any budget needs the image's size (a size budget or an increase budget). */
 export function isBudgeted(size: Pick<SizeInputs, 'budget' | 'increase'>): boolean {
   const { budget, increase } = size;
-  return budget.all !== undefined || Object.keys(budget.perPlatform).length > 0 || increase.all !== undefined || Object.keys(increase.perPlatform).length > 0;
+  return (
+    budget.all !== undefined ||
+    Object.keys(budget.perPlatform).length > 0 ||
+    increase.all !== undefined ||
+    Object.keys(increase.perPlatform).length > 0
+  );
 }
 
 /** Pure: the verdict of a measured report: over budget fails (mode fail) or warns (mode warn). */

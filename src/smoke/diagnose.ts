@@ -48,7 +48,8 @@ interface ComposeLine {
 /** Whether the model has a service of that name (its own keys only: `constructor` is not one). */
 const isService = (names: ComposeNames, name: string): boolean => Object.hasOwn(names.images, name);
 
-const PROGRESS = /^(?:Pulling|Pulled|Creating|Created|Recreate|Recreated|Starting|Started|Waiting|Healthy|Exited|Running|Stopping|Stopped|Removing|Removed|Building|Built|Skipped|Interrupted|Error|Warning|Downloading|Extracting)?\s*$/;
+const PROGRESS =
+  /^(?:Pulling|Pulled|Creating|Created|Recreate|Recreated|Starting|Started|Waiting|Healthy|Exited|Running|Stopping|Stopped|Removing|Removed|Building|Built|Skipped|Interrupted|Error|Warning|Downloading|Extracting)?\s*$/;
 
 /** Pure: the lines of compose's output that say something, with their subject. Progress and warnings are left out. */
 export function composeLines(output: string, names: ComposeNames): ComposeLine[] {
@@ -81,7 +82,8 @@ export function bareMessage(text: string): string {
     .trim();
 }
 
-const boundary = (text: string, start: number, end: number): boolean => !/[\w./-]/.test(text[start - 1] ?? ' ') && !/[\w./-]/.test(text[end] ?? ' ');
+const boundary = (text: string, start: number, end: number): boolean =>
+  !/[\w./-]/.test(text[start - 1] ?? ' ') && !/[\w./-]/.test(text[end] ?? ' ');
 
 /** Whether `text` holds `needle` as a whole name (not inside a longer one). */
 function mentions(text: string, needle: string): boolean {
@@ -141,7 +143,11 @@ function diagnoseLine(line: ComposeLine, names: ComposeNames): Diagnostic[] {
     const found: Diagnostic[] = imageOwners.map((service) => imageDiagnostic(service, names.images[service]!, message, line.pulling));
     // Compose printed another service's error on this one's line: its own pull did not finish either.
     if (line.subject && !imageOwners.includes(line.subject) && names.images[line.subject]) {
-      found.push({ service: line.subject, state: 'not pulled', message: `image ${names.images[line.subject]} was not pulled (compose printed service ${imageOwners.join(', ')}'s error for it)` });
+      found.push({
+        service: line.subject,
+        state: 'not pulled',
+        message: `image ${names.images[line.subject]} was not pulled (compose printed service ${imageOwners.join(', ')}'s error for it)`,
+      });
     }
     return found;
   }
@@ -150,13 +156,16 @@ function diagnoseLine(line: ComposeLine, names: ComposeNames): Diagnostic[] {
 }
 
 function imageDiagnostic(service: string, image: string, message: string, pulling: boolean): Diagnostic {
-  if (/no such image/i.test(message)) return { service, state: 'image missing', message: `image ${image} is not in the image store: ${message}` };
-  if (pulling || PULL_WORDS.test(message)) return { service, state: 'cannot be pulled', message: `image ${image} cannot be pulled: ${message}` };
+  if (/no such image/i.test(message))
+    return { service, state: 'image missing', message: `image ${image} is not in the image store: ${message}` };
+  if (pulling || PULL_WORDS.test(message))
+    return { service, state: 'cannot be pulled', message: `image ${image} cannot be pulled: ${message}` };
   return { service, state: 'failed', message };
 }
 
 /** Whether `a` already says what `b` says (the same words, for the same service or for none). */
-const covers = (a: Diagnostic, b: Diagnostic): boolean => a.message.includes(b.message) && (a.service === b.service || b.service === undefined);
+const covers = (a: Diagnostic, b: Diagnostic): boolean =>
+  a.message.includes(b.message) && (a.service === b.service || b.service === undefined);
 
 /**
  * Pure: the faults of a failed `compose up`, each attributed to its service (or to none),
@@ -189,7 +198,12 @@ export interface UpFailure {
 export function attributeUpFailure(verdicts: readonly ServiceVerdict[], diagnostics: readonly Diagnostic[], exitCode: number): UpFailure {
   const own = (service: string): Diagnostic[] => diagnostics.filter((d) => d.service === service);
   const named = [...new Set(diagnostics.flatMap((d) => (d.service ? [d.service] : [])))];
-  const all = [...verdicts, ...named.filter((s) => !verdicts.some((v) => v.service === s)).map((service): ServiceVerdict => ({ service, containers: [], readiness: 'waiting', state: 'not created', reason: '' }))];
+  const all = [
+    ...verdicts,
+    ...named
+      .filter((s) => !verdicts.some((v) => v.service === s))
+      .map((service): ServiceVerdict => ({ service, containers: [], readiness: 'waiting', state: 'not created', reason: '' })),
+  ];
   const blamed = all.map((v): ServiceVerdict => {
     const faults = own(v.service);
     if (v.readiness === 'failed' || faults.length === 0) return v;
@@ -197,10 +211,15 @@ export function attributeUpFailure(verdicts: readonly ServiceVerdict[], diagnost
   });
   const culprits = blamed.filter((v) => v.readiness === 'failed').map((v) => v.service);
   const projectMessages = diagnostics.filter((d) => d.service === undefined).map((d) => d.message);
-  const projectError = projectMessages.length > 0 ? projectMessages.join('; ') : culprits.length === 0 ? `it exited with code ${exitCode}` : undefined;
+  const projectError =
+    projectMessages.length > 0 ? projectMessages.join('; ') : culprits.length === 0 ? `it exited with code ${exitCode}` : undefined;
   const cause = culprits.length > 0 ? `compose up stopped at ${culprits.join(', ')}` : 'docker compose up failed';
   return {
-    services: blamed.map((v) => (v.readiness === 'waiting' && ['not created', 'created'].includes(v.state) ? { ...v, state: 'not started', reason: `not started: ${cause}` } : v)),
+    services: blamed.map((v) =>
+      v.readiness === 'waiting' && ['not created', 'created'].includes(v.state)
+        ? { ...v, state: 'not started', reason: `not started: ${cause}` }
+        : v,
+    ),
     projectError,
   };
 }

@@ -40,7 +40,8 @@ const ALTERNATIVES =
 /** Pure: why a health check cannot run without the command it calls, and what works instead. */
 export function missingCommandHint(command: string): string {
   const shellLess = '(a shell-less image such as scratch or distroless)';
-  if (/(^|\/)(ba|da|a)?sh$/.test(command)) return `the image has no shell (${command}) to run a CMD-SHELL health check ${shellLess}: ${ALTERNATIVES}`;
+  if (/(^|\/)(ba|da|a)?sh$/.test(command))
+    return `the image has no shell (${command}) to run a CMD-SHELL health check ${shellLess}: ${ALTERNATIVES}`;
   // A tool looked up in $PATH (wget, curl) is what shell-less images lack; a path is the image's own.
   return `the image has no ${command}${command.includes('/') ? '' : ` ${shellLess}`}: ${ALTERNATIVES}`;
 }

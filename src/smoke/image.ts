@@ -35,7 +35,12 @@ export function sameLayers(a: readonly string[], b: readonly string[]): boolean 
  * OCI-layout result is loaded by a second build of the same plan for this platform only,
  * which BuildKit answers from the cache of the first.
  */
-export async function prepareImage(docker: DockerClient, setup: Pick<SmokeSetup, 'projectName' | 'platform'>, build: { plan: BuildPlan; result: BuildResult; workDir: string }, reporter: Reporter): Promise<ImageUnderTest> {
+export async function prepareImage(
+  docker: DockerClient,
+  setup: Pick<SmokeSetup, 'projectName' | 'platform'>,
+  build: { plan: BuildPlan; result: BuildResult; workDir: string },
+  reporter: Reporter,
+): Promise<ImageUnderTest> {
   const { plan, workDir } = build;
   const tag = smokeImageTag(setup.projectName);
   const started = Date.now();
@@ -43,7 +48,9 @@ export async function prepareImage(docker: DockerClient, setup: Pick<SmokeSetup,
   if (plan.load || plan.ociLayoutFromEngine) {
     // The containerd image store names an image by its index or manifest digest, the classic
     // store by its config digest (the iidfile); a tag of the build names it in both.
-    const candidates = [...new Set([plan.tags[0], build.result.metadata.digest, build.result.imageId].filter((c): c is string => Boolean(c)))];
+    const candidates = [
+      ...new Set([plan.tags[0], build.result.metadata.digest, build.result.imageId].filter((c): c is string => Boolean(c))),
+    ];
     let lastError = 'the build named no image';
     for (const candidate of candidates) {
       const tagged = await docker.tagImage(candidate, tag);
@@ -78,14 +85,17 @@ export async function prepareImage(docker: DockerClient, setup: Pick<SmokeSetup,
   if (!built || !loaded) return { ref: tag, how: 'loaded', seconds: took };
   const same = sameLayers(built, loaded);
   if (same) reporter.info(`Same ${plural(loaded.length, 'layer')} as the build's ${setup.platform} image`);
-  else reporter.warning(`The image loaded for the smoke test has other layers than the ${setup.platform} image the build produced: a step of the Dockerfile is not reproducible from the build cache.`);
+  else
+    reporter.warning(
+      `The image loaded for the smoke test has other layers than the ${setup.platform} image the build produced: a step of the Dockerfile is not reproducible from the build cache.`,
+    );
   return { ref: tag, how: 'loaded', seconds: took, sameAsBuild: same };
 }
 
 /** Pure: how the image under test got into the image store, for the summary. */
 export function imageNote(image: Pick<ImageUnderTest, 'how' | 'seconds' | 'sameAsBuild'>): string {
   if (image.how === 'reused') return 'the image the build loaded';
-  const same = image.sameAsBuild === true ? ', the same layers as the build' : image.sameAsBuild === false ? ', ⚠️ other layers than the build' : '';
+  const same =
+    image.sameAsBuild === true ? ', the same layers as the build' : image.sameAsBuild === false ? ', ⚠️ other layers than the build' : '';
   return `loaded by a cached build in ${image.seconds.toFixed(1)} s${same}`;
 }
-

@@ -35,7 +35,6 @@ export function parseDuration(raw: string): number | undefined {
   return (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 1000;
 }
 
-
 export function parseSmokeTimeout(raw: string): number {
   const ms = parseDuration(raw === '' ? INPUT_DEFAULTS['smoke-timeout'] : raw);
   if (ms === undefined) {
@@ -58,7 +57,10 @@ export function parseProbes(raw: string): string[] {
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-      throw new InputError('smoke-probes', `'${probe}' is not an http(s) URL. Expected one URL per line, e.g. http://localhost:8080/health.`);
+      throw new InputError(
+        'smoke-probes',
+        `'${probe}' is not an http(s) URL. Expected one URL per line, e.g. http://localhost:8080/health.`,
+      );
     }
   }
   return probes;
@@ -70,7 +72,10 @@ export function parseServices(raw: string): string[] {
   const services: string[] = [];
   for (const name of parseList(raw, { commas: true })) {
     if (!SERVICE_RE.test(name)) {
-      throw new InputError('compose-service', `'${name}' is not a compose service name. Expected names such as api or worker, comma- or newline-separated.`);
+      throw new InputError(
+        'compose-service',
+        `'${name}' is not a compose service name. Expected names such as api or worker, comma- or newline-separated.`,
+      );
     }
     if (!services.includes(name)) services.push(name);
   }
@@ -88,8 +93,16 @@ export function parseSmokeInputs(read: (name: SmokeInputName) => string, cwd: st
   const probes = parseProbes(read('smoke-probes'));
   const timeoutMs = parseSmokeTimeout(read('smoke-timeout'));
   if (fileNames.length === 0) {
-    if (services.length > 0) throw new InputError('compose-service', 'is set but compose-file is empty. Expected compose-file too: the smoke test runs only with a compose file.');
-    if (probes.length > 0) throw new InputError('smoke-probes', 'are set but compose-file is empty. Expected compose-file too: the smoke test runs only with a compose file.');
+    if (services.length > 0)
+      throw new InputError(
+        'compose-service',
+        'is set but compose-file is empty. Expected compose-file too: the smoke test runs only with a compose file.',
+      );
+    if (probes.length > 0)
+      throw new InputError(
+        'smoke-probes',
+        'are set but compose-file is empty. Expected compose-file too: the smoke test runs only with a compose file.',
+      );
     return undefined;
   }
   const expected = 'compose files relative to the workspace, one per line, e.g. compose.yaml';

@@ -58,18 +58,25 @@ export function parseComposeConfig(json: string): ComposeService[] {
  * Pure: the services that run the built image: those named, or else those with a `build:`
  * section. Returns an error message naming what is wrong, for the input it belongs to.
  */
-export function chooseServices(services: readonly ComposeService[], requested: readonly string[]): { services: string[] } | { error: string } {
+export function chooseServices(
+  services: readonly ComposeService[],
+  requested: readonly string[],
+): { services: string[] } | { error: string } {
   const names = services.map((s) => s.name);
   if (requested.length > 0) {
     const missing = requested.filter((r) => !names.includes(r));
     if (missing.length > 0) {
-      return { error: `${missing.map((m) => `'${m}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a service of the compose files (services: ${names.join(', ') || 'none'}). Expected one or more of those services.` };
+      return {
+        error: `${missing.map((m) => `'${m}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a service of the compose files (services: ${names.join(', ') || 'none'}). Expected one or more of those services.`,
+      };
     }
     return { services: [...requested] };
   }
   const built = services.filter((s) => s.hasBuild).map((s) => s.name);
   if (built.length === 0) {
-    return { error: `is empty and no service of the compose files has a build: section (services: ${names.join(', ') || 'none'}). Expected the services that run the image just built.` };
+    return {
+      error: `is empty and no service of the compose files has a build: section (services: ${names.join(', ') || 'none'}). Expected the services that run the image just built.`,
+    };
   }
   return { services: built };
 }
@@ -83,7 +90,8 @@ export function checkOverrideApplied(services: readonly ComposeService[], chosen
     const s = services.find((x) => x.name === name);
     if (!s) return `service ${name} is missing from the resolved compose model`;
     if (s.image !== image) return `service ${name} resolves to image ${s.image ?? '(none)'} instead of ${image}`;
-    if (s.hasBuild) return `service ${name} still has a build: section (this compose does not honour !reset; compose 2.24 or later is needed)`;
+    if (s.hasBuild)
+      return `service ${name} still has a build: section (this compose does not honour !reset; compose 2.24 or later is needed)`;
     if (s.pullPolicy !== 'never') return `service ${name} has pull_policy ${s.pullPolicy ?? '(unset)'} instead of never`;
   }
   return undefined;

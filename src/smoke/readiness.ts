@@ -207,7 +207,8 @@ export function containerVerdict(c: ContainerSample): ContainerVerdict {
     case 'running':
       if (!c.health) return { readiness: 'ready', state: 'running', reason: 'running (no health check)' };
       if (c.health.status === 'healthy') return { readiness: 'ready', state: 'healthy', reason: 'healthy' };
-      if (c.health.status === 'unhealthy') return { readiness: 'failed', state: 'unhealthy', reason: `unhealthy: ${healthFailure(c.health)}` };
+      if (c.health.status === 'unhealthy')
+        return { readiness: 'failed', state: 'unhealthy', reason: `unhealthy: ${healthFailure(c.health)}` };
       return { readiness: 'waiting', state: 'starting', reason: healthPending(c.health) };
     case 'created':
       // The engine keeps why a start failed (a port in use, an entrypoint that does not exist).
@@ -263,6 +264,12 @@ export function timedOutStack(verdicts: readonly ServiceVerdict[]): ServiceVerdi
   const running = verdicts.filter((v) => v.readiness === 'waiting' && !NOT_STARTED.includes(v.state)).map((v) => v.service);
   if (running.length === 0) return verdicts.map(timedOut);
   return verdicts.map((v) =>
-    v.readiness === 'waiting' && NOT_STARTED.includes(v.state) ? { ...v, state: 'not started', reason: `not started by the deadline: waiting for its dependencies (not ready: ${running.join(', ')})` } : timedOut(v),
+    v.readiness === 'waiting' && NOT_STARTED.includes(v.state)
+      ? {
+          ...v,
+          state: 'not started',
+          reason: `not started by the deadline: waiting for its dependencies (not ready: ${running.join(', ')})`,
+        }
+      : timedOut(v),
   );
 }

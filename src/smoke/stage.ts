@@ -58,7 +58,14 @@ export function composeError(stderr: string): string {
  * Validates the smoke test before anything is built: the engine's platform (`platform`, from
  * inspectDocker) is among those built, compose parses the files, and the services under test exist.
  */
-export async function checkSmokeSetup(docker: DockerClient, smoke: SmokeInputs, platforms: readonly string[], platform: string, cwd: string, reporter: Reporter): Promise<SmokeSetup> {
+export async function checkSmokeSetup(
+  docker: DockerClient,
+  smoke: SmokeInputs,
+  platforms: readonly string[],
+  platform: string,
+  cwd: string,
+  reporter: Reporter,
+): Promise<SmokeSetup> {
   if (!platforms.includes(platform)) {
     throw new InputError(
       'compose-file',
@@ -71,7 +78,10 @@ export async function checkSmokeSetup(docker: DockerClient, smoke: SmokeInputs, 
     if (/is not a docker command|unknown command "compose"/.test(config.stderr)) {
       throw new ActionError('docker compose is not installed. Install the compose plugin (compose 2.24 or later) for the smoke test.');
     }
-    throw new InputError('compose-file', `docker compose config rejects ${smoke.fileNames.join(', ')}: ${composeError(config.stderr)}. Expected valid compose files.`);
+    throw new InputError(
+      'compose-file',
+      `docker compose config rejects ${smoke.fileNames.join(', ')}: ${composeError(config.stderr)}. Expected valid compose files.`,
+    );
   }
   const services = parseComposeConfig(config.stdout);
   const chosen = chooseServices(services, smoke.services);
@@ -93,7 +103,8 @@ export async function cleanupSmoke(
   for (const problem of report.problems) reporter.warning(`Smoke test cleanup: ${problem}`);
   if (image) {
     const removed = await docker.removeImage(image);
-    if (removed.exitCode !== 0 && !/No such image/i.test(removed.stderr)) reporter.warning(`Smoke test cleanup: could not remove ${image}: ${lastErrorLine(removed.stderr)}`);
+    if (removed.exitCode !== 0 && !/No such image/i.test(removed.stderr))
+      reporter.warning(`Smoke test cleanup: could not remove ${image}: ${lastErrorLine(removed.stderr)}`);
   }
   if (overrideFile) await rm(overrideFile, { force: true });
 }
@@ -123,7 +134,12 @@ export async function runSmokeTest(setup: SmokeSetup, deps: SmokeDeps): Promise<
     return await smokeRun(setup, project, overrideFile, image, deps);
   } catch (error) {
     if (!(error instanceof ActionError)) throw error;
-    return { status: 'failed', detail: 'could not start', failure: error.message, summary: `### 🧪 Compose smoke test: ❌ failed\n\n${escapeMarkdown(error.message)}` };
+    return {
+      status: 'failed',
+      detail: 'could not start',
+      failure: error.message,
+      summary: `### 🧪 Compose smoke test: ❌ failed\n\n${escapeMarkdown(error.message)}`,
+    };
   } finally {
     await reporter.group('Smoke test: cleanup', async () => {
       const started = Date.now();
@@ -136,18 +152,36 @@ export async function runSmokeTest(setup: SmokeSetup, deps: SmokeDeps): Promise<
 }
 
 /** The image, the override, the stack and its verdict; `image` is filled as soon as there is one to clean up. */
-async function smokeRun(setup: SmokeSetup, project: ComposeProject, overrideFile: string, image: { current?: ImageUnderTest }, deps: SmokeDeps): Promise<SmokeResult> {
+async function smokeRun(
+  setup: SmokeSetup,
+  project: ComposeProject,
+  overrideFile: string,
+  image: { current?: ImageUnderTest },
+  deps: SmokeDeps,
+): Promise<SmokeResult> {
   const { docker, reporter } = deps;
   const built = { plan: deps.plan, result: deps.build, workDir: deps.workDir };
   const prepared = await reporter.group(`Smoke test: the image for ${setup.platform}`, () => prepareImage(docker, setup, built, reporter));
   image.current = prepared;
   const images = await applyOverride(docker, setup, project, overrideFile, prepared.ref);
-  const outcome = await reporter.group(`Smoke test: starting ${setup.expected.join(', ')} (project ${project.name})`, () => startAndWait(docker, setup, { project, images }, reporter));
+  const outcome = await reporter.group(`Smoke test: starting ${setup.expected.join(', ')} (project ${project.name})`, () =>
+    startAndWait(docker, setup, { project, images }, reporter),
+  );
   const logs = new Map<string, string>();
   if (!outcome.ok) await collectEvidence(docker, outcome, project, logs, reporter);
-  const summary = renderSmokeSummary({ outcome, project: project.name, image: prepared.ref, platform: setup.platform, underTest: setup.underTest, logs, imageNote: imageNote(prepared) });
+  const summary = renderSmokeSummary({
+    outcome,
+    project: project.name,
+    image: prepared.ref,
+    platform: setup.platform,
+    underTest: setup.underTest,
+    logs,
+    imageNote: imageNote(prepared),
+  });
   if (outcome.ok) {
-    reporter.info(`Smoke test passed in ${(outcome.elapsedMs / 1000).toFixed(1)} s (image ${prepared.how} in ${prepared.seconds.toFixed(1)} s)`);
+    reporter.info(
+      `Smoke test passed in ${(outcome.elapsedMs / 1000).toFixed(1)} s (image ${prepared.how} in ${prepared.seconds.toFixed(1)} s)`,
+    );
     return { status: 'passed', detail: shortDetail(outcome), summary };
   }
   return { status: 'failed', detail: shortDetail(outcome), failure: failureMessage(outcome), summary };
@@ -157,10 +191,17 @@ async function smokeRun(setup: SmokeSetup, project: ComposeProject, overrideFile
  * Writes the override that runs the image under test, and checks compose applies it.
  * Returns the image of every service as compose resolved it (to tell whose image failed).
  */
-async function applyOverride(docker: DockerClient, setup: SmokeSetup, project: ComposeProject, overrideFile: string, ref: string): Promise<Record<string, string | undefined>> {
+async function applyOverride(
+  docker: DockerClient,
+  setup: SmokeSetup,
+  project: ComposeProject,
+  overrideFile: string,
+  ref: string,
+): Promise<Record<string, string | undefined>> {
   await writeFile(overrideFile, renderOverride(setup.underTest, ref));
   const resolved = await docker.composeConfig(project);
-  if (resolved.exitCode !== 0) throw new ActionError(`docker compose config rejects the smoke test override: ${composeError(resolved.stderr)}`);
+  if (resolved.exitCode !== 0)
+    throw new ActionError(`docker compose config rejects the smoke test override: ${composeError(resolved.stderr)}`);
   const services = parseComposeConfig(resolved.stdout);
   const problem = checkOverrideApplied(services, setup.underTest, ref);
   if (problem) throw new ActionError(`The smoke test override was not applied: ${problem}`);
@@ -168,12 +209,22 @@ async function applyOverride(docker: DockerClient, setup: SmokeSetup, project: C
 }
 
 /** `compose up` in the background and the wait for the stack; `up` is ended whatever the wait says. */
-async function startAndWait(docker: DockerClient, setup: SmokeSetup, stack: { project: ComposeProject; images: Record<string, string | undefined> }, reporter: Reporter): Promise<WaitOutcome> {
+async function startAndWait(
+  docker: DockerClient,
+  setup: SmokeSetup,
+  stack: { project: ComposeProject; images: Record<string, string | undefined> },
+  reporter: Reporter,
+): Promise<WaitOutcome> {
   const { project } = stack;
   const up = docker.composeUp(project, (line) => reporter.info(line));
   try {
     return await waitForStack(
-      { expected: setup.expected, probes: setup.inputs.probes, timeoutMs: setup.inputs.timeoutMs, compose: { project: project.name, images: stack.images } },
+      {
+        expected: setup.expected,
+        probes: setup.inputs.probes,
+        timeoutMs: setup.inputs.timeoutMs,
+        compose: { project: project.name, images: stack.images },
+      },
       {
         // A failed poll (compose ps answering an error) is logged and the next one tried; the deadline still holds.
         sample: () =>
@@ -197,7 +248,13 @@ async function startAndWait(docker: DockerClient, setup: SmokeSetup, stack: { pr
 }
 
 /** For each service that failed: why, its health-check log, its last 100 log lines, an error annotation. */
-async function collectEvidence(docker: DockerClient, outcome: WaitOutcome, project: ComposeProject, logs: Map<string, string>, reporter: Reporter): Promise<void> {
+async function collectEvidence(
+  docker: DockerClient,
+  outcome: WaitOutcome,
+  project: ComposeProject,
+  logs: Map<string, string>,
+  reporter: Reporter,
+): Promise<void> {
   for (const s of failedServices(outcome)) {
     // The reason carries the last health check's output; a service without a container has no logs.
     reporter.error(`Service ${s.service} is not ready: ${s.reason}.`, { title: `Compose smoke test: ${s.service}` });
@@ -213,7 +270,9 @@ async function collectEvidence(docker: DockerClient, outcome: WaitOutcome, proje
   }
   if (outcome.upError) reporter.error(`docker compose up failed: ${outcome.upError}`, { title: 'Compose smoke test: compose up' });
   for (const p of outcome.probes.filter((x) => !x.ok && x.last)) {
-    reporter.error(`Probe ${p.url} did not answer 2xx: ${p.last?.status !== undefined ? `answered ${p.last.status}` : p.last?.detail}`, { title: 'Compose smoke test: probe' });
+    reporter.error(`Probe ${p.url} did not answer 2xx: ${p.last?.status !== undefined ? `answered ${p.last.status}` : p.last?.detail}`, {
+      title: 'Compose smoke test: probe',
+    });
   }
 }
 

@@ -82,7 +82,11 @@ class ReadinessTrack {
 }
 
 /** Tries each probe not yet answered once, within what is left of the deadline. */
-async function probeOnce(probes: ProbeResult[], limits: { deadline: number; start: number; probeTimeoutMs: number }, deps: WaitDeps): Promise<void> {
+async function probeOnce(
+  probes: ProbeResult[],
+  limits: { deadline: number; start: number; probeTimeoutMs: number },
+  deps: WaitDeps,
+): Promise<void> {
   for (const p of probes.filter((x) => !x.ok)) {
     const left = limits.deadline - deps.now();
     if (left <= 0) break;
@@ -157,7 +161,8 @@ export async function probeUrl(url: string, timeoutMs: number): Promise<ProbeAtt
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
     const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
-    const message = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message) : String(error);
+    const message =
+      error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message) : String(error);
     return { ok: false, detail: code ? `${code}: ${cause?.message ?? message}` : message };
   }
 }

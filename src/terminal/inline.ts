@@ -11,7 +11,10 @@ export interface Styles {
   code(text: string): string;
 }
 
-const sgr = (open: string, close: string) => (text: string): string => (text ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+const sgr =
+  (open: string, close: string) =>
+  (text: string): string =>
+    text ? `\x1b[${open}m${text}\x1b[${close}m` : text;
 
 export const ANSI_STYLES: Styles = { bold: sgr('1', '22'), dim: sgr('2', '22'), italic: sgr('3', '23'), code: sgr('36', '39') };
 const same = (text: string): string => text;

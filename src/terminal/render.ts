@@ -23,7 +23,11 @@ const MIN_WRAP = 20;
 
 /** Pure: a table row's cells (split at pipes not escaped by a backslash; the outer pipes dropped). */
 export function tableCells(row: string): string[] {
-  const cells = row.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '').split(/(?<!\\)\|/);
+  const cells = row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(?<!\\)\|$/, '')
+    .split(/(?<!\\)\|/);
   return cells.map((c) => c.trim());
 }
 
@@ -38,12 +42,17 @@ function renderTable(lines: string[], styles: Styles, width: number | undefined)
   const columns = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: columns }, (_, i) => Math.max(0, ...rows.map((r) => displayWidth(r[i] ?? ''))));
   const lastStart = widths.slice(0, -1).reduce((s, w) => s + w + COLUMN_GAP.length, 0);
-  const room = width !== undefined && lastStart + widths[columns - 1]! > width && width - lastStart >= MIN_WRAP ? width - lastStart : undefined;
+  const room =
+    width !== undefined && lastStart + widths[columns - 1]! > width && width - lastStart >= MIN_WRAP ? width - lastStart : undefined;
   if (room !== undefined) widths[columns - 1] = room;
   const line = (cells: string[], header: boolean): string[] => {
     const last = room !== undefined ? wrapWords(cells[columns - 1] ?? '', room) : [cells[columns - 1] ?? ''];
-    const first = Array.from({ length: columns - 1 }, (_, i) => pad(header ? styles.bold(cells[i] ?? '') : (cells[i] ?? ''), widths[i]!, align[i]));
-    const head = [...first, pad(header ? styles.bold(last[0]!) : last[0]!, widths[columns - 1]!, align[columns - 1])].join(COLUMN_GAP).trimEnd();
+    const first = Array.from({ length: columns - 1 }, (_, i) =>
+      pad(header ? styles.bold(cells[i] ?? '') : (cells[i] ?? ''), widths[i]!, align[i]),
+    );
+    const head = [...first, pad(header ? styles.bold(last[0]!) : last[0]!, widths[columns - 1]!, align[columns - 1])]
+      .join(COLUMN_GAP)
+      .trimEnd();
     return [head, ...last.slice(1).map((l) => `${' '.repeat(lastStart)}${l}`)];
   };
   const rule = styles.dim(widths.map((w) => '─'.repeat(Math.max(w, 1))).join(COLUMN_GAP));
@@ -103,7 +112,7 @@ export function renderForTerminal(markdown: string, opts: TerminalOptions): stri
   const styles = opts.color ? ANSI_STYLES : PLAIN_STYLES;
   const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const line = lines[i]!;
     if (FENCE.test(line)) {
       const block = fencedBlock(lines, i);

@@ -23,7 +23,6 @@ function isWide(cp: number): boolean {
   );
 }
 
-
 /**
  * Pure: the columns a string takes. A symbol drawn as text by default (⚠ ℹ ⏭) followed by the
  * emoji variation selector is drawn as an emoji: two columns, like ✅ and ❌.

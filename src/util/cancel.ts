@@ -67,7 +67,9 @@ export class Cancellation {
     const cleanup = this.cleanup;
     if (cleanup) {
       await registry
-        .whileCleaningUp(() => withDeadline(`the cleanup after a cancel (${formatDuration(this.deps.cleanupMs)})`, this.deps.cleanupMs, () => cleanup()))
+        .whileCleaningUp(() =>
+          withDeadline(`the cleanup after a cancel (${formatDuration(this.deps.cleanupMs)})`, this.deps.cleanupMs, () => cleanup()),
+        )
         .catch((error: unknown) => log(`Cleanup after the cancel: ${errorText(error)}`));
       // What the cleanup started (compose down) ends with the step, even when it ran out of time.
       await registry.stopAll(this.deps.graceMs);

@@ -49,28 +49,39 @@ const STALL_POLL_MS = 1000;
  * progress (`progress()` returning a new value), not its whole length, so a slow but steady
  * transfer is never cut off. `onQuiet` hears each stretch of time that passed without progress.
  */
-export async function withStallDeadline<T>(what: string, ms: number, progress: () => number, work: (signal: AbortSignal) => Promise<T>, onQuiet: (ms: number) => void = () => undefined): Promise<T> {
+export async function withStallDeadline<T>(
+  what: string,
+  ms: number,
+  progress: () => number,
+  work: (signal: AbortSignal) => Promise<T>,
+  onQuiet: (ms: number) => void = () => undefined,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let last = progress();
   let moved = false;
   let quiet = 0;
   const expired = new Promise<never>((_, reject) => {
-    timer = setInterval(() => {
-      const now = progress();
-      if (now !== last) {
-        last = now;
-        moved = true;
-        quiet = 0;
-        return;
-      }
-      quiet += STALL_POLL_MS;
-      onQuiet(STALL_POLL_MS);
-      if (quiet < ms) return;
-      const error = new DeadlineError(moved ? `${what} sent nothing for ${formatDuration(ms)}` : `${what} did not answer in ${formatDuration(ms)}`);
-      controller.abort(error);
-      reject(error);
-    }, Math.min(STALL_POLL_MS, ms));
+    timer = setInterval(
+      () => {
+        const now = progress();
+        if (now !== last) {
+          last = now;
+          moved = true;
+          quiet = 0;
+          return;
+        }
+        quiet += STALL_POLL_MS;
+        onQuiet(STALL_POLL_MS);
+        if (quiet < ms) return;
+        const error = new DeadlineError(
+          moved ? `${what} sent nothing for ${formatDuration(ms)}` : `${what} did not answer in ${formatDuration(ms)}`,
+        );
+        controller.abort(error);
+        reject(error);
+      },
+      Math.min(STALL_POLL_MS, ms),
+    );
   });
   try {
     return await Promise.race([work(controller.signal), expired]);
@@ -133,7 +144,9 @@ export class ServiceGuard {
     // A call that moves data counts only its silent time (below); the others count wall time.
     if (!progress && this.inFlight++ === 0) this.busySince = this.clock();
     try {
-      return progress ? await withStallDeadline(label, ms, progress, work, (quiet) => (this.spentMs += quiet)) : await withDeadline(label, ms, work);
+      return progress
+        ? await withStallDeadline(label, ms, progress, work, (quiet) => (this.spentMs += quiet))
+        : await withDeadline(label, ms, work);
     } catch (error) {
       if (error instanceof DeadlineError) this.giveUp(error.message);
       throw error;

@@ -98,7 +98,8 @@ export async function run(program: string, args: readonly string[], options: Exe
     });
   });
   clearTimeout(deadline);
-  if (timedOut) return { exitCode: 124, stdout: stdout(), stderr: `${stderr()}${program} did not end in ${formatDuration(options.timeoutMs!)}` };
+  if (timedOut)
+    return { exitCode: 124, stdout: stdout(), stderr: `${stderr()}${program} did not end in ${formatDuration(options.timeoutMs!)}` };
   return { exitCode: ended.exitCode, stdout: stdout(), stderr: ended.error ? `${stderr()}${ended.error}` : stderr() };
 }
 

@@ -33,7 +33,13 @@ export function connectionFault(error: unknown): string {
  * `buffer`), 5xx answers and connection errors are retried a bounded number of times, and a
  * service still failing after its retries is given up for the run, so it costs once.
  */
-export async function guardedFetch(guard: ServiceGuard, what: string, url: string | URL, init: RequestInit, opts: GuardedFetchOptions): Promise<Response> {
+export async function guardedFetch(
+  guard: ServiceGuard,
+  what: string,
+  url: string | URL,
+  init: RequestInit,
+  opts: GuardedFetchOptions,
+): Promise<Response> {
   const backoff = opts.backoffMs ?? 500;
   for (let attempt = 0; ; attempt++) {
     const last = attempt >= opts.retries || !opts.idempotent;

@@ -6,9 +6,7 @@
 const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+!|<>~@&"]/g;
 
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/\r\n?|\n/g, ' ')
-    .replace(MARKDOWN_SPECIAL, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/\r\n?|\n/g, ' ').replace(MARKDOWN_SPECIAL, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const ZERO_WIDTH_SPACE = '\u200b';

@@ -58,7 +58,9 @@ describe('a 2-platform build pushed to the local registry', () => {
       const port = docker(['port', id, '8080/tcp']).trim().split('\n')[0]!.split(':').pop();
       let body = '';
       for (let i = 0; i < 50 && !body; i++) {
-        body = await fetch(`http://127.0.0.1:${port}/version`).then((r) => r.text()).catch(() => '');
+        body = await fetch(`http://127.0.0.1:${port}/version`)
+          .then((r) => r.text())
+          .catch(() => '');
         if (!body) await new Promise((r) => setTimeout(r, 100));
       }
       expect(body.trim()).toBe('4.5.6');
@@ -68,9 +70,10 @@ describe('a 2-platform build pushed to the local registry', () => {
   });
 
   it('labels the image with OCI version, revision, source and created', () => {
-    const config = JSON.parse(
-      docker(['buildx', 'imagetools', 'inspect', `${image}:4.5.6`, '--format', '{{json .Image}}']),
-    ) as Record<string, { config: { Labels: Record<string, string> } }>;
+    const config = JSON.parse(docker(['buildx', 'imagetools', 'inspect', `${image}:4.5.6`, '--format', '{{json .Image}}'])) as Record<
+      string,
+      { config: { Labels: Record<string, string> } }
+    >;
     const labels = config['linux/amd64']!.config.Labels;
     expect(labels['org.opencontainers.image.version']).toBe('4.5.6');
     expect(labels['org.opencontainers.image.revision']).toBe('0123456789abcdef0123456789abcdef01234567');
@@ -107,7 +110,7 @@ describe('a build without push keeps every platform inspectable', () => {
 });
 
 describe('a failing build', () => {
-  it('sets the known outputs, then fails with buildx\'s last error line', async () => {
+  it("sets the known outputs, then fails with buildx's last error line", async () => {
     const broken = copyApp('examples/hello');
     try {
       const { writeFileSync } = await import('node:fs');

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
-import { builders as stackBuilders, docker, registryManifest, registryTags, removeTestImages, stack, uniqueName } from '../support/stack.js';
+import {
+  builders as stackBuilders,
+  docker,
+  registryManifest,
+  registryTags,
+  removeTestImages,
+  stack,
+  uniqueName,
+} from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 import { commentMarker } from '../../src/report/render.js';
 import type { SizeReport } from '../../src/size/report.js';
@@ -34,19 +42,26 @@ const builders: BuilderCase[] = [
 const sizeReport = (run: ActionRun): SizeReport => JSON.parse(run.main.outputs['size-report'] ?? 'null') as SizeReport;
 const errors = (run: ActionRun) => annotations(run.main.stdout).filter((a) => a.level === 'error');
 /** The workflow commands a run printed: what explains a failed assertion. */
-const commands = (run: ActionRun): string => run.main.stdout.split('\n').filter((l) => l.startsWith('::') || /smoke|Loaded|Reusing/i.test(l)).join('\n');
+const commands = (run: ActionRun): string =>
+  run.main.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::') || /smoke|Loaded|Reusing/i.test(l))
+    .join('\n');
 
 /** Per platform, the sum of layers[].size the registry's own manifests state, for an index or a lone manifest. */
 async function registryLayerSums(repo: string, reference: string): Promise<Record<string, number>> {
   const root = await registryManifest(repo, reference);
   const sum = (manifest: Record<string, unknown>): number => (manifest.layers as { size: number }[]).reduce((s, l) => s + l.size, 0);
   if (Array.isArray(root.body.layers)) {
-    const config = (await (await fetch(`http://${stack.registry}/v2/${repo}/blobs/${(root.body.config as { digest: string }).digest}`)).json()) as { os: string; architecture: string };
+    const config = (await (
+      await fetch(`http://${stack.registry}/v2/${repo}/blobs/${(root.body.config as { digest: string }).digest}`)
+    ).json()) as { os: string; architecture: string };
     return { [`${config.os}/${config.architecture}`]: sum(root.body) };
   }
   const sums: Record<string, number> = {};
   for (const m of root.body.manifests as { digest: string; platform: { os: string; architecture: string } }[]) {
-    if (m.platform.os !== 'unknown') sums[`${m.platform.os}/${m.platform.architecture}`] = sum((await registryManifest(repo, m.digest)).body);
+    if (m.platform.os !== 'unknown')
+      sums[`${m.platform.os}/${m.platform.architecture}`] = sum((await registryManifest(repo, m.digest)).body);
   }
   return sums;
 }
@@ -56,7 +71,9 @@ function grownRootApp(): ReturnType<typeof copyApp> {
   const app = copyApp('examples/hello');
   writeFileSync(join(app.dir, 'payload.bin'), randomBytes(1_500_000));
   const dockerfile = readFileSync(join(app.dir, 'Dockerfile'), 'utf8');
-  const changed = dockerfile.replace('COPY --from=build /out/hello /hello\n', 'COPY --from=build /out/hello /hello\nCOPY payload.bin /payload.bin\n').replace('USER 65534:65534\n', '');
+  const changed = dockerfile
+    .replace('COPY --from=build /out/hello /hello\n', 'COPY --from=build /out/hello /hello\nCOPY payload.bin /payload.bin\n')
+    .replace('USER 65534:65534\n', '');
   expect(changed).not.toBe(dockerfile);
   writeFileSync(join(app.dir, 'Dockerfile'), changed);
   return app;
@@ -65,7 +82,11 @@ function grownRootApp(): ReturnType<typeof copyApp> {
 function prEvent(number: number): Record<string, unknown> {
   return {
     number,
-    pull_request: { number, head: { ref: 'feature/payload', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } }, base: { ref: 'main', repo: { full_name: 'octo-org/hello' } } },
+    pull_request: {
+      number,
+      head: { ref: 'feature/payload', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } },
+      base: { ref: 'main', repo: { full_name: 'octo-org/hello' } },
+    },
     repository: { full_name: 'octo-org/hello', default_branch: 'main' },
   };
 }
@@ -82,10 +103,22 @@ describe.each(builders)('on $title', (b) => {
 
   beforeAll(async () => {
     await github.start();
-    const inputs = { builder: b.builder, 'build-args': `GO_IMAGE=${b.goImage}`, images: image, push: 'true', 'compose-file': 'compose.yaml', 'smoke-timeout': '90s', 'go-cache': 'false' };
+    const inputs = {
+      builder: b.builder,
+      'build-args': `GO_IMAGE=${b.goImage}`,
+      images: image,
+      push: 'true',
+      'compose-file': 'compose.yaml',
+      'smoke-timeout': '90s',
+      'go-cache': 'false',
+    };
     // load: both platforms go into the engine's store as well, and the smoke test reuses that image;
     // the pull request loads nothing, so the smoke test loads its platform with a cached build.
-    release = await runAction({ workspace: base.dir, ref: 'refs/tags/v1.2.3', inputs: { ...inputs, platforms: BOTH.join(','), load: 'true', 'size-budget': '20MB' } });
+    release = await runAction({
+      workspace: base.dir,
+      ref: 'refs/tags/v1.2.3',
+      inputs: { ...inputs, platforms: BOTH.join(','), load: 'true', 'size-budget': '20MB' },
+    });
     pr = await runAction({
       workspace: grown.dir,
       eventName: 'pull_request',
@@ -112,7 +145,9 @@ describe.each(builders)('on $title', (b) => {
     expect(await registryTags(repo)).toEqual({ status: 200, tags: ['1', '1.2', '1.2.3', 'latest'] });
     for (const tag of ['1', '1.2', '1.2.3', 'latest']) expect((await registryManifest(repo, tag)).digest).toBe(release.main.outputs.digest);
     const index = await registryManifest(repo, release.main.outputs.digest!);
-    const platforms = (index.body.manifests as { platform: { os: string; architecture: string } }[]).map((m) => `${m.platform.os}/${m.platform.architecture}`).filter((p) => p !== 'unknown/unknown');
+    const platforms = (index.body.manifests as { platform: { os: string; architecture: string } }[])
+      .map((m) => `${m.platform.os}/${m.platform.architecture}`)
+      .filter((p) => p !== 'unknown/unknown');
     expect(platforms.sort()).toEqual(BOTH);
     expect(release.main.outputs['smoke-status'], commands(release)).toBe('passed');
     expect(release.main.stdout).toContain(`Reusing the loaded image ${image}:1.2.3 as go-container-action-smoke:`);
@@ -121,7 +156,7 @@ describe.each(builders)('on $title', (b) => {
     expect(release.leftovers).toEqual([]);
   });
 
-  it('the release\'s size report equals the registry\'s layer sums, with the Go binary of each platform', async () => {
+  it("the release's size report equals the registry's layer sums, with the Go binary of each platform", async () => {
     const sums = await registryLayerSums(repo, release.main.outputs.digest!);
     const report = sizeReport(release);
     expect(report.platforms.map((p) => p.platform).sort()).toEqual(BOTH);
@@ -137,7 +172,11 @@ describe.each(builders)('on $title', (b) => {
     expect(pr.main.stdout).toMatch(/Loaded linux\/amd64 as go-container-action-smoke:\S+ with a cached build/);
     expect(pr.main.outputs['budget-status']).toBe('fail');
     // Workflow commands escape a newline as %0A.
-    expect(errors(pr).map((e) => e.message)).toEqual([expect.stringMatching(/^Image size over budget:%0A- linux\/amd64: grew by \+1\.5\d MB, 5\d\d\.\d KB over the allowed increase of 1MB$/)]);
+    expect(errors(pr).map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /^Image size over budget:%0A- linux\/amd64: grew by \+1\.5\d MB, 5\d\d\.\d KB over the allowed increase of 1MB$/,
+      ),
+    ]);
     expect(annotations(pr.main.stdout).find((a) => a.message.startsWith('GO006 '))?.level).toBe('warning');
     // Pushed by digest, no tag moved.
     expect(await registryTags(repo)).toEqual({ status: 200, tags: ['1', '1.2', '1.2.3', 'latest'] });
@@ -176,8 +215,20 @@ describe('on the docker driver of an engine with the classic image store', () =>
   let kept: ActionRun;
 
   beforeAll(async () => {
-    const inputs = { 'build-args': `GO_IMAGE=${stack.goImage}`, platforms: 'linux/amd64', 'compose-file': 'compose.yaml', 'smoke-timeout': '90s', 'size-budget': '20MB', 'go-cache': 'false' };
-    pushed = await runAction({ workspace: app.dir, ref: 'refs/heads/feature/classic', env, inputs: { ...inputs, tags: `${image}:classic`, push: 'true' } });
+    const inputs = {
+      'build-args': `GO_IMAGE=${stack.goImage}`,
+      platforms: 'linux/amd64',
+      'compose-file': 'compose.yaml',
+      'smoke-timeout': '90s',
+      'size-budget': '20MB',
+      'go-cache': 'false',
+    };
+    pushed = await runAction({
+      workspace: app.dir,
+      ref: 'refs/heads/feature/classic',
+      env,
+      inputs: { ...inputs, tags: `${image}:classic`, push: 'true' },
+    });
     kept = await runAction({ workspace: app.dir, ref: 'refs/heads/feature/classic', env, inputs });
   }, 600_000);
 
@@ -190,12 +241,14 @@ describe('on the docker driver of an engine with the classic image store', () =>
     }
   });
 
-  it('pushed: builds, smoke-tests the image it loaded, and reports the registry\'s layer sums (the tags move with the push, a warning says so)', async () => {
+  it("pushed: builds, smoke-tests the image it loaded, and reports the registry's layer sums (the tags move with the push, a warning says so)", async () => {
     expect(errors(pushed), commands(pushed)).toEqual([]);
     expect(pushed.main.exitCode).toBe(0);
     expect(pushed.main.outputs['smoke-status']).toBe('passed');
     expect(pushed.main.outputs['budget-status']).toBe('pass');
-    expect(annotations(pushed.main.stdout).map((a) => a.message)).toContainEqual(expect.stringMatching(/classic image store cannot push by digest/));
+    expect(annotations(pushed.main.stdout).map((a) => a.message)).toContainEqual(
+      expect.stringMatching(/classic image store cannot push by digest/),
+    );
     const manifest = await registryManifest(repo, 'classic');
     expect(manifest.digest).toBe(pushed.main.outputs.digest);
     const [amd] = sizeReport(pushed).platforms;
@@ -212,7 +265,9 @@ describe('on the docker driver of an engine with the classic image store', () =>
     expect(kept.main.outputs['budget-status']).toBe('pass');
     const [amd] = sizeReport(kept).platforms;
     const [pushedAmd] = sizeReport(pushed).platforms;
-    expect(classic(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', `${image}:classic`]).trim()).toBe(JSON.stringify(amd!.layers.map((l) => l.diffId)));
+    expect(classic(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', `${image}:classic`]).trim()).toBe(
+      JSON.stringify(amd!.layers.map((l) => l.diffId)),
+    );
     // Loaded untagged, tagged for the smoke test only: removing that tag removed the image.
     expect(() => classic(['image', 'inspect', kept.main.outputs.imageid!])).toThrow(/No such image/);
     // The same filesystem (a cached build of the same plan) as the pushed image: the same unpacked

@@ -37,7 +37,8 @@ describe('Go caches on a shared machine and with a faulty cache service', () => 
     apps.push(a);
     return a.dir;
   };
-  const buildEntries = (): { key: string; size: number }[] => server.entries().filter((e) => e.finalized && e.key.includes('-go-build-') && e.key.includes(ns));
+  const buildEntries = (): { key: string; size: number }[] =>
+    server.entries().filter((e) => e.finalized && e.key.includes('-go-build-') && e.key.includes(ns));
   let runId = 5000;
   const run = (label: string, extra: Partial<Parameters<typeof runAction>[0]> = {}): Promise<ActionRun> =>
     runAction({ workspace: app(label), inputs, ...extra, env: { ...server.env, GITHUB_RUN_ID: String(runId++), ...extra.env } });
@@ -78,7 +79,11 @@ describe('Go caches on a shared machine and with a faulty cache service', () => 
       expect(r.main.exitCode, r.main.stdout + r.main.stderr).toBe(0);
       expect(r.post?.exitCode).toBe(0);
       expect(r.main.outputs['go-cache-hit']).toBe('true');
-      expect(annotations(r.main.stdout + (r.post?.stdout ?? '')).filter((a) => a.level !== 'notice' && /Go cache|ENOENT|Failed to/.test(a.message))).toEqual([]);
+      expect(
+        annotations(r.main.stdout + (r.post?.stdout ?? '')).filter(
+          (a) => a.level !== 'notice' && /Go cache|ENOENT|Failed to/.test(a.message),
+        ),
+      ).toEqual([]);
       expect(r.leftovers).toEqual([]);
     }
     const saved = buildEntries().filter((e) => !before.has(e.key));
@@ -97,11 +102,19 @@ describe('Go caches on a shared machine and with a faulty cache service', () => 
       const r = await run(`fault ${fault}`);
       expect(r.main.exitCode, r.main.stdout).toBe(0);
       expect(r.main.outputs['go-cache-hit']).toBe('false');
-      const warnings = annotations(r.main.stdout).filter((a) => a.level === 'warning').map((a) => a.message);
-      expect(warnings.filter((w) => w.startsWith('Go cache: could not restore')), warnings.join('\n')).toEqual([expect.stringMatching(message)]);
+      const warnings = annotations(r.main.stdout)
+        .filter((a) => a.level === 'warning')
+        .map((a) => a.message);
+      expect(
+        warnings.filter((w) => w.startsWith('Go cache: could not restore')),
+        warnings.join('\n'),
+      ).toEqual([expect.stringMatching(message)]);
       // The size stage says the service failed, not that there is no report yet.
       expect(r.main.stdout).not.toMatch(/no cached size report of the base branch yet/);
-      expect(warnings.some((w) => /^The cached size report could not be restored \(.*the cache service/.test(w)), warnings.join('\n')).toBe(true);
+      expect(
+        warnings.some((w) => /^The cached size report could not be restored \(.*the cache service/.test(w)),
+        warnings.join('\n'),
+      ).toBe(true);
       expect(JSON.parse(r.main.outputs['size-report']!).baselineNote ?? '').not.toMatch(/no cached size report/);
       console.log(`cache service ${fault}: main step ${r.main.durationMs} ms, post step ${r.post?.durationMs} ms`);
       expect(r.main.durationMs).toBeLessThan(90_000);

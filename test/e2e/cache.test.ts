@@ -22,12 +22,17 @@ function counts(log: string): Record<string, number> {
 }
 
 function entriesOf(server: CacheServer, kind: string, ns: string): string[] {
-  return server.entries().filter((e) => e.finalized && e.key.includes(`-${kind}-`) && e.key.includes(ns)).map((e) => e.key);
+  return server
+    .entries()
+    .filter((e) => e.finalized && e.key.includes(`-${kind}-`) && e.key.includes(ns))
+    .map((e) => e.key);
 }
 
 /** Every value a counter took (a step that ran on two builder nodes prints twice). */
 function allCounts(log: string, name: string): number[] {
-  return [...log.matchAll(/gca-e2e (?:(\w+) )?([\w-]+)=(\d+)/g)].filter((m) => (m[1] ? `${m[1]} ${m[2]}` : m[2]) === name).map((m) => Number(m[3]));
+  return [...log.matchAll(/gca-e2e (?:(\w+) )?([\w-]+)=(\d+)/g)]
+    .filter((m) => (m[1] ? `${m[1]} ${m[2]}` : m[2]) === name)
+    .map((m) => Number(m[3]));
 }
 
 /** A builder the fresh-runner flow runs on: undefined is the engine's own (docker driver). */
@@ -93,7 +98,12 @@ function freshRunnerChecks(flow: () => FreshRunnerFlow): void {
     const { fresh } = flow();
     expect(fresh.main.exitCode, fresh.main.stdout).toBe(0);
     expect(fresh.main.outputs['go-cache-hit']).toBe('true');
-    const restored = JSON.parse(fresh.main.outputs['go-cache-restored']!) as { kind: string; exact: boolean; bytes: number; files: number }[];
+    const restored = JSON.parse(fresh.main.outputs['go-cache-restored']!) as {
+      kind: string;
+      exact: boolean;
+      bytes: number;
+      files: number;
+    }[];
     expect(restored.map((r) => r.kind).sort()).toEqual(['go-build', 'go-modules']);
     expect(restored.find((r) => r.kind === 'go-modules')!.exact).toBe(true);
     for (const r of restored) {
@@ -108,7 +118,10 @@ function freshRunnerChecks(flow: () => FreshRunnerFlow): void {
     const coldAfter = Math.max(...allCounts(cold.main.stdout, 'modules-after'));
     const before = allCounts(fresh.main.stdout, 'modules-before');
     expect(before.length).toBeGreaterThan(0);
-    expect(before.every((n) => n === coldAfter), fresh.main.stdout).toBe(true);
+    expect(
+      before.every((n) => n === coldAfter),
+      fresh.main.stdout,
+    ).toBe(true);
     expect(allCounts(fresh.main.stdout, 'modules-after').every((n) => n === coldAfter)).toBe(true);
   });
 
@@ -198,22 +211,33 @@ describe('Go caches survive a fresh runner', () => {
     expect(run.main.exitCode).toBe(0);
     expect(run.main.outputs['go-cache-hit']).toBe('true');
     expect(run.main.stdout).toMatch(/injected 2 archives into BuildKit \(as build context\)/);
-    expect(fresh.main.stdout).toMatch(/injected 2 archives into BuildKit \(streamed over the docker bridge; the helper holds the mounts until the build ends\)/);
+    expect(fresh.main.stdout).toMatch(
+      /injected 2 archives into BuildKit \(streamed over the docker bridge; the helper holds the mounts until the build ends\)/,
+    );
   });
 
   it('after a failed build, ends the helper holding the mounts and saves nothing', async () => {
     const broken = copyApp('test/fixtures/cache/app');
     try {
-      writeFileSync(join(broken.dir, 'main.go'), readFileSync(join(broken.dir, 'main.go'), 'utf8').replace('func main() {', 'func main() {\n\tundefinedCall()'));
+      writeFileSync(
+        join(broken.dir, 'main.go'),
+        readFileSync(join(broken.dir, 'main.go'), 'utf8').replace('func main() {', 'func main() {\n\tundefinedCall()'),
+      );
       const before = server.entries().filter((e) => e.key.includes(ns)).length;
       const run = await runAction({ workspace: broken.dir, inputs, env: server.env });
       expect(run.main.exitCode).toBe(1);
       expect(run.main.stdout).toMatch(/the helper holds the mounts until the build ends/);
-      expect(annotations(run.main.stdout).filter((a) => a.level === 'error').map((a) => a.message)).toEqual([expect.stringMatching(/^Build failed: .*undefinedCall|^Build failed: .*exit code/)]);
+      expect(
+        annotations(run.main.stdout)
+          .filter((a) => a.level === 'error')
+          .map((a) => a.message),
+      ).toEqual([expect.stringMatching(/^Build failed: .*undefinedCall|^Build failed: .*exit code/)]);
       expect(run.main.stdout).not.toMatch(/Taking the Go caches out/);
       expect(server.entries().filter((e) => e.key.includes(ns))).toHaveLength(before);
       // The step returned, and no helper build of its own is still running.
-      const helpers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('go-cache-inject'));
+      const helpers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('go-cache-inject'));
       expect(helpers).toEqual([]);
       expect(run.leftovers).toEqual([]);
     } finally {
@@ -225,9 +249,16 @@ describe('Go caches survive a fresh runner', () => {
     const locked = copyApp('test/fixtures/cache/app');
     try {
       const dockerfile = join(locked.dir, 'Dockerfile');
-      writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('target=/root/.cache/go-build', 'target=/root/.cache/go-build,sharing=locked'));
+      writeFileSync(
+        dockerfile,
+        readFileSync(dockerfile, 'utf8').replace('target=/root/.cache/go-build', 'target=/root/.cache/go-build,sharing=locked'),
+      );
       const lockedNs = `${ns}-locked`;
-      const run = await runAction({ workspace: locked.dir, inputs: { ...inputs, 'build-args': `GO_IMAGE=${stack.goImage}\nCACHE_NS=${lockedNs}` }, env: server.env });
+      const run = await runAction({
+        workspace: locked.dir,
+        inputs: { ...inputs, 'build-args': `GO_IMAGE=${stack.goImage}\nCACHE_NS=${lockedNs}` },
+        env: server.env,
+      });
       expect(run.main.exitCode, run.main.stdout).toBe(0);
       expect(run.main.stdout).toMatch(/Go cache: injected 0 archives into BuildKit \(as build context\)/);
       expect(run.main.stdout).not.toMatch(/holds the mounts/);
@@ -247,7 +278,9 @@ describe('Go caches survive a fresh runner', () => {
       expect(run.main.outputs['go-cache-hit']).toBe('false');
       // The restore's own warning (@actions/cache's tar fails on the archive, or our read-through
       // does): the fixture also draws Dockerfile-check warnings, which must not count here.
-      const restoreWarnings = annotations(run.main.stdout).filter((a) => a.level === 'warning' && /^(Failed to restore|Go cache: could not restore)/.test(a.message));
+      const restoreWarnings = annotations(run.main.stdout).filter(
+        (a) => a.level === 'warning' && /^(Failed to restore|Go cache: could not restore)/.test(a.message),
+      );
       expect(restoreWarnings.length, run.main.stdout).toBeGreaterThan(0);
       expect(run.main.stdout).toMatch(/Go cache: nothing restored for gobuild-/);
     } finally {
@@ -262,8 +295,13 @@ describe('Go caches survive a fresh runner', () => {
       expect(run.main.exitCode, run.main.stdout).toBe(0);
       expect(run.main.outputs['go-cache-hit']).toBe('false');
       // The action's own read-through, not @actions/cache, found them: one warning per cache.
-      const ownWarnings = annotations(run.main.stdout).filter((a) => a.level === 'warning' && /^Go cache: could not restore .*(checksum|truncated|tar)/.test(a.message));
-      expect(ownWarnings.map((w) => w.message.split(':')[1]!.trim()).sort(), run.main.stdout).toEqual([`could not restore gobuild-${ns}`, `could not restore gomod-${ns}`]);
+      const ownWarnings = annotations(run.main.stdout).filter(
+        (a) => a.level === 'warning' && /^Go cache: could not restore .*(checksum|truncated|tar)/.test(a.message),
+      );
+      expect(ownWarnings.map((w) => w.message.split(':')[1]!.trim()).sort(), run.main.stdout).toEqual([
+        `could not restore gobuild-${ns}`,
+        `could not restore gomod-${ns}`,
+      ]);
       expect(annotations(run.main.stdout).filter((a) => /^Failed to restore/.test(a.message))).toEqual([]);
       expect(run.main.stdout).toMatch(/Go cache: injected 0 archives into BuildKit/);
       const restored = JSON.parse(run.main.outputs['go-cache-restored']!) as { key?: string; bytes: number; files: number }[];
@@ -292,7 +330,11 @@ describe('Go caches survive a fresh runner', () => {
     // The size baseline is saved as on any push; no Go cache entry is.
     const goEntries = () => server.entries().filter((e) => /-go-(modules|build)-/.test(e.key));
     const before = goEntries().length;
-    const run = await runAction({ workspace: app.dir, inputs: { ...inputs, file: 'Dockerfile.nomounts', platforms: 'linux/amd64' }, env: server.env });
+    const run = await runAction({
+      workspace: app.dir,
+      inputs: { ...inputs, file: 'Dockerfile.nomounts', platforms: 'linux/amd64' },
+      env: server.env,
+    });
     expect(run.main.exitCode, run.main.stdout).toBe(0);
     expect(run.main.outputs['go-cache-hit']).toBe('none');
     expect(run.post?.exitCode).toBe(0);

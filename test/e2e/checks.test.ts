@@ -55,8 +55,10 @@ describe('dockerfile-checks: warn (the default) on a bad Dockerfile', () => {
     for (const line of mentions) expect(line).toMatch(/`CMD bad-app --greeting "a\\\|b <b>@team<\/b>"`/);
   });
 
-  it("states in the build summary that the version reached no stage (the Dockerfile has no ARG VERSION)", () => {
-    expect(run.summary).toMatch(/\| Version \| `[^`]+` \(labels and outputs only: no stage of the Dockerfile reads the VERSION build-arg\) \|/);
+  it('states in the build summary that the version reached no stage (the Dockerfile has no ARG VERSION)', () => {
+    expect(run.summary).toMatch(
+      /\| Version \| `[^`]+` \(labels and outputs only: no stage of the Dockerfile reads the VERSION build-arg\) \|/,
+    );
   });
 });
 
@@ -66,7 +68,9 @@ describe('dockerfile-checks: error', () => {
     expect(run.main.exitCode).toBe(1);
     expect(goAnnotations(run)).toEqual(expected('error'));
     const failure = annotations(run.main.stdout).find((a) => a.level === 'error' && a.props === '');
-    expect(failure?.message).toBe('Dockerfile checks failed (dockerfile-checks: error): 7 findings (GO004, GO006, GO003, GO008, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.');
+    expect(failure?.message).toBe(
+      'Dockerfile checks failed (dockerfile-checks: error): 7 findings (GO004, GO006, GO003, GO008, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.',
+    );
     expect(run.main.stdout).not.toContain('Building linux/amd64');
     expect(run.main.outputs.digest).toBeUndefined();
     expect(run.main.outputs.version).toBeTruthy();
@@ -112,11 +116,16 @@ describe('dockerfile-checks: error on Go builds the checks have to find', () => 
       'main.go': 'package main\n\nvar version = "dev"\n\nfunc main() { println(version) }\n',
       '.dockerignore': '.git\n',
     });
-    const run = await runAction({ workspace: dir, inputs: { context: 'app', platforms: 'linux/amd64,linux/arm64', 'dockerfile-checks': 'error' } });
+    const run = await runAction({
+      workspace: dir,
+      inputs: { context: 'app', platforms: 'linux/amd64,linux/arm64', 'dockerfile-checks': 'error' },
+    });
     expect(run.main.exitCode).toBe(1);
     expect(goAnnotations(run)).toEqual(['::error file=app/Dockerfile,line=1::GO001']);
     const go001 = annotations(run.main.stdout).find((a) => a.message.startsWith('GO001'))!.message;
-    expect(go001).toContain("Go stage 'build' runs under QEMU emulation for linux/arm64: `./build.sh` (line 5; go build in build.sh:3) compiles there");
+    expect(go001).toContain(
+      "Go stage 'build' runs under QEMU emulation for linux/arm64: `./build.sh` (line 5; go build in build.sh:3) compiles there",
+    );
     expect(go001).toContain(`Fix: \`FROM --platform=$BUILDPLATFORM ${stack.goImage} AS build\``);
     expect(annotations(run.main.stdout).find((a) => a.level === 'error' && a.props === '')?.message).toBe(
       'Dockerfile checks failed (dockerfile-checks: error): 1 finding (GO001) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.',
@@ -140,10 +149,14 @@ describe('dockerfile-checks: error on Go builds the checks have to find', () => 
       'go.mod': 'module example.com/proxy\n\ngo 1.22\n\nrequire example.com/upstream v1.4.0\n',
       'vendor/modules.txt': '# example.com/upstream v1.4.0\n## explicit; go 1.22\nexample.com/upstream\n',
       'vendor/example.com/upstream/upstream.go': 'package upstream\n\nconst Target = "http://127.0.0.1:8081"\n',
-      'main.go': 'package main\n\nimport "example.com/upstream"\n\nvar version = "dev"\n\nfunc main() { println(upstream.Target, version) }\n',
+      'main.go':
+        'package main\n\nimport "example.com/upstream"\n\nvar version = "dev"\n\nfunc main() { println(upstream.Target, version) }\n',
       '.dockerignore': '.git\n',
     });
-    const run = await runAction({ workspace: dir, inputs: { context: 'app', platforms: 'linux/amd64,linux/arm64', 'dockerfile-checks': 'error' } });
+    const run = await runAction({
+      workspace: dir,
+      inputs: { context: 'app', platforms: 'linux/amd64,linux/arm64', 'dockerfile-checks': 'error' },
+    });
     expect(run.main.exitCode).toBe(1);
     const go002 = annotations(run.main.stdout).filter((a) => a.message.startsWith('GO002'));
     expect(go002.map((a) => `::${a.level} ${a.props}`)).toEqual(['::error file=app/Dockerfile,line=5']);

@@ -7,7 +7,8 @@ const app = copyApp('examples/hello');
 afterAll(() => app.remove());
 
 /** Its stdout is a pipe here: no colour unless FORCE_COLOR says so (vitest may set it). */
-const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, app.dir, { FORCE_COLOR: undefined, NO_COLOR: undefined, ...env });
+const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runCli(args, app.dir, { FORCE_COLOR: undefined, NO_COLOR: undefined, ...env });
 
 /** The markup GitHub renders and a terminal must not show. */
 const MARKUP = /<\/?(details|summary|sub|br)\b|\|-{2,}|&#\d+;|`/;

@@ -43,7 +43,10 @@ function runDemo(interruptWhen?: RegExp): Promise<DemoRun> {
 }
 
 const image = (): string => `${stack.registry}/demo/hello`;
-const localTags = (): string[] => docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${image()}`]).split('\n').filter((l) => l.trim() !== '');
+const localTags = (): string[] =>
+  docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${image()}`])
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 
 /** The part of the output between two phase headings (or to the end). */
 function section(stdout: string, from: string, to?: string): string {
@@ -87,7 +90,9 @@ describe('npm run demo', () => {
     const times = /cold build ([\d.]+) s, PR build with the Go cache restored ([\d.]+) s \(([\d.]+)x\), after a [\d.]+ s restore/.exec(pr);
     expect(times, pr).not.toBeNull();
     expect(Number(times![2])).toBeLessThan(Number(times![1]));
-    expect(pr).toMatch(/saved to the Actions cache \(compressed\): Go build cache [\d.]+ MiB; the go-modules cache was an exact hit, not saved again/);
+    expect(pr).toMatch(
+      /saved to the Actions cache \(compressed\): Go build cache [\d.]+ MiB; the go-modules cache was an exact hit, not saved again/,
+    );
   });
 
   it("finds main's baseline and shows the comment with the sizes before and after", () => {

@@ -29,7 +29,9 @@ afterAll(() => {
 const goImage = (): string => `GO_IMAGE=${stack.goImage}`;
 
 function errorsOf(run: ActionRun): string[] {
-  return annotations(run.main.stdout).filter((a) => a.level === 'error').map((a) => a.message);
+  return annotations(run.main.stdout)
+    .filter((a) => a.level === 'error')
+    .map((a) => a.message);
 }
 
 function sizeReport(run: ActionRun): SizeReport {
@@ -43,7 +45,10 @@ async function registryPlatforms(repo: string, reference: string): Promise<Recor
   const out: Record<string, { digest: string; layerBytes: number }> = {};
   for (const m of index.body.manifests as { digest: string; platform: { os: string; architecture: string } }[]) {
     const manifest = await registryManifest(repo, m.digest);
-    out[`${m.platform.os}/${m.platform.architecture}`] = { digest: m.digest, layerBytes: (manifest.body.layers as { size: number }[]).reduce((s, l) => s + l.size, 0) };
+    out[`${m.platform.os}/${m.platform.architecture}`] = {
+      digest: m.digest,
+      layerBytes: (manifest.body.layers as { size: number }[]).reduce((s, l) => s + l.size, 0),
+    };
   }
   return out;
 }
@@ -56,7 +61,11 @@ function wipeBuildKit(): void {
 function prEvent(number: number): Record<string, unknown> {
   return {
     number,
-    pull_request: { number, head: { ref: 'feature/x', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } }, base: { ref: 'main', repo: { full_name: 'octo-org/hello' } } },
+    pull_request: {
+      number,
+      head: { ref: 'feature/x', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } },
+      base: { ref: 'main', repo: { full_name: 'octo-org/hello' } },
+    },
     repository: { full_name: 'octo-org/hello', default_branch: 'main' },
   };
 }
@@ -114,7 +123,7 @@ describe('a release: two per-platform jobs on fresh BuildKit, then the merge job
     for (const tag of ['1', '1.2', '1.2.3']) expect((await registryManifest(repo, tag)).digest).toBe(merge.main.outputs.digest);
   });
 
-  it('its digest is the registry\'s, and its one size report equals the registry\'s layer sums', async () => {
+  it("its digest is the registry's, and its one size report equals the registry's layer sums", async () => {
     expect(merge.main.outputs.digest).toBe((await registryManifest(repo, 'latest')).digest);
     expect(merge.main.outputs.imageid).toBe(merge.main.outputs.digest);
     expect(merge.main.outputs.tags!.split('\n')).toEqual([`${image}:1.2.3`, `${image}:1.2`, `${image}:1`, `${image}:latest`]);
@@ -155,7 +164,10 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
       inputs: { images: image, 'build-args': goImage(), 'go-cache': 'false', ...inputs },
     });
     // The matrix's jobs run at the same time, as on two runners.
-    parts = await Promise.all([runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' })), runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' }))]);
+    parts = await Promise.all([
+      runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' })),
+      runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })),
+    ]);
     commentsAfterParts = github.comments.length;
     // A re-run of the merge job alone (attempt 2) finds the results of attempt 1.
     merge = await runAction(job({ platforms: BOTH, merge: 'true' }, '2'));
@@ -176,7 +188,7 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
     expect(commentsAfterParts).toBe(0);
   });
 
-  it('the merge job writes one comment covering both platforms, from attempt 1\'s results', () => {
+  it("the merge job writes one comment covering both platforms, from attempt 1's results", () => {
     expect(merge.main.exitCode, merge.main.stdout).toBe(0);
     expect(merge.main.stdout).toMatch(/linux\/amd64: sha256:[0-9a-f]{64} from attempt 1/);
     expect(merge.main.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);
@@ -186,7 +198,10 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
     expect(body).toContain('`linux/arm64`');
     const report = sizeReport(merge);
     for (const p of report.platforms) {
-      const part = parts.map(sizeReport).flatMap((r) => r.platforms).find((x) => x.platform === p.platform)!;
+      const part = parts
+        .map(sizeReport)
+        .flatMap((r) => r.platforms)
+        .find((x) => x.platform === p.platform)!;
       expect(p.compressedBytes).toBe(part.compressedBytes);
     }
     expect(merge.main.outputs.digest ?? '').toBe('');
@@ -245,7 +260,7 @@ describe('a per-platform job whose smoke test failed', () => {
   });
 });
 
-describe('on a docker-container builder (BuildKit\'s image exporter pushes by digest)', () => {
+describe("on a docker-container builder (BuildKit's image exporter pushes by digest)", () => {
   const builder = builders.container;
   const repo = uniqueName('e2e/merge-container');
   const image = `${stack.registry}/${repo}`;
@@ -265,7 +280,10 @@ describe('on a docker-container builder (BuildKit\'s image exporter pushes by di
       inputs: { images: image, push: 'true', builder, 'build-args': `GO_IMAGE=${builders.goImage}`, 'go-cache': 'false', ...inputs },
     });
     // The matrix's jobs run at the same time, as on two runners.
-    parts = await Promise.all([runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' })), runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' }))]);
+    parts = await Promise.all([
+      runAction(job({ platforms: 'linux/amd64', 'push-by-digest': 'true' })),
+      runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' })),
+    ]);
     merge = await runAction(job({ platforms: BOTH, merge: 'true' }));
   }, 900_000);
 

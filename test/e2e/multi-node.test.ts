@@ -52,7 +52,11 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
     await github.start();
     const event = {
       number: PR,
-      pull_request: { number: PR, head: { ref: 'feature/nodes', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } }, base: { ref: 'main', repo: { full_name: 'octo-org/hello' } } },
+      pull_request: {
+        number: PR,
+        head: { ref: 'feature/nodes', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } },
+        base: { ref: 'main', repo: { full_name: 'octo-org/hello' } },
+      },
       repository: { full_name: 'octo-org/hello', default_branch: 'main' },
     };
     const started = Date.now();
@@ -65,7 +69,14 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
       token: TOKEN,
       env: { GITHUB_API_URL: github.url },
       post: false,
-      inputs: { builder: builders.multiNode, platforms: BOTH.join(','), images: image, 'build-args': `GO_IMAGE=${builders.goImage}`, 'size-budget': '20MB', 'go-cache': 'false' },
+      inputs: {
+        builder: builders.multiNode,
+        platforms: BOTH.join(','),
+        images: image,
+        'build-args': `GO_IMAGE=${builders.goImage}`,
+        'size-budget': '20MB',
+        'go-cache': 'false',
+      },
     });
     seconds = (Date.now() - started) / 1000;
   }, 600_000);
@@ -79,7 +90,9 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
     const errors = annotations(run.main.stdout).filter((a) => a.level === 'error');
     expect(errors, run.main.stdout.slice(-4000)).toEqual([]);
     expect(run.main.exitCode).toBe(0);
-    expect(run.main.stdout).toContain(`building linux/amd64 on ${builders.multiNode}-amd64; linux/arm64 on ${builders.multiNode}-arm64, side by side`);
+    expect(run.main.stdout).toContain(
+      `building linux/amd64 on ${builders.multiNode}-amd64; linux/arm64 on ${builders.multiNode}-arm64, side by side`,
+    );
     expect(run.main.stdout).not.toContain('multi-node builds currently not supported');
     expect(run.main.outputs['budget-status']).toBe('pass');
     const parts = run.main.stdout.split('\n').filter((l) => /^Built linux\/\S+ on /.test(l));
@@ -98,7 +111,7 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
     expect(JSON.parse(run.main.outputs.metadata!)['containerimage.digest']).toBe(root.digest);
   });
 
-  it('reports the size of both platforms as the layout\'s layer sums, each with its Go binary, and the platform check passes', () => {
+  it("reports the size of both platforms as the layout's layer sums, each with its Go binary, and the platform check passes", () => {
     const { sums } = layoutFacts(join(run.main.state['work-dir']!, 'oci-layout'));
     const report = JSON.parse(run.main.outputs['size-report']!) as SizeReport;
     expect(report.platforms.map((p) => p.platform)).toEqual(BOTH);
@@ -138,7 +151,13 @@ describe('the same pull request cancelled while both nodes build', () => {
       workspace: app.dir,
       eventName: 'pull_request',
       ref: `refs/pull/${PR}/merge`,
-      inputs: { builder: builders.multiNode, platforms: BOTH.join(','), 'build-args': `GO_IMAGE=${builders.goImage}`, 'go-cache': 'false', comment: 'never' },
+      inputs: {
+        builder: builders.multiNode,
+        platforms: BOTH.join(','),
+        'build-args': `GO_IMAGE=${builders.goImage}`,
+        'go-cache': 'false',
+        comment: 'never',
+      },
       // Both parts are in their RUN step: BuildKit's plain log prints `#12 1.105 gca-running-…-amd64`.
       cancelWhen: new RegExp(`^(?=[\\s\\S]*gca-running-${id}-amd64)(?=[\\s\\S]*gca-running-${id}-arm64)`),
     });

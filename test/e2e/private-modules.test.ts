@@ -43,10 +43,20 @@ function buildWith(token: string): Promise<ActionRun> {
 
 /** Everything a run shows: the logs of main and post (as the runner shows them), the summary, the outputs. */
 function shown(run: ActionRun): string {
-  return [withoutMaskCommands(run.main.stdout), run.main.stderr, run.post?.stdout ?? '', run.post?.stderr ?? '', run.summary, JSON.stringify(run.main.outputs)].join('\n');
+  return [
+    withoutMaskCommands(run.main.stdout),
+    run.main.stderr,
+    run.post?.stdout ?? '',
+    run.post?.stderr ?? '',
+    run.summary,
+    JSON.stringify(run.main.outputs),
+  ].join('\n');
 }
 
-const errorsOf = (run: ActionRun): string[] => annotations(run.main.stdout).filter((a) => a.level === 'error').map((a) => a.message.replace(/%0A/g, '\n').replace(/%25/g, '%'));
+const errorsOf = (run: ActionRun): string[] =>
+  annotations(run.main.stdout)
+    .filter((a) => a.level === 'error')
+    .map((a) => a.message.replace(/%0A/g, '\n').replace(/%25/g, '%'));
 
 describe('a service importing a private module from a credentialed host', () => {
   it('builds with go-private and go-private-token; the token is masked and in no log', async () => {
@@ -79,7 +89,9 @@ describe('a service importing a private module from a credentialed host', () => 
     expect(run.main.exitCode).toBe(1);
     const errors = errorsOf(run);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^Build failed: go could not fetch the module private\.gca\.test\/acme\/greet \(403 Forbidden from .*\): go-private-token was given, but the host did not accept it: the token lacks access to private\.gca\.test\/acme\/greet/);
+    expect(errors[0]).toMatch(
+      /^Build failed: go could not fetch the module private\.gca\.test\/acme\/greet \(403 Forbidden from .*\): go-private-token was given, but the host did not accept it: the token lacks access to private\.gca\.test\/acme\/greet/,
+    );
     expect(shown(run)).not.toContain(refused);
   });
 });

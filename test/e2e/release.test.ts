@@ -62,7 +62,11 @@ describe('release tags for branches and pull requests', () => {
       ref: 'refs/pull/7/merge',
       event: {
         number: 7,
-        pull_request: { number: 7, head: { ref: 'fix/typo', sha: 'fedcba9876543210fedcba9876543210fedcba98', repo: { full_name: 'octo-org/hello' } }, base: { ref: 'trunk', repo: { full_name: 'octo-org/hello' } } },
+        pull_request: {
+          number: 7,
+          head: { ref: 'fix/typo', sha: 'fedcba9876543210fedcba9876543210fedcba98', repo: { full_name: 'octo-org/hello' } },
+          base: { ref: 'trunk', repo: { full_name: 'octo-org/hello' } },
+        },
         repository: { default_branch: 'trunk', full_name: 'octo-org/hello' },
       },
       inputs: { ...common, images: image },
@@ -79,7 +83,11 @@ describe('release tags for branches and pull requests', () => {
     const branch = await runAction({ workspace: app.dir, ref: 'refs/heads/feature/Login page', inputs: { ...common, images: image } });
     expect(branch.main.exitCode, branch.main.stdout).toBe(0);
     expect(branch.main.outputs.tags).toBe(`${image}:feature-Login-page`);
-    const explicit = await runAction({ workspace: app.dir, ref: 'refs/tags/v2.0.0', inputs: { ...common, images: image, tags: `${image}:custom` } });
+    const explicit = await runAction({
+      workspace: app.dir,
+      ref: 'refs/tags/v2.0.0',
+      inputs: { ...common, images: image, tags: `${image}:custom` },
+    });
     expect(explicit.main.exitCode, explicit.main.stdout).toBe(0);
     expect(explicit.main.outputs.tags).toBe(`${image}:custom`);
   });

@@ -34,12 +34,22 @@ describe('a pull request whose image runs as root and whose smoke test fails', (
       ref: `refs/pull/${PR}/merge`,
       event: {
         number: PR,
-        pull_request: { number: PR, head: { ref: 'feature/root', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } }, base: { ref: 'main', repo: { full_name: 'octo-org/hello' } } },
+        pull_request: {
+          number: PR,
+          head: { ref: 'feature/root', sha: 'feedfacefeedfacefeedfacefeedfacefeedface', repo: { full_name: 'octo-org/hello' } },
+          base: { ref: 'main', repo: { full_name: 'octo-org/hello' } },
+        },
         repository: { full_name: 'octo-org/hello', default_branch: 'main' },
       },
       token: TOKEN,
       env: { GITHUB_API_URL: github.url },
-      inputs: { 'build-args': `GO_IMAGE=${stack.goImage}`, 'compose-file': 'crash.compose.yaml', 'smoke-timeout': '2m', 'go-cache': 'false', baseline: 'none' },
+      inputs: {
+        'build-args': `GO_IMAGE=${stack.goImage}`,
+        'compose-file': 'crash.compose.yaml',
+        'smoke-timeout': '2m',
+        'go-cache': 'false',
+        baseline: 'none',
+      },
     });
   }, 600_000);
 
@@ -64,10 +74,14 @@ describe('a pull request whose image runs as root and whose smoke test fails', (
     expect(run.main.outputs['comment-url']).toContain(`#issuecomment-${ours[0]!.id}`);
     expect(body.startsWith(`${commentMarker('Dockerfile')}\n### ❌ Image size: \`Dockerfile\`\n`)).toBe(true);
     // Why it is ❌ although the size passed, first under the headline.
-    expect(body.split('\n')[3]).toMatch(/^\*\*Why:\*\* ❌ smoke test failed · ⚠️ \d+ Dockerfile warnings? \((GO\d{3}, )*GO006(, GO\d{3})*\)$/);
+    expect(body.split('\n')[3]).toMatch(
+      /^\*\*Why:\*\* ❌ smoke test failed · ⚠️ \d+ Dockerfile warnings? \((GO\d{3}, )*GO006(, GO\d{3})*\)$/,
+    );
     expect(body).toMatch(/smoke test ❌ failed: app: exited 3/);
     expect(body).toMatch(/<details><summary>🧭 Dockerfile checks: \d+ warnings?(, \d+ notices?)?<\/summary>/);
-    expect(body).toContain(`\n| ⚠️ | **GO006** Final stage runs as root | \`Dockerfile:${app.finalFromLine}\` | The final stage runs as root `);
+    expect(body).toContain(
+      `\n| ⚠️ | **GO006** Final stage runs as root | \`Dockerfile:${app.finalFromLine}\` | The final stage runs as root `,
+    );
   });
 
   it('puts the same report in the job summary', () => {

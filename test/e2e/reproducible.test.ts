@@ -25,7 +25,15 @@ function commitAll(dir: string): string {
   const git = (...args: string[]): string =>
     execFileSync('git', ['-C', dir, ...args], {
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com', GIT_AUTHOR_DATE: COMMIT_TIME, GIT_COMMITTER_DATE: COMMIT_TIME },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'e2e',
+        GIT_AUTHOR_EMAIL: 'e2e@example.com',
+        GIT_COMMITTER_NAME: 'e2e',
+        GIT_COMMITTER_EMAIL: 'e2e@example.com',
+        GIT_AUTHOR_DATE: COMMIT_TIME,
+        GIT_COMMITTER_DATE: COMMIT_TIME,
+      },
     }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
@@ -49,7 +57,12 @@ function touchAll(dir: string): void {
 
 describe.each([
   { name: 'the docker driver', builder: undefined as string | undefined, goImage: () => stack.goImage, wipe: ['buildx', 'prune', '-af'] },
-  { name: 'a docker-container builder', builder: builders.container as string | undefined, goImage: () => builders.goImage, wipe: ['buildx', 'prune', '--builder', builders.container, '-af'] },
+  {
+    name: 'a docker-container builder',
+    builder: builders.container as string | undefined,
+    goImage: () => builders.goImage,
+    wipe: ['buildx', 'prune', '--builder', builders.container, '-af'],
+  },
 ])('the same commit built twice on $name', ({ builder, goImage, wipe }) => {
   const app = copyApp('examples/hello');
   const repoPath = uniqueName('e2e/repro');
@@ -72,7 +85,14 @@ describe.each([
       'go-cache': 'false',
       ...(builder ? { builder } : {}),
     };
-    const push = { workspace: app.dir, eventName: 'push', ref: 'refs/heads/main', sha, event: { repository: { full_name: 'octo-org/hello', default_branch: 'main' } }, env: cache.env };
+    const push = {
+      workspace: app.dir,
+      eventName: 'push',
+      ref: 'refs/heads/main',
+      sha,
+      event: { repository: { full_name: 'octo-org/hello', default_branch: 'main' } },
+      env: cache.env,
+    };
     first = await runAction({ ...push, inputs: { ...inputs, push: 'true', tags: `${repo}:first` } });
     docker(wipe);
     touchAll(app.dir);
@@ -85,7 +105,11 @@ describe.each([
       token: TOKEN,
       event: {
         number: 4,
-        pull_request: { number: 4, head: { ref: 'docs', sha, repo: { full_name: 'octo-org/hello' } }, base: { ref: 'main', repo: { full_name: 'octo-org/hello' } } },
+        pull_request: {
+          number: 4,
+          head: { ref: 'docs', sha, repo: { full_name: 'octo-org/hello' } },
+          base: { ref: 'main', repo: { full_name: 'octo-org/hello' } },
+        },
         repository: { full_name: 'octo-org/hello', default_branch: 'main' },
       },
       env: { ...cache.env, GITHUB_API_URL: github.url },
@@ -101,13 +125,22 @@ describe.each([
 
   it('stamps the commit time, not now: the build-arg, the created label and the summary', async () => {
     expect(first.main.exitCode, first.main.stdout).toBe(0);
-    expect(first.main.stdout).toContain(`Reproducible build: SOURCE_DATE_EPOCH=${COMMIT_EPOCH} (2024-03-01T12:00:00.000Z, the commit time of ${sha.slice(0, 7)})`);
-    expect(first.summary).toContain(`| Timestamps | \`2024-03-01T12:00:00.000Z\` (SOURCE_DATE_EPOCH=${COMMIT_EPOCH}, the commit time of ${sha.slice(0, 7)}) |`);
+    expect(first.main.stdout).toContain(
+      `Reproducible build: SOURCE_DATE_EPOCH=${COMMIT_EPOCH} (2024-03-01T12:00:00.000Z, the commit time of ${sha.slice(0, 7)})`,
+    );
+    expect(first.summary).toContain(
+      `| Timestamps | \`2024-03-01T12:00:00.000Z\` (SOURCE_DATE_EPOCH=${COMMIT_EPOCH}, the commit time of ${sha.slice(0, 7)}) |`,
+    );
     const index = await registryManifest(repoPath, 'first');
-    const amd64 = (index.body.manifests as { digest: string; platform: { architecture: string } }[]).find((m) => m.platform.architecture === 'amd64')!;
+    const amd64 = (index.body.manifests as { digest: string; platform: { architecture: string } }[]).find(
+      (m) => m.platform.architecture === 'amd64',
+    )!;
     const manifest = await registryManifest(repoPath, amd64.digest);
     const configDigest = (manifest.body.config as { digest: string }).digest;
-    const config = JSON.parse(await (await fetch(`http://${stack.registry}/v2/${repoPath}/blobs/${configDigest}`)).text()) as { created: string; config: { Labels: Record<string, string> } };
+    const config = JSON.parse(await (await fetch(`http://${stack.registry}/v2/${repoPath}/blobs/${configDigest}`)).text()) as {
+      created: string;
+      config: { Labels: Record<string, string> };
+    };
     expect(config.config.Labels['org.opencontainers.image.created']).toBe('2024-03-01T12:00:00.000Z');
     expect(config.created).toBe('2024-03-01T12:00:00Z');
   });
@@ -146,7 +179,11 @@ describe('reproducible: false', () => {
 
   beforeAll(async () => {
     const sha = commitAll(app.dir);
-    run = await runAction({ workspace: app.dir, sha, inputs: { platforms: 'linux/amd64', 'build-args': `GO_IMAGE=${stack.goImage}`, 'go-cache': 'false', reproducible: 'false' } });
+    run = await runAction({
+      workspace: app.dir,
+      sha,
+      inputs: { platforms: 'linux/amd64', 'build-args': `GO_IMAGE=${stack.goImage}`, 'go-cache': 'false', reproducible: 'false' },
+    });
   }, 300_000);
 
   afterAll(() => app.remove());

@@ -89,18 +89,26 @@ describe('secrets, secret-envs, secret-files, build-contexts, add-hosts, annotat
   });
 
   it('each RUN got its secret: the hash of each is in a layer of the image', () => {
-    const layers = blobs.filter((b) => /layer/.test(b.mediaType)).map((b) => b.bytes.toString('latin1')).join('\n');
+    const layers = blobs
+      .filter((b) => /layer/.test(b.mediaType))
+      .map((b) => b.bytes.toString('latin1'))
+      .join('\n');
     for (const [id, value] of Object.entries(SECRETS)) expect(layers, id).toContain(sha256(value));
   });
 
   it('the named build context was copied from, and add-hosts reached the RUN', () => {
-    const layers = blobs.filter((b) => /layer/.test(b.mediaType)).map((b) => b.bytes.toString('latin1')).join('\n');
+    const layers = blobs
+      .filter((b) => /layer/.test(b.mediaType))
+      .map((b) => b.bytes.toString('latin1'))
+      .join('\n');
     expect(layers).toContain('a note from the extra build context');
     expect(layers).toMatch(/10\.9\.8\.7\s+gca-e2e\.internal/);
   });
 
   it('the annotation is on the platform manifest; the provenance attestation is not in the size report', () => {
-    const manifests = blobs.filter((b) => /manifest\.v1\+json/.test(b.mediaType)).map((b) => JSON.parse(b.bytes.toString()) as { annotations?: Record<string, string> });
+    const manifests = blobs
+      .filter((b) => /manifest\.v1\+json/.test(b.mediaType))
+      .map((b) => JSON.parse(b.bytes.toString()) as { annotations?: Record<string, string> });
     expect(manifests.some((m) => m.annotations?.['org.opencontainers.image.title'] === 'gca-secrets-e2e')).toBe(true);
     expect(blobs.some((b) => b.mediaType === 'application/vnd.in-toto+json')).toBe(true);
     const report = JSON.parse(run.main.outputs['size-report']!) as { platforms: { platform: string }[] };
@@ -124,13 +132,18 @@ describe('secrets, secret-envs, secret-files, build-contexts, add-hosts, annotat
       outputs: JSON.stringify(run.main.outputs),
       state: JSON.stringify(run.main.state),
     };
-    for (const [where, text] of Object.entries(texts)) for (const plaintext of PLAINTEXTS) expect(text, `${where} holds ${plaintext}`).not.toContain(plaintext);
+    for (const [where, text] of Object.entries(texts))
+      for (const plaintext of PLAINTEXTS) expect(text, `${where} holds ${plaintext}`).not.toContain(plaintext);
     // The command line names the variables buildx reads, never a value.
-    expect(run.main.stdout).toMatch(/--secret id=api_key,env=GCA_BUILD_SECRET_0 --secret id=multi,env=GCA_BUILD_SECRET_1 --secret id=file_key,src=\S+secret\.txt --secret id=env_key,env=GCA_E2E_SECRET_ENV/);
+    expect(run.main.stdout).toMatch(
+      /--secret id=api_key,env=GCA_BUILD_SECRET_0 --secret id=multi,env=GCA_BUILD_SECRET_1 --secret id=file_key,src=\S+secret\.txt --secret id=env_key,env=GCA_E2E_SECRET_ENV/,
+    );
   });
 
   it('no plaintext in any blob of the image in the registry (config, layers, manifests, attestations)', () => {
     expect(blobs.length).toBeGreaterThan(4);
-    for (const blob of blobs) for (const plaintext of PLAINTEXTS) expect(blob.bytes.includes(plaintext), `${blob.mediaType} ${blob.digest} holds ${plaintext}`).toBe(false);
+    for (const blob of blobs)
+      for (const plaintext of PLAINTEXTS)
+        expect(blob.bytes.includes(plaintext), `${blob.mediaType} ${blob.digest} holds ${plaintext}`).toBe(false);
   });
 });

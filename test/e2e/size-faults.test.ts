@@ -62,7 +62,9 @@ function runOnPr(dir: string, { pr, github, tag = 'local.test/app:pr', file, inp
 }
 
 function warnings(run: ActionRun): string[] {
-  return annotations(run.main.stdout).filter((a) => a.level === 'warning').map((a) => a.message);
+  return annotations(run.main.stdout)
+    .filter((a) => a.level === 'warning')
+    .map((a) => a.message);
 }
 
 function sizeReport(run: ActionRun): SizeReport {
@@ -115,11 +117,19 @@ describe.concurrent('a GitHub API that misbehaves costs a warning, bounded, and 
       // take 14 s each and a little more); what must hold is that the budget, not a call's own
       // 15 s deadline, ended it: the last call got less than 14 s.
       const message = warnings(run).find((w) => w.startsWith('Could not write the size comment'));
-      const cut = /^Could not write the size comment: the GitHub API \((?:GET|POST) \/repos\/octo-org\/hello\/issues\/8\/comments\) did not answer in (\d+(?:\.\d)?) s$/.exec(message ?? '');
+      const cut =
+        /^Could not write the size comment: the GitHub API \((?:GET|POST) \/repos\/octo-org\/hello\/issues\/8\/comments\) did not answer in (\d+(?:\.\d)?) s$/.exec(
+          message ?? '',
+        );
       expect(cut, message).not.toBeNull();
       expect(Number(cut![1])).toBeLessThan(14);
-      expect(github.requests.slice(0, 2).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(['GET /user', 'GET /repos/octo-org/hello/issues/8/comments']);
-      console.log(`slow GitHub API: ${github.requests.map((r, i) => `${r.method} +${i ? r.at - github.requests[i - 1]!.at : 0} ms`).join(', ')}`);
+      expect(github.requests.slice(0, 2).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+        'GET /user',
+        'GET /repos/octo-org/hello/issues/8/comments',
+      ]);
+      console.log(
+        `slow GitHub API: ${github.requests.map((r, i) => `${r.method} +${i ? r.at - github.requests[i - 1]!.at : 0} ms`).join(', ')}`,
+      );
       expect(run.main.outputs['comment-url']).toBe('');
       expect(run.main.durationMs).toBeLessThan(BOUND_MS);
     } finally {
@@ -136,7 +146,9 @@ describe.concurrent('a GitHub API that misbehaves costs a warning, bounded, and 
     try {
       const run = await runOnPr(dir, { pr: 6, github });
       expect(run.main.exitCode, run.main.stdout).toBe(0);
-      expect(warnings(run)).toContainEqual('Could not write the size comment: the GitHub API answered with something that is not a comment list');
+      expect(warnings(run)).toContainEqual(
+        'Could not write the size comment: the GitHub API answered with something that is not a comment list',
+      );
       expect(run.main.outputs['comment-url']).toBe('');
       expect(run.main.stdout + run.main.stderr).not.toMatch(/TypeError|Cannot read properties/);
       expect(github.requests.filter((r) => r.method !== 'GET')).toEqual([]);
@@ -163,7 +175,9 @@ describe('a baseline registry that misbehaves costs a warning, bounded, and the 
     const run = await runOnPr(dir, { pr: 7, github, inputs: { baseline: registry.image } });
     measured.baselineRegistryHangs = run.main.durationMs;
     expect(run.main.exitCode, run.main.stdout).toBe(0);
-    expect(warnings(run)).toContainEqual(`The baseline ${registry.image} could not be read (the registry ${registry.host} (GET manifests/main) did not answer in 15 s); the report has no baseline.`);
+    expect(warnings(run)).toContainEqual(
+      `The baseline ${registry.image} could not be read (the registry ${registry.host} (GET manifests/main) did not answer in 15 s); the report has no baseline.`,
+    );
     expect(sizeReport(run).baseline).toBeNull();
     expect(run.main.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);
     expect(run.main.durationMs).toBeLessThan(BOUND_MS);
@@ -173,7 +187,9 @@ describe('a baseline registry that misbehaves costs a warning, bounded, and the 
     registry.faults = { manifestBody: '<html>Bad Gateway</html>' };
     const run = await runOnPr(dir, { pr: 7, github, inputs: { baseline: registry.image } });
     expect(run.main.exitCode, run.main.stdout).toBe(0);
-    expect(warnings(run)).toContainEqual(`The baseline ${registry.image} could not be read (the registry ${registry.host} answered manifests/main with something that is not JSON); the report has no baseline.`);
+    expect(warnings(run)).toContainEqual(
+      `The baseline ${registry.image} could not be read (the registry ${registry.host} answered manifests/main with something that is not JSON); the report has no baseline.`,
+    );
     expect(sizeReport(run).baseline).toBeNull();
   });
 
@@ -186,7 +202,7 @@ describe('a baseline registry that misbehaves costs a warning, bounded, and the 
   });
 });
 
-describe('runs of one pull request at once leave one comment of the action\'s, with a complete body', () => {
+describe("runs of one pull request at once leave one comment of the action's, with a complete body", () => {
   const github = new FakeGitHub({ token: TOKEN, latencyMs: 400 });
   beforeAll(async () => {
     await github.start();
@@ -197,7 +213,8 @@ describe('runs of one pull request at once leave one comment of the action\'s, w
     await github.stop();
   });
 
-  const complete = (body: string): boolean => body.startsWith(`${marker}\n### ✅ Image size: \`local.test/app:pr\``) && body.trimEnd().endsWith('1 MB = 1,000,000 bytes.</sub>');
+  const complete = (body: string): boolean =>
+    body.startsWith(`${marker}\n### ✅ Image size: \`local.test/app:pr\``) && body.trimEnd().endsWith('1 MB = 1,000,000 bytes.</sub>');
 
   it.each([
     [21, 2],
@@ -218,7 +235,8 @@ describe('runs of one pull request at once leave one comment of the action\'s, w
     const left = ours(github, pr, marker);
     expect(left).toHaveLength(1);
     expect(complete(left[0]!.body)).toBe(true);
-    for (const run of runs) expect(run.main.outputs['comment-url']).toBe(`https://github.com/octo-org/hello/pull/${pr}#issuecomment-${left[0]!.id}`);
+    for (const run of runs)
+      expect(run.main.outputs['comment-url']).toBe(`https://github.com/octo-org/hello/pull/${pr}#issuecomment-${left[0]!.id}`);
     expect(github.comments.filter((c) => c.issue === pr && c.body.startsWith('Another workflow'))).toHaveLength(1);
     // A later run updates that one.
     const later = await runOnPr(dir, { pr, github });
@@ -237,7 +255,7 @@ describe('a marker quoted elsewhere never counts', () => {
     await github.stop();
   });
 
-  it('neither a bot comment quoting it mid-body nor a Dockerfile line echoing another image\'s marker', async () => {
+  it("neither a bot comment quoting it mid-body nor a Dockerfile line echoing another image's marker", async () => {
     const quoting = github.seed(PR, 'github-actions[bot]', `Deploy preview ready.\n\n${marker}\n\nThat line above is quoted.`);
     const quoted = { ...quoting };
     const first = await runOnPr(dir, { pr: PR, github });
@@ -247,7 +265,10 @@ describe('a marker quoted elsewhere never counts', () => {
     expect(github.comments.find((c) => c.id === quoting.id)).toEqual(quoted);
 
     // Image b's Dockerfile echoes image a's marker: its layer instruction is printed in b's comment.
-    writeFileSync(join(dir, 'Dockerfile.b'), `FROM gca-local/busybox:latest\nRUN echo '${marker}' > /motd\nCOPY hello /hello\nENTRYPOINT ["/hello"]\n`);
+    writeFileSync(
+      join(dir, 'Dockerfile.b'),
+      `FROM gca-local/busybox:latest\nRUN echo '${marker}' > /motd\nCOPY hello /hello\nENTRYPOINT ["/hello"]\n`,
+    );
     const b = await runOnPr(dir, { pr: PR, github, tag: 'local.test/b:pr', file: 'Dockerfile.b' });
     expect(b.main.exitCode, b.main.stdout).toBe(0);
     const [bComment] = ours(github, PR, commentMarker('local.test/b'));

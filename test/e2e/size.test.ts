@@ -26,14 +26,19 @@ function grownApp(): ReturnType<typeof copyApp> {
   writeFileSync(join(app.dir, 'go.sum'), GROWN_GO_SUM);
   writeFileSync(join(app.dir, 'payload.bin'), randomBytes(2_500_000));
   const dockerfile = readFileSync(join(app.dir, 'Dockerfile'), 'utf8');
-  writeFileSync(join(app.dir, 'Dockerfile'), dockerfile.replace('COPY --from=build /out/hello /hello\n', 'COPY --from=build /out/hello /hello\nCOPY payload.bin /payload.bin\n'));
+  writeFileSync(
+    join(app.dir, 'Dockerfile'),
+    dockerfile.replace('COPY --from=build /out/hello /hello\n', 'COPY --from=build /out/hello /hello\nCOPY payload.bin /payload.bin\n'),
+  );
   return app;
 }
 
 /** Per platform, the sum of layers[].size the registry's own manifests state. */
 async function registryLayerSums(repo: string, reference: string): Promise<Record<string, number>> {
   const index = await registryManifest(repo, reference);
-  expect(index.body.mediaType, `${repo}:${reference} should be an image index: ${JSON.stringify(index.body)}`).toBe('application/vnd.oci.image.index.v1+json');
+  expect(index.body.mediaType, `${repo}:${reference} should be an image index: ${JSON.stringify(index.body)}`).toBe(
+    'application/vnd.oci.image.index.v1+json',
+  );
   const sums: Record<string, number> = {};
   for (const m of index.body.manifests as { digest: string; platform: { os: string; architecture: string } }[]) {
     if (m.platform.os === 'unknown') continue;
@@ -57,7 +62,10 @@ function prEvent(number: number, base: string): Record<string, unknown> {
 
 /** The workflow commands a run printed (annotations, outputs, groups): what explains a failed assertion. */
 function commandLines(run: ActionRun): string {
-  return run.main.stdout.split('\n').filter((l) => l.startsWith('::')).join('\n');
+  return run.main.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::'))
+    .join('\n');
 }
 
 function sizeReport(run: ActionRun): SizeReport {
@@ -85,7 +93,18 @@ describe('a pull request that grows a pushed 2-platform image by 2.5 MB, baselin
     others = github.comments.filter((c) => c.login.startsWith('reviewer-')).map((c) => ({ ...c }));
     lookAlike = { ...alike };
 
-    docker(['buildx', 'build', '--platform', PLATFORMS, '--build-arg', `GO_IMAGE=${stack.goImage}`, '--tag', `${image}:main`, '--push', base.dir]);
+    docker([
+      'buildx',
+      'build',
+      '--platform',
+      PLATFORMS,
+      '--build-arg',
+      `GO_IMAGE=${stack.goImage}`,
+      '--tag',
+      `${image}:main`,
+      '--push',
+      base.dir,
+    ]);
 
     const common = {
       workspace: grown.dir,
@@ -137,7 +156,7 @@ describe('a pull request that grows a pushed 2-platform image by 2.5 MB, baselin
     expect(sizeReport(passing).platforms.every((p) => p.status === 'pass')).toBe(true);
   });
 
-  it('reports sizes equal to the registry\'s own layer sums, for both platforms', async () => {
+  it("reports sizes equal to the registry's own layer sums, for both platforms", async () => {
     const before = await registryLayerSums(repo, 'main');
     for (const run of [failing, passing]) {
       // By the digest the run pushed, not by the tag: the engine here (26.1 with the containerd store)
@@ -213,7 +232,9 @@ describe('baseline auto through the Actions cache, images kept as OCI layouts (n
 
   beforeAll(async () => {
     cache = await startCacheServer();
-    const common = { inputs: { platforms: PLATFORMS, 'build-args': `GO_IMAGE=${stack.goImage}`, 'size-budget': '50MB', 'go-cache': 'false' } };
+    const common = {
+      inputs: { platforms: PLATFORMS, 'build-args': `GO_IMAGE=${stack.goImage}`, 'size-budget': '50MB', 'go-cache': 'false' },
+    };
     onMain = await runAction({
       ...common,
       workspace: base.dir,
@@ -278,11 +299,20 @@ describe('faults in optional parts only warn', () => {
     try {
       const run = await runAction({
         workspace: app.dir,
-        inputs: { 'build-args': `GO_IMAGE=${stack.goImage}`, baseline: '127.0.0.1:5999/nothing/here:main', 'size-budget-increase': '1MB', 'go-cache': 'false' },
+        inputs: {
+          'build-args': `GO_IMAGE=${stack.goImage}`,
+          baseline: '127.0.0.1:5999/nothing/here:main',
+          'size-budget-increase': '1MB',
+          'go-cache': 'false',
+        },
       });
       expect(run.main.exitCode, run.main.stdout).toBe(0);
       const warnings = annotations(run.main.stdout).filter((a) => a.level === 'warning');
-      expect(warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^The baseline 127\.0\.0\.1:5999\/nothing\/here:main could not be read \(cannot reach 127\.0\.0\.1:5999: ECONNREFUSED\); the report has no baseline\.$/));
+      expect(warnings.map((w) => w.message)).toContainEqual(
+        expect.stringMatching(
+          /^The baseline 127\.0\.0\.1:5999\/nothing\/here:main could not be read \(cannot reach 127\.0\.0\.1:5999: ECONNREFUSED\); the report has no baseline\.$/,
+        ),
+      );
       expect(sizeReport(run).baseline).toBeNull();
       expect(run.main.outputs['budget-status']).toBe('pass');
     } finally {

@@ -20,7 +20,12 @@ interface Snapshot {
   volumes: string[];
   images: string[];
 }
-const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 function snapshot(): Snapshot {
   return {
     containers: lines(docker(['ps', '-aq', '--no-trunc'])),
@@ -39,12 +44,21 @@ function smokeLeftovers(before: Snapshot, project: string): Record<keyof Snapsho
   const fresh = (key: keyof Snapshot): string[] => after[key].filter((id) => !before[key].includes(id));
   const projectOf = (kind: 'container' | 'network' | 'volume', id: string): string => {
     try {
-      return docker([kind, 'inspect', '--format', '{{index .Labels "com.docker.compose.project"}}{{with .Config}}{{index .Labels "com.docker.compose.project"}}{{end}}', id]).trim();
+      return docker([
+        kind,
+        'inspect',
+        '--format',
+        '{{index .Labels "com.docker.compose.project"}}{{with .Config}}{{index .Labels "com.docker.compose.project"}}{{end}}',
+        id,
+      ]).trim();
     } catch {
       return ''; // gone meanwhile
     }
   };
-  const ours = (kind: 'container' | 'network' | 'volume') => (id: string): boolean => projectOf(kind, id).startsWith('gca-smoke-') || id.includes(project);
+  const ours =
+    (kind: 'container' | 'network' | 'volume') =>
+    (id: string): boolean =>
+      projectOf(kind, id).startsWith('gca-smoke-') || id.includes(project);
   return {
     containers: fresh('containers').filter(ours('container')),
     networks: fresh('networks').filter(ours('network')),
@@ -96,7 +110,9 @@ describe('a healthy stack built for two platforms: one-shot migration, health-ch
 
   it('ran the image this run built (the version stamped in it answers the probe), loaded for the runner platform by a cached second build', () => {
     expect(run.summary).toContain(`| \`http://localhost:${port}/version\` | ✅ answered 200 |`);
-    expect(run.main.stdout).toMatch(/Loaded linux\/amd64 as go-container-action-smoke:gca-smoke-[0-9a-f]+ with a cached build in \d+\.\d s/);
+    expect(run.main.stdout).toMatch(
+      /Loaded linux\/amd64 as go-container-action-smoke:gca-smoke-[0-9a-f]+ with a cached build in \d+\.\d s/,
+    );
     expect(run.main.stdout).toMatch(/Same 1 layer as the build's linux\/amd64 image/);
     expect(run.main.stdout).toContain(`${port}/version: 200`);
     expect(run.main.stdout).toMatch(/app: healthy after/);
@@ -134,7 +150,9 @@ describe('a service whose health check can never pass', () => {
     expect(run.main.outputs['smoke-status']).toBe('failed');
     const failure = errors(run).find((a) => a.message.startsWith('Service app '));
     expect(failure?.props).toBe('title=Compose smoke test%3A app');
-    expect(failure?.message).toMatch(/^Service app is not ready: unhealthy: its health check failed \d+ times in a row, last with exit 1: health: 503 Service Unavailable\.$/);
+    expect(failure?.message).toMatch(
+      /^Service app is not ready: unhealthy: its health check failed \d+ times in a row, last with exit 1: health: 503 Service Unavailable\.$/,
+    );
     const failedAfter = /Compose smoke test failed after (\d+\.\d) s: service app: unhealthy/.exec(run.main.stdout);
     expect(failedAfter, run.main.stdout).not.toBeNull();
     expect(Number(failedAfter![1])).toBeLessThan(60);
@@ -193,7 +211,11 @@ describe('a probe that answers 500', () => {
     });
     expect(run.main.exitCode).toBe(1);
     expect(run.main.outputs['smoke-status']).toBe('failed');
-    expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test timed out after \\d+\\.\\d s: probe http://localhost:${port}/broken answered 500: internal error: template missing`));
+    expect(run.main.stdout).toMatch(
+      new RegExp(
+        `Compose smoke test timed out after \\d+\\.\\d s: probe http://localhost:${port}/broken answered 500: internal error: template missing`,
+      ),
+    );
     expect(run.summary).toContain(`| \`http://localhost:${port}/health\` | ✅ answered 200 |`);
     expect(run.summary).toMatch(/\| `app` \| ✅ healthy \|/);
     expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
@@ -201,9 +223,20 @@ describe('a probe that answers 500', () => {
 });
 
 describe('a stack compose cannot start (its port is taken)', () => {
-  it('fails at once with compose\'s own error, and leaves nothing behind', async () => {
+  it("fails at once with compose's own error, and leaves nothing behind", async () => {
     const port = await freePort();
-    const blocker = docker(['run', '-d', '--rm', '-p', `${port}:8080`, '--name', uniqueName('gca-e2e-port'), 'busybox:latest', 'sleep', '120']).trim();
+    const blocker = docker([
+      'run',
+      '-d',
+      '--rm',
+      '-p',
+      `${port}:8080`,
+      '--name',
+      uniqueName('gca-e2e-port'),
+      'busybox:latest',
+      'sleep',
+      '120',
+    ]).trim();
     try {
       const before = snapshot();
       const run = await runAction({
@@ -213,7 +246,11 @@ describe('a stack compose cannot start (its port is taken)', () => {
       });
       expect(run.main.exitCode).toBe(1);
       expect(run.main.outputs['smoke-status']).toBe('failed');
-      expect(run.main.stdout).toMatch(new RegExp(`Compose smoke test failed after \\d+\\.\\d s: service app: cannot start: .*Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
+      expect(run.main.stdout).toMatch(
+        new RegExp(
+          `Compose smoke test failed after \\d+\\.\\d s: service app: cannot start: .*Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`,
+        ),
+      );
       expect(smokeLeftovers(before, projectOf(run))).toEqual(NOTHING);
     } finally {
       docker(['rm', '-f', blocker]);
@@ -230,7 +267,9 @@ describe('a neighbour whose image cannot be pulled', () => {
     const failure = errors(run).find((a) => a.message.startsWith('Compose smoke test failed'));
     expect(failure, run.main.stdout).toBeDefined();
     const message = failure!.message;
-    expect(message).toMatch(/^Compose smoke test failed after \d+\.\d s: service db: image 127\.0\.0\.1:5000\/gca-e2e-absent\/db:1 cannot be pulled: .*not found/);
+    expect(message).toMatch(
+      /^Compose smoke test failed after \d+\.\d s: service db: image 127\.0\.0\.1:5000\/gca-e2e-absent\/db:1 cannot be pulled: .*not found/,
+    );
     // Compose prints the registry's answer on the service's line and again as the daemon's error: once here.
     expect(message.split('127.0.0.1:5000/gca-e2e-absent/db:1: not found')).toHaveLength(2);
     expect(message.length).toBeLessThan(400);
@@ -244,9 +283,12 @@ describe('a neighbour whose image cannot be pulled', () => {
 });
 
 describe('a scratch image whose health check calls wget', () => {
-  it('fails with the engine\'s exact message and a hint at smoke-probes or a health flag', async () => {
+  it("fails with the engine's exact message and a hint at smoke-probes or a health flag", async () => {
     const before = snapshot();
-    const run = await runAction({ workspace: app.dir, inputs: { 'build-args': goImage(), 'compose-file': 'wget-health.compose.yaml', 'smoke-timeout': '60s' } });
+    const run = await runAction({
+      workspace: app.dir,
+      inputs: { 'build-args': goImage(), 'compose-file': 'wget-health.compose.yaml', 'smoke-timeout': '60s' },
+    });
     expect(run.main.exitCode).toBe(1);
     expect(run.main.outputs['smoke-status']).toBe('failed');
     const failure = errors(run).find((a) => a.message.startsWith('Compose smoke test failed'));
@@ -266,7 +308,10 @@ describe('a cancelled run', () => {
   it('is cleaned up by the post step', async () => {
     const before = snapshot();
     const slow = join(app.dir, 'slow.compose.yaml');
-    writeFileSync(slow, 'services:\n  app:\n    build: .\n    healthcheck:\n      test: ["CMD", "/smokeapp", "-health"]\n      interval: 30s\n      start_period: 60s\n');
+    writeFileSync(
+      slow,
+      'services:\n  app:\n    build: .\n    healthcheck:\n      test: ["CMD", "/smokeapp", "-health"]\n      interval: 30s\n      start_period: 60s\n',
+    );
     // The main step is cancelled while it waits for the stack (as a runner cancels a job); the post step still runs.
     const run = await runAction({
       workspace: app.dir,
@@ -289,13 +334,36 @@ describe('a cancelled run', () => {
 
 describe('bad compose input fails before the build', () => {
   it.each([
-    ['a file compose cannot parse', { 'compose-file': 'broken.compose.yaml' }, /^Input 'compose-file': docker compose config rejects broken\.compose\.yaml: .*services\.app.*/],
-    ['a service that is not in the files', { 'compose-file': 'healthy.compose.yaml', 'compose-service': 'api' }, /^Input 'compose-service': 'api' is not a service of the compose files \(services: app, migrate, web\)/],
-    ['a platform list without the runner platform', { 'compose-file': 'healthy.compose.yaml', platforms: 'linux/arm64' }, /^Input 'compose-file': the smoke test runs the image for this runner's platform linux\/amd64/],
-    ['smoke-timeout: soon', { 'compose-file': 'healthy.compose.yaml', 'smoke-timeout': 'soon' }, /^Input 'smoke-timeout': 'soon' is not a duration/],
-    ['a probe that is not http(s)', { 'compose-file': 'healthy.compose.yaml', 'smoke-probes': 'tcp://localhost:5432' }, /^Input 'smoke-probes': 'tcp:\/\/localhost:5432' is not an http\(s\) URL/],
+    [
+      'a file compose cannot parse',
+      { 'compose-file': 'broken.compose.yaml' },
+      /^Input 'compose-file': docker compose config rejects broken\.compose\.yaml: .*services\.app.*/,
+    ],
+    [
+      'a service that is not in the files',
+      { 'compose-file': 'healthy.compose.yaml', 'compose-service': 'api' },
+      /^Input 'compose-service': 'api' is not a service of the compose files \(services: app, migrate, web\)/,
+    ],
+    [
+      'a platform list without the runner platform',
+      { 'compose-file': 'healthy.compose.yaml', platforms: 'linux/arm64' },
+      /^Input 'compose-file': the smoke test runs the image for this runner's platform linux\/amd64/,
+    ],
+    [
+      'smoke-timeout: soon',
+      { 'compose-file': 'healthy.compose.yaml', 'smoke-timeout': 'soon' },
+      /^Input 'smoke-timeout': 'soon' is not a duration/,
+    ],
+    [
+      'a probe that is not http(s)',
+      { 'compose-file': 'healthy.compose.yaml', 'smoke-probes': 'tcp://localhost:5432' },
+      /^Input 'smoke-probes': 'tcp:\/\/localhost:5432' is not an http\(s\) URL/,
+    ],
   ])('%s', async (_name, inputs, message) => {
-    writeFileSync(join(app.dir, 'broken.compose.yaml'), 'services:\n  app:\n    build: .\n    ports: "not a list"\n    restart: sometimes\n');
+    writeFileSync(
+      join(app.dir, 'broken.compose.yaml'),
+      'services:\n  app:\n    build: .\n    ports: "not a list"\n    restart: sometimes\n',
+    );
     const run = await runAction({ workspace: app.dir, inputs: { 'build-args': goImage(), ...inputs } });
     expect(run.main.exitCode).toBe(1);
     const errs = errors(run);

@@ -36,14 +36,22 @@ describe('a 2-platform push whose Dockerfile hard-codes GOARCH=amd64', () => {
     writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('GOARCH=$TARGETARCH', 'GOARCH=amd64'));
     run = await runAction({
       workspace: app.dir,
-      inputs: { platforms: 'linux/amd64,linux/arm64', tags: `${image}:1.0.0\n${image}:latest`, push: 'true', 'build-args': `GO_IMAGE=${stack.goImage}`, 'dockerfile-checks': 'off' },
+      inputs: {
+        platforms: 'linux/amd64,linux/arm64',
+        tags: `${image}:1.0.0\n${image}:latest`,
+        push: 'true',
+        'build-args': `GO_IMAGE=${stack.goImage}`,
+        'dockerfile-checks': 'off',
+      },
     });
   }, 600_000);
   afterAll(() => app.remove());
 
   it('fails the step, naming linux/arm64, the binary and what it was built for', () => {
     expect(run.main.exitCode, run.main.stdout).toBe(1);
-    const failure = errors(run).map((a) => a.message).join('\n');
+    const failure = errors(run)
+      .map((a) => a.message)
+      .join('\n');
     expect(failure).toContain('Platform check failed');
     expect(failure).toContain('linux/arm64: /hello was built for linux/amd64 (GOARCH=amd64)');
     expect(failure).not.toContain('linux/amd64: /hello');
@@ -53,7 +61,9 @@ describe('a 2-platform push whose Dockerfile hard-codes GOARCH=amd64', () => {
     expect((await registryTags(repo)).tags).toEqual([]);
     expect(await manifestStatus(repo, 'latest')).toBe(404);
     expect(await manifestStatus(repo, '1.0.0')).toBe(404);
-    expect(warnings(run).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the platform check failed\)/));
+    expect(warnings(run).map((a) => a.message)).toContainEqual(
+      expect.stringMatching(/^Tags not moved \(not tagged: the platform check failed\)/),
+    );
     expect(run.summary).toContain('<br>_not tagged: the platform check failed_ |');
     expect(run.summary).toContain('| Output | pushed by digest only |');
   });
@@ -81,14 +91,26 @@ describe('a push of a dynamically linked Go binary in scratch (-buildmode=pie: a
     writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('go build -trimpath', 'go build -buildmode=pie -trimpath'));
     run = await runAction({
       workspace: app.dir,
-      inputs: { platforms: 'linux/amd64', tags: `${stack.registry}/${repo}:latest`, push: 'true', 'build-args': `GO_IMAGE=${stack.goImage}`, 'dockerfile-checks': 'off' },
+      inputs: {
+        platforms: 'linux/amd64',
+        tags: `${stack.registry}/${repo}:latest`,
+        push: 'true',
+        'build-args': `GO_IMAGE=${stack.goImage}`,
+        'dockerfile-checks': 'off',
+      },
     });
   }, 600_000);
   afterAll(() => app.remove());
 
   it('fails, naming the loader the image does not have, and tags nothing', async () => {
     expect(run.main.exitCode, run.main.stdout).toBe(1);
-    expect(errors(run).map((a) => a.message).join('\n')).toContain('linux/amd64: /hello is dynamically linked (-buildmode=pie) and needs /lib64/ld-linux-x86-64.so.2, which the image does not have');
+    expect(
+      errors(run)
+        .map((a) => a.message)
+        .join('\n'),
+    ).toContain(
+      'linux/amd64: /hello is dynamically linked (-buildmode=pie) and needs /lib64/ld-linux-x86-64.so.2, which the image does not have',
+    );
     expect((await registryTags(repo)).tags).toEqual([]);
     expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
   });
@@ -103,9 +125,22 @@ describe('a push whose smoke test fails after a good one', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    const inputs = { platforms: 'linux/amd64', push: 'true', 'build-args': `GO_IMAGE=${stack.goImage}`, 'dockerfile-checks': 'off', 'smoke-timeout': '90s' };
-    good = await runAction({ workspace: app.dir, env: { SMOKE_PORT: String(port) }, inputs: { ...inputs, version: '1.0.0', tags: `${image}:latest\n${image}:1.0.0`, 'compose-file': 'healthy.compose.yaml' } });
-    bad = await runAction({ workspace: app.dir, inputs: { ...inputs, version: '1.0.1', tags: `${image}:latest\n${image}:1.0.1`, 'compose-file': 'crash.compose.yaml' } });
+    const inputs = {
+      platforms: 'linux/amd64',
+      push: 'true',
+      'build-args': `GO_IMAGE=${stack.goImage}`,
+      'dockerfile-checks': 'off',
+      'smoke-timeout': '90s',
+    };
+    good = await runAction({
+      workspace: app.dir,
+      env: { SMOKE_PORT: String(port) },
+      inputs: { ...inputs, version: '1.0.0', tags: `${image}:latest\n${image}:1.0.0`, 'compose-file': 'healthy.compose.yaml' },
+    });
+    bad = await runAction({
+      workspace: app.dir,
+      inputs: { ...inputs, version: '1.0.1', tags: `${image}:latest\n${image}:1.0.1`, 'compose-file': 'crash.compose.yaml' },
+    });
   }, 600_000);
   afterAll(() => app.remove());
 
@@ -124,7 +159,11 @@ describe('a push whose smoke test fails after a good one', () => {
     expect((await registryManifest(repo, 'latest')).digest).toBe(good.main.outputs.digest);
     expect((await registryTags(repo)).tags).toEqual(['1.0.0', 'latest']);
     expect(await manifestStatus(repo, bad.main.outputs.digest!)).toBe(200);
-    expect(warnings(bad).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the smoke test failed\): .*:latest, .*:1\.0\.1 stay where they were\. The image was pushed by digest only/));
+    expect(warnings(bad).map((a) => a.message)).toContainEqual(
+      expect.stringMatching(
+        /^Tags not moved \(not tagged: the smoke test failed\): .*:latest, .*:1\.0\.1 stay where they were\. The image was pushed by digest only/,
+      ),
+    );
     expect(bad.summary).toContain('<br>_not tagged: the smoke test failed_ |');
   });
 });
@@ -137,7 +176,14 @@ describe('a push over its size budget (size-budget-mode: fail, the default)', ()
   beforeAll(async () => {
     run = await runAction({
       workspace: app.dir,
-      inputs: { platforms: 'linux/amd64', tags: `${stack.registry}/${repo}:latest`, push: 'true', 'size-budget': '1KB', 'build-args': `GO_IMAGE=${stack.goImage}`, 'dockerfile-checks': 'off' },
+      inputs: {
+        platforms: 'linux/amd64',
+        tags: `${stack.registry}/${repo}:latest`,
+        push: 'true',
+        'size-budget': '1KB',
+        'build-args': `GO_IMAGE=${stack.goImage}`,
+        'dockerfile-checks': 'off',
+      },
     });
   }, 600_000);
   afterAll(() => app.remove());
@@ -147,7 +193,9 @@ describe('a push over its size budget (size-budget-mode: fail, the default)', ()
     expect(run.main.outputs['budget-status']).toBe('fail');
     expect((await registryTags(repo)).tags).toEqual([]);
     expect(await manifestStatus(repo, run.main.outputs.digest!)).toBe(200);
-    expect(warnings(run).map((a) => a.message)).toContainEqual(expect.stringMatching(/^Tags not moved \(not tagged: the size budget failed\)/));
+    expect(warnings(run).map((a) => a.message)).toContainEqual(
+      expect.stringMatching(/^Tags not moved \(not tagged: the size budget failed\)/),
+    );
   });
 });
 
@@ -176,12 +224,16 @@ describe('a passing push to two repositories of the registry, loaded as well', (
     expect(run.main.stdout).toMatch(/Platform check passed/);
     expect((await registryTags(repo)).tags).toEqual(['2.0.0', 'latest']);
     expect((await registryTags(mirror)).tags).toEqual(['2.0.0']);
-    for (const [r, tag] of [[repo, '2.0.0'], [repo, 'latest'], [mirror, '2.0.0']] as const) {
+    for (const [r, tag] of [
+      [repo, '2.0.0'],
+      [repo, 'latest'],
+      [mirror, '2.0.0'],
+    ] as const) {
       expect((await registryManifest(r, tag)).digest, `${r}:${tag}`).toBe(run.main.outputs.digest);
     }
   });
 
-  it('loaded both platforms into the engine\'s image store under the tags', () => {
+  it("loaded both platforms into the engine's image store under the tags", () => {
     const ref = `${stack.registry}/${repo}:2.0.0`;
     const platforms = JSON.parse(docker(['image', 'inspect', '--format', '{{json .Architecture}}', ref])) as string;
     expect(platforms).toBe('amd64');
@@ -196,7 +248,7 @@ describe('a passing push to two repositories of the registry, loaded as well', (
     expect(run.summary).toContain('| Output | pushed by digest, then tagged, loaded into the image store |');
   });
 
-  it('mounted the second repository\'s blobs from the first instead of uploading them again', () => {
+  it("mounted the second repository's blobs from the first instead of uploading them again", () => {
     expect(run.main.stdout).toMatch(new RegExp(`${mirror}@sha256:[0-9a-f]{64}: 0 blobs uploaded \\(0 B\\), \\d+ mounted`));
   });
 });

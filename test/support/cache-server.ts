@@ -6,7 +6,17 @@
  * Matching: the primary key exactly, then each restore key exactly or by prefix, newest first,
  * only entries with the same version.
  */
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+  existsSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -74,7 +84,8 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
  */
 function damageInnerArchives(blob: Buffer, scratch: string): Buffer {
   const zstd = blob.subarray(0, 4).equals(ZSTD_MAGIC);
-  const unpack = (input: Buffer): Buffer => (zstd ? spawnSync('zstd', ['-d', '-c'], { input, maxBuffer: 1 << 30 }).stdout : gunzipSync(input));
+  const unpack = (input: Buffer): Buffer =>
+    zstd ? spawnSync('zstd', ['-d', '-c'], { input, maxBuffer: 1 << 30 }).stdout : gunzipSync(input);
   const pack = (input: Buffer): Buffer => (zstd ? spawnSync('zstd', ['-c'], { input, maxBuffer: 1 << 30 }).stdout : gzipSync(input));
   const outer = unpack(blob);
   writeFileSync(scratch, outer);
@@ -136,7 +147,8 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     switch (method) {
       case 'CreateCacheEntry': {
         if (!key || !version) return json(res, 400, { code: 'invalid_argument', msg: 'key and version are required' });
-        if (entries.some((e) => e.key === key && e.version === version)) return json(res, 200, { ok: false, message: `cache entry ${key} already exists` });
+        if (entries.some((e) => e.key === key && e.version === version))
+          return json(res, 200, { ok: false, message: `cache entry ${key} already exists` });
         const entry: CacheEntry = { id: nextId++, key, version, size: 0, createdAt: ++clock, finalized: false };
         entries.push(entry);
         return json(res, 200, { ok: true, signed_upload_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=upload` });
@@ -153,7 +165,11 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
         const restoreKeys = Array.isArray(input.restore_keys) ? input.restore_keys.map(String) : [];
         const entry = find(key, restoreKeys, version);
         if (!entry) return json(res, 200, { ok: false });
-        return json(res, 200, { ok: true, signed_download_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=download`, matched_key: entry.key });
+        return json(res, 200, {
+          ok: true,
+          signed_download_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=download`,
+          matched_key: entry.key,
+        });
       }
       default:
         return json(res, 404, { code: 'bad_route', msg: `no method ${method}` });
@@ -176,7 +192,9 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     }
     if (req.method === 'PUT' && comp === 'blocklist') {
       const xml = (await body(req)).toString('utf8');
-      const ids = [...xml.matchAll(/<(?:Latest|Committed|Uncommitted)>([^<]*)<\//g)].map((m) => Buffer.from(m[1]!, 'base64').toString('hex'));
+      const ids = [...xml.matchAll(/<(?:Latest|Committed|Uncommitted)>([^<]*)<\//g)].map((m) =>
+        Buffer.from(m[1]!, 'base64').toString('hex'),
+      );
       writeFileSync(blobPath(id), '');
       for (const blockId of ids) appendFileSync(blobPath(id), readFileSync(join(blockDir(id), blockId)));
       rmSync(blockDir(id), { recursive: true, force: true });

@@ -158,7 +158,12 @@ export class FakeGitHub {
       const links: string[] = [];
       if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
       if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
-      return this.json(res, 200, slice.map((c) => this.view(c)), links.length ? { link: links.join(', ') } : {});
+      return this.json(
+        res,
+        200,
+        slice.map((c) => this.view(c)),
+        links.length ? { link: links.join(', ') } : {},
+      );
     }
     if (list && method === 'POST') {
       if (this.options.readOnly) return this.json(res, 403, { message: 'Resource not accessible by integration' });
@@ -172,7 +177,8 @@ export class FakeGitHub {
     if (one && method === 'PATCH') {
       const c = this.comments.find((x) => x.id === Number(one[3]));
       if (!c) return this.json(res, 404, { message: 'Not Found' });
-      if (this.options.readOnly || c.login !== this.identity) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      if (this.options.readOnly || c.login !== this.identity)
+        return this.json(res, 403, { message: 'Resource not accessible by integration' });
       if (typeof body.body !== 'string' || body.body.length > 65_536) return this.json(res, 422, { message: 'invalid body' });
       c.body = body.body;
       c.updatedAt = new Date().toISOString();
@@ -181,7 +187,8 @@ export class FakeGitHub {
     if (one && method === 'DELETE') {
       const at = this.comments.findIndex((x) => x.id === Number(one[3]));
       if (at < 0) return this.json(res, 404, { message: 'Not Found' });
-      if (this.options.readOnly || this.comments[at]!.login !== this.identity) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      if (this.options.readOnly || this.comments[at]!.login !== this.identity)
+        return this.json(res, 403, { message: 'Resource not accessible by integration' });
       this.comments.splice(at, 1);
       res.writeHead(204);
       return void res.end();

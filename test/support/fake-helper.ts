@@ -45,7 +45,10 @@ async function hold(run: HelperRun): Promise<void> {
  * A helperBuild answer: `fail` makes a run fail (after reading its script). Each run is pushed
  * to `runs` when it starts.
  */
-export function fakeHelper(runs: HelperRun[], fail: (run: HelperRun) => boolean = () => false): (argv: readonly string[]) => RunningCommand {
+export function fakeHelper(
+  runs: HelperRun[],
+  fail: (run: HelperRun) => boolean = () => false,
+): (argv: readonly string[]) => RunningCommand {
   return (argv) => {
     const context = argv.at(-1)!;
     const kind = existsSync(join(context, 'held.sh')) ? 'held' : existsSync(join(context, 'extract.sh')) ? 'extract' : 'inject';

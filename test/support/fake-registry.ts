@@ -31,7 +31,15 @@ export class FakeRegistry {
 
   constructor() {
     const layer = this.put('application/vnd.oci.image.layer.v1.tar+gzip', gzipSync(tar(tarEntry('app', fakeGoBinary(20_000)))));
-    const config = this.put('application/vnd.oci.image.config.v1+json', JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Entrypoint: ['/app'] }, history: [{ created_by: 'COPY app /app # buildkit' }] }));
+    const config = this.put(
+      'application/vnd.oci.image.config.v1+json',
+      JSON.stringify({
+        os: 'linux',
+        architecture: 'amd64',
+        config: { Entrypoint: ['/app'] },
+        history: [{ created_by: 'COPY app /app # buildkit' }],
+      }),
+    );
     this.manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [layer] });
   }
 

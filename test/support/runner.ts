@@ -103,7 +103,13 @@ interface Watch {
   onLine?: (line: string) => void;
 }
 
-async function runNode(script: string, env: Record<string, string>, cwd: string, timeoutMs: number, watch: Watch = {}): Promise<Omit<StepResult, 'outputs' | 'state'>> {
+async function runNode(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  watch: Watch = {},
+): Promise<Omit<StepResult, 'outputs' | 'state'>> {
   const started = Date.now();
   const { cancelWhen, cancelSignal = 'SIGINT', abort, onLine } = watch;
   return new Promise((resolvePromise, reject) => {
@@ -199,7 +205,9 @@ export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
     const postEnv = { ...env };
     for (const [k, v] of Object.entries(mainResult.state)) postEnv[`STATE_${k}`] = v;
     writeFileSync(files.output, '');
-    const p = await runNode(join(ROOT, action.runs.post), postEnv, workspace, timeout, { onLine: opts.onLine && ((line) => opts.onLine!(line, 'post')) });
+    const p = await runNode(join(ROOT, action.runs.post), postEnv, workspace, timeout, {
+      onLine: opts.onLine && ((line) => opts.onLine!(line, 'post')),
+    });
     post = { ...p, outputs: parseFileCommands(readFileSync(files.output, 'utf8')), state: {} };
   }
   return {

@@ -24,5 +24,16 @@ export function testPlan(over: Partial<BuildPlan> = {}): BuildPlan {
 
 /** A running container of compose project `p` for `service`, as a smoke-test poll samples it. */
 export function containerSample(service: string, patch: Partial<ContainerSample> = {}): ContainerSample {
-  return { id: service, name: `p-${service}-1`, service, status: 'running', restarting: false, exitCode: 0, restartCount: 0, oomKilled: false, error: '', ...patch };
+  return {
+    id: service,
+    name: `p-${service}-1`,
+    service,
+    status: 'running',
+    restarting: false,
+    exitCode: 0,
+    restartCount: 0,
+    oomKilled: false,
+    error: '',
+    ...patch,
+  };
 }

@@ -41,7 +41,14 @@ export const MODINFO = [
 /** A fake program: ELF magic, filler, a decoy magic (as in binaries importing debug/buildinfo), then the real blob. */
 export function fakeGoBinary(filler = 5000): Buffer {
   const decoy = Buffer.concat([Buffer.from('\xff Go buildinf:', 'latin1'), Buffer.from('not a header at all, just a string constant')]);
-  return Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(filler, 1), decoy, Buffer.alloc(filler, 2), buildInfoBlob('go1.24.4', MODINFO), Buffer.alloc(filler, 3)]);
+  return Buffer.concat([
+    Buffer.from('\x7fELF', 'latin1'),
+    Buffer.alloc(filler, 1),
+    decoy,
+    Buffer.alloc(filler, 2),
+    buildInfoBlob('go1.24.4', MODINFO),
+    Buffer.alloc(filler, 3),
+  ]);
 }
 
 export function tarHeader(name: string, size: number, type = '0', mode = 0o755, linkname = ''): Buffer {
@@ -84,12 +91,18 @@ export function tar(...entries: Buffer[]): Buffer {
   return Buffer.concat([...entries, Buffer.alloc(1024)]);
 }
 
-
 /**
  * Writes an OCI image layout, as `buildx --output type=oci,tar=false` does: index.json -> image
  * index -> one manifest per platform (+ an attestation manifest) -> config and gzip layers.
  */
-export function writeOciLayout(platforms: { os: string; architecture: string; variant?: string; files: { name: string; content: Buffer; type?: string; linkname?: string }[][] }[]): { dir: string; layerSizes: Record<string, number[]> } {
+export function writeOciLayout(
+  platforms: {
+    os: string;
+    architecture: string;
+    variant?: string;
+    files: { name: string; content: Buffer; type?: string; linkname?: string }[][];
+  }[],
+): { dir: string; layerSizes: Record<string, number[]> } {
   const dir = tempDir('size-oci');
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (data: Buffer | string): { digest: string; size: number } => {
@@ -100,8 +113,12 @@ export function writeOciLayout(platforms: { os: string; architecture: string; va
   };
   const layerSizes: Record<string, number[]> = {};
   const manifests = platforms.map((p) => {
-    const entry = (f: { name: string; content: Buffer; type?: string; linkname?: string }): Buffer => tarEntry(f.name, f.content, f.type ?? '0', 0o755, f.linkname ?? '');
-    const layers = p.files.map((files) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gzipSync(tar(...files.map(entry)))) }));
+    const entry = (f: { name: string; content: Buffer; type?: string; linkname?: string }): Buffer =>
+      tarEntry(f.name, f.content, f.type ?? '0', 0o755, f.linkname ?? '');
+    const layers = p.files.map((files) => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      ...put(gzipSync(tar(...files.map(entry)))),
+    }));
     const platform = [p.os, p.architecture, p.variant].filter(Boolean).join('/');
     layerSizes[platform] = layers.map((l) => l.size);
     const config = put(
@@ -109,22 +126,54 @@ export function writeOciLayout(platforms: { os: string; architecture: string; va
         os: p.os,
         architecture: p.architecture,
         config: { Entrypoint: ['/hello'] },
-        history: p.files.map((files) => ({ created_by: `COPY ${files.map((f) => f.name).join(' ')} / # buildkit`, comment: 'buildkit.dockerfile.v0' })),
+        history: p.files.map((files) => ({
+          created_by: `COPY ${files.map((f) => f.name).join(' ')} / # buildkit`,
+          comment: 'buildkit.dockerfile.v0',
+        })),
         rootfs: { type: 'layers', diff_ids: [] },
       }),
     );
-    const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers }));
-    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, platform: { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) } };
+    const manifest = put(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers,
+      }),
+    );
+    return {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      platform: { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) },
+    };
   });
-  const attestation = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put('{}') }, layers: [] }));
+  const attestation = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put('{}') },
+      layers: [],
+    }),
+  );
   const index = put(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [...manifests, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...attestation, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } }],
+      manifests: [
+        ...manifests,
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...attestation,
+          platform: { os: 'unknown', architecture: 'unknown' },
+          annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+        },
+      ],
     }),
   );
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index }] }),
+  );
   return { dir, layerSizes };
 }
 
@@ -166,6 +215,11 @@ export function elfProgram(interp: string | undefined, rest: Buffer, is64 = true
 
 /** A Go program for `settings` (GOOS, GOARCH, CGO_ENABLED, …), dynamically linked against `interp` when given. */
 export function goProgram(settings: Record<string, string>, interp?: string, filler = 20_000): Buffer {
-  const modinfo = ['path\texample.com/hello', 'mod\texample.com/hello\t(devel)\t', ...Object.entries(settings).map(([k, v]) => `build\t${k}=${v}`), ''].join('\n');
+  const modinfo = [
+    'path\texample.com/hello',
+    'mod\texample.com/hello\t(devel)\t',
+    ...Object.entries(settings).map(([k, v]) => `build\t${k}=${v}`),
+    '',
+  ].join('\n');
   return elfProgram(interp, Buffer.concat([Buffer.alloc(filler, 1), buildInfoBlob('go1.24.4', modinfo), Buffer.alloc(filler, 3)]));
 }

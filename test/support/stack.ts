@@ -7,7 +7,12 @@ export const STACK_DIR = process.env.GCA_STACK_DIR ?? '/var/lib/go-container-act
 function stackEnv(): Record<string, string> {
   try {
     const text = readFileSync(`${STACK_DIR}/env`, 'utf8');
-    return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   } catch {
     throw new Error(`the test stack is not up: run 'npm run stack' (scripts/stack.sh up) first`);
   }
@@ -85,7 +90,11 @@ export function removeTestImages(): void {
   const repositories = testRepositories.splice(0);
   if (repositories.length === 0) return;
   try {
-    const refs = repositories.flatMap((r) => docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${stack.registry}/${r}`]).split('\n').filter((l) => l.trim() !== ''));
+    const refs = repositories.flatMap((r) =>
+      docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${stack.registry}/${r}`])
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
     if (refs.length > 0) docker(['image', 'rm', ...refs]);
   } catch {
     // Tidying only: a docker that is gone by now leaves nothing to remove.

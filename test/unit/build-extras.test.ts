@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputList } from '../../src/util/input-list.js';
 import { parseSecretEnvs, parseSecretFiles, parseSecretValues, parseSsh } from '../../src/buildx/secret-inputs.js';
-import { checkAnnotation, parseAddHosts, parseAttestation, parseBuildContexts, parseBuildExtras, parseNetwork, parseShmSize, parseUlimits } from '../../src/buildx/extra-inputs.js';
+import {
+  checkAnnotation,
+  parseAddHosts,
+  parseAttestation,
+  parseBuildContexts,
+  parseBuildExtras,
+  parseNetwork,
+  parseShmSize,
+  parseUlimits,
+} from '../../src/buildx/extra-inputs.js';
 import { secretEnv, secretValues, type BuildExtras } from '../../src/buildx/extras.js';
 import { goPrivateSecrets, netrcText, parseGoPrivate } from '../../src/buildx/go-private.js';
 import { tempDir } from '../support/temp.js';
@@ -18,7 +27,7 @@ function thrown(fn: () => unknown): string | undefined {
   }
 }
 
-describe("inputList reads lists as build-push-action does (CSV records, one per line)", () => {
+describe('inputList reads lists as build-push-action does (CSV records, one per line)', () => {
   it.each<[string, string, boolean, string[]]>([
     ['lines', 'a\nb\n\n', false, ['a', 'b']],
     ['commas split a CSV input', 'a,b\nc', true, ['a', 'b', 'c']],
@@ -55,16 +64,48 @@ describe('secrets, secret-files, secret-envs and ssh', () => {
   });
 
   it.each<[string, () => unknown, RegExp]>([
-    ['a secret without =, its text never shown', () => parseSecretValues('hunter2-plaintext'), /^Input 'secrets': item 1 has no '='\. Expected id=value items/],
+    [
+      'a secret without =, its text never shown',
+      () => parseSecretValues('hunter2-plaintext'),
+      /^Input 'secrets': item 1 has no '='\. Expected id=value items/,
+    ],
     ['a secret without id', () => parseSecretValues('a=1\n=hunter2-plaintext'), /^Input 'secrets': item 2 has no valid id before '='/],
     ['an empty secret', () => parseSecretValues('a='), /^Input 'secrets': 'a' is empty\./],
-    ['an unclosed quote', () => parseSecretValues('"a=hunter2-plaintext'), /^Input 'secrets': item 1 opens a quote that is never closed\. Expected id=value items/],
-    ['a secret file outside the workspace', () => parseSecretFiles('k=../etc/passwd', ws), /^Input 'secret-files': '\.\.\/etc\/passwd' is outside the workspace/],
-    ['a secret file that does not exist', () => parseSecretFiles('k=sub/none', ws), /^Input 'secret-files': 'k': file 'sub\/none' does not exist\. Expected id=path items/],
-    ['a secret env that is no name', () => parseSecretEnvs('k=MY-VAR', {}), /^Input 'secret-envs': 'k': 'MY-VAR' is not an environment variable name/],
-    ['a secret env that is not set', () => parseSecretEnvs('k=MISSING_VAR', {}), /^Input 'secret-envs': 'k': the environment variable MISSING_VAR is not set/],
-    ['ssh default without an agent', () => parseSsh('default', {}), /^Input 'ssh': 'default' uses the ssh agent, but SSH_AUTH_SOCK is not set/],
-    ['ssh to a key that does not exist', () => parseSsh('github=/no/such/key', {}), /^Input 'ssh': 'github': '\/no\/such\/key' does not exist/],
+    [
+      'an unclosed quote',
+      () => parseSecretValues('"a=hunter2-plaintext'),
+      /^Input 'secrets': item 1 opens a quote that is never closed\. Expected id=value items/,
+    ],
+    [
+      'a secret file outside the workspace',
+      () => parseSecretFiles('k=../etc/passwd', ws),
+      /^Input 'secret-files': '\.\.\/etc\/passwd' is outside the workspace/,
+    ],
+    [
+      'a secret file that does not exist',
+      () => parseSecretFiles('k=sub/none', ws),
+      /^Input 'secret-files': 'k': file 'sub\/none' does not exist\. Expected id=path items/,
+    ],
+    [
+      'a secret env that is no name',
+      () => parseSecretEnvs('k=MY-VAR', {}),
+      /^Input 'secret-envs': 'k': 'MY-VAR' is not an environment variable name/,
+    ],
+    [
+      'a secret env that is not set',
+      () => parseSecretEnvs('k=MISSING_VAR', {}),
+      /^Input 'secret-envs': 'k': the environment variable MISSING_VAR is not set/,
+    ],
+    [
+      'ssh default without an agent',
+      () => parseSsh('default', {}),
+      /^Input 'ssh': 'default' uses the ssh agent, but SSH_AUTH_SOCK is not set/,
+    ],
+    [
+      'ssh to a key that does not exist',
+      () => parseSsh('github=/no/such/key', {}),
+      /^Input 'ssh': 'github': '\/no\/such\/key' does not exist/,
+    ],
     ['ssh with a bad id', () => parseSsh('=/x', {}), /^Input 'ssh': '=\/x' has no valid id/],
   ])('refuses %s', (_, fn, message) => {
     const text = thrown(fn);
@@ -82,10 +123,17 @@ describe('secrets, secret-files, secret-envs and ssh', () => {
   });
 
   it('one id per secret across the inputs; go-private-token makes `netrc`', () => {
-    const read = (values: Record<string, string>) => (name: string): string => values[name] ?? '';
+    const read =
+      (values: Record<string, string>) =>
+      (name: string): string =>
+        values[name] ?? '';
     const goPrivate = { patterns: ['github.com/acme/*'], token: 'tok123' };
-    expect(thrown(() => parseBuildExtras(read({ secrets: 'a=1', 'secret-envs': 'a=HOME' }), ws, { HOME: '/root' }, undefined))).toMatch(/^Input 'secret-envs': the secret id 'a' is also given by 'secrets'/);
-    expect(thrown(() => parseBuildExtras(read({ secrets: 'netrc=x' }), ws, {}, goPrivate))).toMatch(/^Input 'go-private-token': is set, and secrets also gives a secret 'netrc'/);
+    expect(thrown(() => parseBuildExtras(read({ secrets: 'a=1', 'secret-envs': 'a=HOME' }), ws, { HOME: '/root' }, undefined))).toMatch(
+      /^Input 'secret-envs': the secret id 'a' is also given by 'secrets'/,
+    );
+    expect(thrown(() => parseBuildExtras(read({ secrets: 'netrc=x' }), ws, {}, goPrivate))).toMatch(
+      /^Input 'go-private-token': is set, and secrets also gives a secret 'netrc'/,
+    );
     expect(parseBuildExtras(read({}), ws, {}, goPrivate).secrets.map((s) => s.id)).toEqual(['netrc']);
   });
 });
@@ -97,7 +145,11 @@ describe('build-contexts, annotations and the RUN settings', () => {
   it.each<[string, string, { name: string; value: string }[]]>([
     ['a directory of the workspace, made absolute', 'certs=certs', [{ name: 'certs', value: join(ws, 'certs') }]],
     ['an image', 'alpine=docker-image://alpine:3.20', [{ name: 'alpine', value: 'docker-image://alpine:3.20' }]],
-    ['an image name overridden', 'golang:1.24=docker-image://r/golang:1.24', [{ name: 'golang:1.24', value: 'docker-image://r/golang:1.24' }]],
+    [
+      'an image name overridden',
+      'golang:1.24=docker-image://r/golang:1.24',
+      [{ name: 'golang:1.24', value: 'docker-image://r/golang:1.24' }],
+    ],
     ['a git URL', 'src=https://github.com/o/r.git#main', [{ name: 'src', value: 'https://github.com/o/r.git#main' }]],
     ['an OCI layout with a tag', 'base=oci-layout://certs:v1', [{ name: 'base', value: `oci-layout://${join(ws, 'certs')}:v1` }]],
   ])('build-contexts: %s', (_, raw, expected) => {
@@ -105,24 +157,76 @@ describe('build-contexts, annotations and the RUN settings', () => {
   });
 
   it.each<[string, () => unknown, RegExp]>([
-    ['a context without =', () => parseBuildContexts('certs', ws), /^Input 'build-contexts': 'certs' is not name=source\. Expected name=source items/],
-    ['a context outside the workspace', () => parseBuildContexts('x=../', ws), /^Input 'build-contexts': '\.\.\/' is outside the workspace/],
-    ['a context directory that does not exist', () => parseBuildContexts('x=nope', ws), /^Input 'build-contexts': 'x': directory 'nope' does not exist/],
-    ['an image context naming nothing', () => parseBuildContexts('x=docker-image://', ws), /^Input 'build-contexts': 'x': 'docker-image:\/\/' names no image/],
-    ['an unknown scheme', () => parseBuildContexts('x=ftp://h/p', ws), /^Input 'build-contexts': 'x': 'ftp:\/\/h\/p' is no source buildx knows/],
+    [
+      'a context without =',
+      () => parseBuildContexts('certs', ws),
+      /^Input 'build-contexts': 'certs' is not name=source\. Expected name=source items/,
+    ],
+    [
+      'a context outside the workspace',
+      () => parseBuildContexts('x=../', ws),
+      /^Input 'build-contexts': '\.\.\/' is outside the workspace/,
+    ],
+    [
+      'a context directory that does not exist',
+      () => parseBuildContexts('x=nope', ws),
+      /^Input 'build-contexts': 'x': directory 'nope' does not exist/,
+    ],
+    [
+      'an image context naming nothing',
+      () => parseBuildContexts('x=docker-image://', ws),
+      /^Input 'build-contexts': 'x': 'docker-image:\/\/' names no image/,
+    ],
+    [
+      'an unknown scheme',
+      () => parseBuildContexts('x=ftp://h/p', ws),
+      /^Input 'build-contexts': 'x': 'ftp:\/\/h\/p' is no source buildx knows/,
+    ],
     ['an annotation without =', () => checkAnnotation('manifest:title'), /^Input 'annotations': 'manifest:title' is not key=value/],
-    ['an annotation going nowhere', () => checkAnnotation('layer:org.x=1'), /^Input 'annotations': 'layer' in 'layer:org\.x=1' is not where an annotation goes/],
-    ['an annotation key with a space', () => checkAnnotation('index:a b=1'), /^Input 'annotations': 'a b' in 'index:a b=1' is not an annotation key/],
-    ['provenance that is neither', () => parseAttestation('provenance', 'yes please'), /^Input 'provenance': 'yes please' is not a boolean or key=value attributes\. Expected true, false, or attributes/],
-    ['a provenance mode that does not exist', () => parseAttestation('provenance', 'mode=full'), /^Input 'provenance': mode 'full' is not min or max/],
+    [
+      'an annotation going nowhere',
+      () => checkAnnotation('layer:org.x=1'),
+      /^Input 'annotations': 'layer' in 'layer:org\.x=1' is not where an annotation goes/,
+    ],
+    [
+      'an annotation key with a space',
+      () => checkAnnotation('index:a b=1'),
+      /^Input 'annotations': 'a b' in 'index:a b=1' is not an annotation key/,
+    ],
+    [
+      'provenance that is neither',
+      () => parseAttestation('provenance', 'yes please'),
+      /^Input 'provenance': 'yes please' is not a boolean or key=value attributes\. Expected true, false, or attributes/,
+    ],
+    [
+      'a provenance mode that does not exist',
+      () => parseAttestation('provenance', 'mode=full'),
+      /^Input 'provenance': mode 'full' is not min or max/,
+    ],
     ['an sbom that is neither', () => parseAttestation('sbom', 'maybe'), /^Input 'sbom': 'maybe' is not a boolean or key=value attributes/],
-    ['a network BuildKit does not have', () => parseNetwork('bridge'), /^Input 'network': 'bridge' is no network BuildKit gives RUN steps\. Expected default, none or host/],
+    [
+      'a network BuildKit does not have',
+      () => parseNetwork('bridge'),
+      /^Input 'network': 'bridge' is no network BuildKit gives RUN steps\. Expected default, none or host/,
+    ],
     ['a host without an IP', () => parseAddHosts('db'), /^Input 'add-hosts': 'db' has no host name\. Expected host:ip items/],
-    ['a host with a bad IP', () => parseAddHosts('db:10.0.0.300'), /^Input 'add-hosts': 'db:10\.0\.0\.300': '10\.0\.0\.300' is not an IP address/],
-    ['a size that is none', () => parseShmSize('lots'), /^Input 'shm-size': 'lots' is not a size\. Expected a number of bytes with an optional unit/],
+    [
+      'a host with a bad IP',
+      () => parseAddHosts('db:10.0.0.300'),
+      /^Input 'add-hosts': 'db:10\.0\.0\.300': '10\.0\.0\.300' is not an IP address/,
+    ],
+    [
+      'a size that is none',
+      () => parseShmSize('lots'),
+      /^Input 'shm-size': 'lots' is not a size\. Expected a number of bytes with an optional unit/,
+    ],
     ['a ulimit without =', () => parseUlimits('nofile'), /^Input 'ulimit': 'nofile' is not name=soft\[:hard\]/],
     ['a ulimit that does not exist', () => parseUlimits('files=1'), /^Input 'ulimit': 'files' is no ulimit/],
-    ['a soft ulimit above the hard one', () => parseUlimits('nofile=2048:1024'), /^Input 'ulimit': 'nofile=2048:1024': the soft limit is above the hard one/],
+    [
+      'a soft ulimit above the hard one',
+      () => parseUlimits('nofile=2048:1024'),
+      /^Input 'ulimit': 'nofile=2048:1024': the soft limit is above the hard one/,
+    ],
   ])('refuses %s', (_, fn, message) => {
     expect(thrown(fn)).toMatch(message);
   });
@@ -151,8 +255,18 @@ describe('build-contexts, annotations and the RUN settings', () => {
 
   it('network, add-hosts, shm-size and ulimit in their forms', () => {
     expect([parseNetwork(''), parseNetwork('host'), parseNetwork('none')]).toEqual([undefined, 'host', 'none']);
-    expect(parseAddHosts('db:10.0.0.5,cache=10.0.0.6\nv6:::1\ngw:host-gateway')).toEqual(['db:10.0.0.5', 'cache:10.0.0.6', 'v6:::1', 'gw:host-gateway']);
-    expect([parseShmSize('2g'), parseShmSize('512MB'), parseShmSize('1073741824'), parseShmSize('')]).toEqual(['2g', '512MB', '1073741824', undefined]);
+    expect(parseAddHosts('db:10.0.0.5,cache=10.0.0.6\nv6:::1\ngw:host-gateway')).toEqual([
+      'db:10.0.0.5',
+      'cache:10.0.0.6',
+      'v6:::1',
+      'gw:host-gateway',
+    ]);
+    expect([parseShmSize('2g'), parseShmSize('512MB'), parseShmSize('1073741824'), parseShmSize('')]).toEqual([
+      '2g',
+      '512MB',
+      '1073741824',
+      undefined,
+    ]);
     expect(parseUlimits('nofile=1024:2048\nnproc=-1\ncore=0:-1')).toEqual(['nofile=1024:2048', 'nproc=-1', 'core=0:-1']);
   });
 });
@@ -162,7 +276,14 @@ describe('go-private and go-private-token', () => {
     const goPrivate = parseGoPrivate('github.com/acme/*, github.com/other\ngit.example.com', 'ghp_abc123');
     expect(goPrivate).toEqual({ patterns: ['github.com/acme/*', 'github.com/other', 'git.example.com'], token: 'ghp_abc123' });
     expect(goPrivateSecrets(goPrivate)).toEqual([
-      { id: 'netrc', source: { kind: 'value', value: 'machine github.com login x-access-token password ghp_abc123\nmachine git.example.com login x-access-token password ghp_abc123\n' } },
+      {
+        id: 'netrc',
+        source: {
+          kind: 'value',
+          value:
+            'machine github.com login x-access-token password ghp_abc123\nmachine git.example.com login x-access-token password ghp_abc123\n',
+        },
+      },
     ]);
     expect(goPrivateSecrets(parseGoPrivate('github.com/acme/*', ''))).toEqual([]);
     expect(parseGoPrivate('', '')).toBeUndefined();
@@ -170,11 +291,31 @@ describe('go-private and go-private-token', () => {
   });
 
   it.each<[string, string, string, RegExp]>([
-    ['a token without patterns', '', 'ghp_abc123', /^Input 'go-private-token': is set but go-private is empty\. Expected go-private to name the modules/],
-    ['a token with white space', 'github.com/acme/*', 'ghp_abc123 x', /^Input 'go-private-token': contains white space\. Expected one token/],
-    ['a URL as pattern', 'https://github.com/acme', '', /^Input 'go-private': 'https:\/\/github\.com\/acme' is a URL\. Expected GOPRIVATE patterns/],
+    [
+      'a token without patterns',
+      '',
+      'ghp_abc123',
+      /^Input 'go-private-token': is set but go-private is empty\. Expected go-private to name the modules/,
+    ],
+    [
+      'a token with white space',
+      'github.com/acme/*',
+      'ghp_abc123 x',
+      /^Input 'go-private-token': contains white space\. Expected one token/,
+    ],
+    [
+      'a URL as pattern',
+      'https://github.com/acme',
+      '',
+      /^Input 'go-private': 'https:\/\/github\.com\/acme' is a URL\. Expected GOPRIVATE patterns/,
+    ],
     ['a pattern without host', '/acme/x', '', /^Input 'go-private': '\/acme\/x' does not start with a host name/],
-    ['a glob host with a token', '*.corp.example.com', 'ghp_abc123', /^Input 'go-private': '\*\.corp\.example\.com' has a pattern in its host, which a \.netrc cannot name/],
+    [
+      'a glob host with a token',
+      '*.corp.example.com',
+      'ghp_abc123',
+      /^Input 'go-private': '\*\.corp\.example\.com' has a pattern in its host, which a \.netrc cannot name/,
+    ],
   ])('refuses %s', (_, patterns, token, message) => {
     const text = thrown(() => parseGoPrivate(patterns, token));
     expect(text).toMatch(message);
@@ -202,6 +343,13 @@ describe('secret values: to buildx by environment, to the masks', () => {
 
   it('secretValues: each value, each long line of a multi-line one, the env and file secrets read', () => {
     const files: Record<string, string> = { '/ws/f': 'from-file' };
-    expect(secretValues(extras, { MY_TOKEN: 'from-env' }, (p) => files[p])).toEqual(['value-a', 'from-file', 'from-env', '-----BEGIN KEY-----\nline-two-of-key\n}\n', '-----BEGIN KEY-----', 'line-two-of-key']);
+    expect(secretValues(extras, { MY_TOKEN: 'from-env' }, (p) => files[p])).toEqual([
+      'value-a',
+      'from-file',
+      'from-env',
+      '-----BEGIN KEY-----\nline-two-of-key\n}\n',
+      '-----BEGIN KEY-----',
+      'line-two-of-key',
+    ]);
   });
 });

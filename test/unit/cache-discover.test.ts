@@ -25,8 +25,30 @@ describe('discoverCaches', () => {
     const { slots, skipped } = discover(RECOMMENDED, ['linux/amd64', 'linux/arm64']);
     expect(skipped).toEqual([]);
     expect(slots).toEqual([
-      { id: '/go/pkg/mod', kind: 'go-modules', target: '/go/pkg/mod', sharing: 'shared', uid: undefined, gid: undefined, mode: undefined, platforms: ['linux/amd64', 'linux/arm64'], image: 'golang:1.24-alpine', lines: [5, 8] },
-      { id: '/root/.cache/go-build', kind: 'go-build', target: '/root/.cache/go-build', sharing: 'shared', uid: undefined, gid: undefined, mode: undefined, platforms: ['linux/amd64', 'linux/arm64'], image: 'golang:1.24-alpine', lines: [8] },
+      {
+        id: '/go/pkg/mod',
+        kind: 'go-modules',
+        target: '/go/pkg/mod',
+        sharing: 'shared',
+        uid: undefined,
+        gid: undefined,
+        mode: undefined,
+        platforms: ['linux/amd64', 'linux/arm64'],
+        image: 'golang:1.24-alpine',
+        lines: [5, 8],
+      },
+      {
+        id: '/root/.cache/go-build',
+        kind: 'go-build',
+        target: '/root/.cache/go-build',
+        sharing: 'shared',
+        uid: undefined,
+        gid: undefined,
+        mode: undefined,
+        platforms: ['linux/amd64', 'linux/arm64'],
+        image: 'golang:1.24-alpine',
+        lines: [8],
+      },
     ]);
   });
 
@@ -81,7 +103,9 @@ FROM build AS test
 RUN --mount=type=cache,target=/root/.cache/go-build go test ./...
 `;
     expect(discover(text, ['linux/amd64'], { target: 'build' }).slots.map((s) => s.id)).toEqual(['/root/.cache/go-build']);
-    expect(discover(text, ['linux/amd64'], { target: 'lint' }).slots.map((s) => [s.id, s.kind])).toEqual([['/root/.cache/golangci-lint', 'other']]);
+    expect(discover(text, ['linux/amd64'], { target: 'lint' }).slots.map((s) => [s.id, s.kind])).toEqual([
+      ['/root/.cache/golangci-lint', 'other'],
+    ]);
     expect(discover(text).slots.map((s) => s.lines)).toEqual([[4, 6]]);
   });
 
@@ -123,7 +147,10 @@ describe('cacheKind', () => {
   });
 
   it('follows GOCACHE and GOMODCACHE set in the stage', () => {
-    const env = new Map([['GOCACHE', '/c/build'], ['GOMODCACHE', '/c/mods']]);
+    const env = new Map([
+      ['GOCACHE', '/c/build'],
+      ['GOMODCACHE', '/c/mods'],
+    ]);
     expect(cacheKind('/c/build', env)).toBe('go-build');
     expect(cacheKind('/c/mods', env)).toBe('go-modules');
   });
@@ -156,7 +183,9 @@ describe('slotKeys', () => {
     const k = slotKeys({ id: 'a,b c/'.repeat(100), kind: 'other', platforms: ['linux/amd64'] }, { goSumHash: 'x', unique: 'u,1' });
     expect(k.primary).not.toMatch(/,/);
     expect(k.primary.length).toBeLessThanOrEqual(512);
-    expect(k.path).toBe(slotKeys({ id: 'a,b c/'.repeat(100), kind: 'other', platforms: ['linux/arm64'] }, { goSumHash: 'y', unique: 'v' }).path);
+    expect(k.path).toBe(
+      slotKeys({ id: 'a,b c/'.repeat(100), kind: 'other', platforms: ['linux/arm64'] }, { goSumHash: 'y', unique: 'v' }).path,
+    );
     // Relative to the run's own cache workspace (isolation.ts), never a shared folder.
     expect(k.path.startsWith('go-cache/')).toBe(true);
   });
@@ -169,9 +198,22 @@ describe('slotKeys', () => {
 
 describe('hashFiles', () => {
   it('depends on names and contents, not on order', () => {
-    const a = hashFiles([{ name: 'go.sum', content: 'x' }, { name: 'tools/go.sum', content: 'y' }]);
-    expect(hashFiles([{ name: 'tools/go.sum', content: 'y' }, { name: 'go.sum', content: 'x' }])).toBe(a);
-    expect(hashFiles([{ name: 'go.sum', content: 'x' }, { name: 'tools/go.sum', content: 'z' }])).not.toBe(a);
+    const a = hashFiles([
+      { name: 'go.sum', content: 'x' },
+      { name: 'tools/go.sum', content: 'y' },
+    ]);
+    expect(
+      hashFiles([
+        { name: 'tools/go.sum', content: 'y' },
+        { name: 'go.sum', content: 'x' },
+      ]),
+    ).toBe(a);
+    expect(
+      hashFiles([
+        { name: 'go.sum', content: 'x' },
+        { name: 'tools/go.sum', content: 'z' },
+      ]),
+    ).not.toBe(a);
     expect(hashFiles([{ name: 'go.sum', content: 'x' }])).not.toBe(a);
   });
 });

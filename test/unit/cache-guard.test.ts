@@ -23,7 +23,10 @@ describe('probeVerdict', () => {
     [{ status: 204, statusText: 'No Content', body: '' }, undefined],
     [{ status: 500, statusText: 'Internal Server Error', body: '{"msg":"down"}' }, 'the cache service answered 500 Internal Server Error'],
     [{ status: 401, statusText: '', body: '' }, 'the cache service answered 401'],
-    [{ status: 200, statusText: 'OK', body: '<html><body>Service Unavailable</body></html>' }, 'the cache service answered 200 with something that is not its JSON ("<html><body>Service Unavailable</body></…")'],
+    [
+      { status: 200, statusText: 'OK', body: '<html><body>Service Unavailable</body></html>' },
+      'the cache service answered 200 with something that is not its JSON ("<html><body>Service Unavailable</body></…")',
+    ],
     [{ status: 200, statusText: 'OK', body: '' }, 'the cache service answered 200 with something that is not its JSON (an empty body)'],
     [{ status: 200, statusText: 'OK', body: '[1]' }, 'the cache service answered 200 with something that is not its JSON ("[1]")'],
   ])('%j', (answer, verdict) => expect(probeVerdict(answer)).toBe(verdict));
@@ -34,7 +37,9 @@ describe('probeTarget', () => {
     const v2 = probeTarget({ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/', ACTIONS_RUNTIME_TOKEN: 't' });
     expect(v2?.url).toBe('http://127.0.0.1:9/twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL');
     expect(v2?.init.method).toBe('POST');
-    expect(probeTarget({ ACTIONS_CACHE_URL: 'http://127.0.0.1:9/x/', ACTIONS_RUNTIME_TOKEN: 't' })?.url).toMatch(/^http:\/\/127\.0\.0\.1:9\/x\/_apis\/artifactcache\/cache\?keys=go-container-action-probe&version=0{64}$/);
+    expect(probeTarget({ ACTIONS_CACHE_URL: 'http://127.0.0.1:9/x/', ACTIONS_RUNTIME_TOKEN: 't' })?.url).toMatch(
+      /^http:\/\/127\.0\.0\.1:9\/x\/_apis\/artifactcache\/cache\?keys=go-container-action-probe&version=0{64}$/,
+    );
     expect(probeTarget({})).toBeUndefined();
   });
 });
@@ -50,7 +55,10 @@ describe('paths of a run', () => {
   });
 
   it('keeps every file of a run’s cache calls in its work dir', () => {
-    expect(cacheEnv('/tmp/runner/go-container-action-abc')).toEqual({ workspace: '/tmp/runner/go-container-action-abc/go-cache-workspace', temp: '/tmp/runner/go-container-action-abc/go-cache-temp' });
+    expect(cacheEnv('/tmp/runner/go-container-action-abc')).toEqual({
+      workspace: '/tmp/runner/go-container-action-abc/go-cache-workspace',
+      temp: '/tmp/runner/go-container-action-abc/go-cache-temp',
+    });
   });
 
   it('points GITHUB_WORKSPACE and RUNNER_TEMP at the run’s dirs during calls, shared by concurrent calls, and puts them back', async () => {
@@ -156,7 +164,8 @@ describe('the guarded cache service', () => {
     await vi.advanceTimersByTimeAsync(125_000);
     await expect(slow).resolves.toBe('k-slow');
 
-    const stalls = guardedCache(fake({ restore: async () => (await transfer(20, 'x')(), never()) }), new ServiceGuard(CACHE_BUDGET)).within!(env);
+    const stalls = guardedCache(fake({ restore: async () => (await transfer(20, 'x')(), never()) }), new ServiceGuard(CACHE_BUDGET))
+      .within!(env);
     const stalled = stalls.restore(['go-cache/a'], 'k-stall', []).catch((error: unknown) => error);
     await begun(2);
     await vi.advanceTimersByTimeAsync(70_000);

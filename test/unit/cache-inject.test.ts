@@ -25,7 +25,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function archive(path: string, n = 3): void {
   mkdirSync(dirname(path), { recursive: true });
   const w = new TarWriter(path);
-  for (let i = 0; i < n; i++) w.add({ name: `0${i}/entry-${i}-d`, type: '0', mode: 0o644, uid: 0, gid: 0, size: 700, mtime: 1_700_000_000, linkname: '' }, Buffer.alloc(1024, i + 1));
+  for (let i = 0; i < n; i++)
+    w.add(
+      { name: `0${i}/entry-${i}-d`, type: '0', mode: 0o644, uid: 0, gid: 0, size: 700, mtime: 1_700_000_000, linkname: '' },
+      Buffer.alloc(1024, i + 1),
+    );
   w.close();
 }
 
@@ -51,7 +55,18 @@ function setup(sharing: 'shared' | 'locked', over: Partial<GoCacheOptions> = {})
   mkdirSync(work, { recursive: true });
   const file = join(work, 'Dockerfile');
   writeFileSync(file, `FROM golang:1.24 AS build\nRUN --mount=type=cache,target=/root/.cache/go-build,sharing=${sharing} go build ./...\n`);
-  return { enabled: true, stream: true, file, context: work, platforms: ['linux/amd64'], buildArgs: [], buildPlatform: 'linux/amd64', workDir: work, unique: `u${n}`, ...over };
+  return {
+    enabled: true,
+    stream: true,
+    file,
+    context: work,
+    platforms: ['linux/amd64'],
+    buildArgs: [],
+    buildPlatform: 'linux/amd64',
+    workDir: work,
+    unique: `u${n}`,
+    ...over,
+  };
 }
 
 function tools(runs: HelperRun[], fail?: (run: HelperRun) => boolean, gateway: string | undefined = '127.0.0.1') {
@@ -62,12 +77,16 @@ function tools(runs: HelperRun[], fail?: (run: HelperRun) => boolean, gateway: s
 const log = (r: RecordingReporter): string => r.lines.join('\n');
 
 describe('injecting the restored caches', () => {
-  it('streams a locked mount\'s archive over the bridge in two halves that make the whole archive', async () => {
+  it("streams a locked mount's archive over the bridge in two halves that make the whole archive", async () => {
     const opts = setup('locked');
     const runs: HelperRun[] = [];
     const t = tools(runs);
     let archivePath = '';
-    const { session, summary } = await restoreGoCaches(opts, serviceWith((p) => archive((archivePath = p))), t);
+    const { session, summary } = await restoreGoCaches(
+      opts,
+      serviceWith((p) => archive((archivePath = p))),
+      t,
+    );
     expect(summary.hit).toBe('true');
     expect(runs.map((r) => r.kind)).toEqual(['inject']);
     const [h1, h2] = [...runs[0]!.fetched.values()];
@@ -84,7 +103,11 @@ describe('injecting the restored caches', () => {
     const opts = setup('shared');
     const runs: HelperRun[] = [];
     const t = tools(runs);
-    const { session, summary } = await restoreGoCaches(opts, serviceWith((p) => archive(p)), t);
+    const { session, summary } = await restoreGoCaches(
+      opts,
+      serviceWith((p) => archive(p)),
+      t,
+    );
     expect(summary.hit).toBe('true');
     expect(runs.map((r) => r.kind)).toEqual(['held']);
     expect(session!.held.size).toBe(1);
@@ -102,7 +125,11 @@ describe('injecting the restored caches', () => {
     const opts = setup('locked');
     const runs: HelperRun[] = [];
     const t = tools(runs, (run) => run.script.includes('fetch '));
-    const { summary } = await restoreGoCaches(opts, serviceWith((p) => archive(p)), t);
+    const { summary } = await restoreGoCaches(
+      opts,
+      serviceWith((p) => archive(p)),
+      t,
+    );
     expect(summary.hit).toBe('true');
     expect(runs).toHaveLength(2);
     expect(runs[1]!.script).toMatch(/tar -xf '\/gca-in\/[^']+\/cache\.tar' -C \/gca\/s0/);
@@ -115,7 +142,11 @@ describe('injecting the restored caches', () => {
     const opts = setup('shared', { stream: false });
     const runs: HelperRun[] = [];
     const t = tools(runs);
-    const { session } = await restoreGoCaches(opts, serviceWith((p) => archive(p)), t);
+    const { session } = await restoreGoCaches(
+      opts,
+      serviceWith((p) => archive(p)),
+      t,
+    );
     // The builder's nodes are asked for (where helpers go); the bridge is not.
     expect(t.docker.methods()).toEqual(['inspectBuilder', 'helperBuild']);
     expect(runs.map((r) => r.kind)).toEqual(['inject']);
@@ -126,7 +157,11 @@ describe('injecting the restored caches', () => {
     const opts = setup('locked');
     const runs: HelperRun[] = [];
     const t = tools(runs);
-    const { summary } = await restoreGoCaches(opts, serviceWith((p) => (mkdirSync(dirname(p), { recursive: true }), writeFileSync(p, Buffer.alloc(700, 9)))), t);
+    const { summary } = await restoreGoCaches(
+      opts,
+      serviceWith((p) => (mkdirSync(dirname(p), { recursive: true }), writeFileSync(p, Buffer.alloc(700, 9)))),
+      t,
+    );
     expect(summary.hit).toBe('false');
     expect(runs).toHaveLength(2);
     expect(runs[0]!.fetched.size).toBe(0);
@@ -140,13 +175,23 @@ describe('injecting the restored caches', () => {
     const t = tools(runs, () => true);
     const state = new StateWriter(() => undefined);
     const { result, session } = await goCacheBeforeBuild(
-      { enabled: true, stream: true, buildPlatform: 'linux/amd64', plan: { file: opts.file, context: opts.context, platforms: opts.platforms, buildArgs: [] }, workDir: opts.workDir },
+      {
+        enabled: true,
+        stream: true,
+        buildPlatform: 'linux/amd64',
+        plan: { file: opts.file, context: opts.context, platforms: opts.platforms, buildArgs: [] },
+        workDir: opts.workDir,
+      },
       { ...t, state, service: serviceWith((p) => archive(p)), runId: '1', runAttempt: '1' },
     );
     expect(runs).toHaveLength(2);
     expect(result.outputs['go-cache-hit']).toBe('false');
-    expect(JSON.parse(result.outputs['go-cache-restored']!)).toEqual([{ id: '/root/.cache/go-build', kind: 'go-build', exact: false, bytes: 0, files: 0 }]);
+    expect(JSON.parse(result.outputs['go-cache-restored']!)).toEqual([
+      { id: '/root/.cache/go-build', kind: 'go-build', exact: false, bytes: 0, files: 0 },
+    ]);
     expect(session!.slots.every((s) => s.restoredKey === undefined)).toBe(true);
-    expect(t.reporter.annotations.map((a) => a.message)).toEqual([expect.stringMatching(/could not inject the caches \(ERROR: .*\); the build runs without them/)]);
+    expect(t.reporter.annotations.map((a) => a.message)).toEqual([
+      expect.stringMatching(/could not inject the caches \(ERROR: .*\); the build runs without them/),
+    ]);
   });
 });

@@ -6,7 +6,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { helperArgv } from '../../src/go-cache/helpers.js';
 import { serveArchives } from '../../src/go-cache/archive-server.js';
 import { serveControl } from '../../src/go-cache/control-server.js';
-import { cacheMountFlag, extractDockerfile, extractScript, heldDockerfile, heldScript, injectDockerfile, injectScript, type HelperMount } from '../../src/go-cache/scripts.js';
+import {
+  cacheMountFlag,
+  extractDockerfile,
+  extractScript,
+  heldDockerfile,
+  heldScript,
+  injectDockerfile,
+  injectScript,
+  type HelperMount,
+} from '../../src/go-cache/scripts.js';
 import type { CacheService } from '../../src/actions-cache/service.js';
 import { cacheEnv } from '../../src/actions-cache/isolation.js';
 import { readPostState, StateWriter } from '../../src/state.js';
@@ -31,7 +40,10 @@ const mount = (name: string, slot: Partial<HelperMount['slot']> = {}): HelperMou
 describe('helper builds', () => {
   it.each([
     [mount('s0'), '--mount=type=cache,id=/root/.cache/go-build,target=/gca/s0,sharing=shared'],
-    [mount('s1', { id: 'mod-ci', sharing: 'locked', uid: '1000', gid: '1000', mode: '0755' }), '--mount=type=cache,id=mod-ci,target=/gca/s1,sharing=locked,uid=1000,gid=1000,mode=0755'],
+    [
+      mount('s1', { id: 'mod-ci', sharing: 'locked', uid: '1000', gid: '1000', mode: '0755' }),
+      '--mount=type=cache,id=mod-ci,target=/gca/s1,sharing=locked,uid=1000,gid=1000,mode=0755',
+    ],
     [mount('s2', { id: 'odd,"id" x' }), '--mount=type=cache,"id=odd,""id"" x",target=/gca/s2,sharing=shared'],
   ])('mounts the same cache as the user: %#', (m, flag) => {
     expect(cacheMountFlag(m)).toBe(flag);
@@ -45,15 +57,35 @@ describe('helper builds', () => {
     expect(text).toContain('["/bin/sh", "/gca-in/inject.sh"]');
     expect(text).not.toMatch(/^# syntax/m);
     expect(helperArgv({ context: '/ctx', dockerfilePath: '/w/i.Dockerfile' }, 'n1')).toEqual([
-      'buildx', 'build', '--progress', 'plain', '--provenance', 'false', '--sbom', 'false', '--file', '/w/i.Dockerfile', '--build-arg', 'GCA_NONCE=n1', '--output', 'type=cacheonly', '/ctx',
+      'buildx',
+      'build',
+      '--progress',
+      'plain',
+      '--provenance',
+      'false',
+      '--sbom',
+      'false',
+      '--file',
+      '/w/i.Dockerfile',
+      '--build-arg',
+      'GCA_NONCE=n1',
+      '--output',
+      'type=cacheonly',
+      '/ctx',
     ]);
-    expect(helperArgv({ builder: 'b1', context: '/ctx', dockerfilePath: '/w/e.Dockerfile', tarOutput: '/w/e.tar' }, 'n2')).toContain('type=tar,dest=/w/e.tar');
+    expect(helperArgv({ builder: 'b1', context: '/ctx', dockerfilePath: '/w/e.Dockerfile', tarOutput: '/w/e.tar' }, 'n2')).toContain(
+      'type=tar,dest=/w/e.tar',
+    );
   });
 
   it.each([
     ['one node: no platform, as before', { builder: 'gca-container' }, ['--builder', 'gca-container']],
     ['the docker driver', {}, []],
-    ['the arm64 node of a two-node builder', { builder: 'gca-multi', platform: 'linux/arm64' }, ['--builder', 'gca-multi', '--platform', 'linux/arm64']],
+    [
+      'the arm64 node of a two-node builder',
+      { builder: 'gca-multi', platform: 'linux/arm64' },
+      ['--builder', 'gca-multi', '--platform', 'linux/arm64'],
+    ],
     ['the amd64 node', { builder: 'gca-multi', platform: 'linux/amd64' }, ['--builder', 'gca-multi', '--platform', 'linux/amd64']],
   ])('routes a helper to its node by platform: %s', (_name, over, routing) => {
     const argv = helperArgv({ context: '/ctx', dockerfilePath: '/w/i.Dockerfile', ...over }, 'n');
@@ -67,7 +99,11 @@ describe('helper builds', () => {
     ['held', heldDockerfile, ['FROM --platform=$BUILDPLATFORM img:1 AS pack', 'FROM scratch']],
     ['extract', extractDockerfile, ['FROM --platform=$BUILDPLATFORM img:1 AS pack', 'FROM scratch']],
   ])('runs the %s helper on the build platform, never emulated', (_kind, dockerfile, froms) => {
-    expect(dockerfile('img:1', [mount('s0')]).split('\n').filter((l) => l.startsWith('FROM'))).toEqual(froms);
+    expect(
+      dockerfile('img:1', [mount('s0')])
+        .split('\n')
+        .filter((l) => l.startsWith('FROM')),
+    ).toEqual(froms);
   });
 
   it('extracts from a scratch stage, so only the changed files leave BuildKit', () => {
@@ -136,8 +172,12 @@ describe('helper builds', () => {
 
   it('unpacks the two halves of a streamed archive side by side, and fails when either fails', () => {
     const script = injectScript([mount('s0')], { s0: { urls: ['http://172.17.0.1:4000/t/s0/1', 'http://172.17.0.1:4000/t/s0/2'] } }, 1);
-    expect(script).toContain("{ { fetch 'http://172.17.0.1:4000/t/s0/1' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &");
-    expect(script).toContain("{ { fetch 'http://172.17.0.1:4000/t/s0/2' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &");
+    expect(script).toContain(
+      "{ { fetch 'http://172.17.0.1:4000/t/s0/1' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &",
+    );
+    expect(script).toContain(
+      "{ { fetch 'http://172.17.0.1:4000/t/s0/2' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &",
+    );
     expect(script).toMatch(/&\nwait\nif \[ -e \/tmp\/gca-fetch-failed \]; then\n.*\n  exit 4\nfi\n/);
     expect(script).toMatch(/\nsync\necho "go-container-action: caches ready"\n$/);
   });
@@ -171,7 +211,13 @@ describe('helper builds', () => {
 
   it('holds the mounts: fills them, reports ready, waits to be told, then extracts with the lists it fetches', () => {
     const control = { ready: 'http://gw:1/t/ready', wait: 'http://gw:1/t/wait', list: (name: string) => `http://gw:1/t/list/${name}` };
-    const script = heldScript([mount('s0'), mount('s1', { kind: 'go-modules' })], { s0: { urls: ['http://gw:1/t/s0/1', 'http://gw:1/t/s0/2'] } }, 1_700_000_000 - 7200, 1_699_999_940, control);
+    const script = heldScript(
+      [mount('s0'), mount('s1', { kind: 'go-modules' })],
+      { s0: { urls: ['http://gw:1/t/s0/1', 'http://gw:1/t/s0/2'] } },
+      1_700_000_000 - 7200,
+      1_699_999_940,
+      control,
+    );
     const at = (text: string) => {
       const i = script.indexOf(text);
       expect(i, text).toBeGreaterThanOrEqual(0);
@@ -184,7 +230,9 @@ describe('helper builds', () => {
       at("fetch 'http://gw:1/t/ready' >/dev/null || exit 5"),
       at("answer=$(fetch 'http://gw:1/t/wait') || {"),
       at("fetch 'http://gw:1/t/list/s0' > /tmp/gca-lists/s0.list || exit 5"),
-      at("awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' /tmp/gca-lists/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.export"),
+      at(
+        "awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' /tmp/gca-lists/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.export",
+      ),
     ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(script).toContain('    extract) break ;;\n    stop) echo "go-container-action: nothing to take out"; exit 0 ;;');
@@ -192,7 +240,9 @@ describe('helper builds', () => {
     // The mounts are flushed when the helper ends, after the build, not before it.
     expect(script).not.toMatch(/^sync$/m);
     expect(script.startsWith('set -eu\nmkdir -p /gca-out\n')).toBe(true);
-    expect(heldDockerfile('golang:1.24', [mount('s0')])).toMatch(/\["\/bin\/sh", "\/gca-in\/held.sh"\]\nFROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/);
+    expect(heldDockerfile('golang:1.24', [mount('s0')])).toMatch(
+      /\["\/bin\/sh", "\/gca-in\/held.sh"\]\nFROM scratch\nCOPY --from=pack \/gca-out\/ \/\n$/,
+    );
   });
 
   it('answers a held helper: ready once, `wait` until released, then the answer; the lists it is given', async () => {
@@ -223,17 +273,32 @@ describe('helper builds', () => {
   it('lists used and new build-cache entries apart, other caches by change', () => {
     const script = extractScript([mount('s0'), mount('s1', { kind: 'go-modules' })], 1_700_000_000, { s0: true });
     expect(script).toContain('touch -d "@1700000000" /tmp/gca-since');
-    expect(script).toContain("awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' /gca-in/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.export");
+    expect(script).toContain(
+      "awk 'FILENAME==ARGV[1]{seen[$0]=1;next} !($0 in seen)' /gca-in/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.export",
+    );
     expect(script).toContain("($0 in seen)' /gca-in/s0.list /gca-out/.gca/s0.changed > /gca-out/.gca/s0.used");
     expect(script).toContain('cp /gca-out/.gca/s1.changed /gca-out/.gca/s1.export');
-    expect(script).toContain("xargs -0 sh -c 'tar -cf - \"$@\" | tar -xf - -C /gca-out/s0' sh");
+    expect(script).toContain('xargs -0 sh -c \'tar -cf - "$@" | tar -xf - -C /gca-out/s0\' sh');
   });
 });
 
 describe('restore and save without a build', () => {
   const dockerfile = join(dir, 'Dockerfile');
-  writeFileSync(dockerfile, 'FROM golang:1.24 AS build\nRUN --mount=type=cache,id=gca-unit-never-used,target=/root/.cache/go-build go build ./...\n');
-  const opts = { enabled: true, stream: true, file: dockerfile, context: dir, platforms: ['linux/amd64'], buildArgs: [], buildPlatform: 'linux/amd64', workDir: dir, unique: 'u' };
+  writeFileSync(
+    dockerfile,
+    'FROM golang:1.24 AS build\nRUN --mount=type=cache,id=gca-unit-never-used,target=/root/.cache/go-build go build ./...\n',
+  );
+  const opts = {
+    enabled: true,
+    stream: true,
+    file: dockerfile,
+    context: dir,
+    platforms: ['linux/amd64'],
+    buildArgs: [],
+    buildPlatform: 'linux/amd64',
+    workDir: dir,
+    unique: 'u',
+  };
   const tools = (reporter: RecordingReporter) => ({ docker: new FakeDocker(), reporter });
   const service = (over: Partial<CacheService> = {}): CacheService => ({
     available: () => true,
@@ -245,7 +310,11 @@ describe('restore and save without a build', () => {
   it('warns once and does nothing without a cache service', async () => {
     const reporter = new RecordingReporter();
     let asked = false;
-    const { session, summary } = await restoreGoCaches(opts, service({ available: () => false, restore: async () => ((asked = true), undefined) }), tools(reporter));
+    const { session, summary } = await restoreGoCaches(
+      opts,
+      service({ available: () => false, restore: async () => ((asked = true), undefined) }),
+      tools(reporter),
+    );
     expect(session).toBeUndefined();
     expect(summary).toEqual({ hit: 'false', restored: [] });
     expect(asked).toBe(false);
@@ -256,20 +325,39 @@ describe('restore and save without a build', () => {
   it.each([
     ['go-cache is false', 'FROM golang:1.24\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n', false, 'false'],
     ['no cache mount at all: nothing to restore', 'FROM golang:1.24\nRUN go build ./...\n', true, 'none'],
-    ['a cache mount only in a stage the target does not need', 'FROM golang:1.24 AS unused\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\nFROM golang:1.24\nRUN go build ./...\n', true, 'none'],
-    ['cache mounts, only in a stage without a shell to restore them', 'FROM scratch\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n', true, 'false'],
+    [
+      'a cache mount only in a stage the target does not need',
+      'FROM golang:1.24 AS unused\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\nFROM golang:1.24\nRUN go build ./...\n',
+      true,
+      'none',
+    ],
+    [
+      'cache mounts, only in a stage without a shell to restore them',
+      'FROM scratch\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n',
+      true,
+      'false',
+    ],
   ])('does nothing when %s: go-cache-hit %s', async (_name, text, enabled, hit) => {
     const reporter = new RecordingReporter();
     const file = join(dir, `${hit}-${text.length}.Dockerfile`);
     writeFileSync(file, text);
-    const { session, summary } = await restoreGoCaches({ ...opts, enabled, file }, service({ restore: async () => { throw new Error('must not restore'); } }), tools(reporter));
+    const { session, summary } = await restoreGoCaches(
+      { ...opts, enabled, file },
+      service({
+        restore: async () => {
+          throw new Error('must not restore');
+        },
+      }),
+      tools(reporter),
+    );
     expect(session).toBeUndefined();
     expect(summary).toEqual({ hit, restored: [] });
     if (hit === 'none') expect(reporter.lines.join('\n')).toMatch(/no RUN --mount=type=cache/);
-    if (enabled && hit === 'false') expect(reporter.annotations.map((a) => a.message)).toEqual([expect.stringMatching(/has no base image with a shell/)]);
+    if (enabled && hit === 'false')
+      expect(reporter.annotations.map((a) => a.message)).toEqual([expect.stringMatching(/has no base image with a shell/)]);
   });
 
-  it('saves what the main step prepared from the run\'s own workspace, and warns on a save fault', async () => {
+  it("saves what the main step prepared from the run's own workspace, and warns on a save fault", async () => {
     const env = cacheEnv(join(dir, 'work'));
     const saved: { key: string; paths: string[]; workspace?: string; temp?: string; cwd: string }[] = [];
     const state: Record<string, string> = {};
@@ -281,11 +369,19 @@ describe('restore and save without a build', () => {
     writer.goCacheEnv(env);
     const reporter = new RecordingReporter();
     const before = { workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() };
-    await saveGoCaches(readPostState((n) => state[n] ?? ''), service({ save: async (paths, key) => {
-      if (key === 'k2') throw new Error('disk full');
-      saved.push({ key, paths, workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() });
-    } }), reporter);
-    expect(saved).toEqual([{ key: 'k1', paths: ['go-cache/v1-go-build-unit-test'], workspace: env.workspace, temp: env.temp, cwd: env.workspace }]);
+    await saveGoCaches(
+      readPostState((n) => state[n] ?? ''),
+      service({
+        save: async (paths, key) => {
+          if (key === 'k2') throw new Error('disk full');
+          saved.push({ key, paths, workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() });
+        },
+      }),
+      reporter,
+    );
+    expect(saved).toEqual([
+      { key: 'k1', paths: ['go-cache/v1-go-build-unit-test'], workspace: env.workspace, temp: env.temp, cwd: env.workspace },
+    ]);
     expect(reporter.annotations.map((a) => a.message)).toEqual(['Go cache: could not save b: disk full']);
     // Put back as they were once the calls are done.
     expect({ workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() }).toEqual(before);
@@ -294,7 +390,15 @@ describe('restore and save without a build', () => {
 
   it('does nothing in the post step when the main step prepared nothing', async () => {
     const reporter = new RecordingReporter();
-    await saveGoCaches(readPostState(() => ''), service({ save: async () => { throw new Error('must not save'); } }), reporter);
+    await saveGoCaches(
+      readPostState(() => ''),
+      service({
+        save: async () => {
+          throw new Error('must not save');
+        },
+      }),
+      reporter,
+    );
     expect(reporter.annotations).toEqual([]);
   });
 });
@@ -304,16 +408,32 @@ describe('summaries', () => {
   it.each([
     [[], 'false'],
     [[{ slot: slot('a', 'go-build'), restoredKey: 'k', exact: false, restoredBytes: 5, restoredFiles: 1 }], 'true'],
-    [[{ slot: slot('a', 'go-build'), restoredKey: 'k', exact: false, restoredBytes: 5, restoredFiles: 1 }, { slot: slot('b', 'go-modules'), exact: false, restoredBytes: 0, restoredFiles: 0 }], 'partial'],
+    [
+      [
+        { slot: slot('a', 'go-build'), restoredKey: 'k', exact: false, restoredBytes: 5, restoredFiles: 1 },
+        { slot: slot('b', 'go-modules'), exact: false, restoredBytes: 0, restoredFiles: 0 },
+      ],
+      'partial',
+    ],
     [[{ slot: slot('b', 'go-modules'), exact: false, restoredBytes: 0, restoredFiles: 0 }], 'false'],
   ])('go-cache-hit %#', (slots, hit) => {
     expect(summarizeRestore(slots).hit).toBe(hit);
   });
 
   it('reports a restore that did not make it into BuildKit as nothing restored, with no size', () => {
-    const s = { slot: slot('a', 'go-build'), restoredKey: 'k', exact: true, restoredBytes: 5, restoredFiles: 1, restoredList: ['ab/cd-a'] } as unknown as SlotState;
+    const s = {
+      slot: slot('a', 'go-build'),
+      restoredKey: 'k',
+      exact: true,
+      restoredBytes: 5,
+      restoredFiles: 1,
+      restoredList: ['ab/cd-a'],
+    } as unknown as SlotState;
     forgetRestore(s);
-    expect(summarizeRestore([s])).toEqual({ hit: 'false', restored: [{ id: 'a', kind: 'go-build', key: undefined, exact: false, bytes: 0, files: 0 }] });
+    expect(summarizeRestore([s])).toEqual({
+      hit: 'false',
+      restored: [{ id: 'a', kind: 'go-build', key: undefined, exact: false, bytes: 0, files: 0 }],
+    });
   });
 
   it.each([
@@ -330,7 +450,11 @@ describe('keeping the Go build cache to its working set', () => {
   /** A tar of `names`, each file `bytes` long, under `prefix`. */
   const tar = (path: string, names: string[], bytes: number, prefix = ''): string => {
     const w = new TarWriter(path);
-    for (const name of names) w.add({ name: `${prefix}${name}`, type: '0', mode: 0o644, uid: 0, gid: 0, size: bytes, mtime: 1_700_000_000, linkname: '' }, Buffer.alloc(Math.ceil(bytes / 512) * 512, 1));
+    for (const name of names)
+      w.add(
+        { name: `${prefix}${name}`, type: '0', mode: 0o644, uid: 0, gid: 0, size: bytes, mtime: 1_700_000_000, linkname: '' },
+        Buffer.alloc(Math.ceil(bytes / 512) * 512, 1),
+      );
     w.close();
     return path;
   };

@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendTar, indexTar, mergeTars, normalizeName, readTar, TarFormatError, TarWriter, type TarEntry } from '../../src/go-cache/tar.js';
+import {
+  appendTar,
+  indexTar,
+  mergeTars,
+  normalizeName,
+  readTar,
+  TarFormatError,
+  TarWriter,
+  type TarEntry,
+} from '../../src/go-cache/tar.js';
 import { tempDir } from '../support/temp.js';
 
 const dir = tempDir('tar-unit');
@@ -39,7 +48,14 @@ function contents(path: string): Record<string, string> {
 describe('tar', () => {
   it('writes archives GNU tar reads, long names included, modes kept (read-only module cache)', () => {
     const path = join(dir, 'a.tar');
-    write(path, [['aa/1-d', 'one'], [LONG, 'zip']], ['aa']);
+    write(
+      path,
+      [
+        ['aa/1-d', 'one'],
+        [LONG, 'zip'],
+      ],
+      ['aa'],
+    );
     const listing = execFileSync('tar', ['-tvf', path], { encoding: 'utf8' });
     expect(listing).toContain(LONG);
     expect(listing).toMatch(/^dr-xr-xr-x .* aa\/$/m);
@@ -68,9 +84,29 @@ describe('tar', () => {
     const old = join(dir, 'old.tar');
     const add = join(dir, 'add.tar');
     const out = join(dir, 'merged.tar');
-    write(old, [['aa/used', 'u'], ['aa/unused', 'x'], ['bb/changed', 'old']], ['aa', 'bb']);
-    write(add, [['s0/bb/changed', 'new'], ['s0/cc/new', 'n'], ['s1/other', 'o'], ['.gca/s0.used', 'aa/used']], ['s0', 's0/cc']);
-    const result = mergeTars(out, [{ path: old, keep: (e) => e.type === '5' || e.name !== 'aa/unused' }, { path: add, under: 's0' }]);
+    write(
+      old,
+      [
+        ['aa/used', 'u'],
+        ['aa/unused', 'x'],
+        ['bb/changed', 'old'],
+      ],
+      ['aa', 'bb'],
+    );
+    write(
+      add,
+      [
+        ['s0/bb/changed', 'new'],
+        ['s0/cc/new', 'n'],
+        ['s1/other', 'o'],
+        ['.gca/s0.used', 'aa/used'],
+      ],
+      ['s0', 's0/cc'],
+    );
+    const result = mergeTars(out, [
+      { path: old, keep: (e) => e.type === '5' || e.name !== 'aa/unused' },
+      { path: add, under: 's0' },
+    ]);
     expect(contents(out)).toEqual({ aa: '<dir>', bb: '<dir>', 'aa/used': 'u', 'bb/changed': 'new', cc: '<dir>', 'cc/new': 'n' });
     expect(result.files).toBe(3);
     expect(result.dataBytes).toBe(1 + 3 + 1);
@@ -79,7 +115,15 @@ describe('tar', () => {
 
   it('indexes an archive: files with the bytes they take, directories, its end, a split at an entry boundary', () => {
     const path = join(dir, 'index.tar');
-    write(path, [['aa/1', 'x'.repeat(600)], [LONG, 'zip'], ['bb/2', 'y']], ['aa', 'bb']);
+    write(
+      path,
+      [
+        ['aa/1', 'x'.repeat(600)],
+        [LONG, 'zip'],
+        ['bb/2', 'y'],
+      ],
+      ['aa', 'bb'],
+    );
     const index = indexTar(path);
     expect(index.files).toEqual(['aa/1', LONG, 'bb/2']);
     // header + 2 data blocks; header + 1 (the pax header of the long name is not counted); header + 1.
@@ -105,16 +149,35 @@ describe('tar', () => {
   it('appends new entries after the old ones (no rewrite), directories it has not written once', () => {
     const path = join(dir, 'append.tar');
     const add = join(dir, 'append-add.tar');
-    write(path, [['aa/old', 'o'], ['aa/unused', 'u']], ['aa']);
+    write(
+      path,
+      [
+        ['aa/old', 'o'],
+        ['aa/unused', 'u'],
+      ],
+      ['aa'],
+    );
     const before = readFileSync(path);
     const index = indexTar(path);
-    write(add, [['s0/aa/new', 'n'], ['s0/cc/new', 'c'], ['s1/other', 'x']], ['s0', 's0/aa', 's0/cc']);
+    write(
+      add,
+      [
+        ['s0/aa/new', 'n'],
+        ['s0/cc/new', 'c'],
+        ['s1/other', 'x'],
+      ],
+      ['s0', 's0/aa', 's0/cc'],
+    );
     const result = appendTar(path, index.end, { path: add, under: 's0' }, index.dirs);
     const after = readFileSync(path);
     expect(after.subarray(0, index.end).equals(before.subarray(0, index.end))).toBe(true);
     expect(result).toEqual({ files: 2, bytes: after.length, dataBytes: 2 });
     expect(contents(path)).toEqual({ aa: '<dir>', 'aa/old': 'o', 'aa/unused': 'u', 'aa/new': 'n', cc: '<dir>', 'cc/new': 'c' });
-    expect(execFileSync('tar', ['-tf', path], { encoding: 'utf8' }).split('\n').filter((l) => l === 'aa/')).toHaveLength(1);
+    expect(
+      execFileSync('tar', ['-tf', path], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l === 'aa/'),
+    ).toHaveLength(1);
   });
 
   it('rejects a corrupt or truncated archive', () => {

@@ -33,16 +33,36 @@ function project(name: string, git = false): Partial<CheckOptions> {
 
 describe('fixtures: every check, and Dockerfiles that must stay silent', () => {
   it.each<[string, string, Partial<CheckOptions>, string[]]>([
-    ['examples/hello (2 platforms)', '../../../../examples/hello/Dockerfile', { dockerignore: readFileSync(join(ROOT, 'examples/hello/.dockerignore'), 'utf8') }, []],
+    [
+      'examples/hello (2 platforms)',
+      '../../../../examples/hello/Dockerfile',
+      { dockerignore: readFileSync(join(ROOT, 'examples/hello/.dockerignore'), 'utf8') },
+      [],
+    ],
     ['examples/hello (1 platform)', '../../../../examples/hello/Dockerfile', { platforms: ['linux/amd64'] }, []],
     ['examples/hello on an arm64 runner', '../../../../examples/hello/Dockerfile', { hostPlatform: 'linux/arm64' }, []],
     ['a correct multi-stage Dockerfile (deps stage, distroless nonroot)', 'good-multistage.Dockerfile', {}, []],
     ['GO001: no --platform, a foreign platform', 'emulated.Dockerfile', {}, ['GO001 warning 2', 'GO011 notice 7']],
-    ['GO001: no --platform, only the native platform (soft)', 'emulated.Dockerfile', { platforms: ['linux/amd64'] }, ['GO001 notice 2', 'GO011 notice 7']],
-    ['GO001: no --platform, amd64 built on an arm64 runner', 'emulated.Dockerfile', { platforms: ['linux/amd64'], hostPlatform: 'linux/arm64' }, ['GO001 warning 2', 'GO011 notice 7']],
+    [
+      'GO001: no --platform, only the native platform (soft)',
+      'emulated.Dockerfile',
+      { platforms: ['linux/amd64'] },
+      ['GO001 notice 2', 'GO011 notice 7'],
+    ],
+    [
+      'GO001: no --platform, amd64 built on an arm64 runner',
+      'emulated.Dockerfile',
+      { platforms: ['linux/amd64'], hostPlatform: 'linux/arm64' },
+      ['GO001 warning 2', 'GO011 notice 7'],
+    ],
     ['GO002: go mod download and go build without cache mounts', 'no-cache-mounts.Dockerfile', {}, ['GO002 warning 4', 'GO002 warning 7']],
     ['GO003: COPY . . before go mod download', 'copy-before-download.Dockerfile', {}, ['GO003 warning 3']],
-    ['GO004 and more: a single-stage toolchain image', 'single-stage.Dockerfile', {}, ['GO001 warning 1', 'GO004 warning 1', 'GO006 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO011 notice 4', 'GO007 warning 5']],
+    [
+      'GO004 and more: a single-stage toolchain image',
+      'single-stage.Dockerfile',
+      {},
+      ['GO001 warning 1', 'GO004 warning 1', 'GO006 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO011 notice 4', 'GO007 warning 5'],
+    ],
     ['GO005: scratch with a cgo binary', 'cgo-scratch.Dockerfile', {}, ['GO005 warning 7']],
     ['GO006: no USER in the final stage', 'root-user.Dockerfile', {}, ['GO006 warning 10']],
     ['GO007: shell-form ENTRYPOINT (HEALTHCHECK CMD is not checked)', 'shell-form.Dockerfile', {}, ['GO007 warning 14']],
@@ -50,12 +70,42 @@ describe('fixtures: every check, and Dockerfiles that must stay silent', () => {
     ['GO010: cross-compiling without ARG TARGETARCH', 'cross-no-goarch.Dockerfile', {}, ['GO010 warning 6', 'GO011 notice 6']],
     ['GO010 stays silent for a native-only build', 'cross-no-goarch.Dockerfile', { platforms: ['linux/amd64'] }, ['GO011 notice 6']],
     // Modeled on real projects: what the context holds decides.
-    ['make-driven service on the toolchain image, no --platform: GO001 although go build is in the Makefile', 'make-service.Dockerfile', project('make-service'), ['GO001 warning 2', 'GO002 warning 8', 'GO011 notice 8']],
-    ['make-driven service, native platform only: GO001 notice', 'make-service.Dockerfile', { ...project('make-service'), platforms: ['linux/amd64'] }, ['GO001 notice 2', 'GO002 warning 8', 'GO011 notice 8']],
-    ['make-driven service, checkout with .git and no .dockerignore: GO008 on the COPY that sends it', 'make-service.Dockerfile', project('make-service', true), ['GO001 warning 2', 'GO008 warning 7', 'GO002 warning 8', 'GO011 notice 8']],
-    ['compose-sample stdlib backend without go.mod: no module cache, no .git', 'compose-backend.Dockerfile', project('compose-backend'), ['GO001 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO011 notice 4', 'GO006 warning 6']],
-    ['vendored proxy (vendor/modules.txt, go 1.21): no module cache asked for', 'vendored-proxy.Dockerfile', project('vendored-proxy', true), ['GO002 warning 8']],
-    ['git describe in the Makefile with .git in the context: a notice, not the break', 'git-describe.Dockerfile', project('git-describe', true), ['GO008 notice 9', 'GO011 notice 9']],
+    [
+      'make-driven service on the toolchain image, no --platform: GO001 although go build is in the Makefile',
+      'make-service.Dockerfile',
+      project('make-service'),
+      ['GO001 warning 2', 'GO002 warning 8', 'GO011 notice 8'],
+    ],
+    [
+      'make-driven service, native platform only: GO001 notice',
+      'make-service.Dockerfile',
+      { ...project('make-service'), platforms: ['linux/amd64'] },
+      ['GO001 notice 2', 'GO002 warning 8', 'GO011 notice 8'],
+    ],
+    [
+      'make-driven service, checkout with .git and no .dockerignore: GO008 on the COPY that sends it',
+      'make-service.Dockerfile',
+      project('make-service', true),
+      ['GO001 warning 2', 'GO008 warning 7', 'GO002 warning 8', 'GO011 notice 8'],
+    ],
+    [
+      'compose-sample stdlib backend without go.mod: no module cache, no .git',
+      'compose-backend.Dockerfile',
+      project('compose-backend'),
+      ['GO001 warning 1', 'GO002 warning 4', 'GO009 notice 4', 'GO011 notice 4', 'GO006 warning 6'],
+    ],
+    [
+      'vendored proxy (vendor/modules.txt, go 1.21): no module cache asked for',
+      'vendored-proxy.Dockerfile',
+      project('vendored-proxy', true),
+      ['GO002 warning 8'],
+    ],
+    [
+      'git describe in the Makefile with .git in the context: a notice, not the break',
+      'git-describe.Dockerfile',
+      project('git-describe', true),
+      ['GO008 notice 9', 'GO011 notice 9'],
+    ],
     ['git describe in the Makefile, no .git in the context', 'git-describe.Dockerfile', project('git-describe'), ['GO011 notice 9']],
   ])('%s', (_, name, over, expected) => {
     expect(check(fixture(name), over)).toEqual(expected);
@@ -63,7 +113,13 @@ describe('fixtures: every check, and Dockerfiles that must stay silent', () => {
 });
 
 /** A correct two-stage Dockerfile with one part replaced, for the semantics of single checks. */
-function twoStage({ build = '', buildRun = 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/app .', final = 'FROM scratch', finalBody = 'USER 65534\nENTRYPOINT ["/app"]', from = 'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build' } = {}): string {
+function twoStage({
+  build = '',
+  buildRun = 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/app .',
+  final = 'FROM scratch',
+  finalBody = 'USER 65534\nENTRYPOINT ["/app"]',
+  from = 'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS build',
+} = {}): string {
   return [
     from, // 1
     'WORKDIR /src', // 2
@@ -86,31 +142,174 @@ describe('semantics', () => {
 
   it.each<[string, Parameters<typeof twoStage>[0], Partial<CheckOptions>, string[]]>([
     // CGO_ENABLED=0 may come from many places (GO005).
-    ['CGO_ENABLED unset', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
-    ['CGO_ENABLED=1', { buildRun: 'CGO_ENABLED=1 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
-    ['ENV CGO_ENABLED=0 in the stage', { build: 'ENV CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['legacy ENV CGO_ENABLED 0', { build: 'ENV CGO_ENABLED 0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['ARG CGO_ENABLED=0 in the stage', { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['ARG CGO_ENABLED set by a build-arg', { build: 'ARG CGO_ENABLED', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, { buildArgs: { CGO_ENABLED: '0' } }, []],
-    ['ARG CGO_ENABLED=0 overridden by a build-arg 1', { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, { buildArgs: { CGO_ENABLED: '1' } }, ['GO005 warning 8']],
-    ['export in the RUN', { buildRun: 'export CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH && go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['a shell variable that is exported later', { buildRun: 'CGO_ENABLED=0; export CGO_ENABLED; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['a shell variable that is never exported', { buildRun: 'CGO_ENABLED=0; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO005 warning 8']],
-    ['env CGO_ENABLED=0 go build', { buildRun: 'env CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['go env -w in an earlier RUN', { build: 'RUN go env -w CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['a static link with -extldflags', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -linkmode external -extldflags -static" -o /out/app .' }, {}, []],
-    ['CGO on a distroless static base', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/static-debian12' }, {}, ['GO005 warning 8']],
-    ['CGO on a static base pinned by tag and digest', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/static-debian12:nonroot@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, {}, ['GO005 warning 8']],
-    ['CGO on a static base from a registry with a port', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM localhost:5000/chainguard/static' }, {}, ['GO005 warning 8']],
-    ['the toolchain image by its full name and digest', { final: 'FROM docker.io/library/golang@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, {}, ['GO004 warning 9']],
-    ['CGO on a glibc base is fine', { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .', final: 'FROM gcr.io/distroless/base-debian12' }, {}, []],
-    ['a heredoc RUN', { buildRun: '<<EOF\nset -e\nCGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .\nEOF' }, {}, []],
+    [
+      'CGO_ENABLED unset',
+      { buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      ['GO005 warning 8'],
+    ],
+    [
+      'CGO_ENABLED=1',
+      { buildRun: 'CGO_ENABLED=1 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      ['GO005 warning 8'],
+    ],
+    [
+      'ENV CGO_ENABLED=0 in the stage',
+      { build: 'ENV CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      [],
+    ],
+    [
+      'legacy ENV CGO_ENABLED 0',
+      { build: 'ENV CGO_ENABLED 0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      [],
+    ],
+    [
+      'ARG CGO_ENABLED=0 in the stage',
+      { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      [],
+    ],
+    [
+      'ARG CGO_ENABLED set by a build-arg',
+      { build: 'ARG CGO_ENABLED', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      { buildArgs: { CGO_ENABLED: '0' } },
+      [],
+    ],
+    [
+      'ARG CGO_ENABLED=0 overridden by a build-arg 1',
+      { build: 'ARG CGO_ENABLED=0', buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      { buildArgs: { CGO_ENABLED: '1' } },
+      ['GO005 warning 8'],
+    ],
+    [
+      'export in the RUN',
+      { buildRun: 'export CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH && go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      [],
+    ],
+    [
+      'a shell variable that is exported later',
+      {
+        buildRun: 'CGO_ENABLED=0; export CGO_ENABLED; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+      },
+      {},
+      [],
+    ],
+    [
+      'a shell variable that is never exported',
+      { buildRun: 'CGO_ENABLED=0; GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      ['GO005 warning 8'],
+    ],
+    [
+      'env CGO_ENABLED=0 go build',
+      { buildRun: 'env CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      [],
+    ],
+    [
+      'go env -w in an earlier RUN',
+      {
+        build: 'RUN go env -w CGO_ENABLED=0',
+        buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+      },
+      {},
+      [],
+    ],
+    [
+      'a static link with -extldflags',
+      {
+        buildRun:
+          'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w -linkmode external -extldflags -static" -o /out/app .',
+      },
+      {},
+      [],
+    ],
+    [
+      'CGO on a distroless static base',
+      {
+        buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+        final: 'FROM gcr.io/distroless/static-debian12',
+      },
+      {},
+      ['GO005 warning 8'],
+    ],
+    [
+      'CGO on a static base pinned by tag and digest',
+      {
+        buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+        final: 'FROM gcr.io/distroless/static-debian12:nonroot@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      },
+      {},
+      ['GO005 warning 8'],
+    ],
+    [
+      'CGO on a static base from a registry with a port',
+      {
+        buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+        final: 'FROM localhost:5000/chainguard/static',
+      },
+      {},
+      ['GO005 warning 8'],
+    ],
+    [
+      'the toolchain image by its full name and digest',
+      { final: 'FROM docker.io/library/golang@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' },
+      {},
+      ['GO004 warning 9'],
+    ],
+    [
+      'CGO on a glibc base is fine',
+      {
+        buildRun: 'GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+        final: 'FROM gcr.io/distroless/base-debian12',
+      },
+      {},
+      [],
+    ],
+    [
+      'a heredoc RUN',
+      { buildRun: '<<EOF\nset -e\nCGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .\nEOF' },
+      {},
+      [],
+    ],
     // -trimpath (GO014).
-    ['go build without -trimpath', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, ['GO014 notice 8']],
-    ['-trimpath in GOFLAGS', { build: 'ENV GOFLAGS=-trimpath', buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['--trimpath=true', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build --trimpath=true -ldflags="-s -w" -o /out/app .' }, {}, []],
-    ['go mod download needs no -trimpath', { buildRun: 'go mod download && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO003 warning 5']],
-    ['an exec-form RUN is read too', { build: 'ENV CGO_ENABLED=0 GOOS=linux', buildRun: '["go", "build", "-o", "/out/app", "."]' }, {}, ['GO009 notice 8', 'GO010 warning 8', 'GO014 notice 8']],
+    [
+      'go build without -trimpath',
+      { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .' },
+      {},
+      ['GO014 notice 8'],
+    ],
+    [
+      '-trimpath in GOFLAGS',
+      {
+        build: 'ENV GOFLAGS=-trimpath',
+        buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -ldflags="-s -w" -o /out/app .',
+      },
+      {},
+      [],
+    ],
+    [
+      '--trimpath=true',
+      { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build --trimpath=true -ldflags="-s -w" -o /out/app .' },
+      {},
+      [],
+    ],
+    [
+      'go mod download needs no -trimpath',
+      { buildRun: 'go mod download && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      ['GO003 warning 5'],
+    ],
+    [
+      'an exec-form RUN is read too',
+      { build: 'ENV CGO_ENABLED=0 GOOS=linux', buildRun: '["go", "build", "-o", "/out/app", "."]' },
+      {},
+      ['GO009 notice 8', 'GO010 warning 8', 'GO014 notice 8'],
+    ],
     // USER (GO006).
     ['USER root last', { finalBody: 'USER 65534\nUSER root\nENTRYPOINT ["/app"]' }, {}, ['GO006 warning 12']],
     ['USER 0:0', { finalBody: 'USER 0:0\nENTRYPOINT ["/app"]' }, {}, ['GO006 warning 11']],
@@ -118,21 +317,71 @@ describe('semantics', () => {
     ['USER from an ARG', { finalBody: 'ARG APP_UID=10001\nUSER ${APP_UID}\nENTRYPOINT ["/app"]' }, {}, []],
     ['no USER on a nonroot base', { final: 'FROM gcr.io/distroless/static:nonroot', finalBody: 'ENTRYPOINT ["/app"]' }, {}, []],
     // CMD/ENTRYPOINT (GO007).
-    ['a shell-form CMD after an exec ENTRYPOINT', { finalBody: 'USER 65534\nENTRYPOINT ["/app"]\nCMD --port 8080' }, {}, ['GO007 warning 13']],
+    [
+      'a shell-form CMD after an exec ENTRYPOINT',
+      { finalBody: 'USER 65534\nENTRYPOINT ["/app"]\nCMD --port 8080' },
+      {},
+      ['GO007 warning 13'],
+    ],
     ['a shell-form CMD overridden by an exec-form one', { finalBody: 'USER 65534\nCMD /app\nCMD ["/app"]' }, {}, []],
     // Platforms (GO001, GO010).
-    ['FROM --platform=$TARGETPLATFORM is emulated', { from: 'FROM --platform=$TARGETPLATFORM golang:1.24-alpine AS build' }, {}, ['GO001 warning 1']],
-    ['a pinned --platform=linux/amd64 without GOARCH', { from: 'FROM --platform=linux/amd64 golang:1.24-alpine AS build', buildRun: 'CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO010 warning 8']],
-    ['GOARCH hard-coded', { buildRun: 'CGO_ENABLED=0 GOARCH=amd64 go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, ['GO010 warning 8']],
+    [
+      'FROM --platform=$TARGETPLATFORM is emulated',
+      { from: 'FROM --platform=$TARGETPLATFORM golang:1.24-alpine AS build' },
+      {},
+      ['GO001 warning 1'],
+    ],
+    [
+      'a pinned --platform=linux/amd64 without GOARCH',
+      {
+        from: 'FROM --platform=linux/amd64 golang:1.24-alpine AS build',
+        buildRun: 'CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app .',
+      },
+      {},
+      ['GO010 warning 8'],
+    ],
+    [
+      'GOARCH hard-coded',
+      { buildRun: 'CGO_ENABLED=0 GOARCH=amd64 go build -trimpath -ldflags="-s -w" -o /out/app .' },
+      {},
+      ['GO010 warning 8'],
+    ],
     ['xx-go sets GOARCH itself', { buildRun: 'CGO_ENABLED=0 xx-go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
     // Cache mounts (GO002).
-    ['GOCACHE moved and mounted', { build: 'ENV GOCACHE=/cache/go', buildRun: '--mount=type=cache,target=${GOCACHE} CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    [
+      'GOCACHE moved and mounted',
+      {
+        build: 'ENV GOCACHE=/cache/go',
+        buildRun:
+          '--mount=type=cache,target=${GOCACHE} CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+      },
+      {},
+      [],
+    ],
     ['GOCACHE moved, not mounted', { build: 'ENV GOCACHE=/cache/go' }, {}, ['GO002 warning 8']],
-    ['a parent directory mounted', { buildRun: '--mount=type=cache,target=/root/.cache CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .' }, {}, []],
+    [
+      'a parent directory mounted',
+      {
+        buildRun:
+          '--mount=type=cache,target=/root/.cache CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/app .',
+      },
+      {},
+      [],
+    ],
     ['-mod=vendor needs no module cache', { build: 'ENV GOFLAGS=-mod=vendor' }, {}, []],
     // ldflags (GO009).
-    ['-ldflags with -s only', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags=-s -o /out/app .' }, {}, ['GO009 notice 8']],
-    ['-ldflags="-w -s -X v=1" (any order)', { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-w -s -X v=1" -o /out/app .' }, {}, []],
+    [
+      '-ldflags with -s only',
+      { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags=-s -o /out/app .' },
+      {},
+      ['GO009 notice 8'],
+    ],
+    [
+      '-ldflags="-w -s -X v=1" (any order)',
+      { buildRun: 'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-w -s -X v=1" -o /out/app .' },
+      {},
+      [],
+    ],
   ])('%s', (_, parts, over, expected) => {
     // These rows are about other checks: GO011 (the version in the binary) has its own table.
     expect(check(twoStage(parts), over).filter((f) => !f.startsWith('GO011'))).toEqual(expected);
@@ -171,7 +420,15 @@ describe('semantics', () => {
     ].join('\n');
     expect(check(text, { target: 'prod' })).toEqual(['GO011 notice 6']);
     expect(check(text, { target: 'PROD' })).toEqual(['GO011 notice 6']);
-    expect(check(text)).toEqual(['GO001 warning 11', 'GO004 warning 11', 'GO006 warning 11', 'GO002 warning 12', 'GO009 notice 12', 'GO014 notice 12', 'GO007 warning 13']);
+    expect(check(text)).toEqual([
+      'GO001 warning 11',
+      'GO004 warning 11',
+      'GO006 warning 11',
+      'GO002 warning 12',
+      'GO009 notice 12',
+      'GO014 notice 12',
+      'GO007 warning 13',
+    ]);
   });
 
   it('follows FROM <stage> chains for USER, ENTRYPOINT and the base image', () => {
@@ -199,7 +456,9 @@ describe('semantics', () => {
     ['.git re-included', '.git\n!.git\n', true, ['GO008 warning .dockerignore:1']],
     ['a comment is not a pattern', '# .git\n', true, ['GO008 warning .dockerignore:1']],
   ])('GO008: .dockerignore %s', (_, dockerignore, contextHasGit, expected) => {
-    const context = memoryContext(contextHasGit ? { '.git/HEAD': 'ref: refs/heads/main\n', 'go.mod': 'module x\n' } : { 'go.mod': 'module x\n' });
+    const context = memoryContext(
+      contextHasGit ? { '.git/HEAD': 'ref: refs/heads/main\n', 'go.mod': 'module x\n' } : { 'go.mod': 'module x\n' },
+    );
     expect(check(twoStage({ finalBody: 'USER 65534\nENTRYPOINT ["/app"]' }), { dockerignore, context })).toEqual(expected);
   });
 
@@ -214,9 +473,22 @@ describe('semantics', () => {
   });
 
   it('never throws on odd input', () => {
-    for (const text of ['', '\n\n', 'RUN go build', 'FROM', 'FROM scratch\nCOPY', 'FROM a AS a\nFROM a AS b\nFROM b AS a', 'FROM ${X:-', 'FROM x\nRUN "unterminated\nCMD [']) {
+    for (const text of [
+      '',
+      '\n\n',
+      'RUN go build',
+      'FROM',
+      'FROM scratch\nCOPY',
+      'FROM a AS a\nFROM a AS b\nFROM b AS a',
+      'FROM ${X:-',
+      'FROM x\nRUN "unterminated\nCMD [',
+    ]) {
       expect(() => check(text)).not.toThrow();
-      expect(() => check(`${text}\nCOPY . .\nRUN make && ./x.sh && sh -c 'make -C' && . && cd`, { context: memoryContext({ Makefile: 'a: a b\n\t$(MAKE) a\nb:;', 'x.sh': './x.sh\n', 'go.mod': 'require (', '.git/x': '' }) })).not.toThrow();
+      expect(() =>
+        check(`${text}\nCOPY . .\nRUN make && ./x.sh && sh -c 'make -C' && . && cd`, {
+          context: memoryContext({ Makefile: 'a: a b\n\t$(MAKE) a\nb:;', 'x.sh': './x.sh\n', 'go.mod': 'require (', '.git/x': '' }),
+        }),
+      ).not.toThrow();
     }
   });
 });

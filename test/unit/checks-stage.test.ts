@@ -75,17 +75,41 @@ describe('dockerfileChecks (the stage)', () => {
 
   it('error: warnings become errors and the step stops before the build; notices stay notices', async () => {
     const { reporter, failures, summary } = await runChecks(workspace(BAD, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
-    expect(failures).toEqual(['Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.']);
-    expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message.slice(0, 5))).toEqual(['GO004', 'GO006', 'GO002', 'GO007']);
-    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual(['GO001', 'GO009', 'GO011', 'GO014']);
+    expect(failures).toEqual([
+      'Dockerfile checks failed (dockerfile-checks: error): 4 findings (GO004, GO006, GO002, GO007) in app/Dockerfile; not building. Fix them, or set dockerfile-checks: warn.',
+    ]);
+    expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message.slice(0, 5))).toEqual([
+      'GO004',
+      'GO006',
+      'GO002',
+      'GO007',
+    ]);
+    expect(reporter.annotations.filter((a) => a.level === 'notice').map((a) => a.message.slice(0, 5))).toEqual([
+      'GO001',
+      'GO009',
+      'GO011',
+      'GO014',
+    ]);
     expect(summary).toContain('the step fails');
   });
 
   it('error: notices alone do not fail', async () => {
-    const ok = ['FROM --platform=$BUILDPLATFORM golang:1.24 AS b', 'ARG TARGETOS TARGETARCH', 'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /app .', 'FROM scratch', 'COPY --from=b /app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n');
+    const ok = [
+      'FROM --platform=$BUILDPLATFORM golang:1.24 AS b',
+      'ARG TARGETOS TARGETARCH',
+      'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /app .',
+      'FROM scratch',
+      'COPY --from=b /app /app',
+      'USER 1',
+      'ENTRYPOINT ["/app"]',
+    ].join('\n');
     const { reporter, failures } = await runChecks(workspace(ok, '.git\n'), { context: 'app', 'dockerfile-checks': 'error' });
     expect(failures).toEqual([]);
-    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual(['notice GO009', 'notice GO011', 'notice GO014']);
+    expect(reporter.annotations.map((a) => `${a.level} ${a.message.slice(0, 5)}`)).toEqual([
+      'notice GO009',
+      'notice GO011',
+      'notice GO014',
+    ]);
   });
 
   it('a fault while checking is a warning and the build goes on, in error mode too', async () => {
@@ -93,7 +117,9 @@ describe('dockerfileChecks (the stage)', () => {
     mkdirSync(join(ws, 'app', '.dockerignore'));
     const { reporter, failures } = await runChecks(ws, { context: 'app', 'dockerfile-checks': 'error' });
     expect(failures).toEqual([]);
-    expect(reporter.annotations.map((a) => `${a.level} ${a.message}`)).toEqual([expect.stringMatching(/^warning Dockerfile checks could not run: .*EISDIR/)]);
+    expect(reporter.annotations.map((a) => `${a.level} ${a.message}`)).toEqual([
+      expect.stringMatching(/^warning Dockerfile checks could not run: .*EISDIR/),
+    ]);
   });
 
   it('off: no annotations, no summary', async () => {
@@ -107,7 +133,10 @@ describe('dockerfileChecks (the stage)', () => {
   it('a correct Dockerfile: no annotations, a one-line summary', async () => {
     const { readFileSync } = await import('node:fs');
     const hello = (f: string): string => readFileSync(join(import.meta.dirname, '../../examples/hello', f), 'utf8');
-    const { reporter, summary } = await runChecks(workspace(hello('Dockerfile'), hello('.dockerignore')), { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    const { reporter, summary } = await runChecks(workspace(hello('Dockerfile'), hello('.dockerignore')), {
+      context: 'app',
+      platforms: 'linux/amd64,linux/arm64',
+    });
     expect(reporter.annotations).toEqual([]);
     expect(summary).toContain('✅ No findings in `app/Dockerfile`.');
   });
@@ -115,16 +144,41 @@ describe('dockerfileChecks (the stage)', () => {
   it('says where the VERSION build-arg goes, for the build summary, with the checks off too', async () => {
     const { readFileSync } = await import('node:fs');
     const hello = readFileSync(join(import.meta.dirname, '../../examples/hello/Dockerfile'), 'utf8');
-    expect((await runChecks(workspace(hello), { context: 'app' })).versionUse).toEqual({ stage: 'build', line: 12, binary: true, file: 'app/Dockerfile' });
-    expect((await runChecks(workspace(hello), { context: 'app', 'dockerfile-checks': 'off' })).versionUse).toEqual({ stage: 'build', line: 12, binary: true, file: 'app/Dockerfile' });
+    expect((await runChecks(workspace(hello), { context: 'app' })).versionUse).toEqual({
+      stage: 'build',
+      line: 12,
+      binary: true,
+      file: 'app/Dockerfile',
+    });
+    expect((await runChecks(workspace(hello), { context: 'app', 'dockerfile-checks': 'off' })).versionUse).toEqual({
+      stage: 'build',
+      line: 12,
+      binary: true,
+      file: 'app/Dockerfile',
+    });
     expect((await runChecks(workspace(BAD), { context: 'app' })).versionUse).toEqual({ binary: false, file: 'app/Dockerfile' });
   });
 
   it('reads the context on disk: a checkout whose Makefile runs git describe gets a notice, not the advice to exclude .git', async () => {
-    const ws = workspace(['FROM --platform=$BUILDPLATFORM golang:1.24 AS build', 'WORKDIR /src', 'COPY . .', 'ARG TARGETOS TARGETARCH', 'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make', 'FROM scratch', 'COPY --from=build /src/app /app', 'USER 1', 'ENTRYPOINT ["/app"]'].join('\n'));
+    const ws = workspace(
+      [
+        'FROM --platform=$BUILDPLATFORM golang:1.24 AS build',
+        'WORKDIR /src',
+        'COPY . .',
+        'ARG TARGETOS TARGETARCH',
+        'RUN GOOS=$TARGETOS GOARCH=$TARGETARCH make',
+        'FROM scratch',
+        'COPY --from=build /src/app /app',
+        'USER 1',
+        'ENTRYPOINT ["/app"]',
+      ].join('\n'),
+    );
     mkdirSync(join(ws, 'app', '.git'));
     writeFileSync(join(ws, 'app', 'go.mod'), 'module example.com/app\n\ngo 1.24\n');
-    writeFileSync(join(ws, 'app', 'Makefile'), 'app:\n\tgo build -trimpath -ldflags "-s -w -X main.version=$$(git rev-parse --short HEAD)" -o app .\n');
+    writeFileSync(
+      join(ws, 'app', 'Makefile'),
+      'app:\n\tgo build -trimpath -ldflags "-s -w -X main.version=$$(git rev-parse --short HEAD)" -o app .\n',
+    );
     const { reporter } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.slice(0, 5)}`);
     expect(got).toEqual(['warning app/Dockerfile:5 GO002', 'notice app/Dockerfile:5 GO008', 'notice app/Dockerfile:5 GO011']);
@@ -179,12 +233,37 @@ describe('renderChecksSummary', () => {
 describe('shell reading of RUN commands', () => {
   it.each<[string, { words: string[]; env: Record<string, string> }[]]>([
     ['CGO_ENABLED=0 go build -o /x .', [{ words: ['go', 'build', '-o', '/x', '.'], env: { CGO_ENABLED: '0' } }]],
-    ['export A=1 && go build', [{ words: ['export', 'A=1'], env: {} }, { words: ['go', 'build'], env: { A: '1' } }]],
-    ['A=1; go build; export A; go build', [{ words: ['go', 'build'], env: {} }, { words: ['export', 'A'], env: {} }, { words: ['go', 'build'], env: { A: '1' } }]],
+    [
+      'export A=1 && go build',
+      [
+        { words: ['export', 'A=1'], env: {} },
+        { words: ['go', 'build'], env: { A: '1' } },
+      ],
+    ],
+    [
+      'A=1; go build; export A; go build',
+      [
+        { words: ['go', 'build'], env: {} },
+        { words: ['export', 'A'], env: {} },
+        { words: ['go', 'build'], env: { A: '1' } },
+      ],
+    ],
     ['env -u X B=2 go build', [{ words: ['go', 'build'], env: { B: '2' } }]],
-    ["echo 'a && b' | tee x # && go build", [{ words: ['echo', 'a && b'], env: {} }, { words: ['tee', 'x'], env: {} }]],
+    [
+      "echo 'a && b' | tee x # && go build",
+      [
+        { words: ['echo', 'a && b'], env: {} },
+        { words: ['tee', 'x'], env: {} },
+      ],
+    ],
     ['go build -ldflags="-s -w -X main.v=${V}" .', [{ words: ['go', 'build', '-ldflags=-s -w -X main.v=${V}', '.'], env: {} }]],
-    ['(cd x && go mod download)', [{ words: ['cd', 'x'], env: {} }, { words: ['go', 'mod', 'download'], env: {} }]],
+    [
+      '(cd x && go mod download)',
+      [
+        { words: ['cd', 'x'], env: {} },
+        { words: ['go', 'mod', 'download'], env: {} },
+      ],
+    ],
   ])('%s', (text, expected) => {
     expect(commandsWithEnv(parseShell(text)).map(({ cmd, env }) => ({ words: cmd.words, env }))).toEqual(expected);
   });

@@ -172,7 +172,7 @@ describe('a cancelled step', () => {
     }
   });
 
-  it('exits with the step\'s exit code when it ends by itself, ending a child left running', async () => {
+  it("exits with the step's exit code when it ends by itself, ending a child left running", async () => {
     const registry = new ChildRegistry();
     const m = marker();
     const exits: number[] = [];

@@ -35,7 +35,9 @@ describe('ServiceGuard', () => {
     const guard = new ServiceGuard({ name: 'the GitHub API', callMs: 20, totalMs: 10_000 });
     await expect(guard.call('list comments', never)).rejects.toThrow('the GitHub API (list comments) did not answer in 20 ms');
     let ran = false;
-    await expect(guard.call('create comment', async () => (ran = true))).rejects.toThrow('the GitHub API (list comments) did not answer in 20 ms');
+    await expect(guard.call('create comment', async () => (ran = true))).rejects.toThrow(
+      'the GitHub API (list comments) did not answer in 20 ms',
+    );
     expect(ran).toBe(false);
     expect(guard.down).toMatch(/list comments/);
   });

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { buildSeconds, comparison, describeRestored, describeSaved, entryKind, restoredCaches, savedSentence, sizeLine } from '../../scripts/demo/story.ts';
+import {
+  buildSeconds,
+  comparison,
+  describeRestored,
+  describeSaved,
+  entryKind,
+  restoredCaches,
+  savedSentence,
+  sizeLine,
+} from '../../scripts/demo/story.ts';
 
 describe('the demo reads its facts from a run', () => {
   it.each([
     ['::group::Building linux/amd64\nBuilt linux/amd64, linux/arm64 in 38.8 s: sha256:abc\n', 38.8],
     ['Built linux/amd64 in 2 s\n', 2],
     ['Build failed: exit code 1\n', undefined],
-    ['  Built linux/amd64 in 2 s (an indented line is not the pipeline\'s)\n', undefined],
+    ["  Built linux/amd64 in 2 s (an indented line is not the pipeline's)\n", undefined],
   ])('build seconds of %j', (log, expected) => {
     expect(buildSeconds(log)).toBe(expected);
   });
@@ -15,7 +24,10 @@ describe('the demo reads its facts from a run', () => {
     [undefined, []],
     ['not json', []],
     ['{"kind":"go-build"}', []],
-    ['[{"id":"a","kind":"go-build","exact":false,"bytes":10,"files":2},{"kind":7}]', [{ id: 'a', kind: 'go-build', exact: false, bytes: 10, files: 2 }]],
+    [
+      '[{"id":"a","kind":"go-build","exact":false,"bytes":10,"files":2},{"kind":7}]',
+      [{ id: 'a', kind: 'go-build', exact: false, bytes: 10, files: 2 }],
+    ],
   ])('go-cache-restored %j', (output, expected) => {
     expect(restoredCaches(output)).toEqual(expected);
   });
@@ -36,7 +48,11 @@ describe('the demo reads its facts from a run', () => {
         { id: 'b', kind: 'go-build', key: 'k2', exact: false, bytes: 3 << 20, files: 1921 },
         { id: 'c', kind: 'other', exact: false, bytes: 0, files: 0 },
       ]),
-    ).toEqual(['go-modules: 8 files, 12.0 KiB (exact key: go.sum unchanged)', 'go-build: 1921 files, 3.0 MiB (the newest saved for these platforms)', 'other: nothing restored']);
+    ).toEqual([
+      'go-modules: 8 files, 12.0 KiB (exact key: go.sum unchanged)',
+      'go-build: 1921 files, 3.0 MiB (the newest saved for these platforms)',
+      'other: nothing restored',
+    ]);
     const entries = [
       { key: 'go-container-action-size-v1-x', size: 917, finalized: true },
       { key: 'go-container-action-v1-go-build-y', size: 5 << 20, finalized: true },
@@ -47,8 +63,21 @@ describe('the demo reads its facts from a run', () => {
   });
 
   it.each([
-    ['nothing restored: everything new is listed', [], ['go-container-action-v1-go-modules-m2 2048', 'go-container-action-v1-go-build-b1 3145728'], 'Go module cache 2.0 KiB, Go build cache 3.0 MiB'],
-    ['modules an exact hit and not saved', [{ kind: 'go-modules', key: 'go-container-action-v1-go-modules-m1', exact: true }, { kind: 'go-build', key: 'go-container-action-v1-go-build-b1', exact: false }], ['go-container-action-v1-go-build-b2 1024'], 'Go build cache 1.0 KiB; the go-modules cache was an exact hit, not saved again'],
+    [
+      'nothing restored: everything new is listed',
+      [],
+      ['go-container-action-v1-go-modules-m2 2048', 'go-container-action-v1-go-build-b1 3145728'],
+      'Go module cache 2.0 KiB, Go build cache 3.0 MiB',
+    ],
+    [
+      'modules an exact hit and not saved',
+      [
+        { kind: 'go-modules', key: 'go-container-action-v1-go-modules-m1', exact: true },
+        { kind: 'go-build', key: 'go-container-action-v1-go-build-b1', exact: false },
+      ],
+      ['go-container-action-v1-go-build-b2 1024'],
+      'Go build cache 1.0 KiB; the go-modules cache was an exact hit, not saved again',
+    ],
     ['nothing new at all', [{ kind: 'go-build', key: 'go-container-action-v1-go-build-b1', exact: false }], [], 'nothing'],
   ])('what was saved: %s', (_name, restored, fresh, expected) => {
     const old = [{ key: 'go-container-action-v1-go-modules-m1', size: 10, finalized: true }];
@@ -66,7 +95,10 @@ describe('the demo reads its facts from a run', () => {
   });
 
   it.each([
-    [{ platform: 'linux/amd64', compressedBytes: 2_590_000, deltaBytes: 92_970 }, 'linux/amd64: 2.59 MB compressed (+92.97 KB against the baseline)'],
+    [
+      { platform: 'linux/amd64', compressedBytes: 2_590_000, deltaBytes: 92_970 },
+      'linux/amd64: 2.59 MB compressed (+92.97 KB against the baseline)',
+    ],
     [{ platform: 'linux/arm64', compressedBytes: 2_380_000, deltaBytes: null }, 'linux/arm64: 2.38 MB compressed'],
     [{ platform: 'linux/arm64', compressedBytes: 2_380_000, deltaBytes: 0 }, 'linux/arm64: 2.38 MB compressed (±0 B against the baseline)'],
   ])('a size line', (p, expected) => {

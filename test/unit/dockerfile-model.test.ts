@@ -96,14 +96,22 @@ describe('parseDockerfile', () => {
     const build = model.stages[0]!;
     const run = model.instructions.find((i) => i.line === 9)!;
     const [mod, gocache] = run.run!.mounts;
-    expect(resolveMount(model, build, run, mod!)).toMatchObject({ target: '/go/pkg/mod', cacheId: '/go/pkg/mod', sharing: 'locked', unresolved: [] });
+    expect(resolveMount(model, build, run, mod!)).toMatchObject({
+      target: '/go/pkg/mod',
+      cacheId: '/go/pkg/mod',
+      sharing: 'locked',
+      unresolved: [],
+    });
     expect(resolveMount(model, build, run, gocache!, { targetPlatform: 'linux/arm64' })).toMatchObject({
       target: '/root/.cache/go-build',
       cacheId: 'gobuild-arm64',
       sharing: 'shared',
       unresolved: [],
     });
-    expect(resolveMount(model, build, run, gocache!, { buildArgs: { CACHE_ROOT: '/c' } })).toMatchObject({ target: '/c/go-build', cacheId: 'gobuild-amd64' });
+    expect(resolveMount(model, build, run, gocache!, { buildArgs: { CACHE_ROOT: '/c' } })).toMatchObject({
+      target: '/c/go-build',
+      cacheId: 'gobuild-amd64',
+    });
   });
 
   it('resolves base images through global args and stage chains', () => {
@@ -127,7 +135,9 @@ describe('parseDockerfile', () => {
   });
 
   it('carries the ENV of the stages a stage builds on, not their ARGs', () => {
-    const m = parseDockerfile('FROM golang AS base\nARG V=1\nENV GOMODCACHE=/cache/mod W=$V\nFROM base AS build\nENV GOCACHE=/cache/go\nRUN echo\nFROM build\nRUN echo\n');
+    const m = parseDockerfile(
+      'FROM golang AS base\nARG V=1\nENV GOMODCACHE=/cache/mod W=$V\nFROM base AS build\nENV GOCACHE=/cache/go\nRUN echo\nFROM build\nRUN echo\n',
+    );
     const build = stageScope(m, m.stages[1]!, 6);
     expect(Object.fromEntries(build)).toEqual({ GOMODCACHE: '/cache/mod', W: '1', GOCACHE: '/cache/go' });
     expect(stageScope(m, m.stages[2]!, 8).get('GOCACHE')).toBe('/cache/go');
@@ -153,8 +163,14 @@ describe('parseMount', () => {
   it.each([
     ['type=cache,target=/go/pkg/mod', { type: 'cache', target: '/go/pkg/mod' }],
     ['target=/x', { type: 'bind', target: '/x' }],
-    ['type=cache,dst=/x,id=a,sharing=PRIVATE,uid=1000,gid=1000,mode=0755', { type: 'cache', target: '/x', id: 'a', sharing: 'private', uid: '1000', gid: '1000', mode: '0755' }],
-    ['type=cache,destination=/x,from=builder,source=/cache,rw', { type: 'cache', target: '/x', from: 'builder', source: '/cache', readonly: false }],
+    [
+      'type=cache,dst=/x,id=a,sharing=PRIVATE,uid=1000,gid=1000,mode=0755',
+      { type: 'cache', target: '/x', id: 'a', sharing: 'private', uid: '1000', gid: '1000', mode: '0755' },
+    ],
+    [
+      'type=cache,destination=/x,from=builder,source=/cache,rw',
+      { type: 'cache', target: '/x', from: 'builder', source: '/cache', readonly: false },
+    ],
     ['type=bind,src=.,target=/src,readonly=false', { type: 'bind', source: '.', target: '/src', readonly: false }],
     ['type=secret,id=npmrc,required', { type: 'secret', id: 'npmrc', required: true }],
     ['type=tmpfs,target=/tmp,size=64m', { type: 'tmpfs', target: '/tmp', size: '64m' }],

@@ -22,7 +22,10 @@ mkdirSync(outside);
 const SECRET = 'root:x:0:0:do-not-print-me';
 writeFileSync(join(outside, 'Dockerfile'), `FROM scratch AS ${SECRET}\n`);
 writeFileSync(join(outside, 'compose.yaml'), `services: {}\n# ${SECRET}\n`);
-writeFileSync(join(ws, 'app', 'Dockerfile'), 'ARG GO_IMAGE=golang\nFROM ${GO_IMAGE} AS Build\nRUN true\nFROM scratch AS final\nCOPY --from=build /x /x\n');
+writeFileSync(
+  join(ws, 'app', 'Dockerfile'),
+  'ARG GO_IMAGE=golang\nFROM ${GO_IMAGE} AS Build\nRUN true\nFROM scratch AS final\nCOPY --from=build /x /x\n',
+);
 writeFileSync(join(ws, 'Plain.Dockerfile'), 'FROM scratch\n');
 writeFileSync(join(ws, 'compose.yaml'), 'services: {}\n');
 symlinkSync(join(outside, 'Dockerfile'), join(ws, 'Linked.Dockerfile'));
@@ -30,7 +33,8 @@ symlinkSync(outside, join(ws, 'linked-dir'));
 symlinkSync(join(outside, 'compose.yaml'), join(ws, 'linked.compose.yaml'));
 symlinkSync(join(ws, 'app', 'Dockerfile'), join(ws, 'Inner.Dockerfile'));
 
-const refusal = (values: Partial<Record<InputName, string>>) => inputErrorOf(() => parseInputs(inputReader({ context: 'app', ...values }), ws));
+const refusal = (values: Partial<Record<InputName, string>>) =>
+  inputErrorOf(() => parseInputs(inputReader({ context: 'app', ...values }), ws));
 
 describe('isWithin', () => {
   it.each<[string, string, boolean]>([
@@ -48,16 +52,56 @@ describe('isWithin', () => {
 
 describe('paths outside the workspace are refused, naming the input, without reading the file', () => {
   it.each<[string, Partial<Record<InputName, string>>, InputName, RegExp]>([
-    ['an absolute Dockerfile elsewhere', { file: '/etc/passwd' }, 'file', /^Input 'file': '\/etc\/passwd' is outside the workspace \(GITHUB_WORKSPACE\)\. Expected the path of a Dockerfile/],
+    [
+      'an absolute Dockerfile elsewhere',
+      { file: '/etc/passwd' },
+      'file',
+      /^Input 'file': '\/etc\/passwd' is outside the workspace \(GITHUB_WORKSPACE\)\. Expected the path of a Dockerfile/,
+    ],
     ['a Dockerfile above the workspace', { file: '../outside/Dockerfile' }, 'file', /'\.\.\/outside\/Dockerfile' is outside the workspace/],
-    ['a context above the workspace', { context: '../' }, 'context', /^Input 'context': '\.\.\/' is outside the workspace \(GITHUB_WORKSPACE\)\. Expected the path of the build context/],
+    [
+      'a context above the workspace',
+      { context: '../' },
+      'context',
+      /^Input 'context': '\.\.\/' is outside the workspace \(GITHUB_WORKSPACE\)\. Expected the path of the build context/,
+    ],
     ['an absolute context elsewhere', { context: outside }, 'context', /is outside the workspace/],
-    ['a Dockerfile linked to a file outside', { file: 'Linked.Dockerfile' }, 'file', /^Input 'file': 'Linked\.Dockerfile' leads \(through a symbolic link\) outside the workspace/],
-    ['a context linked to a directory outside', { context: 'linked-dir' }, 'context', /'linked-dir' leads \(through a symbolic link\) outside/],
-    ['the default Dockerfile of a linked context', { context: 'linked-dir', file: '' }, 'context', /leads \(through a symbolic link\) outside/],
-    ['a compose file outside', { 'compose-file': '../outside/compose.yaml' }, 'compose-file', /^Input 'compose-file': '\.\.\/outside\/compose\.yaml' is outside the workspace/],
-    ['a compose file linked outside', { 'compose-file': 'linked.compose.yaml' }, 'compose-file', /'linked\.compose\.yaml' leads \(through a symbolic link\) outside/],
-    ['an absolute compose file elsewhere', { 'compose-file': `compose.yaml\n${join(outside, 'compose.yaml')}` }, 'compose-file', /is outside the workspace/],
+    [
+      'a Dockerfile linked to a file outside',
+      { file: 'Linked.Dockerfile' },
+      'file',
+      /^Input 'file': 'Linked\.Dockerfile' leads \(through a symbolic link\) outside the workspace/,
+    ],
+    [
+      'a context linked to a directory outside',
+      { context: 'linked-dir' },
+      'context',
+      /'linked-dir' leads \(through a symbolic link\) outside/,
+    ],
+    [
+      'the default Dockerfile of a linked context',
+      { context: 'linked-dir', file: '' },
+      'context',
+      /leads \(through a symbolic link\) outside/,
+    ],
+    [
+      'a compose file outside',
+      { 'compose-file': '../outside/compose.yaml' },
+      'compose-file',
+      /^Input 'compose-file': '\.\.\/outside\/compose\.yaml' is outside the workspace/,
+    ],
+    [
+      'a compose file linked outside',
+      { 'compose-file': 'linked.compose.yaml' },
+      'compose-file',
+      /'linked\.compose\.yaml' leads \(through a symbolic link\) outside/,
+    ],
+    [
+      'an absolute compose file elsewhere',
+      { 'compose-file': `compose.yaml\n${join(outside, 'compose.yaml')}` },
+      'compose-file',
+      /is outside the workspace/,
+    ],
   ])('%s', (_, values, input, message) => {
     const error = refusal(values);
     expect(error.input).toBe(input);
@@ -81,7 +125,9 @@ describe('target must name a stage of the Dockerfile', () => {
     expect(error.message).toBe("Input 'target': 'nosuchstage' is not a stage of app/Dockerfile. Expected one of its stages: build, final.");
   });
   it('says so when the Dockerfile names no stage', () => {
-    expect(refusal({ context: '.', file: 'Plain.Dockerfile', target: 'build' }).message).toMatch(/is not a stage of Plain\.Dockerfile\. Expected a stage named with FROM … AS <name>; it names none\./);
+    expect(refusal({ context: '.', file: 'Plain.Dockerfile', target: 'build' }).message).toMatch(
+      /is not a stage of Plain\.Dockerfile\. Expected a stage named with FROM … AS <name>; it names none\./,
+    );
   });
   it('takes a stage name in any case', () => {
     expect(parseInputs(inputReader({ context: 'app', target: 'BUILD' }), ws).target).toBe('BUILD');
@@ -119,7 +165,11 @@ describe('version: a Docker tag body that Go -ldflags -X can carry', () => {
   });
 
   it.each<[Partial<Record<InputName, string>>, InputName, RegExp]>([
-    [{ version: '1.2 3' }, 'version', /^Input 'version': '1\.2 3' contains white space\. Expected a Docker tag body \(\[A-Za-z0-9_\]\[A-Za-z0-9_\.-\]\{0,127\}\)/],
+    [
+      { version: '1.2 3' },
+      'version',
+      /^Input 'version': '1\.2 3' contains white space\. Expected a Docker tag body \(\[A-Za-z0-9_\]\[A-Za-z0-9_\.-\]\{0,127\}\)/,
+    ],
     [{ version: 'a;b' }, 'version', /^Input 'version': 'a;b' contains characters a Docker tag cannot hold\. Expected a Docker tag body/],
     [{ version: '-rc' }, 'version', /starts with \. or -/],
     [{ 'build-args': 'VERSION=x y' }, 'build-args', /^Input 'build-args': VERSION 'x y' contains white space\. Expected a Docker tag body/],

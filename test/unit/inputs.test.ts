@@ -55,7 +55,12 @@ describe('parseInputs', () => {
   });
 
   it.each<[string, Partial<Record<InputName, string>>, string, RegExp]>([
-    ['an unknown platform', { context: 'app', platforms: 'linux/amd65' }, 'platforms', /unknown platform 'linux\/amd65'.*Expected os\/arch/],
+    [
+      'an unknown platform',
+      { context: 'app', platforms: 'linux/amd65' },
+      'platforms',
+      /unknown platform 'linux\/amd65'.*Expected os\/arch/,
+    ],
     ['an empty platform list', { context: 'app', platforms: ' , ' }, 'platforms', /is empty/],
     ['a missing context', { context: 'nope' }, 'context', /directory 'nope' does not exist/],
     ['a missing Dockerfile', { context: '.' }, 'file', /Dockerfile 'Dockerfile' does not exist/],

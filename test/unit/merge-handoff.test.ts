@@ -5,7 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { handoffImage, handoffKey, handoffKeys, parseHandoff, serializeHandoff, type HandoffScope, type PlatformHandoff } from '../../src/merge/handoff.js';
+import {
+  handoffImage,
+  handoffKey,
+  handoffKeys,
+  parseHandoff,
+  serializeHandoff,
+  type HandoffScope,
+  type PlatformHandoff,
+} from '../../src/merge/handoff.js';
 import { missingFailure, platformFailures } from '../../src/merge/gather.js';
 import { composedIndex, dryRunArgv } from '../../src/merge/index-create.js';
 import { handoffRecords } from '../../src/merge/publish.js';
@@ -37,7 +45,14 @@ function record(platform: string, over: Partial<PlatformHandoff> = {}): Platform
         { digest: d('1'), compressedBytes: 1000, uncompressedBytes: 3000, instruction: 'FROM scratch' },
         { digest: d('2'), diffId: d('3'), compressedBytes: 2000, uncompressedBytes: null, instruction: null },
       ],
-      go: { path: '/hello', sizeBytes: 5000, goVersion: 'go1.24.4', package: 'example.com/hello', mainModule: 'example.com/hello', modules: [{ path: 'example.com/greeting', version: 'v1.0.0', replacedBy: { path: '../g', version: '' } }] },
+      go: {
+        path: '/hello',
+        sizeBytes: 5000,
+        goVersion: 'go1.24.4',
+        package: 'example.com/hello',
+        mainModule: 'example.com/hello',
+        modules: [{ path: 'example.com/greeting', version: 'v1.0.0', replacedBy: { path: '../g', version: '' } }],
+      },
     },
     smoke: { status: 'passed' },
     platformCheck: { errors: [], warnings: [], unchecked: [] },
@@ -109,11 +124,31 @@ describe('a record read back from the cache', () => {
     ['a negative size', mutate((r) => (sizeOf(r).compressedBytes = -1)), /size\.compressedBytes is not a byte count/],
     ['a size that is not a number', mutate((r) => (sizeOf(r).uncompressedBytes = '9000')), /size\.uncompressedBytes is not a byte count/],
     ['a size report of another manifest', mutate((r) => (sizeOf(r).manifestDigest = d('c'))), /its size report is of another manifest/],
-    ['a size report of another platform', mutate((r) => (sizeOf(r).platform = 'linux/arm64')), /size\.platform is not the record's platform/],
-    ['too many layers', mutate((r) => (sizeOf(r).layers = Array.from({ length: 513 }, () => ({})))), /size\.layers is not a list of at most 512/],
-    ['a layer without a digest', mutate((r) => ((sizeOf(r).layers as Record<string, unknown>[])[0]!.digest = 7)), /layers\[0\]\.digest is not a sha256 digest/],
-    ['a Go module without a version', mutate((r) => ((sizeOf(r).go as { modules: Record<string, unknown>[] }).modules[0]!.version = undefined)), /go\.modules\[0\]\.version is not a string/],
-    ['a platform check that is no list', mutate((r) => (r.platformCheck = { errors: 'none', warnings: [], unchecked: [] })), /platformCheck\.errors is not a list/],
+    [
+      'a size report of another platform',
+      mutate((r) => (sizeOf(r).platform = 'linux/arm64')),
+      /size\.platform is not the record's platform/,
+    ],
+    [
+      'too many layers',
+      mutate((r) => (sizeOf(r).layers = Array.from({ length: 513 }, () => ({})))),
+      /size\.layers is not a list of at most 512/,
+    ],
+    [
+      'a layer without a digest',
+      mutate((r) => ((sizeOf(r).layers as Record<string, unknown>[])[0]!.digest = 7)),
+      /layers\[0\]\.digest is not a sha256 digest/,
+    ],
+    [
+      'a Go module without a version',
+      mutate((r) => ((sizeOf(r).go as { modules: Record<string, unknown>[] }).modules[0]!.version = undefined)),
+      /go\.modules\[0\]\.version is not a string/,
+    ],
+    [
+      'a platform check that is no list',
+      mutate((r) => (r.platformCheck = { errors: 'none', warnings: [], unchecked: [] })),
+      /platformCheck\.errors is not a list/,
+    ],
   ])('refuses %s', (_, raw, why) => {
     const parsed = parseHandoff(raw, scope, 'linux/amd64');
     expect(parsed).toHaveProperty('invalid');
@@ -124,11 +159,36 @@ describe('a record read back from the cache', () => {
 describe('the verdict on the platforms', () => {
   it.each<[string, PlatformHandoff[], boolean, RegExp[]]>([
     ['every platform passed and was pushed', [record('linux/amd64'), record('linux/arm64')], true, []],
-    ['a smoke test failed in its job', [record('linux/amd64', { failures: ['Compose smoke test failed: exited 2'] }), record('linux/arm64')], true, [/^linux\/amd64 failed in its job \(push-by-digest, attempt 1\): Compose smoke test failed: exited 2$/]],
-    ['a platform check failed in its job', [record('linux/amd64'), record('linux/arm64', { failures: ['Platform check failed: GOARCH=amd64'] })], true, [/^linux\/arm64 failed in its job .*Platform check failed/]],
-    ['a platform not pushed, with push', [record('linux/amd64', { pushed: false }), record('linux/arm64')], true, [/^linux\/amd64 was not pushed by its job \(push is false there\)/]],
-    ['a platform not pushed to every repository', [record('linux/amd64'), record('linux/arm64', { repositories: [] })], true, [/^linux\/arm64 was not pushed to ghcr\.io\/org\/app by its job\.$/]],
-    ['platforms not pushed, without push (a pull request)', [record('linux/amd64', { pushed: false }), record('linux/arm64', { pushed: false })], false, []],
+    [
+      'a smoke test failed in its job',
+      [record('linux/amd64', { failures: ['Compose smoke test failed: exited 2'] }), record('linux/arm64')],
+      true,
+      [/^linux\/amd64 failed in its job \(push-by-digest, attempt 1\): Compose smoke test failed: exited 2$/],
+    ],
+    [
+      'a platform check failed in its job',
+      [record('linux/amd64'), record('linux/arm64', { failures: ['Platform check failed: GOARCH=amd64'] })],
+      true,
+      [/^linux\/arm64 failed in its job .*Platform check failed/],
+    ],
+    [
+      'a platform not pushed, with push',
+      [record('linux/amd64', { pushed: false }), record('linux/arm64')],
+      true,
+      [/^linux\/amd64 was not pushed by its job \(push is false there\)/],
+    ],
+    [
+      'a platform not pushed to every repository',
+      [record('linux/amd64'), record('linux/arm64', { repositories: [] })],
+      true,
+      [/^linux\/arm64 was not pushed to ghcr\.io\/org\/app by its job\.$/],
+    ],
+    [
+      'platforms not pushed, without push (a pull request)',
+      [record('linux/amd64', { pushed: false }), record('linux/arm64', { pushed: false })],
+      false,
+      [],
+    ],
   ])('%s', (_, records, push, expected) => {
     const failures = platformFailures(records, push, ['ghcr.io/org/app']);
     expect(failures).toHaveLength(expected.length);
@@ -144,10 +204,20 @@ describe('the verdict on the platforms', () => {
 });
 
 describe('the merged report', () => {
-  it('holds every platform as its job measured it, judged against the merge job\'s budgets', () => {
-    const records = [record('linux/amd64'), record('linux/arm64', { size: { ...record('linux/arm64').size!, compressedBytes: 9_000_000 } })];
-    const size = { budget: parseBudget('size-budget', '5MB', ['linux/amd64', 'linux/arm64'], false), increase: parseBudget('size-budget-increase', '', ['linux/amd64', 'linux/arm64'], true), mode: 'fail' as const };
-    const report = mergedReport({ image: 'ghcr.io/org/app:1.2.3', digest: d('f'), version: '1.2.3', size }, records, { baseline: null, note: 'no baseline' });
+  it("holds every platform as its job measured it, judged against the merge job's budgets", () => {
+    const records = [
+      record('linux/amd64'),
+      record('linux/arm64', { size: { ...record('linux/arm64').size!, compressedBytes: 9_000_000 } }),
+    ];
+    const size = {
+      budget: parseBudget('size-budget', '5MB', ['linux/amd64', 'linux/arm64'], false),
+      increase: parseBudget('size-budget-increase', '', ['linux/amd64', 'linux/arm64'], true),
+      mode: 'fail' as const,
+    };
+    const report = mergedReport({ image: 'ghcr.io/org/app:1.2.3', digest: d('f'), version: '1.2.3', size }, records, {
+      baseline: null,
+      note: 'no baseline',
+    });
     expect(report.digest).toBe(d('f'));
     expect(report.platforms.map((p) => [p.platform, p.compressedBytes, p.status, p.go?.path])).toEqual([
       ['linux/amd64', 3000, 'pass', '/hello'],
@@ -166,7 +236,10 @@ describe('the merged report', () => {
   });
 
   it('puts the platform checks together', () => {
-    const check = mergedPlatformCheck([record('linux/amd64', { platformCheck: { errors: ['e'], warnings: [], unchecked: [] } }), record('linux/arm64', { platformCheck: { errors: [], warnings: ['w'], unchecked: [] } })]);
+    const check = mergedPlatformCheck([
+      record('linux/amd64', { platformCheck: { errors: ['e'], warnings: [], unchecked: [] } }),
+      record('linux/arm64', { platformCheck: { errors: [], warnings: ['w'], unchecked: [] } }),
+    ]);
     expect(check).toEqual({ status: 'failed', errors: ['e'], warnings: ['w'], unchecked: [] });
   });
 });
@@ -176,14 +249,37 @@ describe('the records a per-platform job hands off', () => {
     name: 'ghcr.io/org/app',
     guards: new RegistryGuards(),
     image: {
-      measured: { digest: d('9'), platforms: platforms.map((platform, i) => ({ platform, manifestDigest: d(String(i + 4)), configDigest: d('0'), compressedBytes: 10, uncompressedBytes: 20, layers: [], entrypoint: [], workingDir: '/' })) },
+      measured: {
+        digest: d('9'),
+        platforms: platforms.map((platform, i) => ({
+          platform,
+          manifestDigest: d(String(i + 4)),
+          configDigest: d('0'),
+          compressedBytes: 10,
+          uncompressedBytes: 20,
+          layers: [],
+          entrypoint: [],
+          workingDir: '/',
+        })),
+      },
       programs: {},
     },
   });
-  const input = { scope, repositories: ['ghcr.io/org/app'], version: '1', pushed: true, smoke: { status: 'skipped' as const }, failures: ['Image size over budget'] };
+  const input = {
+    scope,
+    repositories: ['ghcr.io/org/app'],
+    version: '1',
+    pushed: true,
+    smoke: { status: 'skipped' as const },
+    failures: ['Image size over budget'],
+  };
 
-  it('one per platform, each with its manifest, its job\'s failures and its own platform check', () => {
-    const records = handoffRecords({ ...input, platforms: ['linux/amd64', 'linux/arm64'], measurement: measurement(['linux/amd64', 'linux/arm64']) });
+  it("one per platform, each with its manifest, its job's failures and its own platform check", () => {
+    const records = handoffRecords({
+      ...input,
+      platforms: ['linux/amd64', 'linux/arm64'],
+      measurement: measurement(['linux/amd64', 'linux/arm64']),
+    });
     expect(records.map((r) => [r.platform, r.digest, r.pushed, r.failures])).toEqual([
       ['linux/amd64', d('4'), true, ['Image size over budget']],
       ['linux/arm64', d('5'), true, ['Image size over budget']],
@@ -202,7 +298,8 @@ describe('the records a per-platform job hands off', () => {
 });
 
 describe('the index', () => {
-  const printed = (digests: string[]): string => `${JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: digests.map((digest) => ({ digest })) }, null, 3)}\n`;
+  const printed = (digests: string[]): string =>
+    `${JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: digests.map((digest) => ({ digest })) }, null, 3)}\n`;
 
   it('is the bytes imagetools printed (without its newline), with their digest', () => {
     const stdout = printed([d('a'), d('b')]);
@@ -217,15 +314,33 @@ describe('the index', () => {
     expect(() => composedIndex('not json', [d('a')])).toThrow(/printed no index/);
   });
 
-  it('is composed by imagetools from one repository\'s copies, pushing nothing', () => {
-    expect(dryRunArgv('ghcr.io/org/app', [d('a'), d('b')], 'b1')).toEqual(['buildx', 'imagetools', 'create', '--builder', 'b1', '--dry-run', `ghcr.io/org/app@${d('a')}`, `ghcr.io/org/app@${d('b')}`]);
+  it("is composed by imagetools from one repository's copies, pushing nothing", () => {
+    expect(dryRunArgv('ghcr.io/org/app', [d('a'), d('b')], 'b1')).toEqual([
+      'buildx',
+      'imagetools',
+      'create',
+      '--builder',
+      'b1',
+      '--dry-run',
+      `ghcr.io/org/app@${d('a')}`,
+      `ghcr.io/org/app@${d('b')}`,
+    ]);
   });
 });
 
 describe('the summaries', () => {
   it('escape what came back from the cache', () => {
     const hostile = record('linux/amd64', { failures: ['<img src=x> | @team `x`'] });
-    for (const text of [renderHandoffSummary([hostile]), renderMergeSummary({ records: [hostile], missing: [], tags: ['ghcr.io/org/app:1'], push: true, tagging: { applied: false, reason: 'not tagged: a per-platform job failed' } })]) {
+    for (const text of [
+      renderHandoffSummary([hostile]),
+      renderMergeSummary({
+        records: [hostile],
+        missing: [],
+        tags: ['ghcr.io/org/app:1'],
+        push: true,
+        tagging: { applied: false, reason: 'not tagged: a per-platform job failed' },
+      }),
+    ]) {
       expect(text).not.toContain('<img');
       expect(text).not.toContain('@team');
       expect(text).toContain('❌');
@@ -234,7 +349,9 @@ describe('the summaries', () => {
 
   it('say whether the tags now name the index', () => {
     const records = [record('linux/amd64'), record('linux/arm64')];
-    expect(renderMergeSummary({ records, missing: [], tags: ['ghcr.io/org/app:1'], push: true, digest: d('f'), tagging: { applied: true } })).toContain('`ghcr.io/org/app:1` ✅ now name the index');
+    expect(
+      renderMergeSummary({ records, missing: [], tags: ['ghcr.io/org/app:1'], push: true, digest: d('f'), tagging: { applied: true } }),
+    ).toContain('`ghcr.io/org/app:1` ✅ now name the index');
     expect(renderMergeSummary({ records, missing: ['linux/s390x'], tags: [], push: false })).toContain('❌ No result of `linux/s390x`');
   });
 });

@@ -86,13 +86,17 @@ describe('the hand-off through the cache', () => {
       { platform: 'linux/arm64', missing: `its result (${handoffKey(scope, 'linux/arm64')}) is unusable: it is of another image` },
     ]);
     const broken: CacheService = { ...cache, restore: () => Promise.reject(new Error('the cache service timed out')) };
-    expect(await restoreHandoffs(broken, ws, scope, ['linux/amd64'])).toEqual([{ platform: 'linux/amd64', missing: 'the cache could not be read: the cache service timed out' }]);
+    expect(await restoreHandoffs(broken, ws, scope, ['linux/amd64'])).toEqual([
+      { platform: 'linux/amd64', missing: 'the cache could not be read: the cache service timed out' },
+    ]);
   });
 
   it('without a cache service: saving fails with why, restoring names every platform missing', async () => {
     const ws = tempDir('merge-store');
     const none: CacheService = { ...memoryCache(ws), available: () => false };
     await expect(saveHandoffs(none, ws, [record('linux/amd64')])).rejects.toThrow(/the Actions cache service is not available to this job/);
-    expect(await restoreHandoffs(none, ws, scope, ['linux/amd64'])).toEqual([{ platform: 'linux/amd64', missing: 'the Actions cache service is not available to this job' }]);
+    expect(await restoreHandoffs(none, ws, scope, ['linux/amd64'])).toEqual([
+      { platform: 'linux/amd64', missing: 'the Actions cache service is not available to this job' },
+    ]);
   });
 });

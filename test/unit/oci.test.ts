@@ -42,7 +42,13 @@ describe('descriptors and media types', () => {
   it('imageManifests drops attestation manifests', () => {
     const ms: Descriptor[] = [
       { mediaType: 'm', digest: 'sha256:a', size: 1, platform: { os: 'linux', architecture: 'amd64' } },
-      { mediaType: 'm', digest: 'sha256:b', size: 1, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+      {
+        mediaType: 'm',
+        digest: 'sha256:b',
+        size: 1,
+        platform: { os: 'unknown', architecture: 'unknown' },
+        annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+      },
       { mediaType: 'm', digest: 'sha256:c', size: 1, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
     ];
     expect(imageManifests({ manifests: ms }).map((m) => m.digest)).toEqual(['sha256:a']);
@@ -129,7 +135,7 @@ describe('OciLayout', () => {
     return { dir, digests };
   }
 
-  it('reads index.json, a blob as JSON, a blob\'s last bytes and a blob as a stream', async () => {
+  it("reads index.json, a blob as JSON, a blob's last bytes and a blob as a stream", async () => {
     const { dir, digests } = layout({ schemaVersion: 2, manifests: [manifestOf('sha256:x')] }, ['{"a":1}', 'abcdef']);
     const oci = new OciLayout(dir);
     expect((await oci.index()).manifests.map((m) => m.digest)).toEqual(['sha256:x']);
@@ -145,9 +151,12 @@ describe('OciLayout', () => {
     expect((await new OciLayout(layout({ schemaVersion: 2 }, []).dir).index()).manifests).toEqual([]);
   });
 
-  it.each([['sha512:' + 'a'.repeat(128)], ['sha256:../../index.json'], ['sha256:ABC']])('refuses the digest %s (a digest never leaves blobs/sha256)', (digest) => {
-    expect(() => new OciLayout('/nowhere').blobPath(digest)).toThrow(/unsupported digest .* \(expected sha256\)/);
-  });
+  it.each([['sha512:' + 'a'.repeat(128)], ['sha256:../../index.json'], ['sha256:ABC']])(
+    'refuses the digest %s (a digest never leaves blobs/sha256)',
+    (digest) => {
+      expect(() => new OciLayout('/nowhere').blobPath(digest)).toThrow(/unsupported digest .* \(expected sha256\)/);
+    },
+  );
 
   it('says which blob is missing', () => {
     const { dir } = layout({ manifests: [] }, []);
@@ -184,7 +193,11 @@ describe('shapes of what a registry answers', () => {
   it('the manifest types lead with the indexes, and MANIFEST_TYPES tells a manifest from a blob', () => {
     expect(MANIFEST_TYPES.slice(0, 2).every((t) => isIndex(t, undefined))).toBe(true);
     expect(MANIFEST_TYPES.slice(2).some((t) => isIndex(t, undefined))).toBe(false);
-    expect(() => checkManifest({ layers: [] }, 'r.example')).toThrow('the registry r.example answered with something that is not an image manifest');
-    expect(() => checkConfig({ history: 1 }, 'r.example')).toThrow('the registry r.example answered with something that is not an image config');
+    expect(() => checkManifest({ layers: [] }, 'r.example')).toThrow(
+      'the registry r.example answered with something that is not an image manifest',
+    );
+    expect(() => checkConfig({ history: 1 }, 'r.example')).toThrow(
+      'the registry r.example answered with something that is not an image config',
+    );
   });
 });

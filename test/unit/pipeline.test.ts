@@ -44,7 +44,10 @@ function cacheService(): CacheService {
       const dir = join(env.workspace, paths[0]!);
       mkdirSync(dir, { recursive: true });
       const w = new TarWriter(join(dir, 'cache.tar'));
-      w.add({ name: '00/entry-d', type: '0', mode: 0o644, uid: 0, gid: 0, size: 10, mtime: 1_700_000_000, linkname: '' }, Buffer.alloc(512, 1));
+      w.add(
+        { name: '00/entry-d', type: '0', mode: 0o644, uid: 0, gid: 0, size: 10, mtime: 1_700_000_000, linkname: '' },
+        Buffer.alloc(512, 1),
+      );
       w.close();
       return primary;
     },
@@ -53,12 +56,22 @@ function cacheService(): CacheService {
   return { available: () => true, restore: async () => undefined, save: async () => undefined, within };
 }
 
-async function pipeline(dockerfile: string, values: Partial<Record<InputName, string>>, script: DockerScript = {}, ref = 'refs/heads/main') {
+async function pipeline(
+  dockerfile: string,
+  values: Partial<Record<InputName, string>>,
+  script: DockerScript = {},
+  ref = 'refs/heads/main',
+) {
   const ws = workspace(dockerfile);
   const runs: HelperRun[] = [];
   const docker = new FakeDocker({ bridgeGateway: async () => '127.0.0.1', helperBuild: fakeHelper(runs), ...script });
   const reporter = new RecordingReporter();
-  const ctx = contextFromEnv({ GITHUB_WORKSPACE: ws, GITHUB_REF: ref, GITHUB_SHA: 'a'.repeat(40), RUNNER_TEMP: tempDir('pipeline-temp') }, {}, ws, ws);
+  const ctx = contextFromEnv(
+    { GITHUB_WORKSPACE: ws, GITHUB_REF: ref, GITHUB_SHA: 'a'.repeat(40), RUNNER_TEMP: tempDir('pipeline-temp') },
+    {},
+    ws,
+    ws,
+  );
   const inputs = parseInputs(inputReader({ context: 'app', platforms: 'linux/amd64', ...values }), ws);
   const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache: cacheService(), now: () => new Date('2025-01-02T03:04:05Z') });
   return { outcome, docker, reporter, runs };
@@ -80,7 +93,7 @@ describe('runPipeline', () => {
     expect(reporter.outputs.version).toBe(version);
   });
 
-  it('a passing run: checks docker, builds once with the plan\'s argv, sets the outputs, summary sections in stage order', async () => {
+  it("a passing run: checks docker, builds once with the plan's argv, sets the outputs, summary sections in stage order", async () => {
     const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', version: '1.2.3', tags: 'app:1', load: 'true' });
     expect(outcome.failures).toEqual([]);
     expect(docker.methods().slice(0, 4)).toEqual(['engineVersion', 'buildxVersion', 'inspectBuilder', 'driverStatus']);
@@ -95,8 +108,14 @@ describe('runPipeline', () => {
   });
 
   it('a failed build: the held Go cache helpers are released, smoke-status skipped, outputs set before the failure', async () => {
-    const { outcome, docker, reporter, runs } = await pipeline(GOOD, { version: '1.2.3' }, { build: async () => failed('ERROR: failed to solve: process "/bin/sh -c go build" did not complete successfully: exit code: 1') });
-    expect(outcome.failures).toEqual(['Build failed: ERROR: failed to solve: process "/bin/sh -c go build" did not complete successfully: exit code: 1']);
+    const { outcome, docker, reporter, runs } = await pipeline(
+      GOOD,
+      { version: '1.2.3' },
+      { build: async () => failed('ERROR: failed to solve: process "/bin/sh -c go build" did not complete successfully: exit code: 1') },
+    );
+    expect(outcome.failures).toEqual([
+      'Build failed: ERROR: failed to solve: process "/bin/sh -c go build" did not complete successfully: exit code: 1',
+    ]);
     expect(runs.map((r) => r.kind)).toEqual(['held']);
     expect(runs[0]!.answer).toBe('stop');
     // Held helper first, then the build; no extract after a failed build.
@@ -106,15 +125,36 @@ describe('runPipeline', () => {
   });
 
   it('secrets reach buildx by its environment only; the Go cache helpers get none', async () => {
-    const { docker, reporter, runs } = await pipeline(GOOD, { version: '1.2.3', secrets: 'api=s3cr3t-value-1', 'go-private': 'github.com/acme/*', 'go-private-token': 'tok-s3cr3t-2' });
+    const { docker, reporter, runs } = await pipeline(GOOD, {
+      version: '1.2.3',
+      secrets: 'api=s3cr3t-value-1',
+      'go-private': 'github.com/acme/*',
+      'go-private-token': 'tok-s3cr3t-2',
+    });
     const [argv, env] = docker.callsOf('build')[0] as [string[], Record<string, string>];
     expect(argv.join(' ')).not.toMatch(/s3cr3t/);
-    expect(argv).toEqual(expect.arrayContaining(['--secret', 'id=api,env=GCA_BUILD_SECRET_0', '--secret', 'id=netrc,env=GCA_BUILD_SECRET_1', '--build-arg', 'GOPRIVATE=github.com/acme/*']));
-    expect(env).toEqual({ GCA_BUILD_SECRET_0: 's3cr3t-value-1', GCA_BUILD_SECRET_1: 'machine github.com login x-access-token password tok-s3cr3t-2\n' });
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        '--secret',
+        'id=api,env=GCA_BUILD_SECRET_0',
+        '--secret',
+        'id=netrc,env=GCA_BUILD_SECRET_1',
+        '--build-arg',
+        'GOPRIVATE=github.com/acme/*',
+      ]),
+    );
+    expect(env).toEqual({
+      GCA_BUILD_SECRET_0: 's3cr3t-value-1',
+      GCA_BUILD_SECRET_1: 'machine github.com login x-access-token password tok-s3cr3t-2\n',
+    });
     expect(runs.length).toBeGreaterThan(0);
     for (const run of runs) expect(`${run.argv.join(' ')}\n${run.script}`).not.toMatch(/s3cr3t|--secret/);
     for (const [, helperEnv] of docker.callsOf('helperBuild')) expect(helperEnv).toBeUndefined();
-    expect([...reporter.lines, ...reporter.summary, ...Object.values(reporter.outputs), ...reporter.annotations.map((a) => a.message)].join('\n')).not.toMatch(/s3cr3t/);
+    expect(
+      [...reporter.lines, ...reporter.summary, ...Object.values(reporter.outputs), ...reporter.annotations.map((a) => a.message)].join(
+        '\n',
+      ),
+    ).not.toMatch(/s3cr3t/);
   });
 
   it('dockerfile-checks: error with findings: no build call at all', async () => {
@@ -125,13 +165,19 @@ describe('runPipeline', () => {
 
   it('push with no tag to push to: fails before any docker call', async () => {
     const { outcome, docker, reporter } = await pipeline(GOOD, { push: 'true', images: 'ghcr.io/o/app' }, {}, 'refs/notes/x');
-    expect(outcome.failures).toEqual(["Input 'push' is true, but ref refs/notes/x gives no tags for `images`. Expected a branch, a tag or a pull request ref, or explicit `tags`."]);
+    expect(outcome.failures).toEqual([
+      "Input 'push' is true, but ref refs/notes/x gives no tags for `images`. Expected a branch, a tag or a pull request ref, or explicit `tags`.",
+    ]);
     expect(docker.calls).toEqual([]);
     expect(reporter.outputs.version).toBeDefined();
   });
 
   it('docker without buildx: a failure that says how to fix it, and no build', async () => {
-    const { outcome, docker } = await pipeline(GOOD, {}, { buildxVersion: async () => failed("docker: 'buildx' is not a docker command.") });
+    const { outcome, docker } = await pipeline(
+      GOOD,
+      {},
+      { buildxVersion: async () => failed("docker: 'buildx' is not a docker command.") },
+    );
     expect(outcome.failures).toEqual(['docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.']);
     expect(docker.methods()).toEqual(['engineVersion', 'buildxVersion']);
   });
@@ -141,7 +187,13 @@ describe('runPipeline', () => {
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 function pushingBuild(argv: readonly string[]): Promise<ExecResult> {
   const file = argv[argv.indexOf('--metadata-file') + 1]!;
-  writeFileSync(file, JSON.stringify({ 'containerimage.digest': DIGEST, 'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: DIGEST, size: 1 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      'containerimage.digest': DIGEST,
+      'containerimage.descriptor': { mediaType: 'application/vnd.oci.image.index.v1+json', digest: DIGEST, size: 1 },
+    }),
+  );
   return Promise.resolve(ok());
 }
 const containerBuilder = { inspectBuilder: async () => ok('Name:   ci\nDriver: docker-container\n'), build: pushingBuild };
@@ -153,25 +205,36 @@ const classicStore = { driverStatus: async () => ok('[["Backing Filesystem","ext
 describe('runPipeline on the docker driver with the classic image store', () => {
   it('not pushed: no OCI exporter (the driver has none there); the image loads, and the size stage saves it from the engine by its ID', async () => {
     const IID = `sha256:${'e'.repeat(64)}`;
-    const build = (argv: readonly string[]): Promise<ExecResult> => (writeFileSync(argv[argv.indexOf('--iidfile') + 1]!, IID), Promise.resolve(ok()));
+    const build = (argv: readonly string[]): Promise<ExecResult> => (
+      writeFileSync(argv[argv.indexOf('--iidfile') + 1]!, IID),
+      Promise.resolve(ok())
+    );
     const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false' }, { ...classicStore, build });
     const argv = docker.callsOf('build')[0]![0] as string[];
     expect(argv).not.toContain('--output');
     expect(docker.callsOf('saveImage')).toEqual([[IID, expect.stringMatching(/oci-layout\.tar$/)]]);
     // The fake engine has no image to save: no budget, so a warning and no failure.
     expect(outcome.failures).toEqual([]);
-    expect(reporter.annotations.map((a) => a.message)).toContainEqual(expect.stringMatching(/cannot be measured: docker save sha256:e{64} failed: no image store in this fake/));
+    expect(reporter.annotations.map((a) => a.message)).toContainEqual(
+      expect.stringMatching(/cannot be measured: docker save sha256:e{64} failed: no image store in this fake/),
+    );
   });
 
   it.each([['false'], ['true']])('two platforms (load: %s): an error naming the input, before any build', async (load) => {
     const { outcome, docker } = await pipeline(GOOD, { 'go-cache': 'false', platforms: 'linux/amd64,linux/arm64', load }, classicStore);
-    expect(outcome.failures).toEqual([expect.stringMatching(load === 'true' ? /^Input 'load': cannot load 2 platforms into this engine's classic image store\./ : /^Input 'platforms': cannot build 2 platforms with the builder default \(docker driver\) on this engine's classic image store\. Expected one platform, /)]);
+    expect(outcome.failures).toEqual([
+      expect.stringMatching(
+        load === 'true'
+          ? /^Input 'load': cannot load 2 platforms into this engine's classic image store\./
+          : /^Input 'platforms': cannot build 2 platforms with the builder default \(docker driver\) on this engine's classic image store\. Expected one platform, /,
+      ),
+    ]);
     expect(docker.methods()).not.toContain('build');
   });
 });
 
 describe('runPipeline with push: tags move last, and only when nothing failed', () => {
-  it('a docker-container builder pushes by digest (no --tag), then imagetools create points each repository\'s tags at it', async () => {
+  it("a docker-container builder pushes by digest (no --tag), then imagetools create points each repository's tags at it", async () => {
     const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS }, containerBuilder);
     expect(outcome.failures).toEqual([]);
     const argv = docker.callsOf('build')[0]![0] as string[];
@@ -180,7 +243,16 @@ describe('runPipeline with push: tags move last, and only when nothing failed', 
     expect(argv).toContain('type=image,"name=127.0.0.1:9/o/app,127.0.0.1:9/o/mirror",push-by-digest=true,name-canonical=true,push=true');
     expect(docker.methods().at(-1)).toBe('imagetoolsCreate');
     expect(docker.callsOf('imagetoolsCreate').map(([a]) => a)).toEqual([
-      ['buildx', 'imagetools', 'create', '--tag', '127.0.0.1:9/o/app:1', '--tag', '127.0.0.1:9/o/app:latest', `127.0.0.1:9/o/app@${DIGEST}`],
+      [
+        'buildx',
+        'imagetools',
+        'create',
+        '--tag',
+        '127.0.0.1:9/o/app:1',
+        '--tag',
+        '127.0.0.1:9/o/app:latest',
+        `127.0.0.1:9/o/app@${DIGEST}`,
+      ],
       ['buildx', 'imagetools', 'create', '--tag', '127.0.0.1:9/o/mirror:1', `127.0.0.1:9/o/mirror@${DIGEST}`],
     ]);
     expect(reporter.outputs.digest).toBe(DIGEST);
@@ -188,7 +260,11 @@ describe('runPipeline with push: tags move last, and only when nothing failed', 
   }, 20_000);
 
   it('a failing check (a budget that cannot be measured) leaves every tag alone, says so, and still outputs the digest', async () => {
-    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' }, containerBuilder);
+    const { outcome, docker, reporter } = await pipeline(
+      GOOD,
+      { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' },
+      containerBuilder,
+    );
     expect(outcome.failures).toEqual([expect.stringMatching(/^Could not measure the image from 127\.0\.0\.1:9\/o\/app@sha256:d{64}/)]);
     expect(docker.methods()).not.toContain('imagetoolsCreate');
     expect(reporter.outputs.digest).toBe(DIGEST);
@@ -208,23 +284,39 @@ describe('runPipeline with push: tags move last, and only when nothing failed', 
     expect(argv).not.toContain('--push');
     expect(argv).toEqual(expect.arrayContaining(['--tag', '127.0.0.1:9/o/app:1', '--output']));
     expect(argv.find((a) => a.startsWith('type=oci,'))).toMatch(/oci-layout,tar=false$/);
-    expect(outcome.failures).toEqual([expect.stringMatching(/^Could not push the image by digest to 127\.0\.0\.1:9\/o\/app, 127\.0\.0\.1:9\/o\/mirror: /)]);
+    expect(outcome.failures).toEqual([
+      expect.stringMatching(/^Could not push the image by digest to 127\.0\.0\.1:9\/o\/app, 127\.0\.0\.1:9\/o\/mirror: /),
+    ]);
     expect(docker.methods()).not.toContain('imagetoolsCreate');
     expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain('<br>_not tagged: the push failed_ |');
   });
 
   it('the docker driver on the classic image store cannot push by digest: the push moves the tags, with a warning before the build', async () => {
-    const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' }, { build: pushingBuild, driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') });
+    const { outcome, docker, reporter } = await pipeline(
+      GOOD,
+      { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' },
+      { build: pushingBuild, driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') },
+    );
     const argv = docker.callsOf('build')[0]![0] as string[];
     expect(argv).toEqual(expect.arrayContaining(['--tag', '127.0.0.1:9/o/app:1', '--push']));
     expect(argv.some((a) => a.startsWith('type=oci,') || a.includes('push-by-digest'))).toBe(false);
     expect(docker.methods()).not.toContain('imagetoolsCreate');
     const warnings = reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
-    expect(warnings).toContainEqual(expect.stringMatching(/^The builder default \(docker driver\) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run\./));
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^The builder default \(docker driver\) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run\./,
+      ),
+    );
     // The budget cannot be measured here: the step fails, and says the tags already moved.
     expect(outcome.failures).toEqual([expect.stringMatching(/^Could not measure the image from 127\.0\.0\.1:9\/o\/app@sha256:d{64}/)]);
     expect(reporter.outputs.digest).toBe(DIGEST);
-    expect(warnings).toContainEqual(expect.stringMatching(/^The push moved the tags before the checks .*127\.0\.0\.1:9\/o\/app:1.* now name the image that failed them\.$/));
-    expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain('| Output | pushed under the tags, before the checks (this builder cannot push by digest) |');
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^The push moved the tags before the checks .*127\.0\.0\.1:9\/o\/app:1.* now name the image that failed them\.$/,
+      ),
+    );
+    expect(reporter.summary.find((s) => s.startsWith('### 🐳'))).toContain(
+      '| Output | pushed under the tags, before the checks (this builder cannot push by digest) |',
+    );
   });
 });

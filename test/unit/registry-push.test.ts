@@ -38,7 +38,9 @@ class UploadRegistry {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const m = /^\/v2\/(.+)\/(blobs|manifests)\/(.*)$/.exec(url.pathname);
-        this.requests.push(`${req.method} ${url.pathname.replace(/sha256:([0-9a-f]{8})[0-9a-f]+/g, '$1')}${url.searchParams.has('mount') ? ' mount' : ''}`);
+        this.requests.push(
+          `${req.method} ${url.pathname.replace(/sha256:([0-9a-f]{8})[0-9a-f]+/g, '$1')}${url.searchParams.has('mount') ? ' mount' : ''}`,
+        );
         if (!m) return void res.writeHead(404).end();
         const [, name, kind, ref] = m as unknown as [string, string, string, string];
         const body = Buffer.concat(chunks);
@@ -87,10 +89,18 @@ class UploadRegistry {
 }
 
 const layout = writeOciLayout([
-  { os: 'linux', architecture: 'amd64', files: [[{ name: 'hello', content: goProgram({ GOOS: 'linux', GOARCH: 'amd64' }) }], [{ name: 'data', content: Buffer.alloc(3000, 7) }]] },
+  {
+    os: 'linux',
+    architecture: 'amd64',
+    files: [
+      [{ name: 'hello', content: goProgram({ GOOS: 'linux', GOARCH: 'amd64' }) }],
+      [{ name: 'data', content: Buffer.alloc(3000, 7) }],
+    ],
+  },
   { os: 'linux', architecture: 'arm64', files: [[{ name: 'hello', content: goProgram({ GOOS: 'linux', GOARCH: 'arm64' }) }]] },
 ]);
-const index = (JSON.parse(readFileSync(join(layout.dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }).manifests[0]!.digest;
+const index = (JSON.parse(readFileSync(join(layout.dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }).manifests[0]!
+  .digest;
 const registry = new UploadRegistry();
 beforeAll(() => registry.start());
 afterAll(async () => {
@@ -102,7 +112,7 @@ beforeEach(() => {
   registry.refuse = undefined;
 });
 
-describe('uploadLayout: the docker driver\'s push by digest', () => {
+describe("uploadLayout: the docker driver's push by digest", () => {
   it('uploads every blob, then the manifests before the index that lists them, under digests only; a second repository mounts', async () => {
     const repos = [`${registry.host}/team/app`, `${registry.host}/team/app-mirror`];
     const pushed = await uploadLayout(layout.dir, repos, new RegistryGuards());
@@ -131,20 +141,47 @@ describe('uploadLayout: the docker driver\'s push by digest', () => {
     const reporter = new RecordingReporter();
     const { result, image } = await pushLayoutStage({ ociLayoutDir: layout.dir }, [`${registry.host}/team/other`], reporter);
     expect(image).toBeUndefined();
-    expect(result.failures).toEqual([`Could not push the image by digest to ${registry.host}/team/other: ${registry.host} answered HTTP 403 for POST team/other/blobs/uploads/`]);
+    expect(result.failures).toEqual([
+      `Could not push the image by digest to ${registry.host}/team/other: ${registry.host} answered HTTP 403 for POST team/other/blobs/uploads/`,
+    ]);
   });
 });
 
 describe('applyTags: the tags, once every check passed', () => {
   it.each<[string, string[], { repository: string; tags: string[] }[]]>([
     ['one repository', ['r/a:1', 'r/a:latest'], [{ repository: 'r/a', tags: ['r/a:1', 'r/a:latest'] }]],
-    ['two registries, in the order given', ['ghcr.io/o/a:1', 'r/a:1', 'ghcr.io/o/a:latest'], [{ repository: 'ghcr.io/o/a', tags: ['ghcr.io/o/a:1', 'ghcr.io/o/a:latest'] }, { repository: 'r/a', tags: ['r/a:1'] }]],
+    [
+      'two registries, in the order given',
+      ['ghcr.io/o/a:1', 'r/a:1', 'ghcr.io/o/a:latest'],
+      [
+        { repository: 'ghcr.io/o/a', tags: ['ghcr.io/o/a:1', 'ghcr.io/o/a:latest'] },
+        { repository: 'r/a', tags: ['r/a:1'] },
+      ],
+    ],
   ])('tagGroups: %s', (_, tags, groups) => expect(tagGroups(tags)).toEqual(groups));
 
-  it('imagetoolsArgv points one repository\'s tags at its own copy', () => {
+  it("imagetoolsArgv points one repository's tags at its own copy", () => {
     const d = `sha256:${'a'.repeat(64)}`;
-    expect(imagetoolsArgv({ repository: 'r/a', tags: ['r/a:1', 'r/a:latest'] }, d)).toEqual(['buildx', 'imagetools', 'create', '--tag', 'r/a:1', '--tag', 'r/a:latest', `r/a@${d}`]);
-    expect(imagetoolsArgv({ repository: 'r/a', tags: ['r/a:1'] }, d, 'ci')).toEqual(['buildx', 'imagetools', 'create', '--builder', 'ci', '--tag', 'r/a:1', `r/a@${d}`]);
+    expect(imagetoolsArgv({ repository: 'r/a', tags: ['r/a:1', 'r/a:latest'] }, d)).toEqual([
+      'buildx',
+      'imagetools',
+      'create',
+      '--tag',
+      'r/a:1',
+      '--tag',
+      'r/a:latest',
+      `r/a@${d}`,
+    ]);
+    expect(imagetoolsArgv({ repository: 'r/a', tags: ['r/a:1'] }, d, 'ci')).toEqual([
+      'buildx',
+      'imagetools',
+      'create',
+      '--builder',
+      'ci',
+      '--tag',
+      'r/a:1',
+      `r/a@${d}`,
+    ]);
   });
 
   it.each<[string[], string]>([
@@ -155,22 +192,44 @@ describe('applyTags: the tags, once every check passed', () => {
   ])('notTaggedReason(%j) = %s', (failedStages, reason) => expect(notTaggedReason(failedStages)).toBe(reason));
 
   it('runs imagetools create per repository, and stops at the first that refuses, saying what was tagged', async () => {
-    const docker = new FakeDocker({ imagetoolsCreate: async (argv) => (argv.includes('ghcr.io/o/a:1') ? failed('ERROR: denied: permission_denied') : { exitCode: 0, stdout: '', stderr: '' }) });
+    const docker = new FakeDocker({
+      imagetoolsCreate: async (argv) =>
+        argv.includes('ghcr.io/o/a:1') ? failed('ERROR: denied: permission_denied') : { exitCode: 0, stdout: '', stderr: '' },
+    });
     const log: string[] = [];
-    const outcome = await applyTags(['r/a:1', 'r/a:latest', 'ghcr.io/o/a:1', 'q/b:1'], { digest: index }, undefined, { docker, guards: new RegistryGuards(), log: (m) => log.push(m) });
+    const outcome = await applyTags(['r/a:1', 'r/a:latest', 'ghcr.io/o/a:1', 'q/b:1'], { digest: index }, undefined, {
+      docker,
+      guards: new RegistryGuards(),
+      log: (m) => log.push(m),
+    });
     expect(docker.callsOf('imagetoolsCreate').map(([argv]) => (argv as string[]).at(-1))).toEqual([`r/a@${index}`, `ghcr.io/o/a@${index}`]);
-    expect(outcome).toEqual({ applied: ['r/a:1', 'r/a:latest'], failure: `Could not tag ghcr.io/o/a@${index} as ghcr.io/o/a:1: ERROR: denied: permission_denied (already tagged: r/a:1, r/a:latest)` });
+    expect(outcome).toEqual({
+      applied: ['r/a:1', 'r/a:latest'],
+      failure: `Could not tag ghcr.io/o/a@${index} as ghcr.io/o/a:1: ERROR: denied: permission_denied (already tagged: r/a:1, r/a:latest)`,
+    });
     expect(log).toEqual([`Tagged r/a@${index}: r/a:1, r/a:latest`]);
   });
 
   it('a lone manifest is put under its tags as it is (imagetools would wrap it in a new index)', async () => {
     const name = 'team/lone';
-    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'x', digest: index, size: 1 }, layers: [] }));
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'x', digest: index, size: 1 },
+        layers: [],
+      }),
+    );
     const digest = sha256(body);
     registry.manifests.set(name, new Map([[digest, { type: 'application/vnd.oci.image.manifest.v1+json', body }]]));
     expect(isLoneManifest('application/vnd.oci.image.manifest.v1+json')).toBe(true);
     const docker = new FakeDocker();
-    const outcome = await applyTags([`${registry.host}/${name}:1`, `${registry.host}/${name}:latest`], { digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' }, undefined, { docker, guards: new RegistryGuards(), log: () => undefined });
+    const outcome = await applyTags(
+      [`${registry.host}/${name}:1`, `${registry.host}/${name}:latest`],
+      { digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+      undefined,
+      { docker, guards: new RegistryGuards(), log: () => undefined },
+    );
     expect(outcome.failure).toBeUndefined();
     expect(docker.calls).toEqual([]);
     expect(registry.tags(name)).toEqual(['1', 'latest']);

@@ -22,7 +22,10 @@ describe('images', () => {
 
   it.each([
     ['ghcr.io/org/App', /Input 'images': 'ghcr.io\/org\/App' has an invalid repository/],
-    ['ghcr.io/org/app:1.2.3', /Input 'images': 'ghcr.io\/org\/app:1.2.3' has a tag\. Expected repositories without tag or digest, e.g\. ghcr.io\/org\/app/],
+    [
+      'ghcr.io/org/app:1.2.3',
+      /Input 'images': 'ghcr.io\/org\/app:1.2.3' has a tag\. Expected repositories without tag or digest, e.g\. ghcr.io\/org\/app/,
+    ],
     [`org/app@sha256:${'a'.repeat(64)}`, /has a digest/],
     ['org/app/', /Input 'images': .* Expected repositories without tag/],
   ])('rejects %j before any build', (raw, message) => {

@@ -9,7 +9,13 @@ import { contextFromEnv } from '../../src/context.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 
 const sha = '0123456789abcdef0123456789abcdef01234567';
-const pr = (number: number): PullRequestInfo => ({ number, headRef: 'fix/x', headSha: 'fedcba9876543210', baseRef: 'main', fromFork: false });
+const pr = (number: number): PullRequestInfo => ({
+  number,
+  headRef: 'fix/x',
+  headSha: 'fedcba9876543210',
+  baseRef: 'main',
+  fromFork: false,
+});
 const ctx = (over: Partial<TagContext>): TagContext => ({ eventName: 'push', ref: '', sha, defaultBranch: 'main', ...over });
 
 describe('tagsForRef', () => {
@@ -19,20 +25,40 @@ describe('tagsForRef', () => {
     ['major version zero: no floating 0', { ref: 'refs/tags/v0.4.1' }, ['0.4.1', '0.4', 'latest'], 'semver'],
     ['a pre-release: only itself', { ref: 'refs/tags/v1.3.0-rc.1' }, ['1.3.0-rc.1'], 'prerelease'],
     ['a pre-release with several identifiers', { ref: 'refs/tags/v2.0.0-beta.2.x' }, ['2.0.0-beta.2.x'], 'prerelease'],
-    ['build metadata is dropped (+ is not allowed in a tag)', { ref: 'refs/tags/v1.2.3+build.5' }, ['1.2.3', '1.2', '1', 'latest'], 'semver'],
+    [
+      'build metadata is dropped (+ is not allowed in a tag)',
+      { ref: 'refs/tags/v1.2.3+build.5' },
+      ['1.2.3', '1.2', '1', 'latest'],
+      'semver',
+    ],
     ['a tag that is not semver', { ref: 'refs/tags/nightly' }, ['nightly'], 'tag'],
     ['a two-part version is not semver', { ref: 'refs/tags/v1.2' }, ['v1.2'], 'tag'],
     ['a tag with characters a tag cannot hold', { ref: 'refs/tags/release/2024 q1' }, ['release-2024-q1'], 'tag'],
     ['the default branch from the payload', { ref: 'refs/heads/trunk', defaultBranch: 'trunk' }, ['edge', 'sha-0123456'], 'default-branch'],
     ['main when the payload names another default branch', { ref: 'refs/heads/main', defaultBranch: 'trunk' }, ['main'], 'branch'],
-    ['main when the payload names none (fallback)', { ref: 'refs/heads/main', defaultBranch: undefined }, ['edge', 'sha-0123456'], 'default-branch'],
-    ['master when the payload names none (fallback)', { ref: 'refs/heads/master', defaultBranch: undefined }, ['edge', 'sha-0123456'], 'default-branch'],
+    [
+      'main when the payload names none (fallback)',
+      { ref: 'refs/heads/main', defaultBranch: undefined },
+      ['edge', 'sha-0123456'],
+      'default-branch',
+    ],
+    [
+      'master when the payload names none (fallback)',
+      { ref: 'refs/heads/master', defaultBranch: undefined },
+      ['edge', 'sha-0123456'],
+      'default-branch',
+    ],
     ['the default branch without a sha', { ref: 'refs/heads/main', sha: '' }, ['edge'], 'default-branch'],
     ['another branch: its sanitized name', { ref: 'refs/heads/feature/Login page' }, ['feature-Login-page'], 'branch'],
     ['a branch of dots and slashes only gives nothing', { ref: 'refs/heads/./' }, [], 'none'],
     ['a pull request ref', { ref: 'refs/pull/7/merge', eventName: 'pull_request', pullRequest: pr(7) }, ['pr-7'], 'pull-request'],
     ['a pull request ref without payload', { ref: 'refs/pull/12/head' }, ['pr-12'], 'pull-request'],
-    ['pull_request_target (ref is the base branch)', { ref: 'refs/heads/main', eventName: 'pull_request_target', pullRequest: pr(9) }, ['pr-9'], 'pull-request'],
+    [
+      'pull_request_target (ref is the base branch)',
+      { ref: 'refs/heads/main', eventName: 'pull_request_target', pullRequest: pr(9) },
+      ['pr-9'],
+      'pull-request',
+    ],
     ['no ref', { ref: '' }, [], 'none'],
     ['an odd ref', { ref: 'refs/remotes/origin/x' }, [], 'none'],
   ])('%s', (_, over, tags, rule) => {
@@ -70,8 +96,14 @@ describe('resolveTags', () => {
   });
   it('applies every tag to every image, image by image', () => {
     expect(resolveTags({ tags: [], images: ['ghcr.io/o/a', 'o/b'] }, tagCtx).tags).toEqual([
-      'ghcr.io/o/a:1.2.3', 'ghcr.io/o/a:1.2', 'ghcr.io/o/a:1', 'ghcr.io/o/a:latest',
-      'o/b:1.2.3', 'o/b:1.2', 'o/b:1', 'o/b:latest',
+      'ghcr.io/o/a:1.2.3',
+      'ghcr.io/o/a:1.2',
+      'ghcr.io/o/a:1',
+      'ghcr.io/o/a:latest',
+      'o/b:1.2.3',
+      'o/b:1.2',
+      'o/b:1',
+      'o/b:latest',
     ]);
   });
   it('gives nothing without tags or images', () => {
@@ -92,7 +124,10 @@ describe('releaseTags (the stage)', () => {
   });
   it('reads the pull request number from a pull_request payload, and says it is not pushed', () => {
     const reporter = new RecordingReporter();
-    const c = run({ GITHUB_REF: 'refs/pull/31/merge', GITHUB_EVENT_NAME: 'pull_request' }, { number: 31, pull_request: { number: 31, head: { ref: 'x' } } });
+    const c = run(
+      { GITHUB_REF: 'refs/pull/31/merge', GITHUB_EVENT_NAME: 'pull_request' },
+      { number: 31, pull_request: { number: 31, head: { ref: 'x' } } },
+    );
     expect(releaseTags({ tags: [], images: ['o/a'], push: false }, c, reporter).tags).toEqual(['o/a:pr-31']);
     expect(reporter.lines.join('\n')).toContain('(not pushed: push is false)');
   });
@@ -112,7 +147,8 @@ describe('releaseTags (the stage)', () => {
 });
 
 describe('the summary says where release tags came from', () => {
-  const c = (ref: string) => contextFromEnv({ GITHUB_REF: ref, GITHUB_SHA: sha }, { repository: { default_branch: 'main' } }, '/ws', '/tmp');
+  const c = (ref: string) =>
+    contextFromEnv({ GITHUB_REF: ref, GITHUB_SHA: sha }, { repository: { default_branch: 'main' } }, '/ws', '/tmp');
   it.each<[string, { tags: string[]; images: string[]; push: boolean }, string | undefined]>([
     ['refs/tags/v1.2.3', { tags: [], images: ['o/a'], push: true }, 'release tags from semver tag v1.2.3'],
     ['refs/tags/v1.3.0-rc.1', { tags: [], images: ['o/a'], push: true }, 'release tags from pre-release tag v1.3.0-rc.1'],

@@ -69,12 +69,26 @@ describe('parseBudget', () => {
     [
       'linux/amd64=20MB,linux/arm64=22MB',
       false,
-      { perPlatform: { 'linux/amd64': { kind: 'bytes', bytes: 20_000_000, text: '20MB' }, 'linux/arm64': { kind: 'bytes', bytes: 22_000_000, text: '22MB' } } },
+      {
+        perPlatform: {
+          'linux/amd64': { kind: 'bytes', bytes: 20_000_000, text: '20MB' },
+          'linux/arm64': { kind: 'bytes', bytes: 22_000_000, text: '22MB' },
+        },
+      },
     ],
     ['linux/arm64 = 1 MiB\n', true, { perPlatform: { 'linux/arm64': { kind: 'bytes', bytes: 1_048_576, text: '1 MiB' } } }],
     ['5%', true, { all: { kind: 'percent', percent: 5, text: '5%' }, perPlatform: {} }],
     ['2.5 %', true, { all: { kind: 'percent', percent: 2.5, text: '2.5%' }, perPlatform: {} }],
-    ['linux/amd64=2MB\nlinux/arm64=10%', true, { perPlatform: { 'linux/amd64': { kind: 'bytes', bytes: 2_000_000, text: '2MB' }, 'linux/arm64': { kind: 'percent', percent: 10, text: '10%' } } }],
+    [
+      'linux/amd64=2MB\nlinux/arm64=10%',
+      true,
+      {
+        perPlatform: {
+          'linux/amd64': { kind: 'bytes', bytes: 2_000_000, text: '2MB' },
+          'linux/arm64': { kind: 'percent', percent: 10, text: '10%' },
+        },
+      },
+    ],
   ])('%j (percent allowed: %s)', (raw, pct, spec) => {
     expect(parseBudget('size-budget', raw, PLATFORMS, pct)).toEqual(spec);
   });
@@ -112,22 +126,31 @@ describe('modes and settings', () => {
     ['fail', 'fail'],
     ['WARN', 'warn'],
   ])('size-budget-mode %j -> %s', (raw, mode) => expect(parseBudgetMode(raw)).toBe(mode));
-  it('size-budget-mode rejects other words', () => expect(() => parseBudgetMode('maybe')).toThrow(/size-budget-mode.*Expected fail or warn/));
+  it('size-budget-mode rejects other words', () =>
+    expect(() => parseBudgetMode('maybe')).toThrow(/size-budget-mode.*Expected fail or warn/));
   it.each([
     ['', { kind: 'auto' }],
     ['auto', { kind: 'auto' }],
     ['none', { kind: 'none' }],
     ['ghcr.io/org/app:main', { kind: 'reference', ref: 'ghcr.io/org/app:main' }],
   ])('baseline %j', (raw, setting) => expect(parseBaseline(raw)).toEqual(setting));
-  it('baseline rejects what is no reference', () => expect(() => parseBaseline('Not A Ref')).toThrow(/baseline.*Expected auto, none, or an image reference/));
+  it('baseline rejects what is no reference', () =>
+    expect(() => parseBaseline('Not A Ref')).toThrow(/baseline.*Expected auto, none, or an image reference/));
   it.each([
     ['', 'auto'],
     ['always', 'always'],
     ['never', 'never'],
   ])('comment %j', (raw, mode) => expect(parseCommentMode(raw)).toBe(mode));
-  it('comment rejects other words', () => expect(() => parseCommentMode('sometimes')).toThrow(/comment.*Expected auto \(on pull requests\), always or never/));
+  it('comment rejects other words', () =>
+    expect(() => parseCommentMode('sometimes')).toThrow(/comment.*Expected auto \(on pull requests\), always or never/));
   it('parseSizeInputs reads every size input', () => {
-    const values: Record<string, string> = { baseline: 'none', 'size-budget': '25MB', 'size-budget-increase': '5%', 'size-budget-mode': 'warn', comment: 'never' };
+    const values: Record<string, string> = {
+      baseline: 'none',
+      'size-budget': '25MB',
+      'size-budget-increase': '5%',
+      'size-budget-mode': 'warn',
+      comment: 'never',
+    };
     const parsed = parseSizeInputs((n) => values[n] ?? '', PLATFORMS);
     expect(parsed.baseline).toEqual({ kind: 'none' });
     expect(parsed.budget.all?.kind).toBe('bytes');
@@ -148,13 +171,40 @@ describe('judgePlatform', () => {
     ['no budgets', mb(30), mb(1), none, none, 'fail', 'pass', []],
     ['under the absolute budget', mb(24), null, abs(mb(25)), none, 'fail', 'pass', []],
     ['exactly at the absolute budget', mb(25), null, abs(mb(25)), none, 'fail', 'pass', []],
-    ['over the absolute budget', mb(26), null, abs(mb(25)), none, 'fail', 'fail', ['linux/amd64: 26.00 MB is 1.00 MB over the size budget of 25MB']],
+    [
+      'over the absolute budget',
+      mb(26),
+      null,
+      abs(mb(25)),
+      none,
+      'fail',
+      'fail',
+      ['linux/amd64: 26.00 MB is 1.00 MB over the size budget of 25MB'],
+    ],
     ['over, mode warn', mb(26), null, abs(mb(25)), none, 'warn', 'warn', ['linux/amd64: 26.00 MB is 1.00 MB over the size budget of 25MB']],
-    ['grew 2.5 MB with 1 MB allowed', mb(5.1), mb(2.6), none, inc(mb(1)), 'fail', 'fail', ['linux/amd64: grew by +2.50 MB, 1.50 MB over the allowed increase of 1MB']],
+    [
+      'grew 2.5 MB with 1 MB allowed',
+      mb(5.1),
+      mb(2.6),
+      none,
+      inc(mb(1)),
+      'fail',
+      'fail',
+      ['linux/amd64: grew by +2.50 MB, 1.50 MB over the allowed increase of 1MB'],
+    ],
     ['grew 2.5 MB with 10 MB allowed', mb(5.1), mb(2.6), none, inc(mb(10)), 'fail', 'pass', []],
     ['increase without a baseline is not judged', mb(5.1), null, none, inc(mb(1)), 'fail', 'pass', []],
     ['shrank', mb(2), mb(3), none, inc(0), 'fail', 'pass', []],
-    ['grew 6% with 5% allowed', mb(10.6), mb(10), none, pct(5), 'fail', 'fail', ['linux/amd64: grew by +600.0 KB, 100.0 KB over the allowed increase of 5%']],
+    [
+      'grew 6% with 5% allowed',
+      mb(10.6),
+      mb(10),
+      none,
+      pct(5),
+      'fail',
+      'fail',
+      ['linux/amd64: grew by +600.0 KB, 100.0 KB over the allowed increase of 5%'],
+    ],
     ['grew 4% with 5% allowed', mb(10.4), mb(10), none, pct(5), 'fail', 'pass', []],
   ] as const)('%s', (_name, bytes, base, budget, increase, mode, status, reasons) => {
     const verdict = judgePlatform('linux/amd64', bytes, base, budget, increase, mode);

@@ -79,7 +79,7 @@ describe('upsertComment (in-memory API)', () => {
     expect(api.pagesRead).toBe(6);
   });
 
-  it('updates its own comment on page 3, not the look-alike by another bot, not another image\'s', async () => {
+  it("updates its own comment on page 3, not the look-alike by another bot, not another image's", async () => {
     const api = new MemoryApi(ACTIONS_BOT);
     seed(api, 120);
     api.store.push({ id: 500, body: `${MARKER}\nlook-alike`, author: 'other-bot[bot]', url: '' });
@@ -108,7 +108,7 @@ describe('upsertComment (in-memory API)', () => {
   });
 });
 
-describe('isOwnComment: only the exact marker at the start, by the token\'s identity', () => {
+describe("isOwnComment: only the exact marker at the start, by the token's identity", () => {
   it.each([
     [`${MARKER}\nbody`, ACTIONS_BOT, true],
     [MARKER, ACTIONS_BOT, true],
@@ -220,7 +220,13 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
   const user = new FakeGitHub({
     token,
     userLogin: 'release-bot',
-    pullsForCommit: { c0ffee: [{ number: 7, state: 'open' }, { number: 5, state: 'closed' }, { number: 9, state: 'open' }] },
+    pullsForCommit: {
+      c0ffee: [
+        { number: 7, state: 'open' },
+        { number: 5, state: 'closed' },
+        { number: 9, state: 'open' },
+      ],
+    },
   });
   beforeAll(async () => {
     await installation.start();
@@ -235,7 +241,10 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
     const api = octokitCommentApi(token, 'octo-org/hello', user.url);
     expect(await api.pullsForCommit('c0ffee')).toEqual([7, 9]);
     expect(await api.pullsForCommit('deadbeef')).toEqual([]);
-    expect(user.requests.filter((r) => r.path.includes('/pulls')).map((r) => r.path)).toEqual(['/repos/octo-org/hello/commits/c0ffee/pulls', '/repos/octo-org/hello/commits/deadbeef/pulls']);
+    expect(user.requests.filter((r) => r.path.includes('/pulls')).map((r) => r.path)).toEqual([
+      '/repos/octo-org/hello/commits/c0ffee/pulls',
+      '/repos/octo-org/hello/commits/deadbeef/pulls',
+    ]);
   });
 
   it('an installation token cannot call /user: comments as github-actions[bot]', async () => {

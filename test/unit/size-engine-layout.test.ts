@@ -61,7 +61,15 @@ describe('withGzippedLayers', () => {
 function savedArchive(): { archive: Buffer; layer: Buffer; diffId: string } {
   const layer = tar(tarEntry('hello', fakeGoBinary(40_000)));
   const diffId = `sha256:${sha(layer)}`;
-  const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Entrypoint: ['/hello'] }, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'COPY /out/hello /hello # buildkit' }] }));
+  const config = Buffer.from(
+    JSON.stringify({
+      os: 'linux',
+      architecture: 'amd64',
+      config: { Entrypoint: ['/hello'] },
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+      history: [{ created_by: 'COPY /out/hello /hello # buildkit' }],
+    }),
+  );
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -70,9 +78,20 @@ function savedArchive(): { archive: Buffer; layer: Buffer; diffId: string } {
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: diffId, size: layer.length }],
     }),
   );
-  const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length }] });
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length }],
+  });
   const blob = (data: Buffer): Buffer => tarEntry(`blobs/sha256/${sha(data)}`, data, '0', 0o644);
-  const archive = tar(blob(layer), blob(config), blob(manifest), tarEntry('index.json', Buffer.from(index), '0', 0o644), tarEntry('manifest.json', Buffer.from('[]'), '0', 0o644), tarEntry('blobs/sha256', Buffer.alloc(0), '5'));
+  const archive = tar(
+    blob(layer),
+    blob(config),
+    blob(manifest),
+    tarEntry('index.json', Buffer.from(index), '0', 0o644),
+    tarEntry('manifest.json', Buffer.from('[]'), '0', 0o644),
+    tarEntry('blobs/sha256', Buffer.alloc(0), '5'),
+  );
   return { archive, layer, diffId };
 }
 
@@ -101,8 +120,16 @@ describe('saveEngineLayout', () => {
   });
 
   it.each<[string, DockerScript, RegExp]>([
-    ['docker save fails', { saveImage: async () => failed('Error response from daemon: reference does not exist') }, /^docker save sha256:abc failed: Error response from daemon: reference does not exist$/],
-    ['an archive without index.json (an engine older than 25)', { saveImage: async (_r, file) => (writeFileSync(file, tar(tarEntry('manifest.json', Buffer.from('[]'), '0', 0o644))), ok()) }, /wrote no OCI layout \(Docker Engine 25 or later does\)$/],
+    [
+      'docker save fails',
+      { saveImage: async () => failed('Error response from daemon: reference does not exist') },
+      /^docker save sha256:abc failed: Error response from daemon: reference does not exist$/,
+    ],
+    [
+      'an archive without index.json (an engine older than 25)',
+      { saveImage: async (_r, file) => (writeFileSync(file, tar(tarEntry('manifest.json', Buffer.from('[]'), '0', 0o644))), ok()) },
+      /wrote no OCI layout \(Docker Engine 25 or later does\)$/,
+    ],
   ])('%s: a clear error', async (_, script, message) => {
     const dir = join(tempDir('engine-layout'), 'oci-layout');
     await expect(saveEngineLayout(new FakeDocker(script), 'sha256:abc', dir)).rejects.toThrow(message);

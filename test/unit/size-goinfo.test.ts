@@ -93,7 +93,11 @@ describe('scanLayerTar', () => {
   });
 
   it('without an entrypoint, takes the first executable Go program and skips non-ELF files', async () => {
-    const layer = tar(tarEntry('bin/script', Buffer.from('#!/bin/sh\n')), tarEntry('bin/notgo', Buffer.from('\x7fELF', 'latin1')), tarEntry('bin/svc', bin));
+    const layer = tar(
+      tarEntry('bin/script', Buffer.from('#!/bin/sh\n')),
+      tarEntry('bin/notgo', Buffer.from('\x7fELF', 'latin1')),
+      tarEntry('bin/svc', bin),
+    );
     const scan = await scanLayerTar(chunks(layer, 4096), undefined);
     expect(scan.binary?.path).toBe('/bin/svc');
   });
@@ -138,7 +142,13 @@ describe('findGoBinary', () => {
         return Readable.from([blobs[digest]!]);
       },
     };
-    const layer = (digest: string): LayerSize => ({ digest, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: blobs[digest]!.length, uncompressedBytes: null, instruction: null });
+    const layer = (digest: string): LayerSize => ({
+      digest,
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      compressedBytes: blobs[digest]!.length,
+      uncompressedBytes: null,
+      instruction: null,
+    });
     const found = await findGoBinary(source, [layer('sha256:base'), layer('sha256:app'), layer('sha256:top')], ['/hello'], '/');
     expect(found?.path).toBe('/hello');
     expect(found?.layerDigest).toBe('sha256:app');
@@ -146,7 +156,11 @@ describe('findGoBinary', () => {
     expect(opened).toEqual(['sha256:top', 'sha256:app']);
     // With the history's instructions, the layer that names the program is read first, and only it.
     opened.length = 0;
-    const named = [layer('sha256:base'), { ...layer('sha256:app'), instruction: 'COPY /out/hello /hello' }, { ...layer('sha256:top'), instruction: 'COPY data /data' }];
+    const named = [
+      layer('sha256:base'),
+      { ...layer('sha256:app'), instruction: 'COPY /out/hello /hello' },
+      { ...layer('sha256:top'), instruction: 'COPY data /data' },
+    ];
     expect((await findGoBinary(source, named, ['/hello'], '/'))?.layerDigest).toBe('sha256:app');
     expect(opened).toEqual(['sha256:app']);
   });
@@ -157,7 +171,12 @@ describe('findGoBinary', () => {
     ['a name through PATH', ['ADD rootfs /', 'COPY svc /usr/bin/svc', 'RUN svc --selftest'], { name: 'svc' }, [2, 1], [2, 1, 0]],
     ['no entrypoint', ['COPY /out/app /app'], undefined, [], [0]],
   ] as const)('layerReadOrder: %s', (_n, instructions, target, hinted, topDown) => {
-    expect(layerReadOrder(instructions.map((instruction) => ({ instruction })), target)).toEqual({ hinted, topDown });
+    expect(
+      layerReadOrder(
+        instructions.map((instruction) => ({ instruction })),
+        target,
+      ),
+    ).toEqual({ hinted, topDown });
   });
 });
 
@@ -180,12 +199,31 @@ describe('paths', () => {
 });
 
 describe('diffModules', () => {
-  const m = (path: string, version: string, replacedBy?: GoModule['replacedBy']): GoModule => ({ path, version, ...(replacedBy ? { replacedBy } : {}) });
+  const m = (path: string, version: string, replacedBy?: GoModule['replacedBy']): GoModule => ({
+    path,
+    version,
+    ...(replacedBy ? { replacedBy } : {}),
+  });
   it.each([
     ['nothing changed', [m('a', 'v1')], [m('a', 'v1')], { added: [], removed: [], changed: [] }],
-    ['a new module', [m('a', 'v1')], [m('a', 'v1'), m('example.org/x', 'v1.3.0')], { added: [{ path: 'example.org/x', after: 'v1.3.0' }], removed: [], changed: [] }],
+    [
+      'a new module',
+      [m('a', 'v1')],
+      [m('a', 'v1'), m('example.org/x', 'v1.3.0')],
+      { added: [{ path: 'example.org/x', after: 'v1.3.0' }], removed: [], changed: [] },
+    ],
     ['a removed module', [m('a', 'v1'), m('b', 'v2')], [m('a', 'v1')], { added: [], removed: [{ path: 'b', before: 'v2' }], changed: [] }],
-    ['a version change', [m('a', 'v1.0.0')], [m('a', 'v1.1.0')], { added: [], removed: [], changed: [{ path: 'a', before: 'v1.0.0', after: 'v1.1.0' }] }],
-    ['a new replacement', [m('a', 'v1')], [m('a', 'v1', { path: '../a', version: '' })], { added: [], removed: [], changed: [{ path: 'a', before: 'v1', after: 'v1 => ../a' }] }],
+    [
+      'a version change',
+      [m('a', 'v1.0.0')],
+      [m('a', 'v1.1.0')],
+      { added: [], removed: [], changed: [{ path: 'a', before: 'v1.0.0', after: 'v1.1.0' }] },
+    ],
+    [
+      'a new replacement',
+      [m('a', 'v1')],
+      [m('a', 'v1', { path: '../a', version: '' })],
+      { added: [], removed: [], changed: [{ path: 'a', before: 'v1', after: 'v1 => ../a' }] },
+    ],
   ])('%s', (_n, before, after, diff) => expect(diffModules(before, after)).toEqual(diff));
 });

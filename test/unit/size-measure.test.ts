@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Descriptor, ImageConfig } from '../../src/oci/descriptor.js';
-import { cleanInstruction, gzipUncompressedSize, layerDiffIds, layerInstructions, measureImage, platformString } from '../../src/size/measure.js';
+import {
+  cleanInstruction,
+  gzipUncompressedSize,
+  layerDiffIds,
+  layerInstructions,
+  measureImage,
+  platformString,
+} from '../../src/size/measure.js';
 import type { BlobSource } from '../../src/size/source.js';
 import { baselineKey, baselineKeyPrefix, planCache } from '../../src/size/baseline.js';
 import { ROOT } from '../support/runner.js';
@@ -39,7 +46,7 @@ function fixtureSource(trailers: Record<string, number>): { source: BlobSource; 
 }
 
 describe('measureImage from manifest and config fixtures', () => {
-  it('measures both platforms, leaves attestations out, reads only each layer\'s trailer', async () => {
+  it("measures both platforms, leaves attestations out, reads only each layer's trailer", async () => {
     const { source, tails } = fixtureSource({
       'sha256:0498737c5eaa98b922b4b69ae3ce43342416fece78666ac3e8950b9d68e90503': 6_047_744,
       'sha256:ae5c49d1d5f547f9ce46cd485d039983a9c093fdc5a39aaf9569cf4ee8df3668': 5_703_680,
@@ -114,7 +121,10 @@ describe('pure helpers', () => {
   ])('platformString(%j) = %s', (p, text) => expect(platformString(p)).toBe(text));
 
   it('layerInstructions skips empty layers and aligns short histories from the top', () => {
-    expect(layerInstructions({ history: [{ created_by: 'A' }, { created_by: 'B', empty_layer: true }, { created_by: 'C' }] }, 2)).toEqual(['A', 'C']);
+    expect(layerInstructions({ history: [{ created_by: 'A' }, { created_by: 'B', empty_layer: true }, { created_by: 'C' }] }, 2)).toEqual([
+      'A',
+      'C',
+    ]);
     expect(layerInstructions({ history: [{ created_by: 'C' }] }, 2)).toEqual([null, 'C']);
     expect(layerInstructions({}, 1)).toEqual([null]);
   });
@@ -152,11 +162,26 @@ describe('baseline keys', () => {
   const sha = 'f'.repeat(40);
   const pr = { number: 7, headRef: 'feat', headSha: sha, baseRef: 'develop', fromFork: false };
   it.each([
-    ['push to the default branch: restore its newest, save', { eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main' }, 'main', true],
+    [
+      'push to the default branch: restore its newest, save',
+      { eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main' },
+      'main',
+      true,
+    ],
     ['push to master without a payload default', { eventName: 'push', ref: 'refs/heads/master' }, 'main', true],
-    ['push to another branch: compare with the default, no save', { eventName: 'push', ref: 'refs/heads/feat', defaultBranch: 'main' }, 'main', false],
+    [
+      'push to another branch: compare with the default, no save',
+      { eventName: 'push', ref: 'refs/heads/feat', defaultBranch: 'main' },
+      'main',
+      false,
+    ],
     ['a tag: compare with the default, save', { eventName: 'push', ref: 'refs/tags/v1.2.3', defaultBranch: 'trunk' }, 'trunk', true],
-    ['a pull request: restore its base branch, no save', { eventName: 'pull_request', ref: 'refs/pull/7/merge', defaultBranch: 'main', pullRequest: pr }, 'develop', false],
+    [
+      'a pull request: restore its base branch, no save',
+      { eventName: 'pull_request', ref: 'refs/pull/7/merge', defaultBranch: 'main', pullRequest: pr },
+      'develop',
+      false,
+    ],
   ])('%s', (_n, ctx, restoreLabel, saves) => {
     const plan = planCache('img', { sha, ...ctx });
     expect(plan.restoreLabel).toBe(restoreLabel);

@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiHost, inlineCredentials, parseChallenge, RegistryGuards, RegistryNotFoundError, registryScheme } from '../../src/oci/registry-client.js';
+import {
+  apiHost,
+  inlineCredentials,
+  parseChallenge,
+  RegistryGuards,
+  RegistryNotFoundError,
+  registryScheme,
+} from '../../src/oci/registry-client.js';
 import { RegistrySource } from '../../src/size/registry.js';
 import { measureImage } from '../../src/size/measure.js';
 import { findGoBinary } from '../../src/size/goinfo.js';
@@ -38,8 +45,16 @@ describe('registry helpers', () => {
 
   it.each([
     [{ auths: { 'ghcr.io': { auth: Buffer.from('me:secret').toString('base64') } } }, 'ghcr.io', { username: 'me', password: 'secret' }],
-    [{ auths: { 'https://ghcr.io': { auth: Buffer.from('me:pa:ss').toString('base64') } } }, 'ghcr.io', { username: 'me', password: 'pa:ss' }],
-    [{ auths: { 'https://index.docker.io/v1/': { auth: Buffer.from('hub:tok').toString('base64') } } }, 'registry-1.docker.io', { username: 'hub', password: 'tok' }],
+    [
+      { auths: { 'https://ghcr.io': { auth: Buffer.from('me:pa:ss').toString('base64') } } },
+      'ghcr.io',
+      { username: 'me', password: 'pa:ss' },
+    ],
+    [
+      { auths: { 'https://index.docker.io/v1/': { auth: Buffer.from('hub:tok').toString('base64') } } },
+      'registry-1.docker.io',
+      { username: 'hub', password: 'tok' },
+    ],
     [{ auths: { 'acr.example.io': { identitytoken: 'refresh' } } }, 'acr.example.io', { identityToken: 'refresh', username: undefined }],
     [{ auths: { 'other.io': { auth: 'eDp5' } } }, 'ghcr.io', undefined],
     [{}, 'ghcr.io', undefined],
@@ -57,7 +72,15 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
   };
   const layerTar = tar(tarEntry('app', fakeGoBinary(50_000)));
   const layer = put('application/vnd.oci.image.layer.v1.tar+gzip', gzipSync(layerTar));
-  const config = put('application/vnd.oci.image.config.v1+json', JSON.stringify({ os: 'linux', architecture: 'amd64', config: { Entrypoint: ['/app'] }, history: [{ created_by: 'COPY app /app # buildkit' }] }));
+  const config = put(
+    'application/vnd.oci.image.config.v1+json',
+    JSON.stringify({
+      os: 'linux',
+      architecture: 'amd64',
+      config: { Entrypoint: ['/app'] },
+      history: [{ created_by: 'COPY app /app # buildkit' }],
+    }),
+  );
   const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [layer] });
   const seen: string[] = [];
   let server: Server;
@@ -72,7 +95,8 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
       seen.push(`${req.method} ${url.pathname}${req.headers.range ? ` ${req.headers.range}` : ''}`);
       if (url.pathname === '/token') {
         if (req.headers.authorization !== `Basic ${Buffer.from('robot:s3cret').toString('base64')}`) return void res.writeHead(401).end();
-        if (url.searchParams.get('scope') !== 'repository:team/app:pull' || url.searchParams.get('service') !== 'fake') return void res.writeHead(400).end();
+        if (url.searchParams.get('scope') !== 'repository:team/app:pull' || url.searchParams.get('service') !== 'fake')
+          return void res.writeHead(400).end();
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ token: 'pull-token' }));
       }
@@ -81,7 +105,10 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
         return void res.end();
       }
       if (url.pathname === '/v2/team/app/manifests/v1') {
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': `sha256:${createHash('sha256').update(manifest).digest('hex')}` });
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': `sha256:${createHash('sha256').update(manifest).digest('hex')}`,
+        });
         return void res.end(manifest);
       }
       const m = /^\/v2\/team\/app\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url.pathname);
@@ -97,7 +124,10 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    writeFileSync(join(configDir, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('robot:s3cret').toString('base64') } } }));
+    writeFileSync(
+      join(configDir, 'config.json'),
+      JSON.stringify({ auths: { [host]: { auth: Buffer.from('robot:s3cret').toString('base64') } } }),
+    );
     process.env.DOCKER_CONFIG = configDir;
   });
 
@@ -108,30 +138,35 @@ describe('RegistrySource against a token-authenticated registry on loopback', ()
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  it.each([true, false])('logs in with docker\'s credentials and measures from manifests and 4-byte tails (range honoured: %s)', async (range) => {
-    honourRange = range;
-    seen.length = 0;
-    const source = new RegistrySource(`${host}/team/app:v1`);
-    const measured = await measureImage(source);
-    expect(measured.platforms).toHaveLength(1);
-    const p = measured.platforms[0]!;
-    expect(p.platform).toBe('linux/amd64');
-    expect(p.compressedBytes).toBe(layer.size);
-    expect(p.uncompressedBytes).toBe(layerTar.length);
-    expect(p.layers[0]!.instruction).toBe('COPY app /app');
-    expect(seen).toContain(`GET /v2/team/app/blobs/${layer.digest} bytes=${layer.size - 4}-${layer.size - 1}`);
-    const go = await findGoBinary(source, p.layers, p.entrypoint, p.workingDir);
-    expect(go?.path).toBe('/app');
-    expect(go?.buildInfo.goVersion).toBe('go1.24.4');
-    expect(seen.filter((s) => s === 'GET /token')).toHaveLength(1);
-  });
+  it.each([true, false])(
+    "logs in with docker's credentials and measures from manifests and 4-byte tails (range honoured: %s)",
+    async (range) => {
+      honourRange = range;
+      seen.length = 0;
+      const source = new RegistrySource(`${host}/team/app:v1`);
+      const measured = await measureImage(source);
+      expect(measured.platforms).toHaveLength(1);
+      const p = measured.platforms[0]!;
+      expect(p.platform).toBe('linux/amd64');
+      expect(p.compressedBytes).toBe(layer.size);
+      expect(p.uncompressedBytes).toBe(layerTar.length);
+      expect(p.layers[0]!.instruction).toBe('COPY app /app');
+      expect(seen).toContain(`GET /v2/team/app/blobs/${layer.digest} bytes=${layer.size - 4}-${layer.size - 1}`);
+      const go = await findGoBinary(source, p.layers, p.entrypoint, p.workingDir);
+      expect(go?.path).toBe('/app');
+      expect(go?.buildInfo.goVersion).toBe('go1.24.4');
+      expect(seen.filter((s) => s === 'GET /token')).toHaveLength(1);
+    },
+  );
 
   it('an unreachable registry is a clear error', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await expect(measureImage(new RegistrySource(`127.0.0.1:${port}/team/app:v1`))).rejects.toThrow(new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+    await expect(measureImage(new RegistrySource(`127.0.0.1:${port}/team/app:v1`))).rejects.toThrow(
+      new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}: ECONNREFUSED`),
+    );
   });
 
   it('a missing tag is a RegistryNotFoundError naming the status', async () => {
@@ -165,7 +200,9 @@ describe('RegistrySource under deadlines, against a misbehaving registry on loop
 
   it('a registry that answers too late: gives up at the deadline, naming the registry and the time, then asks no more', async () => {
     const guards = short();
-    await expect(measure({ delayMs: 5000 }, guards)).rejects.toThrow(`the registry ${registry.host} (GET manifests/main) did not answer in 300 ms`);
+    await expect(measure({ delayMs: 5000 }, guards)).rejects.toThrow(
+      `the registry ${registry.host} (GET manifests/main) did not answer in 300 ms`,
+    );
     await expect(measure({}, guards)).rejects.toThrow(`the registry ${registry.host} (GET manifests/main) did not answer in 300 ms`);
     expect(registry.requests).toEqual([]);
   });
@@ -173,7 +210,11 @@ describe('RegistrySource under deadlines, against a misbehaving registry on loop
   it.each([
     ['not JSON', '<html>502 Bad Gateway</html>', 'answered manifests/main with something that is not JSON'],
     ['JSON of another kind', '{"errors":[]}', 'answered with something that is not an image manifest'],
-    ['layers without sizes', '{"config":{"digest":"sha256:1","mediaType":"x","size":1},"layers":[{"digest":"sha256:2"}]}', 'not an image manifest'],
+    [
+      'layers without sizes',
+      '{"config":{"digest":"sha256:1","mediaType":"x","size":1},"layers":[{"digest":"sha256:2"}]}',
+      'not an image manifest',
+    ],
     ['a list', '[1,2]', 'not an image manifest'],
   ])('a 200 with %s is a clear error, never a TypeError', async (_what, manifestBody, message) => {
     const error = await measure({ manifestBody }).catch((e: unknown) => e);
@@ -185,7 +226,11 @@ describe('RegistrySource under deadlines, against a misbehaving registry on loop
   it('retries a 503 twice, then reads', async () => {
     // Each retry waits 0.5 s, then 1 s, within its call's deadline.
     await expect(measure({ failTimes: 2 }, short(2000))).resolves.toMatchObject({ path: '/app' });
-    expect(registry.requests.slice(0, 3)).toEqual(['GET /v2/team/app/manifests/main', 'GET /v2/team/app/manifests/main', 'GET /v2/team/app/manifests/main']);
+    expect(registry.requests.slice(0, 3)).toEqual([
+      'GET /v2/team/app/manifests/main',
+      'GET /v2/team/app/manifests/main',
+      'GET /v2/team/app/manifests/main',
+    ]);
   });
 
   it('a 503 after two retries is an error naming the status, and the registry is not asked again', async () => {
@@ -196,6 +241,8 @@ describe('RegistrySource under deadlines, against a misbehaving registry on loop
   });
 
   it('a blob that stalls mid-stream fails after the deadline without a byte', async () => {
-    await expect(measure({ stallBlobs: true })).rejects.toThrow(/the registry 127\.0\.0\.1:\d+ \(blob sha256:[0-9a-f]{12}…\) sent nothing for 300 ms/);
+    await expect(measure({ stallBlobs: true })).rejects.toThrow(
+      /the registry 127\.0\.0\.1:\d+ \(blob sha256:[0-9a-f]{12}…\) sent nothing for 300 ms/,
+    );
   });
 });

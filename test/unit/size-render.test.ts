@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportedFinding } from '../../src/checks/catalog.js';
-import { COMMENT_LIMIT, commentMarker, rebuiltLine, renderComment, renderSizeMarkdown, type ReportExtras } from '../../src/report/render.js';
+import {
+  COMMENT_LIMIT,
+  commentMarker,
+  rebuiltLine,
+  renderComment,
+  renderSizeMarkdown,
+  type ReportExtras,
+} from '../../src/report/render.js';
 import { changedLayers, REBUILT_TOLERANCE_BYTES, type PlatformReport } from '../../src/size/report.js';
 import { runOutcome } from '../../src/report/outcome.js';
 import { findingCounts } from '../../src/report/render-checks.js';
@@ -39,7 +46,7 @@ describe('renderSizeMarkdown', () => {
   it.each([
     [{ status: 'passed' }, 'smoke test ✅ passed'],
     [{ status: 'failed', detail: 'api exited with code 2' }, 'smoke test ❌ failed: api exited with code 2'],
-    [{ status: 'skipped', detail: 'not the runner\'s platform' }, 'smoke test ⏭️ skipped: not the runner\'s platform'],
+    [{ status: 'skipped', detail: "not the runner's platform" }, "smoke test ⏭️ skipped: not the runner's platform"],
     [{ status: 'skipped' }, undefined],
     [undefined, undefined],
   ] as const)('shows the smoke test %j', (smoke, text) => {
@@ -51,7 +58,12 @@ describe('renderSizeMarkdown', () => {
 
   it('says when there is no baseline', () => {
     const { report } = sample();
-    const none = { ...report, baseline: null, baselineNote: 'no cached size report of the base branch yet', platforms: report.platforms.map((p) => ({ ...p, baselineCompressedBytes: null, deltaBytes: null })) };
+    const none = {
+      ...report,
+      baseline: null,
+      baselineNote: 'no cached size report of the base branch yet',
+      platforms: report.platforms.map((p) => ({ ...p, baselineCompressedBytes: null, deltaBytes: null })),
+    };
     const md = renderSizeMarkdown(none, null);
     expect(md).toContain('no baseline (no cached size report of the base branch yet)');
     expect(md).toContain('| `linux/amd64` | — | 5.10 MB | — |');
@@ -60,7 +72,11 @@ describe('renderSizeMarkdown', () => {
   it.each(HOSTILE)('keeps hostile text %j from breaking or injecting markdown', (hostile) => {
     const { report, baseline } = sample({ hostile });
     const findings = [finding({ title: hostile, message: hostile, file: hostile, text: hostile })];
-    const md = renderSizeMarkdown(report, baseline, { smoke: { status: 'failed', detail: hostile }, findings, platformCheck: { status: 'failed', problems: [hostile] } });
+    const md = renderSizeMarkdown(report, baseline, {
+      smoke: { status: 'failed', detail: hostile },
+      findings,
+      platformCheck: { status: 'failed', problems: [hostile] },
+    });
     // Outside the code spans, no raw markup survives.
     const outsideCode = md.replace(/(`+)[\s\S]*?\1/g, '');
     expect(outsideCode).not.toMatch(/<!--|-->|<img|\]\(javascript:|@octocat|\*\*bold/);
@@ -96,7 +112,7 @@ const finding = (over: Partial<ReportedFinding> = {}): ReportedFinding => ({
   ...over,
 });
 
-describe('a platform whose manifest is the baseline\'s', () => {
+describe("a platform whose manifest is the baseline's", () => {
   it('is identical to the baseline, not a zero delta, with no layer or module list', () => {
     const { report, baseline } = sample({ baselineManifest: 'sha256:m1' });
     expect(report.platforms[0]!.identicalToBaseline).toBe(true);
@@ -119,15 +135,57 @@ describe('a platform whose manifest is the baseline\'s', () => {
 describe('the headline shows the worst outcome of the run, and why', () => {
   type Case = [string, 'pass' | 'warn' | 'fail', Omit<ReportExtras, 'version'>, string, string | undefined];
   it.each<Case>([
-    ['everything passed', 'pass', { smoke: { status: 'passed' }, platformCheck: { status: 'passed', problems: [] }, findings: [finding({ level: 'notice' })] }, '✅', undefined],
-    ['the smoke test failed, the size passed', 'pass', { smoke: { status: 'failed', detail: 'app: exited 3' } }, '❌', '**Why:** ❌ smoke test failed'],
-    ['the platform check failed', 'pass', { platformCheck: { status: 'failed', problems: ['linux/arm64: the binary is for amd64'] } }, '❌', '**Why:** ❌ platform check failed'],
+    [
+      'everything passed',
+      'pass',
+      { smoke: { status: 'passed' }, platformCheck: { status: 'passed', problems: [] }, findings: [finding({ level: 'notice' })] },
+      '✅',
+      undefined,
+    ],
+    [
+      'the smoke test failed, the size passed',
+      'pass',
+      { smoke: { status: 'failed', detail: 'app: exited 3' } },
+      '❌',
+      '**Why:** ❌ smoke test failed',
+    ],
+    [
+      'the platform check failed',
+      'pass',
+      { platformCheck: { status: 'failed', problems: ['linux/arm64: the binary is for amd64'] } },
+      '❌',
+      '**Why:** ❌ platform check failed',
+    ],
     ['over the budget', 'fail', {}, '❌', '**Why:** ❌ over the size budget'],
     ['over the budget, warning only', 'warn', {}, '⚠️', '**Why:** ⚠️ over the size budget (warning only)'],
-    ['a finding at level error', 'pass', { findings: [finding({ level: 'error' }), finding({ level: 'error', id: 'GO002' })] }, '❌', '**Why:** ❌ 2 Dockerfile check errors (GO006, GO002)'],
-    ['warning findings', 'pass', { findings: [finding(), finding(), finding({ level: 'notice', id: 'GO009' })] }, '⚠️', '**Why:** ⚠️ 2 Dockerfile warnings (GO006)'],
-    ['a warning and a failed smoke test: the failure first', 'warn', { smoke: { status: 'failed' }, findings: [finding()] }, '❌', '**Why:** ❌ smoke test failed · ⚠️ over the size budget (warning only) · ⚠️ 1 Dockerfile warning (GO006)'],
-    ['a skipped smoke test changes nothing', 'pass', { smoke: { status: 'skipped', detail: 'not the runner\'s platform' } }, '✅', undefined],
+    [
+      'a finding at level error',
+      'pass',
+      { findings: [finding({ level: 'error' }), finding({ level: 'error', id: 'GO002' })] },
+      '❌',
+      '**Why:** ❌ 2 Dockerfile check errors (GO006, GO002)',
+    ],
+    [
+      'warning findings',
+      'pass',
+      { findings: [finding(), finding(), finding({ level: 'notice', id: 'GO009' })] },
+      '⚠️',
+      '**Why:** ⚠️ 2 Dockerfile warnings (GO006)',
+    ],
+    [
+      'a warning and a failed smoke test: the failure first',
+      'warn',
+      { smoke: { status: 'failed' }, findings: [finding()] },
+      '❌',
+      '**Why:** ❌ smoke test failed · ⚠️ over the size budget (warning only) · ⚠️ 1 Dockerfile warning (GO006)',
+    ],
+    [
+      'a skipped smoke test changes nothing',
+      'pass',
+      { smoke: { status: 'skipped', detail: "not the runner's platform" } },
+      '✅',
+      undefined,
+    ],
   ])('%s', (_name, budget, extras, icon, why) => {
     const { report, baseline } = sample();
     report.status = budget;
@@ -142,7 +200,12 @@ describe('the headline shows the worst outcome of the run, and why', () => {
 describe('the Dockerfile findings and the platform check reach the reviewer', () => {
   it('collapses the findings under a line that counts them, each with file:line, id, title and message', () => {
     const { report, baseline } = sample();
-    const md = renderSizeMarkdown(report, baseline, { findings: [finding({ level: 'notice', id: 'GO009', title: '-ldflags without -s -w', line: 9, text: undefined, message: 'Add -s -w.' }), finding()] });
+    const md = renderSizeMarkdown(report, baseline, {
+      findings: [
+        finding({ level: 'notice', id: 'GO009', title: '-ldflags without -s -w', line: 9, text: undefined, message: 'Add -s -w.' }),
+        finding(),
+      ],
+    });
     expect(md).toContain(
       [
         '<details><summary>🧭 Dockerfile checks: 1 warning, 1 notice</summary>',
@@ -177,7 +240,11 @@ describe('the Dockerfile findings and the platform check reach the reviewer', ()
 
   it.each([
     [{ status: 'passed', problems: [] }, 'platform check ✅ passed', false],
-    [{ status: 'failed', problems: ['linux/arm64: /app is an amd64 binary', 'linux/arm64: /app needs libc'] }, '**❌ Platform check failed:**\n\n- linux/arm64: /app is an amd64 binary\n- linux/arm64: /app needs libc\n', true],
+    [
+      { status: 'failed', problems: ['linux/arm64: /app is an amd64 binary', 'linux/arm64: /app needs libc'] },
+      '**❌ Platform check failed:**\n\n- linux/arm64: /app is an amd64 binary\n- linux/arm64: /app needs libc\n',
+      true,
+    ],
     [{ status: 'skipped', problems: [] }, undefined, false],
   ] as const)('shows the platform check %j', (check, text, failed) => {
     const { report, baseline } = sample();
@@ -247,7 +314,13 @@ describe('renderComment', () => {
 });
 
 type Row = PlatformReport['layers'][number];
-const row = (digest: string, compressedBytes: number, instruction: string | null, uncompressedBytes: number | null = 4096, diffId?: string): Row => ({
+const row = (
+  digest: string,
+  compressedBytes: number,
+  instruction: string | null,
+  uncompressedBytes: number | null = 4096,
+  diffId?: string,
+): Row => ({
   digest,
   compressedBytes,
   uncompressedBytes,
@@ -259,25 +332,90 @@ const ID_B = `sha256:${'b'.repeat(64)}`;
 const T = REBUILT_TOLERANCE_BYTES;
 
 describe('changedLayers: a rebuilt layer of the same size is counted, not listed', () => {
-  it.each<[string, Row[], Row[], { changed: { instruction: string | null; before: number | null; after: number | null }[]; rebuilt: number }]>([
+  it.each<
+    [string, Row[], Row[], { changed: { instruction: string | null; before: number | null; after: number | null }[]; rebuilt: number }]
+  >([
     ['identical digests', [row('a', 1, 'X')], [row('a', 1, 'X')], { changed: [], rebuilt: 0 }],
-    ['a real change of the same instruction', [row('a', 1000, 'X', 2048)], [row('b', 3000, 'X', 6144)], { changed: [{ instruction: 'X', before: 1000, after: 3000 }], rebuilt: 0 }],
+    [
+      'a real change of the same instruction',
+      [row('a', 1000, 'X', 2048)],
+      [row('b', 3000, 'X', 6144)],
+      { changed: [{ instruction: 'X', before: 1000, after: 3000 }], rebuilt: 0 },
+    ],
     ['new timestamps: +1 B, the same unpacked size', [row('a', 1000, 'X')], [row('b', 1001, 'X')], { changed: [], rebuilt: 1 }],
     ['new timestamps: ±0 B', [row('a', 1000, 'X')], [row('b', 1000, 'X')], { changed: [], rebuilt: 1 }],
     ['at the tolerance', [row('a', 1000, 'X')], [row('b', 1000 - T, 'X')], { changed: [], rebuilt: 1 }],
-    ['one byte over the tolerance', [row('a', 1000, 'X')], [row('b', 1001 + T, 'X')], { changed: [{ instruction: 'X', before: 1000, after: 1001 + T }], rebuilt: 0 }],
-    ['+1 B but 512 B more unpacked: a real change', [row('a', 1000, 'X', 4096)], [row('b', 1001, 'X', 4608)], { changed: [{ instruction: 'X', before: 1000, after: 1001 }], rebuilt: 0 }],
-    ['unpacked size unknown (zstd): the download decides', [row('a', 1000, 'X', null)], [row('b', 1003, 'X', null)], { changed: [], rebuilt: 1 }],
+    [
+      'one byte over the tolerance',
+      [row('a', 1000, 'X')],
+      [row('b', 1001 + T, 'X')],
+      { changed: [{ instruction: 'X', before: 1000, after: 1001 + T }], rebuilt: 0 },
+    ],
+    [
+      '+1 B but 512 B more unpacked: a real change',
+      [row('a', 1000, 'X', 4096)],
+      [row('b', 1001, 'X', 4608)],
+      { changed: [{ instruction: 'X', before: 1000, after: 1001 }], rebuilt: 0 },
+    ],
+    [
+      'unpacked size unknown (zstd): the download decides',
+      [row('a', 1000, 'X', null)],
+      [row('b', 1003, 'X', null)],
+      { changed: [], rebuilt: 1 },
+    ],
     ['same diff ID, compressed again', [row('a', 1000, 'X', 4096, ID_A)], [row('b', 990, 'X', 4096, ID_A)], { changed: [], rebuilt: 1 }],
-    ['other diff ID, same sizes (timestamps)', [row('a', 1000, 'X', 4096, ID_A)], [row('b', 1000, 'X', 4096, ID_B)], { changed: [], rebuilt: 1 }],
-    ['same diff ID but the download grew past the tolerance', [row('a', 1000, 'X', 4096, ID_A)], [row('b', 2000, 'X', 4096, ID_A)], { changed: [{ instruction: 'X', before: 1000, after: 2000 }], rebuilt: 0 }],
-    ['a new layer of 1 B is listed', [row('a', 1, 'X')], [row('a', 1, 'X'), row('c', 1, 'Y')], { changed: [{ instruction: 'Y', before: null, after: 1 }], rebuilt: 0 }],
-    ['a removed layer is listed', [row('a', 1, 'X'), row('c', 5, 'Y')], [row('a', 1, 'X')], { changed: [{ instruction: 'Y', before: 5, after: null }], rebuilt: 0 }],
-    ['layers without an instruction are not paired', [row('a', 7, null)], [row('b', 7, null)], { changed: [{ instruction: null, before: null, after: 7 }, { instruction: null, before: 7, after: null }], rebuilt: 0 }],
+    [
+      'other diff ID, same sizes (timestamps)',
+      [row('a', 1000, 'X', 4096, ID_A)],
+      [row('b', 1000, 'X', 4096, ID_B)],
+      { changed: [], rebuilt: 1 },
+    ],
+    [
+      'same diff ID but the download grew past the tolerance',
+      [row('a', 1000, 'X', 4096, ID_A)],
+      [row('b', 2000, 'X', 4096, ID_A)],
+      { changed: [{ instruction: 'X', before: 1000, after: 2000 }], rebuilt: 0 },
+    ],
+    [
+      'a new layer of 1 B is listed',
+      [row('a', 1, 'X')],
+      [row('a', 1, 'X'), row('c', 1, 'Y')],
+      { changed: [{ instruction: 'Y', before: null, after: 1 }], rebuilt: 0 },
+    ],
+    [
+      'a removed layer is listed',
+      [row('a', 1, 'X'), row('c', 5, 'Y')],
+      [row('a', 1, 'X')],
+      { changed: [{ instruction: 'Y', before: 5, after: null }], rebuilt: 0 },
+    ],
+    [
+      'layers without an instruction are not paired',
+      [row('a', 7, null)],
+      [row('b', 7, null)],
+      {
+        changed: [
+          { instruction: null, before: null, after: 7 },
+          { instruction: null, before: 7, after: null },
+        ],
+        rebuilt: 0,
+      },
+    ],
     [
       'four rebuilt layers and one real change',
-      [row('a1', 100, 'FROM x'), row('a2', 200, 'COPY go.mod .'), row('a3', 300, 'RUN go mod download'), row('a4', 400, 'COPY . .', 8192), row('a5', 500, 'USER 1')],
-      [row('b1', 101, 'FROM x'), row('b2', 200, 'COPY go.mod .'), row('b3', 301, 'RUN go mod download'), row('b4', 90_000, 'COPY . .', 200_000), row('b5', 500, 'USER 1')],
+      [
+        row('a1', 100, 'FROM x'),
+        row('a2', 200, 'COPY go.mod .'),
+        row('a3', 300, 'RUN go mod download'),
+        row('a4', 400, 'COPY . .', 8192),
+        row('a5', 500, 'USER 1'),
+      ],
+      [
+        row('b1', 101, 'FROM x'),
+        row('b2', 200, 'COPY go.mod .'),
+        row('b3', 301, 'RUN go mod download'),
+        row('b4', 90_000, 'COPY . .', 200_000),
+        row('b5', 500, 'USER 1'),
+      ],
       { changed: [{ instruction: 'COPY . .', before: 400, after: 90_000 }], rebuilt: 4 },
     ],
   ])('%s', (_name, before, after, expected) => {
@@ -288,15 +426,32 @@ describe('changedLayers: a rebuilt layer of the same size is counted, not listed
 
   it.each([
     [[{ instruction: 'X', before: 5, after: 5 }], '1 layer rebuilt with the same size, not listed.'],
-    [[{ instruction: 'X', before: 5, after: 6 }, { instruction: 'Y', before: 9, after: 9 }, { instruction: 'Z', before: 9, after: 7 }], '3 layers rebuilt with the same size (within ±2 B), not listed.'],
+    [
+      [
+        { instruction: 'X', before: 5, after: 6 },
+        { instruction: 'Y', before: 9, after: 9 },
+        { instruction: 'Z', before: 9, after: 7 },
+      ],
+      '3 layers rebuilt with the same size (within ±2 B), not listed.',
+    ],
   ])('counts them in one line: %j', (rebuilt, text) => expect(rebuiltLine(rebuilt)).toBe(text));
 
   it('renders a PR where four layers were only rebuilt as one line, not a table of +1 B / ±0 B rows', () => {
     const { report, baseline } = sample();
     const base = baseline.platforms[0]!;
-    base.layers = [row('a1', 100, 'FROM x'), row('a2', 200, 'COPY go.mod .'), row('a3', 300, 'RUN go mod download'), row('a4', 400, 'COPY . .')];
+    base.layers = [
+      row('a1', 100, 'FROM x'),
+      row('a2', 200, 'COPY go.mod .'),
+      row('a3', 300, 'RUN go mod download'),
+      row('a4', 400, 'COPY . .'),
+    ];
     const now = report.platforms[0]!;
-    now.layers = [row('b1', 101, 'FROM x'), row('b2', 200, 'COPY go.mod .'), row('b3', 301, 'RUN go mod download'), row('b4', 400, 'COPY . .')];
+    now.layers = [
+      row('b1', 101, 'FROM x'),
+      row('b2', 200, 'COPY go.mod .'),
+      row('b3', 301, 'RUN go mod download'),
+      row('b4', 400, 'COPY . .'),
+    ];
     const md = renderSizeMarkdown(report, baseline);
     expect(md).toContain('No layer changed in size.\n4 layers rebuilt with the same size (within ±1 B), not listed.');
     expect(md).not.toContain('| Layer | Before | After | Δ |');
@@ -327,7 +482,12 @@ describe('no HTML comment from outside text reaches the comment (the marker is h
     report.baselineNote = hostile;
     report.platforms[0]!.go!.modules.push({ path: hostile, version: hostile });
     for (const withBaseline of [baseline, null]) {
-      const extras: ReportExtras = { version: hostile, smoke: { status: 'failed', detail: hostile }, findings: [finding({ message: hostile, file: hostile, text: hostile })], platformCheck: { status: 'failed', problems: [hostile] } };
+      const extras: ReportExtras = {
+        version: hostile,
+        smoke: { status: 'failed', detail: hostile },
+        findings: [finding({ message: hostile, file: hostile, text: hostile })],
+        platformCheck: { status: 'failed', problems: [hostile] },
+      };
       const body = renderComment('ghcr.io/org/app', report, withBaseline, extras);
       expect(body.startsWith(`${commentMarker('ghcr.io/org/app')}\n`)).toBe(true);
       // The marker's own opener and closer, and no other.

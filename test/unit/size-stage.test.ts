@@ -17,7 +17,11 @@ import { tempDir } from '../support/temp.js';
 import { testPlan } from '../support/samples.js';
 
 const layout = writeOciLayout([
-  { os: 'linux', architecture: 'amd64', files: [[{ name: 'hello', content: fakeGoBinary(400_000) }], [{ name: 'data.bin', content: Buffer.alloc(10_000, 7) }]] },
+  {
+    os: 'linux',
+    architecture: 'amd64',
+    files: [[{ name: 'hello', content: fakeGoBinary(400_000) }], [{ name: 'data.bin', content: Buffer.alloc(10_000, 7) }]],
+  },
   { os: 'linux', architecture: 'arm64', files: [[{ name: 'hello', content: fakeGoBinary(300_000) }]] },
 ]);
 afterAll(() => rmSync(layout.dir, { recursive: true, force: true }));
@@ -53,7 +57,10 @@ function ctx(over: Partial<RunContext> = {}): RunContext {
 class Api implements CommentApi {
   store: IssueComment[] = [];
   calls: string[] = [];
-  constructor(private readonly fault?: { status: number }, private readonly pulls: number[] = []) {}
+  constructor(
+    private readonly fault?: { status: number },
+    private readonly pulls: number[] = [],
+  ) {}
   async identity(): Promise<string> {
     this.calls.push('identity');
     return 'github-actions[bot]';
@@ -96,7 +103,10 @@ async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInp
     extras: { version: '1.2.3', smoke: { status: 'passed' } },
     ...over,
   };
-  const measurement = await measureBuild({ plan: input.plan, build: { ok: true, metadata: parseMetadata(''), log: '' }, ctx: input.ctx }, reporter);
+  const measurement = await measureBuild(
+    { plan: input.plan, build: { ok: true, metadata: parseMetadata(''), log: '' }, ctx: input.ctx },
+    reporter,
+  );
   const result = await sizeReportStage(input, measurement, reporter);
   // The stage hands back its outputs and summary section; only the pipeline writes them.
   if (reporter instanceof RecordingReporter) {
@@ -104,7 +114,13 @@ async function stage(sizeRaw: Record<string, string>, over: Partial<SizeStageInp
     expect(reporter.summary).toEqual([]);
   }
   const outputs = result.outputs;
-  return { result, outputs, summary: result.summary ?? '', reporter, report: JSON.parse(outputs['size-report'] ?? 'null') as SizeReport | null };
+  return {
+    result,
+    outputs,
+    summary: result.summary ?? '',
+    reporter,
+    report: JSON.parse(outputs['size-report'] ?? 'null') as SizeReport | null,
+  };
 }
 
 describe('measureBuild and sizeReportStage on an OCI layout', () => {
@@ -131,11 +147,20 @@ describe('measureBuild and sizeReportStage on an OCI layout', () => {
     ['fail', 'fail', 1],
     ['warn', 'warn', 0],
   ])('over the absolute budget with mode %s: status %s', async (mode, status, failures) => {
-    const { result, outputs, reporter, summary } = await stage({ baseline: 'none', 'size-budget': 'linux/arm64=1KB', 'size-budget-mode': mode, comment: 'never' });
+    const { result, outputs, reporter, summary } = await stage({
+      baseline: 'none',
+      'size-budget': 'linux/arm64=1KB',
+      'size-budget-mode': mode,
+      comment: 'never',
+    });
     expect(outputs['budget-status']).toBe(status);
     expect(result.failures).toHaveLength(failures);
-    if (failures) expect(result.failures[0]).toMatch(/^Image size over budget:\n- linux\/arm64: [\d.]+ KB is [\d.]+ K?B over the size budget of 1KB$/);
-    else expect(reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([expect.stringMatching(/^Over size budget: linux\/arm64: /)]);
+    if (failures)
+      expect(result.failures[0]).toMatch(/^Image size over budget:\n- linux\/arm64: [\d.]+ KB is [\d.]+ K?B over the size budget of 1KB$/);
+    else
+      expect(reporter.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
+        expect.stringMatching(/^Over size budget: linux\/arm64: /),
+      ]);
     // Outputs and summary are written either way.
     expect(outputs['size-report']).toBeTruthy();
     expect(summary).toContain('Over budget');
@@ -149,7 +174,11 @@ describe('measureBuild and sizeReportStage on an OCI layout', () => {
     );
     expect(api.calls).toEqual([]);
     expect(outputs['comment-url']).toBe('');
-    expect(reporter.annotations).toContainEqual({ level: 'notice', message: expect.stringMatching(/skipped on pull requests from forks/), props: undefined });
+    expect(reporter.annotations).toContainEqual({
+      level: 'notice',
+      message: expect.stringMatching(/skipped on pull requests from forks/),
+      props: undefined,
+    });
     expect(result.failures).toHaveLength(1);
   });
 
@@ -171,9 +200,13 @@ describe('measureBuild and sizeReportStage on an OCI layout', () => {
     ['always', [], []],
   ] as const)('on a push, comment %s with open PRs %j', async (mode, pulls, calls) => {
     const api = new Api(undefined, [...pulls]);
-    const { reporter } = await stage({ baseline: 'none', comment: mode }, { commentApi: api, ctx: ctx({ eventName: 'push', ref: 'refs/heads/feat', pullRequest: undefined }) });
+    const { reporter } = await stage(
+      { baseline: 'none', comment: mode },
+      { commentApi: api, ctx: ctx({ eventName: 'push', ref: 'refs/heads/feat', pullRequest: undefined }) },
+    );
     expect(api.calls.filter((c) => !c.startsWith('pulls'))).toEqual(calls);
-    if (mode === 'always' && pulls.length === 0) expect(reporter.annotations.map((a) => a.message)).toContainEqual(expect.stringMatching(/No open pull request has commit c0ffee/));
+    if (mode === 'always' && pulls.length === 0)
+      expect(reporter.annotations.map((a) => a.message)).toContainEqual(expect.stringMatching(/No open pull request has commit c0ffee/));
   });
 
   it('baseline auto: a push to the default branch saves the report, a pull request restores the newest of its base', async () => {
@@ -250,7 +283,7 @@ describe('measureBuild and sizeReportStage on an OCI layout', () => {
     expect(failed.reporter.annotations).toEqual([]);
   });
 
-  it('the CLI\'s terminal reporter prints the same table, as columns', async () => {
+  it("the CLI's terminal reporter prints the same table, as columns", async () => {
     const terminal = new TerminalReporter(new PassThrough(), false);
     const { summary } = await stage({ baseline: 'none', comment: 'never' }, {}, terminal as unknown as RecordingReporter);
     terminal.addSummary(summary);

@@ -2,7 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { attributeUpFailure, bareMessage, composeLines, diagnoseComposeUp, MAX_MESSAGE, MAX_MESSAGES, type ComposeNames, type Diagnostic } from '../../src/smoke/diagnose.js';
+import {
+  attributeUpFailure,
+  bareMessage,
+  composeLines,
+  diagnoseComposeUp,
+  MAX_MESSAGE,
+  MAX_MESSAGES,
+  type ComposeNames,
+  type Diagnostic,
+} from '../../src/smoke/diagnose.js';
 import { mergeSamples, parseInspect, parsePs, stackVerdict } from '../../src/smoke/readiness.js';
 import { containerSample } from '../support/samples.js';
 
@@ -22,7 +31,13 @@ const CAPTURES: [string, string, Record<string, string>, ComposeNames['container
     'capt1',
     { app: APP, db: '127.0.0.1:5000/nope:1', cache: BUSYBOX },
     [],
-    [{ service: 'db', state: 'cannot be pulled', message: `image 127.0.0.1:5000/nope:1 cannot be pulled: ${resolve('127.0.0.1:5000/nope:1')}` }],
+    [
+      {
+        service: 'db',
+        state: 'cannot be pulled',
+        message: `image 127.0.0.1:5000/nope:1 cannot be pulled: ${resolve('127.0.0.1:5000/nope:1')}`,
+      },
+    ],
   ],
   [
     // Compose prints queue's error on db's line too: the message names queue's image, so it is queue's.
@@ -31,8 +46,16 @@ const CAPTURES: [string, string, Record<string, string>, ComposeNames['container
     { app: APP, db: '127.0.0.1:5000/nope:1', queue: '127.0.0.1:5000/gone/queue:7', cache: BUSYBOX },
     [],
     [
-      { service: 'queue', state: 'cannot be pulled', message: `image 127.0.0.1:5000/gone/queue:7 cannot be pulled: ${resolve('127.0.0.1:5000/gone/queue:7')}` },
-      { service: 'db', state: 'not pulled', message: "image 127.0.0.1:5000/nope:1 was not pulled (compose printed service queue's error for it)" },
+      {
+        service: 'queue',
+        state: 'cannot be pulled',
+        message: `image 127.0.0.1:5000/gone/queue:7 cannot be pulled: ${resolve('127.0.0.1:5000/gone/queue:7')}`,
+      },
+      {
+        service: 'db',
+        state: 'not pulled',
+        message: "image 127.0.0.1:5000/nope:1 was not pulled (compose printed service queue's error for it)",
+      },
     ],
   ],
   [
@@ -40,7 +63,13 @@ const CAPTURES: [string, string, Record<string, string>, ComposeNames['container
     'capt-never',
     { app: APP, db: 'gca-capture/absent:1' },
     [],
-    [{ service: 'db', state: 'image missing', message: 'image gca-capture/absent:1 is not in the image store: No such image: gca-capture/absent:1' }],
+    [
+      {
+        service: 'db',
+        state: 'image missing',
+        message: 'image gca-capture/absent:1 is not in the image store: No such image: gca-capture/absent:1',
+      },
+    ],
   ],
   [
     // The daemon's error names no container: it is the one whose start failed with these words.
@@ -48,18 +77,50 @@ const CAPTURES: [string, string, Record<string, string>, ComposeNames['container
     'capt-start',
     { app: APP, cache: BUSYBOX },
     polled('cannot-start'),
-    [{ service: 'app', state: 'failed', message: 'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory: unknown' }],
+    [
+      {
+        service: 'app',
+        state: 'failed',
+        message:
+          'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory: unknown',
+      },
+    ],
   ],
   [
     'up-port-taken',
     'capt-port',
     { app: APP, cache: BUSYBOX },
     [],
-    [{ service: 'app', state: 'failed', message: 'driver failed programming external connectivity on endpoint capt-port-app-1 (44f91f2182b95a78ef0e7d6641fe72e89d180c2aaa65d14734dccefe9a25c3ff): Bind for 0.0.0.0:18999 failed: port is already allocated' }],
+    [
+      {
+        service: 'app',
+        state: 'failed',
+        message:
+          'driver failed programming external connectivity on endpoint capt-port-app-1 (44f91f2182b95a78ef0e7d6641fe72e89d180c2aaa65d14734dccefe9a25c3ff): Bind for 0.0.0.0:18999 failed: port is already allocated',
+      },
+    ],
   ],
-  ['up-dependency-exited', 'capt-crash', { app: APP, web: BUSYBOX }, polled('dependency-exited'), [{ service: 'app', state: 'failed', message: 'dependency failed to start: container capt-crash-app-1 exited (3)' }]],
-  ['up-dependency-unhealthy', 'capt-unhealthy', { app: APP, web: BUSYBOX }, [], [{ service: 'app', state: 'failed', message: 'dependency failed to start: container capt-unhealthy-app-1 is unhealthy' }]],
-  ['up-dependency-incomplete', 'capt-oneshot', { migrate: BUSYBOX, app: APP }, [], [{ service: 'migrate', state: 'failed', message: 'service "migrate" didn\'t complete successfully: exit 1' }]],
+  [
+    'up-dependency-exited',
+    'capt-crash',
+    { app: APP, web: BUSYBOX },
+    polled('dependency-exited'),
+    [{ service: 'app', state: 'failed', message: 'dependency failed to start: container capt-crash-app-1 exited (3)' }],
+  ],
+  [
+    'up-dependency-unhealthy',
+    'capt-unhealthy',
+    { app: APP, web: BUSYBOX },
+    [],
+    [{ service: 'app', state: 'failed', message: 'dependency failed to start: container capt-unhealthy-app-1 is unhealthy' }],
+  ],
+  [
+    'up-dependency-incomplete',
+    'capt-oneshot',
+    { migrate: BUSYBOX, app: APP },
+    [],
+    [{ service: 'migrate', state: 'failed', message: 'service "migrate" didn\'t complete successfully: exit 1' }],
+  ],
 ];
 
 describe('diagnoseComposeUp on captured outputs', () => {
@@ -69,20 +130,56 @@ describe('diagnoseComposeUp on captured outputs', () => {
 
   it('reads the progress of a capture as nothing to say', () => {
     const names = { project: 'capt-crash', images: { app: APP, web: BUSYBOX }, containers: [] };
-    expect(composeLines(read('up-dependency-exited.txt'), names).map((l) => [l.subject, l.text])).toEqual([[undefined, 'dependency failed to start: container capt-crash-app-1 exited (3)']]);
+    expect(composeLines(read('up-dependency-exited.txt'), names).map((l) => [l.subject, l.text])).toEqual([
+      [undefined, 'dependency failed to start: container capt-crash-app-1 exited (3)'],
+    ]);
   });
 });
 
-const names = (images: Record<string, string | undefined>, containers: ComposeNames['containers'] = []): ComposeNames => ({ project: 'p', images, containers });
+const names = (images: Record<string, string | undefined>, containers: ComposeNames['containers'] = []): ComposeNames => ({
+  project: 'p',
+  images,
+  containers,
+});
 
 describe('diagnoseComposeUp: attribution', () => {
   it.each([
-    ['a container of a service whose name begins with another\'s', 'Error response from daemon: Conflict. The container name "/p-app-db-1" is already in use', { app: APP, 'app-db': BUSYBOX }, 'app-db'],
-    ['an image by its tag, not a longer one', 'Error response from daemon: No such image: registry.test/x:1', { a: 'registry.test/x:10', b: 'registry.test/x:1' }, 'b'],
-    ['a Docker Hub image by its repository', "Error response from daemon: pull access denied for acme/private, repository does not exist or may require 'docker login'", { app: APP, db: 'acme/private:2' }, 'db'],
-    ['an official image by its full name', 'Error response from daemon: manifest for docker.io/library/postgres:17 not found', { app: APP, db: 'postgres:17' }, 'db'],
-    ['a container with a name of its own', 'Error response from daemon: Cannot restart container the-db: boom', { app: APP, db: BUSYBOX }, 'db'],
-    ['a service in quotes', 'service "migrate" has neither an image nor a build context specified', { migrate: undefined, app: APP }, 'migrate'],
+    [
+      "a container of a service whose name begins with another's",
+      'Error response from daemon: Conflict. The container name "/p-app-db-1" is already in use',
+      { app: APP, 'app-db': BUSYBOX },
+      'app-db',
+    ],
+    [
+      'an image by its tag, not a longer one',
+      'Error response from daemon: No such image: registry.test/x:1',
+      { a: 'registry.test/x:10', b: 'registry.test/x:1' },
+      'b',
+    ],
+    [
+      'a Docker Hub image by its repository',
+      "Error response from daemon: pull access denied for acme/private, repository does not exist or may require 'docker login'",
+      { app: APP, db: 'acme/private:2' },
+      'db',
+    ],
+    [
+      'an official image by its full name',
+      'Error response from daemon: manifest for docker.io/library/postgres:17 not found',
+      { app: APP, db: 'postgres:17' },
+      'db',
+    ],
+    [
+      'a container with a name of its own',
+      'Error response from daemon: Cannot restart container the-db: boom',
+      { app: APP, db: BUSYBOX },
+      'db',
+    ],
+    [
+      'a service in quotes',
+      'service "migrate" has neither an image nor a build context specified',
+      { migrate: undefined, app: APP },
+      'migrate',
+    ],
     ['nothing it knows', 'Error response from daemon: all predefined address pools have been fully subnetted', { app: APP }, undefined],
     ['no service for a word every object has', 'constructor Error boom', { app: APP }, undefined],
   ])('names %s', (_name, output, images, service) => {
@@ -91,11 +188,12 @@ describe('diagnoseComposeUp: attribution', () => {
   });
 
   it('leaves out progress, compose warnings and terminal colours', () => {
-    const output = '\u001b[33mWARN\u001b[0m[0000] /ws/compose.yaml: `version` is obsolete\nWARN[0000] Found orphan containers\n Network p_default  Creating\n db Pulling \n Container p-app-1  Waiting\n Container p-app-1  Error\n';
+    const output =
+      '\u001b[33mWARN\u001b[0m[0000] /ws/compose.yaml: `version` is obsolete\nWARN[0000] Found orphan containers\n Network p_default  Creating\n db Pulling \n Container p-app-1  Waiting\n Container p-app-1  Error\n';
     expect(diagnoseComposeUp(output, names({ app: APP, db: BUSYBOX }))).toEqual([]);
   });
 
-  it('keeps one copy of what compose says twice, and drops the daemon\'s echo of a service\'s error', () => {
+  it("keeps one copy of what compose says twice, and drops the daemon's echo of a service's error", () => {
     const output = ' Container p-app-1  Error response from daemon: boom\nError response from daemon: boom\nboom\n';
     expect(diagnoseComposeUp(output, names({ app: APP }))).toEqual([{ service: 'app', state: 'failed', message: 'boom' }]);
   });
@@ -117,10 +215,17 @@ describe('diagnoseComposeUp: attribution', () => {
 });
 
 describe('attributeUpFailure', () => {
-  const verdicts = stackVerdict(['app', 'db', 'cache'], [containerSample('app', { status: 'created' }), containerSample('cache', { status: 'running' })]);
+  const verdicts = stackVerdict(
+    ['app', 'db', 'cache'],
+    [containerSample('app', { status: 'created' }), containerSample('cache', { status: 'running' })],
+  );
 
   it('fails the service each fault is about; the others, not started, say whose fault it is', () => {
-    const failure = attributeUpFailure(verdicts, [{ service: 'db', state: 'cannot be pulled', message: 'image x cannot be pulled: not found' }], 18);
+    const failure = attributeUpFailure(
+      verdicts,
+      [{ service: 'db', state: 'cannot be pulled', message: 'image x cannot be pulled: not found' }],
+      18,
+    );
     expect(failure.services.map((s) => [s.service, s.readiness, s.state, s.reason])).toEqual([
       ['app', 'waiting', 'not started', 'not started: compose up stopped at db'],
       ['db', 'failed', 'cannot be pulled', 'image x cannot be pulled: not found'],
@@ -129,9 +234,13 @@ describe('attributeUpFailure', () => {
     expect(failure.projectError).toBeUndefined();
   });
 
-  it('keeps what the engine says about a container over compose\'s echo of it', () => {
+  it("keeps what the engine says about a container over compose's echo of it", () => {
     const own = stackVerdict(['app'], [containerSample('app', { status: 'exited', exitCode: 3 })]);
-    const failure = attributeUpFailure(own, [{ service: 'app', state: 'failed', message: 'dependency failed to start: container p-app-1 exited (3)' }], 1);
+    const failure = attributeUpFailure(
+      own,
+      [{ service: 'app', state: 'failed', message: 'dependency failed to start: container p-app-1 exited (3)' }],
+      1,
+    );
     expect(failure.services.map((s) => [s.state, s.reason])).toEqual([['exited 3', 'exited with code 3']]);
   });
 

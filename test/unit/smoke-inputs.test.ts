@@ -65,13 +65,29 @@ describe('smoke inputs', () => {
   });
 
   it.each([
-    [{ 'compose-file': 'compose.yaml', 'smoke-timeout': 'soon' }, 'smoke-timeout', /'soon' is not a duration\. Expected seconds or minutes, e\.g\. 90, 90s, 2m/],
+    [
+      { 'compose-file': 'compose.yaml', 'smoke-timeout': 'soon' },
+      'smoke-timeout',
+      /'soon' is not a duration\. Expected seconds or minutes, e\.g\. 90, 90s, 2m/,
+    ],
     [{ 'compose-file': 'compose.yaml', 'smoke-timeout': '0' }, 'smoke-timeout', /out of range/],
     [{ 'compose-file': 'compose.yaml', 'smoke-timeout': '2h' }, 'smoke-timeout', /not a duration/],
-    [{ 'compose-file': 'compose.yaml', 'smoke-probes': 'ftp://localhost/x' }, 'smoke-probes', /'ftp:\/\/localhost\/x' is not an http\(s\) URL/],
-    [{ 'compose-file': 'compose.yaml', 'smoke-probes': 'localhost:8080/health' }, 'smoke-probes', /not an http\(s\) URL\. Expected one URL per line/],
+    [
+      { 'compose-file': 'compose.yaml', 'smoke-probes': 'ftp://localhost/x' },
+      'smoke-probes',
+      /'ftp:\/\/localhost\/x' is not an http\(s\) URL/,
+    ],
+    [
+      { 'compose-file': 'compose.yaml', 'smoke-probes': 'localhost:8080/health' },
+      'smoke-probes',
+      /not an http\(s\) URL\. Expected one URL per line/,
+    ],
     [{ 'compose-file': 'compose.yaml', 'smoke-probes': '/health' }, 'smoke-probes', /not an http\(s\) URL/],
-    [{ 'compose-file': 'missing.yaml' }, 'compose-file', /'missing\.yaml' does not exist\. Expected compose files relative to the workspace/],
+    [
+      { 'compose-file': 'missing.yaml' },
+      'compose-file',
+      /'missing\.yaml' does not exist\. Expected compose files relative to the workspace/,
+    ],
     [{ 'compose-file': 'deploy' }, 'compose-file', /'deploy' does not exist/],
     [{ 'compose-file': 'compose.yaml', 'compose-service': 'api;rm -rf' }, 'compose-service', /not a compose service name/],
     [{ 'compose-service': 'api' }, 'compose-service', /compose-file is empty/],
@@ -92,7 +108,9 @@ describe('parseInputs carries the smoke inputs', () => {
   });
 
   it('fails on smoke-timeout: soon, naming the input', () => {
-    expect(() => parseInputs(reader({ 'compose-file': 'compose.yaml', 'smoke-timeout': 'soon' }), ws)).toThrow(/^Input 'smoke-timeout': 'soon' is not a duration/);
+    expect(() => parseInputs(reader({ 'compose-file': 'compose.yaml', 'smoke-timeout': 'soon' }), ws)).toThrow(
+      /^Input 'smoke-timeout': 'soon' is not a duration/,
+    );
   });
 
   it('defaults smoke-timeout to 120s', () => {

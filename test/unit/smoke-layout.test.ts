@@ -24,16 +24,28 @@ function layout(platforms: string[], nested: boolean): string {
     return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, platform: { os, architecture } };
   });
   // buildx adds attestation manifests with platform unknown/unknown.
-  manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: blob(dir, { config: { digest: 'sha256:attestation' } }), platform: { os: 'unknown', architecture: 'unknown' } });
+  manifests.push({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: blob(dir, { config: { digest: 'sha256:attestation' } }),
+    platform: { os: 'unknown', architecture: 'unknown' },
+  });
   const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests };
-  const top = nested ? { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: blob(dir, index) }] } : index;
+  const top = nested
+    ? { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: blob(dir, index) }] }
+    : index;
   writeFileSync(join(dir, 'index.json'), JSON.stringify(top));
   return dir;
 }
 
 describe('layoutConfigDigest', () => {
   it.each([
-    ['a two-platform index inside index.json (as buildx writes it)', ['linux/amd64', 'linux/arm64'], true, 'linux/arm64', ['sha256:layer-of-arm64']],
+    [
+      'a two-platform index inside index.json (as buildx writes it)',
+      ['linux/amd64', 'linux/arm64'],
+      true,
+      'linux/arm64',
+      ['sha256:layer-of-arm64'],
+    ],
     ['a two-platform index.json', ['linux/amd64', 'linux/arm64'], false, 'linux/amd64', ['sha256:layer-of-amd64']],
     ['a platform that was not built', ['linux/arm64'], true, 'linux/amd64', undefined],
   ])('%s', async (_name, platforms, nested, wanted, expected) => {
@@ -61,13 +73,23 @@ describe('layoutConfigDigest', () => {
 
   it.each([
     ['alone in index.json, it is the image for any platform', false, 'sha256:lone-layer'],
-    ['beside an attestation, it is no platform\'s image', true, undefined],
+    ["beside an attestation, it is no platform's image", true, undefined],
   ])('a manifest without a platform: %s', async (_name, withAttestation, expected) => {
     const dir = tempDir('layout');
     mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
     const config = blob(dir, { rootfs: { type: 'layers', diff_ids: ['sha256:lone-layer'] } });
-    const manifests: unknown[] = [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: blob(dir, { schemaVersion: 2, config: { digest: config }, layers: [] }) }];
-    if (withAttestation) manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: blob(dir, { config: { digest: config } }), platform: { os: 'unknown', architecture: 'unknown' } });
+    const manifests: unknown[] = [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: blob(dir, { schemaVersion: 2, config: { digest: config }, layers: [] }),
+      },
+    ];
+    if (withAttestation)
+      manifests.push({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: blob(dir, { config: { digest: config } }),
+        platform: { os: 'unknown', architecture: 'unknown' },
+      });
     writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
     expect(await layoutDiffIds(dir, 'linux/arm64')).toEqual(expected === undefined ? undefined : [expected]);
   });

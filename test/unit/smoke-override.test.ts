@@ -54,7 +54,11 @@ describe('the resolved compose model', () => {
 
   it('shows the override applied by compose 2.26: our image, no build, never pull', () => {
     expect(checkOverrideApplied(overridden, ['app'], 'go-container-action-smoke:sample')).toBeUndefined();
-    expect(overridden.find((s) => s.name === 'app')).toMatchObject({ hasBuild: false, pullPolicy: 'never', image: 'go-container-action-smoke:sample' });
+    expect(overridden.find((s) => s.name === 'app')).toMatchObject({
+      hasBuild: false,
+      pullPolicy: 'never',
+      image: 'go-container-action-smoke:sample',
+    });
   });
 
   it.each([
@@ -67,7 +71,12 @@ describe('the resolved compose model', () => {
       'x',
       /still has a build: section \(this compose does not honour !reset/,
     ],
-    [[{ name: 'app', hasBuild: false, image: 'x', pullPolicy: 'missing', hasHealthcheck: false, replicas: 1 }], ['app'], 'x', /pull_policy missing instead of never/],
+    [
+      [{ name: 'app', hasBuild: false, image: 'x', pullPolicy: 'missing', hasHealthcheck: false, replicas: 1 }],
+      ['app'],
+      'x',
+      /pull_policy missing instead of never/,
+    ],
   ] as const)('finds an override that was not applied (%#)', (services, chosen, image, message) => {
     expect(checkOverrideApplied(services as ComposeService[], chosen, image)).toMatch(message);
   });
@@ -104,7 +113,12 @@ describe('chooseServices', () => {
   });
 
   it('asks for compose-service when no service has a build section', () => {
-    expect(chooseServices(healthy.filter((s) => !s.hasBuild), [])).toMatchObject({ error: expect.stringMatching(/^is empty and no service .* has a build: section/) });
+    expect(
+      chooseServices(
+        healthy.filter((s) => !s.hasBuild),
+        [],
+      ),
+    ).toMatchObject({ error: expect.stringMatching(/^is empty and no service .* has a build: section/) });
   });
 });
 
@@ -112,9 +126,30 @@ describe('compose argv', () => {
   const project = { name: 'gca-smoke-0a1b2c3d4e', files: ['/ws/compose.yaml', '/tmp/w/smoke-compose.override.yaml'] };
 
   it.each([
-    [composeArgv(project, 'ps'), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', '-f', '/ws/compose.yaml', '-f', '/tmp/w/smoke-compose.override.yaml', 'ps']],
-    [upArgv(project), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', '-f', '/ws/compose.yaml', '-f', '/tmp/w/smoke-compose.override.yaml', 'up', '--detach', '--quiet-pull', '--no-color']],
-    [downArgv({ ...project, files: [] }), ['compose', '-p', 'gca-smoke-0a1b2c3d4e', 'down', '--volumes', '--remove-orphans', '--timeout', '0']],
+    [
+      composeArgv(project, 'ps'),
+      ['compose', '-p', 'gca-smoke-0a1b2c3d4e', '-f', '/ws/compose.yaml', '-f', '/tmp/w/smoke-compose.override.yaml', 'ps'],
+    ],
+    [
+      upArgv(project),
+      [
+        'compose',
+        '-p',
+        'gca-smoke-0a1b2c3d4e',
+        '-f',
+        '/ws/compose.yaml',
+        '-f',
+        '/tmp/w/smoke-compose.override.yaml',
+        'up',
+        '--detach',
+        '--quiet-pull',
+        '--no-color',
+      ],
+    ],
+    [
+      downArgv({ ...project, files: [] }),
+      ['compose', '-p', 'gca-smoke-0a1b2c3d4e', 'down', '--volumes', '--remove-orphans', '--timeout', '0'],
+    ],
   ])('%j', (argv, expected) => {
     expect(argv).toEqual(expected);
   });
@@ -131,7 +166,10 @@ describe('compose argv', () => {
 describe('compose output', () => {
   it.each([
     ['validating /ws/compose.yaml: services.app.ports must be a list\n', 'validating /ws/compose.yaml: services.app.ports must be a list'],
-    [' Network p_default  Creating\n Network p_default  Created\nError response from daemon: driver failed programming external connectivity\nBind for 0.0.0.0:8080 failed: port is already allocated\n', 'Error response from daemon: driver failed programming external connectivity Bind for 0.0.0.0:8080 failed: port is already allocated'],
+    [
+      ' Network p_default  Creating\n Network p_default  Created\nError response from daemon: driver failed programming external connectivity\nBind for 0.0.0.0:8080 failed: port is already allocated\n',
+      'Error response from daemon: driver failed programming external connectivity Bind for 0.0.0.0:8080 failed: port is already allocated',
+    ],
     [' Container p-app-1  Creating\n Container p-app-1  Created\n', 'Container p-app-1  Created'],
     ['', 'no output'],
   ])('composeError(%j)', (stderr, message) => {

@@ -73,29 +73,40 @@ describe('readiness of real container samples', () => {
 
 describe('health checks that cannot run, and containers that cannot start (captures)', () => {
   const wget = mergeSamples(parsePs(read('ps-health-cannot-run.jsonl')), parseInspect(read('inspect-health-cannot-run.json')));
-  const hint = 'the action\'s smoke-probes input (HTTP probes from the runner, on a published port) or give the binary a health flag (HEALTHCHECK CMD ["/app", "-health"])';
+  const hint =
+    'the action\'s smoke-probes input (HTTP probes from the runner, on a published port) or give the binary a health flag (HEALTHCHECK CMD ["/app", "-health"])';
 
-  it('a scratch image with a wget health check: the engine\'s exact words, and the hint', () => {
-    const exact = 'OCI runtime exec failed: exec failed: unable to start container process: exec: "wget": executable file not found in $PATH: unknown';
+  it("a scratch image with a wget health check: the engine's exact words, and the hint", () => {
+    const exact =
+      'OCI runtime exec failed: exec failed: unable to start container process: exec: "wget": executable file not found in $PATH: unknown';
     const verdict = containerVerdict(byService(wget, 'app'));
     expect(verdict).toMatchObject({ readiness: 'failed', state: 'unhealthy' });
-    expect(verdict.reason).toBe(`unhealthy: its health check cannot run: ${exact}; the image has no wget (a shell-less image such as scratch or distroless): use ${hint}`);
+    expect(verdict.reason).toBe(
+      `unhealthy: its health check cannot run: ${exact}; the image has no wget (a shell-less image such as scratch or distroless): use ${hint}`,
+    );
   });
 
   it('a CMD-SHELL health check in an image without a shell', () => {
     const verdict = containerVerdict(byService(wget, 'shell'));
-    expect(verdict.reason).toContain(`exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown; the image has no shell (/bin/sh) to run a CMD-SHELL health check (a shell-less image such as scratch or distroless): use ${hint}`);
+    expect(verdict.reason).toContain(
+      `exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown; the image has no shell (/bin/sh) to run a CMD-SHELL health check (a shell-less image such as scratch or distroless): use ${hint}`,
+    );
   });
 
   it('says so while the health check is still starting, so that a timeout carries it', () => {
     const app = byService(wget, 'app');
     const starting = containerVerdict({ ...app, health: { ...app.health!, status: 'starting' } });
     expect(starting.readiness).toBe('waiting');
-    expect(timedOut({ ...starting, service: 'app', containers: [app] }).reason).toMatch(/^timed out: health check has not passed yet: it cannot run: OCI runtime exec failed: .*"wget": executable file not found in \$PATH: unknown; the image has no wget /);
+    expect(timedOut({ ...starting, service: 'app', containers: [app] }).reason).toMatch(
+      /^timed out: health check has not passed yet: it cannot run: OCI runtime exec failed: .*"wget": executable file not found in \$PATH: unknown; the image has no wget /,
+    );
   });
 
   it.each([
-    ['cannot-start', 'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory: unknown'],
+    [
+      'cannot-start',
+      'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory: unknown',
+    ],
     ['port-taken', 'Bind for 0.0.0.0:18999 failed: port is already allocated'],
   ])('%s: the engine keeps why the start failed, and the service fails at once', (capture, words) => {
     const samples = mergeSamples(parsePs(read(`ps-${capture}.jsonl`)), parseInspect(read(`inspect-${capture}.json`)));
@@ -117,13 +128,23 @@ describe('readiness rules', () => {
     ['unhealthy', { health: { status: 'unhealthy', failingStreak: 3, log: [] } }, 'failed', 'unhealthy'],
     ['one-shot exit 0', { status: 'exited', exitCode: 0 }, 'ready', 'completed'],
     ['one-shot exit 1', { status: 'exited', exitCode: 1 }, 'failed', 'exited 1'],
-    ['exit 0 with a health check (one-shot with an image HEALTHCHECK)', { status: 'exited', exitCode: 0, health: { status: 'unhealthy', failingStreak: 0, log: [] } }, 'ready', 'completed'],
+    [
+      'exit 0 with a health check (one-shot with an image HEALTHCHECK)',
+      { status: 'exited', exitCode: 0, health: { status: 'unhealthy', failingStreak: 0, log: [] } },
+      'ready',
+      'completed',
+    ],
     ['OOM-killed', { status: 'exited', exitCode: 137, oomKilled: true }, 'failed', 'exited 137'],
     ['restarted once, running again', { restartCount: 1 }, 'failed', 'restarting'],
     ['restarting', { status: 'restarting', restarting: true, restartCount: 4, exitCode: 2 }, 'failed', 'restarting'],
     ['dead', { status: 'dead', error: 'driver failed' }, 'failed', 'dead'],
     ['created', { status: 'created' }, 'waiting', 'created'],
-    ['created, and its start failed', { status: 'created', exitCode: 128, error: 'Bind for 0.0.0.0:8080 failed: port is already allocated' }, 'failed', 'cannot start'],
+    [
+      'created, and its start failed',
+      { status: 'created', exitCode: 128, error: 'Bind for 0.0.0.0:8080 failed: port is already allocated' },
+      'failed',
+      'cannot start',
+    ],
     ['paused', { status: 'paused' }, 'waiting', 'paused'],
   ] as const)('%s', (_name, patch, readiness, state) => {
     const verdict = containerVerdict({ ...base, ...patch } as ContainerSample);
@@ -132,7 +153,9 @@ describe('readiness rules', () => {
   });
 
   it('names an OOM kill', () => {
-    expect(containerVerdict({ ...base, status: 'exited', exitCode: 137, oomKilled: true }).reason).toBe('exited with code 137; killed for lack of memory (OOM)');
+    expect(containerVerdict({ ...base, status: 'exited', exitCode: 137, oomKilled: true }).reason).toBe(
+      'exited with code 137; killed for lack of memory (OOM)',
+    );
   });
 });
 
@@ -171,7 +194,12 @@ describe('stack verdict', () => {
   it('judges the whole captured stack', () => {
     const expected = ['healthy', 'unhealthy', 'starting', 'plain', 'oneshot', 'crash', 'loop', 'loop0'];
     const verdicts = stackVerdict(expected, mixed);
-    expect(verdicts.filter((v) => v.readiness === 'failed').map((v) => v.service).sort()).toEqual(['crash', 'loop', 'loop0', 'unhealthy']);
+    expect(
+      verdicts
+        .filter((v) => v.readiness === 'failed')
+        .map((v) => v.service)
+        .sort(),
+    ).toEqual(['crash', 'loop', 'loop0', 'unhealthy']);
   });
 });
 
@@ -187,7 +215,10 @@ describe('parsing', () => {
   });
 
   it('falls back to compose ps when a container vanished before docker inspect', () => {
-    const [only] = mergeSamples(parsePs(read('ps-mixed.jsonl')).filter((e) => e.service === 'unhealthy'), []);
+    const [only] = mergeSamples(
+      parsePs(read('ps-mixed.jsonl')).filter((e) => e.service === 'unhealthy'),
+      [],
+    );
     expect(containerVerdict(only!)).toMatchObject({ readiness: 'failed', state: 'unhealthy' });
   });
 });

@@ -50,7 +50,11 @@ const inspect = (appStatus: string, appExit = 0): string =>
   );
 
 async function smoke(script: DockerScript) {
-  const docker = new FakeDocker({ composeConfig: async () => ok(resolved), listProjectObjects: async (kind) => (kind === 'network' ? ['n1'] : []), ...script });
+  const docker = new FakeDocker({
+    composeConfig: async () => ok(resolved),
+    listProjectObjects: async (kind) => (kind === 'network' ? ['n1'] : []),
+    ...script,
+  });
   const reporter = new RecordingReporter();
   const saved: Record<string, string> = {};
   const state = new StateWriter((name, value) => (saved[name] = value));
@@ -75,7 +79,11 @@ describe('runSmokeTest', () => {
     expect(methods.slice(0, 3)).toEqual(['tagImage', 'composeConfig', 'composeUp']);
     expect(docker.callsOf('tagImage')[0]).toEqual(['app:1', tag]);
     const project = docker.callsOf('composeUp')[0]![0] as ComposeProject;
-    expect(project).toEqual({ name: 'gca-smoke-unit', files: ['/ws/compose.yaml', join(workDir, 'smoke-compose.override.yaml')], cwd: '/ws' });
+    expect(project).toEqual({
+      name: 'gca-smoke-unit',
+      files: ['/ws/compose.yaml', join(workDir, 'smoke-compose.override.yaml')],
+      cwd: '/ws',
+    });
     // Ready in two polls in a row, then no more polls.
     expect(methods.filter((m) => m === 'composePs').length).toBeGreaterThanOrEqual(2);
     expect(methods).not.toContain('composeLogs');
@@ -87,7 +95,7 @@ describe('runSmokeTest', () => {
     expect(post.smoke).toBeUndefined();
   });
 
-  it('a failing stack: reads the failed service\'s logs, fails with its reason, and still cleans up', async () => {
+  it("a failing stack: reads the failed service's logs, fails with its reason, and still cleans up", async () => {
     const { result, docker, reporter } = await smoke({
       composePs: async () => ok(ps('exited', 2)),
       inspectContainers: async () => ok(inspect('exited', 2)),
@@ -97,7 +105,9 @@ describe('runSmokeTest', () => {
     expect(result.failure).toMatch(/app/);
     expect(docker.callsOf('composeLogs').map((c) => c[1])).toEqual(['app']);
     expect(result.summary).toContain('panic: no config');
-    expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([expect.stringMatching(/^Service app is not ready: /)]);
+    expect(reporter.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      expect.stringMatching(/^Service app is not ready: /),
+    ]);
     expect(docker.methods().slice(-CLEANUP.length)).toEqual(CLEANUP);
   });
 
@@ -111,7 +121,9 @@ describe('runSmokeTest', () => {
     expect(when).toMatch(/^Compose smoke test failed after \d+\.\d s$/);
     expect(reasons).toBe(`service db: image postgres:17 cannot be pulled: ${pull}`);
     const errors = reporter.annotations.filter((a) => a.level === 'error');
-    expect(errors.map((a) => [a.message, a.props?.title])).toEqual([[`Service db is not ready: image postgres:17 cannot be pulled: ${pull}.`, 'Compose smoke test: db']]);
+    expect(errors.map((a) => [a.message, a.props?.title])).toEqual([
+      [`Service db is not ready: image postgres:17 cannot be pulled: ${pull}.`, 'Compose smoke test: db'],
+    ]);
     expect(docker.methods()).not.toContain('composeLogs');
     expect(result.summary).toContain('| `app` | ⏳ not started | — | not started: compose up stopped at db |');
     expect(docker.methods().slice(-CLEANUP.length)).toEqual(CLEANUP);

@@ -8,14 +8,21 @@ const c = containerSample;
 const starting = { health: { status: 'starting', failingStreak: 0, log: [] } };
 const healthy = { health: { status: 'healthy', failingStreak: 0, log: [] } };
 const unhealthy = {
-  health: { status: 'unhealthy', failingStreak: 3, log: [{ start: '2026-11-22T19:56:43.5Z', end: '2026-11-22T19:56:43.6Z', exitCode: 1, output: 'db down\n' }] },
+  health: {
+    status: 'unhealthy',
+    failingStreak: 3,
+    log: [{ start: '2026-11-22T19:56:43.5Z', end: '2026-11-22T19:56:43.6Z', exitCode: 1, output: 'db down\n' }],
+  },
 };
 
 /**
  * A scripted world: each poll returns the next sample (the last one repeats); the clock moves
  * only when the loop sleeps, so the deadline is reached in a known number of polls.
  */
-function world(polls: ContainerSample[][], opts: { up?: { exitCode: number; output: string }; upAfterPoll?: number; probe?: (url: string) => ProbeAttempt } = {}) {
+function world(
+  polls: ContainerSample[][],
+  opts: { up?: { exitCode: number; output: string }; upAfterPoll?: number; probe?: (url: string) => ProbeAttempt } = {},
+) {
   let clock = 0;
   let poll = 0;
   const log: string[] = [];
@@ -38,11 +45,17 @@ function world(polls: ContainerSample[][], opts: { up?: { exitCode: number; outp
 }
 
 /** The project of the samples (containers p-<service>-1) and its images. */
-const compose = { project: 'p', images: { app: 'go-container-action-smoke:p', migrate: 'busybox:latest', web: 'busybox:latest', db: '127.0.0.1:5000/nope:1' } };
+const compose = {
+  project: 'p',
+  images: { app: 'go-container-action-smoke:p', migrate: 'busybox:latest', web: 'busybox:latest', db: '127.0.0.1:5000/nope:1' },
+};
 
 describe('waitForStack', () => {
   it('passes once every service is ready in two polls in a row, with the time each became ready', async () => {
-    const w = world([[c('migrate', { status: 'running' }), c('app', starting)], [c('migrate', { status: 'exited' }), c('app', healthy)]]);
+    const w = world([
+      [c('migrate', { status: 'running' }), c('app', starting)],
+      [c('migrate', { status: 'exited' }), c('app', healthy)],
+    ]);
     const outcome = await waitForStack({ compose, expected: ['migrate', 'app'], probes: [], timeoutMs: 10_000 }, w.deps);
     expect(outcome.ok).toBe(true);
     expect(outcome.services.map((s) => [s.service, s.state, s.readyAfterMs])).toEqual([
@@ -50,7 +63,12 @@ describe('waitForStack', () => {
       ['app', 'healthy', 500],
     ]);
     expect(w.polls()).toBe(3);
-    expect(w.log).toEqual(['migrate: running after 0.0 s', 'app: starting after 0.0 s', 'migrate: completed after 0.5 s', 'app: healthy after 0.5 s']);
+    expect(w.log).toEqual([
+      'migrate: running after 0.0 s',
+      'app: starting after 0.0 s',
+      'migrate: completed after 0.5 s',
+      'app: healthy after 0.5 s',
+    ]);
   });
 
   it('does not call a container ready that dies right after starting', async () => {
@@ -80,13 +98,17 @@ describe('waitForStack', () => {
       ['app', 'failed', 'timed out', 'timed out: health check has not passed yet'],
       ['web', 'waiting', 'not started', 'not started by the deadline: waiting for its dependencies (not ready: app)'],
     ]);
-    expect(failureMessage(outcome)).toBe('Compose smoke test timed out after 3.0 s: service app: timed out: health check has not passed yet');
+    expect(failureMessage(outcome)).toBe(
+      'Compose smoke test timed out after 3.0 s: service app: timed out: health check has not passed yet',
+    );
   });
 
   it('times out every service when none was running yet (a slow pull)', async () => {
     const w = world([[]]);
     const outcome = await waitForStack({ compose, expected: ['app', 'web'], probes: [], timeoutMs: 1_000 }, w.deps);
-    expect(failureMessage(outcome)).toBe('Compose smoke test timed out after 1.0 s: service app: timed out: no container yet (compose has not created it); service web: timed out: no container yet (compose has not created it)');
+    expect(failureMessage(outcome)).toBe(
+      'Compose smoke test timed out after 1.0 s: service app: timed out: no container yet (compose has not created it); service web: timed out: no container yet (compose has not created it)',
+    );
   });
 
   it('waits for up to finish before passing', async () => {
@@ -96,12 +118,28 @@ describe('waitForStack', () => {
     expect(w.polls()).toBe(5);
   });
 
-  it('fails at once with compose up\'s error, on no service when it names none, and leaves the others not started', async () => {
-    const w = world([[c('app', { status: 'created' })]], { up: { exitCode: 1, output: ' Network p_default  Creating\nfailed to create network p_default: Error response from daemon: all predefined address pools have been fully subnetted\n' } });
+  it("fails at once with compose up's error, on no service when it names none, and leaves the others not started", async () => {
+    const w = world([[c('app', { status: 'created' })]], {
+      up: {
+        exitCode: 1,
+        output:
+          ' Network p_default  Creating\nfailed to create network p_default: Error response from daemon: all predefined address pools have been fully subnetted\n',
+      },
+    });
     const outcome = await waitForStack({ compose, expected: ['app'], probes: [], timeoutMs: 10_000 }, w.deps);
-    expect(outcome).toMatchObject({ ok: false, timedOut: false, upError: 'failed to create network p_default: Error response from daemon: all predefined address pools have been fully subnetted' });
-    expect(outcome.services[0]).toMatchObject({ readiness: 'waiting', state: 'not started', reason: 'not started: docker compose up failed' });
-    expect(failureMessage(outcome)).toBe('Compose smoke test failed after 0.0 s: docker compose up failed: failed to create network p_default: Error response from daemon: all predefined address pools have been fully subnetted');
+    expect(outcome).toMatchObject({
+      ok: false,
+      timedOut: false,
+      upError: 'failed to create network p_default: Error response from daemon: all predefined address pools have been fully subnetted',
+    });
+    expect(outcome.services[0]).toMatchObject({
+      readiness: 'waiting',
+      state: 'not started',
+      reason: 'not started: docker compose up failed',
+    });
+    expect(failureMessage(outcome)).toBe(
+      'Compose smoke test failed after 0.0 s: docker compose up failed: failed to create network p_default: Error response from daemon: all predefined address pools have been fully subnetted',
+    );
     expect(shortDetail(outcome)).toBe('compose up failed');
   });
 
@@ -114,13 +152,19 @@ describe('waitForStack', () => {
       ['db', 'failed', 'cannot be pulled', `image 127.0.0.1:5000/nope:1 cannot be pulled: ${pull}`],
     ]);
     expect(outcome.upError).toBeUndefined();
-    expect(failureMessage(outcome)).toBe(`Compose smoke test failed after 0.0 s: service db: image 127.0.0.1:5000/nope:1 cannot be pulled: ${pull}`);
+    expect(failureMessage(outcome)).toBe(
+      `Compose smoke test failed after 0.0 s: service db: image 127.0.0.1:5000/nope:1 cannot be pulled: ${pull}`,
+    );
     expect(shortDetail(outcome)).toBe('db: cannot be pulled');
   });
 
-  it('reports the failed container rather than up\'s echo of it (a failed dependency), and not the dependent service', async () => {
+  it("reports the failed container rather than up's echo of it (a failed dependency), and not the dependent service", async () => {
     const w = world([[c('migrate', { status: 'exited', exitCode: 1 }), c('app', { status: 'created' })]], {
-      up: { exitCode: 1, output: ' Container p-migrate-1  service "migrate" didn\'t complete successfully: exit 1\nservice "migrate" didn\'t complete successfully: exit 1\n' },
+      up: {
+        exitCode: 1,
+        output:
+          ' Container p-migrate-1  service "migrate" didn\'t complete successfully: exit 1\nservice "migrate" didn\'t complete successfully: exit 1\n',
+      },
     });
     const outcome = await waitForStack({ compose, expected: ['migrate', 'app'], probes: [], timeoutMs: 10_000 }, w.deps);
     expect(outcome.services.map((s) => [s.service, s.readiness, s.state])).toEqual([
@@ -132,10 +176,16 @@ describe('waitForStack', () => {
 
   it('reads the stack after up has ended: a service that turned unhealthy is judged by its own health log', async () => {
     // The first poll sees app starting; up then fails on it; the poll after up sees it unhealthy.
-    const w = world([[c('app', starting), c('web', { status: 'created' })], [c('app', unhealthy), c('web', { status: 'created' })]], {
-      upAfterPoll: 1,
-      up: { exitCode: 1, output: ' Container p-app-1  Error\ndependency failed to start: container p-app-1 is unhealthy\n' },
-    });
+    const w = world(
+      [
+        [c('app', starting), c('web', { status: 'created' })],
+        [c('app', unhealthy), c('web', { status: 'created' })],
+      ],
+      {
+        upAfterPoll: 1,
+        up: { exitCode: 1, output: ' Container p-app-1  Error\ndependency failed to start: container p-app-1 is unhealthy\n' },
+      },
+    );
     const outcome = await waitForStack({ compose, expected: ['app', 'web'], probes: [], timeoutMs: 10_000 }, w.deps);
     expect(outcome.services.map((s) => [s.service, s.state, s.reason])).toEqual([
       ['app', 'unhealthy', 'unhealthy: its health check failed 3 times in a row, last with exit 1: db down'],
@@ -145,7 +195,10 @@ describe('waitForStack', () => {
 
   it('tries each probe until it answers 2xx, then passes', async () => {
     let attempts = 0;
-    const w = world([[c('app', healthy)]], { probe: () => (++attempts < 3 ? { ok: false, detail: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:8080' } : { ok: true, status: 204, detail: '' }) });
+    const w = world([[c('app', healthy)]], {
+      probe: () =>
+        ++attempts < 3 ? { ok: false, detail: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:8080' } : { ok: true, status: 204, detail: '' },
+    });
     const outcome = await waitForStack({ compose, expected: ['app'], probes: ['http://localhost:8080/health'], timeoutMs: 10_000 }, w.deps);
     expect(outcome.ok).toBe(true);
     expect(outcome.probes).toMatchObject([{ url: 'http://localhost:8080/health', ok: true, attempts: 3 }]);
@@ -153,10 +206,18 @@ describe('waitForStack', () => {
   });
 
   it('fails at the deadline on a probe that answers 500, with its answer', async () => {
-    const w = world([[c('app', healthy)]], { probe: (url) => (url.endsWith('/broken') ? { ok: false, status: 500, detail: 'internal error' } : { ok: true, status: 200, detail: 'ok' }) });
-    const outcome = await waitForStack({ compose, expected: ['app'], probes: ['http://localhost:8080/health', 'http://localhost:8080/broken'], timeoutMs: 2_000 }, w.deps);
+    const w = world([[c('app', healthy)]], {
+      probe: (url) =>
+        url.endsWith('/broken') ? { ok: false, status: 500, detail: 'internal error' } : { ok: true, status: 200, detail: 'ok' },
+    });
+    const outcome = await waitForStack(
+      { compose, expected: ['app'], probes: ['http://localhost:8080/health', 'http://localhost:8080/broken'], timeoutMs: 2_000 },
+      w.deps,
+    );
     expect(outcome).toMatchObject({ ok: false, timedOut: true });
-    expect(failureMessage(outcome)).toMatch(/^Compose smoke test timed out after 2\.0 s: probe http:\/\/localhost:8080\/broken answered 500: internal error, \d attempts$/);
+    expect(failureMessage(outcome)).toMatch(
+      /^Compose smoke test timed out after 2\.0 s: probe http:\/\/localhost:8080\/broken answered 500: internal error, \d attempts$/,
+    );
     expect(shortDetail(outcome)).toBe('http://localhost:8080/broken 500');
   });
 });

@@ -25,10 +25,12 @@ describe('state handed from the main step to the post step', () => {
   });
 
   it('a stack the main step removed itself is nothing to clean up', () => {
-    expect(roundTrip((w) => {
-      w.smoke({ project: 'gca-smoke-1', files: [], cwd: '/ws' });
-      w.smoke(undefined);
-    }).smoke).toBeUndefined();
+    expect(
+      roundTrip((w) => {
+        w.smoke({ project: 'gca-smoke-1', files: [], cwd: '/ws' });
+        w.smoke(undefined);
+      }).smoke,
+    ).toBeUndefined();
   });
 
   it('nothing saved (a main step that stopped before its work) reads as nothing to do', () => {
@@ -38,7 +40,10 @@ describe('state handed from the main step to the post step', () => {
   it.each([
     ['not JSON', { smoke: '{', 'go-cache-env': 'x', 'go-cache-saves': '[' }],
     ['other shapes', { smoke: '{"project":7,"cwd":"/ws"}', 'go-cache-env': '{"workspace":"/w"}', 'go-cache-saves': '{"key":"k"}' }],
-    ['an empty project name', { smoke: '{"project":"","files":[],"cwd":"/ws"}', 'go-cache-env': '[]', 'go-cache-saves': '[{"key":"k","path":"p","id":"i"}]' }],
+    [
+      'an empty project name',
+      { smoke: '{"project":"","files":[],"cwd":"/ws"}', 'go-cache-env': '[]', 'go-cache-saves': '[{"key":"k","path":"p","id":"i"}]' },
+    ],
   ])('malformed state (%s) reads as absent, never as a crash', (_, saved: Record<string, string>) => {
     const state = readPostState((name) => saved[name] ?? '');
     expect(state).toEqual({ workDir: undefined, smoke: undefined, goCacheEnv: undefined, goCacheSaves: [] });

@@ -8,7 +8,16 @@ import { TarStreamReader } from '../../src/tar/stream.js';
 import { tempDir } from '../support/temp.js';
 
 /** A ustar header block with the given fields (octal numbers, checksum filled in). */
-function block(fields: { name?: string; prefix?: string; type?: string; size?: number | Buffer; mode?: number; mtime?: number; linkname?: string; badSum?: boolean }): Buffer {
+function block(fields: {
+  name?: string;
+  prefix?: string;
+  type?: string;
+  size?: number | Buffer;
+  mode?: number;
+  mtime?: number;
+  linkname?: string;
+  badSum?: boolean;
+}): Buffer {
   const b = Buffer.alloc(512);
   b.write(fields.name ?? 'f', 0, 100, 'utf8');
   b.write((fields.mode ?? 0o644).toString(8).padStart(7, '0'), 100, 'ascii');
@@ -52,7 +61,11 @@ function paxBody(records: Record<string, string>): Buffer {
 
 describe('decodeHeader', () => {
   it.each<[string, Parameters<typeof block>[0], Partial<TarHeader>]>([
-    ['a ustar file', { name: 'usr/bin/app', size: 1234, mode: 0o755 }, { name: 'usr/bin/app', type: '0', size: 1234, mode: 0o755, uid: 1000, gid: 1001, mtime: 1_700_000_000 }],
+    [
+      'a ustar file',
+      { name: 'usr/bin/app', size: 1234, mode: 0o755 },
+      { name: 'usr/bin/app', type: '0', size: 1234, mode: 0o755, uid: 1000, gid: 1001, mtime: 1_700_000_000 },
+    ],
     ['a name with a ustar prefix', { prefix: 'a/long/dir', name: 'file' }, { name: 'a/long/dir/file' }],
     ['a type NUL (old tar) reads as a file', { name: 'f' }, { type: '0' }],
     ['a directory', { name: 'etc/', type: '5' }, { name: 'etc/', type: '5' }],
@@ -89,9 +102,27 @@ describe('TarExtensions', () => {
   const header = decodeHeader(block({ name: 'short', size: 5, linkname: 'l' }));
   it.each<[string, [string, Buffer][], Partial<TarHeader>]>([
     ['none: the header as written', [], { name: 'short', size: 5, linkname: 'l', mtime: 1_700_000_000 }],
-    ['a GNU long name and long link', [['L', Buffer.from('gnu/long\0')], ['K', Buffer.from('gnu/link\0\0')]], { name: 'gnu/long', linkname: 'gnu/link' }],
-    ['pax path, linkpath, size and mtime', [['x', paxBody({ path: 'pax/p', linkpath: 'pax/l', size: '7', mtime: '1700000001.5' })]], { name: 'pax/p', linkname: 'pax/l', size: 7, mtime: 1_700_000_001 }],
-    ['a pax path wins over a GNU long name, in either order', [['x', paxBody({ path: 'pax/p' })], ['L', Buffer.from('gnu/long')]], { name: 'pax/p' }],
+    [
+      'a GNU long name and long link',
+      [
+        ['L', Buffer.from('gnu/long\0')],
+        ['K', Buffer.from('gnu/link\0\0')],
+      ],
+      { name: 'gnu/long', linkname: 'gnu/link' },
+    ],
+    [
+      'pax path, linkpath, size and mtime',
+      [['x', paxBody({ path: 'pax/p', linkpath: 'pax/l', size: '7', mtime: '1700000001.5' })]],
+      { name: 'pax/p', linkname: 'pax/l', size: 7, mtime: 1_700_000_001 },
+    ],
+    [
+      'a pax path wins over a GNU long name, in either order',
+      [
+        ['x', paxBody({ path: 'pax/p' })],
+        ['L', Buffer.from('gnu/long')],
+      ],
+      { name: 'pax/p' },
+    ],
     ['a global pax header changes nothing', [['g', paxBody({ path: 'global' })]], { name: 'short' }],
   ])('%s', (_name, extensions, expected) => {
     const ext = new TarExtensions();
@@ -130,7 +161,9 @@ describe('both readers on archives GNU tar writes', () => {
     const archive = join(dir, `${format}.tar`);
     execFileSync('tar', ['-cf', archive, `--format=${format}`, '--sort=name', '-C', join(dir, 'src'), 'short', deep]);
     const fromFile: string[] = [];
-    readTar(archive, (e, data) => fromFile.push(`${e.type} ${e.name}${e.name.endsWith('read-me') ? ` ${data().subarray(0, e.size).toString()}` : ''}`));
+    readTar(archive, (e, data) =>
+      fromFile.push(`${e.type} ${e.name}${e.name.endsWith('read-me') ? ` ${data().subarray(0, e.size).toString()}` : ''}`),
+    );
     expect(fromFile).toEqual(['0 short', `0 ${deep} hello`]);
     const bytes = readFileSync(archive);
     for (const chunk of [1, 7, 512, 1 << 20]) expect([chunk, await streamEntries(bytes, chunk)]).toEqual([chunk, fromFile]);

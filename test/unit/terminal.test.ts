@@ -45,7 +45,9 @@ describe('renderInline', () => {
   ])('in a table cell, %j reads %j', (md, text) => expect(renderInline(md, PLAIN_STYLES, true)).toBe(text));
 
   it('styles with ANSI only when asked', () => {
-    expect(renderInline('**b** `c` _i_ <sub>s</sub>', ANSI_STYLES)).toBe('\x1b[1mb\x1b[22m \x1b[36mc\x1b[39m \x1b[3mi\x1b[23m \x1b[2ms\x1b[22m');
+    expect(renderInline('**b** `c` _i_ <sub>s</sub>', ANSI_STYLES)).toBe(
+      '\x1b[1mb\x1b[22m \x1b[36mc\x1b[39m \x1b[3mi\x1b[23m \x1b[2ms\x1b[22m',
+    );
   });
 
   it('decodes character references, leaving unknown ones', () => {
@@ -120,8 +122,21 @@ describe('renderForTerminal on what our renderers write', () => {
 
   it('the PR comment: the marker is not shown, the findings table keeps its columns and wraps to the width', () => {
     const { report, baseline } = sample();
-    const finding = { id: 'GO006', title: 'Final stage runs as root', level: 'warning', file: 'Dockerfile', line: 14, text: 'FROM scratch', message: 'The final stage has no USER, so the program runs as root: add USER 65534:65534 after the last FROM.' } as const;
-    const text = plain(renderComment('ghcr.io/org/app', report, baseline, { findings: [finding, { ...finding, id: 'GO009', level: 'notice', line: 9, text: undefined, message: 'add -s -w' }] }), 90);
+    const finding = {
+      id: 'GO006',
+      title: 'Final stage runs as root',
+      level: 'warning',
+      file: 'Dockerfile',
+      line: 14,
+      text: 'FROM scratch',
+      message: 'The final stage has no USER, so the program runs as root: add USER 65534:65534 after the last FROM.',
+    } as const;
+    const text = plain(
+      renderComment('ghcr.io/org/app', report, baseline, {
+        findings: [finding, { ...finding, id: 'GO009', level: 'notice', line: 9, text: undefined, message: 'add -s -w' }],
+      }),
+      90,
+    );
     expect(text).not.toMatch(MARKUP);
     expect(text).not.toContain('go-container-action:size');
     // The sample grows by more than its 1MB increase budget (mode fail): the worst outcome heads it.
@@ -140,11 +155,22 @@ describe('renderForTerminal on what our renderers write', () => {
   });
 
   it('the Dockerfile checks summary: escaped Dockerfile text reads as written', () => {
-    const findings: Finding[] = [{ id: 'GO007', level: 'warning', file: 'dockerfile', line: 4, message: `CMD in shell form: ${'a|b <b>@team</b>'}`, text: 'CMD /app --greeting "a|b <b>@team</b>"' }];
+    const findings: Finding[] = [
+      {
+        id: 'GO007',
+        level: 'warning',
+        file: 'dockerfile',
+        line: 4,
+        message: `CMD in shell form: ${'a|b <b>@team</b>'}`,
+        text: 'CMD /app --greeting "a|b <b>@team</b>"',
+      },
+    ];
     const text = plain(renderChecksSummary(findings, { dockerfile: 'app/Dockerfile', dockerignore: 'app/.dockerignore' }, 'warn'));
     expect(text).not.toMatch(MARKUP);
     expect(text).toContain('🧭 Dockerfile checks\n\n1 warning in app/Dockerfile.');
-    expect(text).toMatch(/⚠️ {2}GO007 Shell-form CMD\/ENTRYPOINT {2}app\/Dockerfile:4, CMD \/app --greeting "a\|b <b>@team<\/b>" {2}CMD in shell form: a\|b <b>@team<\/b>/);
+    expect(text).toMatch(
+      /⚠️ {2}GO007 Shell-form CMD\/ENTRYPOINT {2}app\/Dockerfile:4, CMD \/app --greeting "a\|b <b>@team<\/b>" {2}CMD in shell form: a\|b <b>@team<\/b>/,
+    );
   });
 
   it('the smoke test summary: logs in fenced blocks stay verbatim, markup and all', () => {
@@ -154,12 +180,32 @@ describe('renderForTerminal on what our renderers write', () => {
       elapsedMs: 3100,
       probes: [],
       services: [
-        { service: 'app', readiness: 'failed', state: 'exited 3', reason: 'exited with code 3', containers: [containerSample('app', { status: 'exited', exitCode: 3 })] },
-        { service: 'cache', readiness: 'ready', state: 'running', reason: 'running', readyAfterMs: 800, containers: [containerSample('cache')] },
+        {
+          service: 'app',
+          readiness: 'failed',
+          state: 'exited 3',
+          reason: 'exited with code 3',
+          containers: [containerSample('app', { status: 'exited', exitCode: 3 })],
+        },
+        {
+          service: 'cache',
+          readiness: 'ready',
+          state: 'running',
+          reason: 'running',
+          readyAfterMs: 800,
+          containers: [containerSample('cache')],
+        },
       ],
     };
     const logs = 'fatal: **DATABASE_URL** is not set <br> `x` | y\n```\nafter a fence';
-    const md = renderSmokeSummary({ outcome, project: 'gca-smoke-1', image: 'go-container-action-smoke:gca-smoke-1', platform: 'linux/amd64', underTest: ['app'], logs: new Map([['app', logs]]) });
+    const md = renderSmokeSummary({
+      outcome,
+      project: 'gca-smoke-1',
+      image: 'go-container-action-smoke:gca-smoke-1',
+      platform: 'linux/amd64',
+      underTest: ['app'],
+      logs: new Map([['app', logs]]),
+    });
     const text = plain(md);
     expect(text).toContain('🧪 Compose smoke test: ❌ failed after 3.1 s');
     const lines = text.split('\n');
@@ -170,12 +216,20 @@ describe('renderForTerminal on what our renderers write', () => {
       'app      ❌ exited 3  —            exited with code 3',
       'cache    ✅ running   0.8 s',
     ]);
-    expect(text).toContain('▸ app: last 100 log lines\n\n    fatal: **DATABASE_URL** is not set <br> `x` | y\n    ```\n    after a fence\n');
+    expect(text).toContain(
+      '▸ app: last 100 log lines\n\n    fatal: **DATABASE_URL** is not set <br> `x` | y\n    ```\n    after a fence\n',
+    );
   });
 
   it('the build summary: a key-value table, tags joined with commas', () => {
     const plan = testPlan({ platforms: ['linux/amd64', 'linux/arm64'], tags: ['ghcr.io/o/a:1.2.3', 'ghcr.io/o/a:latest'], push: true });
-    const md = renderBuildSummary({ plan, version: '1.2.3', build: { ok: true, metadata: { digest: 'sha256:abc', raw: {} }, log: '' }, seconds: 12.34, tagsNote: 'from the tag v1.2.3' });
+    const md = renderBuildSummary({
+      plan,
+      version: '1.2.3',
+      build: { ok: true, metadata: { digest: 'sha256:abc', raw: {} }, log: '' },
+      seconds: 12.34,
+      tagsNote: 'from the tag v1.2.3',
+    });
     const text = plain(md);
     expect(text).not.toMatch(MARKUP);
     expect(text).toContain('\nTags       ghcr.io/o/a:1.2.3, ghcr.io/o/a:latest, from the tag v1.2.3\n');

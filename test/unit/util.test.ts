@@ -74,7 +74,14 @@ describe('lastErrorLine', () => {
 
 describe('parseMetadata', () => {
   it('reads the fields buildx writes', () => {
-    const m = parseMetadata(JSON.stringify({ 'containerimage.digest': 'sha256:d', 'containerimage.config.digest': 'sha256:c', 'image.name': 'r/a:1', 'buildx.build.ref': 'default/default/x' }));
+    const m = parseMetadata(
+      JSON.stringify({
+        'containerimage.digest': 'sha256:d',
+        'containerimage.config.digest': 'sha256:c',
+        'image.name': 'r/a:1',
+        'buildx.build.ref': 'default/default/x',
+      }),
+    );
     expect(m).toMatchObject({ digest: 'sha256:d', configDigest: 'sha256:c' });
   });
   it.each(['', 'not json', '[]', 'null'])('tolerates %j', (text) => {
@@ -132,7 +139,19 @@ describe('parseCliArgs', () => {
     expect(text).toMatch(/^Go cache:\n  --go-cache \[true\|false\] \(true\)$/m);
   });
   it('mirrors the inputs, joins repeated flags and takes bare booleans', () => {
-    const args = parseCliArgs(['--context', 'app', '--tags', 'a:1', '--tags=a:2', '--push', '--build-args', 'A=1', '--load', 'false', '--verbose']);
+    const args = parseCliArgs([
+      '--context',
+      'app',
+      '--tags',
+      'a:1',
+      '--tags=a:2',
+      '--push',
+      '--build-args',
+      'A=1',
+      '--load',
+      'false',
+      '--verbose',
+    ]);
     expect(args.values).toEqual({ context: 'app', tags: 'a:1\na:2', push: 'true', 'build-args': 'A=1', load: 'false' });
     expect(args.verbose).toBe(true);
   });

@@ -11,7 +11,11 @@ describe('defaultVersion', () => {
     ['refs/tags/release-7', undefined, 'release-7'],
     ['refs/heads/main', undefined, 'main-0123456'],
     ['refs/heads/feature/login page', undefined, 'feature-login-page-0123456'],
-    ['refs/pull/12/merge', { number: 12, headRef: 'fix/bug', headSha: 'fedcba9876543210', baseRef: 'main', fromFork: false }, 'fix-bug-fedcba9'],
+    [
+      'refs/pull/12/merge',
+      { number: 12, headRef: 'fix/bug', headSha: 'fedcba9876543210', baseRef: 'main', fromFork: false },
+      'fix-bug-fedcba9',
+    ],
     ['', undefined, '0123456'],
   ])('%s -> %s', (ref, pullRequest, expected) => {
     expect(defaultVersion({ ref, sha, pullRequest })).toBe(expected);
@@ -38,7 +42,11 @@ describe('contextFromEnv', () => {
       { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'o/r', GITHUB_REF: 'refs/pull/3/merge', GITHUB_SHA: 'm' },
       {
         repository: { default_branch: 'trunk' },
-        pull_request: { number: 3, head: { ref: 'x', sha: 'h', repo: { full_name: 'fork/r' } }, base: { ref: 'trunk', repo: { full_name: 'o/r' } } },
+        pull_request: {
+          number: 3,
+          head: { ref: 'x', sha: 'h', repo: { full_name: 'fork/r' } },
+          base: { ref: 'trunk', repo: { full_name: 'o/r' } },
+        },
       },
       '/ws',
       '/tmp',
