@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The local CLI: the action's pipeline on a laptop, with flags named like the inputs.
-import "../dist/cli/index.js";
+import '../dist/cli/index.js';
