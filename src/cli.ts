@@ -5,10 +5,13 @@ import { loadContext, type RunContext } from './context.js';
 import { failureMessage, InputError } from './errors.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { INPUT_DEFAULTS, INPUT_NAMES, INPUTS, isInputName, type Capability, type InputName, type InputSpec } from './input-table.js';
-import { runPipeline } from './pipeline.js';
+import { runPipeline } from './pipeline/pipeline.js';
 import { runCleanup } from './post.js';
 import type { Cancellation } from './util/cancel.js';
 import { DockerCli } from './docker/cli.js';
+import { actionsCache } from './actions-cache/service.js';
+import { githubClient } from './github/api.js';
+import { systemClock } from './util/clock.js';
 
 const HELP_GROUPS: Record<Capability, string> = {
   build: 'Build',
@@ -128,7 +131,8 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
   // The CLI keeps stdout for its report: the build's own output goes to stderr.
   const docker = new DockerCli(process.stderr);
   const cwd = process.cwd();
-  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter, docker);
+  const cache = actionsCache;
+  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', { reporter, docker, cache });
   cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
@@ -137,7 +141,8 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const outcome = await runPipeline(inputs, { reporter, ctx, docker });
+    const github = githubClient(ctx);
+    const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache, clock: systemClock, github });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);
       code = 1;

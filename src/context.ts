@@ -27,6 +27,8 @@ export interface RunContext {
    * can reach the runner but should not.
    */
   cacheStream: boolean;
+  /** SOURCE_DATE_EPOCH from the job's environment, as given (it wins over the commit's time). */
+  sourceDateEpoch?: string;
 }
 
 export interface PullRequestInfo {
@@ -92,6 +94,7 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     pullRequest,
     payload,
     cacheStream: env.GO_CONTAINER_ACTION_CACHE_STREAM !== 'false',
+    sourceDateEpoch: str(env.SOURCE_DATE_EPOCH),
   };
 }
 

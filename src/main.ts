@@ -4,7 +4,11 @@ import { loadContext } from './context.js';
 import { failureMessage } from './errors.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
-import { runPipeline } from './pipeline.js';
+import { runPipeline } from './pipeline/pipeline.js';
+import { DockerCli } from './docker/cli.js';
+import { actionsCache } from './actions-cache/service.js';
+import { githubClient } from './github/api.js';
+import { systemClock } from './util/clock.js';
 
 /** The action's main step: read inputs once, run the pipeline, fail once. */
 export async function run(): Promise<void> {
@@ -16,7 +20,8 @@ export async function run(): Promise<void> {
     const ctx = loadContext();
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const outcome = await runPipeline(inputs, { reporter, ctx });
+    const deps = { reporter, ctx, clock: systemClock, docker: new DockerCli(), cache: actionsCache, github: githubClient(ctx) };
+    const outcome = await runPipeline(inputs, deps);
     if (writeSummary) await reporter.writeSummary();
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));
   } catch (error) {

@@ -6,15 +6,23 @@ import { ActionReporter } from './action-reporter.js';
 import { cleanupSmokeFromState } from './smoke/stage.js';
 import { saveGoCaches } from './go-cache/save.js';
 import type { DockerClient } from './docker/client.js';
-import { dockerCli } from './docker/cli.js';
-import { actionsCache } from './actions-cache/service.js';
+import { DockerCli } from './docker/cli.js';
+import { actionsCache, type CacheService } from './actions-cache/service.js';
 import { errorText } from './errors.js';
 
 /**
  * Cleans up after the main step, whatever happened there (also after a failure or a
  * cancellation). Never fails the job: every fault here is a warning.
  */
-export async function runCleanup(readState: StateReader, reporter: Reporter, docker: DockerClient = dockerCli): Promise<void> {
+/** What the cleanup talks to, built by the entry point. */
+export interface CleanupDeps {
+  reporter: Reporter;
+  docker: DockerClient;
+  cache: CacheService;
+}
+
+export async function runCleanup(readState: StateReader, deps: CleanupDeps): Promise<void> {
+  const { reporter, docker } = deps;
   const state: PostState = readPostState(readState);
   // A cancelled run's stack goes first (its override file is in the work dir).
   try {
@@ -24,7 +32,7 @@ export async function runCleanup(readState: StateReader, reporter: Reporter, doc
   }
   // Upload what the main step prepared; the archives go with the work dir.
   try {
-    await saveGoCaches(state, actionsCache, reporter);
+    await saveGoCaches(state, deps.cache, reporter);
   } catch (error) {
     reporter.warning(`Go cache: save failed: ${errorText(error)}`);
   }
@@ -42,7 +50,7 @@ export async function runCleanup(readState: StateReader, reporter: Reporter, doc
 export async function runPost(): Promise<void> {
   const reporter = new ActionReporter();
   try {
-    await runCleanup((name) => core.getState(name), reporter);
+    await runCleanup((name) => core.getState(name), { reporter, docker: new DockerCli(), cache: actionsCache });
   } catch (error) {
     core.warning(`Post step: ${errorText(error)}`);
   }

@@ -15,3 +15,21 @@ export interface StageResult {
   /** This stage's section of the job summary (Markdown), if it has one. */
   summary?: string;
 }
+
+/** The stages whose failure keeps the tags where they are: what the pipeline branches on. */
+export type StageId =
+  'build' | 'push' | 'platform-check' | 'smoke-test' | 'size-budget' | 'hand-off' | 'gather' | 'platform-jobs' | 'index' | 'tagging';
+
+/** How the summary and the log name each stage. */
+export const STAGE_NAMES: Readonly<Record<StageId, string>> = {
+  build: 'the build',
+  push: 'the push',
+  'platform-check': 'the platform check',
+  'smoke-test': 'the smoke test',
+  'size-budget': 'the size budget',
+  'hand-off': 'the hand-off',
+  gather: 'gathering the platforms',
+  'platform-jobs': 'a per-platform job',
+  index: 'the index',
+  tagging: 'tagging',
+};

@@ -4,6 +4,7 @@ import { isRecord } from '../util/json.js';
 import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { guardedFetch } from '../util/http.js';
 import { ACTIONS_BOT, httpStatus, type CommentApi, type IssueComment } from '../report/comment.js';
+import type { RunContext } from '../context.js';
 
 /** One call to the GitHub API may take 15 s, all of a run's calls 60 s; 5xx and connection errors are retried twice. */
 export const GITHUB_API_BUDGET: ServiceBudget = { name: 'the GitHub API', callMs: 15_000, totalMs: 60_000 };
@@ -131,4 +132,9 @@ export function octokitCommentApi(
       return pulls;
     },
   };
+}
+
+/** The GitHub API of the run's repository, for whichever token the step is given. */
+export function githubClient(ctx: Pick<RunContext, 'repository' | 'apiUrl'>): (token: string) => CommentApi {
+  return (token) => octokitCommentApi(token, ctx.repository, ctx.apiUrl);
 }

@@ -12,6 +12,7 @@ import type { RegistryGuards } from '../oci/registry-client.js';
 import { tagManifest } from '../oci/registry-push.js';
 import { lastErrorLine } from '../util/exec.js';
 import { tagGroups, type TagGroup } from '../util/reference.js';
+import { STAGE_NAMES, type StageId } from '../stage.js';
 
 /** Pure: the argv (the program is `docker`) that points one repository's tags at `digest`. */
 export function imagetoolsArgv(group: TagGroup, digest: string, builder?: string): string[] {
@@ -30,10 +31,11 @@ export function isLoneManifest(mediaType: string | undefined): boolean {
   return mediaType === OCI_MANIFEST || mediaType === DOCKER_MANIFEST;
 }
 
-/** Pure: why the tags stay where they are, from the names of the stages that failed. */
-export function notTaggedReason(failed: readonly string[]): string {
+/** Pure: why the tags stay where they are, from the stages that failed. */
+export function notTaggedReason(failed: readonly StageId[]): string {
   if (failed.length === 0) return 'not tagged';
-  const names = failed.length === 1 ? failed[0]! : `${failed.slice(0, -1).join(', ')} and ${failed.at(-1)!}`;
+  const words = failed.map((id) => STAGE_NAMES[id]);
+  const names = words.length === 1 ? words[0]! : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
   return `not tagged: ${names} failed`;
 }
 

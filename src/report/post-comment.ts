@@ -6,7 +6,6 @@ import type { RunContext } from '../context.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { httpStatus, upsertComment, type CommentApi } from './comment.js';
-import { octokitCommentApi } from '../github/api.js';
 import type { CommentMode } from '../size/inputs.js';
 import { commentMarker, renderComment, type ReportExtras } from './render.js';
 import type { Baseline, SizeReport } from '../size/report.js';
@@ -16,16 +15,15 @@ export interface CommentInput {
   ctx: Pick<RunContext, 'pullRequest' | 'sha' | 'repository' | 'apiUrl'>;
   githubToken: string;
   extras?: ReportExtras;
-  /** Replaces the GitHub API (unit tests). */
+  /** The GitHub API with the step's token; undefined when there is no token. */
   commentApi?: CommentApi;
 }
 
 type Target = { issue: number } | { skip: string; notice: boolean };
 
 /** The pull request to comment on, or why there is none. */
-async function commentTarget(input: CommentInput, api: () => CommentApi): Promise<Target> {
+async function commentTarget(input: CommentInput, api: CommentApi): Promise<Target> {
   const { comment, ctx } = input;
-  if (comment === 'never') return { skip: 'comment: never', notice: false };
   if (ctx.pullRequest && ctx.pullRequest.number > 0) {
     if (ctx.pullRequest.fromFork)
       return {
@@ -35,7 +33,7 @@ async function commentTarget(input: CommentInput, api: () => CommentApi): Promis
     return { issue: ctx.pullRequest.number };
   }
   if (comment === 'auto') return { skip: 'not a pull request', notice: false };
-  const pulls = await api().pullsForCommit(ctx.sha);
+  const pulls = await api.pullsForCommit(ctx.sha);
   if (pulls[0] === undefined) return { skip: `No open pull request has commit ${ctx.sha.slice(0, 7)}: no size comment.`, notice: true };
   return { issue: pulls[0] };
 }
@@ -48,14 +46,16 @@ export async function postComment(
   baseline: Baseline | null,
   reporter: Reporter,
 ): Promise<string> {
-  const { ctx } = input;
-  let cached: CommentApi | undefined;
-  const api = (): CommentApi => (cached ??= input.commentApi ?? octokitCommentApi(input.githubToken, ctx.repository, ctx.apiUrl));
+  const api = input.commentApi;
+  if (input.comment === 'never') {
+    reporter.debug('size comment skipped: comment: never');
+    return '';
+  }
+  if (!api) {
+    if (input.ctx.pullRequest || input.comment === 'always') reporter.notice('No github-token: the size comment is skipped.');
+    return '';
+  }
   try {
-    if (input.comment !== 'never' && !input.githubToken && !input.commentApi) {
-      if (ctx.pullRequest || input.comment === 'always') reporter.notice('No github-token: the size comment is skipped.');
-      return '';
-    }
     const target = await commentTarget(input, api);
     if ('skip' in target) {
       if (target.notice) reporter.notice(target.skip);
@@ -63,7 +63,7 @@ export async function postComment(
       return '';
     }
     const body = renderComment(name, report, baseline, input.extras ?? {});
-    const result = await upsertComment(api(), target.issue, commentMarker(name), body);
+    const result = await upsertComment(api, target.issue, commentMarker(name), body);
     reporter.info(`Size comment ${result.action}: ${result.url}`);
     return result.url;
   } catch (error) {

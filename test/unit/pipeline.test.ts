@@ -8,7 +8,7 @@ import type { CacheService } from '../../src/actions-cache/service.js';
 import { TarWriter } from '../../src/go-cache/tar.js';
 import { contextFromEnv } from '../../src/context.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
-import { runPipeline } from '../../src/pipeline.js';
+import { runPipeline } from '../../src/pipeline/pipeline.js';
 import { failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
 import { fakeHelper, type HelperRun } from '../support/fake-helper.js';
 import { inputReader } from '../support/inputs.js';
@@ -73,7 +73,11 @@ async function pipeline(
     ws,
   );
   const inputs = parseInputs(inputReader({ context: 'app', platforms: 'linux/amd64', ...values }), ws);
-  const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache: cacheService(), now: () => new Date('2025-01-02T03:04:05Z') });
+  const clock = { now: () => new Date('2025-01-02T03:04:05Z') };
+  const github = (): never => {
+    throw new Error('these runs make no pull-request comment');
+  };
+  const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache: cacheService(), clock, github });
   return { outcome, docker, reporter, runs };
 }
 

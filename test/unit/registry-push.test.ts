@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pushLayoutStage, uploadLayout } from '../../src/oci/registry-push.js';
 import { RegistryGuards } from '../../src/oci/registry-client.js';
 import { applyTags, imagetoolsArgv, isLoneManifest, notTaggedReason } from '../../src/release/apply.js';
+import type { StageId } from '../../src/stage.js';
 import { tagGroups } from '../../src/util/reference.js';
 import { failed, FakeDocker } from '../support/fake-docker.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
@@ -184,11 +185,11 @@ describe('applyTags: the tags, once every check passed', () => {
     ]);
   });
 
-  it.each<[string[], string]>([
+  it.each<[StageId[], string]>([
     [[], 'not tagged'],
-    [['the smoke test'], 'not tagged: the smoke test failed'],
-    [['the platform check', 'the smoke test'], 'not tagged: the platform check and the smoke test failed'],
-    [['the push', 'the platform check', 'the size budget'], 'not tagged: the push, the platform check and the size budget failed'],
+    [['smoke-test'], 'not tagged: the smoke test failed'],
+    [['platform-check', 'smoke-test'], 'not tagged: the platform check and the smoke test failed'],
+    [['push', 'platform-check', 'size-budget'], 'not tagged: the push, the platform check and the size budget failed'],
   ])('notTaggedReason(%j) = %s', (failedStages, reason) => expect(notTaggedReason(failedStages)).toBe(reason));
 
   it('runs imagetools create per repository, and stops at the first that refuses, saying what was tagged', async () => {

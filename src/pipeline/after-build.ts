@@ -1,0 +1,112 @@
+/** After the build: the checks of what it made, then the tags, or the hand-off to the merge job. */
+import type { BuildResult } from '../buildx/docker.js';
+import type { BuildPlan } from '../buildx/plan.js';
+import type { TagState } from '../buildx/summary.js';
+import type { Inputs } from '../inputs.js';
+import { handOffStage } from '../merge/publish.js';
+import { handoffScope } from '../merge/stage.js';
+import type { RegistryGuards } from '../oci/registry-client.js';
+import { applyTags, notTaggedReason } from '../release/apply.js';
+import { platformCheckExtras } from '../size/platform-check.js';
+import { measureBuild, platformCheckStage, sizeReportStage, type Measurement } from '../size/stage.js';
+import { runSmokeTest, smokeStageResult, type SmokeResult } from '../smoke/stage.js';
+import type { StateWriter } from '../state.js';
+import type { Pushed } from './build.js';
+import type { Collector } from './collector.js';
+import type { PipelineDeps } from './deps.js';
+import type { Prepared } from './prepare.js';
+import { reportServices, runCache } from './work-dir.js';
+
+/** What the checks after the build hand on: the measurement (and its registry deadlines), the smoke test's result. */
+export interface Checked {
+  measurement: Measurement;
+  smoke: SmokeResult;
+}
+
+/** Measure once, then the platform check, the smoke test, the size report, in that order. */
+export async function checkBuilt(
+  inputs: Inputs,
+  prepared: Prepared,
+  build: BuildResult,
+  io: { deps: PipelineDeps; state: StateWriter },
+  out: Collector,
+): Promise<Checked> {
+  const { plan, version, workDir, smokeSetup } = prepared;
+  const { deps, state } = io;
+  const { reporter, docker } = deps;
+  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter);
+  const platform = platformCheckStage(measurement, reporter);
+  out.take(platform.result, 'platform-check');
+  const smoke: SmokeResult = smokeSetup
+    ? await runSmokeTest(smokeSetup, { docker, plan, build, workDir, reporter, state })
+    : { status: 'skipped' };
+  out.take(smokeStageResult(smoke), 'smoke-test');
+  const extras = {
+    version,
+    smoke: { status: smoke.status, detail: smoke.detail },
+    findings: prepared.checks.findings,
+    platformCheck: platformCheckExtras(platform.check),
+  };
+  const services = reportServices(deps, runCache(deps, workDir), inputs.githubToken);
+  const partOfMerge = inputs.fanOut === 'push-by-digest';
+  const input = { size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, ...services, extras, partOfMerge };
+  out.take(await sizeReportStage(input, measurement, reporter), 'size-budget');
+  return { measurement, smoke };
+}
+
+/** The last stage of a push: the tags move to the image only when nothing failed; otherwise they stay, and the log says so. */
+export async function moveTags(
+  plan: BuildPlan,
+  pushed: Pushed | undefined,
+  io: { deps: PipelineDeps; guards: RegistryGuards },
+  out: Collector,
+): Promise<TagState> {
+  const { reporter, docker } = io.deps;
+  if (!plan.pushByDigest) {
+    if (out.failures.length > 0)
+      reporter.warning(
+        `The push moved the tags before the checks (this builder cannot push by digest): ${plan.tags.join(', ')} now name the image that failed them.`,
+      );
+    return { applied: true };
+  }
+  if (!pushed || out.failures.length > 0) {
+    const reason = notTaggedReason(out.failedStages);
+    const where = pushed
+      ? ` The image was pushed by digest only: ${plan.pushByDigest.repositories.map((r) => `${r}@${pushed.digest}`).join(', ')}.`
+      : '';
+    reporter.warning(`Tags not moved (${reason}): ${plan.tags.join(', ')} stay where they were.${where}`);
+    return { applied: false, reason };
+  }
+  const tagged = await reporter.group(`Tagging ${plan.tags.join(', ')}`, () =>
+    applyTags(plan.tags, pushed, plan.builder, { docker, guards: io.guards, log: (m) => reporter.info(m) }),
+  );
+  if (!tagged.failure) return { applied: true };
+  out.take({ outputs: {}, failures: [tagged.failure] }, 'tagging');
+  return {
+    applied: false,
+    reason: tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${plan.tags.length})` : 'not tagged: tagging failed',
+  };
+}
+
+/** A per-platform job's last stage: its result, per platform, for the merge job of this run. */
+export async function handOffResult(
+  inputs: Inputs,
+  prepared: Prepared,
+  done: { checked?: Checked; pushed: boolean },
+  deps: PipelineDeps,
+  out: Collector,
+): Promise<void> {
+  const { plan, version } = prepared;
+  const smoke = done.checked ? { status: done.checked.smoke.status, detail: done.checked.smoke.detail } : { status: 'skipped' as const };
+  const input = {
+    scope: handoffScope(plan, deps.ctx),
+    platforms: plan.platforms,
+    repositories: plan.pushByDigest?.repositories ?? [],
+    version,
+    measurement: done.checked?.measurement,
+    pushed: plan.push && done.pushed,
+    smoke,
+    failures: out.failures,
+  };
+  out.take(await handOffStage(input, { ...runCache(deps, prepared.workDir), reporter: deps.reporter }), 'hand-off');
+}

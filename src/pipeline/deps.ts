@@ -1,0 +1,19 @@
+import type { CacheService } from '../actions-cache/service.js';
+import type { RunContext } from '../context.js';
+import type { DockerClient } from '../docker/client.js';
+import type { CommentApi } from '../report/comment.js';
+import type { Reporter } from '../reporter.js';
+import type { Clock } from '../util/clock.js';
+
+/** What a run talks to, built once by the entry point (main, post, the CLI) and handed down. */
+export interface PipelineDeps {
+  reporter: Reporter;
+  ctx: RunContext;
+  clock: Clock;
+  /** The Actions cache service. */
+  cache: CacheService;
+  /** Docker, buildx and compose. */
+  docker: DockerClient;
+  /** The GitHub API for the pull-request comment, with the step's token. */
+  github: (token: string) => CommentApi;
+}

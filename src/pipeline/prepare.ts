@@ -1,0 +1,95 @@
+/** Before the build: version, release tags, docker, the Dockerfile checks, the plan, the smoke test's setup. */
+import { checkCapabilities, inspectDocker } from '../buildx/docker.js';
+import { planBuild, type BuildPlan } from '../buildx/plan.js';
+import { commitEpoch, resolveSourceDate, type SourceDate } from '../buildx/source-date.js';
+import { dockerfileChecks, type CheckStageResult } from '../checks/stage.js';
+import type { RunContext } from '../context.js';
+import { ActionError } from '../errors.js';
+import type { Inputs } from '../inputs.js';
+import { releaseTags } from '../release/stage.js';
+import { defaultVersion } from '../release/version.js';
+import type { Reporter } from '../reporter.js';
+import { checkSmokeSetup, type SmokeSetup } from '../smoke/stage.js';
+import type { StateWriter } from '../state.js';
+import type { Collector } from './collector.js';
+import type { PipelineDeps } from './deps.js';
+import { runWorkDir } from './work-dir.js';
+
+/** What the stages before the build hand on. */
+export interface Prepared {
+  version: string;
+  plan: BuildPlan;
+  releaseNote?: string;
+  checks: CheckStageResult;
+  smokeSetup?: SmokeSetup;
+  enginePlatform: string;
+  workDir: string;
+  sourceDate: SourceDate;
+}
+
+/** A VERSION build-arg given by the user is the version: the binary, labels and outputs agree. */
+export function resolveVersion(inputs: Inputs, ctx: RunContext): string {
+  return inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
+}
+
+export async function prepare(inputs: Inputs, deps: PipelineDeps, state: StateWriter, out: Collector): Promise<Prepared | undefined> {
+  const { reporter, ctx, docker } = deps;
+  const version = resolveVersion(inputs, ctx);
+  out.output('version', version);
+  const release = releaseTags(inputs, ctx, reporter);
+  if (!out.take(release.result)) return undefined;
+
+  const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
+  // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
+  const checks = await reporter.group('Checking the Dockerfile', () =>
+    dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }),
+  );
+  if (!out.take(checks)) return undefined;
+
+  const workDir = await runWorkDir(deps, state);
+  const sourceDate = await reproducibleTime(inputs, ctx, reporter);
+  const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : deps.clock.now();
+  const plan: BuildPlan = planBuild(inputs, ctx, {
+    version,
+    tags: release.tags,
+    created,
+    workDir,
+    driver: engine.builder.driver,
+    containerdImageStore: engine.containerdImageStore,
+    sourceDateEpoch: sourceDate.epoch,
+  });
+  checkCapabilities(plan, engine, reporter);
+  if (inputs.fanOut === 'push-by-digest' && plan.push && !plan.pushByDigest) {
+    throw new ActionError(
+      'push-by-digest needs a builder that pushes by digest: the docker driver on the classic image store pushes under the tags. ' +
+        'Use a docker-container builder (docker/setup-buildx-action) or the containerd image store.',
+    );
+  }
+  const smoke = inputs.smoke;
+  const smokeSetup: SmokeSetup | undefined = smoke
+    ? await reporter.group('Checking the compose files for the smoke test', () =>
+        checkSmokeSetup(docker, smoke, plan.platforms, engine.enginePlatform, ctx.workspace, reporter),
+      )
+    : undefined;
+  return { version, plan, releaseNote: release.note, checks, smokeSetup, enginePlatform: engine.enginePlatform, workDir, sourceDate };
+}
+
+/** The time the build stamps: the commit's, so that the same commit gives the same image. */
+async function reproducibleTime(inputs: Inputs, ctx: RunContext, reporter: Reporter): Promise<SourceDate> {
+  const wanted = inputs.reproducible && !inputs.buildArgs.some((a) => a.key === 'SOURCE_DATE_EPOCH') && !ctx.sourceDateEpoch;
+  const epoch = wanted ? await commitEpoch(ctx.workspace, ctx.sha) : undefined;
+  const date = resolveSourceDate({
+    reproducible: inputs.reproducible,
+    buildArgs: inputs.buildArgs,
+    env: ctx.sourceDateEpoch,
+    sha: ctx.sha,
+    commitEpoch: epoch,
+    payload: ctx.payload,
+  });
+  reporter.info(
+    date.epoch !== undefined
+      ? `Reproducible build: SOURCE_DATE_EPOCH=${date.epoch} (${new Date(date.epoch * 1000).toISOString()}, ${date.from})`
+      : `Timestamps: ${date.why}`,
+  );
+  return date;
+}

@@ -1,0 +1,42 @@
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheEnv } from '../actions-cache/isolation.js';
+import { isolate, type CacheService } from '../actions-cache/service.js';
+import type { CommentApi } from '../report/comment.js';
+import { StateWriter } from '../state.js';
+import type { PipelineDeps } from './deps.js';
+
+/** A work dir of this run's own, saved before anything is written there: the post step removes it, even after a cancel. */
+export async function runWorkDir(
+  deps: Pick<PipelineDeps, 'ctx' | 'reporter'>,
+  state = new StateWriter((name, value) => deps.reporter.saveState(name, value)),
+): Promise<string> {
+  const workDir = await mkdtemp(join(deps.ctx.tempDir, 'go-container-action-'));
+  state.workDir(workDir);
+  return workDir;
+}
+
+/**
+ * The cache service for the hand-off and the cached size report, with their files in the run's
+ * work dir (as the Go cache's): the user's workspace is never written, and two runs in one
+ * workspace do not share a file.
+ */
+export function runCache(deps: Pick<PipelineDeps, 'cache'>, workDir: string): { service: CacheService; workspace: string } {
+  const env = cacheEnv(workDir);
+  return { service: isolate(deps.cache, env), workspace: env.workspace };
+}
+
+/** What the size report talks to: the run's cache and, with a token, the GitHub API. */
+export interface ReportServices {
+  cacheService: CacheService;
+  cacheWorkspace: string;
+  commentApi?: CommentApi;
+}
+
+export function reportServices(
+  deps: Pick<PipelineDeps, 'github'>,
+  cache: { service: CacheService; workspace: string },
+  token: string,
+): ReportServices {
+  return { cacheService: cache.service, cacheWorkspace: cache.workspace, commentApi: token ? deps.github(token) : undefined };
+}
