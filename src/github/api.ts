@@ -3,7 +3,7 @@ import { ActionError } from '../errors.js';
 import { isRecord } from '../util/json.js';
 import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { guardedFetch } from '../util/http.js';
-import { ACTIONS_BOT, httpStatus, type CommentApi, type IssueComment } from '../report/comment.js';
+import { ACTIONS_BOT, httpStatus, type CommentApi, type IssueComment } from './comment.js';
 import type { RunContext } from '../context.js';
 
 /** One call to the GitHub API may take 15 s, all of a run's calls 60 s; 5xx and connection errors are retried twice. */

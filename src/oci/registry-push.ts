@@ -16,7 +16,6 @@ import { RegistryClient, RegistryGuards } from './registry-client.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import { formatBytes } from '../util/bytes.js';
-import type { BuildPlan } from '../buildx/plan.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 
 /** What an image is made of, in the order it is pushed: blobs, then documents children first. */
@@ -188,16 +187,17 @@ export async function tagManifest(repository: string, digest: string, tags: read
  * repository. A failure fails the step (and leaves the tags alone); the image then stays local.
  */
 export async function pushLayoutStage(
-  plan: Pick<BuildPlan, 'ociLayoutDir'>,
+  build: { ociLayoutDir?: string },
   repositories: readonly string[],
   reporter: Reporter,
   guards = new RegistryGuards(),
 ): Promise<{ result: StageResult; image?: { digest: string; mediaType: string } }> {
   const started = Date.now();
   try {
-    if (!plan.ociLayoutDir) throw new ActionError('the build wrote no OCI layout to push');
+    const layoutDir = build.ociLayoutDir;
+    if (!layoutDir) throw new ActionError('the build wrote no OCI layout to push');
     const pushed = await reporter.group(`Pushing by digest to ${repositories.join(', ')}`, () =>
-      uploadLayout(plan.ociLayoutDir!, repositories, guards),
+      uploadLayout(layoutDir, repositories, guards),
     );
     for (const [repository, s] of Object.entries(pushed.stats)) {
       reporter.info(

@@ -1,7 +1,7 @@
 import type { CacheService } from '../actions-cache/service.js';
 import type { RunContext } from '../context.js';
 import type { DockerClient } from '../docker/client.js';
-import type { CommentApi } from '../report/comment.js';
+import type { CommentApi } from '../github/comment.js';
 import type { Reporter } from '../reporter.js';
 import type { Clock } from '../util/clock.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheEnv } from '../actions-cache/isolation.js';
 import { isolate, type CacheService } from '../actions-cache/service.js';
-import type { CommentApi } from '../report/comment.js';
+import type { CommentApi } from '../github/comment.js';
 import { StateWriter } from '../state.js';
 import type { PipelineDeps } from './deps.js';
 

@@ -5,7 +5,7 @@
 import type { RunContext } from '../context.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import { httpStatus, upsertComment, type CommentApi } from './comment.js';
+import { httpStatus, upsertComment, type CommentApi } from '../github/comment.js';
 import type { CommentMode } from '../size/inputs.js';
 import { commentMarker, renderComment, type ReportExtras } from './render.js';
 import type { Baseline, SizeReport } from '../size/report.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS_BOT, isOwnComment, upsertComment, type CommentApi, type IssueComment } from '../../src/report/comment.js';
+import { ACTIONS_BOT, isOwnComment, upsertComment, type CommentApi, type IssueComment } from '../../src/github/comment.js';
 import { GITHUB_API_BUDGET, octokitCommentApi } from '../../src/github/api.js';
 import { ServiceGuard } from '../../src/util/deadline.js';
 import { FakeGitHub, type FakeGitHubOptions } from '../support/fake-github.js';

@@ -1,0 +1,116 @@
+/** The size report as a stage: baseline, budgets, job summary section and pull-request comment. */
+import type { CacheService } from '../actions-cache/service.js';
+import type { BuildPlan } from '../buildx/plan.js';
+import type { RunContext } from '../context.js';
+import type { CommentApi } from '../github/comment.js';
+import type { RegistryGuards } from '../oci/registry-client.js';
+import type { Reporter } from '../reporter.js';
+import { planCache } from '../size/baseline.js';
+import { findBaseline, saveBaseline, type FoundBaseline } from '../size/find-baseline.js';
+import { binariesOf } from '../size/go-binaries.js';
+import type { SizeInputs } from '../size/inputs.js';
+import { buildReport, type SizeReport } from '../size/report.js';
+import type { Measured, Measurement } from '../size/stage.js';
+import { budgetVerdict, isBudgeted, unmeasuredVerdict } from '../size/verdict.js';
+import type { StageResult } from '../stage.js';
+import { postComment } from './post-comment.js';
+import { renderSizeMarkdown, type ReportExtras } from './render.js';
+
+/** The report's own inputs; the image is measured before (see measureBuild). */
+export interface SizeStageInput {
+  size: SizeInputs;
+  plan: BuildPlan;
+  ctx: RunContext;
+  version: string;
+  githubToken: string;
+  /** The version built, the smoke test's and the platform check's results, shown with the sizes. */
+  extras?: ReportExtras;
+  /** Replaces the GitHub API (unit tests). */
+  commentApi?: CommentApi;
+  /** The Actions cache service (the real one unless given), isolated in the run's work dir by the pipeline. */
+  cacheService?: CacheService;
+  /** Where the cached report's file goes during its cache call: the run's work dir, beside the service's files. */
+  cacheWorkspace?: string;
+  /** One part of a merge (push-by-digest): no comment and no baseline saved; the merge job writes them. */
+  partOfMerge?: boolean;
+}
+
+/** The result when nothing could be measured: no report, no comment; a budget fails the step. */
+function unmeasured(size: SizeInputs, message: string, reporter: Reporter): StageResult {
+  const verdict = unmeasuredVerdict(isBudgeted(size), message);
+  for (const w of verdict.warnings) reporter.warning(w);
+  return { outputs: { 'budget-status': verdict.status, 'comment-url': '' }, failures: verdict.failures };
+}
+
+/** The report of this run against its baseline and budgets. */
+function reportOf(input: SizeStageInput, name: string, image: Measured, found: FoundBaseline): SizeReport {
+  const { size, plan, ctx } = input;
+  return buildReport({
+    image: plan.tags[0] ?? name,
+    digest: image.measured.digest,
+    version: input.version,
+    commit: ctx.sha || undefined,
+    ref: ctx.ref || undefined,
+    measured: image.measured,
+    go: binariesOf(image.programs),
+    baseline: found.baseline,
+    baselineNote: found.note,
+    budget: size.budget,
+    increase: size.increase,
+    mode: size.mode,
+  });
+}
+
+/** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
+export type ReportRun = Pick<
+  SizeStageInput,
+  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge'
+>;
+
+/**
+ * Compares the measured image with the baseline, applies the budgets, and reports: the
+ * outputs, the job summary section, the PR comment. Budget failures are returned, not
+ * thrown, so everything is written before the step fails.
+ */
+export async function sizeReportStage(input: SizeStageInput, measurement: Measurement, reporter: Reporter): Promise<StageResult> {
+  const { name, guards, image } = measurement;
+  if ('fault' in image) return unmeasured(input.size, image.fault, reporter);
+  return reportStage(input, { name, guards }, (found) => reportOf(input, name, image, found), reporter);
+}
+
+/**
+ * The report of an image (measured here, or put together from per-platform jobs' reports):
+ * finds the baseline, builds the report with it, comments and saves the baseline (not in one
+ * part of a merge: the merge job does both, once), and judges the budgets.
+ */
+export async function reportStage(
+  input: ReportRun,
+  image: { name: string; guards: RegistryGuards },
+  build: (found: FoundBaseline) => SizeReport,
+  reporter: Reporter,
+): Promise<StageResult> {
+  const { size, ctx } = input;
+  const cachePlan = size.baseline.kind === 'auto' ? planCache(image.name, ctx) : {};
+  const lookup = {
+    setting: size.baseline,
+    cachePlan,
+    ctx,
+    cacheService: input.cacheService,
+    cacheWorkspace: input.cacheWorkspace,
+    guards: image.guards,
+  };
+  const found = await findBaseline(lookup, reporter);
+  const report = build(found);
+  const summary = renderSizeMarkdown(report, found.baseline, input.extras ?? {});
+  const comment = input.partOfMerge ? 'never' : size.comment;
+  const url = await postComment({ ...input, comment }, image.name, report, found.baseline, reporter);
+  if (!input.partOfMerge) await saveBaseline(lookup, report, reporter);
+
+  const verdict = budgetVerdict(report);
+  for (const w of verdict.warnings) reporter.warning(w);
+  return {
+    outputs: { 'size-report': JSON.stringify(report), 'budget-status': report.status, 'comment-url': url },
+    failures: verdict.failures,
+    summary,
+  };
+}
