@@ -44,7 +44,8 @@ export function parseBuildContexts(raw: string, workspace: string): BuildExtras[
 }
 
 const ANNOTATIONS_FORM =
-  'key=value items, one per line, optionally prefixed by where they go (manifest:, index:, manifest-descriptor:, index-descriptor:, several comma-separated, a platform in brackets), as docker/metadata-action prints them';
+  'key=value items, one per line, optionally prefixed by where they go (manifest:, index:, manifest-descriptor:, index-descriptor:, several comma-separated, ' +
+  'a platform in brackets), as docker/metadata-action prints them';
 const ANNOTATION_TYPES = new Set(['manifest', 'index', 'manifest-descriptor', 'index-descriptor']);
 const ANNOTATION_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 
