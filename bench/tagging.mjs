@@ -95,7 +95,9 @@ async function byDigest(version) {
       ? await seconds(async () => (digest = (await uploadLayout(p.ociLayoutDir, p.pushByDigest.repositories, new RegistryGuards())).digest))
       : 0;
   if (!digest) digest = JSON.parse(readFileSync(p.metadataFile, 'utf8'))['containerimage.digest'];
-  const tag = await seconds(() => Promise.all(tagGroups(p.tags).map((g) => docker(imagetoolsArgv(g, digest)))));
+  const tag = await seconds(() => {
+    for (const g of tagGroups(p.tags)) docker(imagetoolsArgv(g, digest));
+  });
   rmSync(workDir, { recursive: true, force: true });
   return { total: build + push + tag, build, push, tag };
 }

@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { ListSyntaxError, parseList, type ListForm } from './util/list.js';
 
 /**
  * Every input of the action, declared once: its default, its kind (how the CLI reads a flag
@@ -13,10 +14,7 @@ export type InputKind =
   | 'string'
   /** true or false; a bare CLI flag means true. */
   | 'boolean'
-  /** Items separated by commas or new lines. */
-  | 'list'
-  /** One item per line (items may hold commas). */
-  | 'lines'
+  | ListKind
   /** KEY=VALUE, one per line. */
   | 'key-value'
   /** A path inside the workspace. */
@@ -25,6 +23,27 @@ export type InputKind =
   | 'enum'
   /** Never printed. */
   | 'secret';
+
+/** How a list input's text splits into items (src/util/list.ts); `listInput` reads by it. */
+export type ListKind =
+  /** Items separated by commas or new lines; `#` lines are comments. */
+  | 'list'
+  /** One item per line (items may hold commas); `#` lines are comments. */
+  | 'lines'
+  /** build-push-action's CSV form: separated by commas or new lines; a quoted item may hold both. */
+  | 'csv-list'
+  /** build-push-action's CSV form, one item per line (commas stay in the item); a quoted item may span lines. */
+  | 'csv-lines'
+  /** As csv-lines, never printed, and each value keeps its spaces. */
+  | 'secret-lines';
+
+const LIST_FORMS: Record<ListKind, ListForm> = {
+  list: { commas: true },
+  lines: { commas: false },
+  'csv-list': { csv: true, commas: true },
+  'csv-lines': { csv: true, commas: false },
+  'secret-lines': { csv: true, commas: false, trim: false },
+};
 
 /** The part of the action an input belongs to; each part parses only its own inputs. */
 export type Capability = 'build' | 'release' | 'checks' | 'smoke' | 'size' | 'cache' | 'report';
@@ -48,20 +67,20 @@ export const INPUTS = {
   'cache-from': { default: '', kind: 'lines', owner: 'build' },
   'cache-to': { default: '', kind: 'lines', owner: 'build' },
   labels: { default: '', kind: 'key-value', owner: 'build' },
-  secrets: { default: '', kind: 'secret', owner: 'build' },
-  'secret-files': { default: '', kind: 'lines', owner: 'build' },
-  'secret-envs': { default: '', kind: 'list', owner: 'build' },
-  ssh: { default: '', kind: 'list', owner: 'build' },
-  'build-contexts': { default: '', kind: 'lines', owner: 'build' },
-  annotations: { default: '', kind: 'lines', owner: 'build' },
+  secrets: { default: '', kind: 'secret-lines', owner: 'build' },
+  'secret-files': { default: '', kind: 'csv-lines', owner: 'build' },
+  'secret-envs': { default: '', kind: 'csv-list', owner: 'build' },
+  ssh: { default: '', kind: 'csv-list', owner: 'build' },
+  'build-contexts': { default: '', kind: 'csv-lines', owner: 'build' },
+  annotations: { default: '', kind: 'csv-lines', owner: 'build' },
   provenance: { default: '', kind: 'string', owner: 'build' },
   sbom: { default: '', kind: 'string', owner: 'build' },
   'no-cache': { default: 'false', kind: 'boolean', owner: 'build' },
   pull: { default: 'false', kind: 'boolean', owner: 'build' },
   network: { default: '', kind: 'string', owner: 'build' },
-  'add-hosts': { default: '', kind: 'list', owner: 'build' },
+  'add-hosts': { default: '', kind: 'csv-list', owner: 'build' },
   'shm-size': { default: '', kind: 'string', owner: 'build' },
-  ulimit: { default: '', kind: 'lines', owner: 'build' },
+  ulimit: { default: '', kind: 'csv-lines', owner: 'build' },
   'go-private': { default: '', kind: 'list', owner: 'build' },
   'go-private-token': { default: '', kind: 'secret', owner: 'build' },
   version: { default: '', kind: 'string', owner: 'build' },
@@ -120,4 +139,25 @@ export function parseBoolean(name: string, raw: string, fallback: boolean): bool
 /** A boolean input, read with its table default; anything but true or false is an InputError naming it. */
 export function booleanInput(read: InputReader, name: InputOfKind<'boolean'>): boolean {
   return parseBoolean(name, read(name), INPUTS[name].default === 'true');
+}
+
+/** The names of the list inputs. */
+export type ListInputName = InputOfKind<ListKind>;
+
+/**
+ * Pure: a list input's items, split as its kind in the table says. A quote never closed (the
+ * CSV kinds) is an InputError naming the input and `expected`, its form.
+ */
+export function listItems(name: ListInputName, raw: string, expected = 'each quoted item closed'): string[] {
+  try {
+    return parseList(raw, LIST_FORMS[INPUTS[name].kind]);
+  } catch (error) {
+    if (error instanceof ListSyntaxError) throw new InputError(name, `${error.message}. Expected ${expected}.`);
+    throw error;
+  }
+}
+
+/** A list input's items, read and split as its kind in the table says. */
+export function listInput<N extends ListInputName>(read: InputReader<N>, name: N, expected?: string): string[] {
+  return listItems(name, read(name), expected);
 }

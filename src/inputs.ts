@@ -7,7 +7,6 @@ import { parseDockerfile } from './dockerfile/model.js';
 import { stageNames } from './dockerfile/stages.js';
 import { checkRealPathInside, workspacePath } from './util/workspace-path.js';
 import { isImageReferenceError, parseImageReference } from './util/reference.js';
-import { parseList } from './util/list.js';
 import { parseImages } from './release/images.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
@@ -22,7 +21,16 @@ export type { KeyValue } from './util/key-value.js';
 import type { BuildSettings } from './buildx/plan.js';
 import type { ReleaseSettings } from './release/stage.js';
 import type { KeyValue } from './util/key-value.js';
-import { booleanInput, INPUT_DEFAULTS, INPUT_NAMES, INPUTS, type InputOfKind, type InputReader } from './input-table.js';
+import {
+  booleanInput,
+  INPUT_DEFAULTS,
+  INPUT_NAMES,
+  INPUTS,
+  listInput,
+  listItems,
+  type InputOfKind,
+  type InputReader,
+} from './input-table.js';
 
 /**
  * The action's settings, parsed and validated once. Each capability reads its own slice
@@ -64,7 +72,7 @@ export function parseKeyValues(name: string, raw: string): KeyValue[] {
 }
 
 export function parsePlatforms(raw: string): string[] {
-  const list = parseList(raw, { commas: true });
+  const list = listItems('platforms', raw);
   if (list.length === 0) throw new InputError('platforms', 'is empty. Expected os/arch[/variant], e.g. linux/amd64,linux/arm64.');
   const out: string[] = [];
   for (const p of list) {
@@ -81,7 +89,7 @@ export function parsePlatforms(raw: string): string[] {
 }
 
 export function parseTags(raw: string): string[] {
-  const tags = parseList(raw, { commas: true });
+  const tags = listItems('tags', raw);
   for (const tag of tags) {
     const parsed = parseImageReference(tag);
     if (isImageReferenceError(parsed)) {
@@ -159,7 +167,7 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
   const tags = parseTags(read('tags'));
   const push = booleanInput(read, 'push');
   const load = booleanInput(read, 'load');
-  const images = parseImages(parseList(read('images'), { commas: true }));
+  const images = parseImages(listInput(read, 'images'));
   const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
   const fanOut = parseFanOut(read, { push, load, tags, images, platforms, composeFile: read('compose-file') });
   if (push && tags.length === 0 && images.length === 0) {
@@ -182,8 +190,8 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
     buildArgs,
     target: parseTarget(read('target'), file, fileName),
     builder: optional(read('builder')),
-    cacheFrom: parseList(read('cache-from'), { commas: false }),
-    cacheTo: parseList(read('cache-to'), { commas: false }),
+    cacheFrom: listInput(read, 'cache-from'),
+    cacheTo: listInput(read, 'cache-to'),
     labels: parseKeyValues('labels', read('labels')),
     reproducible: booleanInput(read, 'reproducible'),
     extras,

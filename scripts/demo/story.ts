@@ -34,7 +34,8 @@ export function restoredCaches(output: string | undefined): RestoredCache[] {
     const parsed: unknown = JSON.parse(output ?? '[]');
     if (!Array.isArray(parsed)) return [];
     return parsed.filter(
-      (r): r is RestoredCache => typeof r === 'object' && r !== null && typeof r.kind === 'string' && typeof r.bytes === 'number',
+      (r: unknown): r is RestoredCache =>
+        typeof r === 'object' && r !== null && 'kind' in r && typeof r.kind === 'string' && 'bytes' in r && typeof r.bytes === 'number',
     );
   } catch {
     return [];

@@ -6,11 +6,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { InputError } from '../errors.js';
-import { booleanInput, type InputReader } from '../input-table.js';
+import { booleanInput, listInput, listItems, type InputReader } from '../input-table.js';
 import { checkRealPathInside, workspacePath } from '../util/workspace-path.js';
 import type { BuildExtras } from './extras.js';
 import { goPrivateSecrets, NETRC_SECRET_ID, type GoPrivate } from './go-private.js';
-import { checkSecretIds, listOf, parseSecretEnvs, parseSecretFiles, parseSecretValues, parseSsh } from './secret-inputs.js';
+import { checkSecretIds, parseSecretEnvs, parseSecretFiles, parseSecretValues, parseSsh } from './secret-inputs.js';
 
 const CONTEXTS_FORM =
   'name=source items, one per line; the source a directory inside the workspace, docker-image://image, oci-layout://path, or a git or https URL';
@@ -19,7 +19,7 @@ const REMOTE_RE = /^(https?:\/\/|git:\/\/|git@|github\.com\/)/;
 
 /** `build-contexts`: name=source; a local directory must be inside the workspace, and is made absolute. */
 export function parseBuildContexts(raw: string, workspace: string): BuildExtras['buildContexts'] {
-  return listOf('build-contexts', raw, { commas: false }, CONTEXTS_FORM).map((item) => {
+  return listItems('build-contexts', raw, CONTEXTS_FORM).map((item) => {
     const eq = item.indexOf('=');
     const name = eq < 0 ? '' : item.slice(0, eq).trim();
     const source = eq < 0 ? '' : item.slice(eq + 1).trim();
@@ -44,7 +44,8 @@ export function parseBuildContexts(raw: string, workspace: string): BuildExtras[
 }
 
 const ANNOTATIONS_FORM =
-  'key=value items, one per line, optionally prefixed by where they go (manifest:, index:, manifest-descriptor:, index-descriptor:, several comma-separated, a platform in brackets), as docker/metadata-action prints them';
+  'key=value items, one per line, optionally prefixed by where they go (manifest:, index:, manifest-descriptor:, index-descriptor:, several comma-separated, ' +
+  'a platform in brackets), as docker/metadata-action prints them';
 const ANNOTATION_TYPES = new Set(['manifest', 'index', 'manifest-descriptor', 'index-descriptor']);
 const ANNOTATION_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 
@@ -104,7 +105,7 @@ const HOSTS_FORM = 'host:ip items, comma- or newline-separated, e.g. db.internal
 
 /** Pure: `add-hosts`: host:ip (or host=ip), made host:ip for buildx. */
 export function parseAddHosts(raw: string): string[] {
-  return listOf('add-hosts', raw, { commas: true }, HOSTS_FORM).map((item) => {
+  return listItems('add-hosts', raw, HOSTS_FORM).map((item) => {
     const m = /^([^:=\s]+)[:=](\S+)$/.exec(item);
     const host = m?.[1] ?? '';
     const ip = m?.[2] ?? '';
@@ -146,7 +147,7 @@ const ULIMIT_FORM = 'name=soft[:hard] items, one per line, e.g. nofile=1024:2048
 
 /** Pure: `ulimit`: name=soft[:hard], a limit of -1 meaning unlimited. */
 export function parseUlimits(raw: string): string[] {
-  return listOf('ulimit', raw, { commas: false }, ULIMIT_FORM).map((item) => {
+  return listItems('ulimit', raw, ULIMIT_FORM).map((item) => {
     const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(item);
     if (!m) throw new InputError('ulimit', `'${item}' is not name=soft[:hard]. Expected ${ULIMIT_FORM}.`);
     if (!ULIMIT_NAMES.has(m[1]!))
@@ -195,7 +196,7 @@ export function parseBuildExtras(
     secrets: parseSecrets(read, workspace, env, goPrivate),
     ssh: parseSsh(read('ssh'), env),
     buildContexts: parseBuildContexts(read('build-contexts'), workspace),
-    annotations: listOf('annotations', read('annotations'), { commas: false }, ANNOTATIONS_FORM).map(checkAnnotation),
+    annotations: listInput(read, 'annotations', ANNOTATIONS_FORM).map(checkAnnotation),
     provenance: parseAttestation('provenance', read('provenance')),
     sbom: parseAttestation('sbom', read('sbom')),
     noCache: booleanInput(read, 'no-cache'),

@@ -63,13 +63,22 @@ export function privateModuleHint(log: string, goPrivate: GoPrivate | undefined)
   if (!isPrivate) {
     // A public module that is not there is no matter of credentials.
     if (/^(404|410)/.test(answer)) return undefined;
-    return `${got}: it looks private, and go-private does not name it. Set go-private to its pattern (e.g. ${module.split('/').slice(0, 2).join('/')}/*) and go-private-token to a token that can read it, and mount the secret: ${MOUNT}.`;
+    return (
+      `${got}: it looks private, and go-private does not name it. Set go-private to its pattern (e.g. ` +
+      `${module.split('/').slice(0, 2).join('/')}/*) and go-private-token to a token that can read it, and mount the secret: ${MOUNT}.`
+    );
   }
   if (!fromHost && /^(404|410)/.test(answer)) {
     return `${got}: go asked a proxy for a private module, so GOPRIVATE did not reach the go command. Declare ARG GOPRIVATE in the stage before that RUN (the action passes it as a build-arg).`;
   }
   if (!goPrivate?.token) {
-    return `${got}: go-private-token is empty, so the build has no credentials for ${module.split('/')[0]}. Set go-private-token to a token that can read ${goPrivate!.patterns.join(', ')}, and mount it: ${MOUNT}.`;
+    return (
+      `${got}: go-private-token is empty, so the build has no credentials for ${module.split('/')[0]}. ` +
+      `Set go-private-token to a token that can read ${goPrivate!.patterns.join(', ')}, and mount it: ${MOUNT}.`
+    );
   }
-  return `${got}: go-private-token was given, but the host did not accept it: the token lacks access to ${module} (or has expired), or the RUN that downloads does not mount the netrc secret at $HOME/.netrc (${MOUNT}).`;
+  return (
+    `${got}: go-private-token was given, but the host did not accept it: ` +
+    `the token lacks access to ${module} (or has expired), or the RUN that downloads does not mount the netrc secret at $HOME/.netrc (${MOUNT}).`
+  );
 }

@@ -5,6 +5,7 @@
  * Pure.
  */
 import { InputError } from '../errors.js';
+import { listItems } from '../input-table.js';
 import type { KeyValue } from '../util/key-value.js';
 import type { BuildSecret } from './extras.js';
 
@@ -30,10 +31,7 @@ export function patternHost(pattern: string): string {
 
 /** Pure: the patterns of `go-private`, checked (Go's syntax: comma-separated globs of path prefixes). */
 export function parseGoPrivatePatterns(raw: string): string[] {
-  const patterns = raw
-    .split(/[,\r\n]/)
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const patterns = listItems('go-private', raw);
   for (const pattern of patterns) {
     if (/^[a-z]+:\/\//i.test(pattern)) throw new InputError('go-private', `'${pattern}' is a URL. Expected ${FORM} (no scheme).`);
     if (/\s/.test(pattern)) throw new InputError('go-private', `'${pattern}' contains white space. Expected ${FORM}.`);

@@ -17,7 +17,7 @@ export function parseMetadata(text: string): BuildMetadata {
   } catch {
     raw = {};
   }
-  const s = (k: string): string | undefined => (typeof raw[k] === 'string' && raw[k] !== '' ? (raw[k] as string) : undefined);
+  const s = (k: string): string | undefined => (typeof raw[k] === 'string' && raw[k] !== '' ? raw[k] : undefined);
   const descriptor = raw['containerimage.descriptor'];
   const mediaType = descriptor && typeof descriptor === 'object' ? (descriptor as { mediaType?: unknown }).mediaType : undefined;
   return {

@@ -6,22 +6,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { inputList, ListSyntaxError, type InputListOptions } from '../util/input-list.js';
+import { listItems } from '../input-table.js';
 import { checkRealPathInside, workspacePath } from '../util/workspace-path.js';
 import type { BuildSecret } from './extras.js';
 
 const ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A list input's items; a quote never closed is an InputError naming the input. */
-export function listOf(name: string, raw: string, opts: InputListOptions, expected: string): string[] {
-  try {
-    return inputList(raw, opts);
-  } catch (error) {
-    if (error instanceof ListSyntaxError) throw new InputError(name, `${error.message}. Expected ${expected}.`);
-    throw error;
-  }
-}
 
 /** Splits `id=rest`; the error names the item by its position only (its text may be a secret). */
 function splitId(name: string, item: string, position: number, expected: string): [string, string] {
@@ -39,7 +29,7 @@ const SECRETS_FORM = 'id=value items, one per line; quote an item ("id=line 1\nl
 
 /** `secrets`: id=value, one per line (build-push-action's List: commas stay in the value). */
 export function parseSecretValues(raw: string): BuildSecret[] {
-  return listOf('secrets', raw, { commas: false, trim: false }, SECRETS_FORM).map((item, i) => {
+  return listItems('secrets', raw, SECRETS_FORM).map((item, i) => {
     const [id, value] = splitId('secrets', item.replace(/^[ \t]+/, ''), i + 1, SECRETS_FORM);
     return { id, source: { kind: 'value', value } };
   });
@@ -49,7 +39,7 @@ const FILES_FORM = 'id=path items, one per line, each path a file inside the wor
 
 /** `secret-files`: id=path, the path a file inside the workspace (buildx reads it). */
 export function parseSecretFiles(raw: string, workspace: string): BuildSecret[] {
-  return listOf('secret-files', raw, { commas: false }, FILES_FORM).map((item, i) => {
+  return listItems('secret-files', raw, FILES_FORM).map((item, i) => {
     const [id, rawPath] = splitId('secret-files', item, i + 1, FILES_FORM);
     const pathText = rawPath.trim();
     const path = workspacePath('secret-files', pathText, workspace, FILES_FORM);
@@ -64,7 +54,7 @@ const ENVS_FORM = 'id=ENV_NAME items, comma- or newline-separated, each naming a
 
 /** `secret-envs`: id=ENV, the variable set in the step's environment (buildx reads it). */
 export function parseSecretEnvs(raw: string, env: NodeJS.ProcessEnv): BuildSecret[] {
-  return listOf('secret-envs', raw, { commas: true }, ENVS_FORM).map((item, i) => {
+  return listItems('secret-envs', raw, ENVS_FORM).map((item, i) => {
     const [id, nameRaw] = splitId('secret-envs', item, i + 1, ENVS_FORM);
     const name = nameRaw.trim();
     if (!ENV_NAME_RE.test(name))
@@ -98,7 +88,7 @@ const SSH_FORM =
 
 /** `ssh`: as buildx's --ssh; an agent that is not there fails here rather than in the middle of the build. */
 export function parseSsh(raw: string, env: NodeJS.ProcessEnv): string[] {
-  return listOf('ssh', raw, { commas: true }, SSH_FORM).map((item) => {
+  return listItems('ssh', raw, SSH_FORM).map((item) => {
     const eq = item.indexOf('=');
     const id = (eq < 0 ? item : item.slice(0, eq)).trim();
     if (!ID_RE.test(id)) throw new InputError('ssh', `'${item}' has no valid id. Expected ${SSH_FORM}.`);

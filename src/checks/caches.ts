@@ -151,7 +151,8 @@ export function checkCopyBeforeDownload(a: DockerfileAnalysis): void {
         'GO003',
         'warning',
         wholeCopy,
-        `The whole context is copied (line ${wholeCopy.line}) before go mod download (line ${ins.line}): every code change downloads all modules again. Fix: COPY ${files} ./ and RUN go mod download first, then ${firstLine(wholeCopy.text)}.`,
+        `The whole context is copied (line ${wholeCopy.line}) before go mod download (line ${ins.line}): every code change downloads all modules again. Fix: ` +
+          `COPY ${files} ./ and RUN go mod download first, then ${firstLine(wholeCopy.text)}.`,
       );
       break;
     }

@@ -76,7 +76,10 @@ function emulationFix(a: DockerfileAnalysis, root: Stage, evidence: Evidence): s
   const from = root.instructions[0]!;
   const inFinal = a.final !== undefined && a.chain(a.final).includes(root);
   if (inFinal) {
-    return `Fix: build in a stage of its own, \`${withBuildPlatform(from)} AS build\` with \`${CROSS_ENV} ${evidence.command}\`, and COPY --from=build only the binary into the final stage (a final stage on $BUILDPLATFORM would ship the runner's platform).`;
+    return (
+      `Fix: build in a stage of its own, \`${withBuildPlatform(from)} AS build\` with \`${CROSS_ENV} ${evidence.command}\`, ` +
+      `and COPY --from=build only the binary into the final stage (a final stage on $BUILDPLATFORM would ship the runner's platform).`
+    );
   }
   const crossing = /TARGETARCH|TARGETPLATFORM/.test(evidence.run.ins.text) || evidence.run.scripts.some((s) => s.facts.setsTarget);
   const then = crossing
@@ -110,7 +113,8 @@ export function checkEmulation(a: DockerfileAnalysis): void {
         'GO001',
         'notice',
         root,
-        `${label} has no --platform=$BUILDPLATFORM: native for ${a.opts.platforms.join(', ')} here, but any other platform would run ${evidence.what} under QEMU emulation (5-10x slower). ${emulationFix(a, root, evidence)}`,
+        `${label} has no --platform=$BUILDPLATFORM: native for ${a.opts.platforms.join(', ')} here, ` +
+          `but any other platform would run ${evidence.what} under QEMU emulation (5-10x slower). ${emulationFix(a, root, evidence)}`,
       );
     }
   }
@@ -141,7 +145,8 @@ export function checkCrossTarget(a: DockerfileAnalysis): void {
       'GO010',
       'warning',
       cmd.ins,
-      `go ${cmd.go.subcommand} runs on ${osArch(a.stagePlatform(cmd.stage, wrong[0]!))} but GOOS/GOARCH do not follow the target: the ${wrong.join(', ')} image gets a binary for the wrong platform. Fix: ARG TARGETOS TARGETARCH in the stage, then \`${CROSS_ENV} ${clip(goCommandText(cmd), 80)}\`.`,
+      `go ${cmd.go.subcommand} runs on ${osArch(a.stagePlatform(cmd.stage, wrong[0]!))} but GOOS/GOARCH do not follow the target: ` +
+        `the ${wrong.join(', ')} image gets a binary for the wrong platform. Fix: ARG TARGETOS TARGETARCH in the stage, then \`${CROSS_ENV} ${clip(goCommandText(cmd), 80)}\`.`,
     );
   }
   // A Makefile or script that compiles Go and never names the target: only the RUN can tell go.
@@ -157,7 +162,9 @@ export function checkCrossTarget(a: DockerfileAnalysis): void {
         'GO010',
         'warning',
         run.ins,
-        `\`${command}\` compiles Go (go build in ${script.path || 'sh -c'}:${script.facts.goBuild!.line}) on ${osArch(a.stagePlatform(stage, wrong[0]!))} and nothing sets GOOS/GOARCH: the ${wrong.join(', ')} image gets a binary for the wrong platform. Fix: ARG TARGETOS TARGETARCH in the stage, then RUN ${CROSS_ENV} ${command}.`,
+        `\`${command}\` compiles Go (go build in ${script.path || 'sh -c'}:${script.facts.goBuild!.line}) ` +
+          `on ${osArch(a.stagePlatform(stage, wrong[0]!))} and nothing sets GOOS/GOARCH: the ${wrong.join(', ')} image gets a binary for the wrong platform. Fix: ` +
+          `ARG TARGETOS TARGETARCH in the stage, then RUN ${CROSS_ENV} ${command}.`,
       );
     }
   }

@@ -76,13 +76,16 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
   const read = gitReadOf(a, new Set(senders.map((s) => s.stage)));
   if (read) {
     const fix = read.buildvcs
-      ? 'Fix: drop -buildvcs=true (or set -buildvcs=false) and stamp the version from the VERSION build-arg the action passes (ARG VERSION, -ldflags "-X main.version=${VERSION}"); then .git can go into .dockerignore.'
-      : `Fix: take the version from the VERSION build-arg the action passes (ARG VERSION in the stage, $VERSION where \`${read.command}\` is used), so nothing reads git; then .git can go into .dockerignore.`;
+      ? 'Fix: drop -buildvcs=true (or set -buildvcs=false) and stamp the version from the VERSION build-arg the action passes (ARG VERSION, ' +
+        '-ldflags "-X main.version=${VERSION}"); then .git can go into .dockerignore.'
+      : `Fix: take the version from the VERSION build-arg the action passes (ARG VERSION in the stage, $VERSION where \`${read.command}\` is used), so nothing reads git; ` +
+        `then .git can go into .dockerignore.`;
     a.add(
       'GO008',
       'notice',
       read.ins,
-      `The build reads git: \`${read.command}\` (${read.where}) needs the .git that ${copy} sends into stage ${stageLabel(sender.stage)}, so excluding .git would break it; but every commit changes the context ${invalidates}. ${fix}`,
+      `The build reads git: \`${read.command}\` (${read.where}) needs the .git that ${copy} sends into stage ${stageLabel(sender.stage)}, ` +
+        `so excluding .git would break it; but every commit changes the context ${invalidates}. ${fix}`,
     );
     return;
   }
@@ -98,7 +101,8 @@ export function checkGitInContext(a: DockerfileAnalysis): void {
       'GO008',
       'warning',
       sender.ins,
-      `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: add a .dockerignore to the context with the line .git${vcs}`,
+      `${bind ? 'The bind mount of this RUN' : copy} sends the context's .git into the build and there is no .dockerignore: ${effect}. Fix: ` +
+        `add a .dockerignore to the context with the line .git${vcs}`,
     );
   } else {
     a.add(

@@ -209,7 +209,7 @@ export function scriptRunOf(cmd: SimpleCommand): ScriptRun | undefined {
   if (!program) return undefined;
   const base = program.slice(program.lastIndexOf('/') + 1);
   if (base === 'make' || base === 'gmake') return makeRun(words);
-  if (TASK_FILES[base]) return { kind: 'file', candidates: TASK_FILES[base]!, words };
+  if (TASK_FILES[base]) return { kind: 'file', candidates: TASK_FILES[base], words };
   if (SHELLS.has(base)) {
     const c = words.indexOf('-c');
     if (c > 0 && words[c + 1] !== undefined) return { kind: 'inline', text: words[c + 1]!, words };

@@ -43,7 +43,9 @@ export function checkPrivateModules(a: DockerfileAnalysis): void {
         'GO012',
         'warning',
         cmd.ins,
-        `${what} in stage ${stageLabel(cmd.stage)} runs with go-private set (${patterns}) but no RUN mounts the netrc secret: go cannot authenticate to fetch the private modules (401/403, "terminal prompts disabled"). Fix: RUN --mount=type=secret,id=netrc,target=/root/.netrc --mount=type=cache,target=/go/pkg/mod go mod download.`,
+        `${what} in stage ${stageLabel(cmd.stage)} runs with go-private set (${patterns}) but no RUN mounts the netrc secret: ` +
+          `go cannot authenticate to fetch the private modules (401/403, "terminal prompts disabled"). Fix: ` +
+          `RUN --mount=type=secret,id=netrc,target=/root/.netrc --mount=type=cache,target=/go/pkg/mod go mod download.`,
       );
     } else if (mountsNetrc(a, cmd.stage, cmd.ins) && a.goEnv(cmd, 'GOPRIVATE', a.firstPlatform) === undefined) {
       // Where the secret is mounted is where modules download; a later go build finds them in the cache.
@@ -51,7 +53,9 @@ export function checkPrivateModules(a: DockerfileAnalysis): void {
         'GO012',
         'warning',
         cmd.ins,
-        `${what} in stage ${stageLabel(cmd.stage)} does not see GOPRIVATE: the action passes it as a build-arg, but the stage declares no ARG GOPRIVATE, so go asks the public proxy and checksum database for the private modules. Fix: ARG GOPRIVATE in the stage, before this RUN.`,
+        `${what} in stage ${stageLabel(cmd.stage)} does not see GOPRIVATE: ` +
+          `the action passes it as a build-arg, but the stage declares no ARG GOPRIVATE, so go asks the public proxy and checksum database for the private modules. Fix: ` +
+          `ARG GOPRIVATE in the stage, before this RUN.`,
       );
     }
   }
@@ -104,7 +108,8 @@ function checkGitInsteadOf(a: DockerfileAnalysis): void {
         'GO013',
         'warning',
         ins,
-        `\`${firstLine(ins.args)}\` writes a token into git's config: it stays in this layer (~/.gitconfig) and in the image history. Fix: go-private-token (the action's netrc secret, which git and go read for https), mounted with RUN --mount=type=secret,id=netrc,target=/root/.netrc.`,
+        `\`${firstLine(ins.args)}\` writes a token into git's config: it stays in this layer (~/.gitconfig) and in the image history. Fix: ` +
+          `go-private-token (the action's netrc secret, which git and go read for https), mounted with RUN --mount=type=secret,id=netrc,target=/root/.netrc.`,
       );
     }
   }

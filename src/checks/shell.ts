@@ -140,7 +140,7 @@ export function parseExecForm(text: string): ShellScript | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
     if (!Array.isArray(parsed) || !parsed.every((w) => typeof w === 'string')) return undefined;
-    return { commands: [{ assignments: {}, words: parsed as string[] }] };
+    return { commands: [{ assignments: {}, words: parsed }] };
   } catch {
     return undefined;
   }

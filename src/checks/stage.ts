@@ -82,12 +82,22 @@ function analyze(
   return { ...checked, files };
 }
 
-export async function dockerfileChecks(
+/** The checks as a stage: they read files synchronously; a throw becomes the promise's rejection. */
+export function dockerfileChecks(
   inputs: CheckSettings,
   ctx: RunContext,
   reporter: Reporter,
   build: { version: string; platform: string },
 ): Promise<CheckStageResult> {
+  return new Promise((resolve) => resolve(checkDockerfile(inputs, ctx, reporter, build)));
+}
+
+function checkDockerfile(
+  inputs: CheckSettings,
+  ctx: RunContext,
+  reporter: Reporter,
+  build: { version: string; platform: string },
+): CheckStageResult {
   const mode = inputs.dockerfileChecks;
   const result: CheckStageResult = { outputs: {}, failures: [], findings: [] };
   let checked: ReturnType<typeof analyze>;
@@ -126,7 +136,8 @@ export async function dockerfileChecks(
   if (mode === 'error' && blocking.length > 0) {
     const ids = [...new Set(blocking.map((f) => f.id))].join(', ');
     result.failures.push(
-      `Dockerfile checks failed (dockerfile-checks: error): ${plural(blocking.length, 'finding')} (${ids}) in ${files.dockerfile}; not building. Fix them, or set dockerfile-checks: warn.`,
+      `Dockerfile checks failed (dockerfile-checks: error): ${plural(blocking.length, 'finding')} (${ids}) in ${files.dockerfile}; ` +
+        'not building. Fix them, or set dockerfile-checks: warn.',
     );
   }
   return result;

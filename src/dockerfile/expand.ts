@@ -12,7 +12,8 @@ export interface Expansion {
  * expand to '' (as in BuildKit) and are listed in `unresolved`. `\$` stays a literal `$`.
  */
 export function expandVariables(text: string, vars: ReadonlyMap<string, string> | Record<string, string>, escapeChar = '\\'): Expansion {
-  const get = (name: string): string | undefined => (vars instanceof Map ? vars.get(name) : (vars as Record<string, string>)[name]);
+  const get = (name: string): string | undefined =>
+    vars instanceof Map ? (vars as ReadonlyMap<string, string>).get(name) : (vars as Record<string, string>)[name];
   const unresolved: string[] = [];
   const expandWord = (word: string): string => {
     const inner = expandVariables(word, vars, escapeChar);

@@ -38,7 +38,7 @@ function copyWords(args: string): string[] {
   if (text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed) && parsed.every((w) => typeof w === 'string')) return parsed as string[];
+      if (Array.isArray(parsed) && parsed.every((w) => typeof w === 'string')) return parsed;
     } catch {
       // Not JSON after all: BuildKit reads it as the shell form.
     }

@@ -105,7 +105,7 @@ export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
  */
 export interface MountSpec {
   /** Default `bind`, as in BuildKit. */
-  type: MountType | string;
+  type: MountType | (string & {});
   /** `target`/`dst`/`destination`. */
   target?: string;
   /** Cache id; BuildKit defaults it to the target. */

@@ -27,7 +27,7 @@ export function parseComment(raw: unknown): IssueComment | undefined {
   const user = raw.user;
   if (user !== undefined && user !== null && !(isRecord(user) && typeof user.login === 'string')) return undefined;
   const author = isRecord(user) ? (user.login as string) : '';
-  return { id: raw.id as number, body: (raw.body as string | null | undefined) ?? '', author, url: raw.html_url };
+  return { id: raw.id as number, body: raw.body ?? '', author, url: raw.html_url };
 }
 
 /** Pure: a page of comments, or undefined when the answer is not a list of comments. */
@@ -67,6 +67,24 @@ export function guardedGitHubFetch(guard: ServiceGuard): typeof fetch {
   };
 }
 
+type Octokit = ReturnType<typeof github.getOctokit>;
+
+/** The login the token acts as; the Actions bot for tokens that may not ask (installation tokens). */
+async function tokenIdentity(octokit: Octokit, nonsense: (what: string) => ApiAnswerError): Promise<string> {
+  let data: unknown;
+  try {
+    ({ data } = await octokit.rest.users.getAuthenticated());
+  } catch (error) {
+    // An installation token (GITHUB_TOKEN) gets 403 "Resource not accessible by integration";
+    // some GitHub-compatible servers have no /user at all (404).
+    const status = httpStatus(error);
+    if (status === 403 || status === 404) return ACTIONS_BOT;
+    throw error;
+  }
+  if (isRecord(data) && typeof data.login === 'string' && data.login) return data.login;
+  throw nonsense('a user');
+}
+
 /** The real API through @actions/github (Octokit), at GITHUB_API_URL, every call with a deadline. */
 export function octokitCommentApi(
   token: string,
@@ -87,20 +105,7 @@ export function octokitCommentApi(
     return parsed;
   };
   return {
-    async identity() {
-      let data: unknown;
-      try {
-        ({ data } = await octokit.rest.users.getAuthenticated());
-      } catch (error) {
-        // An installation token (GITHUB_TOKEN) gets 403 "Resource not accessible by integration";
-        // some GitHub-compatible servers have no /user at all (404).
-        const status = httpStatus(error);
-        if (status === 403 || status === 404) return ACTIONS_BOT;
-        throw error;
-      }
-      if (isRecord(data) && typeof data.login === 'string' && data.login) return data.login;
-      throw nonsense('a user');
-    },
+    identity: () => tokenIdentity(octokit, nonsense),
     async *comments(issue: number) {
       for (let page = 1; page <= MAX_PAGES; page++) {
         const res = await octokit.rest.issues.listComments({
@@ -110,7 +115,7 @@ export function octokitCommentApi(
           per_page: 100,
           ...(page > 1 ? { page } : {}),
         });
-        const list = parseCommentList(res.data as unknown);
+        const list = parseCommentList(res.data);
         if (!list) throw nonsense('a comment list');
         yield list;
         if (!hasNextPage(res.headers.link)) return;
@@ -127,7 +132,7 @@ export function octokitCommentApi(
     },
     async pullsForCommit(sha) {
       const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: sha });
-      const pulls = parseOpenPulls(data as unknown);
+      const pulls = parseOpenPulls(data);
       if (!pulls) throw nonsense('a pull request list');
       return pulls;
     },

@@ -75,6 +75,6 @@ export async function serveArchives(
   const base = `${listening.base}/${token}`;
   return {
     urls: Object.fromEntries(Object.keys(files).map((name) => [name, [`${base}/${name}/1`, `${base}/${name}/2`] as [string, string]])),
-    close: listening.close,
+    close: () => listening.close(),
   };
 }

@@ -51,7 +51,9 @@ export async function trimAndJoin(
       const added = appendTar(archive, index.end, { path: extractTar, under: s.mountName }, index.dirs);
       const unused = index.files.length - used.size;
       reporter.info(
-        `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')} appended, ${used.size} reused, ${unused} unused kept (${formatBinaryBytes(unusedBytes)}, under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ${plural(index.files.length + added.files, 'file')}, ${formatBinaryBytes(added.bytes)} to save under ${s.keys.primary}`,
+        `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')} appended, ${used.size} reused, ${unused} unused kept (${formatBinaryBytes(unusedBytes)}, ` +
+          `under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ` +
+          `${plural(index.files.length + added.files, 'file')}, ${formatBinaryBytes(added.bytes)} to save under ${s.keys.primary}`,
       );
       return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: added.bytes };
     }
@@ -68,7 +70,8 @@ export async function trimAndJoin(
   await rename(next, archive);
   const dropped = s.slot.kind === 'go-build' ? s.restoredList.length - used.size : 0;
   reporter.info(
-    `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')}, ${used.size} reused, ${dropped} unused dropped: ${plural(merged.files, 'file')}, ${formatBinaryBytes(merged.bytes)} to save under ${s.keys.primary}`,
+    `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')}, ${used.size} reused, ${dropped} unused dropped: ` +
+      `${plural(merged.files, 'file')}, ${formatBinaryBytes(merged.bytes)} to save under ${s.keys.primary}`,
   );
   return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
 }

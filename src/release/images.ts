@@ -15,7 +15,8 @@ export function parseImages(list: string[]): string[] {
     if (parsed.tag !== undefined || parsed.digest !== undefined) {
       throw new InputError(
         'images',
-        `'${image}' has a ${parsed.digest !== undefined ? 'digest' : 'tag'}. Expected repositories without tag or digest, e.g. ghcr.io/org/app (tags follow the ref; give full references in \`tags\` instead).`,
+        `'${image}' has a ${parsed.digest !== undefined ? 'digest' : 'tag'}. Expected repositories without tag or digest, e.g. ghcr.io/org/app (tags follow the ref; ` +
+          `give full references in \`tags\` instead).`,
       );
     }
     if (!images.includes(image)) images.push(image);

@@ -55,7 +55,8 @@ function sizeTable(report: SizeReport): string[] {
   const lines = ['| Platform | Before | After | Δ | Budget | Status |', '|---|--:|--:|--:|---|:-:|'];
   for (const p of report.platforms) {
     lines.push(
-      `| ${inlineCode(p.platform)} | ${p.baselineCompressedBytes === null ? '—' : formatBytes(p.baselineCompressedBytes)} | ${formatBytes(p.compressedBytes)} | ${deltaCell(p)} | ${p.budget || '—'} | ${STATUS_ICON[p.status]} |`,
+      `| ${inlineCode(p.platform)} | ${p.baselineCompressedBytes === null ? '—' : formatBytes(p.baselineCompressedBytes)} | ${formatBytes(p.compressedBytes)} | ` +
+        `${deltaCell(p)} | ${p.budget || '—'} | ${STATUS_ICON[p.status]} |`,
     );
   }
   return lines;

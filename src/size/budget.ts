@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { listItems } from '../input-table.js';
 import { normalizePlatform } from '../buildx/platforms.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDelta, parseSize } from './units.js';
@@ -32,16 +33,16 @@ function parseLimit(name: string, text: string, allowPercent: boolean): Limit {
   return { kind: 'bytes', bytes, text: value.replace(/\s+/g, ' ') };
 }
 
+/** The inputs that hold a size budget. */
+export type BudgetInputName = 'size-budget' | 'size-budget-increase';
+
 /**
  * Parses `size-budget` / `size-budget-increase`: one limit (`25MB`, `5%`), or a list of
  * `platform=limit` separated by commas or new lines. Platforms must be among those built.
  */
-export function parseBudget(name: string, raw: string, platforms: string[], allowPercent: boolean): BudgetSpec {
+export function parseBudget(name: BudgetInputName, raw: string, platforms: string[], allowPercent: boolean): BudgetSpec {
   const spec: BudgetSpec = { perPlatform: {} };
-  const entries = raw
-    .split(/[,\n]/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const entries = listItems(name, raw);
   if (entries.length === 0) return spec;
   const forms = `one limit for every platform, or platform=limit pairs such as linux/amd64=20MB,linux/arm64=22MB`;
   if (entries.length === 1 && !entries[0]!.includes('=')) {

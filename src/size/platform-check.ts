@@ -107,7 +107,8 @@ function loaderRule(facts: ProgramFacts, v: Verdict): void {
   }
   if (!loader.present) {
     v.errors.push(
-      `${facts.platform}: ${facts.path} is dynamically linked${how} and needs ${linking.interpreter}, which the image does not have: link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc`,
+      `${facts.platform}: ${facts.path} is dynamically linked${how} and needs ${linking.interpreter}, which the image does not have: ` +
+        `link it statically (CGO_ENABLED=0, without -buildmode=pie) or use a base image with this loader and its libc`,
     );
   }
 }

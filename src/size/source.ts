@@ -40,7 +40,7 @@ export class OciLayoutSource implements BlobSource {
   async tail(digest: string, size: number, count: number): Promise<Buffer> {
     return this.layout.tail(digest, size, count);
   }
-  async stream(digest: string): Promise<Readable> {
-    return this.layout.stream(digest);
+  stream(digest: string): Promise<Readable> {
+    return new Promise((resolve) => resolve(this.layout.stream(digest)));
   }
 }

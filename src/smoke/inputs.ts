@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { INPUT_DEFAULTS, type InputOf } from '../input-table.js';
-import { parseList } from '../util/list.js';
+import { INPUT_DEFAULTS, listInput, listItems, type InputOf } from '../input-table.js';
 import { checkRealPathInside, workspacePath } from '../util/workspace-path.js';
 
 /** The inputs of the compose smoke test, by name. */
@@ -48,7 +47,7 @@ export function parseSmokeTimeout(raw: string): number {
 
 export function parseProbes(raw: string): string[] {
   // A URL may hold a comma: one probe per line.
-  const probes = parseList(raw, { commas: false });
+  const probes = listItems('smoke-probes', raw);
   for (const probe of probes) {
     let url: URL | undefined;
     try {
@@ -70,7 +69,7 @@ const SERVICE_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 export function parseServices(raw: string): string[] {
   const services: string[] = [];
-  for (const name of parseList(raw, { commas: true })) {
+  for (const name of listItems('compose-service', raw)) {
     if (!SERVICE_RE.test(name)) {
       throw new InputError(
         'compose-service',
@@ -88,7 +87,7 @@ export function parseServices(raw: string): string[] {
  */
 export function parseSmokeInputs(read: (name: SmokeInputName) => string, cwd: string): SmokeInputs | undefined {
   // A path may hold a comma: one file per line.
-  const fileNames = parseList(read('compose-file'), { commas: false });
+  const fileNames = listInput(read, 'compose-file');
   const services = parseServices(read('compose-service'));
   const probes = parseProbes(read('smoke-probes'));
   const timeoutMs = parseSmokeTimeout(read('smoke-timeout'));

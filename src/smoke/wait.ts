@@ -110,7 +110,7 @@ export async function waitForStack(opts: WaitOptions, deps: WaitDeps): Promise<W
   const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
   const start = deps.now();
   const deadline = start + opts.timeoutMs;
-  const track = new ReadinessTrack(deps.log);
+  const track = new ReadinessTrack((message) => deps.log(message));
   const probes: ProbeResult[] = opts.probes.map((url) => ({ url, ok: false, attempts: 0 }));
   let readyStreak = 0;
 

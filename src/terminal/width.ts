@@ -4,7 +4,7 @@
  */
 import { stripAnsi } from '../util/text.js';
 
-const ZERO_WIDTH = /[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufe00-\ufe0f]/u;
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\u200b-\u200f\u2060]|[\ufe00-\ufe0f]/u;
 const EMOJI = /\p{Emoji_Presentation}/u;
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const VARIATION_EMOJI = '\ufe0f';

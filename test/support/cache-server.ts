@@ -142,8 +142,8 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     }
     if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { code: 'unauthenticated', msg: 'bad token' });
     const input = JSON.parse((await body(req)).toString('utf8') || '{}') as Record<string, unknown>;
-    const key = String(input.key ?? '');
-    const version = String(input.version ?? '');
+    const key = typeof input.key === 'string' ? input.key : '';
+    const version = typeof input.version === 'string' ? input.version : '';
     switch (method) {
       case 'CreateCacheEntry': {
         if (!key || !version) return json(res, 400, { code: 'invalid_argument', msg: 'key and version are required' });

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inputList } from '../../src/util/input-list.js';
+import { parseList } from '../../src/util/list.js';
 import { parseSecretEnvs, parseSecretFiles, parseSecretValues, parseSsh } from '../../src/buildx/secret-inputs.js';
 import {
   checkAnnotation,
@@ -39,14 +39,14 @@ describe('inputList reads lists as build-push-action does (CSV records, one per 
     ['CRLF line ends', 'a\r\nb\r\n', false, ['a', 'b']],
     ['comment lines are skipped', '# a comment\na', false, ['a']],
   ])('%s', (_, raw, commas, expected) => {
-    expect(inputList(raw, { commas })).toEqual(expected);
+    expect(parseList(raw, { csv: true, commas })).toEqual(expected);
   });
 
   it.each([
     ['"A=open', /item 1 opens a quote that is never closed/],
     ['"A=x"y', /item 1 has text after its closing quote/],
   ])('refuses %j', (raw, message) => {
-    expect(() => inputList(raw, { commas: false })).toThrow(message);
+    expect(() => parseList(raw, { csv: true, commas: false })).toThrow(message);
   });
 });
 

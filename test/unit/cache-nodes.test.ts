@@ -331,7 +331,7 @@ async function restoreOnNodes(name: string, dockerfile: string, inspect: string)
   const release = (): Promise<void> => goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });
   /** Each helper by the platform that routed it. */
   const byPlatform = <T>(what: (run: HelperRun) => T): Record<string, T> =>
-    Object.fromEntries(runs.map((r) => [r.argv[r.argv.indexOf('--platform') + 1], what(r)]));
+    Object.fromEntries(runs.map((r) => [r.argv[r.argv.indexOf('--platform') + 1]!, what(r)]));
   return { runs, session: session!, summary, log: reporter.lines.join('\n'), release, byPlatform };
 }
 

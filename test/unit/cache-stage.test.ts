@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { helperArgv } from '../../src/go-cache/helpers.js';
@@ -116,7 +116,7 @@ describe('helper builds', () => {
     expect(script).toContain("tar -xf '/gca-in/v1-go-build-x/cache.tar' -C /gca/s0");
     // Another build may be compiling from the same mount: a failed unpack leaves it alone.
     expect(script).not.toMatch(/rm -rf|-delete/);
-    expect(script).toMatch(/could not unpack the cache into s0" >&2\n  exit 3/);
+    expect(script).toMatch(/could not unpack the cache into s0" >&2\n {2}exit 3/);
     // Only an empty mount is filled: a warm one may be in use by another build.
     expect(script.indexOf('if [ -n "$(ls -A /gca/s0)" ]; then')).toBeLessThan(script.indexOf('tar -xf'));
     expect(script).not.toContain('-C /gca/s1');
@@ -178,7 +178,7 @@ describe('helper builds', () => {
     expect(script).toContain(
       "{ { fetch 'http://172.17.0.1:4000/t/s0/2' || touch /tmp/gca-fetch-failed; } | tar -xf - -C /gca/s0 || touch /tmp/gca-fetch-failed; } &",
     );
-    expect(script).toMatch(/&\nwait\nif \[ -e \/tmp\/gca-fetch-failed \]; then\n.*\n  exit 4\nfi\n/);
+    expect(script).toMatch(/&\nwait\nif \[ -e \/tmp\/gca-fetch-failed \]; then\n.*\n {2}exit 4\nfi\n/);
     expect(script).toMatch(/\nsync\necho "go-container-action: caches ready"\n$/);
   });
 

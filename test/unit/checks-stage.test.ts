@@ -55,7 +55,7 @@ describe('dockerfileChecks (the stage)', () => {
   it('puts a .dockerignore that does not exclude a .git the context has on the .dockerignore itself, and a foreign platform warns', async () => {
     const ws = workspace(BAD, 'bin/\n*.log\n');
     mkdirSync(join(ws, 'app', '.git'));
-    const { reporter, summary } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
+    const { reporter } = await runChecks(ws, { context: 'app', platforms: 'linux/amd64,linux/arm64' });
     const got = reporter.annotations.map((a) => `${a.level} ${a.props?.file}:${a.props?.startLine} ${a.message.split(':')[0]}`);
     expect(got).toContain('warning app/.dockerignore:1 GO008 .git sent into the build');
     expect(got).toContain('warning app/Dockerfile:1 GO001 Go build under QEMU emulation');

@@ -76,7 +76,7 @@ describe('checkProgram: the Go build info against the platform', () => {
     [
       'ARMv8.2 code in plain linux/arm64: a warning',
       program('linux/arm64', linux('arm64', { GOARM64: 'v8.2,lse' })),
-      { warnings: [expect.stringContaining('linux/arm64: /app/server was built for ARMv8.2 (GOARM64=v8.2,lse)') as unknown as string] },
+      { warnings: [expect.stringContaining('linux/arm64: /app/server was built for ARMv8.2 (GOARM64=v8.2,lse)')] },
     ],
     ['the default GOARM64 v8.0', program('linux/arm64', linux('arm64', { GOARM64: 'v8.0' })), {}],
     ['a static cgo program in scratch is fine', program('linux/amd64', linux('amd64', { CGO_ENABLED: '1' }), { linking: STATIC }), {}],

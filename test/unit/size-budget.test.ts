@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { judgePlatform, overallStatus, parseBudget, parseBudgetMode, type BudgetSpec } from '../../src/size/budget.js';
+import {
+  judgePlatform,
+  overallStatus,
+  parseBudget,
+  parseBudgetMode,
+  type BudgetInputName,
+  type BudgetSpec,
+} from '../../src/size/budget.js';
 import { parseBaseline, parseCommentMode, parseSizeInputs } from '../../src/size/inputs.js';
 import { formatBytes } from '../../src/util/bytes.js';
 import { formatDelta, formatPercent, parseSize } from '../../src/size/units.js';
@@ -93,7 +100,7 @@ describe('parseBudget', () => {
     expect(parseBudget('size-budget', raw, PLATFORMS, pct)).toEqual(spec);
   });
 
-  it.each([
+  it.each<[BudgetInputName, string, boolean, RegExp]>([
     ['size-budget', '25XB', false, /'25XB' is not a size\. Expected a size such as 25MB.*KiB, MiB, GiB/],
     ['size-budget', '-5MB', false, /'-5MB' is negative\. Expected a size/],
     ['size-budget', 'lots', false, /'lots' is not a size/],

@@ -11,7 +11,7 @@ import {
 import { changedLayers, REBUILT_TOLERANCE_BYTES, type PlatformReport } from '../../src/size/report.js';
 import { runOutcome } from '../../src/report/outcome.js';
 import { findingCounts } from '../../src/report/render-checks.js';
-import { layer, sample } from '../support/size-samples.js';
+import { sample } from '../support/size-samples.js';
 
 const HOSTILE = [
   'a`b``c',

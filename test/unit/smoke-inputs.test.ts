@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INPUT_DEFAULTS, parseInputs, type InputName } from '../../src/inputs.js';
+import { INPUT_DEFAULTS, parseInputs } from '../../src/inputs.js';
 import { parseDuration, parseSmokeInputs, type SmokeInputName } from '../../src/smoke/inputs.js';
 import { tempDir } from '../support/temp.js';
 import { inputErrorOf, inputReader } from '../support/inputs.js';

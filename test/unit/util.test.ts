@@ -136,7 +136,7 @@ describe('parseCliArgs', () => {
   it('--help lists every input of the table under its capability', () => {
     const text = usage();
     for (const name of INPUT_NAMES) expect(text).toMatch(new RegExp(`^  --${name} `, 'm'));
-    expect(text).toMatch(/^Go cache:\n  --go-cache \[true\|false\] \(true\)$/m);
+    expect(text).toMatch(/^Go cache:\n {2}--go-cache \[true\|false\] \(true\)$/m);
   });
   it('mirrors the inputs, joins repeated flags and takes bare booleans', () => {
     const args = parseCliArgs([
