@@ -7,6 +7,7 @@ import { inputSecrets, parseInputs } from './inputs.js';
 import { INPUT_DEFAULTS, INPUT_NAMES, INPUTS, isInputName, type Capability, type InputName, type InputSpec } from './input-table.js';
 import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
+import { actionsCacheService, type CacheService } from './actions-cache/service.js';
 import type { Cancellation } from './util/cancel.js';
 import { DockerCli } from './docker/cli.js';
 
@@ -128,16 +129,18 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
   // The CLI keeps stdout for its report: the build's own output goes to stderr.
   const docker = new DockerCli(process.stderr);
   const cwd = process.cwd();
-  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter, docker);
+  let cache: CacheService | undefined;
+  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter, docker, cache);
   cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
     const ctx = cliContext(cwd);
+    cache = actionsCacheService(ctx.deadlineScale);
     const read = (name: InputName): string =>
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const outcome = await runPipeline(inputs, { reporter, ctx, docker });
+    const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);
       code = 1;

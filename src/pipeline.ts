@@ -168,7 +168,7 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
     if (inputs.fanOut === 'push-by-digest') await handOff();
     return;
   }
-  const pushed = await pushIfNeeded(plan, build.result, reporter, out);
+  const pushed = await pushIfNeeded(plan, build.result, deps, out);
   const checked = await checkBuilt(inputs, prepared, build.result, { docker, reporter, state, deps }, out);
   if (inputs.fanOut === 'push-by-digest') {
     await handOff(checked, pushed);
@@ -228,7 +228,7 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
     if (!out.take(gathered.result, 'gathering the platforms')) return;
     const repositories = repositoriesOf(release.tags);
     out.take(platformsStage(gathered.records, inputs.push, repositories), 'a per-platform job');
-    const guards = new RegistryGuards();
+    const guards = new RegistryGuards(undefined, ctx.deadlineScale);
     const io = { docker, guards, reporter, builder: inputs.builder };
     const made =
       inputs.push && out.failures.length === 0
@@ -368,11 +368,13 @@ interface Pushed {
 }
 
 /** BuildKit pushed already (by digest, or under the tags); from the docker driver's OCI layout, the action does. Undefined: nothing to tag. */
-async function pushIfNeeded(plan: BuildPlan, build: BuildResult, reporter: Reporter, out: Collector): Promise<Pushed | undefined> {
+async function pushIfNeeded(plan: BuildPlan, build: BuildResult, deps: PipelineDeps, out: Collector): Promise<Pushed | undefined> {
+  const { reporter } = deps;
   if (!plan.push) return undefined;
   if (!plan.pushByDigest || plan.pushByDigest.via === 'exporter')
     return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
-  const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, reporter);
+  const guards = new RegistryGuards(undefined, deps.ctx.deadlineScale);
+  const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, reporter, guards);
   out.take(pushed.result, 'the push');
   return pushed.image;
 }
@@ -387,7 +389,11 @@ async function checkBuilt(
 ): Promise<Checked> {
   const { plan, version, workDir, smokeSetup } = prepared;
   const { reporter, docker, state, deps } = io;
-  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter);
+  const measurement = await measureBuild(
+    { plan, build, ctx: deps.ctx, docker },
+    reporter,
+    new RegistryGuards(undefined, deps.ctx.deadlineScale),
+  );
   const platform = platformCheckStage(measurement, reporter);
   out.take(platform.result, 'the platform check');
   const smoke: SmokeResult = smokeSetup

@@ -6,14 +6,14 @@ import type { RunContext } from '../context.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { httpStatus, upsertComment, type CommentApi } from './comment.js';
-import { octokitCommentApi } from '../github/api.js';
+import { githubApiGuard, octokitCommentApi } from '../github/api.js';
 import type { CommentMode } from '../size/inputs.js';
 import { commentMarker, renderComment, type ReportExtras } from './render.js';
 import type { Baseline, SizeReport } from '../size/report.js';
 
 export interface CommentInput {
   comment: CommentMode;
-  ctx: Pick<RunContext, 'pullRequest' | 'sha' | 'repository' | 'apiUrl'>;
+  ctx: Pick<RunContext, 'pullRequest' | 'sha' | 'repository' | 'apiUrl' | 'deadlineScale'>;
   githubToken: string;
   extras?: ReportExtras;
   /** Replaces the GitHub API (unit tests). */
@@ -50,7 +50,8 @@ export async function postComment(
 ): Promise<string> {
   const { ctx } = input;
   let cached: CommentApi | undefined;
-  const api = (): CommentApi => (cached ??= input.commentApi ?? octokitCommentApi(input.githubToken, ctx.repository, ctx.apiUrl));
+  const api = (): CommentApi =>
+    (cached ??= input.commentApi ?? octokitCommentApi(input.githubToken, ctx.repository, ctx.apiUrl, githubApiGuard(ctx.deadlineScale)));
   try {
     if (input.comment !== 'never' && !input.githubToken && !input.commentApi) {
       if (ctx.pullRequest || input.comment === 'always') reporter.notice('No github-token: the size comment is skipped.');
