@@ -9,7 +9,7 @@ import { runPipeline } from './pipeline/pipeline.js';
 import { runCleanup } from './post.js';
 import type { Cancellation } from './util/cancel.js';
 import { DockerCli } from './docker/cli.js';
-import { actionsCache } from './actions-cache/service.js';
+import { actionsCacheService, type CacheService } from './actions-cache/service.js';
 import { githubClient } from './github/api.js';
 import { systemClock } from './util/clock.js';
 
@@ -131,12 +131,14 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
   // The CLI keeps stdout for its report: the build's own output goes to stderr.
   const docker = new DockerCli(process.stderr);
   const cwd = process.cwd();
-  const cache = actionsCache;
+  // Built with the run context; a context that cannot be read leaves nothing for the cache to save.
+  let cache: CacheService | undefined;
   const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', { reporter, docker, cache });
   cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
     const ctx = cliContext(cwd);
+    cache = actionsCacheService(ctx.deadlineScale);
     const read = (name: InputName): string =>
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEADLINE_SCALE_ENV, parseDeadlineScale } from './util/deadline.js';
 
 /** What the pipeline needs to know about the run it is part of, from the runner's environment. */
 export interface RunContext {
@@ -29,6 +30,8 @@ export interface RunContext {
   cacheStream: boolean;
   /** SOURCE_DATE_EPOCH from the job's environment, as given (it wins over the commit's time). */
   sourceDateEpoch?: string;
+  /** What every service deadline is multiplied by: 1, or less in tests (GO_CONTAINER_ACTION_DEADLINE_SCALE). */
+  deadlineScale: number;
 }
 
 export interface PullRequestInfo {
@@ -63,7 +66,7 @@ function get(obj: unknown, ...path: string[]): unknown {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** Pure: builds the context from an environment and an event payload. */
+/** Pure: builds the context from an environment and an event payload; throws on a bad GO_CONTAINER_ACTION_DEADLINE_SCALE. */
 export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: string, tmp: string): RunContext {
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   let pullRequest: PullRequestInfo | undefined;
@@ -95,11 +98,22 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     payload,
     cacheStream: env.GO_CONTAINER_ACTION_CACHE_STREAM !== 'false',
     sourceDateEpoch: str(env.SOURCE_DATE_EPOCH),
+    deadlineScale: parseDeadlineScale(env[DEADLINE_SCALE_ENV]),
   };
 }
 
 export function loadContext(env: Env = process.env, cwd = process.cwd(), tmp = '/tmp'): RunContext {
   return contextFromEnv(env, readPayload(env.GITHUB_EVENT_PATH), cwd, tmp);
+}
+
+/** The deadline scale alone, for the post step (which never fails: a bad value warns and counts as 1). */
+export function deadlineScaleFromEnv(reporter: { warning(message: string): void }, env: Env = process.env): number {
+  try {
+    return parseDeadlineScale(env[DEADLINE_SCALE_ENV]);
+  } catch (error) {
+    reporter.warning(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
 }
 
 /** The short branch or tag name of a ref, and what kind of ref it is. */

@@ -6,7 +6,7 @@ import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
 import { DockerCli } from './docker/cli.js';
-import { actionsCache } from './actions-cache/service.js';
+import { actionsCacheService } from './actions-cache/service.js';
 import { githubClient } from './github/api.js';
 import { systemClock } from './util/clock.js';
 
@@ -20,7 +20,14 @@ export async function run(): Promise<void> {
     const ctx = loadContext();
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const deps = { reporter, ctx, clock: systemClock, docker: new DockerCli(), cache: actionsCache, github: githubClient(ctx) };
+    const deps = {
+      reporter,
+      ctx,
+      clock: systemClock,
+      docker: new DockerCli(),
+      cache: actionsCacheService(ctx.deadlineScale),
+      github: githubClient(ctx),
+    };
     const outcome = await runPipeline(inputs, deps);
     if (writeSummary) await reporter.writeSummary();
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));

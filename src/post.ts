@@ -7,7 +7,8 @@ import { cleanupSmokeFromState } from './smoke/stage.js';
 import { saveGoCaches } from './go-cache/save.js';
 import type { DockerClient } from './docker/client.js';
 import { DockerCli } from './docker/cli.js';
-import { actionsCache, type CacheService } from './actions-cache/service.js';
+import { actionsCacheService, type CacheService } from './actions-cache/service.js';
+import { deadlineScaleFromEnv } from './context.js';
 import { errorText } from './errors.js';
 
 /**
@@ -18,7 +19,8 @@ import { errorText } from './errors.js';
 export interface CleanupDeps {
   reporter: Reporter;
   docker: DockerClient;
-  cache: CacheService;
+  /** Undefined when the run context could not be read (the CLI): nothing was prepared to save. */
+  cache?: CacheService;
 }
 
 export async function runCleanup(readState: StateReader, deps: CleanupDeps): Promise<void> {
@@ -32,7 +34,7 @@ export async function runCleanup(readState: StateReader, deps: CleanupDeps): Pro
   }
   // Upload what the main step prepared; the archives go with the work dir.
   try {
-    await saveGoCaches(state, deps.cache, reporter);
+    if (deps.cache) await saveGoCaches(state, deps.cache, reporter);
   } catch (error) {
     reporter.warning(`Go cache: save failed: ${errorText(error)}`);
   }
@@ -50,7 +52,11 @@ export async function runCleanup(readState: StateReader, deps: CleanupDeps): Pro
 export async function runPost(): Promise<void> {
   const reporter = new ActionReporter();
   try {
-    await runCleanup((name) => core.getState(name), { reporter, docker: new DockerCli(), cache: actionsCache });
+    await runCleanup((name) => core.getState(name), {
+      reporter,
+      docker: new DockerCli(),
+      cache: actionsCacheService(deadlineScaleFromEnv(reporter)),
+    });
   } catch (error) {
     core.warning(`Post step: ${errorText(error)}`);
   }

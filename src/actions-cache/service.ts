@@ -139,6 +139,11 @@ export const cacheGuard = new ServiceGuard(CACHE_BUDGET);
 
 export const actionsCache: CacheService = guardedCache(actionsToolkit, cacheGuard);
 
+/** The real service under a guard of its own, its deadlines scaled (RunContext.deadlineScale): one per step. */
+export function actionsCacheService(deadlineScale: number): CacheService {
+  return deadlineScale === 1 ? actionsCache : guardedCache(actionsToolkit, new ServiceGuard(CACHE_BUDGET, Date.now, deadlineScale));
+}
+
 /** The service with its calls in `env`: its own way when it has one, else around each call. */
 export function isolate(service: CacheService, env: CacheEnv): CacheService {
   if (service.within) return service.within(env);

@@ -9,6 +9,11 @@ import type { RunContext } from '../context.js';
 /** One call to the GitHub API may take 15 s, all of a run's calls 60 s; 5xx and connection errors are retried twice. */
 export const GITHUB_API_BUDGET: ServiceBudget = { name: 'the GitHub API', callMs: 15_000, totalMs: 60_000 };
 export const GITHUB_API_RETRIES = 2;
+
+/** A run's deadlines for the GitHub API, scaled by RunContext.deadlineScale. */
+export function githubApiGuard(deadlineScale: number): ServiceGuard {
+  return new ServiceGuard(GITHUB_API_BUDGET, Date.now, deadlineScale);
+}
 /** Pages of 100 comments read at most (10,000 comments), so a server that always says "next" cannot hold the step. */
 const MAX_PAGES = 100;
 
@@ -86,12 +91,7 @@ async function tokenIdentity(octokit: Octokit, nonsense: (what: string) => ApiAn
 }
 
 /** The real API through @actions/github (Octokit), at GITHUB_API_URL, every call with a deadline. */
-export function octokitCommentApi(
-  token: string,
-  repository: string,
-  apiUrl: string,
-  guard = new ServiceGuard(GITHUB_API_BUDGET),
-): CommentApi {
+export function octokitCommentApi(token: string, repository: string, apiUrl: string, guard = githubApiGuard(1)): CommentApi {
   const octokit = github.getOctokit(token, { baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
   const [owner, repo] = repository.split('/') as [string, string];
   const nonsense = (what: string): ApiAnswerError => {
@@ -140,6 +140,6 @@ export function octokitCommentApi(
 }
 
 /** The GitHub API of the run's repository, for whichever token the step is given. */
-export function githubClient(ctx: Pick<RunContext, 'repository' | 'apiUrl'>): (token: string) => CommentApi {
-  return (token) => octokitCommentApi(token, ctx.repository, ctx.apiUrl);
+export function githubClient(ctx: Pick<RunContext, 'repository' | 'apiUrl' | 'deadlineScale'>): (token: string) => CommentApi {
+  return (token) => octokitCommentApi(token, ctx.repository, ctx.apiUrl, githubApiGuard(ctx.deadlineScale));
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ActionError } from '../errors.js';
-import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
+import { DeadlineError, scaleBudget, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { run } from '../util/exec.js';
 import { connectionFault, guardedFetch } from '../util/http.js';
 import type { ImageReference } from '../util/reference.js';
@@ -22,8 +22,9 @@ export const REGISTRY_RETRIES = 2;
 export class RegistryGuards {
   private readonly guards = new Map<string, ServiceGuard>();
   private readonly budget: Omit<ServiceBudget, 'name'>;
-  constructor(budget: Omit<ServiceBudget, 'name'> = { callMs: REGISTRY_CALL_MS, totalMs: REGISTRY_TOTAL_MS }) {
-    this.budget = budget;
+  /** `scale`: RunContext.deadlineScale. */
+  constructor(budget: Omit<ServiceBudget, 'name'> = { callMs: REGISTRY_CALL_MS, totalMs: REGISTRY_TOTAL_MS }, scale = 1) {
+    this.budget = scaleBudget(budget, scale);
   }
   for(host: string): ServiceGuard {
     let guard = this.guards.get(host);

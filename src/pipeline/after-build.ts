@@ -5,7 +5,7 @@ import type { TagState } from '../buildx/summary.js';
 import type { Inputs } from '../inputs.js';
 import { handOffStage } from '../merge/publish.js';
 import { handoffScope } from '../merge/stage.js';
-import type { RegistryGuards } from '../oci/registry-client.js';
+import { RegistryGuards } from '../oci/registry-client.js';
 import { applyTags, notTaggedReason } from '../release/apply.js';
 import { platformCheckExtras } from '../size/platform-check.js';
 import { measureBuild, platformCheckStage, type Measurement } from '../size/stage.js';
@@ -35,7 +35,8 @@ export async function checkBuilt(
   const { plan, version, workDir, smokeSetup } = prepared;
   const { deps, state } = io;
   const { reporter, docker } = deps;
-  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter);
+  const guards = new RegistryGuards(undefined, deps.ctx.deadlineScale);
+  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter, guards);
   const platform = platformCheckStage(measurement, reporter);
   out.take(platform.result, 'platform-check');
   const smoke: SmokeResult = smokeSetup

@@ -4,11 +4,13 @@ import type { BuildPlan } from '../buildx/plan.js';
 import { buildImage } from '../buildx/split-build.js';
 import type { DockerClient } from '../docker/client.js';
 import { goCacheAfterBuild, type GoCacheSession } from '../go-cache/stage.js';
+import { RegistryGuards } from '../oci/registry-client.js';
 import { pushLayoutStage } from '../oci/registry-push.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import type { StateWriter } from '../state.js';
 import type { Collector } from './collector.js';
+import type { PipelineDeps } from './deps.js';
 
 /**
  * The build between the Go cache's restore and extract. The extract runs whatever the build
@@ -53,11 +55,17 @@ export interface Pushed {
 }
 
 /** BuildKit pushed already (by digest, or under the tags); from the docker driver's OCI layout, the action does. Undefined: nothing to tag. */
-export async function pushIfNeeded(plan: BuildPlan, build: BuildResult, reporter: Reporter, out: Collector): Promise<Pushed | undefined> {
+export async function pushIfNeeded(
+  plan: BuildPlan,
+  build: BuildResult,
+  deps: Pick<PipelineDeps, 'reporter' | 'ctx'>,
+  out: Collector,
+): Promise<Pushed | undefined> {
   if (!plan.push) return undefined;
   if (!plan.pushByDigest || plan.pushByDigest.via === 'exporter')
     return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
-  const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, reporter);
+  const guards = new RegistryGuards(undefined, deps.ctx.deadlineScale);
+  const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, deps.reporter, guards);
   out.take(pushed.result, 'push');
   return pushed.image;
 }

@@ -51,7 +51,7 @@ async function mergeRecords(
   const { reporter, ctx, docker } = deps;
   const repositories = repositoriesOf(run.tags);
   out.take(platformsStage(run.records, inputs.push, repositories), 'platform-jobs');
-  const guards = new RegistryGuards();
+  const guards = new RegistryGuards(undefined, ctx.deadlineScale);
   const io = { docker, guards, reporter, builder: inputs.builder };
   const digests = run.records.map((r) => r.digest ?? '');
   const made = inputs.push && out.failures.length === 0 ? await createIndexStage(repositories, digests, io) : undefined;

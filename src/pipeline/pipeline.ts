@@ -63,7 +63,7 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
     if (inputs.fanOut === 'push-by-digest') await handOff();
     return;
   }
-  const pushed = await pushIfNeeded(plan, build.result, reporter, out);
+  const pushed = await pushIfNeeded(plan, build.result, deps, out);
   const checked = await checkBuilt(inputs, prepared, build.result, { deps, state }, out);
   if (inputs.fanOut === 'push-by-digest') {
     await handOff(checked, pushed);

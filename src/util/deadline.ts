@@ -5,6 +5,28 @@
  * broken service costs at most its total budget.
  */
 
+/**
+ * The one switch that shortens every service deadline, for tests: a number in (0, 1], default 1.
+ * Read once where the program starts (RunContext.deadlineScale) and handed to each guard, so a
+ * fault test waits a fraction of the real deadlines and its margins stay ratios of them.
+ */
+export const DEADLINE_SCALE_ENV = 'GO_CONTAINER_ACTION_DEADLINE_SCALE';
+
+/** Pure: the deadline scale from the variable's text; unset or empty is 1. Throws a message naming the variable. */
+export function parseDeadlineScale(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 1;
+  const scale = Number(raw.trim());
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1)
+    throw new Error(`${DEADLINE_SCALE_ENV} is '${raw}': expected a number greater than 0 and at most 1 (e.g. 0.1), or unset for 1.`);
+  return scale;
+}
+
+/** Pure: `budget` with its deadlines multiplied by `scale` (see DEADLINE_SCALE_ENV). */
+export function scaleBudget<B extends Omit<ServiceBudget, 'name'>>(budget: B, scale: number): B {
+  if (scale === 1) return budget;
+  return { ...budget, callMs: Math.max(1, Math.round(budget.callMs * scale)), totalMs: Math.max(1, Math.round(budget.totalMs * scale)) };
+}
+
 /** A call gave up: the message says which service, what, and after how long. */
 export class DeadlineError extends Error {
   constructor(message: string) {
@@ -41,7 +63,7 @@ export async function withDeadline<T>(what: string, ms: number, work: (signal: A
   }
 }
 
-/** How often a stall deadline looks at the progress of its work. */
+/** How often a stall deadline looks at the progress of its work, at most: a tenth of a short (scaled) deadline. */
 const STALL_POLL_MS = 1000;
 
 /**
@@ -61,27 +83,25 @@ export async function withStallDeadline<T>(
   let last = progress();
   let moved = false;
   let quiet = 0;
+  const poll = Math.max(1, Math.min(STALL_POLL_MS, Math.round(ms / 10)));
   const expired = new Promise<never>((_, reject) => {
-    timer = setInterval(
-      () => {
-        const now = progress();
-        if (now !== last) {
-          last = now;
-          moved = true;
-          quiet = 0;
-          return;
-        }
-        quiet += STALL_POLL_MS;
-        onQuiet(STALL_POLL_MS);
-        if (quiet < ms) return;
-        const error = new DeadlineError(
-          moved ? `${what} sent nothing for ${formatDuration(ms)}` : `${what} did not answer in ${formatDuration(ms)}`,
-        );
-        controller.abort(error);
-        reject(error);
-      },
-      Math.min(STALL_POLL_MS, ms),
-    );
+    timer = setInterval(() => {
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        moved = true;
+        quiet = 0;
+        return;
+      }
+      quiet += poll;
+      onQuiet(poll);
+      if (quiet < ms) return;
+      const error = new DeadlineError(
+        moved ? `${what} sent nothing for ${formatDuration(ms)}` : `${what} did not answer in ${formatDuration(ms)}`,
+      );
+      controller.abort(error);
+      reject(error);
+    }, poll);
   });
   try {
     return await Promise.race([work(controller.signal), expired]);
@@ -113,8 +133,9 @@ export class ServiceGuard {
   private downReason: string | undefined;
   private readonly clock: () => number;
 
-  constructor(budget: ServiceBudget, clock: () => number = Date.now) {
-    this.budget = budget;
+  /** `scale`: RunContext.deadlineScale, applied to both of the budget's deadlines. */
+  constructor(budget: ServiceBudget, clock: () => number = Date.now, scale = 1) {
+    this.budget = scaleBudget(budget, scale);
     this.clock = clock;
   }
 

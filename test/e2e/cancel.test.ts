@@ -1,14 +1,15 @@
 /**
  * A cancelled run, as a runner cancels it: a pushing 2-platform build (with the Go cache's
- * held helper build beside it) gets SIGINT (or SIGTERM) in the middle of a long RUN step. The
- * main step must end every process it started before it exits, the post step still cleans up,
- * and nothing reaches the registry, not even late.
+ * held helper build beside it) gets SIGINT (or SIGTERM) while a RUN step is blocked on a gate
+ * the test holds shut. The main step must end every process it started before it exits, the
+ * post step still cleans up, and nothing reaches the registry, not even late.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
+import { GATE_POLL_MS, RunGate } from '../support/gate.js';
 import { runAction, type ActionRun } from '../support/runner.js';
 import { stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
@@ -28,51 +29,48 @@ async function registryTags(repo: string): Promise<string[]> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Watches `ps` until stopped: whether a process holding `marker` was ever seen (the check below can see it). */
-function watchFor(marker: string): { stop: () => boolean } {
-  let seen = false;
-  const timer = setInterval(() => {
-    execFile('ps', ['-eo', 'args='], (error, out) => {
-      if (!error && out.includes(marker)) seen = true;
-    });
-  }, 200);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return seen;
-    },
-  };
+/**
+ * The hello app with a step that blocks on `gate` until the test opens it, whose process names
+ * itself on its command line (`sh -c '…' gca-gate-<id>`) and is never cached. It says
+ * `gca-running-<id>` once the gate saw it arrive, so the test cancels while it is certainly running.
+ */
+function gatedApp(gate: RunGate): { dir: string; remove: () => void } {
+  const app = copyApp('examples/hello');
+  const file = join(app.dir, 'Dockerfile');
+  const step = `RUN sh -c '${gate.script()}' gca-gate-${gate.id}\n`;
+  writeFileSync(file, readFileSync(file, 'utf8').replace('COPY . .\n', `COPY . .\n${step}`));
+  return app;
 }
 
 /**
- * The hello app with a step long enough to cancel in, whose process names itself on its command
- * line (`sh -c '…' gca-sleep-<id>`) and is never cached. It says `gca-running-<id>` a second after it
- * started, so the test has seen its process before cancelling, and it is short enough that a build
- * surviving the cancel would push while the test polls.
+ * After the main step exits: a step still alive asks the gate every GATE_POLL_MS, and with the
+ * gate open runs on to the push. A poll sent just before the exit may land in the first
+ * SETTLE_MS; the window after it is 25 polls long, so a survivor cannot go unseen even on a
+ * loaded machine (and a quiet gate cannot fail the test however slow the machine is).
  */
-function slowApp(id: string): { dir: string; remove: () => void } {
-  const app = copyApp('examples/hello');
-  const file = join(app.dir, 'Dockerfile');
-  const slow = `RUN sh -c 'echo gca-started-${id}; sleep 1; echo gca-running-${id}; sleep 10; :' gca-sleep-${id}\n`;
-  writeFileSync(file, readFileSync(file, 'utf8').replace('COPY . .\n', `COPY . .\n${slow}`));
-  return app;
-}
+const SETTLE_MS = 5 * GATE_POLL_MS;
+const SURVIVOR_WINDOW_MS = 25 * GATE_POLL_MS;
 
 describe.each<[NodeJS.Signals, number]>([
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ])('a pushing 2-platform build cancelled with %s in the middle', (signal, exitCode) => {
   const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
-  const app = slowApp(id);
   const repo = uniqueName('e2e/cancel');
+  let stepSeen = false;
+  // While the arriving step waits for the gate's answer, its process is certainly in `ps`.
+  const gate = new RunGate(id, () => (stepSeen ||= processesWith([`gca-gate-${id}`]).length > 0));
+  let app: { dir: string; remove: () => void };
   let server: CacheServer;
   let run: ActionRun;
   let markers: string[];
-  let stepSeen = false;
+  /** Asks after the main step had exited (and had ended every process it started). */
+  let lateAsks = (): number => 0;
 
   beforeAll(async () => {
     server = await startCacheServer();
-    const watch = watchFor(`gca-sleep-${id}`);
+    app = gatedApp(await gate.start());
+    const started = Date.now();
     run = await runAction({
       workspace: app.dir,
       inputs: {
@@ -86,10 +84,15 @@ describe.each<[NodeJS.Signals, number]>([
       cancelWhen: new RegExp(`^#\\d+ [\\d.]+ gca-running-${id}$`, 'm'),
       cancelSignal: signal,
     });
-    stepSeen = watch.stop();
-    markers = [app.dir, repo, run.runnerTemp, `gca-sleep-${id}`];
+    markers = [app.dir, repo, run.runnerTemp, `gca-gate-${id}`];
+    const mainEnded = started + run.main.durationMs;
+    lateAsks = () => gate.since(mainEnded + SETTLE_MS);
+    // Open: a step that outlived the cancel would now finish its build and push, and the gate would see it ask.
+    gate.release();
+    await sleep(SURVIVOR_WINDOW_MS);
   });
   afterAll(async () => {
+    await gate.close();
     await server.close();
     app.remove();
   });
@@ -109,19 +112,18 @@ describe.each<[NodeJS.Signals, number]>([
     expect(run.main.stdout).toMatch(/\[command\]\S*docker buildx build .*--platform linux\/amd64,linux\/arm64 .*--output type=oci,/);
     expect(run.main.stdout).toMatch(/Go cache: injected .*the helper holds the mounts until the build ends/);
     expect(stepSeen).toBe(true);
+    expect(gate.requests.filter((r) => r.kind === 'arrive').length).toBeGreaterThan(0);
   });
 
-  it('leaves no process of the run: not buildx, not the helper, not the RUN step in BuildKit', async () => {
+  it('leaves no process of the run: not buildx, not the helper, not the RUN step in BuildKit', () => {
     expect(processesWith(markers)).toEqual([]);
-    await sleep(5000);
-    expect(processesWith(markers)).toEqual([]);
+    expect(lateAsks()).toBe(0);
   });
 
   it('pushes nothing and tags nothing, not even late', async () => {
-    for (let i = 0; i < 20; i++) {
-      expect(await registryTags(repo)).toEqual([]);
-      await sleep(1000);
-    }
+    // The gate stood open for the window: a surviving build would have asked, and run on to its push.
+    expect(lateAsks()).toBe(0);
+    expect(await registryTags(repo)).toEqual([]);
   });
 
   it('still runs the post step, which cleans up', () => {

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
+import { RunGate } from '../support/gate.js';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
 import { builders, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
@@ -138,12 +139,15 @@ function processesWith(markers: string[]): string[] {
 describe('the same pull request cancelled while both nodes build', () => {
   const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
   const app = copyApp('examples/hello');
+  const gate = new RunGate(id);
   let run: ActionRun;
 
   beforeAll(async () => {
-    // A step that names itself on its command line and says on which platform it runs (never cached).
+    // A step that names itself on its command line, says on which platform it runs (never
+    // cached) and blocks until the test opens the gate: both nodes stay in it until the cancel.
     const file = join(app.dir, 'Dockerfile');
-    const slow = `RUN sh -c 'echo gca-running-${id}-$TARGETARCH; sleep 20; :' gca-sleep-${id}\n`;
+    await gate.start();
+    const slow = `RUN sh -c '${gate.script('-$TARGETARCH')}' gca-gate-${id}\n`;
     const dockerfile = readFileSync(file, 'utf8');
     writeFileSync(file, dockerfile.replace('ARG VERSION=dev\n', `ARG VERSION=dev\n${slow}`));
     expect(readFileSync(file, 'utf8')).not.toBe(dockerfile);
@@ -163,7 +167,10 @@ describe('the same pull request cancelled while both nodes build', () => {
     });
   }, 300_000);
 
-  afterAll(() => app.remove());
+  afterAll(async () => {
+    await gate.close();
+    app.remove();
+  });
 
   it('ends both builds and their RUN steps, exits 130, and the post step cleans up', () => {
     expect(run.main.cancelledAtMs, run.main.stdout.slice(-3000)).toBeDefined();
@@ -173,7 +180,7 @@ describe('the same pull request cancelled while both nodes build', () => {
     expect(Number(ended?.[1])).toBeGreaterThanOrEqual(2);
     expect(run.main.stderr).not.toMatch(/Could not end process group/);
     console.log(`cancelled: the main step exited ${run.main.durationMs - run.main.cancelledAtMs!} ms after the signal`);
-    expect(processesWith([app.dir, run.runnerTemp, `gca-sleep-${id}`])).toEqual([]);
+    expect(processesWith([app.dir, run.runnerTemp, `gca-gate-${id}`])).toEqual([]);
     expect(run.post?.exitCode).toBe(0);
     expect(run.leftovers).toEqual([]);
   });

@@ -8,6 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commentMarker } from '../../src/report/render.js';
+import { GITHUB_API_BUDGET } from '../../src/github/api.js';
+import { REGISTRY_CALL_MS } from '../../src/oci/registry-client.js';
+import { DEADLINE_SCALE_ENV, formatDuration } from '../../src/util/deadline.js';
 import type { SizeReport } from '../../src/size/report.js';
 import { FakeGitHub, type FakeComment } from '../support/fake-github.js';
 import { FakeRegistry } from '../support/fake-registry.js';
@@ -18,6 +21,13 @@ import { tempDir } from '../support/temp.js';
 const TOKEN = 'ghs_size_faults_token_0123456789abcdef';
 /** Generous: the requirement is "about a minute", not a timing; the measured worst case goes in the report. */
 const BOUND_MS = 90_000;
+/**
+ * The fault runs shorten every deadline tenfold (GO_CONTAINER_ACTION_DEADLINE_SCALE): what they
+ * check is how the guards end a call or a run, and the margins below are ratios of the deadlines.
+ */
+const SCALE = 0.1;
+const API_CALL_MS = GITHUB_API_BUDGET.callMs * SCALE;
+const API_TOTAL_MS = GITHUB_API_BUDGET.totalMs * SCALE;
 
 /** A workspace with a fake Go program and two Dockerfiles: on scratch, and on busybox with a line of our choice. */
 function workspace(): string {
@@ -47,16 +57,18 @@ interface PrRun {
   tag?: string;
   file?: string;
   inputs?: Record<string, string>;
+  /** Deadlines scaled (SCALE) for the run. */
+  scaled?: boolean;
 }
 
-function runOnPr(dir: string, { pr, github, tag = 'local.test/app:pr', file, inputs = {} }: PrRun): Promise<ActionRun> {
+function runOnPr(dir: string, { pr, github, tag = 'local.test/app:pr', file, inputs = {}, scaled = false }: PrRun): Promise<ActionRun> {
   return runAction({
     workspace: dir,
     eventName: 'pull_request',
     event: prEvent(pr),
     ref: `refs/pull/${pr}/merge`,
     token: TOKEN,
-    env: { GITHUB_API_URL: github.url },
+    env: { GITHUB_API_URL: github.url, ...(scaled ? { [DEADLINE_SCALE_ENV]: String(SCALE) } : {}) },
     inputs: { tags: tag, baseline: 'none', 'go-cache': 'false', 'dockerfile-checks': 'off', ...(file ? { file } : {}), ...inputs },
   });
 }
@@ -90,10 +102,12 @@ describe.concurrent('a GitHub API that misbehaves costs a warning, bounded, and 
     const github = new FakeGitHub({ token: TOKEN, hang: /./ });
     await github.start();
     try {
-      const run = await runOnPr(dir, { pr: 5, github });
+      const run = await runOnPr(dir, { pr: 5, github, scaled: true });
       measured.apiHangs = run.main.durationMs;
       expect(run.main.exitCode, run.main.stdout).toBe(0);
-      expect(warnings(run)).toContainEqual('Could not write the size comment: the GitHub API (GET /user) did not answer in 15 s');
+      expect(warnings(run)).toContainEqual(
+        `Could not write the size comment: the GitHub API (GET /user) did not answer in ${formatDuration(API_CALL_MS)}`,
+      );
       expect(run.main.outputs['comment-url']).toBe('');
       expect(run.main.outputs['budget-status']).toBe('pass');
       // The guard gave up after the first deadline: nothing else was asked.
@@ -104,25 +118,28 @@ describe.concurrent('a GitHub API that misbehaves costs a warning, bounded, and 
     }
   });
 
-  it('answers every request just within its deadline (14 s): the run budget of 60 s ends it', async () => {
-    const github = new FakeGitHub({ token: TOKEN, latencyMs: 14_000 });
+  it('answers every request well within its deadline (at 47% of it): the run budget ends it', async () => {
+    // 0.7 s a call against 1.5 s, so no call meets its own deadline; the run's 6 s are 8.6 calls.
+    const latencyMs = Math.round(API_CALL_MS * 0.47);
+    const github = new FakeGitHub({ token: TOKEN, latencyMs });
     await github.start();
     try {
-      // 3 pages of comments: GET /user and the 3 pages take 56 s, the create gets what is left.
-      for (let i = 0; i < 250; i++) github.seed(8, `reviewer-${i % 5}`, `comment ${i}`);
-      const run = await runOnPr(dir, { pr: 8, github });
+      // 9 pages of comments: GET /user, the 9 pages and the create are 11 calls, 1.3 times the run's budget.
+      for (let i = 0; i < 850; i++) github.seed(8, `reviewer-${i % 5}`, `comment ${i}`);
+      expect((11 * latencyMs) / API_TOTAL_MS).toBeGreaterThan(1.25);
+      const run = await runOnPr(dir, { pr: 8, github, scaled: true });
       measured.apiSlowBudget = run.main.durationMs;
       expect(run.main.exitCode, run.main.stdout).toBe(0);
-      // Which call the budget cuts depends on how loaded the machine is (GET /user and the pages
-      // take 14 s each and a little more); what must hold is that the budget, not a call's own
-      // 15 s deadline, ended it: the last call got less than 14 s.
+      // Which call the budget cuts depends on how loaded the machine is (each call takes its
+      // latency and a little more); what must hold is that the budget, not a call's own
+      // deadline, ended it: the last call got less than its own deadline.
       const message = warnings(run).find((w) => w.startsWith('Could not write the size comment'));
       const cut =
-        /^Could not write the size comment: the GitHub API \((?:GET|POST) \/repos\/octo-org\/hello\/issues\/8\/comments\) did not answer in (\d+(?:\.\d)?) s$/.exec(
+        /^Could not write the size comment: the GitHub API \((?:GET|POST) \/repos\/octo-org\/hello\/issues\/8\/comments\) did not answer in (\d+(?:\.\d)?) (s|ms)$/.exec(
           message ?? '',
         );
       expect(cut, message).not.toBeNull();
-      expect(Number(cut![1])).toBeLessThan(14);
+      expect(Number(cut![1]) * (cut![2] === 's' ? 1000 : 1)).toBeLessThan(API_CALL_MS);
       expect(github.requests.slice(0, 2).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
         'GET /user',
         'GET /repos/octo-org/hello/issues/8/comments',
@@ -170,13 +187,13 @@ describe('a baseline registry that misbehaves costs a warning, bounded, and the 
     await github.stop();
   });
 
-  it('answers after 120 s: given up after 15 s', async () => {
-    registry.faults = { delayMs: 120_000 };
-    const run = await runOnPr(dir, { pr: 7, github, inputs: { baseline: registry.image } });
+  it('answers after 80 times its deadline: given up after the deadline', async () => {
+    registry.faults = { delayMs: 80 * REGISTRY_CALL_MS * SCALE };
+    const run = await runOnPr(dir, { pr: 7, github, inputs: { baseline: registry.image }, scaled: true });
     measured.baselineRegistryHangs = run.main.durationMs;
     expect(run.main.exitCode, run.main.stdout).toBe(0);
     expect(warnings(run)).toContainEqual(
-      `The baseline ${registry.image} could not be read (the registry ${registry.host} (GET manifests/main) did not answer in 15 s); the report has no baseline.`,
+      `The baseline ${registry.image} could not be read (the registry ${registry.host} (GET manifests/main) did not answer in ${formatDuration(REGISTRY_CALL_MS * SCALE)}); the report has no baseline.`,
     );
     expect(sizeReport(run).baseline).toBeNull();
     expect(run.main.outputs['comment-url']).toMatch(/#issuecomment-\d+$/);

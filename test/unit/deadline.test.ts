@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, formatDuration, ServiceGuard, withDeadline } from '../../src/util/deadline.js';
+import { DeadlineError, formatDuration, scaleBudget, ServiceGuard, withDeadline } from '../../src/util/deadline.js';
 
 const never = (): Promise<never> => new Promise(() => undefined);
 
@@ -87,5 +87,18 @@ describe('ServiceGuard spends wall time', () => {
       }),
     ).resolves.toBe('ok');
     await expect(guard.call('after', async () => 'late')).rejects.toThrow('s used up its 100 ms for this run');
+  });
+});
+
+describe('the deadline scale', () => {
+  it('multiplies both deadlines of a budget, and 1 leaves it as it is', () => {
+    const budget = { name: 's', callMs: 15_000, totalMs: 60_000 };
+    expect(scaleBudget(budget, 0.1)).toEqual({ name: 's', callMs: 1500, totalMs: 6000 });
+    expect(scaleBudget(budget, 1)).toBe(budget);
+  });
+  it('a guard made with a scale gives up after the scaled deadline, and says so', async () => {
+    const guard = new ServiceGuard({ name: 'the GitHub API', callMs: 200, totalMs: 10_000 }, Date.now, 0.1);
+    expect(guard.budget.callMs).toBe(20);
+    await expect(guard.call('GET /user', never)).rejects.toThrow('the GitHub API (GET /user) did not answer in 20 ms');
   });
 });

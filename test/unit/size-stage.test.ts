@@ -51,6 +51,7 @@ function ctx(over: Partial<RunContext> = {}): RunContext {
     pullRequest: { number: 9, headRef: 'f', headSha: 'x', baseRef: 'main', fromFork: false },
     payload: {},
     cacheStream: true,
+    deadlineScale: 1,
     ...over,
   };
 }

@@ -69,4 +69,17 @@ describe('contextFromEnv', () => {
   ])('reads whether the Go cache may stream from %j', (env, stream) => {
     expect(contextFromEnv(env, {}, '/ws', '/tmp').cacheStream).toBe(stream);
   });
+  it.each([
+    [{}, 1],
+    [{ GO_CONTAINER_ACTION_DEADLINE_SCALE: '' }, 1],
+    [{ GO_CONTAINER_ACTION_DEADLINE_SCALE: '0.1' }, 0.1],
+    [{ GO_CONTAINER_ACTION_DEADLINE_SCALE: ' 1 ' }, 1],
+  ])('reads the deadline scale from %j', (env, scale) => {
+    expect(contextFromEnv(env, {}, '/ws', '/tmp').deadlineScale).toBe(scale);
+  });
+  it.each(['0', '-0.5', '1.5', 'fast', 'NaN', 'Infinity'])('refuses the deadline scale %j, naming the variable and the form', (value) => {
+    expect(() => contextFromEnv({ GO_CONTAINER_ACTION_DEADLINE_SCALE: value }, {}, '/ws', '/tmp')).toThrow(
+      `GO_CONTAINER_ACTION_DEADLINE_SCALE is '${value}': expected a number greater than 0 and at most 1 (e.g. 0.1), or unset for 1.`,
+    );
+  });
 });
