@@ -127,7 +127,9 @@ describe('Go caches on a shared machine and with a faulty cache service', () => 
         warnings.some((w) => /^The cached size report could not be restored \(.*the cache service/.test(w)),
         warnings.join('\n'),
       ).toBe(true);
-      expect(JSON.parse(r.main.outputs['size-report']!).baselineNote ?? '').not.toMatch(/no cached size report/);
+      expect((JSON.parse(r.main.outputs['size-report']!) as { baselineNote?: string }).baselineNote ?? '').not.toMatch(
+        /no cached size report/,
+      );
       console.log(`cache service ${fault}: main step ${r.main.durationMs} ms, post step ${r.post?.durationMs} ms`);
       expect(r.main.durationMs).toBeLessThan(90_000);
       expect(r.post?.exitCode).toBe(0);

@@ -109,7 +109,7 @@ describe(`a pull request of ${BOTH.join(' and ')} on the two-node builder`, () =
     expect(run.main.outputs.imageid).toBe(root.digest);
     const platforms = index.filter((m) => m.platform?.os !== 'unknown').map((m) => `${m.platform!.os}/${m.platform!.architecture}`);
     expect(platforms).toEqual(BOTH);
-    expect(JSON.parse(run.main.outputs.metadata!)['containerimage.digest']).toBe(root.digest);
+    expect((JSON.parse(run.main.outputs.metadata!) as Record<string, unknown>)['containerimage.digest']).toBe(root.digest);
   });
 
   it("reports the size of both platforms as the layout's layer sums, each with its Go binary, and the platform check passes", () => {

@@ -59,7 +59,7 @@ describe.each([
   { name: 'the docker driver', builder: undefined as string | undefined, goImage: () => stack.goImage, wipe: ['buildx', 'prune', '-af'] },
   {
     name: 'a docker-container builder',
-    builder: builders.container as string | undefined,
+    builder: builders.container,
     goImage: () => builders.goImage,
     wipe: ['buildx', 'prune', '--builder', builders.container, '-af'],
   },

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cancellation, runStep } from '../../src/util/cancel.js';
+import type { Cancellation } from '../../src/util/cancel.js';
+import { runStep } from '../../src/util/cancel.js';
 import { ChildRegistry, groupAlive, livingMemberOf, StoppingError } from '../../src/util/children.js';
 import { run } from '../../src/util/exec.js';
 
