@@ -9,6 +9,9 @@ import { runPipeline } from './pipeline.js';
 import { runCleanup } from './post.js';
 import type { Cancellation } from './util/cancel.js';
 import { DockerCli } from './docker/cli.js';
+import { actionsCacheService } from './actions-cache/service.js';
+import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { processChildren } from './util/children.js';
 
 const HELP_GROUPS: Record<Capability, string> = {
   build: 'Build',
@@ -128,7 +131,8 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
   // The CLI keeps stdout for its report: the build's own output goes to stderr.
   const docker = new DockerCli(process.stderr);
   const cwd = process.cwd();
-  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter, docker);
+  const cache = actionsCacheService({ launch: cacheWorkerLaunch(), env: process.env, cwd, registry: processChildren, logTo: 'stderr' });
+  const cleanup = (): Promise<void> => runCleanup((name) => reporter.state[name] ?? '', reporter, cache, docker);
   cancellation?.setCleanup(cleanup);
   let code = 0;
   try {
@@ -137,7 +141,7 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const outcome = await runPipeline(inputs, { reporter, ctx, docker });
+    const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);
       code = 1;

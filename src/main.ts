@@ -5,6 +5,9 @@ import { failureMessage } from './errors.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline.js';
+import { actionsCacheService } from './actions-cache/service.js';
+import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { processChildren } from './util/children.js';
 
 /** The action's main step: read inputs once, run the pipeline, fail once. */
 export async function run(): Promise<void> {
@@ -16,7 +19,8 @@ export async function run(): Promise<void> {
     const ctx = loadContext();
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const outcome = await runPipeline(inputs, { reporter, ctx });
+    const cache = actionsCacheService({ launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren });
+    const outcome = await runPipeline(inputs, { reporter, ctx, cache });
     if (writeSummary) await reporter.writeSummary();
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));
   } catch (error) {

@@ -22,7 +22,7 @@ import { RegistryGuards } from './oci/registry-client.js';
 import { checkSmokeSetup, runSmokeTest, smokeStageResult, type SmokeResult, type SmokeSetup } from './smoke/stage.js';
 import type { CheckStageResult } from './checks/stage.js';
 import { goCacheAfterBuild, goCacheBeforeBuild, type GoCacheSession } from './go-cache/stage.js';
-import { actionsCache, isolate } from './actions-cache/service.js';
+import { isolate } from './actions-cache/service.js';
 import { cacheEnv } from './actions-cache/isolation.js';
 import type { CacheService } from './actions-cache/service.js';
 import type { StageResult } from './stage.js';
@@ -39,8 +39,8 @@ export interface PipelineDeps {
   reporter: Reporter;
   ctx: RunContext;
   now?: () => Date;
-  /** The Actions cache service (the real one unless replaced). */
-  cache?: CacheService;
+  /** The Actions cache service, built once by the entry point. */
+  cache: CacheService;
   /** Docker, buildx and compose (the docker CLI unless replaced). */
   docker?: DockerClient;
 }
@@ -138,7 +138,7 @@ async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promi
   if (!prepared) return;
   const { plan, version, workDir } = prepared;
 
-  const cache = deps.cache ?? actionsCache;
+  const cache = deps.cache;
   const restored = await goCacheBeforeBuild(
     { enabled: inputs.goCache, stream: deps.ctx.cacheStream, buildPlatform: prepared.enginePlatform, plan, workDir },
     { reporter, state, docker, service: cache, runId: deps.ctx.runId, runAttempt: deps.ctx.runAttempt },
@@ -272,7 +272,7 @@ async function mergeStages(inputs: Inputs, deps: PipelineDeps, docker: DockerCli
  */
 function runCache(deps: PipelineDeps, workDir: string): { service: CacheService; workspace: string } {
   const env = cacheEnv(workDir);
-  return { service: isolate(deps.cache ?? actionsCache, env), workspace: env.workspace };
+  return { service: isolate(deps.cache, env), workspace: env.workspace };
 }
 
 function sizeCache(cache: { service: CacheService; workspace: string }): { cacheService: CacheService; cacheWorkspace: string } {

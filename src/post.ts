@@ -7,14 +7,21 @@ import { cleanupSmokeFromState } from './smoke/stage.js';
 import { saveGoCaches } from './go-cache/save.js';
 import type { DockerClient } from './docker/client.js';
 import { dockerCli } from './docker/cli.js';
-import { actionsCache } from './actions-cache/service.js';
+import { actionsCacheService, type CacheService } from './actions-cache/service.js';
+import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { processChildren } from './util/children.js';
 import { errorText } from './errors.js';
 
 /**
  * Cleans up after the main step, whatever happened there (also after a failure or a
  * cancellation). Never fails the job: every fault here is a warning.
  */
-export async function runCleanup(readState: StateReader, reporter: Reporter, docker: DockerClient = dockerCli): Promise<void> {
+export async function runCleanup(
+  readState: StateReader,
+  reporter: Reporter,
+  cache: CacheService,
+  docker: DockerClient = dockerCli,
+): Promise<void> {
   const state: PostState = readPostState(readState);
   // A cancelled run's stack goes first (its override file is in the work dir).
   try {
@@ -24,7 +31,7 @@ export async function runCleanup(readState: StateReader, reporter: Reporter, doc
   }
   // Upload what the main step prepared; the archives go with the work dir.
   try {
-    await saveGoCaches(state, actionsCache, reporter);
+    await saveGoCaches(state, cache, reporter);
   } catch (error) {
     reporter.warning(`Go cache: save failed: ${errorText(error)}`);
   }
@@ -42,7 +49,8 @@ export async function runCleanup(readState: StateReader, reporter: Reporter, doc
 export async function runPost(): Promise<void> {
   const reporter = new ActionReporter();
   try {
-    await runCleanup((name) => core.getState(name), reporter);
+    const cache = actionsCacheService({ launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren });
+    await runCleanup((name) => core.getState(name), reporter, cache);
   } catch (error) {
     core.warning(`Post step: ${errorText(error)}`);
   }

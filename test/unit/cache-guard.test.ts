@@ -3,10 +3,10 @@
  * hung, broken or garbage-answering service given up on once per step, a slow but steady
  * transfer left alone, a stalled one cut off; and where a run's cache calls put their files.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheEnv, withCacheEnv } from '../../src/actions-cache/isolation.js';
+import { cacheEnv } from '../../src/actions-cache/isolation.js';
 import { slotKeys } from '../../src/go-cache/keys.js';
 import { CacheServiceError, probeTarget, probeVerdict } from '../../src/actions-cache/probe.js';
 import { inSteps } from '../../src/actions-cache/progress.js';
@@ -59,29 +59,6 @@ describe('paths of a run', () => {
       workspace: '/tmp/runner/go-container-action-abc/go-cache-workspace',
       temp: '/tmp/runner/go-container-action-abc/go-cache-temp',
     });
-  });
-
-  it('points GITHUB_WORKSPACE and RUNNER_TEMP at the run’s dirs during calls, shared by concurrent calls, and puts them back', async () => {
-    const before = { ws: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP };
-    const env = cacheEnv(tempDir('cache-env'));
-    const seen: (string | undefined)[] = [];
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = withCacheEnv(env, async () => {
-      await gate;
-      seen.push(process.env.GITHUB_WORKSPACE);
-    });
-    const second = withCacheEnv(env, async () => seen.push(process.env.RUNNER_TEMP));
-    await second;
-    // Another run's settings wait until these calls are done (the first still holds them).
-    const other = cacheEnv(tempDir('cache-env-other'));
-    const third = withCacheEnv(other, async () => seen.push(process.env.GITHUB_WORKSPACE));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(seen).toEqual([env.temp]);
-    release();
-    await Promise.all([first, third]);
-    expect(seen).toEqual([env.temp, env.workspace, other.workspace]);
-    expect({ ws: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP }).toEqual(before);
   });
 
   it('counts progress in steps of 64 KiB', () => {
@@ -145,15 +122,19 @@ describe('the guarded cache service', () => {
     const env = cacheEnv(tempDir('cache-guard-slow'));
     const file = join(env.temp, 'cache.tzst');
     let started = 0;
-    const transfer = (seconds: number, result: string) => async (): Promise<string> => {
-      started++;
-      mkdirSync(env.temp, { recursive: true });
-      for (let s = 0; s < seconds; s += 10) {
-        appendFileSync(file, Buffer.alloc(100 * 1024));
-        await new Promise((resolve) => setTimeout(resolve, 10_000));
-      }
-      return result;
-    };
+    // What the worker reports: the bytes of the archive as it grows.
+    const transfer =
+      (seconds: number, result: string) =>
+      async (...args: Parameters<RawCache['restore']>): Promise<string> => {
+        started++;
+        mkdirSync(env.temp, { recursive: true });
+        for (let s = 0; s < seconds; s += 10) {
+          appendFileSync(file, Buffer.alloc(100 * 1024));
+          args[4].progress(statSync(file).size);
+          await new Promise((resolve) => setTimeout(resolve, 10_000));
+        }
+        return result;
+      };
     // The clock moves only once the call has begun (its work dirs are made with real I/O first).
     const begun = async (count: number): Promise<void> => {
       while (started < count) await new Promise((resolve) => setImmediate(resolve));
@@ -164,8 +145,10 @@ describe('the guarded cache service', () => {
     await vi.advanceTimersByTimeAsync(125_000);
     await expect(slow).resolves.toBe('k-slow');
 
-    const stalls = guardedCache(fake({ restore: async () => (await transfer(20, 'x')(), never()) }), new ServiceGuard(CACHE_BUDGET))
-      .within!(env);
+    const stalls = guardedCache(
+      fake({ restore: async (...args) => (await transfer(20, 'x')(...args), never()) }),
+      new ServiceGuard(CACHE_BUDGET),
+    ).within!(env);
     const stalled = stalls.restore(['go-cache/a'], 'k-stall', []).catch((error: unknown) => error);
     await begun(2);
     await vi.advanceTimersByTimeAsync(70_000);
