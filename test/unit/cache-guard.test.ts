@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cacheEnv } from '../../src/actions-cache/isolation.js';
 import { slotKeys } from '../../src/go-cache/keys.js';
-import { CacheServiceError, probeTarget, probeVerdict } from '../../src/actions-cache/probe.js';
+import { isFeatureAvailable } from '@actions/cache';
+import { cacheServiceConfigured, CacheServiceError, probeTarget, probeVerdict } from '../../src/actions-cache/probe.js';
 import { inSteps } from '../../src/actions-cache/progress.js';
-import { CACHE_BUDGET, guardedCache, type RawCache } from '../../src/actions-cache/service.js';
+import { CACHE_BUDGET, guardedCache, type CacheCall, type RawCache } from '../../src/actions-cache/service.js';
 import { ServiceGuard } from '../../src/util/deadline.js';
 import { tempDir } from '../support/temp.js';
 
@@ -41,6 +42,24 @@ describe('probeTarget', () => {
       /^http:\/\/127\.0\.0\.1:9\/x\/_apis\/artifactcache\/cache\?keys=go-container-action-probe&version=0{64}$/,
     );
     expect(probeTarget({})).toBeUndefined();
+  });
+});
+
+describe('cacheServiceConfigured', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it.each([
+    [{}],
+    [{ ACTIONS_CACHE_URL: 'http://c/' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://r/' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_CACHE_URL: 'http://c/' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://r/', GITHUB_SERVER_URL: 'https://ghes.example' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_CACHE_URL: 'http://c/', GITHUB_SERVER_URL: 'https://ghes.example' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://r/', GITHUB_SERVER_URL: 'https://x.ghe.com' }],
+  ])('answers as @actions/cache’s isFeatureAvailable for %j', (env: Record<string, string>) => {
+    const names = ['ACTIONS_CACHE_URL', 'ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'GITHUB_SERVER_URL'];
+    for (const name of names) vi.stubEnv(name, env[name] ?? '');
+    expect(cacheServiceConfigured(env)).toBe(isFeatureAvailable());
   });
 });
 
@@ -116,6 +135,38 @@ describe('the guarded cache service', () => {
     expect(await Promise.all([service.restore(['p'], 'k1', []), isolated.restore(['p'], 'k2', [])])).toEqual(['k1', 'k2']);
     expect(await service.has!(['p'], 'k3')).toBe(true);
     expect(probes).toBe(1);
+  });
+
+  it('ends every call still under way once one is given up on, and gives each call the env it was made within', async () => {
+    const envs: (string | undefined)[] = [];
+    const ended: string[] = [];
+    const hang = (key: string, call: CacheCall): Promise<never> =>
+      new Promise((_resolve, reject) =>
+        call.signal.addEventListener('abort', () => {
+          ended.push(key);
+          reject(call.signal.reason as Error);
+        }),
+      );
+    const raw = fake({
+      restore: (_p, key, _r, _l, call) => {
+        envs.push(call.env?.workspace);
+        // The first call stalls; the second moves steadily but is ended with it.
+        if (key === 'k1') return hang(key, call);
+        const timer = setInterval(() => call.progress(Date.now()), 1000);
+        return hang(key, call).finally(() => clearInterval(timer));
+      },
+    });
+    const env = cacheEnv('/tmp/runner/go-container-action-x');
+    const service = guardedCache(raw, new ServiceGuard(CACHE_BUDGET));
+    const first = service.restore(['p'], 'k1', []).catch((error: unknown) => error);
+    const second = service.within!(env)
+      .restore(['p'], 'k2', [])
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(String(await first)).toBe('DeadlineError: the cache service (restoring k1) did not answer in 30 s');
+    expect(String(await second)).toBe('DeadlineError: the cache service (restoring k1) did not answer in 30 s');
+    expect(ended).toEqual(['k1', 'k2']);
+    expect(envs).toEqual([undefined, env.workspace]);
   });
 
   it('lets a slow but steady transfer go on for minutes, and cuts one that stalls for 30 s', async () => {
