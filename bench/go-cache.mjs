@@ -265,19 +265,21 @@ async function injectExtract500(work, sharing) {
   mkdirSync(workDir);
   const { copyFileSync } = await import('node:fs');
   let copySeconds = 0;
-  const service = {
+  const stand = (workspace) => ({
     available: () => true,
     restore: async (paths, primary, restoreKeys) => {
       const t = Date.now();
-      // The action points GITHUB_WORKSPACE into the run's work dir during each cache call.
-      const target = join(process.env.GITHUB_WORKSPACE, paths[0]);
+      // The action gives each cache call the run's work dir as its workspace (within).
+      const target = join(workspace, paths[0]);
       mkdirSync(target, { recursive: true });
       copyFileSync(archive, join(target, 'cache.tar'));
       copySeconds = (Date.now() - t) / 1000;
       return `${restoreKeys[0]}previous`;
     },
     save: async () => undefined,
-  };
+    within: (env) => stand(env.workspace),
+  });
+  const service = stand(process.cwd());
   const opts = {
     enabled: true,
     stream: true,

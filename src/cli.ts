@@ -10,6 +10,8 @@ import { runCleanup } from './post.js';
 import type { Cancellation } from './util/cancel.js';
 import { DockerCli } from './docker/cli.js';
 import { actionsCacheService, type CacheService } from './actions-cache/service.js';
+import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { processChildren } from './util/children.js';
 import { githubClient } from './github/api.js';
 import { systemClock } from './util/clock.js';
 
@@ -138,7 +140,9 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
   let code = 0;
   try {
     const ctx = cliContext(cwd);
-    cache = actionsCacheService(ctx.deadlineScale);
+    // The CLI keeps stdout for its report: the cache worker logs to stderr.
+    const workers = { launch: cacheWorkerLaunch(), env: process.env, cwd, registry: processChildren, logTo: 'stderr' as const };
+    cache = actionsCacheService(workers, ctx.deadlineScale);
     const read = (name: InputName): string =>
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
     const inputs = parseInputs(read, cwd);

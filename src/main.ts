@@ -7,6 +7,8 @@ import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
 import { DockerCli } from './docker/cli.js';
 import { actionsCacheService } from './actions-cache/service.js';
+import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { processChildren } from './util/children.js';
 import { githubClient } from './github/api.js';
 import { systemClock } from './util/clock.js';
 
@@ -25,7 +27,10 @@ export async function run(): Promise<void> {
       ctx,
       clock: systemClock,
       docker: new DockerCli(),
-      cache: actionsCacheService(ctx.deadlineScale),
+      cache: actionsCacheService(
+        { launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren },
+        ctx.deadlineScale,
+      ),
       github: githubClient(ctx),
     };
     const outcome = await runPipeline(inputs, deps);

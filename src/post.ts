@@ -9,6 +9,8 @@ import type { DockerClient } from './docker/client.js';
 import { DockerCli } from './docker/cli.js';
 import { actionsCacheService, type CacheService } from './actions-cache/service.js';
 import { deadlineScaleFromEnv } from './context.js';
+import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { processChildren } from './util/children.js';
 import { errorText } from './errors.js';
 
 /**
@@ -55,7 +57,10 @@ export async function runPost(): Promise<void> {
     await runCleanup((name) => core.getState(name), {
       reporter,
       docker: new DockerCli(),
-      cache: actionsCacheService(deadlineScaleFromEnv(reporter)),
+      cache: actionsCacheService(
+        { launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren },
+        deadlineScaleFromEnv(reporter),
+      ),
     });
   } catch (error) {
     core.warning(`Post step: ${errorText(error)}`);

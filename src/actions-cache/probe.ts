@@ -48,6 +48,18 @@ export function probeVerdict(answer: ProbeAnswer, name = 'the cache service'): s
   return `${name} answered ${status} with something that is not its JSON (${quoted(body)})`;
 }
 
+/**
+ * Pure: whether a cache service is configured, by the rule of @actions/cache's isFeatureAvailable
+ * (v2 on github.com and GHE.com needs ACTIONS_RESULTS_URL, otherwise ACTIONS_CACHE_URL), read
+ * from `env` so the action decides without loading @actions/cache (that runs in the cache worker).
+ */
+export function cacheServiceConfigured(env: NodeJS.ProcessEnv): boolean {
+  const host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.trimEnd().toUpperCase();
+  const ghes = host !== 'GITHUB.COM' && !host.endsWith('.GHE.COM') && !host.endsWith('.LOCALHOST');
+  if (env.ACTIONS_CACHE_SERVICE_V2 && !ghes) return Boolean(env.ACTIONS_RESULTS_URL);
+  return Boolean(env.ACTIONS_CACHE_URL);
+}
+
 export interface ProbeTarget {
   url: string;
   init: RequestInit;

@@ -1,15 +1,19 @@
 /**
- * The Actions cache service, behind one small interface: the real `@actions/cache` in the action,
- * a fake in unit tests. Every call has a deadline and the step a budget (ServiceGuard): a service
- * that hangs, answers 500 or garbage costs a warning and at most about half a minute per step,
- * then the run goes on without it. Nothing here fails a build.
+ * The Actions cache service, behind one small interface: @actions/cache in a worker process per
+ * call in the action, a fake in unit tests. Every call has a deadline and the step a budget
+ * (ServiceGuard): a service that hangs, answers 500 or garbage costs a warning and at most about
+ * half a minute per step, then the run goes on without it. Nothing here fails a build.
  */
-import * as cache from '@actions/cache';
-import { readdir, rm } from 'node:fs/promises';
-import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
-import { withCacheEnv, type CacheEnv } from './isolation.js';
-import { probeCacheService } from './probe.js';
-import { abandonCacheCalls, asCacheCall, cacheProgress } from './progress.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildRegistry } from '../util/children.js';
+import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
+import type { CacheEnv } from './isolation.js';
+import { cacheServiceConfigured } from './probe.js';
+import { inSteps } from './progress.js';
+import { runInWorker, type WorkerLaunch } from './worker-client.js';
+import type { WorkerRequest } from './worker-protocol.js';
 
 export interface CacheService {
   /** Whether a cache service is configured for this job. */
@@ -32,125 +36,138 @@ export interface CacheService {
  */
 export const CACHE_BUDGET: ServiceBudget = { name: 'the cache service', callMs: 30_000, totalMs: 60_000 };
 
-/** What the guarded service calls: @actions/cache in the action, fakes in unit tests. */
+/** One call as the raw service sees it. */
+export interface CacheCall {
+  /** Where the call's files go (its workspace, and its temp dir inside); undefined: the step's workspace. */
+  env?: CacheEnv;
+  /** Aborted when the call is given up on: the call ends at once (the worker is killed). */
+  signal: AbortSignal;
+  /** Hears the bytes the call moved so far (over the network and into its directories). */
+  progress(bytes: number): void;
+}
+
+/** What the guarded service calls: @actions/cache in a worker in the action, fakes in unit tests. */
 export interface RawCache {
   available(): boolean;
-  restore(paths: string[], primaryKey: string, restoreKeys: string[], lookupOnly: boolean): Promise<string | undefined>;
+  restore(paths: string[], primaryKey: string, restoreKeys: string[], lookupOnly: boolean, call: CacheCall): Promise<string | undefined>;
   /** The entry id, or -1 when @actions/cache logged a fault itself. */
-  save(paths: string[], key: string): Promise<number>;
+  save(paths: string[], key: string, call: CacheCall): Promise<number>;
   /** Throws when the service does not answer as a cache service. */
-  probe(signal: AbortSignal): Promise<void>;
+  probe(call: CacheCall): Promise<void>;
 }
 
-const actionsToolkit: RawCache = {
-  available: () => cache.isFeatureAvailable(),
-  restore: async (paths, primaryKey, restoreKeys, lookupOnly) =>
-    (await cache.restoreCache(paths, primaryKey, restoreKeys, { lookupOnly })) ?? undefined,
-  save: (paths, key) => cache.saveCache(paths, key),
-  probe: (signal) => probeCacheService(signal),
-};
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-async function listTemp(): Promise<Set<string>> {
-  const temp = process.env.RUNNER_TEMP;
-  return new Set(temp ? await readdir(temp).catch(() => []) : []);
+export interface WorkerCacheOptions {
+  /** How to start the cache worker (worker-client.ts cacheWorkerLaunch). */
+  launch: WorkerLaunch;
+  /** The environment each worker starts from: the step's (the runner's cache URL and token). */
+  env: NodeJS.ProcessEnv;
+  /** The working directory of a call without a CacheEnv of its own. */
+  cwd: string;
+  /** The step's children: a cancelled step ends its workers. */
+  registry: ChildRegistry;
+  /** Where @actions/cache's log lines go (default stdout, the step's log; the CLI keeps stdout for its report). */
+  logTo?: 'stdout' | 'stderr';
 }
-
-let inFlight = 0;
-let tempBefore: Promise<Set<string>> = Promise.resolve(new Set());
 
 /**
- * @actions/cache leaves a working directory (a UUID, with a tar manifest in it after a save) in
- * RUNNER_TEMP per call; a self-hosted runner keeps them. Removes those made while calls ran,
- * once the last concurrent call is done (a call's directory is in use until then). Calls with
- * their own RUNNER_TEMP (isolation.ts) leave theirs in the run's work dir, removed with it.
+ * @actions/cache with each call in a worker of its own, started with the call's GITHUB_WORKSPACE
+ * and working directory and a fresh RUNNER_TEMP (inside the call's temp dir), removed once the
+ * worker has exited: @actions/cache's per-call UUID directories go with it, even after a kill.
  */
-async function tidyTemp<T>(fn: () => Promise<T>): Promise<T> {
-  if (inFlight++ === 0) tempBefore = listTemp();
-  const before = await tempBefore;
-  try {
-    return await fn();
-  } finally {
-    if (--inFlight === 0) {
-      const temp = process.env.RUNNER_TEMP;
-      if (temp) {
-        for (const name of await listTemp()) {
-          if (!before.has(name) && UUID.test(name)) await rm(`${temp}/${name}`, { recursive: true, force: true }).catch(() => undefined);
-        }
-      }
+export function workerCache(options: WorkerCacheOptions): RawCache {
+  const run = async (request: WorkerRequest, call: CacheCall): Promise<string | number | null> => {
+    const base = call.env?.temp ?? options.env.RUNNER_TEMP ?? tmpdir();
+    if (call.env) await mkdir(call.env.workspace, { recursive: true });
+    await mkdir(base, { recursive: true });
+    const temp = await mkdtemp(join(base, 'call-'));
+    const env = { ...options.env, ...(call.env ? { GITHUB_WORKSPACE: call.env.workspace } : {}), RUNNER_TEMP: temp };
+    try {
+      const dirs = request.call === 'probe' ? [] : call.env ? [call.env.workspace, temp] : [temp];
+      const worker = {
+        launch: options.launch,
+        registry: options.registry,
+        logTo: options.logTo ?? 'stdout',
+        signal: call.signal,
+        progress: (b: number) => call.progress(b),
+      };
+      return await runInWorker({ ...worker, request: { ...request, dirs }, env, cwd: call.env?.workspace ?? options.cwd });
+    } finally {
+      await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     }
-  }
+  };
+  return {
+    available: () => cacheServiceConfigured(options.env),
+    restore: async (paths, primaryKey, restoreKeys, lookupOnly, call) => {
+      const key = await run({ call: 'restore', dirs: [], paths, primaryKey, restoreKeys, lookupOnly }, call);
+      return typeof key === 'string' ? key : undefined;
+    },
+    save: async (paths, key, call) => {
+      const id = await run({ call: 'save', dirs: [], paths, key }, call);
+      return typeof id === 'number' ? id : -1;
+    },
+    probe: async (call) => void (await run({ call: 'probe', dirs: [] }, call)),
+  };
 }
-
-/** The probe of each guard's service: once per step, whichever call comes first. */
-const probed = new WeakMap<ServiceGuard, Promise<void>>();
 
 /**
  * The cache service with deadlines: the first call of a step asks the service once (probe.ts),
- * every call runs under `guard`, and a call given up on has its sockets closed.
+ * every call runs under `guard` with its own progress as the stall measure, and once the guard
+ * gives up every call still under way is ended too. The state is this object's: one per step.
  */
-export function guardedCache(raw: RawCache, guard: ServiceGuard, env?: CacheEnv): CacheService {
-  const checkHealth = (): Promise<void> => {
-    let healthy = probed.get(guard);
-    if (!healthy) {
-      healthy = guard
-        .call('first request', (signal) => raw.probe(signal))
-        .catch((error: unknown) => {
-          guard.giveUp(error instanceof Error ? error.message : String(error));
-          throw error;
-        });
-      probed.set(guard, healthy);
-    }
-    return healthy;
-  };
-  const progress = cacheProgress(env ? [env.workspace, env.temp] : []);
-  const run = async <T>(what: string, work: () => Promise<T>, chdir = false): Promise<T> => {
+export function guardedCache(raw: RawCache, guard: ServiceGuard): CacheService {
+  let probed: Promise<void> | undefined;
+  const live = new Set<AbortController>();
+  const checkHealth = (): Promise<void> =>
+    (probed ??= guard
+      .call('first request', (signal) => raw.probe({ signal, progress: () => undefined }))
+      .catch((error: unknown) => {
+        guard.giveUp(error instanceof Error ? error.message : String(error));
+        throw error;
+      }));
+  const run = async <T>(what: string, env: CacheEnv | undefined, work: (call: CacheCall) => Promise<T>): Promise<T> => {
     await checkHealth();
-    const inEnv = (): Promise<T> => asCacheCall(() => tidyTemp(work));
+    const abandon = new AbortController();
+    live.add(abandon);
+    let bytes = 0;
+    const progress = (moved: number): void => void (bytes = moved);
     try {
-      return await guard.call(what, (signal) => (env ? withCacheEnv(env, inEnv, chdir, signal) : inEnv()), progress);
+      return await guard.call(
+        what,
+        (signal) => work({ env, signal: AbortSignal.any([signal, abandon.signal]), progress }),
+        () => inSteps(bytes),
+      );
     } catch (error) {
-      if (guard.down) abandonCacheCalls();
+      if (guard.down) for (const other of live) other.abort(new DeadlineError(guard.down));
       throw error;
+    } finally {
+      live.delete(abandon);
     }
   };
-  return {
+  const service = (env?: CacheEnv): CacheService => ({
     available: () => raw.available(),
-    restore: (paths, primaryKey, restoreKeys) => run(`restoring ${primaryKey}`, () => raw.restore(paths, primaryKey, restoreKeys, false)),
-    has: async (paths, key) => (await run(`looking up ${key}`, () => raw.restore(paths, key, [], true))) === key,
+    restore: (paths, primaryKey, restoreKeys) =>
+      run(`restoring ${primaryKey}`, env, (call) => raw.restore(paths, primaryKey, restoreKeys, false, call)),
+    has: async (paths, key) => (await run(`looking up ${key}`, env, (call) => raw.restore(paths, key, [], true, call))) === key,
     save: (paths, key) =>
-      run(
-        `saving ${key}`,
-        async () => {
-          const id = await raw.save(paths, key);
-          // @actions/cache reports most save faults as -1 after logging them itself.
-          if (id === -1) throw new Error(`the cache service did not store ${key}`);
-        },
-        // @actions/cache finds the paths to save from the working directory.
-        true,
-      ),
-    within: (given) => guardedCache(raw, guard, given),
-  };
+      run(`saving ${key}`, env, async (call) => {
+        const id = await raw.save(paths, key, call);
+        // @actions/cache reports most save faults as -1 after logging them itself.
+        if (id === -1) throw new Error(`the cache service did not store ${key}`);
+      }),
+    within: (given) => service(given),
+  });
+  return service();
 }
 
-/** One guard per process (a step): the Go cache and the size baseline share the service's budget. */
-export const cacheGuard = new ServiceGuard(CACHE_BUDGET);
-
-export const actionsCache: CacheService = guardedCache(actionsToolkit, cacheGuard);
-
-/** The real service under a guard of its own, its deadlines scaled (RunContext.deadlineScale): one per step. */
-export function actionsCacheService(deadlineScale: number): CacheService {
-  return deadlineScale === 1 ? actionsCache : guardedCache(actionsToolkit, new ServiceGuard(CACHE_BUDGET, Date.now, deadlineScale));
+/**
+ * A step's cache service: @actions/cache in workers, one guard (the Go cache and the size
+ * baseline share its budget), its deadlines scaled by RunContext.deadlineScale.
+ */
+export function actionsCacheService(options: WorkerCacheOptions, deadlineScale: number): CacheService {
+  return guardedCache(workerCache(options), new ServiceGuard(CACHE_BUDGET, Date.now, deadlineScale));
 }
 
-/** The service with its calls in `env`: its own way when it has one, else around each call. */
+/** The service with its calls in `env` (a fake without a way of its own is used as it is). */
 export function isolate(service: CacheService, env: CacheEnv): CacheService {
-  if (service.within) return service.within(env);
-  return {
-    available: () => service.available(),
-    restore: (paths, primaryKey, restoreKeys) => withCacheEnv(env, () => service.restore(paths, primaryKey, restoreKeys)),
-    save: (paths, key) => withCacheEnv(env, () => service.save(paths, key), true),
-    has: service.has ? (paths, key) => withCacheEnv(env, () => service.has!(paths, key)) : undefined,
-  };
+  return service.within ? service.within(env) : service;
 }

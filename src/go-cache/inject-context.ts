@@ -9,12 +9,8 @@ import { injectDockerfile, injectScript } from './scripts.js';
 import { ARCHIVE, datedTo, helperMounts, type GoCacheTools, type InjectJob, type Injected } from './session.js';
 
 /** Context injects share one context directory (and its inject.sh): one at a time, across nodes. */
-let queue: Promise<unknown> = Promise.resolve();
-
 export function contextInject(job: InjectJob, tools: GoCacheTools): Promise<Injected> {
-  const run = queue.then(() => injectAsContext(job, tools));
-  queue = run.catch(() => undefined);
-  return run;
+  return job.session.contextInjects.run(() => injectAsContext(job, tools));
 }
 
 async function injectAsContext(job: InjectJob, tools: GoCacheTools): Promise<Injected> {

@@ -18,6 +18,7 @@ import { injectGoCaches } from './inject.js';
 import { releaseHeldHelpers } from './inject-held.js';
 import { cacheEnv } from '../actions-cache/isolation.js';
 import { isolate, type CacheService } from '../actions-cache/service.js';
+import { SerialQueue } from '../util/serial.js';
 import { goSumHash, slotKeys } from './keys.js';
 import {
   ARCHIVE,
@@ -65,7 +66,14 @@ export async function restoreGoCaches(
   );
   const slots = await restoreSlots(usable, opts, service, reporter);
   const groups = placeGroups(slots, opts.platforms, await inspect, reporter);
-  const session: GoCacheSession = { opts, slots, injectedAt: Math.floor(Date.now() / 1000), groups, held: new Map() };
+  const session: GoCacheSession = {
+    opts,
+    slots,
+    injectedAt: Math.floor(Date.now() / 1000),
+    groups,
+    held: new Map(),
+    contextInjects: new SerialQueue(),
+  };
   try {
     await injectGoCaches(session, await gateway, tools);
   } catch (error) {

@@ -16,6 +16,7 @@ import type { HelperResult } from './helpers.js';
 import type { SlotKeys } from './keys.js';
 import type { HelperMount } from './scripts.js';
 import { indexTar, type TarIndex } from './tar.js';
+import type { SerialQueue } from '../util/serial.js';
 
 /** The archive of one slot, in its directory. */
 export const ARCHIVE = 'cache.tar';
@@ -72,6 +73,8 @@ export interface GoCacheSession {
   groups: HelperGroup[];
   /** Helpers holding the mounts while the build runs, by group key (scripts.ts heldScript). */
   held: Map<string, HeldHelper>;
+  /** The inject as build context: its injects share the slots' parent directory, so they run one at a time. */
+  contextInjects: SerialQueue;
 }
 
 /**

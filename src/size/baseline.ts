@@ -2,7 +2,7 @@ import { shortHash, slug } from '../go-cache/keys.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { actionsCache, type CacheService } from '../actions-cache/service.js';
+import type { CacheService } from '../actions-cache/service.js';
 import { describeRef, type RunContext } from '../context.js';
 import { isDefaultBranch } from '../github/refs.js';
 import { isSizeReport, type SizeReport } from './report.js';
@@ -78,9 +78,12 @@ async function withReportFile<T>(workspace: string, fn: (path: string) => Promis
 
 export type RestoreResult = { report: SizeReport; key: string } | { report: null; note: string };
 
-/** Restores the newest report under a prefix through the Actions cache. A miss is a note, not an error. */
-export async function restoreReport(workspace: string, prefix: string, service: CacheService = actionsCache): Promise<RestoreResult> {
-  if (!service.available()) return { report: null, note: 'the Actions cache service is not available to this run' };
+/**
+ * Restores the newest report under a prefix through the Actions cache (none given: as a service
+ * not available). A miss is a note, not an error.
+ */
+export async function restoreReport(workspace: string, prefix: string, service: CacheService | undefined): Promise<RestoreResult> {
+  if (!service?.available()) return { report: null, note: 'the Actions cache service is not available to this run' };
   return withReportFile(workspace, async (path) => {
     const key = await service.restore([CACHED_REPORT_PATH], prefix, [prefix]);
     if (!key || !existsSync(path)) return { report: null, note: 'no cached size report of the base branch yet' };
@@ -98,9 +101,9 @@ export async function saveReport(
   workspace: string,
   key: string,
   report: SizeReport,
-  service: CacheService = actionsCache,
+  service: CacheService | undefined,
 ): Promise<'saved' | 'exists' | 'unavailable'> {
-  if (!service.available()) return 'unavailable';
+  if (!service?.available()) return 'unavailable';
   if (await service.has?.([CACHED_REPORT_PATH], key)) return 'exists';
   return withReportFile(workspace, async (path) => {
     await mkdir(dirname(path), { recursive: true });

@@ -3,14 +3,15 @@
  * hung, broken or garbage-answering service given up on once per step, a slow but steady
  * transfer left alone, a stalled one cut off; and where a run's cache calls put their files.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cacheEnv, withCacheEnv } from '../../src/actions-cache/isolation.js';
+import { cacheEnv } from '../../src/actions-cache/isolation.js';
 import { slotKeys } from '../../src/go-cache/keys.js';
-import { CacheServiceError, probeTarget, probeVerdict } from '../../src/actions-cache/probe.js';
+import { isFeatureAvailable } from '@actions/cache';
+import { cacheServiceConfigured, CacheServiceError, probeTarget, probeVerdict } from '../../src/actions-cache/probe.js';
 import { inSteps } from '../../src/actions-cache/progress.js';
-import { CACHE_BUDGET, guardedCache, type RawCache } from '../../src/actions-cache/service.js';
+import { CACHE_BUDGET, guardedCache, type CacheCall, type RawCache } from '../../src/actions-cache/service.js';
 import { ServiceGuard } from '../../src/util/deadline.js';
 import { tempDir } from '../support/temp.js';
 
@@ -44,6 +45,24 @@ describe('probeTarget', () => {
   });
 });
 
+describe('cacheServiceConfigured', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it.each([
+    [{}],
+    [{ ACTIONS_CACHE_URL: 'http://c/' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://r/' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_CACHE_URL: 'http://c/' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://r/', GITHUB_SERVER_URL: 'https://ghes.example' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_CACHE_URL: 'http://c/', GITHUB_SERVER_URL: 'https://ghes.example' }],
+    [{ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://r/', GITHUB_SERVER_URL: 'https://x.ghe.com' }],
+  ])('answers as @actions/cache’s isFeatureAvailable for %j', (env: Record<string, string>) => {
+    const names = ['ACTIONS_CACHE_URL', 'ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'GITHUB_SERVER_URL'];
+    for (const name of names) vi.stubEnv(name, env[name] ?? '');
+    expect(cacheServiceConfigured(env)).toBe(isFeatureAvailable());
+  });
+});
+
 describe('paths of a run', () => {
   it('gives each slot one relative path string, the same on every run (it is part of the entry version)', () => {
     const slot = { id: 'gobuild-x', kind: 'go-build' as const, platforms: ['linux/amd64'] };
@@ -59,29 +78,6 @@ describe('paths of a run', () => {
       workspace: '/tmp/runner/go-container-action-abc/go-cache-workspace',
       temp: '/tmp/runner/go-container-action-abc/go-cache-temp',
     });
-  });
-
-  it('points GITHUB_WORKSPACE and RUNNER_TEMP at the run’s dirs during calls, shared by concurrent calls, and puts them back', async () => {
-    const before = { ws: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP };
-    const env = cacheEnv(tempDir('cache-env'));
-    const seen: (string | undefined)[] = [];
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = withCacheEnv(env, async () => {
-      await gate;
-      seen.push(process.env.GITHUB_WORKSPACE);
-    });
-    const second = withCacheEnv(env, async () => seen.push(process.env.RUNNER_TEMP));
-    await second;
-    // Another run's settings wait until these calls are done (the first still holds them).
-    const other = cacheEnv(tempDir('cache-env-other'));
-    const third = withCacheEnv(other, async () => seen.push(process.env.GITHUB_WORKSPACE));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(seen).toEqual([env.temp]);
-    release();
-    await Promise.all([first, third]);
-    expect(seen).toEqual([env.temp, env.workspace, other.workspace]);
-    expect({ ws: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP }).toEqual(before);
   });
 
   it('counts progress in steps of 64 KiB', () => {
@@ -141,19 +137,55 @@ describe('the guarded cache service', () => {
     expect(probes).toBe(1);
   });
 
+  it('ends every call still under way once one is given up on, and gives each call the env it was made within', async () => {
+    const envs: (string | undefined)[] = [];
+    const ended: string[] = [];
+    const hang = (key: string, call: CacheCall): Promise<never> =>
+      new Promise((_resolve, reject) =>
+        call.signal.addEventListener('abort', () => {
+          ended.push(key);
+          reject(call.signal.reason as Error);
+        }),
+      );
+    const raw = fake({
+      restore: (_p, key, _r, _l, call) => {
+        envs.push(call.env?.workspace);
+        // The first call stalls; the second moves steadily but is ended with it.
+        if (key === 'k1') return hang(key, call);
+        const timer = setInterval(() => call.progress(Date.now()), 1000);
+        return hang(key, call).finally(() => clearInterval(timer));
+      },
+    });
+    const env = cacheEnv('/tmp/runner/go-container-action-x');
+    const service = guardedCache(raw, new ServiceGuard(CACHE_BUDGET));
+    const first = service.restore(['p'], 'k1', []).catch((error: unknown) => error);
+    const second = service.within!(env)
+      .restore(['p'], 'k2', [])
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(String(await first)).toBe('DeadlineError: the cache service (restoring k1) did not answer in 30 s');
+    expect(String(await second)).toBe('DeadlineError: the cache service (restoring k1) did not answer in 30 s');
+    expect(ended).toEqual(['k1', 'k2']);
+    expect(envs).toEqual([undefined, env.workspace]);
+  });
+
   it('lets a slow but steady transfer go on for minutes, and cuts one that stalls for 30 s', async () => {
     const env = cacheEnv(tempDir('cache-guard-slow'));
     const file = join(env.temp, 'cache.tzst');
     let started = 0;
-    const transfer = (seconds: number, result: string) => async (): Promise<string> => {
-      started++;
-      mkdirSync(env.temp, { recursive: true });
-      for (let s = 0; s < seconds; s += 10) {
-        appendFileSync(file, Buffer.alloc(100 * 1024));
-        await new Promise((resolve) => setTimeout(resolve, 10_000));
-      }
-      return result;
-    };
+    // What the worker reports: the bytes of the archive as it grows.
+    const transfer =
+      (seconds: number, result: string) =>
+      async (...args: Parameters<RawCache['restore']>): Promise<string> => {
+        started++;
+        mkdirSync(env.temp, { recursive: true });
+        for (let s = 0; s < seconds; s += 10) {
+          appendFileSync(file, Buffer.alloc(100 * 1024));
+          args[4].progress(statSync(file).size);
+          await new Promise((resolve) => setTimeout(resolve, 10_000));
+        }
+        return result;
+      };
     // The clock moves only once the call has begun (its work dirs are made with real I/O first).
     const begun = async (count: number): Promise<void> => {
       while (started < count) await new Promise((resolve) => setImmediate(resolve));
@@ -164,8 +196,10 @@ describe('the guarded cache service', () => {
     await vi.advanceTimersByTimeAsync(125_000);
     await expect(slow).resolves.toBe('k-slow');
 
-    const stalls = guardedCache(fake({ restore: async () => (await transfer(20, 'x')(), never()) }), new ServiceGuard(CACHE_BUDGET))
-      .within!(env);
+    const stalls = guardedCache(
+      fake({ restore: async (...args) => (await transfer(20, 'x')(...args), never()) }),
+      new ServiceGuard(CACHE_BUDGET),
+    ).within!(env);
     const stalled = stalls.restore(['go-cache/a'], 'k-stall', []).catch((error: unknown) => error);
     await begun(2);
     await vi.advanceTimersByTimeAsync(70_000);

@@ -1,35 +1,39 @@
 /**
- * The real @actions/cache against the project's own cache service v2 on loopback: what the
- * action's save and restore rely on (prefix matching newest first, version check, big uploads
- * in blocks).
+ * The real @actions/cache, in its worker process (started from the TypeScript sources), against
+ * the project's own cache service v2 on loopback: what the action's save and restore rely on
+ * (prefix matching newest first, version check, big uploads in blocks), and that a call's
+ * workspace and temp dir are the worker's alone.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionsCache } from '../../src/actions-cache/service.js';
+import { cacheEnv } from '../../src/actions-cache/isolation.js';
+import { actionsCacheService, workerCache, type CacheService } from '../../src/actions-cache/service.js';
+import { cacheWorkerLaunch } from '../../src/actions-cache/worker-client.js';
+import { ChildRegistry } from '../../src/util/children.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { tempDir } from '../support/temp.js';
 
 describe('local cache service v2 with @actions/cache', () => {
   let server: CacheServer;
   let dir: string;
-  const saved: Record<string, string | undefined> = {};
+  let actionsCache: CacheService;
+  const registry = new ChildRegistry();
+  const service = (env: NodeJS.ProcessEnv): CacheService =>
+    actionsCacheService({ launch: cacheWorkerLaunch(), env: { ...process.env, ...env }, cwd: dir, registry }, 1);
 
   beforeAll(async () => {
     server = await startCacheServer();
     dir = tempDir('cache-unit');
     mkdirSync(join(dir, 'temp'));
-    const env = { ...server.env, GITHUB_WORKSPACE: dir, RUNNER_TEMP: join(dir, 'temp'), GITHUB_SERVER_URL: 'https://github.com' };
-    for (const [k, v] of Object.entries(env)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
+    actionsCache = service({
+      ...server.env,
+      GITHUB_WORKSPACE: dir,
+      RUNNER_TEMP: join(dir, 'temp'),
+      GITHUB_SERVER_URL: 'https://github.com',
+    });
   });
   afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -78,5 +82,42 @@ describe('local cache service v2 with @actions/cache', () => {
     rmSync(join(dir, 'data'), { recursive: true });
     expect(await actionsCache.restore([join(dir, 'data')], 'big-1', [])).toBe('big-1');
     expect(readFileSync(join(dir, 'data', 'big.bin')).equals(big)).toBe(true);
+  });
+
+  it('runs each call with the run’s workspace and a temp dir of its own, never in this process, and leaves no file in the temp dir', async () => {
+    const before = { ws: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() };
+    const env = cacheEnv(join(dir, 'run'));
+    const run = actionsCache.within!(env);
+    // A relative path: under the run's workspace (the worker's GITHUB_WORKSPACE and cwd).
+    mkdirSync(join(env.workspace, 'rel'), { recursive: true });
+    writeFileSync(join(env.workspace, 'rel', 'r.txt'), 'relative');
+    await Promise.all([run.save(['rel'], 'rel-1'), run.save(['rel'], 'rel-2')]);
+    rmSync(join(env.workspace, 'rel'), { recursive: true });
+    expect(await run.restore(['rel'], 'rel-1', [])).toBe('rel-1');
+    expect(readFileSync(join(env.workspace, 'rel', 'r.txt'), 'utf8')).toBe('relative');
+    expect(readdirSync(env.temp)).toEqual([]);
+    expect(readdirSync(join(dir, 'temp'))).toEqual([]);
+    expect({ ws: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() }).toEqual(before);
+    expect(registry.size).toBe(0);
+  });
+
+  it('kills a worker whose call is given up on (its process group), and removes its temp dir', async () => {
+    server.options.fault = 'hang';
+    try {
+      const env = cacheEnv(join(dir, 'hung'));
+      const raw = workerCache({ launch: cacheWorkerLaunch(), env: { ...process.env, ...server.env }, cwd: dir, registry });
+      const controller = new AbortController();
+      const call = raw.restore(['rel'], 'hung-1', [], false, { env, signal: controller.signal, progress: () => undefined });
+      const caught = call.catch((error: unknown) => error);
+      // Long enough for the worker to start and send its request.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(registry.size).toBe(1);
+      controller.abort(new Error('given up'));
+      expect(String(await caught)).toBe('Error: given up');
+      expect(registry.size).toBe(0);
+      expect(readdirSync(env.temp)).toEqual([]);
+    } finally {
+      server.options.fault = undefined;
+    }
   });
 });

@@ -371,11 +371,15 @@ describe('restore and save without a build', () => {
     const before = { workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() };
     await saveGoCaches(
       readPostState((n) => state[n] ?? ''),
+      // The env a call is given is the worker's: GITHUB_WORKSPACE, RUNNER_TEMP inside the temp dir, cwd.
       service({
-        save: async (paths, key) => {
-          if (key === 'k2') throw new Error('disk full');
-          saved.push({ key, paths, workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() });
-        },
+        within: (given) =>
+          service({
+            save: async (paths, key) => {
+              if (key === 'k2') throw new Error('disk full');
+              saved.push({ key, paths, workspace: given.workspace, temp: given.temp, cwd: given.workspace });
+            },
+          }),
       }),
       reporter,
     );
@@ -383,7 +387,7 @@ describe('restore and save without a build', () => {
       { key: 'k1', paths: ['go-cache/v1-go-build-unit-test'], workspace: env.workspace, temp: env.temp, cwd: env.workspace },
     ]);
     expect(reporter.annotations.map((a) => a.message)).toEqual(['Go cache: could not save b: disk full']);
-    // Put back as they were once the calls are done.
+    // Never changed in this process.
     expect({ workspace: process.env.GITHUB_WORKSPACE, temp: process.env.RUNNER_TEMP, cwd: process.cwd() }).toEqual(before);
     expect(existsSync(join(homedir(), '.cache', 'go-container-action', 'v1-go-build-unit-test'))).toBe(false);
   });
