@@ -4,6 +4,7 @@ import { loadContext } from './context.js';
 import { failureMessage } from './errors.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
+import { DockerCli } from './docker/cli.js';
 import { runPipeline } from './pipeline.js';
 
 /** The action's main step: read inputs once, run the pipeline, fail once. */
@@ -16,7 +17,7 @@ export async function run(): Promise<void> {
     const ctx = loadContext();
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
-    const outcome = await runPipeline(inputs, { reporter, ctx });
+    const outcome = await runPipeline(inputs, { reporter, ctx, docker: new DockerCli() });
     if (writeSummary) await reporter.writeSummary();
     if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));
   } catch (error) {

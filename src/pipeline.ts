@@ -8,7 +8,6 @@ import { planBuild, type BuildPlan } from './buildx/plan.js';
 import { checkCapabilities, inspectDocker, type BuildResult } from './buildx/docker.js';
 import { buildImage } from './buildx/split-build.js';
 import type { DockerClient } from './docker/client.js';
-import { dockerCli } from './docker/cli.js';
 import { renderBuildSummary, type TagState, type VersionUseRow } from './buildx/summary.js';
 import { pushLayoutStage } from './oci/registry-push.js';
 import { commitEpoch, resolveSourceDate, type SourceDate } from './buildx/source-date.js';
@@ -41,8 +40,8 @@ export interface PipelineDeps {
   now?: () => Date;
   /** The Actions cache service (the real one unless replaced). */
   cache?: CacheService;
-  /** Docker, buildx and compose (the docker CLI unless replaced). */
-  docker?: DockerClient;
+  /** Docker, buildx and compose: the entry point's client. */
+  docker: DockerClient;
 }
 
 /** What a run produced. */
@@ -131,7 +130,7 @@ interface Prepared {
 
 async function stages(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter } = deps;
-  const docker = deps.docker ?? dockerCli;
+  const { docker } = deps;
   if (inputs.fanOut === 'merge') return mergeStages(inputs, deps, docker, out);
   const state = new StateWriter((name, value) => reporter.saveState(name, value));
   const prepared = await prepare(inputs, deps, docker, state, out);

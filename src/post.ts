@@ -6,7 +6,7 @@ import { ActionReporter } from './action-reporter.js';
 import { cleanupSmokeFromState } from './smoke/stage.js';
 import { saveGoCaches } from './go-cache/save.js';
 import type { DockerClient } from './docker/client.js';
-import { dockerCli } from './docker/cli.js';
+import { DockerCli } from './docker/cli.js';
 import { actionsCache } from './actions-cache/service.js';
 import { errorText } from './errors.js';
 
@@ -14,7 +14,7 @@ import { errorText } from './errors.js';
  * Cleans up after the main step, whatever happened there (also after a failure or a
  * cancellation). Never fails the job: every fault here is a warning.
  */
-export async function runCleanup(readState: StateReader, reporter: Reporter, docker: DockerClient = dockerCli): Promise<void> {
+export async function runCleanup(readState: StateReader, reporter: Reporter, docker: DockerClient): Promise<void> {
   const state: PostState = readPostState(readState);
   // A cancelled run's stack goes first (its override file is in the work dir).
   try {
@@ -42,7 +42,7 @@ export async function runCleanup(readState: StateReader, reporter: Reporter, doc
 export async function runPost(): Promise<void> {
   const reporter = new ActionReporter();
   try {
-    await runCleanup((name) => core.getState(name), reporter);
+    await runCleanup((name) => core.getState(name), reporter, new DockerCli());
   } catch (error) {
     core.warning(`Post step: ${errorText(error)}`);
   }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { normalizePlatform } from '../buildx/platforms.js';
+import { normalizePlatform } from '../util/platforms.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDelta, parseSize } from './units.js';
 
