@@ -23,7 +23,7 @@ const { builders, stack } = await import('../test/support/stack.ts');
 const { generateApp, changeOneLine } = await import('./generate-fixture.mjs');
 const { restoreGoCaches } = await import('../src/go-cache/restore.ts');
 const { extractGoCaches } = await import('../src/go-cache/extract.ts');
-const { dockerCli } = await import('../src/docker/cli.ts');
+const { DockerCli } = await import('../src/docker/cli.ts');
 const { RecordingReporter } = await import('../test/support/recording-reporter.ts');
 const { TarWriter } = await import('../src/go-cache/tar.ts');
 
@@ -291,7 +291,7 @@ async function injectExtract500(work, sharing) {
     workDir,
     unique: 'bench',
   };
-  const tools = { docker: dockerCli, reporter: new RecordingReporter() };
+  const tools = { docker: new DockerCli(), reporter: new RecordingReporter() };
   const reporter = tools.reporter;
   let t = Date.now();
   const { session } = await restoreGoCaches(opts, service, tools);

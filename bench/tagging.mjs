@@ -20,16 +20,16 @@ const { uploadLayout } = await import('../src/oci/registry-push.js');
 const { imagetoolsArgv } = await import('../src/release/apply.js');
 const { tagGroups } = await import('../src/util/reference.js');
 const { RegistryGuards } = await import('../src/oci/registry-client.js');
-const { isContainerdStore, parseBuilderInspect } = await import('../src/buildx/docker.js');
+const { DockerCli } = await import('../src/docker/cli.js');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const root = new URL('..', import.meta.url).pathname;
 const context = join(root, 'examples/hello');
 const repository = `${stack.registry}/bench/tagging-${Date.now().toString(36)}`;
-const driver = parseBuilderInspect(execFileSync('docker', ['buildx', 'inspect'], { encoding: 'utf8' }))?.driver ?? 'docker';
-const containerdImageStore = isContainerdStore(
-  execFileSync('docker', ['info', '--format', '{{json .DriverStatus}}'], { encoding: 'utf8' }),
-);
+const client = new DockerCli();
+const [builder, engine] = await Promise.all([client.inspectBuilder(), client.engine()]);
+const driver = builder.ok ? builder.value.driver : 'docker';
+const containerdImageStore = engine.ok && engine.value.containerdImageStore;
 if (driver === 'docker' && !containerdImageStore)
   throw new Error('the docker driver on the classic image store cannot push by digest: nothing to compare');
 const docker = (args) => execFileSync('docker', args, { stdio: ['ignore', 'ignore', 'pipe'] });

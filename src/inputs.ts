@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors.js';
-import { normalizePlatform } from './buildx/platforms.js';
+import { normalizePlatform } from './util/platforms.js';
 import { versionProblem } from './release/version.js';
 import { parseDockerfile } from './dockerfile/model.js';
 import { stageNames } from './dockerfile/stages.js';

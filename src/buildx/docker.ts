@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ActionError, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import type { DockerClient } from '../docker/client.js';
-import { lastErrorLine } from '../util/exec.js';
-import { normalizePlatform } from './platforms.js';
+import type { Builder, DockerClient } from '../docker/client.js';
 import { buildxArgv, type BuildPlan } from './plan.js';
 import { secretEnv } from './extras.js';
 import { privateModuleHint } from './failure-hint.js';
@@ -14,63 +12,40 @@ export interface DockerEnvironment {
   serverVersion: string;
   /** The engine's own platform (the one a container runs without emulation), in buildx's form. */
   enginePlatform: string;
-  builder: BuilderInfo;
+  /** The builder with its nodes, as the Go cache's routing and the split build read it too. */
+  builder: Builder;
   /** The engine keeps images in containerd, so multi-platform images can be loaded. */
   containerdImageStore: boolean;
 }
 
-export interface BuilderInfo {
-  name: string;
-  driver: string;
-}
-
-/** Pure: the name and driver of `docker buildx inspect` output. */
-export function parseBuilderInspect(text: string): BuilderInfo | undefined {
-  const name = /^Name:\s*(\S+)/m.exec(text)?.[1];
-  const driver = /^Driver:\s*(\S+)/m.exec(text)?.[1];
-  return name && driver ? { name, driver } : undefined;
-}
-
-/** Pure: whether `docker info` DriverStatus names the containerd snapshotter. */
-export function isContainerdStore(driverStatusJson: string): boolean {
-  return /io\.containerd\.snapshotter/.test(driverStatusJson);
-}
-
 /** Checks docker, the engine, buildx and the builder; fails with what is missing. */
 export async function inspectDocker(docker: DockerClient, builder: string | undefined): Promise<DockerEnvironment> {
-  const version = await docker.engineVersion();
-  if (version.exitCode === 127) {
+  const engine = await docker.engine();
+  if (!engine.ok && engine.exitCode === 127) {
     throw new ActionError(
       'docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.',
     );
   }
-  if (version.exitCode !== 0) {
-    throw new ActionError(
-      `docker cannot reach its engine: ${lastErrorLine(version.stderr) || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`,
-    );
+  if (!engine.ok) {
+    throw new ActionError(`docker cannot reach its engine: ${engine.error || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`);
   }
   const buildx = await docker.buildxVersion();
-  if (buildx.exitCode !== 0) {
+  if (!buildx.ok) {
     throw new ActionError('docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.');
   }
-  const inspect = await docker.inspectBuilder(builder);
-  const info = parseBuilderInspect(inspect.stdout);
-  if (inspect.exitCode !== 0 || !info) {
+  const inspected = await docker.inspectBuilder(builder);
+  if (!inspected.ok) {
+    // An inspect that printed no builder said nothing on stderr either: no error line, as before.
+    const error = inspected.exitCode === 0 ? '' : inspected.error;
     if (builder)
       throw new InputError(
         'builder',
-        `no buildx builder named '${builder}' (${lastErrorLine(inspect.stderr)}). Expected the name of an existing builder, or leave it empty for the current one.`,
+        `no buildx builder named '${builder}' (${error}). Expected the name of an existing builder, or leave it empty for the current one.`,
       );
-    throw new ActionError(`docker buildx has no usable builder: ${lastErrorLine(inspect.stderr)}`);
+    throw new ActionError(`docker buildx has no usable builder: ${error}`);
   }
-  const status = await docker.driverStatus();
-  const [serverVersion = '', platform = ''] = version.stdout.trim().split(' ');
-  return {
-    serverVersion,
-    enginePlatform: normalizePlatform(platform) ?? platform,
-    builder: info,
-    containerdImageStore: isContainerdStore(status.stdout),
-  };
+  const { serverVersion, platform, containerdImageStore } = engine.value;
+  return { serverVersion, enginePlatform: platform, builder: inspected.value, containerdImageStore };
 }
 
 export interface BuildResult {
@@ -95,17 +70,11 @@ export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<
   const result = await docker.build(buildxArgv(plan), secretEnv(plan.extras));
   const metadata = parseMetadata(await readOptional(plan.metadataFile));
   const imageId = (await readOptional(plan.iidFile)).trim() || metadata.configDigest;
-  const ok = result.exitCode === 0;
-  const buildxError = lastErrorLine(result.stderr) || `docker buildx build exited with code ${result.exitCode}`;
+  const { ok, log } = result;
+  const buildxError = result.error || `docker buildx build exited with code ${result.exitCode}`;
   // A private module that could not be fetched: say which input is missing, then buildx's line.
-  const hint = ok ? undefined : privateModuleHint(result.stderr + result.stdout, plan.goPrivate);
-  return {
-    ok,
-    error: ok ? undefined : hint ? `${hint} (${buildxError})` : buildxError,
-    metadata,
-    imageId,
-    log: result.stderr + result.stdout,
-  };
+  const hint = ok ? undefined : privateModuleHint(log, plan.goPrivate);
+  return { ok, error: ok ? undefined : hint ? `${hint} (${buildxError})` : buildxError, metadata, imageId, log };
 }
 
 /** Explains, before building, a combination the machine's docker cannot do. */

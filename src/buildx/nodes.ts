@@ -1,51 +1,13 @@
 /**
- * The nodes of a buildx builder and which of them builds each platform. Pure: `docker buildx
- * inspect` text in, nodes out; the routing follows buildx's own (build/driver.go in buildx): a
- * platform goes to the first node that was created for it (`--platform`, marked `*` by
+ * Which node of a buildx builder builds each platform. Pure: the builder's nodes (as
+ * `docker buildx inspect` describes them, docker/builder.ts) in, routes out; the routing
+ * follows buildx's own (build/driver.go in buildx): a platform goes to the first node that was created for it (`--platform`, marked `*` by
  * inspect) when every platform of the build has such a node, else to the first node that can
  * build it at all, else to the first node.
  */
-import { normalizePlatform } from './platforms.js';
+import { platformOf, type BuilderNode } from '../docker/builder.js';
 
-export interface BuilderNode {
-  name: string;
-  endpoint: string;
-  /** Every platform the node can build (the configured ones first, as inspect lists them). */
-  platforms: string[];
-  /** The platforms the node was created for (`docker buildx create --platform`). */
-  configured: string[];
-}
-
-function platformOf(word: string): string {
-  const bare = word.replace(/\*$/, '').trim();
-  return normalizePlatform(bare) ?? bare.toLowerCase();
-}
-
-/** Pure: the nodes of `docker buildx inspect` output (none when it lists none). */
-export function parseBuilderNodes(text: string): BuilderNode[] {
-  const nodes: BuilderNode[] = [];
-  let inNodes = false;
-  for (const line of text.split('\n')) {
-    if (/^Nodes:\s*$/.test(line)) inNodes = true;
-    if (!inNodes) continue;
-    const field = /^([A-Za-z][\w ]*?):\s*(.*)$/.exec(line);
-    if (!field) continue;
-    const [, key, value = ''] = field;
-    if (key === 'Name') nodes.push({ name: value.trim(), endpoint: '', platforms: [], configured: [] });
-    const node = nodes.at(-1);
-    if (!node) continue;
-    if (key === 'Endpoint') node.endpoint = value.trim();
-    if (key === 'Platforms') {
-      const words = value
-        .split(',')
-        .map((w) => w.trim())
-        .filter(Boolean);
-      node.platforms = [...new Set(words.map(platformOf))];
-      node.configured = [...new Set(words.filter((w) => w.endsWith('*')).map(platformOf))];
-    }
-  }
-  return nodes.filter((n) => n.name !== '');
-}
+export type { BuilderNode } from '../docker/builder.js';
 
 /** Pure: the node (by name) buildx builds each of `platforms` on, for one build of them all. */
 export function routePlatforms(nodes: BuilderNode[], platforms: string[]): Map<string, string> {

@@ -6,7 +6,7 @@
  */
 import { copyFile, link, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DockerClient } from '../docker/client.js';
+import type { BuilderNode, DockerClient } from '../docker/client.js';
 import { ActionError, errorText } from '../errors.js';
 import type { Descriptor, ImageIndex } from '../oci/descriptor.js';
 import { OciLayout } from '../oci/layout.js';
@@ -14,7 +14,6 @@ import { isIndex, OCI_INDEX } from '../oci/media-types.js';
 import { isManifestShape } from '../oci/shape.js';
 import { runBuildx, type BuildResult } from './docker.js';
 import type { BuildMetadata } from './metadata.js';
-import { parseBuilderNodes } from './nodes.js';
 import type { BuildPlan } from './plan.js';
 import { mergedIndex, mergedRoot, needsLocalLayout, splitBuild, type BuildPart, type PartLayout } from './split.js';
 
@@ -31,9 +30,9 @@ export async function buildImage(
   return runParts(docker, plan, parts, log);
 }
 
-async function builderNodes(docker: DockerClient, builder: string | undefined): Promise<ReturnType<typeof parseBuilderNodes>> {
-  const inspect = await docker.inspectBuilder(builder);
-  return inspect.exitCode === 0 ? parseBuilderNodes(inspect.stdout) : [];
+async function builderNodes(docker: DockerClient, builder: string | undefined): Promise<BuilderNode[]> {
+  const inspected = await docker.inspectBuilder(builder);
+  return inspected.ok ? inspected.value.nodes : [];
 }
 
 /** Runs every part, then merges their layouts; the first part that failed (in order) fails the build, named by its platforms. */

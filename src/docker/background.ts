@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { errorText } from '../errors.js';
 import { processChildren, signalGroup } from '../util/children.js';
-import type { ExecResult } from '../util/exec.js';
-import type { Background } from './client.js';
+import type { Background, Ended } from './client.js';
 
 /** Starts `<program> <argv>` without waiting for it (compose `up` blocks on dependencies). */
 export function startBackground(program: string, argv: string[], cwd: string, onLine?: (line: string) => void): Background {
@@ -11,11 +10,12 @@ export function startBackground(program: string, argv: string[], cwd: string, on
     // In its own process group, known to the registry: a cancelled step ends it with the rest.
     child = processChildren.spawn(program, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    const refused: ExecResult = { exitCode: 130, stdout: '', stderr: errorText(error) };
+    const refused: Ended = { exitCode: 130, output: `\n${errorText(error)}` };
     return { done: Promise.resolve(refused), result: () => refused, stop: async () => undefined };
   }
   const output = { stdout: '', stderr: '' };
-  let ended: ExecResult | undefined;
+  let ended: Ended | undefined;
+  const end = (exitCode: number, error = ''): Ended => (ended = { exitCode, output: `${output.stdout}\n${output.stderr}${error}` });
   const collect =
     (sink: 'stdout' | 'stderr') =>
     (data: Buffer): void => {
@@ -25,9 +25,9 @@ export function startBackground(program: string, argv: string[], cwd: string, on
     };
   child.stdout!.on('data', collect('stdout'));
   child.stderr!.on('data', collect('stderr'));
-  const done = new Promise<ExecResult>((resolve) => {
-    child.on('error', (error) => resolve((ended = { exitCode: 127, stdout: output.stdout, stderr: output.stderr + error.message })));
-    child.on('close', (code, signal) => resolve((ended = { exitCode: code ?? (signal ? 128 : 1), ...output })));
+  const done = new Promise<Ended>((resolve) => {
+    child.on('error', (error) => resolve(end(127, error.message)));
+    child.on('close', (code, signal) => resolve(end(code ?? (signal ? 128 : 1))));
   });
   const signal = (name: NodeJS.Signals): void => (child.pid === undefined ? undefined : signalGroup(child.pid, name));
   return {

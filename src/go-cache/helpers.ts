@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerClient } from '../docker/client.js';
-import { lastErrorLine } from '../util/exec.js';
 
 export interface HelperBuild {
   builder?: string;
@@ -61,10 +60,8 @@ export function startHelperBuild(docker: DockerClient, build: HelperBuild): Star
     void command.spawned.then(markSpawned);
     const r = await command.done;
     const seconds = (Date.now() - started) / 1000;
-    const log = r.stderr + r.stdout;
-    if (r.exitCode !== 0)
-      return { ok: false, error: lastErrorLine(r.stderr) || `docker buildx build exited with ${r.exitCode}`, seconds, log };
-    return { ok: true, seconds, log };
+    if (!r.ok) return { ok: false, error: r.error || `docker buildx build exited with ${r.exitCode}`, seconds, log: r.log };
+    return { ok: true, seconds, log: r.log };
   })().finally(markSpawned);
   return { spawned, result };
 }

@@ -7,8 +7,8 @@ import { plural } from '../util/plural.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseBuilderInspect } from '../buildx/docker.js';
-import { nodeReachesRunner, parseBuilderNodes, placeHelpers } from '../buildx/nodes.js';
+import { nodeReachesRunner, placeHelpers } from '../buildx/nodes.js';
+import type { Builder } from '../docker/client.js';
 import { buildArgRecord } from '../buildx/plan.js';
 import { parseDockerfile } from '../dockerfile/model.js';
 import { errorText } from '../errors.js';
@@ -60,12 +60,12 @@ export async function restoreGoCaches(
   }
   // Looked up while the archives download.
   const gateway = opts.stream ? tools.docker.bridgeGateway().catch(() => undefined) : Promise.resolve(undefined);
-  const inspect = tools.docker.inspectBuilder(opts.builder).then(
-    (r) => (r.exitCode === 0 ? r.stdout : ''),
-    () => '',
+  const builder = tools.docker.inspectBuilder(opts.builder).then(
+    (r) => (r.ok ? r.value : undefined),
+    () => undefined,
   );
   const slots = await restoreSlots(usable, opts, service, reporter);
-  const groups = placeGroups(slots, opts.platforms, await inspect, reporter);
+  const groups = placeGroups(slots, opts.platforms, await builder, reporter);
   const session: GoCacheSession = {
     opts,
     slots,
@@ -93,11 +93,11 @@ export async function restoreGoCaches(
 
 /**
  * The helper groups: one per builder node that builds a platform (as `docker buildx inspect`
- * describes the builder) and image. An inspect that says nothing of nodes means one node.
+ * describes the builder) and image. A builder of no nodes (or none inspected) means one node.
  */
-function placeGroups(slots: SlotState[], platforms: string[], inspect: string, reporter: Reporter): HelperGroup[] {
-  const nodes = parseBuilderNodes(inspect);
-  const driver = parseBuilderInspect(inspect)?.driver ?? 'docker';
+function placeGroups(slots: SlotState[], platforms: string[], builder: Builder | undefined, reporter: Reporter): HelperGroup[] {
+  const nodes = builder?.nodes ?? [];
+  const driver = builder?.driver ?? 'docker';
   const placement = placeHelpers(nodes, platforms);
   if (placement.targets.length > 1 || placement.unreachable.length > 0) {
     const where = [...placement.nodeOf].map(([platform, node]) => `${platform} on ${node}`).join(', ');

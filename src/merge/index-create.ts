@@ -5,16 +5,12 @@
  * imagetools create again, from `<repository>@<index digest>`, which keeps an index as it is)
  * only once every check passed.
  */
-import { createHash } from 'node:crypto';
-import type { DockerClient } from '../docker/client.js';
+import type { ComposedIndex, DockerClient } from '../docker/client.js';
 import { ActionError, errorText } from '../errors.js';
-import { OCI_INDEX } from '../oci/media-types.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
 import { putManifest, repositoryClient } from '../oci/registry-push.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
-import { lastErrorLine } from '../util/exec.js';
-import { isRecord } from '../util/json.js';
 
 /** Pure: the argv (the program is `docker`) that prints the index over `digests` of `repository`, pushing nothing. */
 export function dryRunArgv(repository: string, digests: readonly string[], builder?: string): string[] {
@@ -28,36 +24,6 @@ export function dryRunArgv(repository: string, digests: readonly string[], build
   ];
 }
 
-export interface ComposedIndex {
-  digest: string;
-  mediaType: string;
-  body: Buffer;
-}
-
-/**
- * Pure: the index imagetools printed (its bytes, then one newline), checked to list exactly
- * the manifests asked for; its digest is that of the bytes, as a registry computes it.
- */
-export function composedIndex(stdout: string, digests: readonly string[]): ComposedIndex {
-  const text = stdout.endsWith('\n') ? stdout.slice(0, -1) : stdout;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ActionError('docker buildx imagetools create --dry-run printed no index');
-  }
-  const listed =
-    isRecord(parsed) && Array.isArray(parsed.manifests) ? parsed.manifests.map((m: unknown) => (isRecord(m) ? m.digest : undefined)) : [];
-  if (listed.length !== digests.length || !digests.every((d) => listed.includes(d))) {
-    throw new ActionError(
-      `docker buildx imagetools create --dry-run composed an index of ${listed.join(', ') || 'nothing'}, not of ${digests.join(', ')}`,
-    );
-  }
-  const body = Buffer.from(text, 'utf8');
-  const mediaType = isRecord(parsed) && typeof parsed.mediaType === 'string' ? parsed.mediaType : OCI_INDEX;
-  return { digest: `sha256:${createHash('sha256').update(body).digest('hex')}`, mediaType, body };
-}
-
 export interface IndexDeps {
   docker: DockerClient;
   guards: RegistryGuards;
@@ -67,10 +33,9 @@ export interface IndexDeps {
 
 /** Composes the index and puts it into every repository by digest. */
 async function composeAndPush(repositories: readonly string[], digests: readonly string[], deps: IndexDeps): Promise<ComposedIndex> {
-  const result = await deps.docker.imagetoolsCreate(dryRunArgv(repositories[0]!, digests, deps.builder));
-  if (result.exitCode !== 0)
-    throw new ActionError(lastErrorLine(result.stderr) || `docker buildx imagetools create exited with code ${result.exitCode}`);
-  const index = composedIndex(result.stdout, digests);
+  const composed = await deps.docker.composeIndex(dryRunArgv(repositories[0]!, digests, deps.builder), digests);
+  if (!composed.ok) throw new ActionError(composed.error || `docker buildx imagetools create exited with code ${composed.exitCode}`);
+  const index = composed.value;
   for (const repository of repositories)
     await putManifest(repositoryClient(repository, deps.guards), index.digest, index.mediaType, index.body);
   return index;

@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { helperCredentials } from '../docker/credentials.js';
 import { ActionError } from '../errors.js';
 import { DeadlineError, scaleBudget, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
-import { run } from '../util/exec.js';
 import { connectionFault, guardedFetch } from '../util/http.js';
 import type { ImageReference } from '../util/reference.js';
 
@@ -78,9 +78,6 @@ export function inlineCredentials(config: DockerConfig, registry: string): Crede
   return undefined;
 }
 
-/** The longest a docker credential helper may take to answer. */
-export const CREDENTIAL_HELPER_MS = 10_000;
-
 async function dockerCredentials(registry: string): Promise<Credentials | undefined> {
   const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
   let config: DockerConfig;
@@ -92,18 +89,8 @@ async function dockerCredentials(registry: string): Promise<Credentials | undefi
   const serverKey = registry === 'registry-1.docker.io' ? 'https://index.docker.io/v1/' : registry;
   const helper = config.credHelpers?.[serverKey] ?? config.credsStore;
   if (helper && /^[A-Za-z0-9._-]+$/.test(helper)) {
-    // A helper waiting on a locked keyring or a PIN prompt must not hold the step.
-    const result = await run(`docker-credential-${helper}`, ['get'], { input: serverKey, silent: true, timeoutMs: CREDENTIAL_HELPER_MS });
-    if (result.exitCode === 0) {
-      try {
-        const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };
-        if (parsed.Secret) {
-          return parsed.Username === '<token>' ? { identityToken: parsed.Secret } : { username: parsed.Username, password: parsed.Secret };
-        }
-      } catch {
-        // fall through to inline credentials
-      }
-    }
+    const answered = await helperCredentials(helper, serverKey);
+    if (answered) return answered;
   }
   return inlineCredentials(config, registry);
 }

@@ -10,7 +10,6 @@ import { errorText } from '../errors.js';
 import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/media-types.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
 import { tagManifest } from '../oci/registry-push.js';
-import { lastErrorLine } from '../util/exec.js';
 import { tagGroups, type TagGroup } from '../util/reference.js';
 import { STAGE_NAMES, type StageId } from '../stage.js';
 
@@ -90,6 +89,6 @@ async function tagRepository(
     }
   }
   const result = await deps.docker.imagetoolsCreate(imagetoolsArgv(group, image.digest, builder));
-  if (result.exitCode === 0) return undefined;
-  return lastErrorLine(result.stderr) || `docker buildx imagetools create exited with code ${result.exitCode}`;
+  if (result.ok) return undefined;
+  return result.error || `docker buildx imagetools create exited with code ${result.exitCode}`;
 }

@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { listItems } from '../input-table.js';
-import { normalizePlatform } from '../buildx/platforms.js';
+import { normalizePlatform } from '../util/platforms.js';
 import { formatBytes } from '../util/bytes.js';
 import { formatDelta, parseSize } from './units.js';
 

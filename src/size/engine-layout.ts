@@ -18,7 +18,6 @@ import type { Descriptor, ImageManifest } from '../oci/descriptor.js';
 import { OciLayout } from '../oci/layout.js';
 import { layerCompression, OCI_INDEX } from '../oci/media-types.js';
 import { TarStreamReader } from '../tar/stream.js';
-import { lastErrorLine } from '../util/exec.js';
 
 /** Pure: the media type of a plain-tar layer once gzipped (OCI `+gzip`, Docker's `.gzip`). */
 export function gzipMediaType(mediaType: string): string {
@@ -86,8 +85,7 @@ export async function saveEngineLayout(docker: DockerClient, ref: string, dir: s
   const archive = `${dir}.tar`;
   try {
     const saved = await docker.saveImage(ref, archive);
-    if (saved.exitCode !== 0)
-      throw new ActionError(`docker save ${ref} failed: ${lastErrorLine(saved.stderr) || `exit code ${saved.exitCode}`}`);
+    if (!saved.ok) throw new ActionError(`docker save ${ref} failed: ${saved.error || `exit code ${saved.exitCode}`}`);
     mkdirSync(dir, { recursive: true });
     await extractLayout(archive, dir);
   } finally {

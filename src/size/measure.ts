@@ -1,4 +1,4 @@
-import { normalizePlatform } from '../buildx/platforms.js';
+import { normalizePlatform } from '../util/platforms.js';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from '../oci/descriptor.js';
 import { imageManifests, platformManifests } from '../oci/index-walk.js';
 import { isIndex, layerCompression } from '../oci/media-types.js';

@@ -1,27 +1,19 @@
-import type { DockerClient, ProjectObjectKind } from '../docker/client.js';
+import type { ContainerSample, DockerClient, ProjectObjectKind } from '../docker/client.js';
 import { removeArgv } from '../docker/cli.js';
 import type { ComposeProject } from '../docker/compose.js';
-import { lastErrorLine } from '../util/exec.js';
-import { mergeSamples, parseInspect, parsePs, type ContainerSample } from './readiness.js';
-import { stripAnsi } from '../util/text.js';
 
 export type { ComposeProject } from '../docker/compose.js';
 
 /** One poll: every container of the project, with what `docker inspect` knows about it. */
 export async function sampleProject(docker: DockerClient, project: ComposeProject): Promise<ContainerSample[]> {
-  const ps = await docker.composePs(project);
-  if (ps.exitCode !== 0) throw new Error(`docker compose ps failed: ${lastErrorLine(ps.stderr)}`);
-  const entries = parsePs(ps.stdout);
-  if (entries.length === 0) return [];
-  const inspect = await docker.inspectContainers(entries.map((e) => e.id));
-  // A container can vanish between the two calls; inspect then fails and compose ps alone speaks.
-  return mergeSamples(entries, inspect.exitCode === 0 ? parseInspect(inspect.stdout) : []);
+  const sampled = await docker.composeContainers(project);
+  if (!sampled.ok) throw new Error(`docker compose ps failed: ${sampled.error}`);
+  return sampled.value;
 }
 
 /** The last lines a service logged. */
-export async function serviceLogs(docker: DockerClient, project: ComposeProject, service: string, lines = 100): Promise<string> {
-  const logs = await docker.composeLogs(project, service, lines);
-  return stripAnsi(logs.stdout + (logs.exitCode === 0 ? '' : logs.stderr)).trimEnd();
+export function serviceLogs(docker: DockerClient, project: ComposeProject, service: string, lines = 100): Promise<string> {
+  return docker.composeLogs(project, service, lines);
 }
 
 /** What cleanup removed or could not remove. */
@@ -37,12 +29,12 @@ export interface CleanupReport {
 export async function removeProject(docker: DockerClient, project: ComposeProject): Promise<CleanupReport> {
   const problems: string[] = [];
   const down = await docker.composeDown(project);
-  if (down.exitCode !== 0) problems.push(`docker compose down: ${lastErrorLine(down.stderr)}`);
+  if (!down.ok) problems.push(`docker compose down: ${down.error}`);
   const sweep = async (kind: ProjectObjectKind): Promise<void> => {
     const ids = await docker.listProjectObjects(kind, project.name);
     if (ids.length === 0) return;
     const removed = await docker.removeObjects(kind, ids);
-    if (removed.exitCode !== 0) problems.push(`docker ${removeArgv(kind).join(' ')}: ${lastErrorLine(removed.stderr)}`);
+    if (!removed.ok) problems.push(`docker ${removeArgv(kind).join(' ')}: ${removed.error}`);
   };
   await sweep('container');
   await sweep('network');

@@ -6,14 +6,10 @@
  * executable file not found in $PATH: unknown` (exit -1), and for CMD-SHELL
  * `… exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown`.
  */
+import type { HealthProbe } from '../docker/containers.js';
 import { clip } from '../util/text.js';
-/** One entry of a container's health-check log, as `docker inspect` gives it. */
-export interface HealthProbe {
-  start: string;
-  end: string;
-  exitCode: number;
-  output: string;
-}
+
+export type { HealthProbe };
 
 /** The longest piece of a health-check output quoted in a reason. */
 export const MAX_HEALTH_OUTPUT = 300;

@@ -5,7 +5,6 @@ import type { BuildPlan } from '../buildx/plan.js';
 import type { DockerClient } from '../docker/client.js';
 import { ActionError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import { lastErrorLine } from '../util/exec.js';
 import { layoutDiffIds } from './layout.js';
 import type { SmokeSetup } from './setup.js';
 import { plural } from '../util/plural.js';
@@ -54,11 +53,11 @@ export async function prepareImage(
     let lastError = 'the build named no image';
     for (const candidate of candidates) {
       const tagged = await docker.tagImage(candidate, tag);
-      if (tagged.exitCode === 0) {
+      if (tagged.ok) {
         reporter.info(`Reusing the loaded image ${candidate} as ${tag}`);
         return { ref: tag, how: 'reused', seconds: (Date.now() - started) / 1000 };
       }
-      lastError = lastErrorLine(tagged.stderr);
+      lastError = tagged.error;
     }
     reporter.info(`Could not tag the loaded image (${lastError}); loading it with a cached build`);
   }

@@ -5,6 +5,8 @@
  * so compose can neither rebuild nor pull another image in its place.
  */
 
+import type { ComposeService } from '../docker/compose.js';
+
 /** A YAML double-quoted scalar: JSON strings are valid YAML and escape everything. */
 const quote = (text: string): string => JSON.stringify(text);
 
@@ -15,43 +17,6 @@ export function renderOverride(services: readonly string[], image: string): stri
     lines.push(`  ${quote(service)}:`, `    image: ${quote(image)}`, '    build: !reset null', '    pull_policy: never');
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** What the smoke test needs to know about one service of the resolved compose model. */
-export interface ComposeService {
-  name: string;
-  hasBuild: boolean;
-  image?: string;
-  pullPolicy?: string;
-  hasHealthcheck: boolean;
-  /** 0 when scaled to zero: compose starts no container for it. */
-  replicas: number;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-/** Pure: the services of `docker compose config --format json` (profiles already applied). */
-export function parseComposeConfig(json: string): ComposeService[] {
-  const model = record(JSON.parse(json) as unknown);
-  return Object.entries(record(model.services)).map(([name, raw]) => {
-    const s = record(raw);
-    const deploy = record(s.deploy);
-    const replicas = typeof deploy.replicas === 'number' ? deploy.replicas : typeof s.scale === 'number' ? s.scale : 1;
-    const healthcheck = record(s.healthcheck);
-    const test = healthcheck.test;
-    const disabled = healthcheck.disable === true || (Array.isArray(test) && test[0] === 'NONE');
-    return {
-      name,
-      hasBuild: s.build !== undefined && s.build !== null,
-      image: typeof s.image === 'string' ? s.image : undefined,
-      pullPolicy: typeof s.pull_policy === 'string' ? s.pull_policy : undefined,
-      // A health check may also come from the image's HEALTHCHECK; compose config only shows the file's.
-      hasHealthcheck: s.healthcheck !== undefined && !disabled,
-      replicas,
-    };
-  });
 }
 
 /**

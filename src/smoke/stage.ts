@@ -9,13 +9,12 @@ import { ActionError, errorText, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import type { SmokeState, StateWriter } from '../state.js';
-import { lastErrorLine } from '../util/exec.js';
 import { escapeMarkdown } from '../util/markdown.js';
 import { removeProject, sampleProject, serviceLogs, type ComposeProject } from './compose.js';
 import { imageNote, prepareImage, smokeImageTag, type ImageUnderTest } from './image.js';
 import type { SmokeInputs } from './inputs.js';
 import type { SmokeSetup } from './setup.js';
-import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride } from './override.js';
+import { checkOverrideApplied, chooseServices, renderOverride } from './override.js';
 import { failedServices, failureMessage, formatHealthLog, renderSmokeSummary, serviceHealthLog, shortDetail } from './report.js';
 import { probeUrl, waitForStack, type WaitOutcome } from './wait.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,18 +41,6 @@ export function smokeProjectName(random: string = randomBytes(5).toString('hex')
   return `gca-smoke-${random}`;
 }
 
-/** Pure: compose's own words, without its usage noise, for an error message. */
-export function composeError(stderr: string): string {
-  const lines = stderr
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter(Boolean);
-  // Progress lines (`Network … Created`) come before the error; keep from the first line that reads like one.
-  const tail = lines.slice(-5);
-  const first = tail.findIndex((l) => /error|fail|denied|invalid|not found|must |unable|cannot|didn't complete|no such/i.test(l));
-  return (first >= 0 ? tail.slice(first, first + 3) : tail.slice(-1)).join(' ') || 'no output';
-}
-
 /**
  * Validates the smoke test before anything is built: the engine's platform (`platform`, from
  * inspectDocker) is among those built, compose parses the files, and the services under test exist.
@@ -74,16 +61,16 @@ export async function checkSmokeSetup(
   }
   const projectName = smokeProjectName();
   const config = await docker.composeConfig({ name: projectName, files: smoke.files, cwd });
-  if (config.exitCode !== 0) {
-    if (/is not a docker command|unknown command "compose"/.test(config.stderr)) {
+  if (!config.ok) {
+    if (config.notInstalled) {
       throw new ActionError('docker compose is not installed. Install the compose plugin (compose 2.24 or later) for the smoke test.');
     }
     throw new InputError(
       'compose-file',
-      `docker compose config rejects ${smoke.fileNames.join(', ')}: ${composeError(config.stderr)}. Expected valid compose files.`,
+      `docker compose config rejects ${smoke.fileNames.join(', ')}: ${config.error}. Expected valid compose files.`,
     );
   }
-  const services = parseComposeConfig(config.stdout);
+  const services = config.value;
   const chosen = chooseServices(services, smoke.services);
   if ('error' in chosen) throw new InputError('compose-service', chosen.error);
   const expected = services.filter((s) => s.replicas > 0).map((s) => s.name);
@@ -103,8 +90,7 @@ export async function cleanupSmoke(
   for (const problem of report.problems) reporter.warning(`Smoke test cleanup: ${problem}`);
   if (image) {
     const removed = await docker.removeImage(image);
-    if (removed.exitCode !== 0 && !/No such image/i.test(removed.stderr))
-      reporter.warning(`Smoke test cleanup: could not remove ${image}: ${lastErrorLine(removed.stderr)}`);
+    if (!removed.ok) reporter.warning(`Smoke test cleanup: could not remove ${image}: ${removed.error}`);
   }
   if (overrideFile) await rm(overrideFile, { force: true });
 }
@@ -200,9 +186,8 @@ async function applyOverride(
 ): Promise<Record<string, string | undefined>> {
   await writeFile(overrideFile, renderOverride(setup.underTest, ref));
   const resolved = await docker.composeConfig(project);
-  if (resolved.exitCode !== 0)
-    throw new ActionError(`docker compose config rejects the smoke test override: ${composeError(resolved.stderr)}`);
-  const services = parseComposeConfig(resolved.stdout);
+  if (!resolved.ok) throw new ActionError(`docker compose config rejects the smoke test override: ${resolved.error}`);
+  const services = resolved.value;
   const problem = checkOverrideApplied(services, setup.underTest, ref);
   if (problem) throw new ActionError(`The smoke test override was not applied: ${problem}`);
   return Object.fromEntries(services.map((s) => [s.name, s.image]));
@@ -233,10 +218,7 @@ async function startAndWait(
             return [];
           }),
         probe: probeUrl,
-        upResult: () => {
-          const r = up.result();
-          return r ? { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}` } : undefined;
-        },
+        upResult: () => up.result(),
         now: () => Date.now(),
         sleep,
         log: (message) => reporter.info(message),

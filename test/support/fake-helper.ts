@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecResult, RunningCommand } from '../../src/docker/client.ts';
+import type { BuildOutput, RunningCommand } from '../../src/docker/client.ts';
 import { failed, ok } from './fake-docker.ts';
 
 export interface HelperRun {
@@ -55,7 +55,7 @@ export function fakeHelper(
     const script = readFileSync(join(context, `${kind}.sh`), 'utf8');
     const run: HelperRun = { argv, script, kind, fetched: new Map() };
     runs.push(run);
-    const done = (async (): Promise<ExecResult> => {
+    const done = (async (): Promise<BuildOutput> => {
       if (fail(run)) return failed('ERROR: process "/bin/sh /gca-in/inject.sh" did not complete successfully: exit code: 4', 1);
       if (!(await fetchArchives(run))) return failed('ERROR: go-container-action: could not stream the cache into s0', 1);
       if (kind === 'held') await hold(run);

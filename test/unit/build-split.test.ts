@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BuilderNode } from '../../src/buildx/nodes.js';
+import type { BuilderNode } from '../../src/docker/builder.js';
 import { buildxArgv, type BuildPlan } from '../../src/buildx/plan.js';
 import { mergedIndex, mergedRoot, splitBuild, type PartLayout } from '../../src/buildx/split.js';
 import { buildImage } from '../../src/buildx/split-build.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';
 import { OCI_INDEX, OCI_MANIFEST } from '../../src/oci/media-types.js';
-import { FakeDocker, failed, ok } from '../support/fake-docker.js';
+import type { BuildOutput } from '../../src/docker/client.js';
+import { builderOf, FakeDocker, failed, ok } from '../support/fake-docker.js';
 import { testPlan } from '../support/samples.js';
 import { tempDir } from '../support/temp.js';
 
@@ -20,6 +21,7 @@ const ALL = ['linux/amd64', 'linux/arm64', 'linux/riscv64', 'linux/s390x'];
 const n = (name: string, configured: string[], platforms: string[] = ALL): BuilderNode => ({
   name,
   endpoint: '',
+  status: 'running',
   configured,
   platforms: [...new Set([...configured, ...platforms])],
 });
@@ -186,7 +188,7 @@ describe('the merged index', () => {
 });
 
 /** What a fake buildx writes: for each platform of its --platform, a manifest and a config, in a layout at its dest. */
-function fakeBuildx(fail?: string): (argv: readonly string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }> {
+function fakeBuildx(fail?: string): (argv: readonly string[]) => Promise<BuildOutput> {
   return async (argv) => {
     const platforms = argv[argv.indexOf('--platform') + 1]!.split(',');
     if (fail && platforms.includes(fail))
@@ -216,7 +218,7 @@ const TWO_NODES_INSPECT =
 describe('the split build', () => {
   it('runs one build a node and merges their layouts: the index lists both platforms and names the result', async () => {
     const dir = tempDir('split');
-    const docker = new FakeDocker({ inspectBuilder: async () => ok(TWO_NODES_INSPECT), build: fakeBuildx() });
+    const docker = new FakeDocker({ inspectBuilder: async () => builderOf(TWO_NODES_INSPECT), build: fakeBuildx() });
     const plan = layoutPlan({ builder: 'gca-multi', ociLayoutDir: join(dir, 'oci-layout') });
     const lines: string[] = [];
     const result = await buildImage(docker, plan, (m) => lines.push(m));
@@ -244,7 +246,7 @@ describe('the split build', () => {
 
   it('a failed part fails the build with its error, naming its platforms and node', async () => {
     const dir = tempDir('split-fail');
-    const docker = new FakeDocker({ inspectBuilder: async () => ok(TWO_NODES_INSPECT), build: fakeBuildx('linux/arm64') });
+    const docker = new FakeDocker({ inspectBuilder: async () => builderOf(TWO_NODES_INSPECT), build: fakeBuildx('linux/arm64') });
     const result = await buildImage(docker, layoutPlan({ ociLayoutDir: join(dir, 'oci-layout') }));
     expect(result.ok).toBe(false);
     expect(result.error).toBe('the build of linux/arm64 (node arm) failed: ERROR: failed to solve: linux/arm64 broke');
@@ -252,7 +254,7 @@ describe('the split build', () => {
   });
 
   it('any other build is the one buildx build, as it was', async () => {
-    const docker = new FakeDocker({ inspectBuilder: async () => ok(TWO_NODES_INSPECT) });
+    const docker = new FakeDocker({ inspectBuilder: async () => builderOf(TWO_NODES_INSPECT) });
     const plan = layoutPlan({ push: true, ociLayoutDir: undefined });
     await buildImage(docker, plan);
     expect(docker.methods()).toEqual(['build']);

@@ -6,7 +6,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nodeReachesRunner, parseBuilderNodes, placeHelpers, routePlatforms, type BuilderNode } from '../../src/buildx/nodes.js';
+import { nodeReachesRunner, placeHelpers, routePlatforms } from '../../src/buildx/nodes.js';
+import { parseBuilderNodes, type BuilderNode } from '../../src/docker/builder.js';
 import { restoreGoCaches } from '../../src/go-cache/restore.js';
 import type { CacheService } from '../../src/actions-cache/service.js';
 import { helperGroups, type SlotState } from '../../src/go-cache/session.js';
@@ -14,7 +15,7 @@ import { goCacheAfterBuild } from '../../src/go-cache/stage.js';
 import { indexTar, TarWriter } from '../../src/go-cache/tar.js';
 import { joinNodeParts, unionLists } from '../../src/go-cache/trim.js';
 import { StateWriter } from '../../src/state.js';
-import { FakeDocker, ok } from '../support/fake-docker.js';
+import { builderOf, FakeDocker } from '../support/fake-docker.js';
 import { fakeHelper, type HelperRun } from '../support/fake-helper.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { tempDir } from '../support/temp.js';
@@ -32,6 +33,7 @@ const DOCKER =
 const n = (name: string, configured: string[], platforms: string[], endpoint = 'unix:///var/run/docker.sock'): BuilderNode => ({
   name,
   endpoint,
+  status: 'running',
   configured,
   platforms: [...new Set([...configured, ...platforms])],
 });
@@ -310,7 +312,7 @@ async function restoreOnNodes(name: string, dockerfile: string, inspect: string)
   writeFileSync(file, dockerfile);
   const runs: HelperRun[] = [];
   const docker = new FakeDocker({
-    inspectBuilder: async () => ok(inspect),
+    inspectBuilder: async () => builderOf(inspect),
     bridgeGateway: async () => '127.0.0.1',
     helperBuild: fakeHelper(runs),
   });

@@ -15,7 +15,8 @@ import {
   type PlatformHandoff,
 } from '../../src/merge/handoff.js';
 import { missingFailure, platformFailures } from '../../src/merge/gather.js';
-import { composedIndex, dryRunArgv } from '../../src/merge/index-create.js';
+import { composedIndex } from '../../src/docker/imagetools.js';
+import { dryRunArgv } from '../../src/merge/index-create.js';
 import { handoffRecords } from '../../src/merge/publish.js';
 import { mergedPlatformCheck, mergedReport, mergedSmoke } from '../../src/merge/report.js';
 import { renderHandoffSummary, renderMergeSummary } from '../../src/merge/summary.js';

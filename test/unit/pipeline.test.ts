@@ -1,6 +1,6 @@
 /** runPipeline with a recorded fake of docker and a fake cache service: what it calls, sets and decides. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { ExecResult } from '../../src/util/exec.js';
+import type { BuildOutput } from '../../src/docker/client.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CacheEnv } from '../../src/actions-cache/isolation.js';
@@ -9,7 +9,7 @@ import { TarWriter } from '../../src/go-cache/tar.js';
 import { contextFromEnv } from '../../src/context.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
 import { runPipeline } from '../../src/pipeline/pipeline.js';
-import { failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
+import { builderOf, engineOf, failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
 import { fakeHelper, type HelperRun } from '../support/fake-helper.js';
 import { inputReader } from '../support/inputs.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
@@ -100,7 +100,7 @@ describe('runPipeline', () => {
   it("a passing run: checks docker, builds once with the plan's argv, sets the outputs, summary sections in stage order", async () => {
     const { outcome, docker, reporter } = await pipeline(GOOD, { 'go-cache': 'false', version: '1.2.3', tags: 'app:1', load: 'true' });
     expect(outcome.failures).toEqual([]);
-    expect(docker.methods().slice(0, 4)).toEqual(['engineVersion', 'buildxVersion', 'inspectBuilder', 'driverStatus']);
+    expect(docker.methods().slice(0, 3)).toEqual(['engine', 'buildxVersion', 'inspectBuilder']);
     expect(docker.callsOf('build')).toHaveLength(1);
     const argv = docker.callsOf('build')[0]![0] as string[];
     expect(argv.slice(0, 2)).toEqual(['buildx', 'build']);
@@ -164,7 +164,7 @@ describe('runPipeline', () => {
   it('dockerfile-checks: error with findings: no build call at all', async () => {
     const { outcome, docker } = await pipeline(BAD, { 'dockerfile-checks': 'error' });
     expect(outcome.failures).toEqual([expect.stringMatching(/^Dockerfile checks failed \(dockerfile-checks: error\)/)]);
-    expect(docker.methods()).toEqual(['engineVersion', 'buildxVersion', 'inspectBuilder', 'driverStatus']);
+    expect(docker.methods()).toEqual(['engine', 'buildxVersion', 'inspectBuilder']);
   });
 
   it('push with no tag to push to: fails before any docker call', async () => {
@@ -183,13 +183,13 @@ describe('runPipeline', () => {
       { buildxVersion: async () => failed("docker: 'buildx' is not a docker command.") },
     );
     expect(outcome.failures).toEqual(['docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.']);
-    expect(docker.methods()).toEqual(['engineVersion', 'buildxVersion']);
+    expect(docker.methods()).toEqual(['engine', 'buildxVersion']);
   });
 });
 
 /** A build that writes buildx's metadata file, as a push by digest leaves it. */
 const DIGEST = `sha256:${'d'.repeat(64)}`;
-function pushingBuild(argv: readonly string[]): Promise<ExecResult> {
+function pushingBuild(argv: readonly string[]): Promise<BuildOutput> {
   const file = argv[argv.indexOf('--metadata-file') + 1]!;
   writeFileSync(
     file,
@@ -200,16 +200,16 @@ function pushingBuild(argv: readonly string[]): Promise<ExecResult> {
   );
   return Promise.resolve(ok());
 }
-const containerBuilder = { inspectBuilder: async () => ok('Name:   ci\nDriver: docker-container\n'), build: pushingBuild };
+const containerBuilder = { inspectBuilder: async () => builderOf('Name:   ci\nDriver: docker-container\n'), build: pushingBuild };
 // A registry that refuses connections: the pushed image cannot be measured (a warning without a budget).
 const TAGS = '127.0.0.1:9/o/app:1\n127.0.0.1:9/o/app:latest\n127.0.0.1:9/o/mirror:1';
 
-const classicStore = { driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') };
+const classicStore = { engine: async () => engineOf(undefined, '[["Backing Filesystem","extfs"]]') };
 
 describe('runPipeline on the docker driver with the classic image store', () => {
   it('not pushed: no OCI exporter (the driver has none there); the image loads, and the size stage saves it from the engine by its ID', async () => {
     const IID = `sha256:${'e'.repeat(64)}`;
-    const build = (argv: readonly string[]): Promise<ExecResult> => (
+    const build = (argv: readonly string[]): Promise<BuildOutput> => (
       writeFileSync(argv[argv.indexOf('--iidfile') + 1]!, IID),
       Promise.resolve(ok())
     );
@@ -299,7 +299,7 @@ describe('runPipeline with push: tags move last, and only when nothing failed', 
     const { outcome, docker, reporter } = await pipeline(
       GOOD,
       { 'go-cache': 'false', push: 'true', tags: TAGS, 'size-budget': '10MB' },
-      { build: pushingBuild, driverStatus: async () => ok('[["Backing Filesystem","extfs"]]') },
+      { ...classicStore, build: pushingBuild },
     );
     const argv = docker.callsOf('build')[0]![0] as string[];
     expect(argv).toEqual(expect.arrayContaining(['--tag', '127.0.0.1:9/o/app:1', '--push']));

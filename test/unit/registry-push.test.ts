@@ -10,7 +10,7 @@ import { RegistryGuards } from '../../src/oci/registry-client.js';
 import { applyTags, imagetoolsArgv, isLoneManifest, notTaggedReason } from '../../src/release/apply.js';
 import type { StageId } from '../../src/stage.js';
 import { tagGroups } from '../../src/util/reference.js';
-import { failed, FakeDocker } from '../support/fake-docker.js';
+import { failed, FakeDocker, ok } from '../support/fake-docker.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { goProgram, writeOciLayout } from '../support/size-fixtures.js';
 
@@ -194,8 +194,7 @@ describe('applyTags: the tags, once every check passed', () => {
 
   it('runs imagetools create per repository, and stops at the first that refuses, saying what was tagged', async () => {
     const docker = new FakeDocker({
-      imagetoolsCreate: async (argv) =>
-        argv.includes('ghcr.io/o/a:1') ? failed('ERROR: denied: permission_denied') : { exitCode: 0, stdout: '', stderr: '' },
+      imagetoolsCreate: async (argv) => (argv.includes('ghcr.io/o/a:1') ? failed('ERROR: denied: permission_denied') : ok()),
     });
     const log: string[] = [];
     const outcome = await applyTags(['r/a:1', 'r/a:latest', 'ghcr.io/o/a:1', 'q/b:1'], { digest: index }, undefined, {

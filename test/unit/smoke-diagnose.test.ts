@@ -12,7 +12,8 @@ import {
   type ComposeNames,
   type Diagnostic,
 } from '../../src/smoke/diagnose.js';
-import { mergeSamples, parseInspect, parsePs, stackVerdict } from '../../src/smoke/readiness.js';
+import { mergeSamples, parseInspect, parsePs } from '../../src/docker/containers.js';
+import { stackVerdict } from '../../src/smoke/readiness.js';
 import { containerSample } from '../support/samples.js';
 
 const samples = join(import.meta.dirname, '../fixtures/smoke/samples');

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, type Tags } from 'yaml';
-import { checkOverrideApplied, chooseServices, parseComposeConfig, renderOverride, type ComposeService } from '../../src/smoke/override.js';
-import { composeArgv, downArgv, upArgv } from '../../src/docker/compose.js';
+import { checkOverrideApplied, chooseServices, renderOverride } from '../../src/smoke/override.js';
+import { composeArgv, composeError, downArgv, parseComposeConfig, upArgv, type ComposeService } from '../../src/docker/compose.js';
 import { stripAnsi } from '../../src/util/text.js';
-import { composeError, smokeProjectName } from '../../src/smoke/stage.js';
+import { smokeProjectName } from '../../src/smoke/stage.js';
 import { smokeImageTag } from '../../src/smoke/image.js';
 
 const samples = join(import.meta.dirname, '../fixtures/smoke/samples');

@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  containerVerdict,
-  mergeSamples,
-  parseInspect,
-  parsePs,
-  stackVerdict,
-  timedOut,
-  timedOutStack,
-  type ContainerSample,
-} from '../../src/smoke/readiness.js';
+import { mergeSamples, parseInspect, parsePs } from '../../src/docker/containers.js';
+import { containerVerdict, stackVerdict, timedOut, timedOutStack, type ContainerSample } from '../../src/smoke/readiness.js';
 import { containerSample } from '../support/samples.js';
 
 // Real captures from compose 2.26.1 / engine 26.1 (`docker compose ps --all --format json`, `docker inspect`).

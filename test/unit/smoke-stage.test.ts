@@ -6,7 +6,7 @@ import type { BuildResult } from '../../src/buildx/docker.js';
 import type { ComposeProject } from '../../src/docker/client.js';
 import { runSmokeTest, type SmokeSetup } from '../../src/smoke/stage.js';
 import { readPostState, StateWriter } from '../../src/state.js';
-import { ended, failed, FakeDocker, ok, type DockerScript } from '../support/fake-docker.js';
+import { composeFailed, containersOf, ended, FakeDocker, servicesOf, type DockerScript } from '../support/fake-docker.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 import { testPlan } from '../support/samples.js';
 import { tempDir } from '../support/temp.js';
@@ -51,7 +51,7 @@ const inspect = (appStatus: string, appExit = 0): string =>
 
 async function smoke(script: DockerScript) {
   const docker = new FakeDocker({
-    composeConfig: async () => ok(resolved),
+    composeConfig: async () => servicesOf(resolved),
     listProjectObjects: async (kind) => (kind === 'network' ? ['n1'] : []),
     ...script,
   });
@@ -70,8 +70,7 @@ const CLEANUP = ['composeDown', 'listProjectObjects', 'listProjectObjects', 'rem
 describe('runSmokeTest', () => {
   it('a passing stack: reuses the loaded image, starts compose with the override, polls until ready, cleans up', async () => {
     const { result, docker, post, workDir } = await smoke({
-      composePs: async () => ok(ps('running')),
-      inspectContainers: async () => ok(inspect('running')),
+      composeContainers: async () => containersOf(ps('running'), inspect('running')),
     });
     expect(result.status).toBe('passed');
     expect(result.failure).toBeUndefined();
@@ -85,7 +84,7 @@ describe('runSmokeTest', () => {
       cwd: '/ws',
     });
     // Ready in two polls in a row, then no more polls.
-    expect(methods.filter((m) => m === 'composePs').length).toBeGreaterThanOrEqual(2);
+    expect(methods.filter((m) => m === 'composeContainers').length).toBeGreaterThanOrEqual(2);
     expect(methods).not.toContain('composeLogs');
     expect(methods.slice(-CLEANUP.length)).toEqual(CLEANUP);
     expect(docker.callsOf('removeObjects')).toEqual([['network', ['n1']]]);
@@ -97,9 +96,8 @@ describe('runSmokeTest', () => {
 
   it("a failing stack: reads the failed service's logs, fails with its reason, and still cleans up", async () => {
     const { result, docker, reporter } = await smoke({
-      composePs: async () => ok(ps('exited', 2)),
-      inspectContainers: async () => ok(inspect('exited', 2)),
-      composeLogs: async () => ok('panic: no config\n'),
+      composeContainers: async () => containersOf(ps('exited', 2), inspect('exited', 2)),
+      composeLogs: async () => 'panic: no config',
     });
     expect(result.status).toBe('failed');
     expect(result.failure).toMatch(/app/);
@@ -114,7 +112,7 @@ describe('runSmokeTest', () => {
   it('a neighbour whose image cannot be pulled: blamed once, on its own, with no logs to read; the service under test is not', async () => {
     const pull = 'failed to resolve reference "docker.io/library/postgres:17": pull access denied';
     const { result, docker, reporter } = await smoke({
-      composeUp: () => ended(failed(` db Pulling \n db Error ${pull}\nError response from daemon: ${pull}\n`, 18)),
+      composeUp: () => ended({ exitCode: 18, output: `\n db Pulling \n db Error ${pull}\nError response from daemon: ${pull}\n` }),
     });
     expect(result).toMatchObject({ status: 'failed', detail: 'db: cannot be pulled' });
     const [when, reasons] = (result.failure ?? '').split(/(?<=^Compose smoke test failed after \d+\.\d s): /);
@@ -130,7 +128,7 @@ describe('runSmokeTest', () => {
   });
 
   it('an override compose rejects: fails before up, and still cleans up', async () => {
-    const { result, docker } = await smoke({ composeConfig: async () => failed('services.app.image must be a string') });
+    const { result, docker } = await smoke({ composeConfig: async () => composeFailed('services.app.image must be a string') });
     expect(result).toMatchObject({ status: 'failed', detail: 'could not start' });
     expect(result.failure).toMatch(/docker compose config rejects the smoke test override: services\.app\.image must be a string/);
     expect(docker.methods()).not.toContain('composeUp');

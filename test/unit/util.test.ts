@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isContainerdStore, parseBuilderInspect } from '../../src/buildx/docker.js';
+import { parseBuilder } from '../../src/docker/builder.js';
+import { isContainerdStore, parseEngine } from '../../src/docker/engine.js';
 import { parseMetadata } from '../../src/buildx/metadata.js';
-import { hostPlatform, normalizePlatform } from '../../src/buildx/platforms.js';
+import { hostPlatform, normalizePlatform } from '../../src/util/platforms.js';
 import { parseCliArgs, usage } from '../../src/cli.js';
 import { INPUT_NAMES, INPUTS } from '../../src/input-table.js';
 import { ActionError, failureMessage, InputError } from '../../src/errors.js';
@@ -92,12 +93,28 @@ describe('parseMetadata', () => {
 describe('docker facts', () => {
   it('parses docker buildx inspect', () => {
     const text = 'Name:          default\nDriver:        docker\nLast Activity: 2026-11-22\n\nNodes:\nName:      default\n';
-    expect(parseBuilderInspect(text)).toEqual({ name: 'default', driver: 'docker' });
-    expect(parseBuilderInspect('garbage')).toBeUndefined();
+    expect(parseBuilder(text)).toEqual({
+      name: 'default',
+      driver: 'docker',
+      nodes: [{ name: 'default', endpoint: '', status: '', platforms: [], configured: [] }],
+    });
+    expect(parseBuilder('garbage')).toBeUndefined();
   });
   it('recognises the containerd image store', () => {
     expect(isContainerdStore('[["driver-type","io.containerd.snapshotter.v1"]]')).toBe(true);
     expect(isContainerdStore('[["Backing Filesystem","extfs"],["Supports d_type","true"]]')).toBe(false);
+  });
+  it('parses the engine of docker version and docker info', () => {
+    expect(parseEngine('27.5.1 linux/amd64\n', '[["driver-type","io.containerd.snapshotter.v1"]]')).toEqual({
+      serverVersion: '27.5.1',
+      platform: 'linux/amd64',
+      containerdImageStore: true,
+    });
+    expect(parseEngine('26.1.0 linux/arm64/v8', '[]')).toEqual({
+      serverVersion: '26.1.0',
+      platform: 'linux/arm64',
+      containerdImageStore: false,
+    });
   });
   it.each([
     ['linux/arm64/v8', 'linux/arm64'],
