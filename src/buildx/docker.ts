@@ -77,6 +77,9 @@ export async function runBuildx(docker: DockerClient, plan: BuildPlan): Promise<
   return { ok, error: ok ? undefined : hint ? `${hint} (${buildxError})` : buildxError, metadata, imageId, log };
 }
 
+/** How the containerd image store is turned on, as the messages name it. */
+const CONTAINERD_STORE = '{"features":{"containerd-snapshotter":true}} in daemon.json';
+
 /** Explains, before building, a combination the machine's docker cannot do. */
 export function checkCapabilities(
   plan: Pick<BuildPlan, 'load' | 'platforms' | 'push' | 'pushByDigest'>,
@@ -88,20 +91,24 @@ export function checkCapabilities(
   if (plan.platforms.length > 1 && !plan.load && classicDocker) {
     throw new InputError(
       'platforms',
-      `cannot build ${plan.platforms.length} platforms with the builder ${docker.builder.name} (docker driver) on this engine's classic image store. Expected one platform, a docker-container builder (e.g. docker/setup-buildx-action), or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`,
+      `cannot build ${plan.platforms.length} platforms with the builder ${docker.builder.name} (docker driver) on this engine's classic image store. ` +
+        `Expected one platform, a docker-container builder (e.g. docker/setup-buildx-action), or the containerd image store (${CONTAINERD_STORE}).`,
     );
   }
   if (plan.load && plan.platforms.length > 1 && classicDocker) {
     throw new InputError(
       'load',
-      `cannot load ${plan.platforms.length} platforms into this engine's classic image store. Expected one platform with load: true, or turn on the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`,
+      `cannot load ${plan.platforms.length} platforms into this engine's classic image store. ` +
+        `Expected one platform with load: true, or turn on the containerd image store (${CONTAINERD_STORE}).`,
     );
   }
   // The tags move only after the checks, so the image goes to the registry by digest first: the
   // docker driver can only do that through an OCI layout, which the classic store cannot write.
   if (plan.push && !plan.pushByDigest) {
     reporter.warning(
-      `The builder ${docker.builder.name} (docker driver) on this engine's classic image store cannot push by digest: the push moves the tags itself, before the checks run. For tags that move only once every check passed, use a docker-container builder (e.g. docker/setup-buildx-action) or the containerd image store ({"features":{"containerd-snapshotter":true}} in daemon.json).`,
+      `The builder ${docker.builder.name} (docker driver) on this engine's classic image store cannot push by digest: ` +
+        'the push moves the tags itself, before the checks run. For tags that move only once every check passed, ' +
+        `use a docker-container builder (e.g. docker/setup-buildx-action) or the containerd image store (${CONTAINERD_STORE}).`,
     );
   }
   reporter.debug(

@@ -11,7 +11,7 @@ export function startBackground(program: string, argv: string[], cwd: string, on
     child = processChildren.spawn(program, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const refused: Ended = { exitCode: 130, output: `\n${errorText(error)}` };
-    return { done: Promise.resolve(refused), result: () => refused, stop: async () => undefined };
+    return { done: Promise.resolve(refused), result: () => refused, stop: () => Promise.resolve() };
   }
   const output = { stdout: '', stderr: '' };
   let ended: Ended | undefined;

@@ -48,8 +48,12 @@ interface ComposeLine {
 /** Whether the model has a service of that name (its own keys only: `constructor` is not one). */
 const isService = (names: ComposeNames, name: string): boolean => Object.hasOwn(names.images, name);
 
-const PROGRESS =
-  /^(?:Pulling|Pulled|Creating|Created|Recreate|Recreated|Starting|Started|Waiting|Healthy|Exited|Running|Stopping|Stopped|Removing|Removed|Building|Built|Skipped|Interrupted|Error|Warning|Downloading|Extracting)?\s*$/;
+const PROGRESS_WORDS = [
+  ...['Pulling', 'Pulled', 'Creating', 'Created', 'Recreate', 'Recreated', 'Starting', 'Started', 'Waiting', 'Healthy', 'Exited'],
+  ...['Running', 'Stopping', 'Stopped', 'Removing', 'Removed', 'Building', 'Built', 'Skipped', 'Interrupted', 'Error', 'Warning'],
+  ...['Downloading', 'Extracting'],
+];
+const PROGRESS = new RegExp(`^(?:${PROGRESS_WORDS.join('|')})?\\s*$`);
 
 /** Pure: the lines of compose's output that say something, with their subject. Progress and warnings are left out. */
 export function composeLines(output: string, names: ComposeNames): ComposeLine[] {

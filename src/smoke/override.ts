@@ -32,7 +32,9 @@ export function chooseServices(
     const missing = requested.filter((r) => !names.includes(r));
     if (missing.length > 0) {
       return {
-        error: `${missing.map((m) => `'${m}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a service of the compose files (services: ${names.join(', ') || 'none'}). Expected one or more of those services.`,
+        error:
+          `${missing.map((m) => `'${m}'`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not a service of the compose files ` +
+          `(services: ${names.join(', ') || 'none'}). Expected one or more of those services.`,
       };
     }
     return { services: [...requested] };

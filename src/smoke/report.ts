@@ -116,7 +116,8 @@ export function renderSmokeSummary(r: SmokeReport): string {
   const lines = [
     head,
     '',
-    `${r.underTest.map(inlineCode).join(', ')} ran ${inlineCode(r.image)} (${inlineCode(r.platform)}), the image this run built${r.imageNote ? ` (${escapeMarkdown(r.imageNote)})` : ''}; project ${inlineCode(r.project)}.`,
+    `${r.underTest.map(inlineCode).join(', ')} ran ${inlineCode(r.image)} (${inlineCode(r.platform)}), the image this run built` +
+      `${r.imageNote ? ` (${escapeMarkdown(r.imageNote)})` : ''}; project ${inlineCode(r.project)}.`,
     '',
     '| Service | State | Ready after | Note |',
     '|---|---|---|---|',

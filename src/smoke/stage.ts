@@ -56,7 +56,8 @@ export async function checkSmokeSetup(
   if (!platforms.includes(platform)) {
     throw new InputError(
       'compose-file',
-      `the smoke test runs the image for this runner's platform ${platform}, but platforms (${platforms.join(', ')}) does not include it. Expected ${platform} among the platforms, or no compose-file.`,
+      `the smoke test runs the image for this runner's platform ${platform}, but platforms (${platforms.join(', ')}) does not include it. ` +
+        `Expected ${platform} among the platforms, or no compose-file.`,
     );
   }
   const projectName = smokeProjectName();
@@ -244,10 +245,11 @@ async function collectEvidence(
     const text = await serviceLogs(docker, project, s.service);
     logs.set(s.service, text);
     const health = serviceHealthLog(s);
-    await reporter.group(`Smoke test: ${s.service} ${s.state}: health-check log and last 100 log lines`, async () => {
+    await reporter.group(`Smoke test: ${s.service} ${s.state}: health-check log and last 100 log lines`, () => {
       reporter.info(`${s.service}: ${s.reason}`);
       if (health.length > 0) reporter.info(`Health-check log:\n${formatHealthLog(health)}`);
       reporter.info(`Last 100 log lines:\n${text || '(no output)'}`);
+      return Promise.resolve();
     });
   }
   if (outcome.upError) reporter.error(`docker compose up failed: ${outcome.upError}`, { title: 'Compose smoke test: compose up' });
