@@ -1,12 +1,19 @@
 import * as core from '@actions/core';
 import type { AnnotationProperties, Reporter } from './reporter.js';
 import { errorText } from './errors.js';
+import { isCommandFree, quoteBlock } from './util/inert.js';
 
 /** The Reporter of the action: workflow commands, step outputs, state and the job summary. */
 export class ActionReporter implements Reporter {
   private readonly summaryParts: string[] = [];
+  /** The action never issues a command through info: a message that embeds one from outside is quoted whole. */
   info(message: string): void {
-    core.info(message);
+    if (isCommandFree(message)) core.info(message);
+    else process.stdout.write(quoteBlock(message));
+  }
+  /** One write: the title and the text inside a stop-commands block with a fresh token. */
+  quote(title: string, text: string): void {
+    process.stdout.write(quoteBlock(`${title}\n${text}`));
   }
   debug(message: string): void {
     core.debug(message);

@@ -1,6 +1,7 @@
 import type { AnnotationProperties, Reporter } from './reporter.js';
 import { colorEnabled } from './terminal/color.js';
 import { renderForTerminal } from './terminal/render.js';
+import { inertLine, inertLines, runnerLines } from './util/inert.js';
 
 const color = (code: number, text: string, enabled: boolean): string => (enabled ? `\x1b[${code}m${text}\x1b[0m` : text);
 
@@ -26,8 +27,15 @@ export class TerminalReporter implements Reporter {
   private write(line: string): void {
     this.out.write(this.redact(line) + '\n');
   }
+  /** Inert lines also here: the CLI may run inside a workflow step, whose runner reads stderr too. */
   info(message: string): void {
-    this.write(message);
+    this.write(inertLines(message));
+  }
+  /** The title, then each line of the text indented and inert. */
+  quote(title: string, text: string): void {
+    // The bar before each line keeps it from starting with `::`; inertLine defuses an old-form `##[`.
+    const lines = runnerLines(text).map((line) => inertLine(`  │ ${line}`));
+    this.write(`${title}\n${lines.join('\n')}`);
   }
   debug(message: string): void {
     if (this.verbose) this.write(color(90, message, this.colors));

@@ -11,7 +11,13 @@ export interface AnnotationProperties {
 }
 
 export interface Reporter {
+  /** A line or more of the action's own; a line that could read as a workflow command is printed inert. */
   info(message: string): void;
+  /**
+   * Text the action did not write (service logs, health-check output), under a title, printed
+   * in one write so that none of its lines can issue a workflow command (src/util/inert.ts).
+   */
+  quote(title: string, text: string): void;
   debug(message: string): void;
   notice(message: string, props?: AnnotationProperties): void;
   warning(message: string, props?: AnnotationProperties): void;

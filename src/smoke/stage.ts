@@ -9,6 +9,7 @@ import { ActionError, errorText, InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import type { SmokeState, StateWriter } from '../state.js';
+import { inertLines } from '../util/inert.js';
 import { escapeMarkdown } from '../util/markdown.js';
 import { removeProject, sampleProject, serviceLogs, type ComposeProject } from './compose.js';
 import { imageNote, prepareImage, smokeImageTag, type ImageUnderTest } from './image.js';
@@ -202,7 +203,8 @@ async function startAndWait(
   reporter: Reporter,
 ): Promise<WaitOutcome> {
   const { project } = stack;
-  const up = docker.composeUp(project, (line) => reporter.info(line));
+  // compose's lines carry outside text (daemon errors, names from the files): each made inert.
+  const up = docker.composeUp(project, (line) => reporter.info(inertLines(line)));
   try {
     return await waitForStack(
       {
@@ -247,8 +249,9 @@ async function collectEvidence(
     const health = serviceHealthLog(s);
     await reporter.group(`Smoke test: ${s.service} ${s.state}: health-check log and last 100 log lines`, () => {
       reporter.info(`${s.service}: ${s.reason}`);
-      if (health.length > 0) reporter.info(`Health-check log:\n${formatHealthLog(health)}`);
-      reporter.info(`Last 100 log lines:\n${text || '(no output)'}`);
+      // Outside text: quoted, so no line of it can issue a workflow command.
+      if (health.length > 0) reporter.quote('Health-check log:', formatHealthLog(health));
+      reporter.quote('Last 100 log lines:', text || '(no output)');
       return Promise.resolve();
     });
   }

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { errorText } from '../errors.js';
 import { processChildren, signalGroup, StoppingError } from './children.js';
 import { formatDuration } from './deadline.js';
+import { inertLine, inertLines, runnerLines } from './inert.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -30,15 +31,46 @@ export interface ExecOptions {
 /** A child's output streams may stay open after it exited (a grandchild holds them): not longer than this. */
 const STREAMS_AFTER_EXIT_MS = 10_000;
 
-/** Collects a stream's text. */
+/** Writes whole lines, each made inert (the output is the program's, not the action's); a partial line waits for its end. */
+function lineEcho(echo: Writable): { write: (data: string) => void; flush: () => void } {
+  let pending = '';
+  const emit = (text: string): void => {
+    if (text)
+      echo.write(
+        runnerLines(text)
+          .map((line) => `${inertLine(line)}\n`)
+          .join(''),
+      );
+  };
+  return {
+    write: (data) => {
+      pending += data;
+      // A `\r` at the end may be the first half of `\r\n`: it waits for the next chunk.
+      const whole = pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+      const cut = Math.max(whole.lastIndexOf('\n'), whole.lastIndexOf('\r')) + 1;
+      emit(pending.slice(0, cut));
+      pending = pending.slice(cut);
+    },
+    flush: () => {
+      emit(pending);
+      pending = '';
+    },
+  };
+}
+
+/** Collects a stream's text; echoes it line by line, inert, when asked. */
 function collect(stream: Readable, echo: Writable | undefined): () => string {
   const chunks: string[] = [];
+  const lines = echo ? lineEcho(echo) : undefined;
   // Decoded as a whole: a character split across two chunks stays one character.
   stream.setEncoding('utf8');
   stream.on('data', (data: string) => {
     chunks.push(data);
-    echo?.write(data);
+    lines?.write(data);
   });
+  // Before the child's close resolves run(): the last partial line is echoed with the rest.
+  stream.once('end', () => lines?.flush());
+  stream.once('close', () => lines?.flush());
   return () => chunks.join('');
 }
 
@@ -56,7 +88,7 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
  */
 export async function run(program: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const echo = options.silent ? undefined : (options.echo ?? process.stdout);
-  echo?.write(`[command]${program} ${args.join(' ')}\n`);
+  echo?.write(`${inertLines(`[command]${program} ${args.join(' ')}`)}\n`);
   let child;
   try {
     child = processChildren.spawn(program, args, {

@@ -8,8 +8,14 @@ export class RecordingReporter implements Reporter {
   readonly state: Record<string, string> = {};
   readonly summary: string[] = [];
   readonly secrets: string[] = [];
+  /** Every quote, as it was asked for. */
+  readonly quotes: { title: string; text: string }[] = [];
   info(message: string): void {
     this.lines.push(message);
+  }
+  quote(title: string, text: string): void {
+    this.quotes.push({ title, text });
+    this.lines.push(`${title}\n${text}`);
   }
   debug(message: string): void {
     this.lines.push(`debug: ${message}`);
