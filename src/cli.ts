@@ -148,7 +148,7 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const github = githubClient(ctx);
-    const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache, clock: systemClock, github });
+    const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache, clock: systemClock, github, cancel: cancellation });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);
       code = 1;

@@ -1,4 +1,4 @@
 import { run } from './main.js';
 import { runStep } from './util/cancel.js';
 
-void runStep(() => run());
+void runStep((cancellation) => run(cancellation));

@@ -10,10 +10,11 @@ import { actionsCacheService } from './actions-cache/service.js';
 import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
 import { processChildren } from './util/children.js';
 import { githubClient } from './github/api.js';
+import type { CancelHooks } from './util/cancel.js';
 import { systemClock } from './util/clock.js';
 
-/** The action's main step: read inputs once, run the pipeline, fail once. */
-export async function run(): Promise<void> {
+/** The action's main step: read inputs once, run the pipeline, fail once. `cancel`: the step's cancellation (a cancel while tagging puts the tags back). */
+export async function run(cancel?: CancelHooks): Promise<void> {
   const reporter = new ActionReporter();
   const read = (name: Parameters<typeof core.getInput>[0]): string => core.getInput(name);
   let writeSummary = true;
@@ -32,6 +33,7 @@ export async function run(): Promise<void> {
         ctx.deadlineScale,
       ),
       github: githubClient(ctx),
+      cancel,
     };
     const outcome = await runPipeline(inputs, deps);
     if (writeSummary) await reporter.writeSummary();

@@ -20,8 +20,8 @@ export function versionCell(version: string, use?: VersionUseRow): string {
   return `${inlineCode(version)} (${where}${use.binary ? '' : '; not the Go build: see GO011'})`;
 }
 
-/** Whether a push moved its tags: only once every check passed. */
-export type TagState = { applied: true } | { applied: false; reason: string };
+/** Whether a push moved its tags: only once every check passed. `standings`: where each tag stands after a failed move. */
+export type TagState = { applied: true } | { applied: false; reason: string; standings?: string[] };
 
 export interface BuildSummaryInput {
   plan: BuildPlan;
@@ -63,9 +63,8 @@ export function renderBuildSummary({
   versionUse,
   sourceDate,
 }: BuildSummaryInput): string {
-  const notes = [tagsNote, tagging && !tagging.applied && plan.tags.length ? tagging.reason : undefined].filter((n): n is string =>
-    Boolean(n),
-  );
+  const failed = tagging && !tagging.applied && plan.tags.length ? tagging : undefined;
+  const notes = [tagsNote, failed?.reason, ...(failed?.standings ?? [])].filter((n): n is string => Boolean(n));
   const rows: [string, string][] = [
     ['Result', build.ok ? '✅ built' : `❌ failed: ${escapeMarkdown(build.error ?? '')}`],
     ['Version', versionCell(version, versionUse)],

@@ -5,9 +5,8 @@
  */
 import type { TagState } from '../buildx/summary.js';
 import type { RunContext } from '../context.js';
-import type { DockerClient } from '../docker/client.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
-import { applyTags } from '../release/apply.js';
+import { applyTags, taggingDeps, taggingResult } from '../release/apply.js';
 import type { Reporter } from '../reporter.js';
 import { imageName } from '../size/stage.js';
 import { reportStage, type ReportRun } from '../report/stage.js';
@@ -63,17 +62,18 @@ export async function mergedSizeStage(
   return reportStage({ ...input, extras }, { name, guards: input.guards }, (found) => mergedReport(report, records, found), reporter);
 }
 
-/** Points every tag at the index, repository by repository (release/apply.ts). */
+/**
+ * Points every tag at the index, all together or not at all (release/apply.ts); `out.output`
+ * hears the `tags` output when a cancel put the tags back.
+ */
 export async function tagIndexStage(
   tags: readonly string[],
   index: { digest: string; mediaType: string },
-  deps: { docker: DockerClient; guards: RegistryGuards; reporter: Reporter; builder?: string },
+  deps: Parameters<typeof taggingDeps>[0] & { guards: RegistryGuards; builder?: string },
+  out: { output: (name: 'tags', value: string) => void },
 ): Promise<{ result: StageResult; tagging: TagState }> {
-  const { reporter } = deps;
-  const tagged = await reporter.group(`Tagging ${tags.join(', ')}`, () =>
-    applyTags(tags, index, deps.builder, { docker: deps.docker, guards: deps.guards, log: (m) => reporter.info(m) }),
+  const tagged = await deps.reporter.group(`Tagging ${tags.join(', ')}`, () =>
+    applyTags(tags, index, deps.builder, taggingDeps(deps, deps.guards, out)),
   );
-  if (!tagged.failure) return { result: { outputs: {}, failures: [] }, tagging: { applied: true } };
-  const reason = tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${tags.length})` : 'not tagged: tagging failed';
-  return { result: { outputs: {}, failures: [tagged.failure] }, tagging: { applied: false, reason } };
+  return taggingResult(tagged, index.digest);
 }

@@ -47,6 +47,12 @@ function tagsLine(input: MergeSummaryInput): string {
   const tags = input.tags.length ? input.tags.map(inlineCode).join(', ') : '_none_';
   if (!input.push) return `Tags: ${tags} (not pushed: push is false; the reports are merged only)`;
   if (input.tagging?.applied) return `Tags: ${tags} ✅ now name the index`;
+  const standings = input.tagging?.standings;
+  if (standings?.length)
+    return [
+      `Tags: ❌ ${escapeMarkdown(input.tagging?.reason ?? 'tagging failed')}`,
+      ...standings.map((s) => `- ${escapeMarkdown(s)}`),
+    ].join('\n');
   return `Tags: ${tags} stay where they were (${escapeMarkdown(input.tagging?.reason ?? 'not tagged')})`;
 }
 

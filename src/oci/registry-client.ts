@@ -115,7 +115,7 @@ export class RegistryNotFoundError extends ActionError {
 
 /** One request: what it sends, and which answers are not an error. */
 export interface RegistryRequest {
-  method?: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   headers?: Record<string, string>;
   /** A body sent once (a POST or a PUT): never retried. */
   body?: Buffer;
@@ -123,6 +123,8 @@ export interface RegistryRequest {
   buffer?: boolean;
   /** Statuses returned as they are instead of thrown (404 for a HEAD that asks whether a blob exists). */
   accept?: number[];
+  /** Abandons the request (a cancel while tagging): it is not sent again. */
+  signal?: AbortSignal;
 }
 
 /** A repository of a registry: requests under its host's deadlines, logged in as docker is. */
@@ -223,7 +225,12 @@ export class RegistryClient {
       this.send(
         what,
         url,
-        { method, headers: { ...req.headers, ...this.authHeader }, ...(req.body ? { body: req.body } : {}) },
+        {
+          method,
+          headers: { ...req.headers, ...this.authHeader },
+          ...(req.body ? { body: req.body } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+        },
         req.buffer ?? true,
         method === 'GET' || method === 'HEAD' || method === 'PUT',
       );

@@ -2,8 +2,7 @@
  * Pushing by digest where BuildKit cannot: the docker driver refuses `push-by-digest`, so the
  * build writes an OCI layout and this uploads it to each repository over the distribution
  * API (blobs first, then the manifests and the index, each under its digest, never a tag).
- * Also puts a lone manifest under tags, byte for byte, where `imagetools create` would wrap it
- * in a new index of another digest.
+ * Tags are moved by release/apply.ts (a lone manifest through release/tag-store.ts, byte for byte).
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -167,19 +166,6 @@ export async function uploadLayout(
     if (!doneOn.has(client.host)) doneOn.set(client.host, client.repository);
   }
   return { digest: content.root.digest, mediaType: content.root.mediaType, stats };
-}
-
-/** Puts the manifest `digest` of `repository` under each of `tags` (full references of that repository). */
-export async function tagManifest(repository: string, digest: string, tags: readonly string[], guards: RegistryGuards): Promise<void> {
-  const client = repositoryClient(repository, guards);
-  const res = await client.request(`manifests/${digest}`, { headers: { accept: MANIFEST_TYPES.join(', ') } });
-  const mediaType = res.headers.get('content-type') ?? MANIFEST_TYPES[2]!;
-  const body = Buffer.from(await res.arrayBuffer());
-  for (const tag of tags) {
-    const parsed = parseImageReference(tag);
-    if (isImageReferenceError(parsed) || !parsed.tag) throw new ActionError(`'${tag}' is not a tagged reference`);
-    await putManifest(client, parsed.tag, mediaType, body);
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Inputs } from '../inputs.js';
 import { handOffStage } from '../merge/publish.js';
 import { handoffScope } from '../merge/stage.js';
 import { RegistryGuards } from '../oci/registry-client.js';
-import { applyTags, notTaggedReason } from '../release/apply.js';
+import { applyTags, notTaggedReason, taggingDeps, taggingResult } from '../release/apply.js';
 import { platformCheckExtras } from '../size/platform-check.js';
 import { measureBuild, platformCheckStage, type Measurement } from '../size/stage.js';
 import { sizeReportStage } from '../report/stage.js';
@@ -63,7 +63,7 @@ export async function moveTags(
   io: { deps: PipelineDeps; guards: RegistryGuards },
   out: Collector,
 ): Promise<TagState> {
-  const { reporter, docker } = io.deps;
+  const { reporter } = io.deps;
   if (!plan.pushByDigest) {
     if (out.failures.length > 0)
       reporter.warning(
@@ -77,17 +77,16 @@ export async function moveTags(
       ? ` The image was pushed by digest only: ${plan.pushByDigest.repositories.map((r) => `${r}@${pushed.digest}`).join(', ')}.`
       : '';
     reporter.warning(`Tags not moved (${reason}): ${plan.tags.join(', ')} stay where they were.${where}`);
+    // The tags output lists the tags that name the new image when the step ends: none moved.
+    out.output('tags', '');
     return { applied: false, reason };
   }
   const tagged = await reporter.group(`Tagging ${plan.tags.join(', ')}`, () =>
-    applyTags(plan.tags, pushed, plan.builder, { docker, guards: io.guards, log: (m) => reporter.info(m) }),
+    applyTags(plan.tags, pushed, plan.builder, taggingDeps(io.deps, io.guards, out)),
   );
-  if (!tagged.failure) return { applied: true };
-  out.take({ outputs: {}, failures: [tagged.failure] }, 'tagging');
-  return {
-    applied: false,
-    reason: tagged.applied.length ? `only partly tagged (${tagged.applied.length} of ${plan.tags.length})` : 'not tagged: tagging failed',
-  };
+  const { result, tagging } = taggingResult(tagged, pushed.digest);
+  out.take(result, 'tagging');
+  return tagging;
 }
 
 /** A per-platform job's last stage: its result, per platform, for the merge job of this run. */

@@ -3,6 +3,8 @@ import type { RunContext } from '../context.js';
 import type { DockerClient } from '../docker/client.js';
 import type { CommentApi } from '../github/comment.js';
 import type { Reporter } from '../reporter.js';
+import type { TagStore } from '../release/tag-store.js';
+import type { CancelHooks } from '../util/cancel.js';
 import type { Clock } from '../util/clock.js';
 
 /** What a run talks to, built once by the entry point (main, post, the CLI) and handed down. */
@@ -16,4 +18,8 @@ export interface PipelineDeps {
   docker: DockerClient;
   /** The GitHub API for the pull-request comment, with the step's token. */
   github: (token: string) => CommentApi;
+  /** The step's cancellation: what a stage must undo on a cancel (the tags put back). */
+  cancel?: CancelHooks;
+  /** Where tagging reads and puts tags (default: the registries over HTTP; tests hand a fake). */
+  tagStore?: TagStore;
 }

@@ -66,8 +66,12 @@ async function mergeRecords(
   if (!inputs.push) return;
   summary.tagging = { applied: false, reason: notTaggedReason(out.failedStages) };
   if (made?.index && out.failures.length === 0) {
-    const tagged = await tagIndexStage(run.tags, made.index, io);
+    const tagged = await tagIndexStage(run.tags, made.index, { ...io, cancel: deps.cancel, tagStore: deps.tagStore, ctx }, out);
     out.take(tagged.result, 'tagging');
     summary.tagging = tagged.tagging;
-  } else reporter.warning(`Tags not moved (${summary.tagging.reason}): ${run.tags.join(', ')} stay where they were.`);
+  } else {
+    reporter.warning(`Tags not moved (${summary.tagging.reason}): ${run.tags.join(', ')} stay where they were.`);
+    // The tags output lists the tags that name the new image when the step ends: none moved.
+    out.output('tags', '');
+  }
 }

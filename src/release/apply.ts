@@ -9,9 +9,14 @@ import type { DockerClient } from '../docker/client.js';
 import { errorText } from '../errors.js';
 import { DOCKER_MANIFEST, OCI_MANIFEST } from '../oci/media-types.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
-import { tagManifest } from '../oci/registry-push.js';
+import type { TagState } from '../buildx/summary.js';
+import type { Reporter } from '../reporter.js';
+import { STAGE_NAMES, type StageId, type StageResult } from '../stage.js';
+import type { CancelHooks } from '../util/cancel.js';
+import { formatDuration } from '../util/deadline.js';
 import { tagGroups, type TagGroup } from '../util/reference.js';
-import { STAGE_NAMES, type StageId } from '../stage.js';
+import { keptStanding, putBack, rollbackHeadline, standingLine, tagsNaming, type TagStanding } from './rollback.js';
+import { registryTagStore, rollbackTagStore, type TagContent, type TagStore } from './tag-store.js';
 
 /** Pure: the argv (the program is `docker`) that points one repository's tags at `digest`. */
 export function imagetoolsArgv(group: TagGroup, digest: string, builder?: string): string[] {
@@ -39,56 +44,178 @@ export function notTaggedReason(failed: readonly StageId[]): string {
 }
 
 export interface TaggingOutcome {
-  /** The tags that now name the image. */
+  /** The tags that name the image once tagging ended (the `tags` output). */
   applied: string[];
-  /** Why the rest could not be applied. */
+  /** Why tagging failed: the cause, then where each tag stands now. */
   failure?: string;
+  /** Where each tag stands, in the order given (on a failure). */
+  standings: TagStanding[];
+  /** For the summary: what became of the tags after a failure. */
+  reason?: string;
 }
 
 export interface TaggingDeps {
   docker: DockerClient;
   guards: RegistryGuards;
   log: (message: string) => void;
+  /** What the tags name, and the lone manifest's move (default: the registries over HTTP, under `guards`). */
+  store?: TagStore;
+  /** Where tags are put back (default: the registries, with deadlines of their own: the move's may be spent). */
+  rollbackStore?: TagStore;
+  /** RunContext.deadlineScale, for the default rollback store. */
+  deadlineScale?: number;
+  /** The step's cancellation: a cancel while tagging puts the tags back before the step exits. */
+  cancel?: CancelHooks;
+  /** Told, after a cancel put the tags back, what to say and which tags name the image. */
+  cancelled?: (message: string, applied: string[]) => void;
 }
 
+type Image = { digest: string; mediaType?: string };
+
 /**
- * Points every tag at the pushed image, repository by repository; stops at the first
- * repository that refuses (those before keep their new tags: a registry cannot take a tag back).
+ * Points every tag at the pushed image, all together or not at all: records what each tag
+ * names first, moves them repository by repository, and on a refusal, an error, a deadline or
+ * a cancel puts every tag it may have touched back where it was.
  */
 export async function applyTags(
   tags: readonly string[],
-  image: { digest: string; mediaType?: string },
+  image: Image,
   builder: string | undefined,
   deps: TaggingDeps,
 ): Promise<TaggingOutcome> {
-  const applied: string[] = [];
-  for (const group of tagGroups(tags)) {
-    const failure = await tagRepository(group, image, builder, deps);
-    if (failure) {
-      const done = applied.length ? ` (already tagged: ${applied.join(', ')})` : '';
-      return { applied, failure: `Could not tag ${group.repository}@${image.digest} as ${group.tags.join(', ')}: ${failure}${done}` };
-    }
-    applied.push(...group.tags);
-    deps.log(`Tagged ${group.repository}@${image.digest}: ${group.tags.join(', ')}`);
+  const move = new TagMove(tags, image, builder, deps);
+  const release = deps.cancel?.onCancel(async (signal) => {
+    const started = Date.now();
+    const standings = await move.cancel();
+    const lines = standings.map((s) => standingLine(s, image.digest));
+    const took = formatDuration(Date.now() - started);
+    deps.cancelled?.(
+      `Cancelled (${signal}) during tagging; ${rollbackHeadline(standings)} (in ${took}). Where each tag stands now: ${lines.join('; ')}.`,
+      tagsNaming(standings, image.digest),
+    );
+  });
+  try {
+    return await move.run();
+  } finally {
+    release?.();
   }
-  return { applied };
 }
 
-async function tagRepository(
-  group: TagGroup,
-  image: { digest: string; mediaType?: string },
-  builder: string | undefined,
-  deps: TaggingDeps,
-): Promise<string | undefined> {
-  if (isLoneManifest(image.mediaType)) {
-    try {
-      await tagManifest(group.repository, image.digest, group.tags, deps.guards);
-      return undefined;
-    } catch (error) {
-      return errorText(error);
-    }
+/** One move of the tags: what they named before, which ones it touched, and how to put them back once. */
+class TagMove {
+  private readonly aborted = new AbortController();
+  private readonly before = new Map<string, TagContent>();
+  private readonly touched = new Set<string>();
+  private undone: Promise<TagStanding[]> | undefined;
+  private readonly store: TagStore;
+
+  constructor(
+    private readonly tags: readonly string[],
+    private readonly image: Image,
+    private readonly builder: string | undefined,
+    private readonly deps: TaggingDeps,
+  ) {
+    this.store = deps.store ?? registryTagStore(deps.guards);
   }
-  const result = await deps.docker.imagetoolsCreate(imagetoolsArgv(group, image.digest, builder));
-  if (result.ok) return undefined;
-  return result.error || `docker buildx imagetools create exited with code ${result.exitCode}`;
+
+  async run(): Promise<TaggingOutcome> {
+    const { signal } = this.aborted;
+    try {
+      const read = await Promise.all(this.tags.map(async (tag) => [tag, await this.store.read(tag, signal)] as const));
+      for (const [tag, content] of read) this.before.set(tag, content);
+    } catch (error) {
+      const standings = this.tags.map((tag) => keptStanding(tag, undefined));
+      const failure = `Could not read what ${this.tags.join(', ')} name now, so no tag moved: ${errorText(error)}`;
+      return { applied: [], failure, standings, reason: 'not tagged: tagging failed' };
+    }
+    for (const group of tagGroups(this.tags)) {
+      if (signal.aborted) return this.failed(group, 'cancelled');
+      for (const tag of group.tags) this.touched.add(tag);
+      const failure = await this.tagRepository(group);
+      if (failure) return this.failed(group, failure);
+      this.deps.log(`Tagged ${group.repository}@${this.image.digest}: ${group.tags.join(', ')}`);
+    }
+    return { applied: [...this.tags], standings: this.tags.map((tag) => ({ tag, state: 'moved', names: this.image.digest })) };
+  }
+
+  /** Stops the move and puts back what it touched (once, however often asked). */
+  cancel(): Promise<TagStanding[]> {
+    this.aborted.abort();
+    return this.rollback();
+  }
+
+  private rollback(): Promise<TagStanding[]> {
+    const store = this.deps.rollbackStore ?? rollbackTagStore(this.deps.deadlineScale ?? 1);
+    this.undone ??= Promise.all(
+      this.tags.map((tag) => {
+        const before = this.before.get(tag);
+        return this.touched.has(tag) && before ? putBack(tag, before, store) : Promise.resolve(keptStanding(tag, before));
+      }),
+    );
+    return this.undone;
+  }
+
+  private async failed(group: TagGroup, cause: string): Promise<TaggingOutcome> {
+    const standings = await this.rollback();
+    const lines = standings.map((s) => standingLine(s, this.image.digest));
+    const headline = rollbackHeadline(standings);
+    return {
+      applied: tagsNaming(standings, this.image.digest),
+      standings,
+      failure: `Could not tag ${group.repository}@${this.image.digest} as ${group.tags.join(', ')}: ${cause}; ${headline}. Where each tag stands now: ${lines.join('; ')}.`,
+      reason: `tagging failed; ${headline}`,
+    };
+  }
+
+  private async tagRepository(group: TagGroup): Promise<string | undefined> {
+    const { signal } = this.aborted;
+    if (isLoneManifest(this.image.mediaType)) {
+      try {
+        const manifest = await this.store.read(`${group.repository}@${this.image.digest}`, signal);
+        if (manifest === 'absent') return `${group.repository}@${this.image.digest} is not in the registry`;
+        for (const tag of group.tags) await this.store.put(tag, manifest, signal);
+        return undefined;
+      } catch (error) {
+        return signal.aborted ? 'cancelled' : errorText(error);
+      }
+    }
+    const result = await this.deps.docker.imagetoolsCreate(imagetoolsArgv(group, this.image.digest, this.builder));
+    if (result.ok) return undefined;
+    return result.error || `docker buildx imagetools create exited with code ${result.exitCode}`;
+  }
+}
+
+/** What the pipeline hands tagging: the docker client, the deadlines, and on a cancel the error and the `tags` output. */
+export function taggingDeps(
+  deps: { docker: DockerClient; reporter: Reporter; cancel?: CancelHooks; tagStore?: TagStore; ctx: { deadlineScale: number } },
+  guards: RegistryGuards,
+  out: { output: (name: 'tags', value: string) => void },
+): TaggingDeps {
+  const { reporter } = deps;
+  return {
+    docker: deps.docker,
+    guards,
+    log: (m) => reporter.info(m),
+    deadlineScale: deps.ctx.deadlineScale,
+    store: deps.tagStore,
+    rollbackStore: deps.tagStore,
+    cancel: deps.cancel,
+    cancelled: (message, applied) => {
+      out.output('tags', applied.join('\n'));
+      reporter.error(message);
+    },
+  };
+}
+
+/** Pure: a move's outcome as a stage's result (on a failure the `tags` output keeps only the tags naming the image) and the summary's tag state. */
+export function taggingResult(tagged: TaggingOutcome, digest: string): { result: StageResult; tagging: TagState } {
+  if (!tagged.failure) return { result: { outputs: {}, failures: [] }, tagging: { applied: true } };
+  return {
+    result: { outputs: { tags: tagged.applied.join('\n') }, failures: [tagged.failure] },
+    tagging: {
+      applied: false,
+      reason: tagged.reason ?? 'not tagged: tagging failed',
+      standings: tagged.standings.map((s) => standingLine(s, digest)),
+    },
+  };
 }

@@ -16,7 +16,15 @@ export const CANCEL_GRACE_MS = 3000;
 export const CANCEL_CLEANUP_MS = 20_000;
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-type CancelSignal = keyof typeof EXIT_CODES;
+export type CancelSignal = keyof typeof EXIT_CODES;
+
+/** What a stage undoes if the step is cancelled while it runs (tags put back), once the children are ended. */
+export type Undo = (signal: CancelSignal) => Promise<void>;
+
+/** The part of a cancellation a stage sees: it registers what to undo, and releases it once done. */
+export interface CancelHooks {
+  onCancel(undo: Undo): () => void;
+}
 
 export interface CancelDeps {
   registry: ChildRegistry;
@@ -27,9 +35,10 @@ export interface CancelDeps {
 }
 
 /** One step's cancellation: which signal came, and what to clean up once the children are gone. */
-export class Cancellation {
+export class Cancellation implements CancelHooks {
   private received: CancelSignal | undefined;
   private cleanup: (() => Promise<void>) | undefined;
+  private readonly undos = new Set<Undo>();
   private notify: (signal: CancelSignal) => void = () => undefined;
   /** Resolves with the first signal. */
   readonly requested = new Promise<CancelSignal>((resolve) => (this.notify = resolve));
@@ -43,6 +52,12 @@ export class Cancellation {
   /** What to undo after a cancel, run with spawning allowed again (bounded by deps.cleanupMs). */
   setCleanup(cleanup: (() => Promise<void>) | undefined): void {
     this.cleanup = cleanup;
+  }
+
+  /** Registers what to undo on a cancel (run before the cleanup, bounded like it); returns its release. */
+  onCancel(undo: Undo): () => void {
+    this.undos.add(undo);
+    return () => this.undos.delete(undo);
   }
 
   /** Called for each signal: the first one starts the stop, a second one kills at once. */
@@ -64,6 +79,11 @@ export class Cancellation {
     log(`Cancelled (${signal}): ending ${plural(registry.size, 'running command')}.`);
     const left = await registry.stopAll(this.deps.graceMs);
     if (left.length > 0) log(`Could not end ${left.length === 1 ? 'process group' : 'process groups'} ${left.join(', ')}.`);
+    for (const undo of [...this.undos]) {
+      await withDeadline(`undoing after a cancel (${formatDuration(this.deps.cleanupMs)})`, this.deps.cleanupMs, () => undo(signal)).catch(
+        (error: unknown) => log(`Undoing after the cancel: ${errorText(error)}`),
+      );
+    }
     const cleanup = this.cleanup;
     if (cleanup) {
       await registry

@@ -47,11 +47,11 @@ export async function guardedFetch(
     try {
       res = await guard.call(what, async (signal) => {
         if (attempt > 0) await sleep(backoff * attempt, undefined, { signal });
-        const answer = await fetch(url, { ...init, signal });
+        const answer = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal });
         return opts.buffer ? buffered(answer) : answer;
       });
     } catch (error) {
-      if (error instanceof DeadlineError) throw error;
+      if (error instanceof DeadlineError || init.signal?.aborted) throw error;
       if (last) {
         guard.giveUp(`${guard.budget.name} could not be reached (${what}: ${connectionFault(error)})`);
         throw error;

@@ -13,6 +13,7 @@ import { builderOf, engineOf, failed, FakeDocker, ok, type DockerScript } from '
 import { fakeHelper, type HelperRun } from '../support/fake-helper.js';
 import { inputReader } from '../support/inputs.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
+import { MemoryTagStore } from '../support/tag-store.js';
 import { tempDir } from '../support/temp.js';
 
 const GOOD = [
@@ -77,7 +78,9 @@ async function pipeline(
   const github = (): never => {
     throw new Error('these runs make no pull-request comment');
   };
-  const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache: cacheService(), clock, github });
+  // The registries' tags in memory: what each tag named before the move is read there.
+  const tagStore = new MemoryTagStore();
+  const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache: cacheService(), clock, github, tagStore });
   return { outcome, docker, reporter, runs };
 }
 

@@ -12,6 +12,7 @@ import type { StageId } from '../../src/stage.js';
 import { tagGroups } from '../../src/util/reference.js';
 import { failed, FakeDocker, ok } from '../support/fake-docker.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
+import { manifestOf, MemoryTagStore } from '../support/tag-store.js';
 import { goProgram, writeOciLayout } from '../support/size-fixtures.js';
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -192,22 +193,40 @@ describe('applyTags: the tags, once every check passed', () => {
     [['push', 'platform-check', 'size-budget'], 'not tagged: the push, the platform check and the size budget failed'],
   ])('notTaggedReason(%j) = %s', (failedStages, reason) => expect(notTaggedReason(failedStages)).toBe(reason));
 
-  it('runs imagetools create per repository, and stops at the first that refuses, saying what was tagged', async () => {
+  it('runs imagetools create per repository, stops at the first that refuses, and puts back every tag it moved', async () => {
+    const old = manifestOf('{"old":1}');
+    const fresh = manifestOf('{"new":1}');
+    // r/a:1 named the old image, r/a:latest did not exist; the fake imagetools moves the tags it is given.
+    const store = new MemoryTagStore().set('r/a:1', old).set('q/b:1', old);
     const docker = new FakeDocker({
-      imagetoolsCreate: async (argv) => (argv.includes('ghcr.io/o/a:1') ? failed('ERROR: denied: permission_denied') : ok()),
+      imagetoolsCreate: async (argv) => {
+        if (argv.includes('ghcr.io/o/a:1')) return failed('ERROR: denied: permission_denied');
+        for (const tag of argv.filter((_, i) => argv[i - 1] === '--tag')) store.set(tag, fresh);
+        return ok();
+      },
     });
     const log: string[] = [];
-    const outcome = await applyTags(['r/a:1', 'r/a:latest', 'ghcr.io/o/a:1', 'q/b:1'], { digest: index }, undefined, {
+    const outcome = await applyTags(['r/a:1', 'r/a:latest', 'ghcr.io/o/a:1', 'q/b:1'], { digest: fresh.digest }, undefined, {
       docker,
       guards: new RegistryGuards(),
       log: (m) => log.push(m),
+      store,
+      rollbackStore: store,
     });
-    expect(docker.callsOf('imagetoolsCreate').map(([argv]) => (argv as string[]).at(-1))).toEqual([`r/a@${index}`, `ghcr.io/o/a@${index}`]);
-    expect(outcome).toEqual({
-      applied: ['r/a:1', 'r/a:latest'],
-      failure: `Could not tag ghcr.io/o/a@${index} as ghcr.io/o/a:1: ERROR: denied: permission_denied (already tagged: r/a:1, r/a:latest)`,
-    });
-    expect(log).toEqual([`Tagged r/a@${index}: r/a:1, r/a:latest`]);
+    expect(docker.callsOf('imagetoolsCreate').map(([argv]) => (argv as string[]).at(-1))).toEqual([
+      `r/a@${fresh.digest}`,
+      `ghcr.io/o/a@${fresh.digest}`,
+    ]);
+    expect(store.digestOf('r/a:1')).toBe(old.digest);
+    expect(store.refs.has('r/a:latest')).toBe(false);
+    expect(store.digestOf('q/b:1')).toBe(old.digest);
+    expect(outcome.applied).toEqual([]);
+    expect(outcome.failure).toBe(
+      `Could not tag ghcr.io/o/a@${fresh.digest} as ghcr.io/o/a:1: ERROR: denied: permission_denied; no tag moved: every tag is where it was. ` +
+        `Where each tag stands now: r/a:1: put back to its old digest ${old.digest}; r/a:latest: removed (it did not exist before); ` +
+        `ghcr.io/o/a:1: not moved, still absent; q/b:1: not moved, still at ${old.digest}.`,
+    );
+    expect(log).toEqual([`Tagged r/a@${fresh.digest}: r/a:1, r/a:latest`]);
   });
 
   it('a lone manifest is put under its tags as it is (imagetools would wrap it in a new index)', async () => {
