@@ -49,7 +49,14 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
   const { plan, workDir } = prepared;
 
   const restored = await goCacheBeforeBuild(
-    { enabled: inputs.goCache, stream: ctx.cacheStream, buildPlatform: prepared.enginePlatform, plan, workDir },
+    {
+      enabled: inputs.goCache,
+      noCache: inputs.extras.noCache,
+      stream: ctx.cacheStream,
+      buildPlatform: prepared.enginePlatform,
+      plan,
+      workDir,
+    },
     { reporter, state, docker, service: deps.cache, runId: ctx.runId, runAttempt: ctx.runAttempt },
   );
   out.take(restored.result);
