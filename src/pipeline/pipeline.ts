@@ -29,6 +29,8 @@ export interface PipelineOutcome {
  */
 export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
   const out = new Collector(deps.reporter);
+  // What the event payload lacked, said once before the tags, the version and the report use it.
+  if (deps.ctx.eventWarning) deps.reporter.warning(deps.ctx.eventWarning);
   try {
     if (inputs.fanOut === 'merge') await mergeJob(inputs, deps, out);
     else await buildJob(inputs, deps, out);
