@@ -118,8 +118,8 @@ export function pullRequestOf(
   const baseRef = pr ? field(['base', 'ref'], env.GITHUB_BASE_REF) : (env.GITHUB_BASE_REF ?? '');
   const what = `The ${eventName ? `${eventName} event` : 'event'}'s payload lacks ${missing.join(', ')}`;
   if (number === undefined) {
-    const warning = `${what}, and the ref ${env.GITHUB_REF || '(none)'} names no pull request: it is taken as a pull request of unknown number (no release tags, no size comment, no size baseline saved).`;
-    return { pullRequestEvent, warning };
+    const unknown = 'it is taken as a pull request of unknown number (no release tags, no size comment, no size baseline saved)';
+    return { pullRequestEvent, warning: `${what}, and the ref ${env.GITHUB_REF || '(none)'} names no pull request: ${unknown}.` };
   }
   const headRepo = str(get(pr, 'head', 'repo', 'full_name'));
   const baseRepo = str(get(pr, 'base', 'repo', 'full_name')) ?? env.GITHUB_REPOSITORY;
