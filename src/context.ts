@@ -19,7 +19,15 @@ export interface RunContext {
   tempDir: string;
   /** The repository's default branch, when the event payload says it. */
   defaultBranch?: string;
+  /** The pull request this run is for, decided once here (payload, else the runner's variables); every consumer uses it. */
   pullRequest?: PullRequestInfo;
+  /**
+   * Whether the run is about a pull request (a pull_request* event, a refs/pull/ ref, or a payload
+   * naming one), also when the payload does not say which: such a run gets no branch's tags.
+   */
+  pullRequestEvent?: boolean;
+  /** What the event payload lacked and what the run takes instead: one warning, given before anything uses it. */
+  eventWarning?: string;
   /** The event payload, as the runner wrote it. */
   payload: Record<string, unknown>;
   /**
@@ -45,14 +53,18 @@ export interface PullRequestInfo {
 
 type Env = Record<string, string | undefined>;
 
-function readPayload(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
+/** The event payload: {} when there is none; a payload that cannot be read as a JSON object is {} with a warning. */
+export function readPayload(path: string | undefined): { payload: Record<string, unknown>; warning?: string } {
+  if (!path) return { payload: {} };
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const why = error instanceof SyntaxError ? 'is not JSON' : 'could not be read';
+    return { payload: {}, warning: `The event payload (GITHUB_EVENT_PATH) ${why}: it is taken as empty.` };
   }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { payload: parsed as Record<string, unknown> };
+  return { payload: {}, warning: 'The event payload (GITHUB_EVENT_PATH) is not a JSON object: it is taken as empty.' };
 }
 
 function get(obj: unknown, ...path: string[]): unknown {
@@ -66,22 +78,72 @@ function get(obj: unknown, ...path: string[]): unknown {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** Pure: builds the context from an environment and an event payload; throws on a bad GO_CONTAINER_ACTION_DEADLINE_SCALE. */
-export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: string, tmp: string): RunContext {
+/** The events whose payload names the pull request (`pull_request`). */
+export const PULL_REQUEST_EVENTS: readonly string[] = [
+  'pull_request',
+  'pull_request_target',
+  'pull_request_review',
+  'pull_request_review_comment',
+];
+
+const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined);
+
+/**
+ * Pure: the pull request of the run, decided once. Fields the payload lacks come from the runner
+ * (the number from a refs/pull/<n>/ ref, GITHUB_HEAD_REF, GITHUB_BASE_REF), and the warning says
+ * which. A pull request event whose number is nowhere is no pull request, and no branch either.
+ */
+export function pullRequestOf(
+  env: Env,
+  payload: Record<string, unknown>,
+): { pullRequest?: PullRequestInfo; pullRequestEvent: boolean; warning?: string } {
   const eventName = env.GITHUB_EVENT_NAME ?? '';
-  let pullRequest: PullRequestInfo | undefined;
-  const pr = get(payload, 'pull_request');
-  if (pr && typeof pr === 'object') {
-    const headRepo = str(get(pr, 'head', 'repo', 'full_name'));
-    const baseRepo = str(get(pr, 'base', 'repo', 'full_name')) ?? env.GITHUB_REPOSITORY;
-    pullRequest = {
-      number: Number(get(pr, 'number') ?? get(payload, 'number') ?? 0),
-      headRef: str(get(pr, 'head', 'ref')) ?? env.GITHUB_HEAD_REF ?? '',
-      headSha: str(get(pr, 'head', 'sha')) ?? env.GITHUB_SHA ?? '',
-      baseRef: str(get(pr, 'base', 'ref')) ?? env.GITHUB_BASE_REF ?? '',
-      fromFork: headRepo !== undefined && baseRepo !== undefined && headRepo !== baseRepo,
-    };
+  const ref = describeRef(env.GITHUB_REF ?? '');
+  const raw = get(payload, 'pull_request');
+  const pr = raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : undefined;
+  const pullRequestEvent = PULL_REQUEST_EVENTS.includes(eventName) || ref.kind === 'pull' || pr !== undefined;
+  if (!pullRequestEvent) return { pullRequestEvent };
+  const missing: string[] = [];
+  const field = (path: string[], fallback?: string): string => {
+    const value = str(get(pr, ...path));
+    if (value === undefined) missing.push(`pull_request.${path.join('.')}`);
+    return value ?? fallback ?? '';
+  };
+  if (!pr) missing.push('pull_request');
+  const fromPayload = positive(get(pr, 'number')) ?? positive(get(payload, 'number'));
+  if (pr && fromPayload === undefined) missing.push('pull_request.number');
+  const number = fromPayload ?? (ref.kind === 'pull' ? positive(Number(ref.name)) : undefined);
+  const headSha = pr ? field(['head', 'sha']) : '';
+  const headRef = pr ? field(['head', 'ref'], env.GITHUB_HEAD_REF) : (env.GITHUB_HEAD_REF ?? '');
+  const baseRef = pr ? field(['base', 'ref'], env.GITHUB_BASE_REF) : (env.GITHUB_BASE_REF ?? '');
+  const what = `The ${eventName ? `${eventName} event` : 'event'}'s payload lacks ${missing.join(', ')}`;
+  if (number === undefined) {
+    const unknown = 'it is taken as a pull request of unknown number (no release tags, no size comment, no size baseline saved)';
+    return { pullRequestEvent, warning: `${what}, and the ref ${env.GITHUB_REF || '(none)'} names no pull request: ${unknown}.` };
   }
+  const headRepo = str(get(pr, 'head', 'repo', 'full_name'));
+  const baseRepo = str(get(pr, 'base', 'repo', 'full_name')) ?? env.GITHUB_REPOSITORY;
+  const pullRequest = {
+    number,
+    headRef,
+    headSha,
+    baseRef,
+    fromFork: headRepo !== undefined && baseRepo !== undefined && headRepo !== baseRepo,
+  };
+  if (missing.length === 0) return { pullRequest, pullRequestEvent };
+  const source = fromPayload === undefined ? ` (its number from the ref ${env.GITHUB_REF})` : '';
+  return {
+    pullRequest,
+    pullRequestEvent,
+    warning: `${what}: it is taken as pull request #${number}${source}, the rest from the runner's GITHUB_HEAD_REF, GITHUB_BASE_REF and GITHUB_SHA.`,
+  };
+}
+
+/** Pure: builds the context from an environment and an event payload; throws on a bad GO_CONTAINER_ACTION_DEADLINE_SCALE. */
+export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: string, tmp: string, payloadWarning?: string): RunContext {
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  const { pullRequest, pullRequestEvent, warning } = pullRequestOf(env, payload);
+  const eventWarning = [payloadWarning, warning].filter(Boolean).join(' ');
   return {
     eventName,
     ref: env.GITHUB_REF ?? '',
@@ -95,6 +157,8 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     tempDir: env.RUNNER_TEMP ?? tmp,
     defaultBranch: str(get(payload, 'repository', 'default_branch')),
     pullRequest,
+    pullRequestEvent,
+    ...(eventWarning ? { eventWarning } : {}),
     payload,
     cacheStream: env.GO_CONTAINER_ACTION_CACHE_STREAM !== 'false',
     sourceDateEpoch: str(env.SOURCE_DATE_EPOCH),
@@ -103,7 +167,8 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
 }
 
 export function loadContext(env: Env = process.env, cwd = process.cwd(), tmp = '/tmp'): RunContext {
-  return contextFromEnv(env, readPayload(env.GITHUB_EVENT_PATH), cwd, tmp);
+  const { payload, warning } = readPayload(env.GITHUB_EVENT_PATH);
+  return contextFromEnv(env, payload, cwd, tmp, warning);
 }
 
 /** The deadline scale alone, for the post step (which never fails: a bad value warns and counts as 1). */

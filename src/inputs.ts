@@ -14,7 +14,7 @@ import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
 import { parseBuildExtras } from './buildx/extra-inputs.js';
 import { parseGoPrivate } from './buildx/go-private.js';
 import { secretValues } from './buildx/extras.js';
-import { parseFanOut, type FanOutSettings } from './merge/inputs.js';
+import { mergeIgnoredInputs, parseFanOut, type FanOutSettings } from './merge/inputs.js';
 
 export { INPUT_DEFAULTS, parseBoolean, type InputName, type InputReader } from './input-table.js';
 export type { KeyValue } from './util/key-value.js';
@@ -204,6 +204,7 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
     size: parseSizeInputs(read, platforms),
     goCache: booleanInput(read, 'go-cache'),
     fanOut,
+    ...(fanOut === 'merge' ? { mergeIgnored: mergeIgnoredInputs(read) } : {}),
   };
 }
 

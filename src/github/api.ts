@@ -1,4 +1,6 @@
-import * as github from '@actions/github';
+// Not @actions/github: it reads the event payload when it is imported, and throws on one that is not JSON before the action runs.
+import { Octokit as OctokitCore } from '@octokit/core';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { ActionError } from '../errors.js';
 import { isRecord } from '../util/json.js';
 import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
@@ -72,7 +74,8 @@ export function guardedGitHubFetch(guard: ServiceGuard): typeof fetch {
   };
 }
 
-type Octokit = ReturnType<typeof github.getOctokit>;
+const GitHubApi = OctokitCore.plugin(restEndpointMethods);
+type Octokit = InstanceType<typeof GitHubApi>;
 
 /** The login the token acts as; the Actions bot for tokens that may not ask (installation tokens). */
 async function tokenIdentity(octokit: Octokit, nonsense: (what: string) => ApiAnswerError): Promise<string> {
@@ -90,9 +93,9 @@ async function tokenIdentity(octokit: Octokit, nonsense: (what: string) => ApiAn
   throw nonsense('a user');
 }
 
-/** The real API through @actions/github (Octokit), at GITHUB_API_URL, every call with a deadline. */
+/** The real API through Octokit, at GITHUB_API_URL, every call with a deadline. */
 export function octokitCommentApi(token: string, repository: string, apiUrl: string, guard = githubApiGuard(1)): CommentApi {
-  const octokit = github.getOctokit(token, { baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
+  const octokit = new GitHubApi({ auth: `token ${token}`, baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
   const [owner, repo] = repository.split('/') as [string, string];
   const nonsense = (what: string): ApiAnswerError => {
     const error = new ApiAnswerError(`the GitHub API answered with something that is not ${what}`);

@@ -19,6 +19,8 @@ export type { GoCacheSession } from './session.js';
 
 export interface GoCacheStageInput {
   enabled: boolean;
+  /** The build runs with `no-cache`: BuildKit then gives its cache mounts empty and drops them (see NO_CACHE_NOTE). */
+  noCache?: boolean;
   /** Whether the archives may be streamed over the docker bridge (RunContext.cacheStream). */
   stream: boolean;
   /** Where the build runs (BUILDPLATFORM): the engine's platform. */
@@ -33,6 +35,16 @@ export interface GoCacheStageInput {
   };
   workDir: string;
 }
+
+/**
+ * Under `--no-cache` BuildKit gives every cache mount of the build a new, empty directory and
+ * drops it when the step ends (seen on BuildKit v0.13, docker-container and docker drivers): a
+ * restored cache is not seen by the build, and what the build downloads or compiles never
+ * reaches the mount the extract reads. So the Go cache does nothing, and says so once.
+ */
+export const NO_CACHE_NOTE =
+  "Go cache: not restored and not saved: no-cache is true, and BuildKit then runs the build's cache mounts empty and drops them afterwards " +
+  '(the Go steps download and compile everything). The saved caches stay as they are for the next build with the cache.';
 
 /** The Go cache outputs of a restore. */
 function restoreOutputs(summary: RestoreSummary): StageResult {
@@ -58,6 +70,10 @@ export async function goCacheBeforeBuild(
     unique,
   };
   if (!input.enabled) return { result: restoreOutputs(summarizeRestore([])) };
+  if (input.noCache) {
+    reporter.info(NO_CACHE_NOTE);
+    return { result: restoreOutputs(summarizeRestore([])) };
+  }
   // Saved before the calls: a cancelled restore's files are where the post step looks.
   state.goCacheEnv(cacheEnv(opts.workDir));
   try {

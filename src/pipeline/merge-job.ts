@@ -5,6 +5,7 @@
 import type { Inputs } from '../inputs.js';
 import { gatherStage } from '../merge/gather.js';
 import type { PlatformHandoff } from '../merge/handoff.js';
+import { mergeIgnoredWarning } from '../merge/inputs.js';
 import { createIndexStage } from '../merge/index-create.js';
 import { handoffScope, mergedSizeStage, platformsStage, tagIndexStage } from '../merge/stage.js';
 import { renderMergeSummary, type MergeSummaryInput } from '../merge/summary.js';
@@ -19,6 +20,8 @@ import { reportServices, runCache, runWorkDir } from './work-dir.js';
 
 export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter, ctx } = deps;
+  const ignored = mergeIgnoredWarning(inputs.mergeIgnored ?? []);
+  if (ignored) reporter.warning(ignored);
   const version = resolveVersion(inputs, ctx);
   out.output('version', version);
   const release = releaseTags(inputs, ctx, reporter);

@@ -29,6 +29,8 @@ export interface PipelineOutcome {
  */
 export async function runPipeline(inputs: Inputs, deps: PipelineDeps): Promise<PipelineOutcome> {
   const out = new Collector(deps.reporter);
+  // What the event payload lacked, said once before the tags, the version and the report use it.
+  if (deps.ctx.eventWarning) deps.reporter.warning(deps.ctx.eventWarning);
   try {
     if (inputs.fanOut === 'merge') await mergeJob(inputs, deps, out);
     else await buildJob(inputs, deps, out);
@@ -49,7 +51,14 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
   const { plan, workDir } = prepared;
 
   const restored = await goCacheBeforeBuild(
-    { enabled: inputs.goCache, stream: ctx.cacheStream, buildPlatform: prepared.enginePlatform, plan, workDir },
+    {
+      enabled: inputs.goCache,
+      noCache: inputs.extras.noCache,
+      stream: ctx.cacheStream,
+      buildPlatform: prepared.enginePlatform,
+      plan,
+      workDir,
+    },
     { reporter, state, docker, service: deps.cache, runId: ctx.runId, runAttempt: ctx.runAttempt },
   );
   out.take(restored.result);

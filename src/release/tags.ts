@@ -1,6 +1,9 @@
 import semver from 'semver';
 import { describeRef, type RunContext } from '../context.js';
 import { FALLBACK_DEFAULT_BRANCHES, isDefaultBranch } from '../github/refs.js';
+import { sanitizeTag } from './version.js';
+
+export { sanitizeTag } from './version.js';
 
 /**
  * Release tags: which tags an image gets from the ref it is built for, when the user names
@@ -28,22 +31,6 @@ export interface ReleaseTags {
   reason: string;
 }
 
-const MAX_TAG_LENGTH = 128;
-
-/**
- * A Docker tag from arbitrary text (branch or tag names): characters outside [A-Za-z0-9_.-]
- * become '-', runs of '-' collapse, it may not start with '.' or '-', at most 128 characters.
- */
-export function sanitizeTag(text: string): string {
-  const cleaned = text
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[.-]+/, '')
-    .slice(0, MAX_TAG_LENGTH)
-    .replace(/[.-]+$/, '');
-  return cleaned;
-}
-
 /** Tags for a semver version: the full version, then the floating ones for a stable release. */
 export function semverTags(version: semver.SemVer): { tags: string[]; rule: 'semver' | 'prerelease' } {
   // Build metadata (`+build.5`) does not change precedence and `+` is not allowed in a tag: dropped.
@@ -55,7 +42,7 @@ export function semverTags(version: semver.SemVer): { tags: string[]; rule: 'sem
   return { tags, rule: 'semver' };
 }
 
-export type TagContext = Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>;
+export type TagContext = Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest' | 'pullRequestEvent'>;
 
 /** The tags the ref of this run gives (without repository). */
 export function tagsForRef(ctx: TagContext): ReleaseTags {
@@ -65,6 +52,9 @@ export function tagsForRef(ctx: TagContext): ReleaseTags {
   if (prNumber > 0) {
     return { tags: [`pr-${prNumber}`], rule: 'pull-request', reason: `pull request #${prNumber}` };
   }
+  // The context said why (one warning): a pull request of unknown number is not its base branch.
+  if (ctx.pullRequestEvent)
+    return { tags: [], rule: 'none', reason: `a ${ctx.eventName || 'pull request'} event naming no pull request gives no tags` };
   if (ref.kind === 'tag') {
     const version = semver.parse(ref.name);
     if (version) {

@@ -41,7 +41,7 @@ export interface CachePlan {
 /** Pure: what `baseline: auto` does on this event. */
 export function planCache(
   imageName: string,
-  ctx: Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest'>,
+  ctx: Pick<RunContext, 'eventName' | 'ref' | 'sha' | 'defaultBranch' | 'pullRequest' | 'pullRequestEvent'>,
 ): CachePlan {
   const plan: CachePlan = {};
   const ref = describeRef(ctx.ref);
@@ -54,7 +54,7 @@ export function planCache(
   if (ref.kind === 'branch') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;
-    if (isDefaultBranch(ref.name, ctx.defaultBranch) && ctx.eventName !== 'pull_request' && ctx.sha)
+    if (isDefaultBranch(ref.name, ctx.defaultBranch) && !ctx.pullRequestEvent && ctx.eventName !== 'pull_request' && ctx.sha)
       plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
   } else if (ref.kind === 'tag') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);

@@ -180,6 +180,16 @@ describe('bad input fails before any build, naming the input and the form it exp
       /^Input 'push-by-digest': is true with push, but neither tags nor images name a repository to push to\. Expected repositories in images/,
     ],
     [
+      'load with push-by-digest',
+      { 'push-by-digest': 'true', load: 'true' },
+      /^Input 'load': is true, and so is push-by-digest\. Expected load: false in a per-platform job: it hands its image to the merge job by digest/,
+    ],
+    [
+      'load with push-by-digest and push',
+      { 'push-by-digest': 'true', load: 'true', push: 'true', images: 'localhost:5000/gca/app' },
+      /^Input 'load': is true, and so is push-by-digest\./,
+    ],
+    [
       'a merge of one platform',
       { merge: 'true' },
       /^Input 'platforms': names only linux\/amd64, but merge puts together the platforms of the per-platform jobs\. Expected every platform they build/,

@@ -323,6 +323,29 @@ describe('Go caches survive a fresh runner', () => {
     expect(server.entries().filter((e) => e.key.includes(ns))).toHaveLength(before);
   });
 
+  it('with no-cache, says the Go cache is neither restored nor saved and why: BuildKit runs the mounts empty', async () => {
+    const before = server.entries().filter((e) => e.key.includes(ns)).length;
+    const run = await runAction({
+      workspace: app.dir,
+      inputs: { ...inputs, platforms: 'linux/amd64', 'no-cache': 'true' },
+      env: server.env,
+    });
+    expect(run.main.exitCode, run.main.stdout).toBe(0);
+    expect(run.post?.exitCode).toBe(0);
+    expect(run.main.outputs['go-cache-hit']).toBe('false');
+    expect(run.main.stdout).toContain(
+      "Go cache: not restored and not saved: no-cache is true, and BuildKit then runs the build's cache mounts empty and drops them afterwards",
+    );
+    expect(run.main.stdout).not.toMatch(/was not used by this build|Restoring Go caches|Taking the Go caches out/);
+    // Both Go steps ran, each with an empty mount, although this builder's mounts are warm.
+    const c = counts(run.main.stdout);
+    expect(c['modules-before'], run.main.stdout).toBe(0);
+    expect(c['modules-after']).toBeGreaterThan(0);
+    expect(c['amd64 gocache-before']).toBe(0);
+    expect(c['amd64 gocache-after']).toBeGreaterThan(0);
+    expect(server.entries().filter((e) => e.key.includes(ns))).toHaveLength(before);
+  });
+
   it('says none (not a miss) for a Dockerfile without Go cache mounts, and saves nothing', async () => {
     const plain = readFileSync(join(app.dir, 'Dockerfile'), 'utf8').replace(/--mount=type=cache,\S+\s+/g, '');
     expect(plain).not.toContain('type=cache');

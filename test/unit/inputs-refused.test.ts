@@ -5,7 +5,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultVersion, isValidVersion, sanitizeVersion, versionProblem } from '../../src/release/version.js';
+import { defaultVersion, isValidVersion, sanitizeTag, versionProblem } from '../../src/release/version.js';
 import { parseDockerfile } from '../../src/dockerfile/model.js';
 import { isStageName, stageNames } from '../../src/dockerfile/stages.js';
 import { parseInputs, type InputName } from '../../src/inputs.js';
@@ -196,7 +196,8 @@ describe('the default version is always valid', () => {
     ['refs/tags/%%%', '0123456'],
     ['refs/heads/.hidden', 'hidden-0123456'],
     [`refs/heads/${'b'.repeat(200)}`, `${'b'.repeat(120)}-0123456`],
-    ['refs/heads/feat/ü', 'feat--0123456'],
+    // One rule with the release tags: the branch part is the tag `feat` the branch gets.
+    ['refs/heads/feat/ü', 'feat-0123456'],
   ])('%s -> %s', (ref, expected) => {
     const version = defaultVersion({ ref, sha });
     expect(version).toBe(expected);
@@ -206,7 +207,7 @@ describe('the default version is always valid', () => {
     ['a b', 'a-b'],
     ['..x', 'x'],
     ['', ''],
-  ])('sanitizeVersion(%j) = %j', (text, expected) => {
-    expect(sanitizeVersion(text)).toBe(expected);
+  ])('sanitizeTag(%j) = %j', (text, expected) => {
+    expect(sanitizeTag(text)).toBe(expected);
   });
 });

@@ -6,6 +6,7 @@ import { renderBuildSummary } from '../../src/buildx/summary.js';
 import type { BuildPlan } from '../../src/buildx/plan.js';
 import type { BuildResult } from '../../src/buildx/docker.js';
 import { contextFromEnv } from '../../src/context.js';
+import { defaultVersion, isValidVersion } from '../../src/release/version.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 
 const sha = '0123456789abcdef0123456789abcdef01234567';
@@ -165,5 +166,57 @@ describe('the summary says where release tags came from', () => {
     const md = renderBuildSummary({ plan, version: '1.0.0', build, seconds: 1, tagsNote: 'release tags from pull request #7, not pushed' });
     expect(md).toContain('| Tags | `o/a:pr-7`<br>_release tags from pull request &#35;7, not pushed_ |');
     expect(renderBuildSummary({ plan, version: '1.0.0', build, seconds: 1 })).toContain('| Tags | `o/a:pr-7` |');
+  });
+});
+
+describe('the default version and the release tag of a tag ref follow one rule', () => {
+  it.each<[string, string]>([
+    ['nightly/2024<x>', 'nightly-2024-x'],
+    ['release/7', 'release-7'],
+    ['a//b', 'a-b'],
+    ['<<x>>', 'x'],
+    ['-.lead.-', 'lead'],
+    ['trail.', 'trail'],
+    ['x-', 'x'],
+    ['ü-umlaut', 'umlaut'],
+    ['ünïcödé', 'n-c-d'],
+    ['日本/v1', 'v1'],
+    ['a b\tc', 'a-b-c'],
+    [`${'y'.repeat(127)}.z`, 'y'.repeat(127)],
+    [`${'y'.repeat(127)}/z`, 'y'.repeat(127)],
+    ['x'.repeat(300), 'x'.repeat(128)],
+    ['under_score', 'under_score'],
+    ['v1.2.3+build.5', '1.2.3'],
+  ])('refs/tags/%s -> %s', (name, expected) => {
+    const ref = `refs/tags/${name}`;
+    const tags = tagsForRef(ctx({ ref }));
+    expect(defaultVersion({ ref, sha })).toBe(expected);
+    expect(tags.tags[0]).toBe(expected);
+    expect(isValidVersion(expected)).toBe(true);
+  });
+
+  it.each(['%%%', '...', '-', '<>', '日本'])(
+    'a tag of only punctuation (%s) gives no tag, and the version falls back to the commit',
+    (name) => {
+      const ref = `refs/tags/${name}`;
+      expect(tagsForRef(ctx({ ref })).tags).toEqual([]);
+      expect(defaultVersion({ ref, sha })).toBe('0123456');
+    },
+  );
+
+  it.each<[string, string, string]>([
+    ['feature/x<y>', 'feature-x-y', 'feature-x-y-0123456'],
+    ['fix/', 'fix', 'fix-0123456'],
+    [`${'b'.repeat(119)}.c`, `${'b'.repeat(119)}.c`, `${'b'.repeat(119)}-0123456`],
+  ])('a branch %s: tag %s, version %s (the tag, then the commit)', (branch, tag, version) => {
+    const ref = `refs/heads/${branch}`;
+    expect(tagsForRef(ctx({ ref })).tags).toEqual([tag]);
+    expect(defaultVersion({ ref, sha })).toBe(version);
+    expect(isValidVersion(version)).toBe(true);
+  });
+
+  it('sanitizeTag cuts to the length it is given and trims again', () => {
+    expect(sanitizeTag('ab.-cd', 3)).toBe('ab');
+    expect(sanitizeTag('abc', 0)).toBe('');
   });
 });
