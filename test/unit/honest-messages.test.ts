@@ -105,8 +105,13 @@ describe('no message shows an internal temp path', () => {
 
 describe('the build outputs name what happened', () => {
   const metadata = { digest: 'sha256:d1', mediaType: undefined, raw: { 'containerimage.digest': 'sha256:d1' } };
-  const result = (ok: boolean): BuildResult =>
-    ({ ok, metadata, imageId: 'sha256:c1', log: '', ...(ok ? {} : { error: 'ERROR: push failed' }) }) as BuildResult;
+  const result = (ok: boolean): BuildResult => ({
+    ok,
+    metadata,
+    imageId: 'sha256:c1',
+    log: '',
+    ...(ok ? {} : { error: 'ERROR: push failed' }),
+  });
 
   it('a build that passed names its image and digest', () => {
     expect(buildOutputs(result(true)).outputs).toMatchObject({ imageid: 'sha256:c1', digest: 'sha256:d1' });
