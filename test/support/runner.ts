@@ -68,7 +68,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Cancel the main step (SIGINT, as a runner does) once its output matches; the post step still runs. */
   cancelWhen?: RegExp;
-  /** The signal cancelWhen sends (default SIGINT, the runner's first). */
+  /** The signal cancelWhen and `signal` send (default SIGINT, the runner's first). */
   cancelSignal?: NodeJS.Signals;
   /**
    * Cancels the main step (SIGINT, as a runner does) when aborted; the post step still runs. The
@@ -119,7 +119,7 @@ async function runNode(
     let cancelledAtMs: number | undefined;
     const onAbort = (): void => {
       cancelledAtMs ??= Date.now() - started;
-      child.kill('SIGINT');
+      child.kill(cancelSignal);
     };
     if (abort?.aborted) onAbort();
     else abort?.addEventListener('abort', onAbort, { once: true });
