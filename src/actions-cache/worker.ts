@@ -54,8 +54,8 @@ export function savesWarnOnly(text: string): string {
 /** Rewrites what this process writes to stdout (savesWarnOnly). */
 function warnOnlyOnStdout(): void {
   const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? savesWarnOnly(chunk) : chunk, ...rest));
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) =>
+    write(typeof chunk === 'string' ? savesWarnOnly(chunk) : chunk, ...rest);
 }
 
 function send(message: WorkerMessage): Promise<void> {
