@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { ActionReporter } from './action-reporter.js';
 import { loadContext } from './context.js';
-import { failureMessage } from './errors.js';
+import { failureMessage, failuresAfterCancel } from './errors.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
@@ -37,10 +37,11 @@ export async function run(cancel?: CancelHooks): Promise<void> {
     };
     const outcome = await runPipeline(inputs, deps);
     if (writeSummary) await reporter.writeSummary();
-    if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));
+    const failures = failuresAfterCancel(processChildren.cancelledBy, outcome.failures);
+    if (failures.length > 0) core.setFailed(failures.join('\n'));
   } catch (error) {
     if (!(error instanceof Error) || error.name === 'Error') core.debug(error instanceof Error ? (error.stack ?? '') : String(error));
     if (writeSummary) await reporter.writeSummary();
-    core.setFailed(failureMessage(error));
+    core.setFailed(failuresAfterCancel(processChildren.cancelledBy, [failureMessage(error)]).join('\n'));
   }
 }

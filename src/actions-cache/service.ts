@@ -11,6 +11,7 @@ import type { ChildRegistry } from '../util/children.js';
 import { DeadlineError, ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import type { CacheEnv } from './isolation.js';
 import { cacheServiceConfigured } from './probe.js';
+import { answerFault } from './answers.js';
 import { inSteps } from './progress.js';
 import { runInWorker, type WorkerLaunch } from './worker-client.js';
 import type { WorkerRequest } from './worker-protocol.js';
@@ -44,6 +45,8 @@ export interface CacheCall {
   signal: AbortSignal;
   /** Hears the bytes the call moved so far (over the network and into its directories). */
   progress(bytes: number): void;
+  /** Hears each answer of the service (answers.ts): a sign of life, and a fault's status. */
+  answered?(request: string, status: number, statusText: string): void;
 }
 
 /** What the guarded service calls: @actions/cache in a worker in the action, fakes in unit tests. */
@@ -89,6 +92,7 @@ export function workerCache(options: WorkerCacheOptions): RawCache {
         logTo: options.logTo ?? 'stdout',
         signal: call.signal,
         progress: (b: number) => call.progress(b),
+        answered: (request: string, status: number, statusText: string) => call.answered?.(request, status, statusText),
       };
       return await runInWorker({ ...worker, request: { ...request, dirs }, env, cwd: call.env?.workspace ?? options.cwd });
     } finally {
@@ -110,6 +114,25 @@ export function workerCache(options: WorkerCacheOptions): RawCache {
 }
 
 /**
+ * The answers of one call: each is a sign of life (@actions/cache waits between its retries of
+ * a 5xx), and the last fault is what to say ("the cache service answered 500 … to finalizing
+ * the upload (saving KEY)").
+ */
+function answerLog(service: string, what: string) {
+  let count = 0;
+  let last: string | undefined;
+  return {
+    answered: (request: string, status: number, statusText: string): void => {
+      count++;
+      const said = answerFault(request, status, statusText);
+      if (said) last = `${service} ${said} (${what})`;
+    },
+    answers: (): number => count,
+    fault: (): string | undefined => last,
+  };
+}
+
+/**
  * The cache service with deadlines: the first call of a step asks the service once (probe.ts),
  * every call runs under `guard` with its own progress as the stall measure, and once the guard
  * gives up every call still under way is ended too. The state is this object's: one per step.
@@ -124,19 +147,28 @@ export function guardedCache(raw: RawCache, guard: ServiceGuard): CacheService {
         guard.giveUp(error instanceof Error ? error.message : String(error));
         throw error;
       }));
-  const run = async <T>(what: string, env: CacheEnv | undefined, work: (call: CacheCall) => Promise<T>): Promise<T> => {
+  const run = async <T>(
+    what: string,
+    env: CacheEnv | undefined,
+    work: (call: CacheCall, fault: () => string | undefined) => Promise<T>,
+  ): Promise<T> => {
     await checkHealth();
     const abandon = new AbortController();
     live.add(abandon);
     let bytes = 0;
     const progress = (moved: number): void => void (bytes = moved);
+    const { answered, answers, fault } = answerLog(`${guard.budget.name}`, what);
     try {
       return await guard.call(
         what,
-        (signal) => work({ env, signal: AbortSignal.any([signal, abandon.signal]), progress }),
-        () => inSteps(bytes),
+        (signal) => work({ env, signal: AbortSignal.any([signal, abandon.signal]), progress, answered }, fault),
+        () => inSteps(bytes) + answers(),
+        fault,
       );
     } catch (error) {
+      // A service that answers faults is not asked again: its retries would cost the same wait once more.
+      const said = fault();
+      if (said && /answered 5\d\d/.test(said)) guard.giveUp(said);
       if (guard.down) for (const other of live) other.abort(new DeadlineError(guard.down));
       throw error;
     } finally {
@@ -146,13 +178,19 @@ export function guardedCache(raw: RawCache, guard: ServiceGuard): CacheService {
   const service = (env?: CacheEnv): CacheService => ({
     available: () => raw.available(),
     restore: (paths, primaryKey, restoreKeys) =>
-      run(`restoring ${primaryKey}`, env, (call) => raw.restore(paths, primaryKey, restoreKeys, false, call)),
+      run(`restoring ${primaryKey}`, env, async (call, fault) => {
+        const key = await raw.restore(paths, primaryKey, restoreKeys, false, call);
+        // @actions/cache logs a fault of a restore and answers a miss: say the status it got instead.
+        const said = key === undefined ? fault() : undefined;
+        if (said) throw new Error(said);
+        return key;
+      }),
     has: async (paths, key) => (await run(`looking up ${key}`, env, (call) => raw.restore(paths, key, [], true, call))) === key,
     save: (paths, key) =>
-      run(`saving ${key}`, env, async (call) => {
+      run(`saving ${key}`, env, async (call, fault) => {
         const id = await raw.save(paths, key, call);
-        // @actions/cache reports most save faults as -1 after logging them itself.
-        if (id === -1) throw new Error(`the cache service did not store ${key}`);
+        // @actions/cache reports most save faults as -1 after logging them itself: say the status it got, if any.
+        if (id === -1) throw new Error(fault() ?? `the cache service did not store ${key}`);
       }),
     within: (given) => service(given),
   });

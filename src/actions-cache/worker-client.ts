@@ -46,6 +46,8 @@ export interface WorkerCall {
   /** Ends the worker (its process group) and rejects with the signal's reason. */
   signal: AbortSignal;
   progress: (bytes: number) => void;
+  /** Hears each answer of the cache service (a request in words, its status). */
+  answered?: (request: string, status: number, statusText: string) => void;
 }
 
 /** The last lines a worker wrote to stderr: what to say when it ended without an answer. */
@@ -86,6 +88,7 @@ export function runInWorker(call: WorkerCall): Promise<string | number | null> {
     child.on('message', (raw) => {
       const message = workerMessage(raw);
       if (message?.kind === 'progress') call.progress(message.bytes);
+      else if (message?.kind === 'answer') call.answered?.(message.request, message.status, message.statusText);
       else if (message?.kind === 'result') outcome ??= { ok: true, value: message.value };
       else if (message?.kind === 'error') outcome ??= { ok: false, error: workerError(message.name, message.message) };
     });

@@ -15,6 +15,8 @@ export type WorkerMessage =
   | { kind: 'progress'; bytes: number }
   /** restore: the key restored or null; save: the entry id (-1 when @actions/cache logged a fault); probe: null. */
   | { kind: 'result'; value: string | number | null }
+  /** The cache service answered one request (answers.ts names it): a sign of life, and a fault when not 2xx. */
+  | { kind: 'answer'; request: string; status: number; statusText: string }
   | { kind: 'error'; name: string; message: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -27,6 +29,14 @@ export function workerMessage(value: unknown): WorkerMessage | undefined {
   if (value.kind === 'progress' && typeof value.bytes === 'number') return { kind: 'progress', bytes: value.bytes };
   if (value.kind === 'result' && (value.value === null || typeof value.value === 'string' || typeof value.value === 'number')) {
     return { kind: 'result', value: value.value };
+  }
+  if (
+    value.kind === 'answer' &&
+    typeof value.request === 'string' &&
+    typeof value.status === 'number' &&
+    typeof value.statusText === 'string'
+  ) {
+    return { kind: 'answer', request: value.request, status: value.status, statusText: value.statusText };
   }
   if (value.kind === 'error' && typeof value.name === 'string' && typeof value.message === 'string') {
     return { kind: 'error', name: value.name, message: value.message };

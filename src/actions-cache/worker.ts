@@ -6,7 +6,10 @@
  * whole process group, tar included) on a stall, a deadline or a cancel.
  */
 import * as cache from '@actions/cache';
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { errorText } from '../errors.js';
+import { cacheRequestOf } from './answers.js';
 import { probeCacheService } from './probe.js';
 import { meterSockets, treeBytes } from './progress.js';
 import { parseWorkerRequest, type WorkerMessage, type WorkerRequest } from './worker-protocol.js';
@@ -26,6 +29,35 @@ async function answer(request: WorkerRequest): Promise<string | number | null> {
   }
 }
 
+/** Tells the action about every answer of the cache service: a sign of life, and the status of a fault. */
+function reportAnswers(): void {
+  subscribe('http.client.response.finish', (message) => {
+    const { request, response } = message as { request?: ClientRequest; response?: IncomingMessage };
+    if (!request || !response?.statusCode) return;
+    void send({
+      kind: 'answer',
+      request: cacheRequestOf(request.method, request.path),
+      status: response.statusCode,
+      statusText: response.statusMessage ?? '',
+    });
+  });
+}
+
+/**
+ * Pure: @actions/cache's log with its `::error::` commands as warnings. It logs a 5xx of a save as
+ * an error, yet a cache that could not be saved never fails a build: the action warns of it too.
+ */
+export function savesWarnOnly(text: string): string {
+  return text.replace(/^::error(?=[ :])/gm, '::warning');
+}
+
+/** Rewrites what this process writes to stdout (savesWarnOnly). */
+function warnOnlyOnStdout(): void {
+  const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) =>
+    write(typeof chunk === 'string' ? savesWarnOnly(chunk) : chunk, ...rest);
+}
+
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send) return resolve();
@@ -37,6 +69,8 @@ function send(message: WorkerMessage): Promise<void> {
 export async function runCacheWorker(argv: readonly string[] = process.argv): Promise<void> {
   // Without the action on the other end, nobody waits for the answer.
   process.on('disconnect', () => process.exit(1));
+  warnOnlyOnStdout();
+  reportAnswers();
   let message: WorkerMessage;
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ActionError, InputError } from '../errors.js';
+import { ActionError, InputError, throwIfCancelled } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import type { Builder, DockerClient } from '../docker/client.js';
 import { buildxArgv, type BuildPlan } from './plan.js';
@@ -21,6 +21,7 @@ export interface DockerEnvironment {
 /** Checks docker, the engine, buildx and the builder; fails with what is missing. */
 export async function inspectDocker(docker: DockerClient, builder: string | undefined): Promise<DockerEnvironment> {
   const engine = await docker.engine();
+  throwIfCancelled(engine, 'docker version ran');
   if (!engine.ok && engine.exitCode === 127) {
     throw new ActionError(
       'docker is not installed or not on PATH. Install Docker (with buildx) on the runner, e.g. with docker/setup-buildx-action.',
@@ -30,10 +31,12 @@ export async function inspectDocker(docker: DockerClient, builder: string | unde
     throw new ActionError(`docker cannot reach its engine: ${engine.error || 'no answer'}. Start the Docker daemon or set DOCKER_HOST.`);
   }
   const buildx = await docker.buildxVersion();
+  throwIfCancelled(buildx, 'docker buildx version ran');
   if (!buildx.ok) {
     throw new ActionError('docker buildx is not installed. Install the buildx plugin, e.g. with docker/setup-buildx-action.');
   }
   const inspected = await docker.inspectBuilder(builder);
+  throwIfCancelled(inspected, 'docker buildx inspect ran');
   if (!inspected.ok) {
     // An inspect that printed no builder said nothing on stderr either: no error line, as before.
     const error = inspected.exitCode === 0 ? '' : inspected.error;

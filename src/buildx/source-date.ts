@@ -3,6 +3,7 @@
  * built, so the same commit built twice gives the same image (BuildKit sets the config's and the
  * history's times to it, and the exporters clamp the layers' file times to it).
  */
+import { CancelledError } from '../errors.js';
 import { run } from '../util/exec.js';
 import type { KeyValue } from '../util/key-value.js';
 
@@ -63,9 +64,11 @@ export async function commitEpoch(workspace: string, sha: string): Promise<numbe
       silent: true,
       timeoutMs: 10_000,
     });
+    if (r.cancelled) throw new CancelledError(r.cancelled, 'git read the commit time');
     const text = r.stdout.trim();
     return r.exitCode === 0 && EPOCH_RE.test(text) ? Number(text) : undefined;
-  } catch {
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
     // No git on the machine.
     return undefined;
   }

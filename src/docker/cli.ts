@@ -32,6 +32,8 @@ export function removeArgv(kind: ProjectObjectKind): string[] {
 
 /** Pure: a failed command as the client reports it; `words` picks its error from stderr. */
 export function failure(r: ExecResult, words: (stderr: string) => string = lastErrorLine): CommandFailure {
+  if (r.cancelled)
+    return { ok: false, exitCode: r.exitCode, notInstalled: false, cancelled: r.cancelled, error: `ended by the cancel (${r.cancelled})` };
   const notInstalled = r.exitCode === 127 || /is not a docker command|unknown command "compose"/.test(r.stderr);
   return { ok: false, exitCode: r.exitCode, notInstalled, error: words(r.stderr) };
 }
@@ -43,8 +45,9 @@ export function done(r: ExecResult): Done {
 
 /** Pure: a build's end: buildx's last error line and everything it printed. */
 export function buildOutput(r: ExecResult): BuildOutput {
-  const ok = r.exitCode === 0;
-  return { ok, exitCode: r.exitCode, error: ok ? '' : lastErrorLine(r.stderr), log: r.stderr + r.stdout };
+  const ok = r.exitCode === 0 && !r.cancelled;
+  const error = r.cancelled ? `ended by the cancel (${r.cancelled})` : ok ? '' : lastErrorLine(r.stderr);
+  return { ok, exitCode: r.exitCode, error, log: r.stderr + r.stdout };
 }
 
 /** Pure: what a command printed, parsed; a fault of the parse fails the answer with `what` it printed. */

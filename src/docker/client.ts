@@ -22,6 +22,8 @@ export interface CommandFailure {
   exitCode: number;
   /** The program is not there: docker itself (exit 127), or the compose plugin. */
   notInstalled: boolean;
+  /** The signal that cancelled the step: the command was ended by the cancel (then never notInstalled). */
+  cancelled?: string;
   /** The command's own words: its last error line (compose's: its error lines); empty when it said nothing. */
   error: string;
 }

@@ -13,6 +13,27 @@ function hexOf(digest: string): string {
 }
 
 /**
+ * Pure: a fault reading the layout, in the user's terms (never the layout's path on disk): what
+ * the build's OCI layout lacks, or which of its documents could not be read.
+ */
+export function layoutFault(error: unknown, what: string): ActionError {
+  if (error instanceof ActionError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return new ActionError(`${what} is missing from the OCI layout the build wrote`);
+  if (error instanceof SyntaxError) return new ActionError(`the ${what} of the build's OCI layout is not JSON`);
+  return new ActionError(`the ${what} of the build's OCI layout could not be read (${code ?? 'unknown error'})`);
+}
+
+/** Runs a read of the layout; its fault in the user's terms (layoutFault). */
+async function reading<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw layoutFault(error, what);
+  }
+}
+
+/**
  * An OCI image layout directory (index.json + blobs/sha256), as `buildx --output
  * type=oci,tar=false` writes it. Reads only what is asked for.
  */
@@ -24,7 +45,8 @@ export class OciLayout {
 
   /** The layout's index.json (`manifests` empty when it lists none). */
   async index(): Promise<ImageIndex> {
-    const doc = JSON.parse(await readFile(join(this.dir, 'index.json'), 'utf8')) as { mediaType?: string; manifests?: unknown };
+    const text = await reading('index.json', () => readFile(join(this.dir, 'index.json'), 'utf8'));
+    const doc = (await reading('index.json', () => Promise.resolve(JSON.parse(text)))) as { mediaType?: string; manifests?: unknown };
     return { mediaType: doc.mediaType, manifests: Array.isArray(doc.manifests) ? (doc.manifests as Descriptor[]) : [] };
   }
 
@@ -35,12 +57,14 @@ export class OciLayout {
 
   /** A blob parsed as JSON (a manifest, an index or a config). */
   async json(digest: string): Promise<unknown> {
-    return JSON.parse(await readFile(this.blobPath(digest), 'utf8'));
+    const path = this.blobPath(digest);
+    return reading(`blob ${digest}`, async () => JSON.parse(await readFile(path, 'utf8')) as unknown);
   }
 
   /** The last `count` bytes of a blob of `size` bytes. */
   async tail(digest: string, size: number, count: number): Promise<Buffer> {
-    const file = await open(this.blobPath(digest), 'r');
+    const path = this.blobPath(digest);
+    const file = await reading(`blob ${digest}`, () => open(path, 'r'));
     try {
       const n = Math.min(count, size);
       const buf = Buffer.alloc(n);
@@ -62,7 +86,7 @@ export class OciLayout {
   /** A blob as a stream. */
   stream(digest: string): Readable {
     const path = this.blobPath(digest);
-    if (!existsSync(path)) throw new ActionError(`blob ${digest} is missing from the OCI layout`);
+    if (!existsSync(path)) throw layoutFault(Object.assign(new Error('missing'), { code: 'ENOENT' }), `blob ${digest}`);
     return createReadStream(path);
   }
 }

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ActionError, errorText } from '../errors.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './descriptor.js';
-import { OciLayout } from './layout.js';
+import { layoutFault, OciLayout } from './layout.js';
 import { isIndex, MANIFEST_TYPES } from './media-types.js';
 import { RegistryClient, RegistryGuards } from './registry-client.js';
 import type { Reporter } from '../reporter.js';
@@ -160,7 +160,9 @@ export async function uploadLayout(
     const mountFrom = doneOn.get(client.host);
     await inParallel(content.blobs, PARALLEL_UPLOADS, (blob) => pushBlob(client, blob, layout, mountFrom, s));
     for (const d of content.documents) {
-      const body = await readFile(layout.blobPath(d.digest));
+      const body = await readFile(layout.blobPath(d.digest)).catch((error: unknown) => {
+        throw layoutFault(error, `blob ${d.digest}`);
+      });
       await putManifest(client, d.digest, d.mediaType || MANIFEST_TYPES[0]!, body);
     }
     if (!doneOn.has(client.host)) doneOn.set(client.host, client.repository);

@@ -39,13 +39,23 @@ export async function buildWithCache(
   }
 }
 
-/** Pure: the build's outputs and its failure (its summary section is written once the tags moved, or did not). */
-export function buildOutputs(result: BuildResult): StageResult {
+/**
+ * Pure: the build's outputs and its failure (its summary section is written once the tags moved,
+ * or did not). A failed build names no image and no digest. When the action pushes the build's
+ * OCI layout itself (`actionPushes`), `digest` comes from that push once it succeeded, never
+ * before: a push that did not happen sets no digest.
+ */
+export function buildOutputs(result: BuildResult, actionPushes = false): StageResult {
   const outputs: StageResult['outputs'] = {};
-  if (result.imageId) outputs.imageid = result.imageId;
-  if (result.metadata.digest) outputs.digest = result.metadata.digest;
+  if (result.ok && result.imageId) outputs.imageid = result.imageId;
+  if (result.ok && result.metadata.digest && !actionPushes) outputs.digest = result.metadata.digest;
   outputs.metadata = JSON.stringify(result.metadata.raw);
   return { outputs, failures: result.ok ? [] : [`Build failed: ${result.error}`] };
+}
+
+/** Pure: whether the action pushes the build's OCI layout itself (the docker driver), rather than BuildKit. */
+export function actionPushes(plan: Pick<BuildPlan, 'push' | 'pushByDigest'>): boolean {
+  return plan.push && !!plan.pushByDigest && plan.pushByDigest.via !== 'exporter';
 }
 
 /** The image pushed by digest: where it is, for the tags. */
@@ -62,7 +72,7 @@ export async function pushIfNeeded(
   out: Collector,
 ): Promise<Pushed | undefined> {
   if (!plan.push) return undefined;
-  if (!plan.pushByDigest || plan.pushByDigest.via === 'exporter')
+  if (!plan.pushByDigest || !actionPushes(plan))
     return build.metadata.digest ? { digest: build.metadata.digest, mediaType: build.metadata.mediaType } : undefined;
   const guards = new RegistryGuards(undefined, deps.ctx.deadlineScale);
   const pushed = await pushLayoutStage(plan, plan.pushByDigest.repositories, deps.reporter, guards);

@@ -5,7 +5,7 @@ import { notTaggedReason } from '../release/apply.js';
 import { smokeStageResult } from '../smoke/stage.js';
 import { StateWriter } from '../state.js';
 import { checkBuilt, handOffResult, moveTags, type Checked } from './after-build.js';
-import { buildOutputs, buildWithCache, pushIfNeeded, type Pushed } from './build.js';
+import { actionPushes, buildOutputs, buildWithCache, pushIfNeeded, type Pushed } from './build.js';
 import { asFailure, Collector } from './collector.js';
 import type { PipelineDeps } from './deps.js';
 import { mergeJob } from './merge-job.js';
@@ -63,7 +63,7 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
   );
   out.take(restored.result);
   const build = await buildWithCache(plan, restored.session, { reporter, state, docker });
-  out.take(buildOutputs(build.result), 'build');
+  out.take(buildOutputs(build.result, actionPushes(plan)), 'build');
   const summarize = buildSummary(prepared, build, out);
   const handOff = (checked?: Checked, pushed?: Pushed): Promise<void> =>
     handOffResult(inputs, prepared, { checked, pushed: !!pushed && !out.failed('push') }, deps, out);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BuildResult } from '../buildx/docker.js';
 import type { BuildPlan } from '../buildx/plan.js';
 import type { DockerClient } from '../docker/client.js';
-import { ActionError, errorText, InputError } from '../errors.js';
+import { ActionError, errorText, InputError, throwIfCancelled } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import type { SmokeState, StateWriter } from '../state.js';
@@ -64,6 +64,7 @@ export async function checkSmokeSetup(
   const projectName = smokeProjectName();
   const config = await docker.composeConfig({ name: projectName, files: smoke.files, cwd });
   if (!config.ok) {
+    throwIfCancelled(config, 'docker compose config ran');
     if (config.notInstalled) {
       throw new ActionError('docker compose is not installed. Install the compose plugin (compose 2.24 or later) for the smoke test.');
     }

@@ -68,7 +68,7 @@ export class Cancellation implements CancelHooks {
     }
     this.received = signal;
     // At once, not when stop() gets to run: nothing new starts after the signal.
-    this.deps.registry.close();
+    this.deps.registry.close(signal);
     this.notify(signal);
   }
 

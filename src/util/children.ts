@@ -73,6 +73,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 export class ChildRegistry {
   private readonly live = new Map<number, ChildProcess>();
   private stoppingSince: number | undefined;
+  private cancelSignal: string | undefined;
   private readonly cleanupScope = new AsyncLocalStorage<boolean>();
 
   /** How many started children have not exited yet. */
@@ -83,6 +84,14 @@ export class ChildRegistry {
   /** True once `stopAll` was called: `spawn` refuses new work, except inside `whileCleaningUp`. */
   get stopping(): boolean {
     return this.stoppingSince !== undefined;
+  }
+
+  /**
+   * The signal that cancelled the step (Cancellation.receive), if one did: a command that ends
+   * from now on, outside `whileCleaningUp`, was ended by the cancel, whatever it printed.
+   */
+  get cancelledBy(): string | undefined {
+    return this.cleanupScope.getStore() ? undefined : this.cancelSignal;
   }
 
   /** Starts a child in its own process group and keeps it until it exits. */
@@ -96,9 +105,10 @@ export class ChildRegistry {
     return child;
   }
 
-  /** Refuses new children from now on (except inside `whileCleaningUp`). */
-  close(): void {
+  /** Refuses new children from now on (except inside `whileCleaningUp`); `signal`: a cancel's. */
+  close(signal?: string): void {
     this.stoppingSince ??= Date.now();
+    this.cancelSignal ??= signal;
   }
 
   /** Runs `work` with spawning allowed again (a cancelled CLI run still removes what it made). */

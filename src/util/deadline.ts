@@ -152,8 +152,15 @@ export class ServiceGuard {
   /**
    * `progress`, for calls that move data: the call's limit then applies to time without
    * progress (withStallDeadline), and only that time counts against the run's total.
+   * `said`: what the service last answered that was a fault (a status); a deadline then reports
+   * that, since the service did answer.
    */
-  async call<T>(what: string, work: (signal: AbortSignal) => Promise<T>, progress?: () => number): Promise<T> {
+  async call<T>(
+    what: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    progress?: () => number,
+    said?: () => string | undefined,
+  ): Promise<T> {
     if (this.downReason) throw new DeadlineError(this.downReason);
     const left = this.budget.totalMs - this.spent();
     if (left <= 0) {
@@ -169,8 +176,10 @@ export class ServiceGuard {
         ? await withStallDeadline(label, ms, progress, work, (quiet) => (this.spentMs += quiet))
         : await withDeadline(label, ms, work);
     } catch (error) {
-      if (error instanceof DeadlineError) this.giveUp(error.message);
-      throw error;
+      if (!(error instanceof DeadlineError)) throw error;
+      const answered = said?.();
+      this.giveUp(answered ?? error.message);
+      throw answered ? new DeadlineError(answered) : error;
     } finally {
       if (!progress && --this.inFlight === 0) this.spentMs += this.clock() - this.busySince;
     }

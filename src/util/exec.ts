@@ -9,6 +9,8 @@ export interface ExecResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** The signal that cancelled the step while the command ran: it was ended by the cancel (or never started). */
+  cancelled?: string;
 }
 
 export interface ExecOptions {
@@ -97,7 +99,8 @@ export async function run(program: string, args: readonly string[], options: Exe
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
   } catch (error) {
-    return { exitCode: error instanceof StoppingError ? 130 : 127, stdout: '', stderr: errorText(error) };
+    const cancelled = error instanceof StoppingError ? (processChildren.cancelledBy ?? 'a cancel') : undefined;
+    return { exitCode: cancelled ? 130 : 127, stdout: '', stderr: errorText(error), ...(cancelled ? { cancelled } : {}) };
   }
   if (options.onSpawn) child.once('spawn', options.onSpawn);
   const stdout = collect(child.stdout!, echo);
@@ -130,6 +133,8 @@ export async function run(program: string, args: readonly string[], options: Exe
     });
   });
   clearTimeout(deadline);
+  const cancelled = processChildren.cancelledBy;
+  if (cancelled) return { exitCode: ended.exitCode, stdout: stdout(), stderr: stderr(), cancelled };
   if (timedOut)
     return { exitCode: 124, stdout: stdout(), stderr: `${stderr()}${program} did not end in ${formatDuration(options.timeoutMs!)}` };
   return { exitCode: ended.exitCode, stdout: stdout(), stderr: ended.error ? `${stderr()}${ended.error}` : stderr() };

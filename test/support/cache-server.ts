@@ -48,6 +48,8 @@ export interface CacheServerOptions {
    * 500, `garbage` answers 200 with a body that is not JSON.
    */
   fault?: 'hang' | '500' | 'garbage';
+  /** Answer FinalizeCacheEntryUpload with this HTTP status (e.g. 500), every time: the upload itself succeeds. */
+  finalizeStatus?: number;
   /** Serve downloads slowly but steadily: this many bytes per second, in 10 chunks a second. */
   downloadBytesPerSecond?: number;
 }
@@ -154,6 +156,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
         return json(res, 200, { ok: true, signed_upload_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=upload` });
       }
       case 'FinalizeCacheEntryUpload': {
+        if (options.finalizeStatus) return json(res, options.finalizeStatus, { code: 'internal', msg: 'finalize failed' });
         const entry = entries.find((e) => e.key === key && e.version === version && !e.finalized);
         if (!entry || !existsSync(blobPath(entry.id))) return json(res, 200, { ok: false, message: `no upload for ${key}` });
         entry.size = statSync(blobPath(entry.id)).size;
