@@ -114,18 +114,20 @@ export function workerCache(options: WorkerCacheOptions): RawCache {
 }
 
 /**
- * The answers of one call: each is a sign of life (@actions/cache waits between its retries of
- * a 5xx), and the last fault is what to say ("the cache service answered 500 … to finalizing
- * the upload (saving KEY)").
+ * The answers of one call: each is a sign of life, and the last fault is what to say ("the
+ * cache service answered 500 … to finalizing the upload (saving KEY)"); a 5xx is handed to
+ * `onServerFault` as soon as it is heard.
  */
-function answerLog(service: string, what: string) {
+function answerLog(service: string, what: string, onServerFault: (said: string) => void) {
   let count = 0;
   let last: string | undefined;
   return {
     answered: (request: string, status: number, statusText: string): void => {
       count++;
       const said = answerFault(request, status, statusText);
-      if (said) last = `${service} ${said} (${what})`;
+      if (!said) return;
+      last = `${service} ${said} (${what})`;
+      if (status >= 500) onServerFault(last);
     },
     answers: (): number => count,
     fault: (): string | undefined => last,
@@ -157,7 +159,8 @@ export function guardedCache(raw: RawCache, guard: ServiceGuard): CacheService {
     live.add(abandon);
     let bytes = 0;
     const progress = (moved: number): void => void (bytes = moved);
-    const { answered, answers, fault } = answerLog(`${guard.budget.name}`, what);
+    // A 5xx ends the call at once: its retries would cost up to half a minute for an optional cache.
+    const { answered, answers, fault } = answerLog(`${guard.budget.name}`, what, (said) => abandon.abort(new Error(said)));
     try {
       return await guard.call(
         what,

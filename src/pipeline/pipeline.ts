@@ -67,6 +67,8 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
   const summarize = buildSummary(prepared, build, out);
   const handOff = (checked?: Checked, pushed?: Pushed): Promise<void> =>
     handOffResult(inputs, prepared, { checked, pushed: !!pushed && !out.failed('push') }, deps, out);
+  // With push, the tags output names only tags that point at the new image when the step ends.
+  if (plan.push && (!build.result.ok || inputs.fanOut === 'push-by-digest')) out.output('tags', '');
   if (!build.result.ok) {
     out.take(smokeStageResult({ status: 'skipped' }));
     if (inputs.fanOut === 'push-by-digest') await handOff();
