@@ -98579,6 +98579,8 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
+// EXTERNAL MODULE: external "node:diagnostics_channel"
+var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
 ;// CONCATENATED MODULE: ./src/errors.ts
 /** A bad input: the message names the input and the form it expects. Shown without a stack. */
 class InputError extends Error {
@@ -98597,15 +98599,82 @@ class ActionError extends Error {
         this.name = 'ActionError';
     }
 }
-/** The text of anything thrown, for a warning or an error message. */
+/** The step was cancelled (SIGINT/SIGTERM) while a command ran: said as a cancel, never as what the killed command printed. */
+class CancelledError extends ActionError {
+    signal;
+    /** `what`: what the step was doing ("docker buildx version ran"). */
+    constructor(signal, what) {
+        super(`Cancelled (${signal}) while ${what}.`);
+        this.name = 'CancelledError';
+        this.signal = signal;
+    }
+}
+/** Throws a CancelledError when a command's failure was the cancel (`cancelled` holds its signal). */
+function throwIfCancelled(result, what) {
+    if (!result.ok && result.cancelled)
+        throw new CancelledError(result.cancelled, what);
+}
+/**
+ * Pure: the failures to report once the step was cancelled by `signal` (undefined: not
+ * cancelled, the failures as they are). After a cancel, what the killed commands made of it
+ * (a missing plugin, a failed build) is not what happened: the cancel's own messages stay, or
+ * one that says the step was cancelled.
+ */
+function failuresAfterCancel(signal, failures) {
+    if (!signal)
+        return [...failures];
+    const said = failures.filter((f) => f.startsWith(`Cancelled (${signal})`));
+    return said.length > 0 ? said : [`Cancelled (${signal}): the step was stopped before it finished.`];
+}
+/**
+ * An absolute path into a directory the action made for itself (mkdtemp): the run's work dir
+ * (go-container-action-XXXXXX) or a cache call's (call-XXXXXX). Its prefix means nothing to the user.
+ */
+const INTERNAL_PATH = /(?:\/[^\s'"/]+)*\/(?:go-container-action|call)-[A-Za-z0-9]{6}\//g;
+/** Pure: `text` with the machine's part of every internal path left out ("…/oci-layout/index.json"). */
+function hideInternalPaths(text) {
+    return text.replace(INTERNAL_PATH, '…/');
+}
+/** The text of anything thrown, for a warning or an error message (never an internal temp path). */
 function errorText(error) {
-    return error instanceof Error ? error.message : String(error);
+    return hideInternalPaths(error instanceof Error ? error.message : String(error));
 }
 /** The one message to fail with: user-facing errors as they are, anything else as unexpected. */
 function failureMessage(error) {
     if (error instanceof InputError || error instanceof ActionError)
         return error.message;
     return `Unexpected error: ${errorText(error)}`;
+}
+
+;// CONCATENATED MODULE: ./src/actions-cache/answers.ts
+/**
+ * What the cache service answered to one call of @actions/cache, in words: the cache worker
+ * sees every HTTP answer (worker.ts), and an answer that is a fault is reported as that status,
+ * never as a time-out (@actions/cache retries a 5xx and then only logs it).
+ */
+const TWIRP = /\/twirp\/github\.actions\.results\.api\.v1\.CacheService\/(\w+)$/;
+/** What each request of @actions/cache does, as a message names it. */
+const CALLS = {
+    CreateCacheEntry: 'reserving the entry',
+    FinalizeCacheEntryUpload: 'finalizing the upload',
+    GetCacheEntryDownloadURL: 'looking up the entry',
+};
+/** Pure: the request in words, from its method and path ("finalizing the upload"). */
+function cacheRequestOf(method, path) {
+    const twirp = TWIRP.exec(path.split('?')[0] ?? '');
+    if (twirp)
+        return CALLS[twirp[1]] ?? twirp[1];
+    if (method === 'PUT')
+        return 'the upload';
+    if (method === 'GET' || method === 'HEAD')
+        return 'the download';
+    return `${method} ${path.split('?')[0] ?? ''}`;
+}
+/** Pure: "answered 500 Internal Server Error to finalizing the upload"; undefined for an answer that is no fault. */
+function answerFault(request, status, statusText) {
+    if (status >= 200 && status < 400)
+        return undefined;
+    return `answered ${status}${statusText ? ` ${statusText}` : ''} to ${request}`;
 }
 
 ;// CONCATENATED MODULE: ./src/actions-cache/probe.ts
@@ -98717,8 +98786,6 @@ async function probeCacheService(signal, target = probeTarget(), name = 'the cac
         throw new CacheServiceError(verdict);
 }
 
-// EXTERNAL MODULE: external "node:diagnostics_channel"
-var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
 ;// CONCATENATED MODULE: ./src/actions-cache/progress.ts
 /**
  * What "progress" means for a call to the cache service: bytes moving over the cache worker's
@@ -98803,6 +98870,12 @@ function workerMessage(value) {
     if (value.kind === 'result' && (value.value === null || typeof value.value === 'string' || typeof value.value === 'number')) {
         return { kind: 'result', value: value.value };
     }
+    if (value.kind === 'answer' &&
+        typeof value.request === 'string' &&
+        typeof value.status === 'number' &&
+        typeof value.statusText === 'string') {
+        return { kind: 'answer', request: value.request, status: value.status, statusText: value.statusText };
+    }
     if (value.kind === 'error' && typeof value.name === 'string' && typeof value.message === 'string') {
         return { kind: 'error', name: value.name, message: value.message };
     }
@@ -98843,6 +98916,8 @@ function parseWorkerRequest(text) {
 
 
 
+
+
 /** How often the worker reports the bytes it moved (the action looks once a second). */
 const PROGRESS_EVERY_MS = 500;
 async function answer(request) {
@@ -98856,6 +98931,32 @@ async function answer(request) {
             return cache_saveCache(request.paths, request.key);
     }
 }
+/** Tells the action about every answer of the cache service: a sign of life, and the status of a fault. */
+function reportAnswers() {
+    (0,external_node_diagnostics_channel_.subscribe)('http.client.response.finish', (message) => {
+        const { request, response } = message;
+        if (!request || !response?.statusCode)
+            return;
+        void send({
+            kind: 'answer',
+            request: cacheRequestOf(request.method, request.path),
+            status: response.statusCode,
+            statusText: response.statusMessage ?? '',
+        });
+    });
+}
+/**
+ * Pure: @actions/cache's log with its `::error::` commands as warnings. It logs a 5xx of a save as
+ * an error, yet a cache that could not be saved never fails a build: the action warns of it too.
+ */
+function savesWarnOnly(text) {
+    return text.replace(/^::error(?=[ :])/gm, '::warning');
+}
+/** Rewrites what this process writes to stdout (savesWarnOnly). */
+function warnOnlyOnStdout() {
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (chunk, ...rest) => write(typeof chunk === 'string' ? savesWarnOnly(chunk) : chunk, ...rest);
+}
 function send(message) {
     return new Promise((resolve) => {
         if (!process.send)
@@ -98867,6 +98968,8 @@ function send(message) {
 async function runCacheWorker(argv = process.argv) {
     // Without the action on the other end, nobody waits for the answer.
     process.on('disconnect', () => process.exit(1));
+    warnOnlyOnStdout();
+    reportAnswers();
     let message;
     let timer;
     try {
