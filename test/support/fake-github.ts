@@ -1,5 +1,5 @@
 /**
- * A small GitHub REST API on loopback, for the real @actions/github client (GITHUB_API_URL):
+ * A small GitHub REST API on loopback, for the real Octokit client (GITHUB_API_URL):
  * issue comments (list with Link-header pagination, create, update, delete), GET /user (or its
  * absence, as for an Actions installation token), commits/{sha}/pulls, and a token check.
  * Faults: latency per request, requests that are accepted and never answered, 200 answers
