@@ -97,11 +97,11 @@ describe('every message says what happened', () => {
     const arrived = join(bin, 'arrived');
     execFileSync('mkfifo', [arrived]);
     const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim();
-    // `docker buildx version` tells the test it runs, then blocks until the cancel's SIGTERM, and then
+    // `docker buildx version` tells the test it runs, then blocks (on nothing that ever ends) until the cancel's SIGTERM, and then
     // says what a missing buildx says: the step must still report the cancel.
     writeFileSync(
       join(bin, 'docker'),
-      `#!/bin/sh\nif [ "$1" = buildx ] && [ "$2" = version ]; then echo here > '${arrived}'; trap "echo \\"docker: 'buildx' is not a docker command.\\" >&2; exit 1" TERM; sleep 600 & wait; fi\nexec '${realDocker}' "$@"\n`,
+      `#!/bin/sh\nif [ "$1" = buildx ] && [ "$2" = version ]; then echo here > '${arrived}'; trap "echo \\"docker: 'buildx' is not a docker command.\\" >&2; exit 1" TERM; tail -f /dev/null & wait; fi\nexec '${realDocker}' "$@"\n`,
     );
     chmodSync(join(bin, 'docker'), 0o755);
     const abort = new AbortController();
