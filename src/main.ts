@@ -34,6 +34,7 @@ export async function run(cancel?: CancelHooks): Promise<void> {
       ),
       github: githubClient(ctx),
       cancel,
+      writeSummaryNow: writeSummary ? () => reporter.writeSummary() : undefined,
     };
     const outcome = await runPipeline(inputs, deps);
     if (writeSummary) await reporter.writeSummary();

@@ -60,7 +60,7 @@ export async function checkBuilt(
 export async function moveTags(
   plan: BuildPlan,
   pushed: Pushed | undefined,
-  io: { deps: PipelineDeps; guards: RegistryGuards },
+  io: { deps: PipelineDeps; guards: RegistryGuards; onCancelled?: (tagging: TagState) => Promise<void> },
   out: Collector,
 ): Promise<TagState> {
   const { reporter } = io.deps;
@@ -82,7 +82,7 @@ export async function moveTags(
     return { applied: false, reason };
   }
   const tagged = await reporter.group(`Tagging ${plan.tags.join(', ')}`, () =>
-    applyTags(plan.tags, pushed, plan.builder, taggingDeps(io.deps, io.guards, out)),
+    applyTags(plan.tags, pushed, plan.builder, taggingDeps(io.deps, io.guards, out, io.onCancelled)),
   );
   const { result, tagging } = taggingResult(tagged, pushed.digest);
   out.take(result, 'tagging');

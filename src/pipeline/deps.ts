@@ -22,4 +22,6 @@ export interface PipelineDeps {
   cancel?: CancelHooks;
   /** Where tagging reads and puts tags (default: the registries over HTTP; tests hand a fake). */
   tagStore?: TagStore;
+  /** Writes the job summary at once, when the step writes one: a cancel ends the step before the pipeline returns. */
+  writeSummaryNow?: () => Promise<void>;
 }

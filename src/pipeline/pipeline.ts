@@ -84,7 +84,13 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
   if (!plan.push) return;
   if (!pushed && !out.failed('push'))
     out.take({ outputs: {}, failures: ['The build named no pushed digest, so the tags cannot be moved to it.'] }, 'push');
-  summarize(await moveTags(plan, pushed, { deps, guards: checked.measurement.guards }, out));
+  // A cancel while tagging ends the step before moveTags returns: the summary is written from the cancel.
+  const onCancelled = async (tagging: TagState): Promise<void> => {
+    summarize(tagging);
+    out.flush();
+    await deps.writeSummaryNow?.();
+  };
+  summarize(await moveTags(plan, pushed, { deps, guards: checked.measurement.guards, onCancelled }, out));
 }
 
 /** The build's summary section, kept in its place and written again once the tags moved (or did not). */

@@ -67,7 +67,7 @@ export interface TaggingDeps {
   /** The step's cancellation: a cancel while tagging puts the tags back before the step exits. */
   cancel?: CancelHooks;
   /** Told, after a cancel put the tags back, what to say and which tags name the image. */
-  cancelled?: (message: string, applied: string[]) => void;
+  cancelled?: (message: string, applied: string[], standings: string[]) => Promise<void> | void;
 }
 
 type Image = { digest: string; mediaType?: string };
@@ -89,9 +89,10 @@ export async function applyTags(
     const standings = await move.cancel();
     const lines = standings.map((s) => standingLine(s, image.digest));
     const took = formatDuration(Date.now() - started);
-    deps.cancelled?.(
+    await deps.cancelled?.(
       `Cancelled (${signal}) during tagging; ${rollbackHeadline(standings)} (in ${took}). Where each tag stands now: ${lines.join('; ')}.`,
       tagsNaming(standings, image.digest),
+      lines,
     );
   });
   try {
@@ -190,6 +191,8 @@ export function taggingDeps(
   deps: { docker: DockerClient; reporter: Reporter; cancel?: CancelHooks; tagStore?: TagStore; ctx: { deadlineScale: number } },
   guards: RegistryGuards,
   out: { output: (name: 'tags', value: string) => void },
+  /** After a cancel put the tags back: the summary says where each stands (the step ends before tagging returns). */
+  onCancelled?: (tagging: TagState) => Promise<void>,
 ): TaggingDeps {
   const { reporter } = deps;
   return {
@@ -200,9 +203,10 @@ export function taggingDeps(
     store: deps.tagStore,
     rollbackStore: deps.tagStore,
     cancel: deps.cancel,
-    cancelled: (message, applied) => {
+    cancelled: async (message, applied, standings) => {
       out.output('tags', applied.join('\n'));
       reporter.error(message);
+      await onCancelled?.({ applied: false, reason: 'cancelled during tagging', standings });
     },
   };
 }

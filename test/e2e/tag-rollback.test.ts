@@ -162,4 +162,11 @@ describe('SIGTERM while the PUT of the last tag is held', () => {
   it('lists in the tags output only the tag that names the new image', () => {
     expect(c.run.main.outputs.tags).toBe(`${c.image}:1.0`);
   });
+
+  it("writes the job summary before the step ends, with each tag's state", () => {
+    expect(c.run.summary).toContain('| Output | pushed by digest only |');
+    expect(c.run.summary).toContain('cancelled during tagging');
+    expect(c.run.summary).toContain(`put back to its old digest ${c.oldEdge}`);
+    expect(c.run.summary).toContain('not moved, still absent');
+  });
 });

@@ -172,12 +172,15 @@ describe('a cancel while tagging', () => {
     const store = registry();
     store.hold.add('r/a:latest');
     const hooks = new Hooks();
-    const said: { message: string; applied: string[] }[] = [];
+    const said: { message: string; applied: string[]; standings: string[] }[] = [];
     const moving = applyTags(
       ['r/a:1.0', 'r/a:edge', 'r/a:latest'],
       LONE,
       undefined,
-      deps(store, { cancel: hooks, cancelled: (message, applied) => said.push({ message, applied }) }),
+      deps(store, {
+        cancel: hooks,
+        cancelled: (message, applied, standings) => void said.push({ message, applied, standings }),
+      }),
     );
     await store.held;
     await hooks.fire('SIGTERM');
@@ -185,6 +188,11 @@ describe('a cancel while tagging', () => {
     expect(store.refs.has('r/a:1.0')).toBe(false);
     expect(said).toHaveLength(1);
     expect(said[0]!.applied).toEqual([]);
+    expect(said[0]!.standings).toEqual([
+      'r/a:1.0: removed (it did not exist before)',
+      `r/a:edge: put back to its old digest ${OLD.digest}`,
+      'r/a:latest: not moved, still absent',
+    ]);
     expect(said[0]!.message).toMatch(
       new RegExp(
         '^Cancelled \\(SIGTERM\\) during tagging; no tag moved: every tag is where it was \\(in \\d+ ms\\)\\. Where each tag stands now: ' +
