@@ -25,14 +25,8 @@ export interface GoCacheStageInput {
   stream: boolean;
   /** Where the build runs (BUILDPLATFORM): the engine's platform. */
   buildPlatform: string;
-  plan: {
-    file: string;
-    context: string;
-    platforms: string[];
-    target?: string;
-    buildArgs: { key: string; value: string }[];
-    builder?: string;
-  };
+  /** The build's own settings, as the Go cache options name them. */
+  plan: Pick<GoCacheOptions, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs' | 'builder'>;
   workDir: string;
 }
 
