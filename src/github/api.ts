@@ -5,7 +5,7 @@ import { ActionError } from '../errors.js';
 import { isRecord } from '../util/json.js';
 import { ServiceGuard, type ServiceBudget } from '../util/deadline.js';
 import { guardedFetch } from '../util/http.js';
-import { ACTIONS_BOT, httpStatus, type CommentApi, type IssueComment } from './comment.js';
+import { ACTIONS_BOT, httpStatus, type CommentApi, type IssueComment, type PullRequestHead } from './comment.js';
 import type { RunContext } from '../context.js';
 
 /** One call to the GitHub API may take 15 s, all of a run's calls 60 s; 5xx and connection errors are retried twice. */
@@ -54,6 +54,17 @@ export function parseOpenPulls(raw: unknown): number[] | undefined {
   if (!Array.isArray(raw)) return undefined;
   const ok = raw.every((p) => isRecord(p) && Number.isSafeInteger(p.number) && typeof p.state === 'string');
   return ok ? (raw as { number: number; state: string }[]).filter((p) => p.state === 'open').map((p) => p.number) : undefined;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** Pure: a pull request's head from the API's JSON, or undefined when it lacks what a pull request has. */
+export function parsePullRequest(raw: unknown): PullRequestHead | undefined {
+  if (!isRecord(raw) || !Number.isSafeInteger(raw.number) || !isRecord(raw.head)) return undefined;
+  const { sha, repo } = raw.head;
+  if (typeof sha !== 'string' || !SHA.test(sha)) return undefined;
+  if (repo !== null && !(isRecord(repo) && typeof repo.full_name === 'string')) return undefined;
+  return { number: raw.number as number, headSha: sha, headRepository: isRecord(repo) ? (repo.full_name as string) : null };
 }
 
 /** Pure: whether a Link header has a next page. */
@@ -138,6 +149,18 @@ export function octokitCommentApi(token: string, repository: string, apiUrl: str
       const pulls = parseOpenPulls(data);
       if (!pulls) throw nonsense('a pull request list');
       return pulls;
+    },
+    async pullRequest(number) {
+      let data: unknown;
+      try {
+        ({ data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number }));
+      } catch (error) {
+        if (httpStatus(error) === 404) return undefined;
+        throw error;
+      }
+      const pull = parsePullRequest(data);
+      if (!pull) throw nonsense('a pull request');
+      return pull;
     },
   };
 }

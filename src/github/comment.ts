@@ -6,6 +6,14 @@ export interface IssueComment {
   url: string;
 }
 
+/** A pull request's head, as GET /repos/{owner}/{repo}/pulls/{n} answers it. */
+export interface PullRequestHead {
+  number: number;
+  headSha: string;
+  /** owner/name of the head's repository; null when that repository was deleted. */
+  headRepository: string | null;
+}
+
 /** The few GitHub calls the sticky comment needs: the one seam tests replace. */
 export interface CommentApi {
   /** The login of the token's own identity. */
@@ -18,6 +26,8 @@ export interface CommentApi {
   remove(id: number): Promise<void>;
   /** Open pull requests whose head is the commit (for `comment: always` outside pull_request events). */
   pullsForCommit(sha: string): Promise<number[]>;
+  /** The pull request's head; undefined when the repository has no such pull request (404). */
+  pullRequest(number: number): Promise<PullRequestHead | undefined>;
 }
 
 /** The login an Actions installation token (GITHUB_TOKEN) comments as; it cannot call GET /user. */

@@ -1,7 +1,7 @@
 /**
  * A small GitHub REST API on loopback, for the real Octokit client (GITHUB_API_URL):
  * issue comments (list with Link-header pagination, create, update, delete), GET /user (or its
- * absence, as for an Actions installation token), commits/{sha}/pulls, and a token check.
+ * absence, as for an Actions installation token), commits/{sha}/pulls, pulls/{n}, and a token check.
  * Faults: latency per request, requests that are accepted and never answered, 200 answers
  * that are not JSON; and a gate that holds the first listings until several runs listed.
  */
@@ -29,6 +29,8 @@ export interface FakeGitHubOptions {
   readOnly?: boolean;
   /** The pull requests that hold each commit sha, open or closed. */
   pullsForCommit?: Record<string, { number: number; state: 'open' | 'closed' }[]>;
+  /** The pull requests GET /repos/{owner}/{repo}/pulls/{n} knows, by number (others: 404). */
+  pulls?: Record<number, FakePull>;
   /** Every answer waits this long (the real API's latency). */
   latencyMs?: number;
   /** Requests whose `METHOD path` matches are accepted and never answered. */
@@ -36,6 +38,13 @@ export interface FakeGitHubOptions {
   /** Requests whose `METHOD path` matches answer 200 with this body as JSON's content type (default: not JSON at all). */
   garbage?: RegExp;
   garbageBody?: string;
+}
+
+export interface FakePull {
+  headSha: string;
+  /** owner/name of the head's repository; null: deleted. */
+  headRepository: string | null;
+  state?: 'open' | 'closed';
 }
 
 export interface FakeRequest {
@@ -196,6 +205,14 @@ export class FakeGitHub {
     const pulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (pulls && method === 'GET') {
       return this.json(res, 200, this.options.pullsForCommit?.[pulls[3]!] ?? []);
+    }
+    const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
+    if (pull && method === 'GET') {
+      const n = Number(pull[3]);
+      const p = this.options.pulls?.[n];
+      if (!p) return this.json(res, 404, { message: 'Not Found' });
+      const repo = p.headRepository === null ? null : { full_name: p.headRepository, fork: p.headRepository !== `${pull[1]}/${pull[2]}` };
+      return this.json(res, 200, { number: n, state: p.state ?? 'open', head: { sha: p.headSha, ref: 'feature', repo } });
     }
     return this.json(res, 404, { message: 'Not Found' });
   }

@@ -57,6 +57,9 @@ class MemoryApi implements CommentApi {
     this.store.splice(at, 1);
     this.removed.push(id);
   }
+  async pullRequest(): Promise<undefined> {
+    return undefined;
+  }
   async pullsForCommit(): Promise<number[]> {
     return [];
   }
