@@ -9,6 +9,7 @@ export const OUTPUT_NAMES = [
   'size-report',
   'budget-status',
   'comment-url',
+  'report',
   'go-cache-hit',
   'go-cache-restored',
 ] as const;

@@ -51,7 +51,10 @@ export async function checkBuilt(
   };
   const services = reportServices(deps, runCache(deps, workDir), inputs.githubToken);
   const partOfMerge = inputs.fanOut === 'push-by-digest';
-  const input = { size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, ...services, extras, partOfMerge };
+  const input = {
+    ...{ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken },
+    ...{ ...services, extras, partOfMerge, reportDir: workDir },
+  };
   out.take(await sizeReportStage(input, measurement, reporter), 'size-budget');
   return { measurement, smoke };
 }

@@ -29,7 +29,8 @@ export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collecto
   const section = out.reserve();
   const summary: MergeSummaryInput = { records: [], missing: [], tags: release.tags, push: inputs.push };
   try {
-    const cache = runCache(deps, await runWorkDir(deps));
+    const workDir = await runWorkDir(deps);
+    const cache = { ...runCache(deps, workDir), reportDir: workDir };
     const gathered = await gatherStage(
       { ...cache, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms },
       reporter,
@@ -46,7 +47,7 @@ export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collecto
 /** Every platform is there: the index, the one size report, then the tags. */
 async function mergeRecords(
   inputs: Inputs,
-  run: { version: string; tags: string[]; records: PlatformHandoff[]; cache: ReturnType<typeof runCache> },
+  run: { version: string; tags: string[]; records: PlatformHandoff[]; cache: ReturnType<typeof runCache> & { reportDir: string } },
   deps: PipelineDeps,
   out: Collector,
   summary: MergeSummaryInput,
@@ -64,6 +65,7 @@ async function mergeRecords(
     ...{ size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target },
     ...{ ctx, tags: run.tags, version: run.version, guards, digest: summary.digest ?? '' },
     ...reportServices(deps, run.cache, inputs.githubToken),
+    reportDir: run.cache.reportDir,
   };
   out.take(await mergedSizeStage(sizeInput, run.records, reporter), 'size-budget');
   if (!inputs.push) return;

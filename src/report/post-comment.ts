@@ -21,15 +21,18 @@ export interface CommentInput {
 
 type Target = { issue: number } | { skip: string; notice: boolean };
 
+/** What a run that may not comment says instead of an error: where the report is and how it gets posted. */
+export const HOW_TO_POST =
+  'The size report is in the job summary and in the file of the `report` output; to post it as the comment, upload that file ' +
+  'as an artifact and run this action with `comment-from` in a workflow_run workflow (README: "Pull requests from forks"). ' +
+  'The budget still decides the step.';
+
 /** The pull request to comment on, or why there is none. */
 async function commentTarget(input: CommentInput, api: CommentApi): Promise<Target> {
   const { comment, ctx } = input;
   if (ctx.pullRequest && ctx.pullRequest.number > 0) {
     if (ctx.pullRequest.fromFork)
-      return {
-        skip: 'The size comment is skipped on pull requests from forks: their token cannot write comments. The budget still decides the step.',
-        notice: true,
-      };
+      return { skip: `This pull request comes from a fork, whose token cannot write comments. ${HOW_TO_POST}`, notice: true };
     return { issue: ctx.pullRequest.number };
   }
   if (comment === 'auto') return { skip: 'not a pull request', notice: false };
@@ -76,7 +79,7 @@ function commentFault(error: unknown, reporter: Reporter): void {
   const status = httpStatus(error);
   if (status === 403 || status === 404) {
     reporter.notice(
-      `The size comment is skipped: the token may not write comments on this pull request (HTTP ${status}). The budget still decides the step.`,
+      `The size comment is not posted: the token may not write comments on this pull request (HTTP ${status}). ${HOW_TO_POST}`,
     );
   } else {
     reporter.warning(`Could not write the size comment: ${errorText(error)}`);

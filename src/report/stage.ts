@@ -9,7 +9,9 @@ import { planCache } from '../size/baseline.js';
 import { findBaseline, saveBaseline, type FoundBaseline } from '../size/find-baseline.js';
 import { binariesOf } from '../size/go-binaries.js';
 import type { SizeInputs } from '../size/inputs.js';
-import { buildReport, type SizeReport } from '../size/report.js';
+import { buildReport, type Baseline, type SizeReport } from '../size/report.js';
+import { errorText } from '../errors.js';
+import { pullRequestReport, writePullRequestReport } from './pr-report.js';
 import type { Measured, Measurement } from '../size/stage.js';
 import { budgetVerdict, isBudgeted, unmeasuredVerdict } from '../size/verdict.js';
 import type { StageResult } from '../stage.js';
@@ -33,6 +35,8 @@ export interface SizeStageInput {
   cacheWorkspace?: string;
   /** One part of a merge (push-by-digest): no comment and no baseline saved; the merge job writes them. */
   partOfMerge?: boolean;
+  /** Where a pull-request run writes its report file (the run's work dir); none: no file. */
+  reportDir?: string;
 }
 
 /** The result when nothing could be measured: no report, no comment; a budget fails the step. */
@@ -64,8 +68,39 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 /** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
 export type ReportRun = Pick<
   SizeStageInput,
-  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge'
+  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge' | 'reportDir'
 >;
+
+/**
+ * A pull-request run's report file (see pr-report.ts), for a workflow that may comment when this
+ * run may not; its path, or '' when the run is of no known pull request. Optional: a file that
+ * cannot be written is a warning.
+ */
+async function reportFile(
+  input: ReportRun,
+  name: string,
+  report: SizeReport,
+  baseline: Baseline | null,
+  reporter: Reporter,
+): Promise<string> {
+  const pr = input.ctx.pullRequest;
+  if (!input.reportDir || !pr || pr.number <= 0) return '';
+  const data = pullRequestReport({
+    pullRequest: pr.number,
+    headSha: pr.headSha || input.ctx.sha,
+    repository: input.ctx.repository,
+    image: name,
+    report,
+    baseline,
+    extras: input.extras ?? {},
+  });
+  try {
+    return await writePullRequestReport(input.reportDir, data);
+  } catch (error) {
+    reporter.warning(`Could not write the pull request's report file: ${errorText(error)}`);
+    return '';
+  }
+}
 
 /**
  * Compares the measured image with the baseline, applies the budgets, and reports: the
@@ -103,13 +138,14 @@ export async function reportStage(
   const report = build(found);
   const summary = renderSizeMarkdown(report, found.baseline, input.extras ?? {});
   const comment = input.partOfMerge ? 'never' : size.comment;
+  const reportPath = input.partOfMerge ? '' : await reportFile(input, image.name, report, found.baseline, reporter);
   const url = await postComment({ ...input, comment }, image.name, report, found.baseline, reporter);
   if (!input.partOfMerge) await saveBaseline(lookup, report, reporter);
 
   const verdict = budgetVerdict(report);
   for (const w of verdict.warnings) reporter.warning(w);
   return {
-    outputs: { 'size-report': JSON.stringify(report), 'budget-status': report.status, 'comment-url': url },
+    outputs: { 'size-report': JSON.stringify(report), 'budget-status': report.status, 'comment-url': url, report: reportPath },
     failures: verdict.failures,
     summary,
   };

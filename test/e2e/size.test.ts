@@ -205,12 +205,12 @@ describe('a pull request that grows a pushed 2-platform image by 2.5 MB, baselin
     expect(github.comments).toHaveLength(122);
   });
 
-  it('on a fork PR, skips the comment with a notice, and the budget still fails the step', () => {
+  it('on a fork PR, writes no comment but a notice, and the budget still fails the step', () => {
     expect(fromFork.main.exitCode).toBe(1);
     expect(fromFork.main.outputs['budget-status'], commandLines(fromFork)).toBe('fail');
     expect(fromFork.main.outputs['comment-url']).toBe('');
     const notices = annotations(fromFork.main.stdout).filter((a) => a.level === 'notice');
-    expect(notices.map((n) => n.message)).toContainEqual(expect.stringMatching(/size comment is skipped on pull requests from forks/));
+    expect(notices.map((n) => n.message)).toContainEqual(expect.stringMatching(/comes from a fork, whose token cannot write comments/));
     expect(github.requests.length).toBe(requestsBeforeFork);
   });
 

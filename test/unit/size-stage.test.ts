@@ -88,6 +88,9 @@ class Api implements CommentApi {
     c.body = body;
     return c;
   }
+  async pullRequest(): Promise<undefined> {
+    return undefined;
+  }
   async pullsForCommit(sha: string): Promise<number[]> {
     this.calls.push(`pulls ${sha.slice(0, 6)}`);
     return this.pulls;
@@ -178,7 +181,7 @@ describe('measureBuild and sizeReportStage on an OCI layout', () => {
     expect(outputs['comment-url']).toBe('');
     expect(reporter.annotations).toContainEqual({
       level: 'notice',
-      message: expect.stringMatching(/skipped on pull requests from forks/),
+      message: expect.stringMatching(/comes from a fork, whose token cannot write comments\. .*`comment-from`/),
       props: undefined,
     });
     expect(result.failures).toHaveLength(1);
