@@ -145,6 +145,11 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
     cache = actionsCacheService(workers, ctx.deadlineScale);
     const read = (name: InputName): string =>
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
+    if (read('comment-from').trim())
+      throw new InputError(
+        'comment-from',
+        "is the action's comment-only mode, for a workflow_run job. Expected it in a workflow step, not on the CLI.",
+      );
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const github = githubClient(ctx);

@@ -5,6 +5,7 @@ import { failureMessage, failuresAfterCancel } from './errors.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
+import { runCommentOnly } from './pipeline/comment-only.js';
 import { DockerCli } from './docker/cli.js';
 import { actionsCacheService } from './actions-cache/service.js';
 import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
@@ -21,6 +22,16 @@ export async function run(cancel?: CancelHooks): Promise<void> {
   try {
     writeSummary = booleanInput(read, 'summary');
     const ctx = loadContext();
+    // Comment-only: before anything reads the build's inputs (there may be no checkout) or docker.
+    const commentFrom = read('comment-from').trim();
+    if (commentFrom) {
+      const token = read('github-token').trim();
+      if (token) reporter.setSecret(token);
+      const outcome = await runCommentOnly(commentFrom, token, { reporter, ctx, github: githubClient(ctx) });
+      if (writeSummary) await reporter.writeSummary();
+      if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));
+      return;
+    }
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const deps = {
