@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageName, measureBuild } from '../../src/size/stage.js';
 import { sizeReportStage, type SizeStageInput } from '../../src/report/stage.js';
+import { parsePullRequestReport } from '../../src/report/pr-report-parse.js';
 import { parseSizeInputs } from '../../src/size/inputs.js';
 import { parseMetadata } from '../../src/buildx/metadata.js';
 import type { BuildPlan } from '../../src/buildx/plan.js';
@@ -48,7 +49,7 @@ function ctx(over: Partial<RunContext> = {}): RunContext {
     runAttempt: '1',
     workspace: '/ws',
     tempDir: '/tmp',
-    pullRequest: { number: 9, headRef: 'f', headSha: 'x', baseRef: 'main', fromFork: false },
+    pullRequest: { number: 9, headRef: 'f', headSha: '', baseRef: 'main', fromFork: false },
     payload: {},
     cacheStream: true,
     deadlineScale: 1,
@@ -185,6 +186,27 @@ describe('measureBuild and sizeReportStage on an OCI layout', () => {
       props: undefined,
     });
     expect(result.failures).toHaveLength(1);
+  });
+
+  it('writes the report file of a pull request (the comment it posted as body), none for a push or one part of a merge', async () => {
+    const dir = tempDir('pr-report');
+    const api = new Api();
+    const { outputs } = await stage({ baseline: 'none' }, { commentApi: api, reportDir: dir });
+    expect(outputs.report).toBe(join(dir, 'pull-request-report.json'));
+    const parsed = parsePullRequestReport(readFileSync(outputs.report!, 'utf8'));
+    if ('invalid' in parsed) throw new Error(parsed.invalid);
+    expect(parsed).toMatchObject({ pull_request: 9, repository: 'octo-org/hello', image: 'Dockerfile', version: '1.2.3' });
+    // The payload's head sha when it has one; this one has none that is a sha, so GITHUB_SHA.
+    expect(parsed.head_sha).toBe('c0ffee'.padEnd(40, '0'));
+    expect(parsed.body).toBe(api.store[0]!.body);
+    expect(parsed.size_report).toEqual(JSON.parse(outputs['size-report']!));
+    const push = await stage(
+      { baseline: 'none' },
+      { commentApi: api, reportDir: dir, ctx: ctx({ pullRequest: undefined, eventName: 'push' }) },
+    );
+    expect(push.outputs.report).toBe('');
+    const part = await stage({ baseline: 'none' }, { commentApi: api, reportDir: dir, partOfMerge: true });
+    expect(part.outputs.report).toBe('');
   });
 
   it.each([
