@@ -250,6 +250,26 @@ describe('octokitCommentApi against the fake GitHub API on loopback', () => {
     ]);
   });
 
+  it("reads a pull request's head: its sha and repository; none for a number it does not have; garbage is an error", async () => {
+    const head = 'ab12'.repeat(10);
+    const github = new FakeGitHub({
+      token,
+      pulls: { 7: { headSha: head, headRepository: 'forker/hello' }, 8: { headSha: head, headRepository: null } },
+    });
+    await github.start();
+    try {
+      const api = octokitCommentApi(token, 'octo-org/hello', github.url);
+      expect(await api.pullRequest(7)).toEqual({ number: 7, headSha: head, headRepository: 'forker/hello' });
+      expect(await api.pullRequest(8)).toEqual({ number: 8, headSha: head, headRepository: null });
+      expect(await api.pullRequest(9)).toBeUndefined();
+      github.options.garbage = /pulls/;
+      github.options.garbageBody = JSON.stringify({ number: 7, head: { sha: 'not-a-sha' } });
+      await expect(api.pullRequest(7)).rejects.toThrow(/not a pull request/);
+    } finally {
+      await github.stop();
+    }
+  });
+
   it('an installation token cannot call /user: comments as github-actions[bot]', async () => {
     const api = octokitCommentApi(token, 'octo-org/hello', installation.url);
     expect(await api.identity()).toBe(ACTIONS_BOT);
