@@ -3,7 +3,7 @@
  * of its own on a fresh BuildKit, hand their results to a merge job (merge: true) of the same run
  * through the local Actions cache service; the merge job tags one index and reports once.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun, type RunOptions } from '../support/runner.js';
@@ -183,6 +183,8 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
     for (const run of parts) {
       expect(run.main.exitCode, run.main.stdout).toBe(0);
       expect(run.main.outputs['comment-url']).toBe('');
+      // The merge job writes the pull request's report, not its parts.
+      expect(run.main.outputs.report ?? '').toBe('');
       expect(sizeReport(run).platforms).toHaveLength(1);
     }
     expect(commentsAfterParts).toBe(0);
@@ -205,6 +207,12 @@ describe('a pull request (no push): the merge job alone comments, once, on both 
       expect(p.compressedBytes).toBe(part.compressedBytes);
     }
     expect(merge.main.outputs.digest ?? '').toBe('');
+  });
+
+  it("the merge job writes the pull request's report, which its post step removes with the run's files", () => {
+    expect(merge.main.outputs.report).toMatch(/\/pull-request-report\.json$/);
+    expect(merge.main.outputs.report!.startsWith(merge.runnerTemp)).toBe(true);
+    expect(existsSync(merge.main.outputs.report!)).toBe(false);
   });
 
   it('a merge with a platform no job built fails naming it and the job that must produce it', () => {
