@@ -13,6 +13,11 @@ import { artifactWorkerLaunch } from '../../src/actions-cache/worker-client.js';
 import { artifactHandoffStore, newestArtifact } from '../../src/merge/artifact-store.js';
 import { handoffKey, type HandoffScope, type PlatformHandoff } from '../../src/merge/handoff.js';
 import { ChildRegistry } from '../../src/util/children.js';
+import { answerFault } from '../../src/actions-cache/answers.js';
+import type { CacheService } from '../../src/actions-cache/service.js';
+import { withoutAnnotations } from '../../src/actions-cache/worker.js';
+import { runHandoff } from '../../src/pipeline/work-dir.js';
+import { RecordingReporter } from '../support/recording-reporter.js';
 import { runtimeToken, startArtifactServer, type ArtifactServer } from '../support/artifact-server.js';
 import { tempDir } from '../support/temp.js';
 
@@ -182,4 +187,36 @@ describe('a broken artifact service', () => {
       await server.close();
     }
   }, 60_000);
+});
+
+describe('where the hand-off goes', () => {
+  const cache: CacheService = { available: () => true, restore: async () => undefined, save: async () => undefined };
+  const artifacts = (missing: string | undefined): ArtifactService => ({
+    missing: () => missing,
+    upload: async () => undefined,
+    list: async () => [],
+    download: async () => undefined,
+  });
+
+  it.each([
+    ['an artifact service', artifacts(undefined), 'the artifact service', []],
+    ['one on GHES', artifacts('https://ghes.example.com is a GitHub Enterprise Server'), 'the Actions cache', ['ghes.example.com']],
+    ['none at all', undefined, 'the Actions cache', ['this run has no artifact service']],
+  ])('%s → %s, with a notice only on the cache', (_, given, via, notice) => {
+    const reporter = new RecordingReporter();
+    expect(runHandoff({ cache, artifacts: given, reporter }, tempDir('handoff-choice')).via).toBe(via);
+    expect(reporter.annotations.map((a) => a.level)).toEqual(notice.map(() => 'notice'));
+    for (const [i, part] of notice.entries()) expect(reporter.annotations[i]!.message).toContain(part);
+  });
+
+  it('says a Twirp answer that is not JSON, and keeps the artifact client from annotating', () => {
+    expect(answerFault("listing the run's artifacts", 200, 'OK', 'text/html')).toBe(
+      "answered 200 with something that is not JSON (text/html) to listing the run's artifacts",
+    );
+    expect(answerFault("listing the run's artifacts", 200, 'OK', 'application/json')).toBeUndefined();
+    expect(answerFault('the download', 200, 'OK', 'application/zip')).toBeUndefined();
+    expect(withoutAnnotations('::warning::Artifact upload failed\nplain\n::error title=x::boom\n')).toBe(
+      'Artifact upload failed\nplain\nboom\n',
+    );
+  });
 });
