@@ -12,6 +12,7 @@
  */
 import { appendFileSync, createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CacheServer } from './cache-server.ts';
@@ -59,6 +60,9 @@ export interface ArtifactServer {
 
 const PREFIX = '/twirp/github.actions.results.api.v1.ArtifactService/';
 const BLOB = /^\/devstoreaccount1\/artifacts\/(\d+)$/;
+
+/** A URL's signature, random as the real service's (the client masks it in the log: a word would be masked everywhere). */
+const signature = (): string => randomBytes(12).toString('hex');
 
 function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -163,7 +167,7 @@ export async function startArtifactServer(options: ArtifactServerOptions = {}): 
           finalized: false,
         };
         artifacts.push(artifact);
-        return json(res, 200, { ok: true, signed_upload_url: `${base}/devstoreaccount1/artifacts/${artifact.id}?sig=upload` });
+        return json(res, 200, { ok: true, signed_upload_url: `${base}/devstoreaccount1/artifacts/${artifact.id}?sig=${signature()}` });
       }
       case 'FinalizeArtifact': {
         const artifact = ofRun.find((a) => a.name === name && a.jobBackendId === ids.job && !a.finalized);
@@ -184,7 +188,7 @@ export async function startArtifactServer(options: ArtifactServerOptions = {}): 
       case 'GetSignedArtifactURL': {
         const artifact = ofRun.find((a) => a.finalized && a.name === name);
         if (!artifact) return json(res, 404, { code: 'not_found', msg: `no artifact ${name}` });
-        return json(res, 200, { signed_url: `${base}/devstoreaccount1/artifacts/${artifact.id}?sig=download` });
+        return json(res, 200, { signed_url: `${base}/devstoreaccount1/artifacts/${artifact.id}?sig=${signature()}` });
       }
       case 'DeleteArtifact': {
         const artifact = ofRun.find((a) => a.finalized && a.name === name);
