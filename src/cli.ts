@@ -9,8 +9,9 @@ import { runPipeline } from './pipeline/pipeline.js';
 import { runCleanup } from './post.js';
 import type { Cancellation } from './util/cancel.js';
 import { DockerCli } from './docker/cli.js';
+import { actionsArtifactService } from './actions-artifact/service.js';
 import { actionsCacheService, type CacheService } from './actions-cache/service.js';
-import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { artifactWorkerLaunch, cacheWorkerLaunch } from './actions-cache/worker-client.js';
 import { processChildren } from './util/children.js';
 import { githubClient } from './github/api.js';
 import { systemClock } from './util/clock.js';
@@ -153,7 +154,17 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const github = githubClient(ctx);
-    const outcome = await runPipeline(inputs, { reporter, ctx, docker, cache, clock: systemClock, github, cancel: cancellation });
+    const artifacts = actionsArtifactService({ ...workers, launch: artifactWorkerLaunch() }, ctx.deadlineScale);
+    const outcome = await runPipeline(inputs, {
+      reporter,
+      ctx,
+      docker,
+      cache,
+      artifacts,
+      clock: systemClock,
+      github,
+      cancel: cancellation,
+    });
     if (outcome.failures.length) {
       for (const f of outcome.failures) reporter.error(f);
       code = 1;

@@ -7,8 +7,9 @@ import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
 import { runCommentOnly } from './pipeline/comment-only.js';
 import { DockerCli } from './docker/cli.js';
+import { actionsArtifactService } from './actions-artifact/service.js';
 import { actionsCacheService } from './actions-cache/service.js';
-import { cacheWorkerLaunch } from './actions-cache/worker-client.js';
+import { artifactWorkerLaunch, cacheWorkerLaunch } from './actions-cache/worker-client.js';
 import { processChildren } from './util/children.js';
 import { githubClient } from './github/api.js';
 import type { CancelHooks } from './util/cancel.js';
@@ -34,15 +35,14 @@ export async function run(cancel?: CancelHooks): Promise<void> {
     }
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
+    const workers = { launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren };
     const deps = {
       reporter,
       ctx,
       clock: systemClock,
       docker: new DockerCli(),
-      cache: actionsCacheService(
-        { launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren },
-        ctx.deadlineScale,
-      ),
+      cache: actionsCacheService(workers, ctx.deadlineScale),
+      artifacts: actionsArtifactService({ ...workers, launch: artifactWorkerLaunch() }, ctx.deadlineScale),
       github: githubClient(ctx),
       cancel,
       writeSummaryNow: writeSummary ? () => reporter.writeSummary() : undefined,

@@ -24,13 +24,22 @@ export interface WorkerLaunch {
  * with the bench's loader hooks (Node strips the types, the hooks map `./x.js` to `./x.ts`).
  */
 export function cacheWorkerLaunch(moduleUrl: string = import.meta.url): WorkerLaunch {
+  return workerLaunch(moduleUrl, 'cache-worker', join('actions-cache', 'worker-entry.ts'));
+}
+
+/** The artifact worker (dist/artifact-worker, from actions-artifact/worker-entry.ts): as cacheWorkerLaunch. */
+export function artifactWorkerLaunch(moduleUrl: string = import.meta.url): WorkerLaunch {
+  return workerLaunch(moduleUrl, 'artifact-worker', join('actions-artifact', 'worker-entry.ts'));
+}
+
+function workerLaunch(moduleUrl: string, bundle: string, entry: string): WorkerLaunch {
   const here = fileURLToPath(moduleUrl);
   if (here.endsWith('.ts')) {
     const hooks = join(dirname(here), '..', '..', 'bench', 'ts-register.mjs');
-    return { program: process.execPath, args: ['--import', pathToFileURL(hooks).href, join(dirname(here), 'worker-entry.ts')] };
+    return { program: process.execPath, args: ['--import', pathToFileURL(hooks).href, join(dirname(here), '..', entry)] };
   }
-  const bundled = join(dirname(here), '..', 'cache-worker', 'index.js');
-  if (!existsSync(bundled)) throw new Error(`the cache worker is missing: ${bundled} (run npm run build)`);
+  const bundled = join(dirname(here), '..', bundle, 'index.js');
+  if (!existsSync(bundled)) throw new Error(`the ${bundle} is missing: ${bundled} (run npm run build)`);
   return { program: process.execPath, args: [bundled] };
 }
 
@@ -46,8 +55,8 @@ export interface WorkerCall {
   /** Ends the worker (its process group) and rejects with the signal's reason. */
   signal: AbortSignal;
   progress: (bytes: number) => void;
-  /** Hears each answer of the cache service (a request in words, its status). */
-  answered?: (request: string, status: number, statusText: string) => void;
+  /** Hears each answer of the service (a request in words, its status, its content type). */
+  answered?: (request: string, status: number, statusText: string, contentType?: string) => void;
 }
 
 /** The last lines a worker wrote to stderr: what to say when it ended without an answer. */
@@ -88,7 +97,7 @@ export function runInWorker(call: WorkerCall): Promise<string | number | null> {
     child.on('message', (raw) => {
       const message = workerMessage(raw);
       if (message?.kind === 'progress') call.progress(message.bytes);
-      else if (message?.kind === 'answer') call.answered?.(message.request, message.status, message.statusText);
+      else if (message?.kind === 'answer') call.answered?.(message.request, message.status, message.statusText, message.contentType);
       else if (message?.kind === 'result') outcome ??= { ok: true, value: message.value };
       else if (message?.kind === 'error') outcome ??= { ok: false, error: workerError(message.name, message.message) };
     });

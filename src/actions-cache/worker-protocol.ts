@@ -1,13 +1,20 @@
 /**
- * What the action and its cache worker (worker.ts) say to each other: one request on the
+ * What the action and its worker (worker.ts) say to each other: one request on the
  * worker's command line, then progress messages and one answer over its IPC channel.
  */
 
-/** One call of @actions/cache, and the directories whose growth counts as its progress. */
+/** One call of @actions/artifact (actions-artifact/calls.ts). */
+export type ArtifactRequest =
+  | { call: 'artifact-upload'; name: string; file: string; root: string }
+  | { call: 'artifact-list' }
+  | { call: 'artifact-download'; id: number; path: string; expectedHash?: string };
+
+/** One call of @actions/cache or @actions/artifact, and the directories whose growth counts as its progress. */
 export type WorkerRequest = { dirs: string[] } & (
   | { call: 'probe' }
   | { call: 'restore'; paths: string[]; primaryKey: string; restoreKeys: string[]; lookupOnly: boolean }
   | { call: 'save'; paths: string[]; key: string }
+  | ArtifactRequest
 );
 
 export type WorkerMessage =
@@ -15,8 +22,8 @@ export type WorkerMessage =
   | { kind: 'progress'; bytes: number }
   /** restore: the key restored or null; save: the entry id (-1 when @actions/cache logged a fault); probe: null. */
   | { kind: 'result'; value: string | number | null }
-  /** The cache service answered one request (answers.ts names it): a sign of life, and a fault when not 2xx. */
-  | { kind: 'answer'; request: string; status: number; statusText: string }
+  /** The service answered one request (answers.ts names it): a sign of life, and a fault when not 2xx. */
+  | { kind: 'answer'; request: string; status: number; statusText: string; contentType?: string }
   | { kind: 'error'; name: string; message: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -36,7 +43,8 @@ export function workerMessage(value: unknown): WorkerMessage | undefined {
     typeof value.status === 'number' &&
     typeof value.statusText === 'string'
   ) {
-    return { kind: 'answer', request: value.request, status: value.status, statusText: value.statusText };
+    const contentType = typeof value.contentType === 'string' ? { contentType: value.contentType } : {};
+    return { kind: 'answer', request: value.request, status: value.status, statusText: value.statusText, ...contentType };
   }
   if (value.kind === 'error' && typeof value.name === 'string' && typeof value.message === 'string') {
     return { kind: 'error', name: value.name, message: value.message };
@@ -45,6 +53,16 @@ export function workerMessage(value: unknown): WorkerMessage | undefined {
 }
 
 const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((s) => typeof s === 'string');
+
+function artifactRequest(value: Record<string, unknown>): ArtifactRequest | undefined {
+  const { name, file, root, id, path, expectedHash } = value;
+  if (value.call === 'artifact-list') return { call: 'artifact-list' };
+  if (value.call === 'artifact-upload' && typeof name === 'string' && typeof file === 'string' && typeof root === 'string')
+    return { call: 'artifact-upload', name, file, root };
+  if (value.call === 'artifact-download' && typeof id === 'number' && typeof path === 'string')
+    return { call: 'artifact-download', id, path, ...(typeof expectedHash === 'string' ? { expectedHash } : {}) };
+  return undefined;
+}
 
 /** Pure: the request given on the worker's command line; throws when it is not one. */
 export function parseWorkerRequest(text: string | undefined): WorkerRequest {
@@ -64,6 +82,8 @@ export function parseWorkerRequest(text: string | undefined): WorkerRequest {
       const { paths, primaryKey, restoreKeys, lookupOnly } = value;
       return { call: 'restore', dirs, paths, primaryKey, restoreKeys, lookupOnly };
     }
+    const artifact = artifactRequest(value);
+    if (artifact) return { ...artifact, dirs };
   }
-  throw new Error(`not a cache worker request: ${text}`);
+  throw new Error(`not a worker request: ${text}`);
 }

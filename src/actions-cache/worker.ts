@@ -1,11 +1,12 @@
 /**
- * The cache worker: one call of @actions/cache in a process of its own. The action starts it
- * with the call's GITHUB_WORKSPACE, RUNNER_TEMP and working directory (what @actions/cache reads
- * at call time), so the action's own process never changes its environment or directory. It
+ * A worker: one call of @actions/cache (worker-entry.ts) or of @actions/artifact
+ * (actions-artifact/worker-entry.ts, a bundle of its own) in a process of its own. The action
+ * starts it with the call's GITHUB_WORKSPACE, RUNNER_TEMP and working directory (what both
+ * clients read at call time), so the action's own process never changes its environment or
+ * directory. It
  * reports progress every half second, then its answer, and exits; the action kills it (its
  * whole process group, tar included) on a stall, a deadline or a cancel.
  */
-import * as cache from '@actions/cache';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { errorText } from '../errors.js';
@@ -17,16 +18,13 @@ import { parseWorkerRequest, type WorkerMessage, type WorkerRequest } from './wo
 /** How often the worker reports the bytes it moved (the action looks once a second). */
 const PROGRESS_EVERY_MS = 500;
 
-async function answer(request: WorkerRequest): Promise<string | number | null> {
-  switch (request.call) {
-    case 'probe':
-      await probeCacheService(new AbortController().signal);
-      return null;
-    case 'restore':
-      return (await cache.restoreCache(request.paths, request.primaryKey, request.restoreKeys, { lookupOnly: request.lookupOnly })) ?? null;
-    case 'save':
-      return cache.saveCache(request.paths, request.key);
-  }
+/** What a worker does with its one request: its answer, or a throw. */
+export type WorkerAnswer = (request: WorkerRequest) => Promise<string | number | null>;
+
+/** The probe, the one call both workers answer alike (probe.ts: one request, no client library). */
+export async function probeAnswer(): Promise<null> {
+  await probeCacheService(new AbortController().signal);
+  return null;
 }
 
 /** Tells the action about every answer of the cache service: a sign of life, and the status of a fault. */
@@ -39,6 +37,7 @@ function reportAnswers(): void {
       request: cacheRequestOf(request.method, request.path),
       status: response.statusCode,
       statusText: response.statusMessage ?? '',
+      contentType: String(response.headers['content-type'] ?? ''),
     });
   });
 }
@@ -51,11 +50,19 @@ export function savesWarnOnly(text: string): string {
   return text.replace(/^::error(?=[ :])/gm, '::warning');
 }
 
-/** Rewrites what this process writes to stdout (savesWarnOnly). */
-function warnOnlyOnStdout(): void {
+/**
+ * Pure: @actions/artifact's log with its annotations as plain lines. It warns of every fault
+ * itself, before the action says once what failed and what follows from it.
+ */
+export function withoutAnnotations(text: string): string {
+  return text.replace(/^::(?:error|warning|notice)(?: [^:]*)?::/gm, '');
+}
+
+/** Rewrites what this process writes to stdout (savesWarnOnly, or withoutAnnotations for an artifact call). */
+function rewriteStdout(rewrite: (text: string) => string): void {
   const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
   process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? savesWarnOnly(chunk) : chunk, ...rest);
+    write(typeof chunk === 'string' ? rewrite(chunk) : chunk, ...rest);
 }
 
 function send(message: WorkerMessage): Promise<void> {
@@ -66,15 +73,15 @@ function send(message: WorkerMessage): Promise<void> {
 }
 
 /** Runs the request on the command line and exits (0 with an answer sent, 1 otherwise). */
-export async function runCacheWorker(argv: readonly string[] = process.argv): Promise<void> {
+export async function runWorker(answer: WorkerAnswer, argv: readonly string[] = process.argv): Promise<void> {
   // Without the action on the other end, nobody waits for the answer.
   process.on('disconnect', () => process.exit(1));
-  warnOnlyOnStdout();
   reportAnswers();
   let message: WorkerMessage;
   let timer: NodeJS.Timeout | undefined;
   try {
     const request = parseWorkerRequest(argv[2]);
+    rewriteStdout(request.call.startsWith('artifact-') ? withoutAnnotations : savesWarnOnly);
     const networkBytes = meterSockets();
     let last = -1;
     timer = setInterval(() => {

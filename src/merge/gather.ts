@@ -1,18 +1,28 @@
 /**
  * The merge job's first stage: this run's result of every platform, from the per-platform jobs
- * (`push-by-digest: true`) through the Actions cache; then the verdict on them: every platform
- * must be there, have passed its job's checks, and (with push) have been pushed.
+ * (`push-by-digest: true`) through the run's artifacts (or the Actions cache where there are
+ * none); then the verdict on them: every platform must be there, have passed its job's checks,
+ * and (with push) have been pushed.
  */
-import type { CacheService } from '../actions-cache/service.js';
 import type { Reporter } from '../reporter.js';
 import type { StageResult } from '../stage.js';
 import type { HandoffScope, PlatformHandoff } from './handoff.js';
-import { restoreHandoffs, type Found } from './store.js';
+import type { Found, HandoffStore } from './store.js';
 
 /** Pure: the failure naming the missing platforms, why each is missing, and the job that must produce it. */
 export function missingFailure(missing: readonly { platform: string; missing: string }[], scope: HandoffScope): string {
   const attempts = Number(scope.runAttempt) > 1 ? `attempts ${scope.runAttempt} to 1` : `attempt ${scope.runAttempt}`;
-  const each = missing.map((m) => `${m.platform} (${m.missing})`).join('; ');
+  // Platforms missing for one reason (a service fault) are named together, with it once.
+  const reasons = [...new Set(missing.map((m) => m.missing))];
+  const each = reasons
+    .map(
+      (why) =>
+        `${missing
+          .filter((m) => m.missing === why)
+          .map((m) => m.platform)
+          .join(', ')} (${why})`,
+    )
+    .join('; ');
   const jobs = missing.map((m) => `platforms: ${m.platform}`).join(', ');
   return (
     `No result of ${missing.map((m) => m.platform).join(', ')} in run ${scope.runId} (${attempts}): ${each}. ` +
@@ -21,8 +31,7 @@ export function missingFailure(missing: readonly { platform: string; missing: st
 }
 
 export interface GatherInput {
-  service: CacheService;
-  workspace: string;
+  store: HandoffStore;
   scope: HandoffScope;
   platforms: readonly string[];
 }
@@ -30,7 +39,7 @@ export interface GatherInput {
 /** Restores every platform's record; the records in the order of `platforms`, or the failure naming the missing ones. */
 export async function gatherStage(input: GatherInput, reporter: Reporter): Promise<{ result: StageResult; records: PlatformHandoff[] }> {
   const found: Found[] = await reporter.group(`Gathering the results of ${input.platforms.join(', ')}`, () =>
-    restoreHandoffs(input.service, input.workspace, input.scope, input.platforms),
+    input.store.restore(input.scope, input.platforms),
   );
   const records: PlatformHandoff[] = [];
   const missing: { platform: string; missing: string }[] = [];

@@ -1,8 +1,9 @@
 /**
  * What a per-platform job (`push-by-digest: true`) hands to the merge job of the same run,
- * one record per platform, through the Actions cache. Pure: the keys, the record, and reading
- * a record back. What comes back from the cache is untrusted input: `parseHandoff` checks every
- * field the merge job reads, bounds every string and list, and builds a fresh record from them.
+ * one record per platform, as an artifact of the run (or through the Actions cache). Pure: the
+ * keys (also the artifacts' names), the record, and reading a record back. What comes back is
+ * untrusted input: `parseHandoff` checks every field the merge job reads, bounds every string
+ * and list, and builds a fresh record from them.
  */
 import { shortHash, slug } from '../go-cache/keys.js';
 import type { GoSummary, PlatformReport } from '../size/report.js';
@@ -217,7 +218,7 @@ function checkScope(r: Record<string, unknown>, scope: HandoffScope, platform: s
 }
 
 /**
- * Pure: a record read back from the cache, checked against what was asked for (this run,
+ * Pure: a record read back (an artifact or the cache), checked against what was asked for (this run,
  * this image, this platform); the reason when it cannot be used.
  */
 export function parseHandoff(raw: string, scope: HandoffScope, platform: string): PlatformHandoff | { invalid: string } {

@@ -1,9 +1,9 @@
 /**
  * The last stage of a per-platform job (`push-by-digest: true`): one record per platform for the
- * merge job of the same run, saved through the Actions cache. It moves no tag, ever, and writes no
- * PR comment: the merge job does both, once, for every platform.
+ * merge job of the same run, saved as the run's artifacts (or in the Actions cache where there
+ * are none). It moves no tag, ever, and writes no PR comment: the merge job does both, once,
+ * for every platform.
  */
-import type { CacheService } from '../actions-cache/service.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { checkPlatforms } from '../size/platform-check.js';
@@ -11,7 +11,7 @@ import { goSummary, layerRow } from '../size/report.js';
 import { programFacts, type Measurement } from '../size/stage.js';
 import type { StageResult } from '../stage.js';
 import { HANDOFF_SCHEMA, type HandoffScope, type PlatformHandoff, type SmokeStatus } from './handoff.js';
-import { saveHandoffs } from './store.js';
+import type { HandoffStore } from './store.js';
 import { renderHandoffSummary } from './summary.js';
 
 export interface HandOffInput {
@@ -76,22 +76,21 @@ export function handoffRecords(input: HandOffInput): PlatformHandoff[] {
 
 /**
  * Saves the records; the `digest` output is the platform manifest's (a job of one platform).
- * A record that cannot be saved fails the step: the merge job would not find it.
+ * A record that cannot be saved fails the step (one error), never just a warning: the merge job
+ * would not find it and could only fail later, far from the cause; a failed job is what a re-run
+ * of failed jobs runs again.
  */
-export async function handOffStage(
-  input: HandOffInput,
-  io: { service: CacheService; workspace: string; reporter: Reporter },
-): Promise<StageResult> {
+export async function handOffStage(input: HandOffInput, io: { store: HandoffStore; reporter: Reporter }): Promise<StageResult> {
   const records = handoffRecords(input);
   const outputs: StageResult['outputs'] = {};
   if (records.length === 1 && records[0]!.digest) outputs.digest = records[0]!.digest;
   try {
-    const keys = await io.reporter.group('Handing the result to the merge job', () => saveHandoffs(io.service, io.workspace, records));
+    const keys = await io.reporter.group('Handing the result to the merge job', () => io.store.save(records));
     for (const [i, key] of keys.entries())
-      io.reporter.info(`${records[i]!.platform}: ${records[i]!.digest ?? 'no digest'} handed off as ${key}`);
+      io.reporter.info(`${records[i]!.platform}: ${records[i]!.digest ?? 'no digest'} handed off as ${key} through ${io.store.via}`);
     return { outputs, failures: [], summary: renderHandoffSummary(records) };
   } catch (error) {
-    const failure = `Could not hand the result of ${input.platforms.join(', ')} to the merge job: ${errorText(error)}`;
+    const failure = `Could not hand the result of ${input.platforms.join(', ')} to the merge job through ${io.store.via}: ${errorText(error)}`;
     return { outputs, failures: [failure], summary: renderHandoffSummary(records, failure) };
   }
 }

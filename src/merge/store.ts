@@ -1,6 +1,7 @@
 /**
- * The hand-off through the Actions cache: each per-platform job saves one record per platform,
- * the merge job restores them. Calls go through the guarded service (actions-cache/service.ts: its
+ * The hand-off through the Actions cache, where the artifact service is missing (GitHub
+ * Enterprise Server; artifact-store.ts otherwise): each per-platform job saves one record per
+ * platform, the merge job restores them. Calls go through the guarded service (actions-cache/service.ts: its
  * deadlines and budget); unlike the Go cache, a hand-off that cannot be saved or read fails
  * the step, since the merge cannot happen without it.
  */
@@ -50,6 +51,25 @@ export async function saveHandoffs(service: CacheService, workspace: string, rec
 
 /** What the merge job found for one platform. */
 export type Found = { platform: string; record: PlatformHandoff; key: string } | { platform: string; missing: string };
+
+/** Where the records travel: the run's artifacts (artifact-store.ts), or the Actions cache (here). */
+export interface HandoffStore {
+  /** The service, as messages name it. */
+  via: string;
+  /** Saves each record; the names saved under, or throws with why not. */
+  save(records: readonly PlatformHandoff[]): Promise<string[]>;
+  /** Every platform's newest record of this run (this attempt, then earlier ones); a fault is a missing platform with why. */
+  restore(scope: HandoffScope, platforms: readonly string[]): Promise<Found[]>;
+}
+
+/** The hand-off through the Actions cache, its files in `workspace`. */
+export function cacheHandoffStore(service: CacheService, workspace: string): HandoffStore {
+  return {
+    via: 'the Actions cache',
+    save: (records) => saveHandoffs(service, workspace, records),
+    restore: (scope, platforms) => restoreHandoffs(service, workspace, scope, platforms),
+  };
+}
 
 /** Restores the newest record of one platform: this attempt first, then the earlier ones. */
 async function restoreOne(service: CacheService, workspace: string, scope: HandoffScope, platform: string): Promise<Found> {

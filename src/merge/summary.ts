@@ -1,7 +1,7 @@
 /**
  * The fan-out's parts of the job summary: what a per-platform job handed to the merge job, and
  * the merge itself (each platform, the index, whether the tags moved). Pure; every string from
- * outside (platforms, digests, tags, failures read back from the cache) is escaped.
+ * outside (platforms, digests, tags, failures read back from the hand-off) is escaped.
  */
 import type { TagState } from '../buildx/summary.js';
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';

@@ -16,7 +16,7 @@ import type { Pushed } from './build.js';
 import type { Collector } from './collector.js';
 import type { PipelineDeps } from './deps.js';
 import type { Prepared } from './prepare.js';
-import { reportServices, runCache } from './work-dir.js';
+import { reportServices, runCache, runHandoff } from './work-dir.js';
 
 /** What the checks after the build hand on: the measurement (and its registry deadlines), the smoke test's result. */
 export interface Checked {
@@ -112,5 +112,6 @@ export async function handOffResult(
     smoke,
     failures: out.failures,
   };
-  out.take(await handOffStage(input, { ...runCache(deps, prepared.workDir), reporter: deps.reporter }), 'hand-off');
+  const store = runHandoff(deps, prepared.workDir);
+  out.take(await handOffStage(input, { store, reporter: deps.reporter }), 'hand-off');
 }

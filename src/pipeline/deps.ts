@@ -1,3 +1,4 @@
+import type { ArtifactService } from '../actions-artifact/service.js';
 import type { CacheService } from '../actions-cache/service.js';
 import type { RunContext } from '../context.js';
 import type { DockerClient } from '../docker/client.js';
@@ -14,6 +15,8 @@ export interface PipelineDeps {
   clock: Clock;
   /** The Actions cache service. */
   cache: CacheService;
+  /** The workflow run's artifacts: the merge hand-off (none: the hand-off goes through the cache). */
+  artifacts?: ArtifactService;
   /** Docker, buildx and compose. */
   docker: DockerClient;
   /** The GitHub API for the pull-request comment, with the step's token. */

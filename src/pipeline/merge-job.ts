@@ -16,7 +16,7 @@ import { repositoriesOf } from '../util/reference.js';
 import type { Collector } from './collector.js';
 import type { PipelineDeps } from './deps.js';
 import { resolveVersion } from './prepare.js';
-import { reportServices, runCache, runWorkDir } from './work-dir.js';
+import { reportServices, runCache, runHandoff, runWorkDir } from './work-dir.js';
 
 export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter, ctx } = deps;
@@ -31,8 +31,9 @@ export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collecto
   try {
     const workDir = await runWorkDir(deps);
     const cache = { ...runCache(deps, workDir), reportDir: workDir };
+    const store = runHandoff(deps, workDir);
     const gathered = await gatherStage(
-      { ...cache, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms },
+      { store, scope: handoffScope({ ...inputs, tags: release.tags }, ctx), platforms: inputs.platforms },
       reporter,
     );
     summary.records = gathered.records;

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { cacheEnv } from '../actions-cache/isolation.js';
 import { isolate, type CacheService } from '../actions-cache/service.js';
 import type { CommentApi } from '../github/comment.js';
+import { artifactHandoffStore } from '../merge/artifact-store.js';
+import { cacheHandoffStore, type HandoffStore } from '../merge/store.js';
 import { StateWriter } from '../state.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -24,6 +26,26 @@ export async function runWorkDir(
 export function runCache(deps: Pick<PipelineDeps, 'cache'>, workDir: string): { service: CacheService; workspace: string } {
   const env = cacheEnv(workDir);
   return { service: isolate(deps.cache, env), workspace: env.workspace };
+}
+
+/** Pure: the one notice of a hand-off that goes through the cache, and why. */
+export function cacheHandoffNotice(why: string): string {
+  return (
+    `The results for the merge job go through the Actions cache: ${why}. ` +
+    "A cache that is full or read-only breaks this hand-off; where the artifact service is there (github.com, GHE.com), it goes through the run's artifacts."
+  );
+}
+
+/**
+ * Where this run hands the per-platform results to the merge job: the run's artifacts, or where
+ * the artifact service is missing the Actions cache, said once in a notice.
+ */
+export function runHandoff(deps: Pick<PipelineDeps, 'cache' | 'artifacts' | 'reporter'>, workDir: string): HandoffStore {
+  const why = deps.artifacts ? deps.artifacts.missing() : 'this run has no artifact service';
+  if (deps.artifacts && why === undefined) return artifactHandoffStore(deps.artifacts, workDir);
+  deps.reporter.notice(cacheHandoffNotice(why ?? ''));
+  const cache = runCache(deps, workDir);
+  return cacheHandoffStore(cache.service, cache.workspace);
 }
 
 /** What the size report talks to: the run's cache and, with a token, the GitHub API. */

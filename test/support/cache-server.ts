@@ -52,6 +52,11 @@ export interface CacheServerOptions {
   finalizeStatus?: number;
   /** Serve downloads slowly but steadily: this many bytes per second, in 10 chunks a second. */
   downloadBytesPerSecond?: number;
+  /**
+   * A cache that takes no new entry, as a repository's over its storage budget: every
+   * CreateCacheEntry is refused (`ok: false`); lookups and downloads still work.
+   */
+  readOnly?: boolean;
 }
 
 export interface CacheServer {
@@ -149,6 +154,7 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     switch (method) {
       case 'CreateCacheEntry': {
         if (!key || !version) return json(res, 400, { code: 'invalid_argument', msg: 'key and version are required' });
+        if (options.readOnly) return json(res, 200, { ok: false, message: 'the cache of this repository is full: it takes no new entry' });
         if (entries.some((e) => e.key === key && e.version === version))
           return json(res, 200, { ok: false, message: `cache entry ${key} already exists` });
         const entry: CacheEntry = { id: nextId++, key, version, size: 0, createdAt: ++clock, finalized: false };
