@@ -6,7 +6,7 @@ import type { CommentApi } from '../github/comment.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
 import type { Reporter } from '../reporter.js';
 import { planCache } from '../size/baseline.js';
-import { findBaseline, saveBaseline, type FoundBaseline } from '../size/find-baseline.js';
+import { findBaseline, saveBaseline, type FoundBaseline, type SupersedeBaseline } from '../size/find-baseline.js';
 import { binariesOf } from '../size/go-binaries.js';
 import type { SizeInputs } from '../size/inputs.js';
 import { buildReport, type SizeReport } from '../size/report.js';
@@ -33,6 +33,8 @@ export interface SizeStageInput {
   cacheWorkspace?: string;
   /** One part of a merge (push-by-digest): no comment and no baseline saved; the merge job writes them. */
   partOfMerge?: boolean;
+  /** Deletes the baseline entries a saved one supersedes (go-cache-save auto). */
+  supersede?: SupersedeBaseline;
 }
 
 /** The result when nothing could be measured: no report, no comment; a budget fails the step. */
@@ -64,7 +66,7 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 /** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
 export type ReportRun = Pick<
   SizeStageInput,
-  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge'
+  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge' | 'supersede'
 >;
 
 /**
@@ -98,6 +100,7 @@ export async function reportStage(
     cacheService: input.cacheService,
     cacheWorkspace: input.cacheWorkspace,
     guards: image.guards,
+    supersede: input.supersede,
   };
   const found = await findBaseline(lookup, reporter);
   const report = build(found);
