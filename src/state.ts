@@ -48,8 +48,8 @@ export interface PostState {
   goCacheEnv?: GoCacheEnv;
   goCacheSaves: GoCacheSave[];
   goCacheQuota?: GoCacheQuotaState;
-  /** The main step already heard that the token may not delete cache entries, and said so. */
-  cacheDeleteDenied: boolean;
+  /** The main step already stopped deleting cache entries (no permission, or the API failed), and said so. */
+  cacheDeleteStopped?: 'denied' | 'fault';
 }
 
 const KEYS = {
@@ -58,7 +58,7 @@ const KEYS = {
   goCacheEnv: 'go-cache-env',
   goCacheSaves: 'go-cache-saves',
   goCacheQuota: 'go-cache-quota',
-  cacheDeleteDenied: 'cache-delete-denied',
+  cacheDeleteStopped: 'cache-delete-stopped',
 } as const;
 
 /** Writes one piece of state (core.saveState on a runner). */
@@ -95,8 +95,8 @@ export class StateWriter {
     this.save(KEYS.goCacheQuota, JSON.stringify(quota));
   }
 
-  cacheDeleteDenied(): void {
-    this.save(KEYS.cacheDeleteDenied, 'true');
+  cacheDeleteStopped(why: 'denied' | 'fault'): void {
+    this.save(KEYS.cacheDeleteStopped, why);
   }
 }
 
@@ -143,6 +143,10 @@ function goCacheQuota(value: unknown): GoCacheQuotaState | undefined {
   return { mode, supersede: value.supersede, ref: value.ref };
 }
 
+function deleteStopped(value: string): 'denied' | 'fault' | undefined {
+  return value === 'denied' || value === 'fault' ? value : undefined;
+}
+
 /**
  * Pure: the post step's view of what the main step saved. Anything missing or malformed reads
  * as absent: the post step cleans up what it can and never fails on its own state.
@@ -154,6 +158,6 @@ export function readPostState(read: StateReader): PostState {
     goCacheEnv: goCacheEnv(parse(read(KEYS.goCacheEnv))),
     goCacheSaves: goCacheSaves(parse(read(KEYS.goCacheSaves))),
     goCacheQuota: goCacheQuota(parse(read(KEYS.goCacheQuota))),
-    cacheDeleteDenied: read(KEYS.cacheDeleteDenied) === 'true',
+    cacheDeleteStopped: deleteStopped(read(KEYS.cacheDeleteStopped)),
   };
 }

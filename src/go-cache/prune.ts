@@ -22,12 +22,16 @@ export class CachePruner {
   private readonly api: CacheApi | undefined;
   private readonly reporter: Reporter;
 
-  /** `deniedEarlier`: an earlier step of this job already said the token may not delete (one notice per job). */
-  constructor(api: CacheApi | undefined, reporter: Reporter, deniedEarlier = false) {
+  /**
+   * `stoppedEarlier`: an earlier step of this job already stopped (the token may not delete, or
+   * the API failed) and said so: one notice or warning per job.
+   */
+  constructor(api: CacheApi | undefined, reporter: Reporter, stoppedEarlier?: 'denied' | 'fault') {
     this.api = api;
     this.reporter = reporter;
     if (!api) this.halt('no-token', 'no github-token to delete them with');
-    else if (deniedEarlier) this.halt('denied', `the token lacks ${DELETE_PERMISSION}`);
+    else if (stoppedEarlier === 'denied') this.halt('denied', `the token lacks ${DELETE_PERMISSION}`);
+    else if (stoppedEarlier === 'fault') this.halt('fault', 'the GitHub API failed earlier in this job');
   }
 
   private halt(stop: PruneStop, why: string): void {
@@ -75,6 +79,12 @@ export class CachePruner {
       return;
     }
     this.halt('fault', `the GitHub API failed: ${errorText(error)}`);
+    if (httpStatus(error) === 404) {
+      // A server without the cache endpoints (an older GitHub Enterprise Server): nothing is wrong with the run.
+      this.notDeleted = 'the GitHub API has no Actions cache endpoints here (404)';
+      this.reporter.info(`Superseded Actions cache entries were not deleted: ${this.notDeleted}.`);
+      return;
+    }
     this.reporter.warning(
       `Superseded Actions cache entries were not deleted (${errorText(error)}); they stay until GitHub evicts them. The build goes on.`,
     );

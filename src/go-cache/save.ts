@@ -45,13 +45,13 @@ export async function saveGoCaches(
  * much of the repository's cache is used. Never throws.
  */
 export async function settleGoCacheQuota(
-  state: Pick<PostState, 'goCacheQuota' | 'cacheDeleteDenied'>,
+  state: Pick<PostState, 'goCacheQuota' | 'cacheDeleteStopped'>,
   saved: GoCacheSave[],
   deps: { reporter: Reporter; api?: CacheApi },
 ): Promise<void> {
   const quota = state.goCacheQuota;
   if (!quota || saved.length === 0) return;
-  const pruner = new CachePruner(deps.api, deps.reporter, state.cacheDeleteDenied);
+  const pruner = new CachePruner(deps.api, deps.reporter, state.cacheDeleteStopped);
   if (quota.supersede) {
     for (const s of saved) if (s.prefix) await pruner.supersede({ key: s.key, prefix: s.prefix, ref: quota.ref }, `Go cache: ${s.id}`);
     if (pruner.stop === 'no-token') deps.reporter.info('Go cache: no github-token: superseded entries are not deleted');

@@ -51,7 +51,7 @@ export async function checkBuilt(
   };
   const services = reportServices(deps, runCache(deps, workDir), inputs.githubToken, {
     mode: inputs.goCacheSave,
-    denied: () => state.cacheDeleteDenied(),
+    stopped: (why) => state.cacheDeleteStopped(why),
   });
   const partOfMerge = inputs.fanOut === 'push-by-digest';
   const input = { size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken, ...services, extras, partOfMerge };

@@ -63,7 +63,7 @@ async function mergeRecords(
   const sizeInput = {
     ...{ size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target },
     ...{ ctx, tags: run.tags, version: run.version, guards, digest: summary.digest ?? '' },
-    ...reportServices(deps, run.cache, inputs.githubToken, { mode: inputs.goCacheSave, denied: () => undefined }),
+    ...reportServices(deps, run.cache, inputs.githubToken, { mode: inputs.goCacheSave, stopped: () => undefined }),
   };
   out.take(await mergedSizeStage(sizeInput, run.records, reporter), 'size-budget');
   if (!inputs.push) return;

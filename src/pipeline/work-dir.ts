@@ -46,10 +46,10 @@ export function reportServices(
   deps: Pick<PipelineDeps, 'github' | 'caches' | 'reporter' | 'ctx'>,
   cache: { service: CacheService; workspace: string },
   token: string,
-  quota?: { mode: GoCacheSaveMode; denied: () => void },
+  quota?: { mode: GoCacheSaveMode; stopped: (why: 'denied' | 'fault') => void },
 ): ReportServices {
   const services = { cacheService: cache.service, cacheWorkspace: cache.workspace, commentApi: token ? deps.github(token) : undefined };
   if (!quota || quota.mode === 'always') return services;
   const pruner = new CachePruner(token ? deps.caches?.(token) : undefined, deps.reporter);
-  return { ...services, supersede: { pruner, ref: deps.ctx.ref, denied: quota.denied } };
+  return { ...services, supersede: { pruner, ref: deps.ctx.ref, stopped: quota.stopped } };
 }

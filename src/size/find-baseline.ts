@@ -39,8 +39,8 @@ export interface SupersedeBaseline {
   pruner: CachePruner;
   /** The run's ref (GITHUB_REF): the saved entry's. */
   ref: string;
-  /** Called when the token may not delete (the post step then does not say it again). */
-  denied: () => void;
+  /** Called when deleting stopped (no permission, or the API failed): the post step then does not say it again. */
+  stopped: (why: 'denied' | 'fault') => void;
 }
 
 export async function findBaseline(lookup: BaselineLookup, reporter: Reporter): Promise<FoundBaseline> {
@@ -127,5 +127,6 @@ export async function saveBaseline(
 async function supersedeBaseline(supersede: SupersedeBaseline | undefined, plan: CachePlan): Promise<void> {
   if (!supersede || !plan.saveKey || !plan.savePrefix) return;
   await supersede.pruner.supersede({ key: plan.saveKey, prefix: plan.savePrefix, ref: supersede.ref }, 'Size baseline');
-  if (supersede.pruner.stop === 'denied') supersede.denied();
+  const stop = supersede.pruner.stop;
+  if (stop === 'denied' || stop === 'fault') supersede.stopped(stop);
 }

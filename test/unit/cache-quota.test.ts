@@ -18,6 +18,9 @@ import {
 } from '../../src/go-cache/quota.js';
 import { readTar, TarWriter, type TarEntry } from '../../src/go-cache/tar.js';
 import { planCache } from '../../src/size/baseline.js';
+import { saveBaseline } from '../../src/size/find-baseline.js';
+import type { CacheService } from '../../src/actions-cache/service.js';
+import { sample } from '../support/size-samples.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
 
 describe('go-cache-max-size', () => {
@@ -282,10 +285,26 @@ describe('deleting superseded entries', () => {
     expect(usageAsked).toBe(false);
   });
 
+  it('says only in the log that a server without the cache endpoints (404) deletes nothing', async () => {
+    const reporter = new RecordingReporter();
+    const missing = Object.assign(new Error('Not Found'), { status: 404 });
+    const pruner = new CachePruner(
+      api({
+        list: async () => {
+          throw missing;
+        },
+      }),
+      reporter,
+    );
+    await pruner.supersede(saved, 'Go cache: a');
+    expect(reporter.annotations).toEqual([]);
+    expect(pruner.notDeleted).toMatch(/no Actions cache endpoints here \(404\)/);
+  });
+
   it('says nothing again when an earlier step already heard the 403', async () => {
     const reporter = new RecordingReporter();
     const a = api();
-    const pruner = new CachePruner(a, reporter, true);
+    const pruner = new CachePruner(a, reporter, 'denied');
     await pruner.supersede(saved, 'Go cache: a');
     expect(a.removed).toEqual([]);
     expect(reporter.annotations).toEqual([]);
@@ -324,4 +343,52 @@ describe('the cached size baseline', () => {
     expect(tag.saveKey).toBe(`${tag.savePrefix}abc`);
     expect(planCache('r/app', { ...ctx, ref: 'refs/heads/feature' }).savePrefix).toBeUndefined();
   });
+});
+
+describe('the cached size baseline, one per ref', () => {
+  const plan = planCache('r/app', { eventName: 'push', sha: 'c0ffee', defaultBranch: 'main', ref: 'refs/heads/main' });
+  const service: CacheService = {
+    available: () => true,
+    restore: async () => undefined,
+    save: async () => undefined,
+    has: async () => false,
+  };
+  const listed = (): ListedCacheEntry[] => [
+    entry(1, `${plan.savePrefix}0ld`, 'refs/heads/main', '2026-12-07T10:00:00Z'),
+    entry(2, plan.saveKey!, 'refs/heads/main', '2026-12-07T11:00:00Z'),
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'gca-baseline-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    [403, 'denied', 'notice'],
+    [500, 'fault', 'warning'],
+  ] as const)(
+    'deletes the older report of the ref once saved; a %d stops it, said once, and the post step is told',
+    async (status, why, level) => {
+      const removed: number[] = [];
+      const reporter = new RecordingReporter();
+      const stopped: string[] = [];
+      const api = (fail?: number): CacheApi => ({
+        list: async () => listed(),
+        remove: async (id) => {
+          if (fail) throw Object.assign(new Error(`answered ${fail}`), { status: fail });
+          removed.push(id);
+        },
+        usage: async () => ({ bytes: 0, count: 0 }),
+      });
+      const lookup = (a: CacheApi) => ({
+        cachePlan: plan,
+        ctx: { workspace: dir, ref: 'refs/heads/main' },
+        cacheService: service,
+        supersede: { pruner: new CachePruner(a, reporter), ref: 'refs/heads/main', stopped: (w: string) => void stopped.push(w) },
+      });
+      await saveBaseline(lookup(api()), sample().report, reporter);
+      expect(removed).toEqual([1]);
+      expect(stopped).toEqual([]);
+      await saveBaseline(lookup(api(status)), sample().report, reporter);
+      expect(stopped).toEqual([why]);
+      expect(reporter.annotations.map((a) => a.level)).toEqual([level]);
+    },
+  );
 });

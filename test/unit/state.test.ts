@@ -16,7 +16,7 @@ describe('state handed from the main step to the post step', () => {
       w.goCacheEnv({ workspace: '/w/go-cache-workspace', temp: '/w/go-cache-temp' });
       w.goCacheSaves([{ key: 'k', prefix: 'p-', path: 'go-cache/v1-go-build-x', id: 'x', bytes: 3 }]);
       w.goCacheQuota({ mode: 'auto', supersede: true, ref: 'refs/pull/7/merge' });
-      w.cacheDeleteDenied();
+      w.cacheDeleteStopped('denied');
     });
     expect(state).toEqual({
       workDir: '/runner/temp/go-container-action-abc',
@@ -24,7 +24,7 @@ describe('state handed from the main step to the post step', () => {
       goCacheEnv: { workspace: '/w/go-cache-workspace', temp: '/w/go-cache-temp' },
       goCacheSaves: [{ key: 'k', prefix: 'p-', path: 'go-cache/v1-go-build-x', id: 'x', bytes: 3 }],
       goCacheQuota: { mode: 'auto', supersede: true, ref: 'refs/pull/7/merge' },
-      cacheDeleteDenied: true,
+      cacheDeleteStopped: 'denied',
     });
   });
 
@@ -44,7 +44,7 @@ describe('state handed from the main step to the post step', () => {
       goCacheEnv: undefined,
       goCacheSaves: [],
       goCacheQuota: undefined,
-      cacheDeleteDenied: false,
+      cacheDeleteStopped: undefined,
     });
   });
 
@@ -71,7 +71,7 @@ describe('state handed from the main step to the post step', () => {
       goCacheEnv: undefined,
       goCacheSaves: [],
       goCacheQuota: undefined,
-      cacheDeleteDenied: false,
+      cacheDeleteStopped: undefined,
     });
   });
 
