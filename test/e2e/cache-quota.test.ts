@@ -13,6 +13,7 @@ import { startCacheServer, type CacheEntry, type CacheServer } from '../support/
 import { FakeGitHub } from '../support/fake-github.js';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
 import { docker, stack, uniqueName } from '../support/stack.js';
+import { DEADLINE_SCALE_ENV } from '../../src/util/deadline.js';
 import { copyApp } from '../support/workspace.js';
 
 const TOKEN = 'ghs_cache_quota_token_0123456789';
@@ -46,13 +47,18 @@ describe('the Go cache keeps one entry per cache and ref', () => {
   const buildEntries = (ref: string): CacheEntry[] => ours().filter((e) => e.key.includes('-go-build-') && e.ref === ref);
   const moduleEntries = (ref: string): CacheEntry[] => ours().filter((e) => e.key.includes('-go-modules-') && e.ref === ref);
 
-  async function push(label: string, ref: string, inputs: Record<string, string> = {}): Promise<Run> {
+  async function push(
+    label: string,
+    ref: string,
+    inputs: Record<string, string> = {},
+    extraEnv: Record<string, string> = {},
+  ): Promise<Run> {
     // A fresh runner after a one-line change: BuildKit keeps nothing, the code differs.
     docker(['buildx', 'prune', '-af']);
     const main = join(app.dir, 'main.go');
     writeFileSync(main, readFileSync(main, 'utf8').replace(/cache fixture v\d+/, `cache fixture v${++edits + 1}`));
     const pr = ref === PR;
-    const env = { ...(pr ? server.envFor(PR, [MAIN]) : server.envFor(MAIN)), GITHUB_API_URL: github.url };
+    const env = { ...(pr ? server.envFor(PR, [MAIN]) : server.envFor(MAIN)), GITHUB_API_URL: github.url, ...extraEnv };
     const run = await runAction({
       workspace: app.dir,
       inputs: {
@@ -204,6 +210,26 @@ describe('the Go cache keeps one entry per cache and ref', () => {
       expect(r.run.summary).toMatch(/- Deleted: nothing \(the token lacks actions: write\)/);
     } finally {
       github.options.denyCacheDelete = false;
+    }
+  });
+
+  it('with a GitHub API that never answers, gives one warning within its deadline and passes', async () => {
+    github.options.hang = /\/actions\/cache/;
+    try {
+      // Deadlines at a tenth: 1.5 s a call instead of 15 s.
+      const r = await push('main, API hangs', MAIN, {}, { [DEADLINE_SCALE_ENV]: '0.1' });
+      expect(r.run.main.exitCode, r.run.main.stdout).toBe(0);
+      expect(r.run.post?.exitCode).toBe(0);
+      const warnings = annotations(log(r)).filter((a) => a.level === 'warning');
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(
+          /^Superseded Actions cache entries were not deleted \(.*\); they stay until GitHub evicts them\. The build goes on\.$/,
+        ),
+      ]);
+      expect(r.run.post!.durationMs).toBeLessThan(30_000);
+      expect(r.run.summary).toMatch(/- Deleted: nothing \(the GitHub API failed: /);
+    } finally {
+      github.options.hang = undefined;
     }
   });
 });
