@@ -99,6 +99,8 @@ export const INPUTS = {
   comment: { default: 'auto', kind: 'enum', owner: 'size' },
   'comment-from': { default: '', kind: 'path', owner: 'report' },
   'go-cache': { default: 'true', kind: 'boolean', owner: 'cache' },
+  'go-cache-save': { default: 'auto', kind: 'enum', owner: 'cache' },
+  'go-cache-max-size': { default: '1GB', kind: 'string', owner: 'cache' },
   'push-by-digest': { default: 'false', kind: 'boolean', owner: 'build' },
   merge: { default: 'false', kind: 'boolean', owner: 'build' },
   summary: { default: 'true', kind: 'boolean', owner: 'report' },

@@ -14,6 +14,7 @@ import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
 import { parseBuildExtras } from './buildx/extra-inputs.js';
 import { parseGoPrivate } from './buildx/go-private.js';
 import { secretValues } from './buildx/extras.js';
+import { parseGoCacheMaxSize, parseGoCacheSave, type GoCacheSaveMode } from './go-cache/quota.js';
 import { mergeIgnoredInputs, parseFanOut, type FanOutSettings } from './merge/inputs.js';
 
 export { INPUT_DEFAULTS, parseBoolean, type InputName, type InputReader } from './input-table.js';
@@ -48,6 +49,10 @@ export interface Inputs extends BuildSettings, ReleaseSettings, FanOutSettings {
   size: SizeInputs;
   /** Restore and save the Dockerfile's cache mounts through the Actions cache (default true). */
   goCache: boolean;
+  /** auto: one entry per cache and ref; always: every run's entry kept; never: restore only. */
+  goCacheSave: GoCacheSaveMode;
+  /** The most a Go build cache's archive may hold, in bytes (go-cache-max-size). */
+  goCacheMaxBytes: number;
 }
 
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -203,6 +208,8 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
     smoke: parseSmokeInputs(read, cwd),
     size: parseSizeInputs(read, platforms),
     goCache: booleanInput(read, 'go-cache'),
+    goCacheSave: parseGoCacheSave(read('go-cache-save')),
+    goCacheMaxBytes: parseGoCacheMaxSize(read('go-cache-max-size') || INPUT_DEFAULTS['go-cache-max-size']),
     fanOut,
     ...(fanOut === 'merge' ? { mergeIgnored: mergeIgnoredInputs(read) } : {}),
   };

@@ -12,6 +12,7 @@ import { actionsCacheService } from './actions-cache/service.js';
 import { artifactWorkerLaunch, cacheWorkerLaunch } from './actions-cache/worker-client.js';
 import { processChildren } from './util/children.js';
 import { githubClient } from './github/api.js';
+import { githubCaches } from './github/caches.js';
 import type { CancelHooks } from './util/cancel.js';
 import { systemClock } from './util/clock.js';
 
@@ -44,6 +45,7 @@ export async function run(cancel?: CancelHooks): Promise<void> {
       cache: actionsCacheService(workers, ctx.deadlineScale),
       artifacts: actionsArtifactService({ ...workers, launch: artifactWorkerLaunch() }, ctx.deadlineScale),
       github: githubClient(ctx),
+      caches: githubCaches(ctx),
       cancel,
       writeSummaryNow: writeSummary ? () => reporter.writeSummary() : undefined,
     };

@@ -4,7 +4,9 @@ import { readPostState, type PostState, type StateReader } from './state.js';
 import type { Reporter } from './reporter.js';
 import { ActionReporter } from './action-reporter.js';
 import { cleanupSmokeFromState } from './smoke/stage.js';
-import { saveGoCaches } from './go-cache/save.js';
+import { saveGoCaches, settleGoCacheQuota } from './go-cache/save.js';
+import { githubCaches, type CacheApi } from './github/caches.js';
+import { booleanInput } from './input-table.js';
 import type { DockerClient } from './docker/client.js';
 import { DockerCli } from './docker/cli.js';
 import { actionsCacheService, type CacheService } from './actions-cache/service.js';
@@ -23,6 +25,8 @@ export interface CleanupDeps {
   docker: DockerClient;
   /** Undefined when the run context could not be read (the CLI): nothing was prepared to save. */
   cache?: CacheService;
+  /** The repository's cache entries through the GitHub API (with the step's token); undefined without a token. */
+  caches?: CacheApi;
 }
 
 export async function runCleanup(readState: StateReader, deps: CleanupDeps): Promise<void> {
@@ -36,7 +40,10 @@ export async function runCleanup(readState: StateReader, deps: CleanupDeps): Pro
   }
   // Upload what the main step prepared; the archives go with the work dir.
   try {
-    if (deps.cache) await saveGoCaches(state, deps.cache, reporter);
+    if (deps.cache) {
+      const saved = await saveGoCaches(state, deps.cache, reporter);
+      await settleGoCacheQuota(state, saved, { reporter, api: deps.caches });
+    }
   } catch (error) {
     reporter.warning(`Go cache: save failed: ${errorText(error)}`);
   }
@@ -54,15 +61,31 @@ export async function runCleanup(readState: StateReader, deps: CleanupDeps): Pro
 export async function runPost(): Promise<void> {
   const reporter = new ActionReporter();
   try {
+    const deadlineScale = deadlineScaleFromEnv(reporter);
+    const token = core.getInput('github-token').trim();
+    if (token) reporter.setSecret(token);
+    const repository = process.env.GITHUB_REPOSITORY ?? '';
+    const apiUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com';
     await runCleanup((name) => core.getState(name), {
       reporter,
       docker: new DockerCli(),
       cache: actionsCacheService(
         { launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren },
-        deadlineScaleFromEnv(reporter),
+        deadlineScale,
       ),
+      caches: token && repository ? githubCaches({ repository, apiUrl, deadlineScale })(token) : undefined,
     });
+    if (summaryWanted()) await reporter.writeSummary();
   } catch (error) {
     core.warning(`Post step: ${errorText(error)}`);
+  }
+}
+
+/** The summary input; a bad value was the main step's error to report, so the post step writes none. */
+function summaryWanted(): boolean {
+  try {
+    return booleanInput((name) => core.getInput(name), 'summary');
+  } catch {
+    return false;
   }
 }

@@ -4,6 +4,7 @@
  * cancelled run still leaves the post step what it needs to clean up.
  */
 import { isRecord } from './util/json.js';
+import type { GoCacheSaveMode } from './go-cache/quota.js';
 
 /** A compose project the smoke test started, to be removed if the main step could not. */
 export interface SmokeState {
@@ -24,9 +25,20 @@ export interface GoCacheEnv {
 /** One archive the main step prepared for the post step to upload. */
 export interface GoCacheSave {
   key: string;
+  /** The prefix of every entry of the same cache: the entries a save supersedes have it. */
+  prefix?: string;
   path: string;
   id: string;
   bytes: number;
+}
+
+/** What the post step does about superseded entries once it saved (go-cache-save). */
+export interface GoCacheQuotaState {
+  mode: GoCacheSaveMode;
+  /** Delete the entries of the same cache on the run's ref that a save supersedes. */
+  supersede: boolean;
+  /** The run's ref (GITHUB_REF): entries are scoped by it. */
+  ref: string;
 }
 
 /** What the post step reads. */
@@ -35,6 +47,9 @@ export interface PostState {
   smoke?: SmokeState;
   goCacheEnv?: GoCacheEnv;
   goCacheSaves: GoCacheSave[];
+  goCacheQuota?: GoCacheQuotaState;
+  /** The main step already stopped deleting cache entries (no permission, or the API failed), and said so. */
+  cacheDeleteStopped?: 'denied' | 'fault';
 }
 
 const KEYS = {
@@ -42,6 +57,8 @@ const KEYS = {
   smoke: 'smoke',
   goCacheEnv: 'go-cache-env',
   goCacheSaves: 'go-cache-saves',
+  goCacheQuota: 'go-cache-quota',
+  cacheDeleteStopped: 'cache-delete-stopped',
 } as const;
 
 /** Writes one piece of state (core.saveState on a runner). */
@@ -73,6 +90,14 @@ export class StateWriter {
   goCacheSaves(saves: GoCacheSave[]): void {
     this.save(KEYS.goCacheSaves, JSON.stringify(saves));
   }
+
+  goCacheQuota(quota: GoCacheQuotaState): void {
+    this.save(KEYS.goCacheQuota, JSON.stringify(quota));
+  }
+
+  cacheDeleteStopped(why: 'denied' | 'fault'): void {
+    this.save(KEYS.cacheDeleteStopped, why);
+  }
 }
 
 function parse(text: string): unknown {
@@ -101,8 +126,25 @@ function goCacheEnv(value: unknown): GoCacheEnv | undefined {
 function goCacheSaves(value: unknown): GoCacheSave[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
-    (s): s is GoCacheSave => isRecord(s) && isString(s.key) && isString(s.path) && isString(s.id) && typeof s.bytes === 'number',
+    (s): s is GoCacheSave =>
+      isRecord(s) &&
+      isString(s.key) &&
+      isString(s.path) &&
+      isString(s.id) &&
+      typeof s.bytes === 'number' &&
+      (s.prefix === undefined || isString(s.prefix)),
   );
+}
+
+function goCacheQuota(value: unknown): GoCacheQuotaState | undefined {
+  if (!isRecord(value) || !isString(value.ref) || typeof value.supersede !== 'boolean') return undefined;
+  const mode = value.mode === 'always' || value.mode === 'never' || value.mode === 'auto' ? value.mode : undefined;
+  if (!mode) return undefined;
+  return { mode, supersede: value.supersede, ref: value.ref };
+}
+
+function deleteStopped(value: string): 'denied' | 'fault' | undefined {
+  return value === 'denied' || value === 'fault' ? value : undefined;
 }
 
 /**
@@ -115,5 +157,7 @@ export function readPostState(read: StateReader): PostState {
     smoke: smokeState(parse(read(KEYS.smoke))),
     goCacheEnv: goCacheEnv(parse(read(KEYS.goCacheEnv))),
     goCacheSaves: goCacheSaves(parse(read(KEYS.goCacheSaves))),
+    goCacheQuota: goCacheQuota(parse(read(KEYS.goCacheQuota))),
+    cacheDeleteStopped: deleteStopped(read(KEYS.cacheDeleteStopped)),
   };
 }

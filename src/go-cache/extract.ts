@@ -49,6 +49,7 @@ export async function extractGoCaches(session: GoCacheSession, tools: GoCacheToo
       session.slots.filter((s) => todo.has(s)),
       taken,
       tools.reporter,
+      session.opts.maxBytes,
     );
   } finally {
     await Promise.all(taken.map((t) => rm(t.tar, { force: true }).catch(() => undefined)));
@@ -123,7 +124,7 @@ async function extractWithHelper(
  * one archive holding what every node changed; a slot one of whose nodes could not be read is
  * not saved (its archive would lack that node's working set).
  */
-async function joinTaken(slots: SlotState[], taken: Taken[], reporter: Reporter): Promise<PendingSave[]> {
+async function joinTaken(slots: SlotState[], taken: Taken[], reporter: Reporter, maxBytes: number): Promise<PendingSave[]> {
   const read: { taken: Taken; lists: Map<string, string[]> }[] = [];
   for (const t of taken) {
     if (!t.result.ok) {
@@ -145,7 +146,7 @@ async function joinTaken(slots: SlotState[], taken: Taken[], reporter: Reporter)
     const parts = read.filter((r) => r.taken.slots.includes(s)).map((r) => ({ tar: r.taken.tar, lists: r.lists }));
     if (parts.length === 0) continue;
     try {
-      const save = await joinNodeParts(s, parts, reporter);
+      const save = await joinNodeParts(s, parts, reporter, maxBytes);
       if (save) saves.push(save);
     } catch (error) {
       reporter.warning(`Go cache: could not prepare the caches for saving: ${errorText(error)}`);

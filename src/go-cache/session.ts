@@ -14,6 +14,7 @@ import type { ControlServer } from './control-server.js';
 import type { CacheSlot } from './discover.js';
 import type { HelperResult } from './helpers.js';
 import type { SlotKeys } from './keys.js';
+import type { SavePlan } from './quota.js';
 import type { HelperMount } from './scripts.js';
 import { indexTar, type TarIndex } from './tar.js';
 import type { SerialQueue } from '../util/serial.js';
@@ -40,6 +41,10 @@ export interface GoCacheOptions {
   workDir: string;
   /** Makes this run's build-cache keys new. */
   unique: string;
+  /** The most a Go build cache's archive may hold (go-cache-max-size). */
+  maxBytes: number;
+  /** Whether the archives are taken out and saved at all (go-cache-save, savePlan). */
+  savePlan: SavePlan;
 }
 
 /** What every unit of the Go cache talks to. */

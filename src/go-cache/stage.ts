@@ -13,6 +13,7 @@ import { releaseHeldHelpers } from './inject-held.js';
 import { cacheEnv } from '../actions-cache/isolation.js';
 import { restoreGoCaches } from './restore.js';
 import type { CacheService } from '../actions-cache/service.js';
+import { savePlan, type GoCacheSaveMode } from './quota.js';
 import { summarizeRestore, type GoCacheOptions, type GoCacheSession, type RestoreSummary } from './session.js';
 
 export type { GoCacheSession } from './session.js';
@@ -28,6 +29,8 @@ export interface GoCacheStageInput {
   /** The build's own settings, as the Go cache options name them. */
   plan: Pick<GoCacheOptions, 'file' | 'context' | 'platforms' | 'target' | 'buildArgs' | 'builder'>;
   workDir: string;
+  /** go-cache-save and go-cache-max-size. */
+  save: { mode: GoCacheSaveMode; maxBytes: number };
 }
 
 /**
@@ -51,10 +54,19 @@ function restoreOutputs(summary: RestoreSummary): StageResult {
  */
 export async function goCacheBeforeBuild(
   input: GoCacheStageInput,
-  deps: { reporter: Reporter; state: StateWriter; docker: DockerClient; service: CacheService; runId: string; runAttempt: string },
+  deps: {
+    reporter: Reporter;
+    state: StateWriter;
+    docker: DockerClient;
+    service: CacheService;
+    runId: string;
+    runAttempt: string;
+    ref: string;
+  },
 ): Promise<{ result: StageResult; session?: GoCacheSession }> {
   const { reporter, state, service } = deps;
   const unique = `${deps.runId || 'local'}-${deps.runAttempt || '1'}-${Date.now().toString(36)}`;
+  const plan = savePlan(input.save.mode, deps.ref);
   const opts: GoCacheOptions = {
     enabled: input.enabled,
     stream: input.stream,
@@ -62,6 +74,8 @@ export async function goCacheBeforeBuild(
     ...input.plan,
     workDir: input.workDir,
     unique,
+    maxBytes: input.save.maxBytes,
+    savePlan: plan,
   };
   if (!input.enabled) return { result: restoreOutputs(summarizeRestore([])) };
   if (input.noCache) {
@@ -70,6 +84,7 @@ export async function goCacheBeforeBuild(
   }
   // Saved before the calls: a cancelled restore's files are where the post step looks.
   state.goCacheEnv(cacheEnv(opts.workDir));
+  state.goCacheQuota({ mode: input.save.mode, supersede: plan.supersede, ref: deps.ref });
   try {
     const { session, summary } = await reporter.group('Restoring Go caches', () =>
       restoreGoCaches(opts, service, { docker: deps.docker, reporter }),
@@ -92,7 +107,8 @@ export async function goCacheAfterBuild(
 ): Promise<void> {
   const { reporter, state } = deps;
   if (!session) return;
-  if (!buildOk) {
+  if (!buildOk || !session.opts.savePlan.save) {
+    if (buildOk) reporter.info(`Go cache: not saved: ${session.opts.savePlan.reason ?? 'saving is off'}`);
     await releaseHeldHelpers(session).catch((error: unknown) => reporter.warning(`Go cache: ${errorText(error)}`));
     return;
   }

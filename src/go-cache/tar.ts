@@ -93,10 +93,11 @@ export class TarFormatError extends Error {
 /**
  * Calls `visit` for each entry of the archive at `path`. `visit` gets the entry, a function
  * returning its data padded to whole blocks (call it or not; unread data is skipped) and the
- * offset where the entry begins (its pax or long-name headers included). Returns the offset
+ * offset where the entry begins (its pax or long-name headers included) and that of its own
+ * header (after them). Returns the offset
  * where the end-of-archive blocks begin (where entries can be appended).
  */
-export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffer, offset: number) => void): number {
+export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffer, offset: number, headerOffset: number) => void): number {
   const fd = openSync(path, 'r');
   try {
     const reader = new Reader(fd);
@@ -119,7 +120,7 @@ export function readTar(path: string, visit: (entry: TarEntry, data: () => Buffe
         continue;
       }
       const entry = extensions.apply(header);
-      visit({ ...entry, name: normalizeName(entry.name) }, data, entryStart);
+      visit({ ...entry, name: normalizeName(entry.name) }, data, entryStart, at);
       if (!consumed) readData(reader, size);
     }
   } finally {

@@ -10,6 +10,7 @@ import type { Reporter } from '../reporter.js';
 import { ARCHIVE, type PendingSave, type SlotState } from './session.js';
 import { appendTar, mergeTars, type TarEntry } from './tar.js';
 import { plural } from '../util/plural.js';
+import { fitArchive } from './fit.js';
 
 /**
  * The Go build cache's archive is appended to (new entries after the old ones) while the
@@ -19,8 +20,30 @@ import { plural } from '../util/plural.js';
  */
 const COMPACT_ABOVE_UNUSED_SHARE = 0.2;
 
-/** Joins what the build changed with the restored archive (exported for its unit test). */
+/**
+ * Joins what the build changed with the restored archive (exported for its unit test); a Go
+ * build cache is then kept under `maxBytes`, least recently used files dropped first (fit.ts).
+ */
 export async function trimAndJoin(
+  s: SlotState,
+  extractTar: string,
+  lists: Map<string, string[]>,
+  reporter: Reporter,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<PendingSave | undefined> {
+  const save = await joinArchive(s, extractTar, lists, reporter);
+  if (!save || s.slot.kind !== 'go-build') return save;
+  const used = new Set([...(lists.get(`${s.mountName}.used`) ?? []), ...(lists.get(`${s.mountName}.export`) ?? [])]);
+  const fitted = await fitArchive(join(s.dir, ARCHIVE), used, Math.floor(Date.now() / 1000), maxBytes);
+  if (fitted.dropped > 0)
+    reporter.info(
+      `Go cache: ${s.slot.id}: over go-cache-max-size (${formatBinaryBytes(maxBytes)}): the ${plural(fitted.dropped, 'least recently used file')} ` +
+        `(${formatBinaryBytes(fitted.droppedBytes)}) dropped: ${plural(fitted.files, 'file')}, ${formatBinaryBytes(fitted.bytes)} to save`,
+    );
+  return { ...save, bytes: fitted.bytes };
+}
+
+async function joinArchive(
   s: SlotState,
   extractTar: string,
   lists: Map<string, string[]>,
@@ -55,7 +78,7 @@ export async function trimAndJoin(
           `under ${COMPACT_ABOVE_UNUSED_SHARE * 100}% of the archive): ` +
           `${plural(index.files.length + added.files, 'file')}, ${formatBinaryBytes(added.bytes)} to save under ${s.keys.primary}`,
       );
-      return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: added.bytes };
+      return { key: s.keys.primary, prefix: s.keys.restore[0], path: s.keys.path, id: s.slot.id, bytes: added.bytes };
     }
   }
   const next = join(s.dir, `${ARCHIVE}.next`);
@@ -73,7 +96,7 @@ export async function trimAndJoin(
     `Go cache: ${s.slot.id}: ${plural(exported.length, 'new file')}, ${used.size} reused, ${dropped} unused dropped: ` +
       `${plural(merged.files, 'file')}, ${formatBinaryBytes(merged.bytes)} to save under ${s.keys.primary}`,
   );
-  return { key: s.keys.primary, path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
+  return { key: s.keys.primary, prefix: s.keys.restore[0], path: s.keys.path, id: s.slot.id, bytes: merged.bytes };
 }
 
 /** What one node's helper took out for a slot: the tar of its changes and its lists. */
@@ -99,8 +122,13 @@ export function unionLists(lists: Map<string, string[]>[]): Map<string, string[]
  * as one tar of the slot's entries (each name once) and the union of their lists. The joined
  * tar is written next to the first part (never into the slot's directory, which is saved).
  */
-export async function joinNodeParts(s: SlotState, parts: NodePart[], reporter: Reporter): Promise<PendingSave | undefined> {
-  if (parts.length === 1) return trimAndJoin(s, parts[0]!.tar, parts[0]!.lists, reporter);
+export async function joinNodeParts(
+  s: SlotState,
+  parts: NodePart[],
+  reporter: Reporter,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<PendingSave | undefined> {
+  if (parts.length === 1) return trimAndJoin(s, parts[0]!.tar, parts[0]!.lists, reporter, maxBytes);
   const joined = `${parts[0]!.tar}.${s.mountName}.nodes`;
   const inMount = (e: TarEntry): boolean => e.name === s.mountName || e.name.startsWith(`${s.mountName}/`);
   try {
@@ -108,7 +136,7 @@ export async function joinNodeParts(s: SlotState, parts: NodePart[], reporter: R
       joined,
       parts.map((p) => ({ path: p.tar, keep: inMount })),
     );
-    return await trimAndJoin(s, joined, unionLists(parts.map((p) => p.lists)), reporter);
+    return await trimAndJoin(s, joined, unionLists(parts.map((p) => p.lists)), reporter, maxBytes);
   } finally {
     await rm(joined, { force: true }).catch(() => undefined);
   }

@@ -49,7 +49,10 @@ export async function checkBuilt(
     findings: prepared.checks.findings,
     platformCheck: platformCheckExtras(platform.check),
   };
-  const services = reportServices(deps, runCache(deps, workDir), inputs.githubToken);
+  const services = reportServices(deps, runCache(deps, workDir), inputs.githubToken, {
+    mode: inputs.goCacheSave,
+    stopped: (why) => state.cacheDeleteStopped(why),
+  });
   const partOfMerge = inputs.fanOut === 'push-by-digest';
   const input = {
     ...{ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken },

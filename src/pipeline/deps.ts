@@ -2,6 +2,7 @@ import type { ArtifactService } from '../actions-artifact/service.js';
 import type { CacheService } from '../actions-cache/service.js';
 import type { RunContext } from '../context.js';
 import type { DockerClient } from '../docker/client.js';
+import type { CacheApi } from '../github/caches.js';
 import type { CommentApi } from '../github/comment.js';
 import type { Reporter } from '../reporter.js';
 import type { TagStore } from '../release/tag-store.js';
@@ -21,6 +22,8 @@ export interface PipelineDeps {
   docker: DockerClient;
   /** The GitHub API for the pull-request comment, with the step's token. */
   github: (token: string) => CommentApi;
+  /** The repository's Actions cache entries through the GitHub API (deleting superseded ones), with the step's token. */
+  caches?: (token: string) => CacheApi;
   /** The step's cancellation: what a stage must undo on a cancel (the tags put back). */
   cancel?: CancelHooks;
   /** Where tagging reads and puts tags (default: the registries over HTTP; tests hand a fake). */

@@ -65,7 +65,7 @@ async function mergeRecords(
   const sizeInput = {
     ...{ size: inputs.size, githubToken: inputs.githubToken, file: inputs.file, target: inputs.target },
     ...{ ctx, tags: run.tags, version: run.version, guards, digest: summary.digest ?? '' },
-    ...reportServices(deps, run.cache, inputs.githubToken),
+    ...reportServices(deps, run.cache, inputs.githubToken, { mode: inputs.goCacheSave, stopped: () => undefined }),
     reportDir: run.cache.reportDir,
   };
   out.take(await mergedSizeStage(sizeInput, run.records, reporter), 'size-budget');

@@ -58,8 +58,9 @@ async function buildJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Pro
       buildPlatform: prepared.enginePlatform,
       plan,
       workDir,
+      save: { mode: inputs.goCacheSave, maxBytes: inputs.goCacheMaxBytes },
     },
-    { reporter, state, docker, service: deps.cache, runId: ctx.runId, runAttempt: ctx.runAttempt },
+    { reporter, state, docker, service: deps.cache, runId: ctx.runId, runAttempt: ctx.runAttempt, ref: ctx.ref },
   );
   out.take(restored.result);
   const build = await buildWithCache(plan, restored.session, { reporter, state, docker });

@@ -5,6 +5,9 @@ import { isolate, type CacheService } from '../actions-cache/service.js';
 import type { CommentApi } from '../github/comment.js';
 import { artifactHandoffStore } from '../merge/artifact-store.js';
 import { cacheHandoffStore, type HandoffStore } from '../merge/store.js';
+import { CachePruner } from '../go-cache/prune.js';
+import type { GoCacheSaveMode } from '../go-cache/quota.js';
+import type { SupersedeBaseline } from '../size/find-baseline.js';
 import { StateWriter } from '../state.js';
 import type { PipelineDeps } from './deps.js';
 
@@ -53,12 +56,22 @@ export interface ReportServices {
   cacheService: CacheService;
   cacheWorkspace: string;
   commentApi?: CommentApi;
+  /** Deletes the baseline entries a saved one supersedes on the run's ref (go-cache-save auto). */
+  supersede?: SupersedeBaseline;
 }
 
+/**
+ * The report's services. `quota`: go-cache-save, which the cached baseline follows too (one entry
+ * per ref unless always), and what to do when the token may not delete (said once per job).
+ */
 export function reportServices(
-  deps: Pick<PipelineDeps, 'github'>,
+  deps: Pick<PipelineDeps, 'github' | 'caches' | 'reporter' | 'ctx'>,
   cache: { service: CacheService; workspace: string },
   token: string,
+  quota?: { mode: GoCacheSaveMode; stopped: (why: 'denied' | 'fault') => void },
 ): ReportServices {
-  return { cacheService: cache.service, cacheWorkspace: cache.workspace, commentApi: token ? deps.github(token) : undefined };
+  const services = { cacheService: cache.service, cacheWorkspace: cache.workspace, commentApi: token ? deps.github(token) : undefined };
+  if (!quota || quota.mode === 'always') return services;
+  const pruner = new CachePruner(token ? deps.caches?.(token) : undefined, deps.reporter);
+  return { ...services, supersede: { pruner, ref: deps.ctx.ref, stopped: quota.stopped } };
 }

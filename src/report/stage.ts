@@ -6,7 +6,7 @@ import type { CommentApi } from '../github/comment.js';
 import type { RegistryGuards } from '../oci/registry-client.js';
 import type { Reporter } from '../reporter.js';
 import { planCache } from '../size/baseline.js';
-import { findBaseline, saveBaseline, type FoundBaseline } from '../size/find-baseline.js';
+import { findBaseline, saveBaseline, type FoundBaseline, type SupersedeBaseline } from '../size/find-baseline.js';
 import { binariesOf } from '../size/go-binaries.js';
 import type { SizeInputs } from '../size/inputs.js';
 import { buildReport, type Baseline, type SizeReport } from '../size/report.js';
@@ -37,6 +37,8 @@ export interface SizeStageInput {
   partOfMerge?: boolean;
   /** Where a pull-request run writes its report file (the run's work dir); none: no file. */
   reportDir?: string;
+  /** Deletes the baseline entries a saved one supersedes (go-cache-save auto). */
+  supersede?: SupersedeBaseline;
 }
 
 /** The result when nothing could be measured: no report, no comment; a budget fails the step. */
@@ -68,7 +70,7 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 /** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
 export type ReportRun = Pick<
   SizeStageInput,
-  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge' | 'reportDir'
+  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge' | 'reportDir' | 'supersede'
 >;
 
 /**
@@ -133,6 +135,7 @@ export async function reportStage(
     cacheService: input.cacheService,
     cacheWorkspace: input.cacheWorkspace,
     guards: image.guards,
+    supersede: input.supersede,
   };
   const found = await findBaseline(lookup, reporter);
   const report = build(found);

@@ -36,6 +36,8 @@ export interface CachePlan {
   restoreLabel?: string;
   /** Save this run's report under this key (pushes to the default branch, tags). */
   saveKey?: string;
+  /** The prefix of every report of the same image and ref: the entries a save supersedes. */
+  savePrefix?: string;
 }
 
 /** Pure: what `baseline: auto` does on this event. */
@@ -54,12 +56,17 @@ export function planCache(
   if (ref.kind === 'branch') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;
-    if (isDefaultBranch(ref.name, ctx.defaultBranch) && !ctx.pullRequestEvent && ctx.eventName !== 'pull_request' && ctx.sha)
+    if (isDefaultBranch(ref.name, ctx.defaultBranch) && !ctx.pullRequestEvent && ctx.eventName !== 'pull_request' && ctx.sha) {
       plan.saveKey = baselineKey(imageName, 'branch', ref.name, ctx.sha);
+      plan.savePrefix = baselineKeyPrefix(imageName, 'branch', ref.name);
+    }
   } else if (ref.kind === 'tag') {
     plan.restorePrefix = baselineKeyPrefix(imageName, 'branch', defaultBranch);
     plan.restoreLabel = defaultBranch;
-    if (ctx.sha) plan.saveKey = baselineKey(imageName, 'tag', ref.name, ctx.sha);
+    if (ctx.sha) {
+      plan.saveKey = baselineKey(imageName, 'tag', ref.name, ctx.sha);
+      plan.savePrefix = baselineKeyPrefix(imageName, 'tag', ref.name);
+    }
   }
   return plan;
 }

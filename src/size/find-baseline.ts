@@ -4,6 +4,7 @@
  * never a fault of the step; a fault in reading one is a warning.
  */
 import type { CacheService } from '../actions-cache/service.js';
+import type { CachePruner } from '../go-cache/prune.js';
 import type { RunContext } from '../context.js';
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
@@ -30,6 +31,16 @@ export interface BaselineLookup {
   cacheWorkspace?: string;
   /** The run's registry deadlines, shared with the image's own reads. */
   guards: RegistryGuards;
+  /** Deletes the baseline entries a saved one supersedes (the same image on the same ref). */
+  supersede?: SupersedeBaseline;
+}
+
+export interface SupersedeBaseline {
+  pruner: CachePruner;
+  /** The run's ref (GITHUB_REF): the saved entry's. */
+  ref: string;
+  /** Called when deleting stopped (no permission, or the API failed): the post step then does not say it again. */
+  stopped: (why: 'denied' | 'fault') => void;
 }
 
 export async function findBaseline(lookup: BaselineLookup, reporter: Reporter): Promise<FoundBaseline> {
@@ -100,11 +111,22 @@ export async function saveBaseline(
   if (!cachePlan.saveKey) return;
   try {
     const saved = await saveReport(lookup.cacheWorkspace ?? ctx.workspace, cachePlan.saveKey, report, lookup.cacheService);
-    if (saved === 'saved') reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
+    if (saved === 'saved') {
+      reporter.info(`Saved the size report as the baseline of ${ctx.ref} (${cachePlan.saveKey}).`);
+      await supersedeBaseline(lookup.supersede, cachePlan);
+    }
     if (saved === 'exists')
       reporter.info(`The baseline of ${ctx.ref} for this commit is already saved (${cachePlan.saveKey}): kept as it is.`);
   } catch (error) {
     // @actions/cache has already warned about real faults; an existing key (a re-run) is no fault.
     reporter.info(`The size report was not saved as a baseline: ${errorText(error)}`);
   }
+}
+
+/** One baseline per ref: the older reports of this image on the run's ref go once the new one is saved. */
+async function supersedeBaseline(supersede: SupersedeBaseline | undefined, plan: CachePlan): Promise<void> {
+  if (!supersede || !plan.saveKey || !plan.savePrefix) return;
+  await supersede.pruner.supersede({ key: plan.saveKey, prefix: plan.savePrefix, ref: supersede.ref }, 'Size baseline');
+  const stop = supersede.pruner.stop;
+  if (stop === 'denied' || stop === 'fault') supersede.stopped(stop);
 }

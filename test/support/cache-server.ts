@@ -5,6 +5,12 @@
  * `comp=blocklist`) to the signed URL it hands out, and plain GET downloads. Blobs live on disk.
  * Matching: the primary key exactly, then each restore key exactly or by prefix, newest first,
  * only entries with the same version.
+ *
+ * Entries are scoped by ref as on GitHub: a runtime token from `envFor(ref, reads)` saves under
+ * `ref` and restores from `ref` first, then from each ref in `reads` (a pull request's base, the
+ * default branch). The plain `env` token saves under refs/heads/main and reads every ref. The
+ * REST side (list, delete, usage) is served by test/support/fake-github.ts from `entries()`,
+ * `remove()` and `usage()`.
  */
 import {
   createReadStream,
@@ -30,8 +36,19 @@ export interface CacheEntry {
   key: string;
   version: string;
   size: number;
+  /** Order of creation (a counter). */
   createdAt: number;
+  /** ISO time it was finalized (created, for the REST API). */
+  created: string;
+  /** The ref of the run that saved it. */
+  ref: string;
   finalized: boolean;
+}
+
+/** What a runtime token may do: save under `ref`, restore from `reads` (in order); undefined reads: every ref. */
+interface TokenScope {
+  ref: string;
+  reads?: string[];
 }
 
 export interface CacheServerOptions {
@@ -64,6 +81,12 @@ export interface CacheServer {
   /** Env for @actions/cache (ACTIONS_CACHE_SERVICE_V2, ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN). */
   env: Record<string, string>;
   entries(): CacheEntry[];
+  /** Env whose runtime token saves under `ref` and restores from it, then from `reads` (in order). */
+  envFor(ref: string, reads?: string[]): Record<string, string>;
+  /** Deletes an entry (the REST API's DELETE); false when there is none with that id. */
+  remove(id: number): boolean;
+  /** Finalized entries' bytes and count (the REST API's usage). */
+  usage(): { bytes: number; count: number };
   /** Every request as `METHOD path`. */
   requests: string[];
   options: CacheServerOptions;
@@ -125,16 +148,35 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
   const requests: string[] = [];
   let nextId = 1;
   let clock = 0;
+  let lastCreated = 0;
+  const scopes = new Map<string, TokenScope>([[`Bearer ${token}`, { ref: 'refs/heads/main' }]]);
+  /** Strictly increasing ISO times, as the real service's creation times are for one repository. */
+  const createdNow = (): string => {
+    lastCreated = Math.max(Date.now(), lastCreated + 1);
+    return new Date(lastCreated).toISOString();
+  };
   const blobPath = (id: number): string => join(dir, `${id}.blob`);
   const blockDir = (id: number): string => join(dir, `${id}.blocks`);
   let base = '';
 
-  const find = (key: string, restoreKeys: string[], version: string): CacheEntry | undefined => {
-    const ready = entries.filter((e) => e.finalized && e.version === version).sort((a, b) => b.createdAt - a.createdAt);
+  const findIn = (ready: CacheEntry[], key: string, restoreKeys: string[]): CacheEntry | undefined => {
     const exact = ready.find((e) => e.key === key);
     if (exact) return exact;
     for (const prefix of restoreKeys) {
       const hit = ready.find((e) => e.key === prefix) ?? ready.find((e) => e.key.startsWith(prefix));
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const find = (key: string, restoreKeys: string[], version: string, scope: TokenScope): CacheEntry | undefined => {
+    const ready = entries.filter((e) => e.finalized && e.version === version).sort((a, b) => b.createdAt - a.createdAt);
+    if (!scope.reads) return findIn(ready, key, restoreKeys);
+    for (const ref of [scope.ref, ...scope.reads]) {
+      const hit = findIn(
+        ready.filter((e) => e.ref === ref),
+        key,
+        restoreKeys,
+      );
       if (hit) return hit;
     }
     return undefined;
@@ -147,7 +189,8 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Service Unavailable</body></html>');
       return;
     }
-    if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { code: 'unauthenticated', msg: 'bad token' });
+    const scope = scopes.get(req.headers.authorization ?? '');
+    if (!scope) return json(res, 401, { code: 'unauthenticated', msg: 'bad token' });
     const input = JSON.parse((await body(req)).toString('utf8') || '{}') as Record<string, unknown>;
     const key = typeof input.key === 'string' ? input.key : '';
     const version = typeof input.version === 'string' ? input.version : '';
@@ -155,9 +198,18 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
       case 'CreateCacheEntry': {
         if (!key || !version) return json(res, 400, { code: 'invalid_argument', msg: 'key and version are required' });
         if (options.readOnly) return json(res, 200, { ok: false, message: 'the cache of this repository is full: it takes no new entry' });
-        if (entries.some((e) => e.key === key && e.version === version))
+        if (entries.some((e) => e.key === key && e.version === version && e.ref === scope.ref))
           return json(res, 200, { ok: false, message: `cache entry ${key} already exists` });
-        const entry: CacheEntry = { id: nextId++, key, version, size: 0, createdAt: ++clock, finalized: false };
+        const entry: CacheEntry = {
+          id: nextId++,
+          key,
+          version,
+          size: 0,
+          createdAt: ++clock,
+          created: '',
+          ref: scope.ref,
+          finalized: false,
+        };
         entries.push(entry);
         return json(res, 200, { ok: true, signed_upload_url: `${base}/devstoreaccount1/cache/${entry.id}?sig=upload` });
       }
@@ -168,11 +220,12 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
         entry.size = statSync(blobPath(entry.id)).size;
         entry.finalized = true;
         entry.createdAt = ++clock;
+        entry.created = createdNow();
         return json(res, 200, { ok: true, entry_id: String(entry.id) });
       }
       case 'GetCacheEntryDownloadURL': {
         const restoreKeys = Array.isArray(input.restore_keys) ? input.restore_keys.map(String) : [];
-        const entry = find(key, restoreKeys, version);
+        const entry = find(key, restoreKeys, version, scope);
         if (!entry) return json(res, 200, { ok: false });
         return json(res, 200, {
           ok: true,
@@ -269,6 +322,22 @@ export async function startCacheServer(options: CacheServerOptions = {}): Promis
     url: base,
     env: { ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: `${base}/`, ACTIONS_RUNTIME_TOKEN: token },
     entries: () => entries.map((e) => ({ ...e })),
+    envFor: (ref, reads = []) => {
+      const scoped = `${token}.${scopes.size}`;
+      scopes.set(`Bearer ${scoped}`, { ref, reads });
+      return { ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: `${base}/`, ACTIONS_RUNTIME_TOKEN: scoped };
+    },
+    remove: (id) => {
+      const at = entries.findIndex((e) => e.id === id);
+      if (at < 0) return false;
+      entries.splice(at, 1);
+      rmSync(blobPath(id), { force: true });
+      return true;
+    },
+    usage: () => {
+      const ready = entries.filter((e) => e.finalized);
+      return { bytes: ready.reduce((n, e) => n + e.size, 0), count: ready.length };
+    },
     requests,
     options,
     close: async () => {

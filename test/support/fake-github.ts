@@ -4,6 +4,8 @@
  * absence, as for an Actions installation token), commits/{sha}/pulls, pulls/{n}, and a token check.
  * Faults: latency per request, requests that are accepted and never answered, 200 answers
  * that are not JSON; and a gate that holds the first listings until several runs listed.
+ * With a cache store (test/support/cache-server.ts), the Actions cache endpoints too: list by
+ * key prefix and ref, delete by id (403 without `actions: write`), and the repository's usage.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +18,13 @@ export interface FakeComment {
   login: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The loopback cache service's entries, as the Actions cache REST endpoints show them. */
+export interface FakeCacheStore {
+  entries(): { id: number; key: string; version: string; size: number; created: string; ref: string; finalized: boolean }[];
+  remove(id: number): boolean;
+  usage(): { bytes: number; count: number };
 }
 
 export interface FakeGitHubOptions {
@@ -38,6 +47,10 @@ export interface FakeGitHubOptions {
   /** Requests whose `METHOD path` matches answer 200 with this body as JSON's content type (default: not JSON at all). */
   garbage?: RegExp;
   garbageBody?: string;
+  /** Serves /repos/{o}/{r}/actions/caches and /actions/cache/usage from this store. */
+  caches?: FakeCacheStore;
+  /** DELETE of a cache entry answers 403 (a token without actions: write). */
+  denyCacheDelete?: boolean;
 }
 
 export interface FakePull {
@@ -202,6 +215,8 @@ export class FakeGitHub {
       res.writeHead(204);
       return void res.end();
     }
+    const caches = this.options.caches;
+    if (caches && /^\/repos\/[^/]+\/[^/]+\/actions\/cache/.test(url.pathname)) return this.cacheEndpoints(caches, method, url, res);
     const pulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (pulls && method === 'GET') {
       return this.json(res, 200, this.options.pullsForCommit?.[pulls[3]!] ?? []);
@@ -213,6 +228,45 @@ export class FakeGitHub {
       if (!p) return this.json(res, 404, { message: 'Not Found' });
       const repo = p.headRepository === null ? null : { full_name: p.headRepository, fork: p.headRepository !== `${pull[1]}/${pull[2]}` };
       return this.json(res, 200, { number: n, state: p.state ?? 'open', head: { sha: p.headSha, ref: 'feature', repo } });
+    }
+    return this.json(res, 404, { message: 'Not Found' });
+  }
+
+  /** GET …/actions/caches (key prefix, ref, pages), DELETE …/actions/caches/{id}, GET …/actions/cache/usage. */
+  private cacheEndpoints(store: FakeCacheStore, method: string, url: URL, res: ServerResponse): void {
+    if (method === 'GET' && url.pathname.endsWith('/actions/cache/usage')) {
+      const u = store.usage();
+      return this.json(res, 200, { full_name: 'octo-org/hello', active_caches_size_in_bytes: u.bytes, active_caches_count: u.count });
+    }
+    const one = /\/actions\/caches\/(\d+)$/.exec(url.pathname);
+    if (one && method === 'DELETE') {
+      if (this.options.denyCacheDelete) return this.json(res, 403, { message: 'Resource not accessible by integration' });
+      if (!store.remove(Number(one[1]))) return this.json(res, 404, { message: 'Not Found' });
+      res.writeHead(204);
+      return void res.end();
+    }
+    if (method === 'GET' && url.pathname.endsWith('/actions/caches')) {
+      const key = url.searchParams.get('key') ?? '';
+      const ref = url.searchParams.get('ref');
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+      const all = store
+        .entries()
+        .filter((e) => e.finalized && e.key.startsWith(key) && (ref === null || e.ref === ref))
+        .sort((a, b) => b.created.localeCompare(a.created));
+      const slice = all.slice((page - 1) * perPage, page * perPage);
+      const next: Record<string, string> =
+        page * perPage < all.length ? { link: `<${this.url}${url.pathname}?page=${page + 1}>; rel="next"` } : {};
+      const view = slice.map((e) => ({
+        id: e.id,
+        ref: e.ref,
+        key: e.key,
+        version: e.version,
+        last_accessed_at: e.created,
+        created_at: e.created,
+        size_in_bytes: e.size,
+      }));
+      return this.json(res, 200, { total_count: all.length, actions_caches: view }, next);
     }
     return this.json(res, 404, { message: 'Not Found' });
   }

@@ -252,6 +252,8 @@ describe('planBuild', () => {
     dockerfileChecks: 'warn',
     size: parseSizeInputs(() => '', ['linux/amd64']),
     goCache: true,
+    goCacheSave: 'auto',
+    goCacheMaxBytes: 1e9,
     reproducible: true,
     fanOut: 'none',
   };

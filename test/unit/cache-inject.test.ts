@@ -65,6 +65,8 @@ function setup(sharing: 'shared' | 'locked', over: Partial<GoCacheOptions> = {})
     buildPlatform: 'linux/amd64',
     workDir: work,
     unique: `u${n}`,
+    maxBytes: Number.POSITIVE_INFINITY,
+    savePlan: { save: true, supersede: true },
     ...over,
   };
 }
@@ -181,8 +183,9 @@ describe('injecting the restored caches', () => {
         buildPlatform: 'linux/amd64',
         plan: { file: opts.file, context: opts.context, platforms: opts.platforms, buildArgs: [] },
         workDir: opts.workDir,
+        save: { mode: 'auto', maxBytes: Number.POSITIVE_INFINITY },
       },
-      { ...t, state, service: serviceWith((p) => archive(p)), runId: '1', runAttempt: '1' },
+      { ...t, state, service: serviceWith((p) => archive(p)), runId: '1', runAttempt: '1', ref: 'refs/heads/main' },
     );
     expect(runs).toHaveLength(2);
     expect(result.outputs['go-cache-hit']).toBe('false');

@@ -24,7 +24,15 @@ describe('the Go cache under no-cache', () => {
     const reporter = new RecordingReporter();
     const state = new StateWriter((name, value) => reporter.saveState(name, value));
     const { result, session } = await goCacheBeforeBuild(
-      { enabled, noCache, stream: true, buildPlatform: 'linux/amd64', plan, workDir: '/nonexistent' },
+      {
+        enabled,
+        noCache,
+        stream: true,
+        buildPlatform: 'linux/amd64',
+        plan,
+        workDir: '/nonexistent',
+        save: { mode: 'auto', maxBytes: Number.POSITIVE_INFINITY },
+      },
       {
         reporter,
         state,
@@ -32,6 +40,7 @@ describe('the Go cache under no-cache', () => {
         service: untouched<CacheService>('service'),
         runId: '1',
         runAttempt: '1',
+        ref: 'refs/heads/main',
       },
     );
     expect(session).toBeUndefined();

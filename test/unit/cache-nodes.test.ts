@@ -328,6 +328,8 @@ async function restoreOnNodes(name: string, dockerfile: string, inspect: string)
     buildPlatform: 'linux/amd64',
     workDir: work,
     unique: name,
+    maxBytes: Number.POSITIVE_INFINITY,
+    savePlan: { save: true, supersede: true },
   };
   const { session, summary } = await restoreGoCaches(opts, serviceWithArchives(), { docker, reporter });
   const release = (): Promise<void> => goCacheAfterBuild(session, false, { docker, reporter, state: new StateWriter(() => undefined) });

@@ -298,6 +298,8 @@ describe('restore and save without a build', () => {
     buildPlatform: 'linux/amd64',
     workDir: dir,
     unique: 'u',
+    maxBytes: Number.POSITIVE_INFINITY,
+    savePlan: { save: true, supersede: true },
   };
   const tools = (reporter: RecordingReporter) => ({ docker: new FakeDocker(), reporter });
   const service = (over: Partial<CacheService> = {}): CacheService => ({

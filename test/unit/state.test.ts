@@ -14,13 +14,17 @@ describe('state handed from the main step to the post step', () => {
       w.workDir('/runner/temp/go-container-action-abc');
       w.smoke({ project: 'gca-smoke-1', files: ['/ws/compose.yaml'], cwd: '/ws' });
       w.goCacheEnv({ workspace: '/w/go-cache-workspace', temp: '/w/go-cache-temp' });
-      w.goCacheSaves([{ key: 'k', path: 'go-cache/v1-go-build-x', id: 'x', bytes: 3 }]);
+      w.goCacheSaves([{ key: 'k', prefix: 'p-', path: 'go-cache/v1-go-build-x', id: 'x', bytes: 3 }]);
+      w.goCacheQuota({ mode: 'auto', supersede: true, ref: 'refs/pull/7/merge' });
+      w.cacheDeleteStopped('denied');
     });
     expect(state).toEqual({
       workDir: '/runner/temp/go-container-action-abc',
       smoke: { project: 'gca-smoke-1', files: ['/ws/compose.yaml'], cwd: '/ws' },
       goCacheEnv: { workspace: '/w/go-cache-workspace', temp: '/w/go-cache-temp' },
-      goCacheSaves: [{ key: 'k', path: 'go-cache/v1-go-build-x', id: 'x', bytes: 3 }],
+      goCacheSaves: [{ key: 'k', prefix: 'p-', path: 'go-cache/v1-go-build-x', id: 'x', bytes: 3 }],
+      goCacheQuota: { mode: 'auto', supersede: true, ref: 'refs/pull/7/merge' },
+      cacheDeleteStopped: 'denied',
     });
   });
 
@@ -34,19 +38,41 @@ describe('state handed from the main step to the post step', () => {
   });
 
   it('nothing saved (a main step that stopped before its work) reads as nothing to do', () => {
-    expect(readPostState(() => '')).toEqual({ workDir: undefined, smoke: undefined, goCacheEnv: undefined, goCacheSaves: [] });
+    expect(readPostState(() => '')).toEqual({
+      workDir: undefined,
+      smoke: undefined,
+      goCacheEnv: undefined,
+      goCacheSaves: [],
+      goCacheQuota: undefined,
+      cacheDeleteStopped: undefined,
+    });
   });
 
   it.each([
-    ['not JSON', { smoke: '{', 'go-cache-env': 'x', 'go-cache-saves': '[' }],
-    ['other shapes', { smoke: '{"project":7,"cwd":"/ws"}', 'go-cache-env': '{"workspace":"/w"}', 'go-cache-saves': '{"key":"k"}' }],
+    ['not JSON', { smoke: '{', 'go-cache-env': 'x', 'go-cache-saves': '[', 'go-cache-quota': '{' }],
+    [
+      'other shapes',
+      {
+        smoke: '{"project":7,"cwd":"/ws"}',
+        'go-cache-env': '{"workspace":"/w"}',
+        'go-cache-saves': '{"key":"k"}',
+        'go-cache-quota': '{"mode":"sometimes","supersede":true,"ref":"r"}',
+      },
+    ],
     [
       'an empty project name',
       { smoke: '{"project":"","files":[],"cwd":"/ws"}', 'go-cache-env': '[]', 'go-cache-saves': '[{"key":"k","path":"p","id":"i"}]' },
     ],
   ])('malformed state (%s) reads as absent, never as a crash', (_, saved: Record<string, string>) => {
     const state = readPostState((name) => saved[name] ?? '');
-    expect(state).toEqual({ workDir: undefined, smoke: undefined, goCacheEnv: undefined, goCacheSaves: [] });
+    expect(state).toEqual({
+      workDir: undefined,
+      smoke: undefined,
+      goCacheEnv: undefined,
+      goCacheSaves: [],
+      goCacheQuota: undefined,
+      cacheDeleteStopped: undefined,
+    });
   });
 
   it('keeps only the file names of a smoke state that are strings', () => {
