@@ -9,7 +9,8 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeMarkdown } from '../../src/util/markdown.js';
-import { annotations, runAction, type ActionRun } from '../support/runner.js';
+import { startCacheServer, type CacheServer } from '../support/cache-server.js';
+import { annotations, runAction, type ActionRun, type RunOptions } from '../support/runner.js';
 import { registryManifest, registryTags, removeTestImages, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 
@@ -117,6 +118,45 @@ describe('two pushes to the default branch finishing out of order', () => {
   });
 });
 
+describe('the merge job of a backport release (per-platform job, then merge)', () => {
+  const repo = uniqueName('e2e/tags-forward-merge');
+  const image = `${stack.registry}/${repo}`;
+  let cache: CacheServer;
+  let v120: ActionRun;
+  let part: ActionRun;
+  let arm: ActionRun;
+  let merge: ActionRun;
+
+  beforeAll(async () => {
+    cache = await startCacheServer();
+    v120 = await runAction({ workspace: app.dir, ref: 'refs/tags/v1.2.0', inputs: { ...common, images: image } });
+    const job = (inputs: Record<string, string>): RunOptions => ({
+      workspace: app.dir,
+      ref: 'refs/tags/v1.1.5',
+      env: { ...cache.env, GITHUB_RUN_ID: '7301' },
+      inputs: { ...common, images: image, 'go-cache': 'false', ...inputs },
+    });
+    part = await runAction(job({ 'push-by-digest': 'true' }));
+    arm = await runAction(job({ platforms: 'linux/arm64', 'push-by-digest': 'true' }));
+    merge = await runAction(job({ platforms: 'linux/amd64,linux/arm64', merge: 'true' }));
+  }, 600_000);
+  afterAll(() => cache.close());
+
+  it('moves 1.1 and 1.1.5 to the index, leaves latest and 1 on 1.2.0, and says so in the merge summary', async () => {
+    expect(v120.main.exitCode, v120.main.stdout).toBe(0);
+    expect(part.main.exitCode, part.main.stdout).toBe(0);
+    expect(arm.main.exitCode, arm.main.stdout).toBe(0);
+    expect(merge.main.exitCode, merge.main.stdout).toBe(0);
+    expect((await registryManifest(repo, 'latest')).digest).toBe(v120.main.outputs.digest);
+    expect((await registryManifest(repo, '1')).digest).toBe(v120.main.outputs.digest);
+    expect((await registryManifest(repo, '1.1')).digest).toBe(merge.main.outputs.digest);
+    expect((await registryManifest(repo, '1.1.5')).digest).toBe(merge.main.outputs.digest);
+    expect(merge.main.outputs.tags!.split('\n')).toEqual([`${image}:1.1.5`, `${image}:1.1`]);
+    expect(merge.summary).toContain(`Tags: \`${image}:1.1.5\`, \`${image}:1.1\` ✅ now name the index`);
+    expect(merge.summary).toContain(`- ${image}:latest stays on 1.2.0, newer than 1.1.5`);
+  });
+});
+
 /** Puts an image (a labelled config, no layer) under `repo:tag`; returns its manifest's and its config's digests. */
 async function seedRelease(repo: string, tag: string, version: string): Promise<{ digest: string; config: string }> {
   const base = `http://${stack.registry}/v2/${repo}`;
@@ -192,7 +232,6 @@ describe('a registry that cannot say what latest names (its config answers HTTP 
         workspace: app.dir,
         ref: 'refs/tags/v2.0.0',
         inputs: { ...common, images: image },
-        env: { GO_CONTAINER_ACTION_DEADLINE_SCALE: '0.1' },
       });
       refused = proxy.refused();
     } finally {
