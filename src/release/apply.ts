@@ -80,8 +80,8 @@ export interface TaggingDeps {
 type Image = { digest: string; mediaType?: string };
 
 /**
- * Points every tag at the pushed image, all together or not at all: records what each tag
- * names first, moves them repository by repository, and on a refusal, an error, a deadline or
+ * Points every tag at the pushed image, all together or not at all, except those `deps.forward`
+ * says would go backwards (they stay, and the outcome says why): records what each tag names first, moves them repository by repository, and on a refusal, an error, a deadline or
  * a cancel puts every tag it may have touched back where it was.
  */
 export async function applyTags(
