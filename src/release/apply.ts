@@ -14,6 +14,7 @@ import type { Reporter } from '../reporter.js';
 import { STAGE_NAMES, type StageId, type StageResult } from '../stage.js';
 import type { CancelHooks } from '../util/cancel.js';
 import { formatDuration } from '../util/deadline.js';
+import { plural } from '../util/plural.js';
 import { tagGroups, type TagGroup } from '../util/reference.js';
 import { forwardTagStore, forwardTags, type ForwardPlan } from './forward.js';
 import { keptStanding, putBack, rollbackHeadline, standingLine, tagsNaming, type TagStanding } from './rollback.js';
@@ -222,7 +223,12 @@ export function taggingDeps(
     cancel: deps.cancel,
     forward: async (tags, image) => {
       const store = deps.tagStore ?? forwardTagStore(deps.ctx.deadlineScale);
+      const started = Date.now();
       const plan = await forwardTags(tags, image, { store, refIsTag: (deps.ctx.ref ?? '').startsWith('refs/tags/') });
+      if (plan.read > 0)
+        reporter.info(
+          `Read what ${plural(plan.read, 'floating tag')} name${plan.read === 1 ? 's' : ''} now in ${formatDuration(Date.now() - started)}.`,
+        );
       for (const v of plan.verdicts) {
         if (v.fault) reporter.warning(`${v.why ?? ''}: a floating tag moves only once the new image is known to be newer.`);
         else if (!v.move) reporter.notice(`${v.why ?? ''}: it stays (tags never go backwards).`);

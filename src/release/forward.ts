@@ -39,11 +39,13 @@ export function forwardTagStore(scale: number): TagStore {
 export interface ForwardPlan {
   move: string[];
   verdicts: ForwardVerdict[];
+  /** How many tags were read from the registry (the floating ones). */
+  read: number;
 }
 
 /** Pure: the tags that move, in the order given. */
-export function planOf(verdicts: ForwardVerdict[]): ForwardPlan {
-  return { move: verdicts.filter((v) => v.move).map((v) => v.tag), verdicts };
+export function planOf(verdicts: ForwardVerdict[], read = 0): ForwardPlan {
+  return { move: verdicts.filter((v) => v.move).map((v) => v.tag), verdicts, read };
 }
 
 function parseJson(body: Buffer, what: string): unknown {
@@ -104,16 +106,18 @@ export async function forwardTags(
     }
     return read;
   };
+  let read = 0;
   const verdicts = await Promise.all(
     tags.map(async (tag): Promise<ForwardVerdict> => {
       const parsed = parseImageReference(tag);
       if (isImageReferenceError(parsed) || !parsed.tag) return { tag, move: true };
       const kind = tagKind(parsed.tag, io.refIsTag);
       if (kind === 'exact') return { tag, move: true };
+      read++;
       const current = await readCurrent(io.store, tag, io.signal);
       const next = needsNewImage(kind, current, image.digest) ? await readNew(repositoryOf(parsed)) : { digest: image.digest };
       return forwardVerdict(tag, kind, current, next);
     }),
   );
-  return planOf(verdicts);
+  return planOf(verdicts, read);
 }

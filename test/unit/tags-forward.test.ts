@@ -214,6 +214,7 @@ describe('forwardTags: reads what each tag names, through an index to its config
       'r/a:latest stays on 1.2.0, newer than 1.1.5',
     ]);
     expect(store.calls).not.toContain('GET r/a:1.1.5');
+    expect(plan.read).toBe(3);
   });
 
   it('a registry fault keeps the floating tags (with a fault) and still moves the exact ones', async () => {
