@@ -66,6 +66,8 @@ describe('a backport release (v1.1.5 after v1.2.0)', () => {
     expect(v115.summary).toContain(`_${image}:latest stays on 1.2.0, newer than 1.1.5_`);
     expect(notes(v115, 'notice')).toContain(`${image}:latest stays on 1.2.0, newer than 1.1.5: it stays (tags never go backwards).`);
     expect(v115.main.outputs.tags!.split('\n')).toEqual([`${image}:1.1.5`, `${image}:1.1`]);
+    // 1.1, 1 and latest are read (1.1.5 is exact), within the deadlines.
+    expect(v115.main.stdout).toMatch(/^Read what 3 floating tags name now in \d+(\.\d+)? m?s\.$/m);
   });
 });
 
