@@ -20,8 +20,15 @@ export function versionCell(version: string, use?: VersionUseRow): string {
   return `${inlineCode(version)} (${where}${use.binary ? '' : '; not the Go build: see GO011'})`;
 }
 
-/** Whether a push moved its tags: only once every check passed. `standings`: where each tag stands after a failed move. */
-export type TagState = { applied: true } | { applied: false; reason: string; standings?: string[] };
+/**
+ * Whether a push moved its tags: only once every check passed. `standings`: where each tag stands
+ * after a failed move. `kept`: the tags that stayed so as not to go backwards; `forward`: why, and how
+ * others moved when that is worth saying, in words.
+ */
+export type TagState = ({ applied: true } | { applied: false; reason: string; standings?: string[] }) & {
+  kept?: string[];
+  forward?: string[];
+};
 
 export interface BuildSummaryInput {
   plan: BuildPlan;
@@ -64,7 +71,9 @@ export function renderBuildSummary({
   sourceDate,
 }: BuildSummaryInput): string {
   const failed = tagging && !tagging.applied && plan.tags.length ? tagging : undefined;
-  const notes = [tagsNote, failed?.reason, ...(failed?.standings ?? [])].filter((n): n is string => Boolean(n));
+  const notes = [tagsNote, ...(tagging?.forward ?? []), failed?.reason, ...(failed?.standings ?? [])].filter((n): n is string =>
+    Boolean(n),
+  );
   const rows: [string, string][] = [
     ['Result', build.ok ? '✅ built' : `❌ failed: ${escapeMarkdown(build.error ?? '')}`],
     ['Version', versionCell(version, versionUse)],

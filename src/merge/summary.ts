@@ -44,7 +44,16 @@ export interface MergeSummaryInput {
 }
 
 function tagsLine(input: MergeSummaryInput): string {
+  const forward = (input.tagging?.forward ?? []).map((s) => `- ${escapeMarkdown(s)}`);
+  return [tagsState(input), ...forward].join('\n');
+}
+
+function tagsState(input: MergeSummaryInput): string {
+  const kept = new Set(input.tagging?.kept ?? []);
+  const moved = input.tags.filter((t) => !kept.has(t));
   const tags = input.tags.length ? input.tags.map(inlineCode).join(', ') : '_none_';
+  if (input.tagging?.applied && kept.size > 0)
+    return moved.length ? `Tags: ${moved.map(inlineCode).join(', ')} ✅ now name the index` : 'Tags: none moved';
   if (!input.push) return `Tags: ${tags} (not pushed: push is false; the reports are merged only)`;
   if (input.tagging?.applied) return `Tags: ${tags} ✅ now name the index`;
   const standings = input.tagging?.standings;

@@ -14,7 +14,9 @@ import type { Reporter } from '../reporter.js';
 import { STAGE_NAMES, type StageId, type StageResult } from '../stage.js';
 import type { CancelHooks } from '../util/cancel.js';
 import { formatDuration } from '../util/deadline.js';
+import { plural } from '../util/plural.js';
 import { tagGroups, type TagGroup } from '../util/reference.js';
+import { forwardTagStore, forwardTags, type ForwardPlan } from './forward.js';
 import { keptStanding, putBack, rollbackHeadline, standingLine, tagsNaming, type TagStanding } from './rollback.js';
 import { registryTagStore, rollbackTagStore, type TagContent, type TagStore } from './tag-store.js';
 
@@ -52,6 +54,10 @@ export interface TaggingOutcome {
   standings: TagStanding[];
   /** For the summary: what became of the tags after a failure. */
   reason?: string;
+  /** The tags that stayed so as not to go backwards (never moved, never put back). */
+  kept?: string[];
+  /** Why they stayed, and how others moved when worth saying. */
+  forward?: string[];
 }
 
 export interface TaggingDeps {
@@ -68,13 +74,15 @@ export interface TaggingDeps {
   cancel?: CancelHooks;
   /** Told, after a cancel put the tags back, what to say and which tags name the image. */
   cancelled?: (message: string, applied: string[], standings: string[]) => Promise<void> | void;
+  /** Which tags would go backwards, before any moves (default: every tag moves). */
+  forward?: (tags: readonly string[], image: { digest: string }) => Promise<ForwardPlan>;
 }
 
 type Image = { digest: string; mediaType?: string };
 
 /**
- * Points every tag at the pushed image, all together or not at all: records what each tag
- * names first, moves them repository by repository, and on a refusal, an error, a deadline or
+ * Points every tag at the pushed image, all together or not at all, except those `deps.forward`
+ * says would go backwards (they stay, and the outcome says why): records what each tag names first, moves them repository by repository, and on a refusal, an error, a deadline or
  * a cancel puts every tag it may have touched back where it was.
  */
 export async function applyTags(
@@ -83,7 +91,8 @@ export async function applyTags(
   builder: string | undefined,
   deps: TaggingDeps,
 ): Promise<TaggingOutcome> {
-  const move = new TagMove(tags, image, builder, deps);
+  const forward = deps.forward ? await deps.forward(tags, image) : undefined;
+  const move = new TagMove(forward?.move ?? tags, image, builder, deps);
   const release = deps.cancel?.onCancel(async (signal) => {
     const started = Date.now();
     const standings = await move.cancel();
@@ -96,7 +105,10 @@ export async function applyTags(
     );
   });
   try {
-    return await move.run();
+    const outcome = await move.run();
+    if (!forward) return outcome;
+    const kept = forward.verdicts.filter((v) => !v.move).map((v) => v.tag);
+    return { ...outcome, kept, forward: forward.verdicts.flatMap((v) => (v.why ? [v.why] : [])) };
   } finally {
     release?.();
   }
@@ -188,7 +200,13 @@ class TagMove {
 
 /** What the pipeline hands tagging: the docker client, the deadlines, and on a cancel the error and the `tags` output. */
 export function taggingDeps(
-  deps: { docker: DockerClient; reporter: Reporter; cancel?: CancelHooks; tagStore?: TagStore; ctx: { deadlineScale: number } },
+  deps: {
+    docker: DockerClient;
+    reporter: Reporter;
+    cancel?: CancelHooks;
+    tagStore?: TagStore;
+    ctx: { deadlineScale: number; ref?: string };
+  },
   guards: RegistryGuards,
   out: { output: (name: 'tags', value: string) => void },
   /** After a cancel put the tags back: the summary says where each stands (the step ends before tagging returns). */
@@ -203,6 +221,21 @@ export function taggingDeps(
     store: deps.tagStore,
     rollbackStore: deps.tagStore,
     cancel: deps.cancel,
+    forward: async (tags, image) => {
+      const store = deps.tagStore ?? forwardTagStore(deps.ctx.deadlineScale);
+      const started = Date.now();
+      const plan = await forwardTags(tags, image, { store, refIsTag: (deps.ctx.ref ?? '').startsWith('refs/tags/') });
+      if (plan.read > 0)
+        reporter.info(
+          `Read what ${plural(plan.read, 'floating tag')} name${plan.read === 1 ? 's' : ''} now in ${formatDuration(Date.now() - started)}.`,
+        );
+      for (const v of plan.verdicts) {
+        if (v.fault) reporter.warning(`${v.why ?? ''}: a floating tag moves only once the new image is known to be newer.`);
+        else if (!v.move) reporter.notice(`${v.why ?? ''}: it stays (tags never go backwards).`);
+        else if (v.why) reporter.info(v.why);
+      }
+      return plan;
+    },
     cancelled: async (message, applied, standings) => {
       out.output('tags', applied.join('\n'));
       reporter.error(message);
@@ -213,13 +246,21 @@ export function taggingDeps(
 
 /** Pure: a move's outcome as a stage's result (on a failure the `tags` output keeps only the tags naming the image) and the summary's tag state. */
 export function taggingResult(tagged: TaggingOutcome, digest: string): { result: StageResult; tagging: TagState } {
-  if (!tagged.failure) return { result: { outputs: {}, failures: [] }, tagging: { applied: true } };
+  const kept = tagged.kept ?? [];
+  const forward = { ...(kept.length ? { kept } : {}), ...(tagged.forward?.length ? { forward: tagged.forward } : {}) };
+  // The `tags` output lists the tags that name the new image: without those that stayed.
+  if (!tagged.failure)
+    return {
+      result: { outputs: kept.length ? { tags: tagged.applied.join('\n') } : {}, failures: [] },
+      tagging: { applied: true, ...forward },
+    };
   return {
     result: { outputs: { tags: tagged.applied.join('\n') }, failures: [tagged.failure] },
     tagging: {
       applied: false,
       reason: tagged.reason ?? 'not tagged: tagging failed',
       standings: tagged.standings.map((s) => standingLine(s, digest)),
+      ...forward,
     },
   };
 }

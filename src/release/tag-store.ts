@@ -26,7 +26,12 @@ export interface TagStore {
   put(reference: string, manifest: StoredManifest, signal?: AbortSignal): Promise<void>;
   /** Removes the tag of `reference` (never by digest: that would remove the image itself). */
   remove(reference: string, signal?: AbortSignal): Promise<void>;
+  /** The bytes of the blob `repo@digest` (an image config: small, read whole). */
+  blob(reference: string, signal?: AbortSignal): Promise<Buffer>;
 }
+
+/** An image config is a few kilobytes; more is not a config (a hostile or broken registry). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 /**
  * The deadlines of putting tags back: a registry that failed the move is asked again with a
@@ -83,6 +88,20 @@ export function registryTagStore(guards: RegistryGuards): TagStore {
       if (!isTag) throw new ActionError(`'${reference}' is not a tagged reference`);
       const res = await client.request(`manifests/${ref}`, { method: 'DELETE', accept: [404], signal });
       await res.body?.cancel();
+    },
+    async blob(reference, signal) {
+      const { client, ref, isTag } = target(reference);
+      if (isTag) throw new ActionError(`'${reference}' names no blob digest`);
+      const res = await client.request(`blobs/${ref}`, { signal });
+      const length = Number(res.headers.get('content-length') ?? 0);
+      if (length > MAX_CONFIG_BYTES) {
+        await res.body?.cancel();
+        throw new ActionError(`${client.host} answered ${length} bytes for the config ${ref.slice(0, 19)}…, more than a config holds`);
+      }
+      const body = Buffer.from(await res.arrayBuffer());
+      if (body.length > MAX_CONFIG_BYTES)
+        throw new ActionError(`${client.host} answered more bytes for the config ${ref.slice(0, 19)}… than a config holds`);
+      return body;
     },
   };
 }

@@ -15,6 +15,8 @@ export class MemoryTagStore implements TagStore {
   /** reference (`repo:tag`, or `repo@digest` for what was pushed) → manifest. */
   readonly refs = new Map<string, StoredManifest>();
   readonly calls: string[] = [];
+  /** `repo@digest` → bytes (image configs). */
+  readonly blobs = new Map<string, Buffer>();
   /** References whose PUT fails with this message. */
   readonly refusePut = new Map<string, string>();
   /** References whose DELETE fails with this message (a registry that cannot delete a tag). */
@@ -63,6 +65,13 @@ export class MemoryTagStore implements TagStore {
     const refused = this.refusePut.get(reference);
     if (refused) throw new Error(refused);
     this.refs.set(reference, manifest);
+  }
+
+  async blob(reference: string): Promise<Buffer> {
+    this.calls.push(`GET blob ${reference}`);
+    const found = this.blobs.get(reference);
+    if (!found) throw new Error(`blob unknown: ${reference}`);
+    return found;
   }
 
   async remove(reference: string): Promise<void> {
