@@ -139,6 +139,9 @@ export function octokitCommentApi(token: string, repository: string, apiUrl: str
       if (!pulls) throw nonsense('a pull request list');
       return pulls;
     },
+    async repository() {
+      return (await octokit.rest.repos.get({ owner, repo })).data;
+    },
   };
 }
 

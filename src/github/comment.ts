@@ -18,6 +18,8 @@ export interface CommentApi {
   remove(id: number): Promise<void>;
   /** Open pull requests whose head is the commit (for `comment: always` outside pull_request events). */
   pullsForCommit(sha: string): Promise<number[]>;
+  /** The run's repository as GET /repos/{owner}/{repo} answers (for the image's OCI labels); optional for fakes. */
+  repository?(): Promise<unknown>;
 }
 
 /** The login an Actions installation token (GITHUB_TOKEN) comments as; it cannot call GET /user. */

@@ -1,7 +1,7 @@
 /**
  * A small GitHub REST API on loopback, for the real Octokit client (GITHUB_API_URL):
  * issue comments (list with Link-header pagination, create, update, delete), GET /user (or its
- * absence, as for an Actions installation token), commits/{sha}/pulls, and a token check.
+ * absence, as for an Actions installation token), commits/{sha}/pulls, the repository, and a token check.
  * Faults: latency per request, requests that are accepted and never answered, 200 answers
  * that are not JSON; and a gate that holds the first listings until several runs listed.
  */
@@ -36,6 +36,8 @@ export interface FakeGitHubOptions {
   /** Requests whose `METHOD path` matches answer 200 with this body as JSON's content type (default: not JSON at all). */
   garbage?: RegExp;
   garbageBody?: string;
+  /** What GET /repos/{owner}/{repo} answers (undefined: 404, as for a token that may not read it). */
+  repository?: Record<string, unknown>;
 }
 
 export interface FakeRequest {
@@ -196,6 +198,9 @@ export class FakeGitHub {
     const pulls = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(url.pathname);
     if (pulls && method === 'GET') {
       return this.json(res, 200, this.options.pullsForCommit?.[pulls[3]!] ?? []);
+    }
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(url.pathname) && this.options.repository) {
+      return this.json(res, 200, this.options.repository);
     }
     return this.json(res, 404, { message: 'Not Found' });
   }
