@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { parseTagsInput } from '../../src/inputs.js';
 import { isRuleLine, orderRules, parseFlavor, parseRule } from '../../src/release/metadata/rules.js';
+import { resolveTags } from '../../src/release/tags.js';
 
 describe('parseRule: defaults of each type', () => {
   it.each<[string, string, Record<string, string>]>([
@@ -128,5 +129,21 @@ describe('parseFlavor', () => {
     [['prefix=a,onlatest=yes'], 'Invalid value for onlatest attribute: yes. Expected onlatest=true or onlatest=false.'],
   ])('%j is refused', (lines, message) => {
     expect(() => parseFlavor(lines)).toThrow(new InputError('flavor', message));
+  });
+});
+
+describe('resolveTags with rules', () => {
+  const ctx = { eventName: 'push', ref: 'refs/tags/v1.2.3', sha: '0123456789abcdef0123456789abcdef01234567', defaultBranch: 'main' };
+  it('the plain references first, then every image with every rule tag, each once; the fixed rules are not used', () => {
+    const resolved = resolveTags({ tags: ['r.io/a:pinned', 'r.io/a:1.2.3'], images: ['r.io/a', 'r.io/b'] }, ctx, ['1.2.3', 'latest']);
+    expect(resolved).toEqual({
+      tags: ['r.io/a:pinned', 'r.io/a:1.2.3', 'r.io/a:latest', 'r.io/b:1.2.3', 'r.io/b:latest'],
+      source: 'rules',
+      reason: 'the type= rules of tags',
+    });
+  });
+
+  it('rules that give nothing for this ref give no tag (not the fixed ones)', () => {
+    expect(resolveTags({ tags: [], images: ['r.io/a'] }, ctx, []).tags).toEqual([]);
   });
 });
