@@ -40,6 +40,18 @@ export interface RunContext {
   sourceDateEpoch?: string;
   /** What every service deadline is multiplied by: 1, or less in tests (GO_CONTAINER_ACTION_DEADLINE_SCALE). */
   deadlineScale: number;
+  /** metadata-action's environment variables, as given, so its users' workflows keep their meaning. */
+  metadataEnv?: MetadataEnv;
+}
+
+/** DOCKER_METADATA_* variables metadata-action reads. */
+export interface MetadataEnv {
+  /** DOCKER_METADATA_SHORT_SHA_LENGTH */
+  shortShaLength?: string;
+  /** DOCKER_METADATA_ANNOTATIONS_LEVELS */
+  annotationLevels?: string;
+  /** DOCKER_METADATA_PR_HEAD_SHA: a pull request's rules use its head commit, not the merge commit. */
+  prHeadSha?: string;
 }
 
 export interface PullRequestInfo {
@@ -163,6 +175,11 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     cacheStream: env.GO_CONTAINER_ACTION_CACHE_STREAM !== 'false',
     sourceDateEpoch: str(env.SOURCE_DATE_EPOCH),
     deadlineScale: parseDeadlineScale(env[DEADLINE_SCALE_ENV]),
+    metadataEnv: {
+      shortShaLength: str(env.DOCKER_METADATA_SHORT_SHA_LENGTH),
+      annotationLevels: str(env.DOCKER_METADATA_ANNOTATIONS_LEVELS),
+      prHeadSha: str(env.DOCKER_METADATA_PR_HEAD_SHA),
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { stageNames } from './dockerfile/stages.js';
 import { checkRealPathInside, workspacePath } from './util/workspace-path.js';
 import { isImageReferenceError, parseImageReference } from './util/reference.js';
 import { parseImages } from './release/images.js';
+import { isRuleLine, parseFlavor, parseRule, type TagRule } from './release/metadata/rules.js';
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
 import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
@@ -93,8 +94,25 @@ export function parsePlatforms(raw: string): string[] {
   return out;
 }
 
-export function parseTags(raw: string): string[] {
-  const tags = listItems('tags', raw);
+/**
+ * The `tags` input: image references (one per line, or several separated by commas), and
+ * metadata-action rules (lines starting with `type=`), which may hold commas.
+ */
+export function parseTagsInput(raw: string): { tags: string[]; tagRules: TagRule[] } {
+  const lines = listItems('tags', raw);
+  const tagRules = lines.filter(isRuleLine).map(parseRule);
+  const tags = lines
+    .filter((l) => !isRuleLine(l))
+    .flatMap((l) =>
+      l
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    );
+  return { tags: parseTags(tags), tagRules };
+}
+
+export function parseTags(tags: string[]): string[] {
   for (const tag of tags) {
     const parsed = parseImageReference(tag);
     if (isImageReferenceError(parsed)) {
@@ -169,10 +187,17 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
   for (const name of INPUT_NAMES) if (INPUTS[name].kind === 'boolean') booleanInput(read, name as InputOfKind<'boolean'>);
   const { context, file, fileName } = parseBuildPaths(read, cwd);
   const platforms = parsePlatforms(read('platforms') || INPUT_DEFAULTS.platforms);
-  const tags = parseTags(read('tags'));
+  const { tags, tagRules } = parseTagsInput(read('tags'));
+  const flavor = parseFlavor(listInput(read, 'flavor'));
   const push = booleanInput(read, 'push');
   const load = booleanInput(read, 'load');
   const images = parseImages(listInput(read, 'images'));
+  if (tagRules.length > 0 && images.length === 0) {
+    throw new InputError(
+      'tags',
+      `has type= rules (${tagRules[0]!.source}) but \`images\` is empty. Expected the repositories the rules tag in \`images\`, e.g. ghcr.io/org/app.`,
+    );
+  }
   const dockerfileChecks = parseCheckMode(read('dockerfile-checks'));
   const fanOut = parseFanOut(read, { push, load, tags, images, platforms, composeFile: read('compose-file') });
   if (push && tags.length === 0 && images.length === 0) {
@@ -190,6 +215,8 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
     file,
     platforms,
     tags,
+    tagRules,
+    flavor,
     push,
     load,
     buildArgs,

@@ -107,6 +107,8 @@ export function ociLabels(version: string, ctx: Pick<RunContext, 'sha' | 'server
 export interface PlanOptions {
   version: string;
   tags: string[];
+  /** The OCI labels with the user's over them (metadata-action's set); default: the version, revision, source and time alone. */
+  labels?: KeyValue[];
   created: Date;
   /** A directory of this run's own for metadata and layouts. */
   workDir: string;
@@ -148,7 +150,7 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
       buildArgsWithVersion(opts.version, mergeKeyValues(goPrivateBuildArgs(inputs.goPrivate), inputs.buildArgs)),
       opts.sourceDateEpoch,
     ),
-    labels: mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
+    labels: opts.labels ?? mergeKeyValues(ociLabels(opts.version, ctx, opts.created), inputs.labels),
     target: inputs.target,
     builder: inputs.builder,
     cacheFrom: inputs.cacheFrom,

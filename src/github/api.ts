@@ -162,6 +162,9 @@ export function octokitCommentApi(token: string, repository: string, apiUrl: str
       if (!pull) throw nonsense('a pull request');
       return pull;
     },
+    async repository() {
+      return (await octokit.rest.repos.get({ owner, repo })).data;
+    },
   };
 }
 

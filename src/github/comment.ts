@@ -28,6 +28,8 @@ export interface CommentApi {
   pullsForCommit(sha: string): Promise<number[]>;
   /** The pull request's head; undefined when the repository has no such pull request (404). */
   pullRequest(number: number): Promise<PullRequestHead | undefined>;
+  /** The run's repository as GET /repos/{owner}/{repo} answers (for the image's OCI labels); optional for fakes. */
+  repository?(): Promise<unknown>;
 }
 
 /** The login an Actions installation token (GITHUB_TOKEN) comments as; it cannot call GET /user. */

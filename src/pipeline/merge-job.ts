@@ -11,21 +11,20 @@ import { handoffScope, mergedSizeStage, platformsStage, tagIndexStage } from '..
 import { renderMergeSummary, type MergeSummaryInput } from '../merge/summary.js';
 import { RegistryGuards } from '../oci/registry-client.js';
 import { notTaggedReason } from '../release/apply.js';
-import { releaseTags } from '../release/stage.js';
 import { repositoriesOf } from '../util/reference.js';
 import type { Collector } from './collector.js';
 import type { PipelineDeps } from './deps.js';
-import { resolveVersion } from './prepare.js';
+import { labelOutputs, releaseStage } from './prepare.js';
 import { reportServices, runCache, runHandoff, runWorkDir } from './work-dir.js';
 
 export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter, ctx } = deps;
   const ignored = mergeIgnoredWarning(inputs.mergeIgnored ?? []);
   if (ignored) reporter.warning(ignored);
-  const version = resolveVersion(inputs, ctx);
-  out.output('version', version);
-  const release = releaseTags(inputs, ctx, reporter);
-  if (!out.take(release.result)) return;
+  const release = await releaseStage(inputs, deps, out);
+  if (!release) return;
+  const version = release.version;
+  labelOutputs(inputs, release, ctx, deps.clock.now(), out);
   const section = out.reserve();
   const summary: MergeSummaryInput = { records: [], missing: [], tags: release.tags, push: inputs.push };
   try {

@@ -7,7 +7,12 @@ import type { RunContext } from '../context.js';
 import { ActionError } from '../errors.js';
 import type { Inputs } from '../inputs.js';
 import { releaseTags } from '../release/stage.js';
-import { defaultVersion } from '../release/version.js';
+import { repositoryInfo, ruleTags, metadataOutputs, lines, type RuleTags } from '../release/metadata/stage.js';
+import type { RepoInfo } from '../release/metadata/labels.js';
+import { defaultVersion, isValidVersion } from '../release/version.js';
+import type { KeyValue } from '../util/key-value.js';
+import { isImageReferenceError, parseImageReference } from '../util/reference.js';
+import { InputError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { checkSmokeSetup, type SmokeSetup } from '../smoke/stage.js';
 import type { StateWriter } from '../state.js';
@@ -27,17 +32,71 @@ export interface Prepared {
   sourceDate: SourceDate;
 }
 
-/** A VERSION build-arg given by the user is the version: the binary, labels and outputs agree. */
-export function resolveVersion(inputs: Inputs, ctx: RunContext): string {
-  return inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? defaultVersion(ctx);
+/**
+ * A VERSION build-arg given by the user is the version: the binary, labels and outputs agree.
+ * With metadata-action rules, their first tag is the version, as metadata-action's `version`
+ * output (when it is a valid version).
+ */
+export function resolveVersion(inputs: Inputs, ctx: RunContext, ruleVersion?: string): string {
+  const fromRules = ruleVersion !== undefined && isValidVersion(ruleVersion) ? ruleVersion : undefined;
+  return inputs.version ?? inputs.buildArgs.findLast((a) => a.key === 'VERSION')?.value ?? fromRules ?? defaultVersion(ctx);
+}
+
+/** The version and the tags, from the rules (metadata-action's) or the ref; undefined when the run stops here. */
+export async function releaseStage(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<Release | undefined> {
+  const { reporter, ctx } = deps;
+  const rules = await ruleTags(inputs, deps);
+  const version = resolveVersion(inputs, ctx, rules?.version.main);
+  out.output('version', version);
+  const release = releaseTags(inputs, ctx, reporter, rules?.names);
+  for (const name of rules?.names ?? []) {
+    const parsed = parseImageReference(`${inputs.images[0]}:${name}`);
+    if (isImageReferenceError(parsed)) {
+      throw new InputError(
+        'tags',
+        `the type= rules give the tag '${name}', which is not a valid tag (letters, digits, '_', '.', '-', not starting with '.' or '-'; at most 128). ` +
+          'Expected rules, prefixes and suffixes that give valid tags for this event.',
+      );
+    }
+  }
+  if (!out.take(release.result)) return undefined;
+  const repo = rules?.repo ?? (await repositoryInfo(ctx, '', deps.github, reporter));
+  return { version, tags: release.tags, note: release.note, rules, repo };
+}
+
+/** The labels the image carries, and the labels, annotations and json outputs (metadata-action's). */
+export function labelOutputs(inputs: Inputs, release: Release, ctx: RunContext, created: Date, out: Collector): KeyValue[] {
+  const names = release.rules?.names ?? [...new Set(release.tags.map(tagName))];
+  const made = metadataOutputs(
+    { version: release.version, created, sha: ctx.sha, repo: release.repo, tags: release.tags, names, rules: release.rules },
+    inputs.labels,
+    ctx.metadataEnv?.annotationLevels,
+  );
+  out.output('labels', lines(made.labels).join('\n'));
+  out.output('annotations', made.annotations.join('\n'));
+  out.output('json', made.json);
+  return made.labels;
+}
+
+const tagName = (reference: string): string => {
+  const parsed = parseImageReference(reference);
+  return isImageReferenceError(parsed) ? reference : (parsed.tag ?? 'latest');
+};
+
+/** What the release stage decided. */
+export interface Release {
+  version: string;
+  tags: string[];
+  note?: string;
+  rules?: RuleTags;
+  repo: RepoInfo;
 }
 
 export async function prepare(inputs: Inputs, deps: PipelineDeps, state: StateWriter, out: Collector): Promise<Prepared | undefined> {
   const { reporter, ctx, docker } = deps;
-  const version = resolveVersion(inputs, ctx);
-  out.output('version', version);
-  const release = releaseTags(inputs, ctx, reporter);
-  if (!out.take(release.result)) return undefined;
+  const release = await releaseStage(inputs, deps, out);
+  if (!release) return undefined;
+  const version = release.version;
 
   const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
   // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
@@ -49,9 +108,11 @@ export async function prepare(inputs: Inputs, deps: PipelineDeps, state: StateWr
   const workDir = await runWorkDir(deps, state);
   const sourceDate = await reproducibleTime(inputs, ctx, reporter);
   const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : deps.clock.now();
+  const labels = labelOutputs(inputs, release, ctx, created, out);
   const plan: BuildPlan = planBuild(inputs, ctx, {
     version,
     tags: release.tags,
+    labels,
     created,
     workDir,
     driver: engine.builder.driver,

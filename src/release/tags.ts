@@ -91,12 +91,23 @@ export interface ResolvedTags {
   /** Full references handed to buildx and listed in the `tags` output. */
   tags: string[];
   /** Where they came from. */
-  source: 'tags-input' | 'images' | 'none';
+  source: 'tags-input' | 'images' | 'rules' | 'none';
   reason: string;
 }
 
-/** Explicit `tags` always win; otherwise `images` × the ref's tags; otherwise none. */
-export function resolveTags(inputs: { tags: string[]; images: string[] }, ctx: TagContext): ResolvedTags {
+/**
+ * With metadata-action rules: the plain references of `tags`, then `images` × the rules' tags.
+ * Without: explicit `tags` win; otherwise `images` × the ref's tags; otherwise none.
+ */
+export function resolveTags(inputs: { tags: string[]; images: string[] }, ctx: TagContext, ruleNames?: string[]): ResolvedTags {
+  if (ruleNames !== undefined) {
+    const tags = [...new Set([...inputs.tags, ...applyTags(inputs.images, ruleNames)])];
+    return {
+      tags,
+      source: 'rules',
+      reason: ruleNames.length > 0 ? 'the type= rules of tags' : 'the type= rules of tags, which give no tag for this ref',
+    };
+  }
   if (inputs.tags.length > 0) return { tags: inputs.tags, source: 'tags-input', reason: 'the tags input' };
   if (inputs.images.length === 0) return { tags: [], source: 'none', reason: 'no tags or images given' };
   const derived = tagsForRef(ctx);

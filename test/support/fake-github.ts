@@ -1,7 +1,7 @@
 /**
  * A small GitHub REST API on loopback, for the real Octokit client (GITHUB_API_URL):
  * issue comments (list with Link-header pagination, create, update, delete), GET /user (or its
- * absence, as for an Actions installation token), commits/{sha}/pulls, pulls/{n}, and a token check.
+ * absence, as for an Actions installation token), commits/{sha}/pulls, pulls/{n}, the repository, and a token check.
  * Faults: latency per request, requests that are accepted and never answered, 200 answers
  * that are not JSON; and a gate that holds the first listings until several runs listed.
  * With a cache store (test/support/cache-server.ts), the Actions cache endpoints too: list by
@@ -51,6 +51,8 @@ export interface FakeGitHubOptions {
   caches?: FakeCacheStore;
   /** DELETE of a cache entry answers 403 (a token without actions: write). */
   denyCacheDelete?: boolean;
+  /** What GET /repos/{owner}/{repo} answers (undefined: 404, as for a token that may not read it). */
+  repository?: Record<string, unknown>;
 }
 
 export interface FakePull {
@@ -228,6 +230,9 @@ export class FakeGitHub {
       if (!p) return this.json(res, 404, { message: 'Not Found' });
       const repo = p.headRepository === null ? null : { full_name: p.headRepository, fork: p.headRepository !== `${pull[1]}/${pull[2]}` };
       return this.json(res, 200, { number: n, state: p.state ?? 'open', head: { sha: p.headSha, ref: 'feature', repo } });
+    }
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(url.pathname) && this.options.repository) {
+      return this.json(res, 200, this.options.repository);
     }
     return this.json(res, 404, { message: 'Not Found' });
   }

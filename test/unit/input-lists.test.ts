@@ -32,7 +32,9 @@ describe('a list input is split as its kind in the input table says', () => {
     ['add-hosts', 'csv-list'],
     ['ulimit', 'csv-lines'],
     ['platforms', 'list'],
-    ['tags', 'list'],
+    // One line each: a metadata-action rule (type=…) holds commas; parseTagsInput splits plain references on commas.
+    ['tags', 'lines'],
+    ['flavor', 'lines'],
     ['images', 'list'],
     ['go-private', 'list'],
     ['compose-service', 'list'],
@@ -55,8 +57,8 @@ describe('a list input is split as its kind in the input table says', () => {
   });
 
   it('listInput reads the input by its name and splits it by its kind', () => {
-    const read = (name: string): string => (name === 'tags' ? 'a:1,b:2' : name === 'cache-to' ? 'type=gha,mode=max' : '');
-    expect(listInput(read, 'tags')).toEqual(['a:1', 'b:2']);
+    const read = (name: string): string => (name === 'images' ? 'a,b' : name === 'cache-to' ? 'type=gha,mode=max' : '');
+    expect(listInput(read, 'images')).toEqual(['a', 'b']);
     expect(listInput(read, 'cache-to')).toEqual(['type=gha,mode=max']);
     expect(listInput(read, 'add-hosts')).toEqual([]);
   });
