@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { ActionReporter } from './action-reporter.js';
 import { loadContext } from './context.js';
-import { failureMessage, failuresAfterCancel } from './errors.js';
+import { ActionError, failureMessage, failuresAfterCancel } from './errors.js';
+import { runnerRefusal } from './requirements.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
@@ -21,6 +22,9 @@ export async function run(cancel?: CancelHooks): Promise<void> {
   try {
     writeSummary = booleanInput(read, 'summary');
     const ctx = loadContext();
+    // Refused before anything else runs: no docker command, no file read.
+    const refused = runnerRefusal(ctx.runnerOs, process.platform);
+    if (refused) throw new ActionError(refused);
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const deps = {
