@@ -129,3 +129,60 @@ describe('package.json', () => {
     expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim()).toBe('loaded');
   });
 });
+
+describe('a release users can pin', () => {
+  const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+
+  it('has an MIT licence, as package.json says, a changelog, a security policy and a contributing guide', () => {
+    expect((JSON.parse(read('package.json')) as { license: string }).license).toBe('MIT');
+    expect(read('LICENSE')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} go-container-action contributors\n/);
+    expect(read('CHANGELOG.md')).toMatch(/keepachangelog\.com[\s\S]*^## \[Unreleased\]$/m);
+    expect(read('SECURITY.md')).toMatch(/^## Reporting a vulnerability$[\s\S]*^## What the action treats as untrusted$/m);
+    expect(read('CONTRIBUTING.md')).toMatch(/^## The local stack$/m);
+  });
+
+  it('has branding the Marketplace accepts', () => {
+    const { branding } = action as typeof action & { branding?: { icon?: string; color?: string } };
+    expect(['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark']).toContain(branding?.color);
+    // A few of the Feather icons the Marketplace takes; the one used must be among them.
+    expect(['package', 'box', 'archive', 'layers', 'upload-cloud', 'anchor', 'check-circle']).toContain(branding?.icon);
+  });
+
+  it('has a release workflow: on a release or a v* tag, check-dist and the tests, then the major tag for vX.Y.Z only', () => {
+    const wf = parse(read('.github/workflows/release.yml')) as {
+      on: { release: { types: string[] }; push: { tags: string[] } };
+      jobs: Record<
+        string,
+        { needs?: string; permissions?: Record<string, string>; steps: { run?: string; env?: Record<string, string> }[] }
+      >;
+    };
+    expect(wf.on.release.types).toEqual(['published']);
+    expect(wf.on.push.tags).toEqual(['v*']);
+    const runs = (job: string): string => wf.jobs[job]!.steps.map((s) => s.run ?? '').join('\n');
+    expect(runs('verify')).toMatch(/npm run check-dist[\s\S]*npm test/);
+    expect(wf.jobs['major-tag']!.needs).toBe('verify');
+    expect(wf.jobs['major-tag']!.permissions).toEqual({ contents: 'write' });
+    const script = runs('major-tag');
+    expect(script).toContain('^v([0-9]+)\\.[0-9]+\\.[0-9]+$');
+    expect(script).toMatch(/PRERELEASE" = "true"[\s\S]*exit 0/);
+    expect(script).toMatch(/git push --force origin "refs\/tags\/\$major"/);
+  });
+
+  it('moves the major tag only for a release version vX.Y.Z', () => {
+    const script = (parse(read('.github/workflows/release.yml')) as { jobs: { 'major-tag': { steps: { run?: string }[] } } }).jobs[
+      'major-tag'
+    ].steps.find((s) => s.run?.includes('BASH_REMATCH'))!.run!;
+    // The script up to the push, run with git replaced by an echo: which tag would it move?
+    const moved = (tag: string, prerelease: string): string =>
+      execFileSync('bash', ['-c', `git() { echo "git $*"; }\n${script}`], {
+        encoding: 'utf8',
+        env: { ...process.env, TAG: tag, PRERELEASE: prerelease },
+      });
+    expect(moved('v1.2.3', 'false')).toMatch(/^git push --force origin refs\/tags\/v1$/m);
+    expect(moved('v12.0.1', '')).toMatch(/^git tag --force v12 /m);
+    expect(moved('v1.2.3', 'true')).not.toMatch(/git push/);
+    expect(moved('v1.2.0-rc.1', 'false')).not.toMatch(/git push/);
+    expect(moved('v1', 'false')).not.toMatch(/git push/);
+    expect(moved('release-1.2.3', 'false')).not.toMatch(/git push/);
+  });
+});
