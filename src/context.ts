@@ -40,6 +40,12 @@ export interface RunContext {
   sourceDateEpoch?: string;
   /** What every service deadline is multiplied by: 1, or less in tests (GO_CONTAINER_ACTION_DEADLINE_SCALE). */
   deadlineScale: number;
+  /** The repository is private or internal, as the event payload says (public when it does not say). */
+  privateRepository?: boolean;
+  /** BUILDX_NO_DEFAULT_ATTESTATIONS is true: neither buildx nor the action adds a provenance of its own. */
+  noDefaultAttestations?: boolean;
+  /** The runner's operating system (RUNNER_OS: Linux, macOS, Windows), when the runner says. */
+  runnerOs?: string;
   /** metadata-action's environment variables, as given, so its users' workflows keep their meaning. */
   metadataEnv?: MetadataEnv;
 }
@@ -175,12 +181,23 @@ export function contextFromEnv(env: Env, payload: Record<string, unknown>, cwd: 
     cacheStream: env.GO_CONTAINER_ACTION_CACHE_STREAM !== 'false',
     sourceDateEpoch: str(env.SOURCE_DATE_EPOCH),
     deadlineScale: parseDeadlineScale(env[DEADLINE_SCALE_ENV]),
+    privateRepository: isPrivateRepository(payload),
+    noDefaultAttestations: /^(1|t|true)$/i.test(env.BUILDX_NO_DEFAULT_ATTESTATIONS?.trim() ?? ''),
+    ...(str(env.RUNNER_OS) ? { runnerOs: str(env.RUNNER_OS) } : {}),
     metadataEnv: {
       shortShaLength: str(env.DOCKER_METADATA_SHORT_SHA_LENGTH),
       annotationLevels: str(env.DOCKER_METADATA_ANNOTATIONS_LEVELS),
       prHeadSha: str(env.DOCKER_METADATA_PR_HEAD_SHA),
     },
   };
+}
+
+/** Pure: whether the payload's repository is private or internal (`private`, else `visibility`); public when it says neither. */
+export function isPrivateRepository(payload: Record<string, unknown>): boolean {
+  const flag = get(payload, 'repository', 'private');
+  if (typeof flag === 'boolean') return flag;
+  const visibility = str(get(payload, 'repository', 'visibility'));
+  return visibility !== undefined && visibility !== 'public';
 }
 
 export function loadContext(env: Env = process.env, cwd = process.cwd(), tmp = '/tmp'): RunContext {

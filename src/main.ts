@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { ActionReporter } from './action-reporter.js';
 import { loadContext } from './context.js';
-import { failureMessage, failuresAfterCancel } from './errors.js';
+import { ActionError, failureMessage, failuresAfterCancel } from './errors.js';
+import { runnerRefusal } from './requirements.js';
 import { booleanInput } from './input-table.js';
 import { inputSecrets, parseInputs } from './inputs.js';
 import { runPipeline } from './pipeline/pipeline.js';
@@ -34,6 +35,9 @@ export async function run(cancel?: CancelHooks): Promise<void> {
       if (outcome.failures.length > 0) core.setFailed(outcome.failures.join('\n'));
       return;
     }
+    // A build needs Linux: refused before any build input is read or docker runs.
+    const refused = runnerRefusal(ctx.runnerOs, process.platform);
+    if (refused) throw new ActionError(refused);
     const inputs = parseInputs(read, ctx.workspace);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const workers = { launch: cacheWorkerLaunch(), env: process.env, cwd: process.cwd(), registry: processChildren };

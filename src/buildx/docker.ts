@@ -16,6 +16,8 @@ export interface DockerEnvironment {
   builder: Builder;
   /** The engine keeps images in containerd, so multi-platform images can be loaded. */
   containerdImageStore: boolean;
+  /** buildx's version (`0.13.1`); '' when it printed none. */
+  buildxVersion: string;
 }
 
 /** Checks docker, the engine, buildx and the builder; fails with what is missing. */
@@ -48,7 +50,7 @@ export async function inspectDocker(docker: DockerClient, builder: string | unde
     throw new ActionError(`docker buildx has no usable builder: ${error}`);
   }
   const { serverVersion, platform, containerdImageStore } = engine.value;
-  return { serverVersion, enginePlatform: platform, builder: inspected.value, containerdImageStore };
+  return { serverVersion, enginePlatform: platform, builder: inspected.value, containerdImageStore, buildxVersion: buildx.value };
 }
 
 export interface BuildResult {

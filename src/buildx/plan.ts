@@ -4,6 +4,7 @@ import type { KeyValue } from '../util/key-value.js';
 import { repositoriesOf } from '../util/reference.js';
 import { extrasArgv, type BuildExtras } from './extras.js';
 import { goPrivateBuildArgs, type GoPrivate } from './go-private.js';
+import { effectiveProvenance, type ProvenanceContext } from './provenance.js';
 
 /** The build's own inputs, parsed. */
 export interface BuildSettings {
@@ -121,6 +122,8 @@ export interface PlanOptions {
   containerdImageStore: boolean;
   /** See BuildPlan.sourceDateEpoch; `created` is then that time. */
   sourceDateEpoch?: number;
+  /** The builder's BuildKit version, when known: the default provenance needs one that attests. */
+  buildkit?: string;
 }
 
 /** Pure: whether buildx can write an OCI layout on this builder (the docker driver needs the containerd image store). */
@@ -133,8 +136,15 @@ export function canPushByDigest(opts: Pick<PlanOptions, 'driver' | 'containerdIm
   return canWriteOciLayout(opts);
 }
 
-export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | 'serverUrl' | 'repository'>, opts: PlanOptions): BuildPlan {
+export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha'> & ProvenanceContext, opts: PlanOptions): BuildPlan {
   const via = opts.driver === 'docker' ? 'layout' : 'exporter';
+  // An empty provenance input gets build-push-action's default; the engine's classic store keeps no attestation.
+  const provenance = effectiveProvenance({
+    given: inputs.extras.provenance,
+    ctx,
+    dockerExporter: inputs.load || !canWriteOciLayout(opts),
+    buildkit: opts.buildkit,
+  });
   const pushByDigest: PushByDigest | undefined =
     inputs.push && canPushByDigest(opts) ? { repositories: repositoriesOf(opts.tags), via } : undefined;
   const ociLayoutDir = !inputs.push || pushByDigest?.via === 'layout' ? join(opts.workDir, 'oci-layout') : undefined;
@@ -155,7 +165,7 @@ export function planBuild(inputs: BuildSettings, ctx: Pick<RunContext, 'sha' | '
     builder: inputs.builder,
     cacheFrom: inputs.cacheFrom,
     cacheTo: inputs.cacheTo,
-    extras: inputs.extras,
+    extras: provenance === undefined ? inputs.extras : { ...inputs.extras, provenance },
     goPrivate: inputs.goPrivate,
     metadataFile: join(opts.workDir, 'metadata.json'),
     iidFile: join(opts.workDir, 'iid.txt'),

@@ -13,6 +13,8 @@ export interface BuilderNode {
   platforms: string[];
   /** The platforms the node was created for (`docker buildx create --platform`, marked `*`). */
   configured: string[];
+  /** The node's BuildKit as inspect prints it (`v0.13.2`; `v0.0.0+unknown` when the engine does not say); absent until it runs. */
+  buildkit?: string;
 }
 
 export interface Builder {
@@ -52,6 +54,8 @@ export function parseBuilderNodes(text: string): BuilderNode[] {
     if (key === 'Endpoint') node.endpoint = value.trim();
     if (key === 'Status') node.status = value.trim();
     if (key === 'Platforms') setPlatforms(node, value);
+    // `BuildKit version:` since buildx 0.12, `Buildkit:` before.
+    if ((key === 'BuildKit version' || key === 'Buildkit') && value.trim()) node.buildkit = value.trim();
   }
   return nodes.filter((n) => n.name !== '');
 }

@@ -13,6 +13,7 @@ import { composeArgv, composeError, downArgv, parseComposeConfig, upArgv, type C
 import { mergeSamples, parseInspect, parsePs, type ContainerSample } from './containers.js';
 import { parseEngine, VERSION_FORMAT, type Engine } from './engine.js';
 import { composedIndex, type ComposedIndex } from './imagetools.js';
+import { parseBuildxVersion, parseComposeVersion } from './versions.js';
 
 const silent = { silent: true };
 
@@ -81,7 +82,10 @@ export class DockerCli implements DockerClient {
     return { ok: true, value: parseEngine(version.stdout, status.stdout) };
   }
 
-  buildxVersion = async (): Promise<Done> => done(await docker(['buildx', 'version']));
+  buildxVersion = async (): Promise<Answer<string>> => answer(await docker(['buildx', 'version']), parseBuildxVersion, 'version');
+
+  composeVersion = async (): Promise<Answer<string>> =>
+    answer(await docker(['compose', 'version', '--short']), parseComposeVersion, 'version');
 
   async inspectBuilder(builder?: string): Promise<Answer<Builder>> {
     const known = this.builders.get(builder ?? '');

@@ -70,8 +70,10 @@ export type ProjectObjectKind = 'container' | 'network' | 'volume';
 export interface DockerClient {
   /** The engine: `docker version` and `docker info`. */
   engine(): Promise<Answer<Engine>>;
-  /** `docker buildx version`: whether buildx is there. */
-  buildxVersion(): Promise<Done>;
+  /** `docker buildx version`: buildx's version (`0.13.1`; '' when it printed none), or why it is not there. */
+  buildxVersion(): Promise<Answer<string>>;
+  /** `docker compose version --short`: compose's version (`2.26.1`; '' when it printed none). */
+  composeVersion(): Promise<Answer<string>>;
   /** `docker buildx inspect [builder]`: the builder with its nodes. */
   inspectBuilder(builder?: string): Promise<Answer<Builder>>;
   /** The docker bridge's gateway address, when there is one. */

@@ -1,10 +1,12 @@
 /** Before the build: version, release tags, docker, the Dockerfile checks, the plan, the smoke test's setup. */
-import { checkCapabilities, inspectDocker } from '../buildx/docker.js';
+import { checkCapabilities, inspectDocker, type DockerEnvironment } from '../buildx/docker.js';
 import { planBuild, type BuildPlan } from '../buildx/plan.js';
 import { commitEpoch, resolveSourceDate, type SourceDate } from '../buildx/source-date.js';
 import { dockerfileChecks, type CheckStageResult } from '../checks/stage.js';
 import type { RunContext } from '../context.js';
-import { ActionError } from '../errors.js';
+import { ActionError, throwIfCancelled } from '../errors.js';
+import { buildkitVersionOf } from '../docker/versions.js';
+import { requirementsError, requirementsOf, unmetRequirements, type ToolVersions } from '../requirements.js';
 import type { Inputs } from '../inputs.js';
 import { releaseTags } from '../release/stage.js';
 import { repositoryInfo, ruleTags, metadataOutputs, lines, type RuleTags } from '../release/metadata/stage.js';
@@ -99,6 +101,8 @@ export async function prepare(inputs: Inputs, deps: PipelineDeps, state: StateWr
   const version = release.version;
 
   const engine = await reporter.group('Checking docker and buildx', () => inspectDocker(docker, inputs.builder));
+  const sourceDate = await reproducibleTime(inputs, ctx, reporter);
+  await checkRequirements(inputs, engine, sourceDate, deps);
   // `dockerfile-checks: error` stops here: a build whose result is thrown away costs minutes.
   const checks = await reporter.group('Checking the Dockerfile', () =>
     dockerfileChecks(inputs, ctx, reporter, { version, platform: engine.enginePlatform }),
@@ -106,7 +110,6 @@ export async function prepare(inputs: Inputs, deps: PipelineDeps, state: StateWr
   if (!out.take(checks)) return undefined;
 
   const workDir = await runWorkDir(deps, state);
-  const sourceDate = await reproducibleTime(inputs, ctx, reporter);
   const created = sourceDate.epoch !== undefined ? new Date(sourceDate.epoch * 1000) : deps.clock.now();
   const labels = labelOutputs(inputs, release, ctx, created, out);
   const plan: BuildPlan = planBuild(inputs, ctx, {
@@ -118,6 +121,7 @@ export async function prepare(inputs: Inputs, deps: PipelineDeps, state: StateWr
     driver: engine.builder.driver,
     containerdImageStore: engine.containerdImageStore,
     sourceDateEpoch: sourceDate.epoch,
+    buildkit: engine.builder.nodes[0]?.buildkit,
   });
   checkCapabilities(plan, engine, reporter);
   if (inputs.fanOut === 'push-by-digest' && plan.push && !plan.pushByDigest) {
@@ -153,4 +157,30 @@ async function reproducibleTime(inputs: Inputs, ctx: RunContext, reporter: Repor
       : `Timestamps: ${date.why}`,
   );
   return date;
+}
+
+/** Refuses, before any work, tools older than what the inputs ask for: one error naming each. */
+async function checkRequirements(inputs: Inputs, engine: DockerEnvironment, sourceDate: SourceDate, deps: PipelineDeps): Promise<void> {
+  const asked = (value: string | undefined): boolean => value !== undefined && value !== 'false';
+  const needs = requirementsOf({
+    annotations: inputs.extras.annotations.length > 0,
+    attestations: asked(inputs.extras.provenance) || asked(inputs.extras.sbom),
+    rewriteTimestamps: sourceDate.epoch !== undefined,
+    smoke: inputs.smoke !== undefined,
+  });
+  const found: ToolVersions = {
+    buildx: engine.buildxVersion,
+    buildkit: engine.builder.nodes.map((n) => ({ node: n.name, version: buildkitVersionOf(n.buildkit) })),
+  };
+  if (needs.some((n) => n.tool === 'compose')) {
+    const compose = await deps.docker.composeVersion();
+    throwIfCancelled(compose, 'docker compose version ran');
+    // Compose missing is said by the smoke test's own check, with what to install.
+    found.compose = compose.ok ? compose.value : '';
+  }
+  const unmet = unmetRequirements(needs, found);
+  if (unmet.length > 0) throw new ActionError(requirementsError(unmet));
+  deps.reporter.debug(
+    `tool versions: buildx ${found.buildx || '?'}, BuildKit ${found.buildkit.map((b) => b.version || '?').join(', ')}, compose ${found.compose ?? '-'}`,
+  );
 }

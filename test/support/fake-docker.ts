@@ -77,7 +77,8 @@ export function finished(result: BuildOutput | Promise<BuildOutput> = ok()): Run
 
 const DEFAULTS: DockerClient = {
   engine: async () => engineOf(),
-  buildxVersion: async () => ok(),
+  buildxVersion: async () => answer('0.13.1'),
+  composeVersion: async () => answer('2.26.1'),
   inspectBuilder: async () => builderOf('Name:   default\nDriver: docker\n'),
   bridgeGateway: async () => undefined,
   build: async () => ok(),
@@ -122,7 +123,8 @@ export class FakeDocker implements DockerClient {
   }
 
   engine = (): Promise<Answer<Engine>> => this.answer('engine', []);
-  buildxVersion = (): Promise<Done> => this.answer('buildxVersion', []);
+  buildxVersion = (): Promise<Answer<string>> => this.answer('buildxVersion', []);
+  composeVersion = (): Promise<Answer<string>> => this.answer('composeVersion', []);
   inspectBuilder = (builder?: string): Promise<Answer<Builder>> => this.answer('inspectBuilder', [builder]);
   bridgeGateway = (): Promise<string | undefined> => this.answer('bridgeGateway', []);
   build = (argv: readonly string[], env?: Record<string, string>): Promise<BuildOutput> => this.answer('build', [argv, env]);
