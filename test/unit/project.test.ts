@@ -134,6 +134,10 @@ const DOC_FILES = [
 describe('the workflows in the README and docs/', () => {
   const workflows = DOC_FILES.flatMap(markdownWorkflows);
 
+  it('include the fork recipe: a workflow_run workflow that posts with comment-from', () => {
+    expect(workflows.some((w) => /workflow_run:/.test(w.text) && /comment-from:/.test(w.text))).toBe(true);
+  });
+
   it('are found: whole workflows of the README and the fan-out page, and step snippets', () => {
     expect(workflows.filter((w) => w.name.startsWith('README.md')).length).toBeGreaterThanOrEqual(3);
     expect(workflows.some((w) => w.name.startsWith('docs/fan-out.md'))).toBe(true);
