@@ -117,6 +117,15 @@ function cliContext(cwd: string): RunContext {
   return loadContext(env, cwd, tmpdir());
 }
 
+/** The comment-only mode reads a workflow_run event: a terminal has none. */
+function refuseCommentOnly(read: (name: InputName) => string): void {
+  if (read('comment-from').trim())
+    throw new InputError(
+      'comment-from',
+      "is the action's comment-only mode, for a workflow_run job. Expected it in a workflow step, not on the CLI.",
+    );
+}
+
 /** `cancellation`: on Ctrl-C the cleanup runs there, once the commands are ended. */
 export async function main(argv: string[], cancellation?: Cancellation): Promise<number> {
   let args: CliArgs;
@@ -146,11 +155,7 @@ export async function main(argv: string[], cancellation?: Cancellation): Promise
     cache = actionsCacheService(workers, ctx.deadlineScale);
     const read = (name: InputName): string =>
       args.values[name] ?? (name === 'github-token' ? (process.env.GITHUB_TOKEN ?? '') : INPUT_DEFAULTS[name]);
-    if (read('comment-from').trim())
-      throw new InputError(
-        'comment-from',
-        "is the action's comment-only mode, for a workflow_run job. Expected it in a workflow step, not on the CLI.",
-      );
+    refuseCommentOnly(read);
     const inputs = parseInputs(read, cwd);
     for (const secret of inputSecrets(inputs)) reporter.setSecret(secret);
     const github = githubClient(ctx);

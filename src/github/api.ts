@@ -104,6 +104,24 @@ async function tokenIdentity(octokit: Octokit, nonsense: (what: string) => ApiAn
   throw nonsense('a user');
 }
 
+/** A pull request's head; undefined when the repository has no such pull request (404). */
+async function readPullRequest(
+  octokit: Octokit,
+  at: { owner: string; repo: string; number: number },
+  nonsense: (what: string) => Error,
+): Promise<PullRequestHead | undefined> {
+  let data: unknown;
+  try {
+    ({ data } = await octokit.rest.pulls.get({ owner: at.owner, repo: at.repo, pull_number: at.number }));
+  } catch (error) {
+    if (httpStatus(error) === 404) return undefined;
+    throw error;
+  }
+  const pull = parsePullRequest(data);
+  if (!pull) throw nonsense('a pull request');
+  return pull;
+}
+
 /** The real API through Octokit, at GITHUB_API_URL, every call with a deadline. */
 export function octokitCommentApi(token: string, repository: string, apiUrl: string, guard = githubApiGuard(1)): CommentApi {
   const octokit = new GitHubApi({ auth: `token ${token}`, baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
@@ -150,18 +168,7 @@ export function octokitCommentApi(token: string, repository: string, apiUrl: str
       if (!pulls) throw nonsense('a pull request list');
       return pulls;
     },
-    async pullRequest(number) {
-      let data: unknown;
-      try {
-        ({ data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number }));
-      } catch (error) {
-        if (httpStatus(error) === 404) return undefined;
-        throw error;
-      }
-      const pull = parsePullRequest(data);
-      if (!pull) throw nonsense('a pull request');
-      return pull;
-    },
+    pullRequest: (number) => readPullRequest(octokit, { owner, repo, number }, nonsense),
     async repository() {
       return (await octokit.rest.repos.get({ owner, repo })).data;
     },
