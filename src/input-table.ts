@@ -97,6 +97,8 @@ export const INPUTS = {
   'size-budget-increase': { default: '', kind: 'list', owner: 'size' },
   'size-budget-mode': { default: 'fail', kind: 'enum', owner: 'size' },
   comment: { default: 'auto', kind: 'enum', owner: 'size' },
+  'vuln-check': { default: 'warn', kind: 'enum', owner: 'size' },
+  'vuln-db': { default: 'https://vuln.go.dev', kind: 'string', owner: 'size' },
   'go-cache': { default: 'true', kind: 'boolean', owner: 'cache' },
   'push-by-digest': { default: 'false', kind: 'boolean', owner: 'build' },
   merge: { default: 'false', kind: 'boolean', owner: 'build' },

@@ -8,6 +8,7 @@ export const OUTPUT_NAMES = [
   'smoke-status',
   'size-report',
   'budget-status',
+  'vulnerabilities',
   'comment-url',
   'go-cache-hit',
   'go-cache-restored',
