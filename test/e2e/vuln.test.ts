@@ -225,3 +225,60 @@ describe('the database in other forms, and faults', () => {
     expect(run.main.outputs.tags).toBe('');
   }, 600_000);
 });
+
+describe("the merge job: one comment over both platforms' findings", () => {
+  const amdApp = copyApp('test/fixtures/vuln-app');
+  const armApp = copyApp('test/fixtures/vuln-app');
+  const github = new FakeGitHub({ token: TOKEN });
+  const PR = 23;
+  const image = `${stack.registry}/${uniqueName('e2e/vuln-merge')}`;
+  let cache: CacheServer;
+  let parts: ActionRun[] = [];
+  let merge: ActionRun;
+
+  beforeAll(async () => {
+    await github.start();
+    cache = await startCacheServer();
+    const job = (dir: string, inputs: Record<string, string>): Parameters<typeof runAction>[0] => ({
+      workspace: dir,
+      eventName: 'pull_request',
+      ref: `refs/pull/${PR}/merge`,
+      event: prEvent(PR),
+      token: TOKEN,
+      env: { ...cache.env, GITHUB_API_URL: github.url, GITHUB_RUN_ID: '7301', GITHUB_RUN_ATTEMPT: '1' },
+      inputs: {
+        images: image,
+        'build-args': `GO_IMAGE=${stack.goImage}`,
+        'go-cache': 'false',
+        'vuln-db': `file://${FIXTURE_DB}`,
+        ...inputs,
+      },
+    });
+    parts = await Promise.all([
+      runAction(job(amdApp.dir, { platforms: 'linux/amd64', 'push-by-digest': 'true' })),
+      runAction(job(armApp.dir, { platforms: 'linux/arm64', 'push-by-digest': 'true' })),
+    ]);
+    merge = await runAction(job(amdApp.dir, { platforms: 'linux/amd64,linux/arm64', merge: 'true' }));
+  }, 900_000);
+
+  afterAll(async () => {
+    await github.stop();
+    await cache.close();
+    amdApp.remove();
+    armApp.remove();
+  });
+
+  it('joins the platforms of each finding and comments once', () => {
+    for (const run of parts) expect(run.main.exitCode, run.main.stdout).toBe(0);
+    expect(merge.main.exitCode, merge.main.stdout).toBe(0);
+    expect(one(merge, 'GCA-2026-0001')).toMatchObject({
+      called: true,
+      symbols: ['example.com/vulnmod.Parse'],
+      platforms: ['linux/amd64', 'linux/arm64'],
+    });
+    expect(one(merge, 'GCA-2026-0002')).toMatchObject({ called: false, platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]!.body).toContain('| `linux/amd64` `linux/arm64` |');
+    expect(github.comments[0]!.body).toContain('[GCA-2026-0001](https://pkg.go.dev/vuln/GCA-2026-0001)');
+  });
+});
