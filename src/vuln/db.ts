@@ -59,10 +59,12 @@ export interface DbReader {
 
 class HttpReader implements DbReader {
   bytes = 0;
-  constructor(
-    private readonly base: string,
-    private readonly guard: ServiceGuard,
-  ) {}
+  private readonly base: string;
+  private readonly guard: ServiceGuard;
+  constructor(base: string, guard: ServiceGuard) {
+    this.base = base;
+    this.guard = guard;
+  }
   async read(path: string): Promise<Buffer> {
     const res = await guardedFetch(this.guard, path, `${this.base}/${path}`, {}, { retries: 1, idempotent: true, buffer: true });
     if (!res.ok) throw new Error(`${this.base}/${path} answered HTTP ${res.status}`);
@@ -74,7 +76,10 @@ class HttpReader implements DbReader {
 
 class DirReader implements DbReader {
   bytes = 0;
-  constructor(private readonly dir: string) {}
+  private readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
   async read(path: string): Promise<Buffer> {
     const body = await readFile(join(this.dir, path));
     this.bytes += body.length;
@@ -85,7 +90,10 @@ class DirReader implements DbReader {
 class ZipReader implements DbReader {
   bytes = 0;
   private archive?: Promise<{ zip: ZipArchive; prefix: string }>;
-  constructor(private readonly path: string) {}
+  private readonly path: string;
+  constructor(path: string) {
+    this.path = path;
+  }
   private open(): Promise<{ zip: ZipArchive; prefix: string }> {
     this.archive ??= readFile(this.path).then((data) => {
       this.bytes += data.length;

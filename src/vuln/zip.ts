@@ -12,7 +12,10 @@ const LOCAL = 0x04034b50;
 export class ZipArchive {
   private readonly members = new Map<string, { method: number; offset: number; compressed: number }>();
 
-  constructor(private readonly data: Buffer) {
+  private readonly data: Buffer;
+
+  constructor(data: Buffer) {
+    this.data = data;
     const min = Math.max(0, data.length - 22 - 0xffff);
     let eocd = -1;
     for (let i = data.length - 22; i >= min; i--)
