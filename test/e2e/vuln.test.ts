@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotations, runAction, type ActionRun } from '../support/runner.js';
-import { registryManifest, stack, uniqueName } from '../support/stack.js';
+import { docker, registryManifest, stack, uniqueName } from '../support/stack.js';
 import { copyApp } from '../support/workspace.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
@@ -209,6 +209,36 @@ describe('the database in other forms, and faults', () => {
       expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/index\/modules\.json is not JSON/)]);
     } finally {
       await db.close();
+    }
+  }, 600_000);
+
+  it('scans an image baseline read from its registry, and a module bump there is fixed', async () => {
+    const repo = uniqueName('e2e/vuln-base');
+    const image = `${stack.registry}/${repo}`;
+    docker([
+      'buildx',
+      'build',
+      '--platform',
+      'linux/amd64',
+      '--build-arg',
+      `GO_IMAGE=${stack.goImage}`,
+      '--tag',
+      `${image}:main`,
+      '--push',
+      app.dir,
+    ]);
+    const fixed = copyApp('test/fixtures/vuln-app');
+    try {
+      bumped(fixed.dir);
+      const run = await runAction({
+        workspace: fixed.dir,
+        inputs: { ...inputs, baseline: `${image}:main`, 'vuln-check': 'fail-new', 'vuln-db': `file://${FIXTURE_DB}` },
+      });
+      expect(run.main.exitCode, run.main.stdout).toBe(0);
+      expect(one(run, 'GCA-2026-0001')).toMatchObject({ status: 'fixed', version: 'v1.0.0', called: true });
+      expect(one(run, 'GCA-2026-0002')).toMatchObject({ status: 'unchanged', called: false });
+    } finally {
+      fixed.remove();
     }
   }, 600_000);
 
