@@ -9,6 +9,7 @@ import { dbReader, fetchEntries, idsFor, parseVulnDb } from '../../src/vuln/db.j
 import { vulnLines } from '../../src/report/render-vulns.js';
 import { vulnReport } from '../../src/vuln/stage.js';
 import { FIXTURE_DB, zipDb } from '../support/vuln-db.js';
+import type { Styles } from '../../src/terminal/inline.js';
 
 const entry = (id: string): OsvEntry => JSON.parse(readFileSync(join(FIXTURE_DB, 'ID', `${id}.json`), 'utf8')) as OsvEntry;
 
@@ -233,5 +234,14 @@ describe('the report section', () => {
     expect(vulnLines(vulnReport({ checked: false, db: 'x', note: 'the database could not be read' }, undefined, 'warn'))).toEqual([
       '**🛡️ Known vulnerabilities:** not checked (the database could not be read)',
     ]);
+  });
+});
+
+describe('the section in a terminal', () => {
+  it('shows a link as its text', async () => {
+    const { renderInline } = await import('../../src/terminal/inline.js');
+    const same = (s: string): string => s;
+    const plain: Styles = { bold: same, dim: same, italic: same, code: same };
+    expect(renderInline('| [GO-1](https://pkg.go.dev/vuln/GO-1) |', plain)).toBe('| GO-1 |');
   });
 });
