@@ -7,6 +7,7 @@ import { copyApp } from '../support/workspace.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startCacheServer, type CacheServer } from '../support/cache-server.js';
 import { FIXTURE_DB, startVulnDb, zipDb, type VulnDbServer } from '../support/vuln-db.js';
+import { DEADLINE_SCALE_ENV } from '../../src/util/deadline.js';
 
 const TOKEN = 'ghs_vuln_e2e_token_0123456789abcdef';
 const SHA = 'b1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
@@ -207,6 +208,25 @@ describe('the database in other forms, and faults', () => {
       expect(run.main.exitCode, run.main.stdout).toBe(0);
       const warnings = annotations(run.main.stdout).filter((a) => a.level === 'warning');
       expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/index\/modules\.json is not JSON/)]);
+    } finally {
+      await db.close();
+    }
+  }, 600_000);
+
+  it('a database that never answers is given up on within its (scaled) deadline: one warning', async () => {
+    const db = await startVulnDb(FIXTURE_DB, { hang: 'ID/GCA-2026-0001.json' });
+    try {
+      const run = await runAction({
+        workspace: app.dir,
+        env: { [DEADLINE_SCALE_ENV]: '0.05' },
+        inputs: { ...inputs, 'vuln-check': 'fail', 'vuln-db': db.url },
+      });
+      expect(run.main.exitCode, run.main.stdout).toBe(0);
+      const warnings = annotations(run.main.stdout).filter((a) => a.level === 'warning');
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/vulnerability database 127\.0\.0\.1:\d+ \(ID\/GCA-2026-0001\.json\) did not answer in 1 s/),
+      ]);
+      expect(run.summary).toContain('**🛡️ Known vulnerabilities:** not checked');
     } finally {
       await db.close();
     }

@@ -23,14 +23,18 @@ export interface VulnDbServer {
   close(): Promise<void>;
 }
 
-/** Serves a database tree over HTTP on 127.0.0.1; `garble` answers that path with text that is not JSON. */
-export async function startVulnDb(dir = FIXTURE_DB, opts: { garble?: string } = {}): Promise<VulnDbServer> {
+/**
+ * Serves a database tree over HTTP on 127.0.0.1; `garble` answers that path with text that is
+ * not JSON, `hang` never answers it (until the server closes).
+ */
+export async function startVulnDb(dir = FIXTURE_DB, opts: { garble?: string; hang?: string } = {}): Promise<VulnDbServer> {
   const requests: string[] = [];
   let sent = 0;
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
     requests.push(path);
     if (path === opts.garble) return void res.end('<html>not a database</html>');
+    if (path === opts.hang) return;
     if (path.includes('..')) return void res.writeHead(400).end();
     try {
       const body = readFileSync(join(dir, path));
@@ -46,7 +50,11 @@ export async function startVulnDb(dir = FIXTURE_DB, opts: { garble?: string } = 
     url: `http://127.0.0.1:${port}`,
     requests,
     bytesSent: () => sent,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
