@@ -41,6 +41,8 @@ export function calledCounts(findings: readonly VulnFinding[]): string {
 export function vulnLines(report: VulnReport | undefined): string[] {
   if (!report) return [];
   if (!report.checked) return [`**🛡️ Known vulnerabilities:** not checked (${escapeMarkdown(report.note ?? 'no reason given')})`];
+  if (report.findings.length === 0)
+    return ['**🛡️ Known vulnerabilities:** none in the standard library or the modules the Go binaries ship'];
   const failing = new Set(report.failing);
   const called = report.findings.filter((f) => f.called);
   const notCalled = report.findings.filter((f) => !f.called);

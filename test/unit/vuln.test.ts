@@ -230,6 +230,13 @@ describe('the report section', () => {
     expect(md).toContain('`a\\|b@v1.0.0`');
   });
 
+  it('says so when there is none', () => {
+    const scan = { checked: true as const, db: 'x', bytes: 0, scanMs: 0, findings: [] };
+    expect(vulnLines(vulnReport(scan, undefined, 'fail'))).toEqual([
+      '**🛡️ Known vulnerabilities:** none in the standard library or the modules the Go binaries ship',
+    ]);
+  });
+
   it('says not checked, and why', () => {
     expect(vulnLines(vulnReport({ checked: false, db: 'x', note: 'the database could not be read' }, undefined, 'warn'))).toEqual([
       '**🛡️ Known vulnerabilities:** not checked (the database could not be read)',
