@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const ALL = ['go-cache', 'size', 'smoke', 'tagging', 'handoff'];
+const ALL = ['go-cache', 'size', 'smoke', 'tagging', 'handoff', 'vuln'];
 const names = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 let failed = false;
 for (const name of names) {

@@ -99,6 +99,8 @@ export const INPUTS = {
   'size-budget-mode': { default: 'fail', kind: 'enum', owner: 'size' },
   comment: { default: 'auto', kind: 'enum', owner: 'size' },
   'comment-from': { default: '', kind: 'path', owner: 'report' },
+  'vuln-check': { default: 'warn', kind: 'enum', owner: 'size' },
+  'vuln-db': { default: 'https://vuln.go.dev', kind: 'string', owner: 'size' },
   'go-cache': { default: 'true', kind: 'boolean', owner: 'cache' },
   'go-cache-save': { default: 'auto', kind: 'enum', owner: 'cache' },
   'go-cache-max-size': { default: '1GB', kind: 'string', owner: 'cache' },

@@ -12,6 +12,9 @@ import { isRuleLine, parseFlavor, parseRule, type TagRule } from './release/meta
 import { parseCheckMode, type CheckMode } from './checks/mode.js';
 import { parseSmokeInputs, type SmokeInputs } from './smoke/inputs.js';
 import { parseSizeInputs, type SizeInputs } from './size/inputs.js';
+import { parseVulnDb } from './vuln/db.js';
+import { parseVulnCheck } from './vuln/policy.js';
+import type { VulnInputs } from './vuln/stage.js';
 import { parseBuildExtras } from './buildx/extra-inputs.js';
 import { parseGoPrivate } from './buildx/go-private.js';
 import { secretValues } from './buildx/extras.js';
@@ -48,6 +51,8 @@ export interface Inputs extends BuildSettings, ReleaseSettings, FanOutSettings {
   smoke?: SmokeInputs;
   /** Baseline, budgets and comment mode of the size report. */
   size: SizeInputs;
+  /** The known-vulnerability scan of the Go binaries: its policy and database. */
+  vuln: VulnInputs;
   /** Restore and save the Dockerfile's cache mounts through the Actions cache (default true). */
   goCache: boolean;
   /** auto: one entry per cache and ref; always: every run's entry kept; never: restore only. */
@@ -234,6 +239,7 @@ export function parseInputs(read: InputReader, cwd: string, env: NodeJS.ProcessE
     dockerfileChecks,
     smoke: parseSmokeInputs(read, cwd),
     size: parseSizeInputs(read, platforms),
+    vuln: { check: parseVulnCheck(read('vuln-check')), db: parseVulnDb(read('vuln-db'), cwd) },
     goCache: booleanInput(read, 'go-cache'),
     goCacheSave: parseGoCacheSave(read('go-cache-save')),
     goCacheMaxBytes: parseGoCacheMaxSize(read('go-cache-max-size') || INPUT_DEFAULTS['go-cache-max-size']),

@@ -11,6 +11,7 @@ export const OUTPUT_NAMES = [
   'smoke-status',
   'size-report',
   'budget-status',
+  'vulnerabilities',
   'comment-url',
   'report',
   'go-cache-hit',

@@ -18,7 +18,17 @@ export interface StageResult {
 
 /** The stages whose failure keeps the tags where they are: what the pipeline branches on. */
 export type StageId =
-  'build' | 'push' | 'platform-check' | 'smoke-test' | 'size-budget' | 'hand-off' | 'gather' | 'platform-jobs' | 'index' | 'tagging';
+  | 'build'
+  | 'push'
+  | 'platform-check'
+  | 'smoke-test'
+  | 'size-budget'
+  | 'vuln-check'
+  | 'hand-off'
+  | 'gather'
+  | 'platform-jobs'
+  | 'index'
+  | 'tagging';
 
 /** How the summary and the log name each stage. */
 export const STAGE_NAMES: Readonly<Record<StageId, string>> = {
@@ -27,6 +37,7 @@ export const STAGE_NAMES: Readonly<Record<StageId, string>> = {
   'platform-check': 'the platform check',
   'smoke-test': 'the smoke test',
   'size-budget': 'the size budget',
+  'vuln-check': 'the vulnerability check',
   'hand-off': 'the hand-off',
   gather: 'gathering the platforms',
   'platform-jobs': 'a per-platform job',

@@ -8,6 +8,7 @@
 import { shortHash, slug } from '../go-cache/keys.js';
 import type { GoSummary, PlatformReport } from '../size/report.js';
 import { isRecord } from '../util/json.js';
+import type { VulnFinding, VulnStatus } from '../vuln/scan.js';
 import { isImageReferenceError, parseImageReference } from '../util/reference.js';
 
 export const HANDOFF_SCHEMA = 1;
@@ -21,6 +22,13 @@ const KEY_ROOT = 'go-container-action-merge-v1';
 export type HandoffSize = Pick<PlatformReport, 'platform' | 'manifestDigest' | 'compressedBytes' | 'uncompressedBytes' | 'layers' | 'go'>;
 
 export type SmokeStatus = 'passed' | 'failed' | 'skipped';
+
+/** A platform's known vulnerabilities, as its job found them (before any baseline); or why they were not checked. */
+export interface HandoffVulns {
+  checked: boolean;
+  note?: string;
+  findings: VulnFinding[];
+}
 
 /** One platform's result, as its job left it for the merge job. */
 export interface PlatformHandoff {
@@ -44,6 +52,8 @@ export interface PlatformHandoff {
   platformCheck: { errors: string[]; warnings: string[]; unchecked: string[] };
   /** Why the job failed (empty: every check passed). */
   failures: string[];
+  /** Its known-vulnerability scan; absent with vuln-check off (and from jobs of earlier versions). */
+  vulns?: HandoffVulns;
 }
 
 /** Who asks: the run, and the image both kinds of job name alike. */
@@ -208,6 +218,40 @@ function platformCheck(value: unknown): PlatformHandoff['platformCheck'] {
   };
 }
 
+const VULN_STATUS = new Set<unknown>(['new', 'fixed', 'unchanged']);
+
+function finding(value: unknown, i: number, platform: string): VulnFinding {
+  const f = record(value, `vulns.findings[${i}]`);
+  const at = `vulns.findings[${i}]`;
+  if (typeof f.called !== 'boolean') throw new Invalid(`${at}.called is not true or false`);
+  if (!VULN_STATUS.has(f.status)) throw new Invalid(`${at}.status is not new, fixed or unchanged`);
+  return {
+    id: text(f.id, `${at}.id`, 100),
+    aliases: texts(f.aliases, `${at}.aliases`),
+    module: text(f.module, `${at}.module`, 500),
+    version: text(f.version, `${at}.version`, 200),
+    fixed: f.fixed === null ? null : text(f.fixed, `${at}.fixed`, 200),
+    called: f.called,
+    symbols: texts(f.symbols, `${at}.symbols`, 500),
+    platforms: [platform],
+    status: f.status as VulnStatus,
+  };
+}
+
+function vulns(value: unknown, platform: string): HandoffVulns | undefined {
+  if (value === undefined) return undefined;
+  const v = record(value, 'vulns');
+  if (typeof v.checked !== 'boolean') throw new Invalid('vulns.checked is not true or false');
+  if (!Array.isArray(v.findings) || v.findings.length > LIMITS.modules)
+    throw new Invalid(`vulns.findings is not a list of at most ${LIMITS.modules}`);
+  const note = optionalText(v.note, 'vulns.note');
+  return {
+    checked: v.checked,
+    ...(note !== undefined ? { note } : {}),
+    findings: v.findings.map((f, i) => finding(f, i, platform)),
+  };
+}
+
 /** Checks the parts that say whose record it is; throws Invalid naming the first that is not this scope's. */
 function checkScope(r: Record<string, unknown>, scope: HandoffScope, platform: string): void {
   if (r.schema !== HANDOFF_SCHEMA) throw new Invalid(`its schema is not ${HANDOFF_SCHEMA}`);
@@ -251,6 +295,7 @@ export function parseHandoff(raw: string, scope: HandoffScope, platform: string)
       smoke: smoke(r.smoke),
       platformCheck: platformCheck(r.platformCheck),
       failures: texts(r.failures, 'failures'),
+      ...(r.vulns !== undefined ? { vulns: vulns(r.vulns, platform) } : {}),
     };
   } catch (error) {
     if (error instanceof Invalid) return { invalid: error.message };

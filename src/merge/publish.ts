@@ -10,9 +10,10 @@ import { checkPlatforms } from '../size/platform-check.js';
 import { goSummary, layerRow } from '../size/report.js';
 import { programFacts, type Measurement } from '../size/stage.js';
 import type { StageResult } from '../stage.js';
-import { HANDOFF_SCHEMA, type HandoffScope, type PlatformHandoff, type SmokeStatus } from './handoff.js';
+import { HANDOFF_SCHEMA, type HandoffScope, type HandoffVulns, type PlatformHandoff, type SmokeStatus } from './handoff.js';
 import type { HandoffStore } from './store.js';
 import { renderHandoffSummary } from './summary.js';
+import type { VulnScan } from '../vuln/stage.js';
 
 export interface HandOffInput {
   scope: HandoffScope;
@@ -26,6 +27,18 @@ export interface HandOffInput {
   smoke: { status: SmokeStatus; detail?: string };
   /** The job's failures so far: each platform's record carries them, and the merge refuses to tag. */
   failures: readonly string[];
+  /** The known-vulnerability scan of the job's binaries (absent: vuln-check off, or nothing measured). */
+  vulnScan?: VulnScan;
+}
+
+/** Pure: the scan as one platform's record keeps it: that platform's findings only. */
+function platformVulns(scan: VulnScan | undefined, platform: string): HandoffVulns | undefined {
+  if (!scan) return undefined;
+  if (!scan.checked) return { checked: false, note: scan.note, findings: [] };
+  return {
+    checked: true,
+    findings: scan.findings.filter((f) => f.platforms.includes(platform)).map((f) => ({ ...f, platforms: [platform] })),
+  };
 }
 
 /** Pure: one platform's record. */
@@ -66,6 +79,7 @@ function recordOf(input: HandOffInput, platform: string): PlatformHandoff {
     smoke: input.smoke,
     platformCheck: check,
     failures,
+    ...(input.vulnScan ? { vulns: platformVulns(input.vulnScan, platform) } : {}),
   };
 }
 

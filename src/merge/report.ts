@@ -9,6 +9,17 @@ import { buildReport, type SizeReport } from '../size/report.js';
 import { platformCheckExtras, type PlatformCheck } from '../size/platform-check.js';
 import type { SizeInputs } from '../size/inputs.js';
 import type { PlatformHandoff, SmokeStatus } from './handoff.js';
+import { mergeFindings } from '../vuln/scan.js';
+import type { VulnScan } from '../vuln/stage.js';
+
+/** Pure: the platforms' scans as one: not checked when one was not; undefined when none scanned (vuln-check off). */
+export function mergedVulnScan(records: readonly PlatformHandoff[], db: string): VulnScan | undefined {
+  const scanned = records.flatMap((r) => (r.vulns ? [{ platform: r.platform, ...r.vulns }] : []));
+  if (scanned.length === 0) return undefined;
+  const unchecked = scanned.find((s) => !s.checked);
+  if (unchecked) return { checked: false, db, note: `${unchecked.platform}: ${unchecked.note ?? 'not checked'}` };
+  return { checked: true, db, findings: mergeFindings(scanned.map((s) => s.findings)), bytes: 0, scanMs: 0 };
+}
 
 /** Pure: the smoke test over all platforms: failed if one failed, passed if every one passed, else skipped. */
 export function mergedSmoke(records: readonly PlatformHandoff[]): { status: SmokeStatus; detail?: string } {

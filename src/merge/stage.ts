@@ -9,7 +9,7 @@ import type { RegistryGuards } from '../oci/registry-client.js';
 import { applyTags, taggingDeps, taggingResult } from '../release/apply.js';
 import type { Reporter } from '../reporter.js';
 import { imageName } from '../size/stage.js';
-import { reportStage, type ReportRun } from '../report/stage.js';
+import { reportStage, type ReportResult, type ReportRun } from '../report/stage.js';
 import type { StageResult } from '../stage.js';
 import { repositoriesOf } from '../util/reference.js';
 import { platformFailures } from './gather.js';
@@ -48,7 +48,7 @@ export async function mergedSizeStage(
   input: MergedSizeInput,
   records: readonly PlatformHandoff[],
   reporter: Reporter,
-): Promise<StageResult> {
+): Promise<ReportResult> {
   const name = imageName({ tags: [...input.tags], file: input.file, target: input.target }, input.ctx.workspace);
   const extras = mergedExtras(records, input.version);
   const report = {

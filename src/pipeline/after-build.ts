@@ -12,6 +12,8 @@ import { measureBuild, platformCheckStage, type Measurement } from '../size/stag
 import { sizeReportStage } from '../report/stage.js';
 import { runSmokeTest, smokeStageResult, type SmokeResult } from '../smoke/stage.js';
 import type { StateWriter } from '../state.js';
+import { binariesOf } from '../size/go-binaries.js';
+import { scanImage, type VulnScan } from '../vuln/stage.js';
 import type { Pushed } from './build.js';
 import type { Collector } from './collector.js';
 import type { PipelineDeps } from './deps.js';
@@ -22,6 +24,8 @@ import { reportServices, runCache, runHandoff } from './work-dir.js';
 export interface Checked {
   measurement: Measurement;
   smoke: SmokeResult;
+  /** The known-vulnerability scan of the Go binaries; absent when vuln-check is off or nothing was measured. */
+  vulnScan?: VulnScan;
 }
 
 /** Measure once, then the platform check, the smoke test, the size report, in that order. */
@@ -36,7 +40,8 @@ export async function checkBuilt(
   const { deps, state } = io;
   const { reporter, docker } = deps;
   const guards = new RegistryGuards(undefined, deps.ctx.deadlineScale);
-  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker }, reporter, guards);
+  const symbols = inputs.vuln.check !== 'off';
+  const measurement = await measureBuild({ plan, build, ctx: deps.ctx, docker, symbols }, reporter, guards);
   const platform = platformCheckStage(measurement, reporter);
   out.take(platform.result, 'platform-check');
   const smoke: SmokeResult = smokeSetup
@@ -54,12 +59,26 @@ export async function checkBuilt(
     stopped: (why) => state.cacheDeleteStopped(why),
   });
   const partOfMerge = inputs.fanOut === 'push-by-digest';
+  const image = measurement.image;
+  const vulnScan =
+    'fault' in image ? undefined : await scanImage(inputs.vuln, binariesOf(image.programs), reporter, deps.ctx.deadlineScale);
+  const vuln = vulnScan ? { inputs: inputs.vuln, scan: vulnScan } : undefined;
   const input = {
-    ...{ size: inputs.size, plan, ctx: deps.ctx, version, githubToken: inputs.githubToken },
-    ...{ ...services, extras, partOfMerge, reportDir: workDir },
+    size: inputs.size,
+    plan,
+    ctx: deps.ctx,
+    version,
+    githubToken: inputs.githubToken,
+    ...services,
+    extras,
+    partOfMerge,
+    reportDir: workDir,
+    vuln,
   };
-  out.take(await sizeReportStage(input, measurement, reporter), 'size-budget');
-  return { measurement, smoke };
+  const reported = await sizeReportStage(input, measurement, reporter);
+  out.take(reported, 'size-budget');
+  out.take(reported.vuln, 'vuln-check');
+  return { measurement, smoke, vulnScan };
 }
 
 /** The last stage of a push: the tags move to the image only when nothing failed; otherwise they stay, and the log says so. */
@@ -114,6 +133,7 @@ export async function handOffResult(
     pushed: plan.push && done.pushed,
     smoke,
     failures: out.failures,
+    vulnScan: done.checked?.vulnScan,
   };
   const store = runHandoff(deps, prepared.workDir);
   out.take(await handOffStage(input, { store, reporter: deps.reporter }), 'hand-off');

@@ -16,6 +16,8 @@ import type { Collector } from './collector.js';
 import type { PipelineDeps } from './deps.js';
 import { labelOutputs, releaseStage } from './prepare.js';
 import { reportServices, runCache, runHandoff, runWorkDir } from './work-dir.js';
+import { mergedVulnScan } from '../merge/report.js';
+import { describeDb } from '../vuln/db.js';
 
 export async function mergeJob(inputs: Inputs, deps: PipelineDeps, out: Collector): Promise<void> {
   const { reporter, ctx } = deps;
@@ -67,7 +69,10 @@ async function mergeRecords(
     ...reportServices(deps, run.cache, inputs.githubToken, { mode: inputs.goCacheSave, stopped: () => undefined }),
     reportDir: run.cache.reportDir,
   };
-  out.take(await mergedSizeStage(sizeInput, run.records, reporter), 'size-budget');
+  const scan = inputs.vuln.check === 'off' ? undefined : mergedVulnScan(run.records, describeDb(inputs.vuln.db));
+  const reported = await mergedSizeStage({ ...sizeInput, vuln: scan ? { inputs: inputs.vuln, scan } : undefined }, run.records, reporter);
+  out.take(reported, 'size-budget');
+  out.take(reported.vuln, 'vuln-check');
   if (!inputs.push) return;
   summary.tagging = { applied: false, reason: notTaggedReason(out.failedStages) };
   if (made?.index && out.failures.length === 0) {

@@ -40,8 +40,14 @@ function findingReasons(findings: Pick<ReportedFinding, 'id' | 'level'>[]): Outc
 }
 
 /** Pure: the worst outcome of the run and why. Notices and skipped steps change nothing. */
-export function runOutcome(report: Pick<SizeReport, 'status'>, extras: OutcomeInputs): RunOutcome {
+export function runOutcome(report: Pick<SizeReport, 'status' | 'vulnerabilities'>, extras: OutcomeInputs): RunOutcome {
   const reasons: OutcomeReason[] = [];
+  const failing = report.vulnerabilities?.failing ?? [];
+  if (failing.length > 0)
+    reasons.push({
+      level: 'fail',
+      text: `known ${failing.length === 1 ? 'vulnerability' : 'vulnerabilities'} called (${failing.map((id) => id.replace(/[^A-Za-z0-9._-]/g, '_')).join(', ')})`,
+    });
   if (extras.smoke?.status === 'failed') reasons.push({ level: 'fail', text: 'smoke test failed' });
   if (extras.platformCheck?.status === 'failed') reasons.push({ level: 'fail', text: 'platform check failed' });
   if (report.status === 'fail') reasons.push({ level: 'fail', text: 'over the size budget' });

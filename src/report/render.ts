@@ -14,6 +14,7 @@ import {
 import { moduleVersion } from '../size/goinfo.js';
 import type { ReportedFinding } from '../checks/catalog.js';
 import { runOutcome } from './outcome.js';
+import { vulnLines } from './render-vulns.js';
 import { findingsLines, platformCheckFact, platformProblemLines, type PlatformCheck } from './render-checks.js';
 
 /** What other stages add to the size table (the version built, the smoke test's result). */
@@ -200,6 +201,7 @@ export function renderSizeMarkdown(
       sizeTable(report),
       overBudgetLines(report),
       platformProblemLines(extras.platformCheck),
+      vulnLines(report.vulnerabilities),
       findingsLines(extras.findings),
     ),
     ...report.platforms.flatMap((p) => platformLines(p, baseline, details)),

@@ -16,6 +16,8 @@ import type { Measured, Measurement } from '../size/stage.js';
 import { budgetVerdict, isBudgeted, unmeasuredVerdict } from '../size/verdict.js';
 import type { StageResult } from '../stage.js';
 import { postComment } from './post-comment.js';
+import { scanImage, vulnFailures, vulnOutput, vulnReport, type VulnInputs, type VulnScan } from '../vuln/stage.js';
+import type { VulnFinding } from '../vuln/scan.js';
 import { renderSizeMarkdown, type ReportExtras } from './render.js';
 
 /** The report's own inputs; the image is measured before (see measureBuild). */
@@ -39,6 +41,13 @@ export interface SizeStageInput {
   reportDir?: string;
   /** Deletes the baseline entries a saved one supersedes (go-cache-save auto). */
   supersede?: SupersedeBaseline;
+  /** The vulnerability scan of this image (before the baseline) and its policy; absent when vuln-check is off. */
+  vuln?: { inputs: VulnInputs; scan: VulnScan };
+}
+
+/** What a report stage hands back: the size report's result, and the vulnerability policy's as a stage of its own. */
+export interface ReportResult extends StageResult {
+  vuln: StageResult;
 }
 
 /** The result when nothing could be measured: no report, no comment; a budget fails the step. */
@@ -70,8 +79,30 @@ function reportOf(input: SizeStageInput, name: string, image: Measured, found: F
 /** What a size report needs besides the image: budgets, baseline, comment, and who the merge is for. */
 export type ReportRun = Pick<
   SizeStageInput,
-  'size' | 'ctx' | 'githubToken' | 'extras' | 'commentApi' | 'cacheService' | 'cacheWorkspace' | 'partOfMerge' | 'reportDir' | 'supersede'
+  | 'size'
+  | 'ctx'
+  | 'githubToken'
+  | 'extras'
+  | 'commentApi'
+  | 'cacheService'
+  | 'cacheWorkspace'
+  | 'partOfMerge'
+  | 'reportDir'
+  | 'supersede'
+  | 'vuln'
 >;
+
+/** The baseline's findings: its cached report's, or its image's scanned here; undefined when not known. */
+async function baselineFindings(
+  run: ReportRun,
+  baseline: Baseline | null,
+  reporter: Reporter,
+): Promise<readonly VulnFinding[] | undefined> {
+  if (!baseline || !run.vuln?.scan.checked) return undefined;
+  if (baseline.source === 'cache' || !baseline.binaries) return baseline.vulnerabilities;
+  const scanned = await scanImage(run.vuln.inputs, baseline.binaries, reporter, run.ctx.deadlineScale);
+  return scanned?.checked ? scanned.findings : undefined;
+}
 
 /**
  * A pull-request run's report file (see pr-report.ts), for a workflow that may comment when this
@@ -109,9 +140,10 @@ async function reportFile(
  * outputs, the job summary section, the PR comment. Budget failures are returned, not
  * thrown, so everything is written before the step fails.
  */
-export async function sizeReportStage(input: SizeStageInput, measurement: Measurement, reporter: Reporter): Promise<StageResult> {
+export async function sizeReportStage(input: SizeStageInput, measurement: Measurement, reporter: Reporter): Promise<ReportResult> {
   const { name, guards, image } = measurement;
-  if ('fault' in image) return unmeasured(input.size, image.fault, reporter);
+  if ('fault' in image)
+    return { ...unmeasured(input.size, image.fault, reporter), vuln: { outputs: { vulnerabilities: '[]' }, failures: [] } };
   return reportStage(input, { name, guards }, (found) => reportOf(input, name, image, found), reporter);
 }
 
@@ -125,7 +157,7 @@ export async function reportStage(
   image: { name: string; guards: RegistryGuards },
   build: (found: FoundBaseline) => SizeReport,
   reporter: Reporter,
-): Promise<StageResult> {
+): Promise<ReportResult> {
   const { size, ctx } = input;
   const cachePlan = size.baseline.kind === 'auto' ? planCache(image.name, ctx) : {};
   const lookup = {
@@ -136,9 +168,14 @@ export async function reportStage(
     cacheWorkspace: input.cacheWorkspace,
     guards: image.guards,
     supersede: input.supersede,
+    symbols: input.vuln !== undefined,
   };
   const found = await findBaseline(lookup, reporter);
   const report = build(found);
+  if (input.vuln) {
+    const before = await baselineFindings(input, found.baseline, reporter);
+    report.vulnerabilities = vulnReport(input.vuln.scan, before, input.vuln.inputs.check);
+  }
   const summary = renderSizeMarkdown(report, found.baseline, input.extras ?? {});
   const comment = input.partOfMerge ? 'never' : size.comment;
   const reportPath = input.partOfMerge ? '' : await reportFile(input, image.name, report, found.baseline, reporter);
@@ -151,5 +188,6 @@ export async function reportStage(
     outputs: { 'size-report': JSON.stringify(report), 'budget-status': report.status, 'comment-url': url, report: reportPath },
     failures: verdict.failures,
     summary,
+    vuln: { outputs: { vulnerabilities: vulnOutput(report.vulnerabilities) }, failures: vulnFailures(report.vulnerabilities) },
   };
 }

@@ -33,6 +33,8 @@ export interface BaselineLookup {
   guards: RegistryGuards;
   /** Deletes the baseline entries a saved one supersedes (the same image on the same ref). */
   supersede?: SupersedeBaseline;
+  /** Read a baseline image's Go binaries whole, with their function tables (the vulnerability scan). */
+  symbols?: boolean;
 }
 
 export interface SupersedeBaseline {
@@ -46,14 +48,14 @@ export interface SupersedeBaseline {
 export async function findBaseline(lookup: BaselineLookup, reporter: Reporter): Promise<FoundBaseline> {
   const { setting, cachePlan } = lookup;
   if (setting.kind === 'none') return { baseline: null, note: 'baseline: none' };
-  if (setting.kind === 'reference') return referenceBaseline(setting.ref, lookup.guards, reporter);
+  if (setting.kind === 'reference') return referenceBaseline(setting.ref, lookup, reporter);
   if (cachePlan.restorePrefix) return cachedBaseline(lookup, cachePlan.restorePrefix, reporter);
   return { baseline: null, note: 'no baseline for this event' };
 }
 
-async function referenceBaseline(ref: string, guards: RegistryGuards, reporter: Reporter): Promise<FoundBaseline> {
+async function referenceBaseline(ref: string, lookup: BaselineLookup, reporter: Reporter): Promise<FoundBaseline> {
   try {
-    return { baseline: await reporter.group(`Measuring the baseline ${ref}`, () => measureReference(ref, guards, reporter)) };
+    return { baseline: await reporter.group(`Measuring the baseline ${ref}`, () => measureReference(ref, lookup, reporter)) };
   } catch (error) {
     if (error instanceof RegistryNotFoundError) {
       // Not there (yet): no baseline, which is not a fault.
@@ -65,10 +67,10 @@ async function referenceBaseline(ref: string, guards: RegistryGuards, reporter: 
   }
 }
 
-async function measureReference(ref: string, guards: RegistryGuards, reporter: Reporter): Promise<Baseline> {
-  const source = new RegistrySource(ref, guards);
+async function measureReference(ref: string, lookup: BaselineLookup, reporter: Reporter): Promise<Baseline> {
+  const source = new RegistrySource(ref, lookup.guards);
   const measured = await measureImage(source);
-  const go = await goBinaries(source, measured, reporter);
+  const go = await goBinaries(source, measured, reporter, { symbols: lookup.symbols });
   return {
     label: ref,
     source: 'reference',
@@ -80,6 +82,7 @@ async function measureReference(ref: string, guards: RegistryGuards, reporter: R
       layers: p.layers.map(layerRow),
       go: goSummary(go[p.platform]),
     })),
+    ...(lookup.symbols ? { binaries: go } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Reporter } from '../reporter.js';
 import { errorText } from '../errors.js';
-import { findGoBinary, type GoBinary } from './goinfo.js';
+import { findGoBinary, type GoBinary, type ReadOptions } from './goinfo.js';
 import { imageHasFile } from './image-files.js';
 import type { ImageSize, PlatformSize } from './measure.js';
 import type { BlobSource } from './source.js';
@@ -28,12 +28,17 @@ async function loaderOf(source: BlobSource, p: PlatformSize, binary: GoBinary): 
  * The Go program of each measured platform, by platform, and for a dynamically linked one
  * whether its loader is in the image. One that cannot be read is a warning, not a fault.
  */
-export async function goPrograms(source: BlobSource, measured: ImageSize, reporter: Reporter): Promise<Record<string, PlatformProgram>> {
+export async function goPrograms(
+  source: BlobSource,
+  measured: ImageSize,
+  reporter: Reporter,
+  opts: ReadOptions = {},
+): Promise<Record<string, PlatformProgram>> {
   const out: Record<string, PlatformProgram> = {};
   for (const p of measured.platforms) {
     let binary: GoBinary | undefined;
     try {
-      binary = await findGoBinary(source, p.layers, p.entrypoint, p.workingDir);
+      binary = await findGoBinary(source, p.layers, p.entrypoint, p.workingDir, opts);
     } catch (error) {
       reporter.warning(`Could not read the Go binary of ${p.platform} from ${source.name}: ${errorText(error)}`);
       out[p.platform] = { missing: `its Go binary could not be read: ${errorText(error)}` };
@@ -54,11 +59,12 @@ export async function goBinaries(
   source: BlobSource,
   measured: ImageSize,
   reporter: Reporter,
+  opts: ReadOptions = {},
 ): Promise<Record<string, GoBinary | undefined>> {
   const out: Record<string, GoBinary | undefined> = {};
   for (const p of measured.platforms) {
     try {
-      out[p.platform] = await findGoBinary(source, p.layers, p.entrypoint, p.workingDir);
+      out[p.platform] = await findGoBinary(source, p.layers, p.entrypoint, p.workingDir, opts);
     } catch (error) {
       reporter.warning(`Could not read the Go binary of ${p.platform} from ${source.name}: ${errorText(error)}`);
     }

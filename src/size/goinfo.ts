@@ -6,6 +6,7 @@ import { TarStreamReader } from '../tar/stream.js';
 import type { LayerSize } from './measure.js';
 import type { BlobSource } from './source.js';
 import { ELF_HEAD_BYTES, elfLinking, type ElfLinking } from './elf.js';
+import { functionNames, linkedSymbols, type LinkedSymbols } from '../vuln/symbols.js';
 
 /** A module in a Go binary's build info. */
 export interface GoModule {
@@ -34,7 +35,18 @@ export interface GoBinary {
   buildInfo: GoBuildInfo;
   /** How it is linked (a dynamic program needs its loader in the image); absent when not read. */
   linking?: ElfLinking;
+  /** The functions it links, from its pclntab, when they were asked for and could be read (the vulnerability scan). */
+  symbols?: LinkedSymbols;
 }
+
+/** What reading a program keeps besides its build info. */
+export interface ReadOptions {
+  /** Read the whole program and its function table (for the vulnerability scan). */
+  symbols?: boolean;
+}
+
+/** The largest program whose bytes are kept to read its function table. */
+const MAX_PROGRAM = 512 << 20;
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const HEADER_SIZE = 32;
@@ -193,7 +205,7 @@ export function imagePath(name: string): string {
 }
 
 export interface LayerScan {
-  binary?: { path: string; sizeBytes: number; buildInfo?: GoBuildInfo; head: Buffer };
+  binary?: { path: string; sizeBytes: number; buildInfo?: GoBuildInfo; head: Buffer; symbols?: LinkedSymbols };
   /** The wanted path was deleted in this layer (a whiteout): look no further down. */
   deleted: boolean;
 }
@@ -204,7 +216,11 @@ export interface LayerScan {
  * file with build info.
  * Stops reading as soon as it has the answer.
  */
-export async function scanLayerTar(tar: AsyncIterable<Buffer>, target: ProgramTarget | undefined): Promise<LayerScan> {
+export async function scanLayerTar(
+  tar: AsyncIterable<Buffer>,
+  target: ProgramTarget | undefined,
+  opts: ReadOptions = {},
+): Promise<LayerScan> {
   const wanted = target && 'path' in target ? target.path : undefined;
   const wantedName = target && 'name' in target ? target.name : undefined;
   const reader = new TarStreamReader(tar);
@@ -217,14 +233,19 @@ export async function scanLayerTar(tar: AsyncIterable<Buffer>, target: ProgramTa
     const candidate = regular && (wanted ? name === wanted : wantedName ? executable && base === wantedName : executable);
     if (!candidate) continue;
     const scanner = new BuildInfoScanner();
-    // Stop once the build info is read, or at once for a file that is not a program.
+    const keep = opts.symbols === true && entry.size <= MAX_PROGRAM;
+    const kept: Buffer[] = [];
+    // Stop once the build info is read (or the whole program, to read its functions), or at once for a file that is not a program.
     const whole = await reader.data((chunk) => {
       scanner.push(chunk);
-      return scanner.result !== undefined || (!wanted && !scanner.maybeElf);
+      if (keep && scanner.maybeElf) kept.push(Buffer.from(chunk));
+      return (scanner.result !== undefined && !(keep && scanner.maybeElf)) || (!wanted && !scanner.maybeElf);
     });
     if (!whole) return { deleted: false };
+    const names = scanner.result && kept.length > 0 ? functionNames(Buffer.concat(kept)) : undefined;
+    const symbols = names ? { symbols: linkedSymbols(names) } : {};
     if (wanted || scanner.result)
-      return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result, head: scanner.head }, deleted: false };
+      return { binary: { path: name, sizeBytes: entry.size, buildInfo: scanner.result, head: scanner.head, ...symbols }, deleted: false };
   }
   return { deleted: false };
 }
@@ -269,11 +290,11 @@ export function entrypointPath(entrypoint: string[], workingDir: string): Progra
   return { name: first };
 }
 
-async function scanLayer(source: BlobSource, layer: LayerSize, target: ProgramTarget | undefined): Promise<LayerScan> {
+async function scanLayer(source: BlobSource, layer: LayerSize, target: ProgramTarget | undefined, opts: ReadOptions): Promise<LayerScan> {
   const raw = await source.stream(layer.digest);
   const tar = decompress(raw, layer.mediaType);
   try {
-    return tar ? await scanLayerTar(tar, target) : { deleted: false };
+    return tar ? await scanLayerTar(tar, target, opts) : { deleted: false };
   } finally {
     raw.destroy();
     (tar as Partial<Readable> | undefined)?.destroy?.();
@@ -283,7 +304,14 @@ async function scanLayer(source: BlobSource, layer: LayerSize, target: ProgramTa
 function found(scan: LayerScan, layer: LayerSize): GoBinary | undefined {
   const b = scan.binary;
   return b?.buildInfo
-    ? { path: b.path, sizeBytes: b.sizeBytes, layerDigest: layer.digest, buildInfo: b.buildInfo, linking: elfLinking(b.head) }
+    ? {
+        path: b.path,
+        sizeBytes: b.sizeBytes,
+        layerDigest: layer.digest,
+        buildInfo: b.buildInfo,
+        linking: elfLinking(b.head),
+        ...(b.symbols ? { symbols: b.symbols } : {}),
+      }
     : undefined;
 }
 
@@ -312,17 +340,18 @@ export async function findGoBinary(
   layers: LayerSize[],
   entrypoint: string[],
   workingDir: string,
+  opts: ReadOptions = {},
 ): Promise<GoBinary | undefined> {
   const target = entrypointPath(entrypoint, workingDir);
   const { hinted, topDown } = layerReadOrder(layers, target);
   for (const i of hinted) {
-    const scan = await scanLayer(source, layers[i]!, target);
+    const scan = await scanLayer(source, layers[i]!, target, opts);
     // Only the topmost hinted layer can hold the file the image runs, unless it holds none.
     if (scan.binary) return found(scan, layers[i]!);
   }
   for (const i of topDown) {
     if (hinted.includes(i)) continue;
-    const scan = await scanLayer(source, layers[i]!, target);
+    const scan = await scanLayer(source, layers[i]!, target, opts);
     if (scan.deleted) return undefined;
     // A file at the entrypoint that has no build info: the program is not a Go program.
     if (scan.binary) return found(scan, layers[i]!);

@@ -1,6 +1,8 @@
 import { judgePlatform, overallStatus, type BudgetMode, type BudgetSpec, type Status } from './budget.js';
 import { diffModules, type GoBinary, type GoModule, type ModuleDiff } from './goinfo.js';
 import type { ImageSize, LayerSize } from './measure.js';
+import type { VulnFinding } from '../vuln/scan.js';
+import type { VulnReport } from '../vuln/stage.js';
 
 /** The Go program in one platform of the image, as the report keeps it. */
 export interface GoSummary {
@@ -53,6 +55,8 @@ export interface SizeReport {
   baselineNote?: string;
   status: Status;
   platforms: PlatformReport[];
+  /** The known vulnerabilities of the Go binaries against the baseline's; absent with vuln-check off (and in earlier reports). */
+  vulnerabilities?: VulnReport;
 }
 
 export function goSummary(binary: GoBinary | undefined): GoSummary | null {
@@ -73,6 +77,10 @@ export interface Baseline {
   source: 'reference' | 'cache';
   /** Per platform: the baseline's sizes, layers and Go program. */
   platforms: (Pick<PlatformReport, 'platform' | 'compressedBytes' | 'uncompressedBytes' | 'layers' | 'go'> & { manifestDigest?: string })[];
+  /** The baseline's known vulnerabilities, when they were checked (its cached report's, or its image scanned). */
+  vulnerabilities?: VulnFinding[];
+  /** The Go binary of each platform of a baseline image read from its registry, to scan. */
+  binaries?: Record<string, GoBinary | undefined>;
 }
 
 export interface ReportInput {
@@ -165,6 +173,9 @@ export function baselineFromReport(report: SizeReport, label: string): Baseline 
       layers: p.layers,
       go: p.go,
     })),
+    ...(report.vulnerabilities?.checked && Array.isArray(report.vulnerabilities.findings)
+      ? { vulnerabilities: report.vulnerabilities.findings.filter((f) => f.status !== 'fixed') }
+      : {}),
   };
 }
 

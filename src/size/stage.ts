@@ -25,6 +25,8 @@ export interface MeasureInput {
   ctx: Pick<RunContext, 'workspace'>;
   /** Saves the layout from the engine's image store where the builder could not write it (plan.ociLayoutFromEngine). */
   docker?: DockerClient;
+  /** Read each Go binary's function table too (the vulnerability scan). */
+  symbols?: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function measureBuild(input: MeasureInput, reporter: Reporter, guar
         );
       return m;
     });
-    return { name, guards, image: { measured, programs: await goPrograms(source, measured, reporter) } };
+    return { name, guards, image: { measured, programs: await goPrograms(source, measured, reporter, { symbols: input.symbols }) } };
   } catch (error) {
     return { name, guards, image: { fault: `Could not measure the image from ${source.name}: ${errorText(error)}` } };
   }

@@ -89,6 +89,8 @@ function markupText(text: string, styles: Styles, inCell: boolean): string {
     .replace(/<br\s*\/?>/gi, inCell ? ', ' : '\n')
     .replace(/<sub>([\s\S]*?)<\/sub>/gi, (_, inner: string) => styles.dim(inner))
     .replace(/<\/?(?:sub|details|summary)>/gi, '')
+    // A link shows its text: the page it leads to is one a terminal cannot open by a click.
+    .replace(/\[([^\]]*)\]\(https?:\/\/[^)\s]*\)/g, (_, label: string) => label)
     .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, (_, inner: string) => styles.bold(inner))
     .replace(EMPHASIS, (_, before: string, inner: string) => before + styles.italic(inner));
   return decodeReferences(styled);

@@ -146,6 +146,12 @@ async function runNode(
   });
 }
 
+/**
+ * Inputs whose action.yml default reaches the internet: tests that do not set them get a local
+ * stand-in (the vulnerability database: an empty one, so no run waits on a host it cannot reach).
+ */
+const TEST_DEFAULTS: Record<string, string> = { 'vuln-db': `file://${ROOT}/test/fixtures/vulndb/empty` };
+
 export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
   const action = readActionYaml();
   if (action.runs.using !== 'node24') throw new Error(`action.yml runs.using is ${action.runs.using}`);
@@ -161,7 +167,7 @@ export async function runAction(opts: RunOptions = {}): Promise<ActionRun> {
 
   const env = baseEnv();
   for (const [name, spec] of Object.entries(action.inputs)) {
-    let value = opts.inputs?.[name] ?? spec.default ?? '';
+    let value = opts.inputs?.[name] ?? TEST_DEFAULTS[name] ?? spec.default ?? '';
     if (value === '${{ github.token }}') value = token;
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }

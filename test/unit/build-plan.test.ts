@@ -233,6 +233,7 @@ describe('planBuild', () => {
   });
 
   const inputs: Inputs = {
+    vuln: { check: 'off', db: { kind: 'http', url: 'https://vuln.go.dev' } },
     context: '/ws',
     file: '/ws/Dockerfile',
     platforms: ['linux/amd64'],

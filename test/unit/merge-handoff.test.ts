@@ -356,3 +356,48 @@ describe('the summaries', () => {
     expect(renderMergeSummary({ records, missing: ['linux/s390x'], tags: [], push: false })).toContain('❌ No result of `linux/s390x`');
   });
 });
+
+describe("a record's known vulnerabilities", () => {
+  const vulns = {
+    checked: true,
+    findings: [
+      {
+        id: 'GO-2026-0001',
+        aliases: ['CVE-2026-1'],
+        module: 'example.com/m',
+        version: 'v1.0.0',
+        fixed: 'v1.0.1',
+        called: true,
+        symbols: ['example.com/m.T.M'],
+        platforms: ['linux/amd64'],
+        status: 'new' as const,
+      },
+    ],
+  };
+
+  it("reads them back, each finding of the record's platform only", () => {
+    const r = record('linux/amd64', { vulns });
+    expect(parseHandoff(serializeHandoff(r), scope, 'linux/amd64')).toEqual(r);
+    const other = JSON.parse(serializeHandoff(r)) as { vulns: { findings: { platforms: string[] }[] } };
+    other.vulns.findings[0]!.platforms = ['linux/s390x'];
+    const parsed = parseHandoff(JSON.stringify(other), scope, 'linux/amd64') as PlatformHandoff;
+    expect(parsed.vulns?.findings[0]?.platforms).toEqual(['linux/amd64']);
+  });
+
+  it.each([
+    ['a finding without called', { ...vulns, findings: [{ ...vulns.findings[0], called: 'yes' }] }, /vulns\.findings\[0\]\.called/],
+    ['an unknown status', { ...vulns, findings: [{ ...vulns.findings[0], status: 'gone' }] }, /status is not new, fixed or unchanged/],
+    ['checked missing', { findings: [] }, /vulns\.checked/],
+  ])('refuses %s', (_, value, why) => {
+    const raw = JSON.parse(serializeHandoff(record('linux/amd64'))) as Record<string, unknown>;
+    raw.vulns = value;
+    const parsed = parseHandoff(JSON.stringify(raw), scope, 'linux/amd64');
+    expect(parsed).toHaveProperty('invalid');
+    expect((parsed as { invalid: string }).invalid).toMatch(why);
+  });
+
+  it('a record of an earlier version, without them, is read as not scanned', () => {
+    const parsed = parseHandoff(serializeHandoff(record('linux/amd64')), scope, 'linux/amd64') as PlatformHandoff;
+    expect(parsed.vulns).toBeUndefined();
+  });
+});
