@@ -98652,13 +98652,21 @@ function failureMessage(error) {
  * sees every HTTP answer (worker.ts), and an answer that is a fault is reported as that status,
  * never as a time-out (@actions/cache retries a 5xx and then only logs it).
  */
-const TWIRP = /\/twirp\/github\.actions\.results\.api\.v1\.CacheService\/(\w+)$/;
-/** What each request of @actions/cache does, as a message names it. */
+const TWIRP = /\/twirp\/github\.actions\.results\.api\.v1\.(?:CacheService|ArtifactService)\/(\w+)$/;
+/** What each request of @actions/cache and @actions/artifact does, as a message names it. */
 const CALLS = {
     CreateCacheEntry: 'reserving the entry',
     FinalizeCacheEntryUpload: 'finalizing the upload',
     GetCacheEntryDownloadURL: 'looking up the entry',
+    CreateArtifact: 'creating the artifact',
+    FinalizeArtifact: 'finalizing the artifact',
+    ListArtifacts: "listing the run's artifacts",
+    GetSignedArtifactURL: 'asking for the download URL',
 };
+/** Pure: whether a request (as cacheRequestOf names it) is a Twirp call of the results service. */
+function isTwirpRequest(request) {
+    return Object.values(CALLS).includes(request);
+}
 /** Pure: the request in words, from its method and path ("finalizing the upload"). */
 function cacheRequestOf(method, path) {
     const twirp = TWIRP.exec(path.split('?')[0] ?? '');
@@ -98670,8 +98678,13 @@ function cacheRequestOf(method, path) {
         return 'the download';
     return `${method} ${path.split('?')[0] ?? ''}`;
 }
-/** Pure: "answered 500 Internal Server Error to finalizing the upload"; undefined for an answer that is no fault. */
-function answerFault(request, status, statusText) {
+/**
+ * Pure: "answered 500 Internal Server Error to finalizing the upload"; undefined for an answer
+ * that is no fault. With its content type, a 2xx Twirp answer that is not JSON is one too.
+ */
+function answerFault(request, status, statusText, contentType) {
+    if (contentType !== undefined && status >= 200 && status < 300 && isTwirpRequest(request) && !/json/i.test(contentType))
+        return `answered ${status} with something that is not JSON (${contentType || 'no content type'}) to ${request}`;
     if (status >= 200 && status < 400)
         return undefined;
     return `answered ${status}${statusText ? ` ${statusText}` : ''} to ${request}`;
@@ -98855,7 +98868,7 @@ function inSteps(bytes, step = PROGRESS_STEP_BYTES) {
 
 ;// CONCATENATED MODULE: ./src/actions-cache/worker-protocol.ts
 /**
- * What the action and its cache worker (worker.ts) say to each other: one request on the
+ * What the action and its worker (worker.ts) say to each other: one request on the
  * worker's command line, then progress messages and one answer over its IPC channel.
  */
 function isRecord(value) {
@@ -98874,7 +98887,8 @@ function workerMessage(value) {
         typeof value.request === 'string' &&
         typeof value.status === 'number' &&
         typeof value.statusText === 'string') {
-        return { kind: 'answer', request: value.request, status: value.status, statusText: value.statusText };
+        const contentType = typeof value.contentType === 'string' ? { contentType: value.contentType } : {};
+        return { kind: 'answer', request: value.request, status: value.status, statusText: value.statusText, ...contentType };
     }
     if (value.kind === 'error' && typeof value.name === 'string' && typeof value.message === 'string') {
         return { kind: 'error', name: value.name, message: value.message };
@@ -98882,6 +98896,16 @@ function workerMessage(value) {
     return undefined;
 }
 const strings = (value) => Array.isArray(value) && value.every((s) => typeof s === 'string');
+function artifactRequest(value) {
+    const { name, file, root, id, path, expectedHash } = value;
+    if (value.call === 'artifact-list')
+        return { call: 'artifact-list' };
+    if (value.call === 'artifact-upload' && typeof name === 'string' && typeof file === 'string' && typeof root === 'string')
+        return { call: 'artifact-upload', name, file, root };
+    if (value.call === 'artifact-download' && typeof id === 'number' && typeof path === 'string')
+        return { call: 'artifact-download', id, path, ...(typeof expectedHash === 'string' ? { expectedHash } : {}) };
+    return undefined;
+}
 /** Pure: the request given on the worker's command line; throws when it is not one. */
 function parseWorkerRequest(text) {
     const value = JSON.parse(text ?? 'null');
@@ -98899,15 +98923,20 @@ function parseWorkerRequest(text) {
             const { paths, primaryKey, restoreKeys, lookupOnly } = value;
             return { call: 'restore', dirs, paths, primaryKey, restoreKeys, lookupOnly };
         }
+        const artifact = artifactRequest(value);
+        if (artifact)
+            return { ...artifact, dirs };
     }
-    throw new Error(`not a cache worker request: ${text}`);
+    throw new Error(`not a worker request: ${text}`);
 }
 
 ;// CONCATENATED MODULE: ./src/actions-cache/worker.ts
 /**
- * The cache worker: one call of @actions/cache in a process of its own. The action starts it
- * with the call's GITHUB_WORKSPACE, RUNNER_TEMP and working directory (what @actions/cache reads
- * at call time), so the action's own process never changes its environment or directory. It
+ * A worker: one call of @actions/cache (worker-entry.ts) or of @actions/artifact
+ * (actions-artifact/worker-entry.ts, a bundle of its own) in a process of its own. The action
+ * starts it with the call's GITHUB_WORKSPACE, RUNNER_TEMP and working directory (what both
+ * clients read at call time), so the action's own process never changes its environment or
+ * directory. It
  * reports progress every half second, then its answer, and exits; the action kills it (its
  * whole process group, tar included) on a stall, a deadline or a cancel.
  */
@@ -98917,19 +98946,12 @@ function parseWorkerRequest(text) {
 
 
 
-
 /** How often the worker reports the bytes it moved (the action looks once a second). */
 const PROGRESS_EVERY_MS = 500;
-async function answer(request) {
-    switch (request.call) {
-        case 'probe':
-            await probeCacheService(new AbortController().signal);
-            return null;
-        case 'restore':
-            return (await restoreCache(request.paths, request.primaryKey, request.restoreKeys, { lookupOnly: request.lookupOnly })) ?? null;
-        case 'save':
-            return cache_saveCache(request.paths, request.key);
-    }
+/** The probe, the one call both workers answer alike (probe.ts: one request, no client library). */
+async function probeAnswer() {
+    await probeCacheService(new AbortController().signal);
+    return null;
 }
 /** Tells the action about every answer of the cache service: a sign of life, and the status of a fault. */
 function reportAnswers() {
@@ -98942,6 +98964,7 @@ function reportAnswers() {
             request: cacheRequestOf(request.method, request.path),
             status: response.statusCode,
             statusText: response.statusMessage ?? '',
+            contentType: String(response.headers['content-type'] ?? ''),
         });
     });
 }
@@ -98952,10 +98975,17 @@ function reportAnswers() {
 function savesWarnOnly(text) {
     return text.replace(/^::error(?=[ :])/gm, '::warning');
 }
-/** Rewrites what this process writes to stdout (savesWarnOnly). */
-function warnOnlyOnStdout() {
+/**
+ * Pure: @actions/artifact's log with its annotations as plain lines. It warns of every fault
+ * itself, before the action says once what failed and what follows from it.
+ */
+function withoutAnnotations(text) {
+    return text.replace(/^::(?:error|warning|notice)(?: [^:]*)?::/gm, '');
+}
+/** Rewrites what this process writes to stdout (savesWarnOnly, or withoutAnnotations for an artifact call). */
+function rewriteStdout(rewrite) {
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = (chunk, ...rest) => write(typeof chunk === 'string' ? savesWarnOnly(chunk) : chunk, ...rest);
+    process.stdout.write = (chunk, ...rest) => write(typeof chunk === 'string' ? rewrite(chunk) : chunk, ...rest);
 }
 function send(message) {
     return new Promise((resolve) => {
@@ -98965,15 +98995,15 @@ function send(message) {
     });
 }
 /** Runs the request on the command line and exits (0 with an answer sent, 1 otherwise). */
-async function runCacheWorker(argv = process.argv) {
+async function runWorker(answer, argv = process.argv) {
     // Without the action on the other end, nobody waits for the answer.
     process.on('disconnect', () => process.exit(1));
-    warnOnlyOnStdout();
     reportAnswers();
     let message;
     let timer;
     try {
         const request = parseWorkerRequest(argv[2]);
+        rewriteStdout(request.call.startsWith('artifact-') ? withoutAnnotations : savesWarnOnly);
         const networkBytes = meterSockets();
         let last = -1;
         timer = setInterval(() => {
@@ -98995,6 +99025,18 @@ async function runCacheWorker(argv = process.argv) {
 
 ;// CONCATENATED MODULE: ./src/actions-cache/worker-entry.ts
 
+
 // The bundle's entry (dist/cache-worker): started by the action for each call of the cache service.
-void runCacheWorker();
+void runWorker(async (request) => {
+    switch (request.call) {
+        case 'probe':
+            return probeAnswer();
+        case 'restore':
+            return (await restoreCache(request.paths, request.primaryKey, request.restoreKeys, { lookupOnly: request.lookupOnly })) ?? null;
+        case 'save':
+            return cache_saveCache(request.paths, request.key);
+        default:
+            throw new Error(`the cache worker does not answer ${request.call}`);
+    }
+});
 
