@@ -8,11 +8,11 @@ import { register } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 
 register('./ts-hooks.mjs', import.meta.url);
-const { functionNames, linkedSymbols } = await import('../src/vuln/symbols.js');
+const { functionNames, linkedSymbols } = await import('../src/gobinary/symbols.js');
 const { scanBinary } = await import('../src/vuln/scan.js');
 const { idsFor, parseModulesIndex } = await import('../src/vuln/db.js');
 const { buildInfoBlob } = await import('../test/support/size-fixtures.js');
-const { parseBuildInfoBlob } = await import('../src/size/goinfo.js');
+const { parseBuildInfoBlob } = await import('../src/gobinary/buildinfo.js');
 
 const TARGET_MS = 300;
 const MODULES = 1_200;

@@ -6,10 +6,19 @@
 import { Octokit as OctokitCore } from '@octokit/core';
 import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import type { RunContext } from '../context.js';
-import type { ListedCacheEntry } from '../go-cache/quota.js';
 import { isRecord } from '../util/json.js';
 import { ApiAnswerError, githubApiGuard, guardedGitHubFetch, hasNextPage } from './api.js';
 import type { ServiceGuard } from '../util/deadline.js';
+
+/** An Actions cache entry as the REST API lists it. */
+export interface ListedCacheEntry {
+  id: number;
+  key: string;
+  ref: string;
+  sizeBytes: number;
+  /** ISO time. */
+  createdAt: string;
+}
 
 export interface CacheApi {
   /** The entries whose key starts with `keyPrefix` on `ref`, newest first. */

@@ -5,11 +5,11 @@
  * evicts them.
  */
 import { errorText } from '../errors.js';
-import type { CacheApi } from '../github/caches.js';
+import type { CacheApi, ListedCacheEntry } from '../github/caches.js';
 import { httpStatus } from '../github/comment.js';
 import type { Reporter } from '../reporter.js';
 import { formatBytes } from '../util/bytes.js';
-import { DELETE_PERMISSION, supersededEntries, type ListedCacheEntry, type SavedEntry } from './quota.js';
+import { DELETE_PERMISSION, supersededEntries, type SavedEntry } from './quota.js';
 
 /** What stopped the deletions: the token may not delete (403), there is no token, or the API failed. */
 export type PruneStop = 'denied' | 'no-token' | 'fault';

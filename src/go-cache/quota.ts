@@ -4,8 +4,8 @@
  * cap of the build cache, which entries a save supersedes, and the job summary saying so. Pure.
  */
 import { InputError } from '../errors.js';
-import { parseSize } from '../size/units.js';
-import { formatBytes } from '../util/bytes.js';
+import type { ListedCacheEntry } from '../github/caches.js';
+import { formatBytes, parseSize } from '../util/bytes.js';
 import { escapeMarkdown, inlineCode } from '../util/markdown.js';
 import { plural } from '../util/plural.js';
 import { describeRef } from '../context.js';
@@ -70,16 +70,6 @@ export function savePlan(mode: GoCacheSaveMode, ref: string): SavePlan {
   if (r.kind === 'branch' && r.name.startsWith('gh-readonly-queue/'))
     return { save: false, supersede: false, reason: 'a merge queue ref: no later run can restore its entries' };
   return { save: true, supersede: true };
-}
-
-/** An Actions cache entry as the REST API lists it. */
-export interface ListedCacheEntry {
-  id: number;
-  key: string;
-  ref: string;
-  sizeBytes: number;
-  /** ISO time. */
-  createdAt: string;
 }
 
 /** One save: its key, the prefix of every entry of the same cache, and the run's ref. */

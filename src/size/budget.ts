@@ -2,7 +2,8 @@ import { InputError } from '../errors.js';
 import { listItems } from '../input-table.js';
 import { normalizePlatform } from '../util/platforms.js';
 import { formatBytes } from '../util/bytes.js';
-import { formatDelta, parseSize } from './units.js';
+import { parseSize } from '../util/bytes.js';
+import { formatDelta } from './units.js';
 
 /** A limit in bytes, or (for increases) in percent of the baseline. */
 export type Limit = { kind: 'bytes'; bytes: number; text: string } | { kind: 'percent'; percent: number; text: string };

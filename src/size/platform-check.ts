@@ -20,7 +20,7 @@
  * only the baseline of the architecture, yet a program built for v3 may be a deliberate choice
  * (every CI runner and most servers have it): a warning that names the CPUs it stops on.
  */
-import type { ElfLinking } from './elf.js';
+import type { ElfLinking } from '../gobinary/elf.js';
 
 /** What is known about the program of one platform. */
 export interface ProgramFacts {

@@ -1,5 +1,6 @@
 import { judgePlatform, overallStatus, type BudgetMode, type BudgetSpec, type Status } from './budget.js';
-import { diffModules, type GoBinary, type GoModule, type ModuleDiff } from './goinfo.js';
+import type { GoModule } from '../gobinary/buildinfo.js';
+import { diffModules, type GoBinary, type ModuleDiff } from './goinfo.js';
 import type { ImageSize, LayerSize } from './measure.js';
 import type { VulnFinding } from '../vuln/scan.js';
 import type { VulnReport } from '../vuln/stage.js';

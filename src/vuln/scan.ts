@@ -4,9 +4,9 @@
  * a vulnerability called when one of its symbols is among the functions the binary links.
  * Pure: build info, linked symbols and entries in, findings out.
  */
-import type { GoModule } from '../size/goinfo.js';
+import type { GoModule } from '../gobinary/buildinfo.js';
 import { affects, goVersionSemver, importsFor, moduleSemver, STDLIB, type OsvAffected, type OsvEntry } from './osv.js';
-import type { LinkedSymbols } from './symbols.js';
+import type { LinkedSymbols } from '../gobinary/symbols.js';
 
 /** How a vulnerability compares with the baseline's. */
 export type VulnStatus = 'new' | 'fixed' | 'unchanged';

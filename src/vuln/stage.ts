@@ -6,7 +6,7 @@
  */
 import { errorText } from '../errors.js';
 import type { Reporter } from '../reporter.js';
-import type { GoBinary } from '../size/goinfo.js';
+import type { GoProgram } from '../gobinary/buildinfo.js';
 import { formatBytes } from '../util/bytes.js';
 import { plural } from '../util/plural.js';
 import { dbReader, describeDb, fetchEntries, type VulnDbLocation } from './db.js';
@@ -36,7 +36,7 @@ export interface VulnReport {
 }
 
 /** Pure: a platform's binary as the scan reads it. */
-export function scanTarget(platform: string, binary: GoBinary): ScanTarget {
+export function scanTarget(platform: string, binary: GoProgram): ScanTarget {
   const settings = binary.buildInfo.settings;
   return {
     platform,
@@ -51,7 +51,7 @@ export function scanTarget(platform: string, binary: GoBinary): ScanTarget {
 /** Reads the database and scans each platform's binary; undefined when the policy is off. */
 export async function scanImage(
   inputs: VulnInputs,
-  binaries: Record<string, GoBinary | undefined>,
+  binaries: Record<string, GoProgram | undefined>,
   reporter: Reporter,
   deadlineScale = 1,
 ): Promise<VulnScan | undefined> {

@@ -1,3 +1,4 @@
+import type { ListedCacheEntry } from '../../src/github/caches.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import {
   renderQuotaSummary,
   savePlan,
   supersededEntries,
-  type ListedCacheEntry,
 } from '../../src/go-cache/quota.js';
 import { readTar, TarWriter, type TarEntry } from '../../src/go-cache/tar.js';
 import { planCache } from '../../src/size/baseline.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { elfLinking, type ElfLinking } from '../../src/size/elf.js';
+import { elfLinking, type ElfLinking } from '../../src/gobinary/elf.js';
 import { MergedTree, type LayerEntry } from '../../src/size/image-files.js';
 import {
   checkPlatforms,

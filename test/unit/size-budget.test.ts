@@ -9,7 +9,8 @@ import {
 } from '../../src/size/budget.js';
 import { parseBaseline, parseCommentMode, parseSizeInputs } from '../../src/size/inputs.js';
 import { formatBytes } from '../../src/util/bytes.js';
-import { formatDelta, formatPercent, parseSize } from '../../src/size/units.js';
+import { formatDelta, formatPercent } from '../../src/size/units.js';
+import { parseSize } from '../../src/util/bytes.js';
 import { InputError } from '../../src/errors.js';
 import type { PlatformReport } from '../../src/size/report.js';
 import { budgetVerdict, isBudgeted, unmeasuredVerdict } from '../../src/size/verdict.js';

@@ -1,18 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  BuildInfoScanner,
-  diffModules,
-  entrypointPath,
-  findGoBinary,
-  imagePath,
-  layerReadOrder,
-  parseBuildInfoBlob,
-  parseModInfo,
-  scanLayerTar,
-  type GoModule,
-} from '../../src/size/goinfo.js';
+import { BuildInfoScanner, parseBuildInfoBlob, parseModInfo, type GoModule } from '../../src/gobinary/buildinfo.js';
+import { diffModules, entrypointPath, findGoBinary, imagePath, layerReadOrder, scanLayerTar } from '../../src/size/goinfo.js';
 import type { LayerSize } from '../../src/size/measure.js';
 import type { BlobSource } from '../../src/size/source.js';
 import { buildInfoBlob, fakeGoBinary, MODINFO, paxEntry, tar, tarEntry } from '../support/size-fixtures.js';

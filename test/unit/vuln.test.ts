@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { affects, goVersionSemver, moduleSemver, type OsvEntry } from '../../src/vuln/osv.js';
-import { functionNames, linkedSymbols, splitSymbol } from '../../src/vuln/symbols.js';
+import { functionNames, linkedSymbols, splitSymbol } from '../../src/gobinary/symbols.js';
 import { compareFindings, mergeFindings, scanBinary, type VulnFinding } from '../../src/vuln/scan.js';
 import { failingFindings, parseVulnCheck, vulnFailure } from '../../src/vuln/policy.js';
 import { dbReader, fetchEntries, idsFor, parseVulnDb } from '../../src/vuln/db.js';
