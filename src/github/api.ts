@@ -86,7 +86,18 @@ export function guardedGitHubFetch(guard: ServiceGuard): typeof fetch {
 }
 
 const GitHubApi = OctokitCore.plugin(restEndpointMethods);
-type Octokit = InstanceType<typeof GitHubApi>;
+export type Octokit = InstanceType<typeof GitHubApi>;
+
+/** Octokit for one repository with every call under the guard's deadlines; `nonsense` gives up the service on an answer of the wrong shape. */
+export function repositoryOctokit(
+  token: string,
+  repository: string,
+  apiUrl: string,
+  guard: ServiceGuard,
+): { octokit: Octokit; owner: string; repo: string; nonsense: (what: string) => ApiAnswerError } {
+  const { octokit, owner, repo, nonsense } = repositoryOctokit(token, repository, apiUrl, guard);
+  return { octokit, owner, repo, nonsense };
+}
 
 /** The login the token acts as; the Actions bot for tokens that may not ask (installation tokens). */
 async function tokenIdentity(octokit: Octokit, nonsense: (what: string) => ApiAnswerError): Promise<string> {

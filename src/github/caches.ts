@@ -3,11 +3,9 @@
  * delete by id, the repository's use), for keeping one entry per cache and ref. Deleting needs
  * `actions: write`; every call runs under the run's guard of the GitHub API.
  */
-import { Octokit as OctokitCore } from '@octokit/core';
-import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import type { RunContext } from '../context.js';
 import { isRecord } from '../util/json.js';
-import { ApiAnswerError, githubApiGuard, guardedGitHubFetch, hasNextPage } from './api.js';
+import { githubApiGuard, hasNextPage, repositoryOctokit } from './api.js';
 import type { ServiceGuard } from '../util/deadline.js';
 
 /** An Actions cache entry as the REST API lists it. */
@@ -61,17 +59,9 @@ export function parseCacheUsage(raw: unknown): { bytes: number; count: number } 
   return { bytes, count };
 }
 
-const GitHubApi = OctokitCore.plugin(restEndpointMethods);
-
 /** The real API through Octokit, at GITHUB_API_URL, every call with a deadline. */
 export function octokitCacheApi(token: string, repository: string, apiUrl: string, guard: ServiceGuard): CacheApi {
-  const octokit = new GitHubApi({ auth: `token ${token}`, baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
-  const [owner, repo] = repository.split('/') as [string, string];
-  const nonsense = (what: string): ApiAnswerError => {
-    const error = new ApiAnswerError(`the GitHub API answered with something that is not ${what}`);
-    guard.giveUp(error.message);
-    return error;
-  };
+  const { octokit, owner, repo, nonsense } = repositoryOctokit(token, repository, apiUrl, guard);
   return {
     async list(keyPrefix, ref) {
       const all: ListedCacheEntry[] = [];
