@@ -103,3 +103,33 @@ export function sizeLine(p: { platform: string; compressedBytes: number; deltaBy
   const delta = p.deltaBytes === null ? '' : ` (${formatDelta(p.deltaBytes)} against the baseline)`;
   return `${p.platform}: ${formatBytes(p.compressedBytes)} compressed${delta}`;
 }
+
+/** One item of the `vulnerabilities` output, as far as the demo tells it. */
+interface VulnItem {
+  id: string;
+  module: string;
+  version: string;
+  fixed: string | null;
+  called: boolean;
+  symbols: string[];
+  status: string;
+}
+
+/** `GCA-2026-0004 in example.com/greeting@v1.0.0 (calls example.com/greeting.Hello; fixed in v1.1.0): new`, one per called one, and how many not called. */
+export function vulnSentence(output: string | undefined): string {
+  let items: VulnItem[];
+  try {
+    const parsed: unknown = JSON.parse(output ?? '[]');
+    items = Array.isArray(parsed) ? (parsed as VulnItem[]) : [];
+  } catch {
+    return 'not reported';
+  }
+  if (items.length === 0) return 'none';
+  const called = items.filter((v) => v.called);
+  const said = called.map(
+    (v) =>
+      `${v.id} in ${v.module}@${v.version} (calls ${v.symbols.join(', ')}; ${v.fixed ? `fixed in ${v.fixed}` : 'no fix yet'}): ${v.status}`,
+  );
+  const notCalled = items.length - called.length;
+  return [...said, ...(notCalled > 0 ? [`${notCalled} not called`] : [])].join('; ');
+}
