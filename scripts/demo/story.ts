@@ -115,7 +115,11 @@ interface VulnItem {
   status: string;
 }
 
-/** `GCA-2026-0004 in example.com/greeting@v1.0.0 (calls example.com/greeting.Hello; fixed in v1.1.0): new`, one per called one, and how many not called. */
+/**
+ * The called ones of modules spelled out (`GCA-2026-0004 in example.com/greeting@v1.0.0 (calls
+ * example.com/greeting.Hello; fixed in v1.1.0): fixed`), the standard library's counted, then
+ * how many are not called.
+ */
 export function vulnSentence(output: string | undefined): string {
   let items: VulnItem[];
   try {
@@ -126,10 +130,15 @@ export function vulnSentence(output: string | undefined): string {
   }
   if (items.length === 0) return 'none';
   const called = items.filter((v) => v.called);
-  const said = called.map(
-    (v) =>
-      `${v.id} in ${v.module}@${v.version} (calls ${v.symbols.join(', ')}; ${v.fixed ? `fixed in ${v.fixed}` : 'no fix yet'}): ${v.status}`,
-  );
+  const modules = called
+    .filter((v) => v.module !== 'stdlib')
+    .map(
+      (v) =>
+        `${v.id} in ${v.module}@${v.version} (calls ${v.symbols.join(', ')}; ${v.fixed ? `fixed in ${v.fixed}` : 'no fix yet'}): ${v.status}`,
+    );
+  const stdlib = called.filter((v) => v.module === 'stdlib');
+  const std =
+    stdlib.length > 0 ? [`${stdlib.length} called in the standard library (${stdlib.map((v) => `${v.id} ${v.status}`).join(', ')})`] : [];
   const notCalled = items.length - called.length;
-  return [...said, ...(notCalled > 0 ? [`${notCalled} not called`] : [])].join('; ');
+  return [...modules, ...std, ...(notCalled > 0 ? [`${notCalled} not called`] : [])].join('; ');
 }
