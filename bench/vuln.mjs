@@ -11,6 +11,7 @@ register('./ts-hooks.mjs', import.meta.url);
 const { functionNames, linkedSymbols } = await import('../src/gobinary/symbols.js');
 const { scanBinary } = await import('../src/vuln/scan.js');
 const { idsFor, parseModulesIndex } = await import('../src/vuln/db.js');
+const { shippedVersions } = await import('../src/vuln/stage.js');
 const { buildInfoBlob } = await import('../test/support/size-fixtures.js');
 const { parseBuildInfoBlob } = await import('../src/gobinary/buildinfo.js');
 
@@ -18,6 +19,12 @@ const TARGET_MS = 300;
 const MODULES = 1_200;
 const ENTRIES = 5_000;
 const SHIPPED = 150;
+/** The standard library's entries, as many as the real database has; the binary's Go is go1.24.4. */
+const STDLIB_ENTRIES = 170;
+/** Of them, fixed (latest fix) after go1.24.4, so still fetched: as many as the real database had at go1.25.5. */
+const STDLIB_AFTER = 22;
+/** Real entries are 1.8–2.1 KB (the stdlib ones in test/fixtures/vulndb); generated ones are padded to that. */
+const DETAILS = 'The function does not bound the input it reads, so a crafted request makes it use unbounded memory. '.repeat(13);
 
 /** A seeded generator, so every run measures the same data. */
 function rng(seed) {
@@ -40,22 +47,44 @@ function database() {
       path: pkgPath(m, pick(8)),
       symbols: Array.from({ length: 2 + pick(8) }, () => (rand() < 0.3 ? `T${pick(40)}.M${pick(20)}` : `F${pick(60)}`)),
     }));
-    entries.push({
-      id,
-      aliases: [`CVE-2099-${e}`],
-      affected: [
-        {
-          package: { name: modulePath(m), ecosystem: 'Go' },
-          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: `1.${1 + pick(9)}.0` }] }],
-          ecosystem_specific: { imports },
-        },
-      ],
-    });
+    const fixed = `1.${1 + pick(9)}.0`;
+    entries.push(entry(id, modulePath(m), fixed, imports));
     const list = index.get(modulePath(m)) ?? [];
-    list.push({ id, fixed: '1.5.0' });
+    list.push({ id, fixed });
     index.set(modulePath(m), list);
   }
+  const std = [];
+  for (let e = 0; e < STDLIB_ENTRIES; e++) {
+    const id = `GO-2098-${String(e).padStart(5, '0')}`;
+    const after = e >= STDLIB_ENTRIES - STDLIB_AFTER;
+    // Latest fixes: go1.16.x–go1.24.4 for most, go1.24.5–go1.25.5 for the recent ones.
+    const fixed = after
+      ? ['1.24.5', '1.24.6', '1.25.2', '1.25.3', '1.25.5'][e % 5]
+      : e % 10 === 0
+        ? '1.24.4'
+        : `1.${16 + (e % 8)}.${1 + (e % 12)}`;
+    entries.push(entry(id, 'stdlib', fixed, [{ path: `net/std${e % 40}`, symbols: [`F${e % 60}`, `T${e % 9}.M${e % 20}`] }]));
+    std.push({ id, fixed });
+  }
+  index.set('stdlib', std);
   return { entries, modulesJson: JSON.stringify([...index].map(([path, vulns]) => ({ path, vulns }))) };
+}
+
+function entry(id, module, fixed, imports) {
+  return {
+    id,
+    aliases: [`CVE-2099-${id.slice(-5)}`],
+    summary: `Unbounded memory use in ${module}`,
+    details: DETAILS,
+    affected: [
+      {
+        package: { name: module, ecosystem: 'Go' },
+        ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed }] }],
+        ecosystem_specific: { imports },
+      },
+    ],
+    references: [{ type: 'FIX', url: `https://go.dev/cl/${id.slice(-5)}` }],
+  };
 }
 
 /** A 20 MB program: filler, a pclntab with ~60,000 names, build info with SHIPPED modules, more filler. */
@@ -94,11 +123,19 @@ function time(fn, runs = 5) {
 }
 
 const { entries, modulesJson } = database();
+const entryBytes = new Map(entries.map((e) => [e.id, Buffer.byteLength(JSON.stringify(e, null, 2))]));
+const DB_JSON = '{"modified":"2099-01-01T00:00:00Z"}'.length;
+/** Bytes a run reads: index/db.json, index/modules.json and the entries asked for. */
+const fetched = (ids) => DB_JSON + Buffer.byteLength(modulesJson) + ids.reduce((s, id) => s + entryBytes.get(id), 0);
+const bytes = [];
+const isStd = (id) => id.startsWith('GO-2098-');
 const cases = [{ name: 'generated 20 MB program', ...program() }];
 const real = process.env.VULN_BENCH_BINARY;
 if (real && existsSync(real)) cases.push({ name: `real: ${real}`, file: readFileSync(real) });
 
-console.log(`database: ${MODULES} modules, ${ENTRIES} entries; index ${(modulesJson.length / 1e6).toFixed(2)} MB`);
+console.log(
+  `database: ${MODULES} modules, ${ENTRIES} entries and ${STDLIB_ENTRIES} of the standard library (go1.24.4 in the binary); index ${(modulesJson.length / 1e6).toFixed(2)} MB`,
+);
 console.log('| binary | MB | functions | pclntab read | index → IDs | match | scan total | target |');
 console.log('|---|--:|--:|--:|--:|--:|--:|:-:|');
 let over = false;
@@ -107,7 +144,19 @@ for (const c of cases) {
   const parsed = at >= 0 ? parseBuildInfoBlob(c.file.subarray(at)) : undefined;
   const info = typeof parsed === 'object' ? parsed : { goVersion: 'go1.24.4', deps: [] };
   const read = time(() => linkedSymbols(functionNames(c.file) ?? []));
-  const ids = time(() => idsFor(parseModulesIndex(JSON.parse(modulesJson)), new Set(info.deps.map((d) => d.path).concat('stdlib'))));
+  const shipped = shippedVersions([{ platform: 'linux/amd64', goVersion: info.goVersion, modules: info.deps }]);
+  const ids = time(() => idsFor(parseModulesIndex(JSON.parse(modulesJson)), shipped));
+  // Every entry of the modules present, as the scan fetched them before the index's fixed versions were read.
+  const everything = idsFor(parseModulesIndex(JSON.parse(modulesJson)), new Map([...shipped.keys()].map((k) => [k, []])));
+  bytes.push({
+    name: c.name,
+    before: fetched(everything),
+    after: fetched(ids.out),
+    entriesBefore: everything.length,
+    entriesAfter: ids.out.length,
+    stdBefore: everything.filter(isStd).length,
+    stdAfter: ids.out.filter(isStd).length,
+  });
   const wanted = new Set(ids.out);
   const inHand = entries.filter((e) => wanted.has(e.id));
   const target = {
@@ -128,4 +177,14 @@ for (const c of cases) {
       `${total.toFixed(1)} ms | ${total <= TARGET_MS ? '✅' : '❌'} ≤ ${TARGET_MS} ms |`,
   );
 }
+const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+console.log(
+  "\n| binary | entries fetched: all of the modules present | by the index's fixed versions | of them stdlib | bytes read: before | after | of them entries |",
+);
+console.log('|---|--:|--:|--:|--:|--:|--:|');
+for (const b of bytes)
+  console.log(
+    `| ${b.name} | ${b.entriesBefore} | ${b.entriesAfter} | ${b.stdBefore} → ${b.stdAfter} | ${kb(b.before)} | ${kb(b.after)} | ` +
+      `${kb(b.before - DB_JSON - Buffer.byteLength(modulesJson))} → ${kb(b.after - DB_JSON - Buffer.byteLength(modulesJson))} |`,
+  );
 process.exitCode = over ? 1 : 0;

@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startCacheServer, type CacheServer } from '../test/support/cache-server.ts';
 import { FakeGitHub } from '../test/support/fake-github.ts';
-import { runAction, type ActionRun } from '../test/support/runner.ts';
+import { ROOT, runAction, type ActionRun } from '../test/support/runner.ts';
 import { stack } from '../test/support/stack.ts';
 import { removeTempDirs } from '../test/support/temp.ts';
 import { copyApp } from '../test/support/workspace.ts';
 import type { SizeReport } from '../src/size/report.ts';
 import { renderForTerminal } from '../src/terminal/render.ts';
-import { buildSeconds, comparison, describeRestored, restoredCaches, savedSentence, sizeLine } from './demo/story.ts';
+import { buildSeconds, comparison, describeRestored, restoredCaches, savedSentence, sizeLine, vulnSentence } from './demo/story.ts';
 import { StepLog, color, heading, note, fact, style } from './demo/print.ts';
 
 const PLATFORMS = process.env.GCA_DEMO_PLATFORMS || 'linux/amd64,linux/arm64';
@@ -35,6 +35,22 @@ const CHANGE = {
   after: '\t"time"\n',
   line: '\t_ "time/tzdata" // scratch has no zoneinfo: LoadLocation needs the embedded copy\n',
 };
+/**
+ * The pull request's bump: example.com/greeting v1.0.0 (from the local module proxy) has a known
+ * vulnerability in the demo's fixture database (GCA-2026-0004, in Hello, which the service
+ * calls), fixed in v1.1.0.
+ */
+const BUMP = {
+  module: 'example.com/greeting',
+  from: 'v1.0.0',
+  to: 'v1.1.0',
+  goSum: [
+    'example.com/greeting v1.1.0 h1:do7CGxjwclXuJOxW6svDnBsLuOcIUU0tPu+hzM/PPoY=',
+    'example.com/greeting v1.1.0/go.mod h1:roxsVKAUgvTWinC1gnyJ5gm+U3OZLtfwVrClIWy+oEs=',
+  ],
+};
+/** The Go vulnerability database the demo reads: the project's fixture tree (real stdlib entries, and its own for the fixture modules). */
+const VULN_DB = `file://${join(ROOT, 'test/fixtures/vulndb/db')}`;
 
 const run$ = promisify(execFile);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -51,6 +67,7 @@ function inputs(event: 'push' | 'pull_request'): Record<string, string> {
     'compose-file': 'compose.yaml',
     'size-budget': '20MB',
     'size-budget-increase': '10%',
+    'vuln-db': VULN_DB,
   };
 }
 
@@ -120,20 +137,36 @@ async function basePush(cache: CacheServer, github: FakeGitHub): Promise<Step> {
   fact(`pushed ${run.main.outputs.tags?.split('\n').join(', ')}`);
   for (const p of report(run)?.platforms ?? []) fact(sizeLine(p));
   fact(`smoke test (compose.yaml): ${run.main.outputs['smoke-status']}`);
+  fact(`known vulnerabilities (${VULN_DB.replace(`file://${ROOT}/`, '')}): ${vulnSentence(run.main.outputs.vulnerabilities)}`);
   fact(`saved to the Actions cache (compressed): ${savedSentence(cache.entries(), [], restored)}`);
   return step;
 }
 
+/** The pull request's go.mod and go.sum with the module bumped. */
+function bumpModule(dir: string): void {
+  const goMod = join(dir, 'go.mod');
+  const text = readFileSync(goMod, 'utf8');
+  const from = `${BUMP.module} ${BUMP.from}`;
+  if (!text.includes(from)) throw new Error(`examples/hello/go.mod does not require ${from} to bump`);
+  writeFileSync(goMod, text.replace(from, `${BUMP.module} ${BUMP.to}`));
+  writeFileSync(join(dir, 'go.sum'), `${BUMP.goSum.join('\n')}\n`);
+}
+
 async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): Promise<void> {
-  heading(`2/2 pull request #${PR}: feature/tzdata into main`);
+  heading(`2/2 pull request #${PR}: feature/tzdata-greeting into main`);
   const app = copyApp('examples/hello');
   const main = join(app.dir, CHANGE.file);
   const source = readFileSync(main, 'utf8');
   if (!source.includes(CHANGE.after))
     throw new Error(`examples/hello/${CHANGE.file} has no line ${JSON.stringify(CHANGE.after.trim())} to add the change after`);
   writeFileSync(main, source.replace(CHANGE.after, CHANGE.after + CHANGE.line));
+  bumpModule(app.dir);
   note(`the change, one line in ${CHANGE.file}:`);
   console.log(style('32', `    + ${CHANGE.line.trim()}`));
+  note(`and ${BUMP.module} bumped in go.mod and go.sum (its ${BUMP.from} has a known vulnerability, fixed in ${BUMP.to}):`);
+  console.log(style('31', `    - require ${BUMP.module} ${BUMP.from}`));
+  console.log(style('32', `    + require ${BUMP.module} ${BUMP.to}`));
+  note("go.sum changed, so the Go module cache is restored from main's entry by prefix, not by its exact key");
   note('a new checkout, new work and temp dirs (RUNNER_TEMP)');
   await freshRunner();
   const before = cache.entries().map((e) => e.key);
@@ -146,7 +179,7 @@ async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): 
       number: PR,
       pull_request: {
         number: PR,
-        head: { ref: 'feature/tzdata', sha: PR_SHA, repo: { full_name: REPOSITORY } },
+        head: { ref: 'feature/tzdata-greeting', sha: PR_SHA, repo: { full_name: REPOSITORY } },
         base: { ref: 'main', repo: { full_name: REPOSITORY } },
       },
       repository: { full_name: REPOSITORY, default_branch: 'main' },
@@ -168,6 +201,7 @@ async function pullRequest(cache: CacheServer, github: FakeGitHub, cold: Step): 
   );
   for (const p of sizes?.platforms ?? []) fact(sizeLine(p));
   fact(`smoke test (compose.yaml): ${run.main.outputs['smoke-status']}`);
+  fact(`known vulnerabilities: ${vulnSentence(run.main.outputs.vulnerabilities)}`);
   fact(`saved to the Actions cache (compressed): ${savedSentence(cache.entries(), before, restored)}`);
   const comment = github.comments.find((c) => c.issue === PR);
   if (!comment) throw new Error(`no size comment on pull request #${PR} (comment-url output: '${run.main.outputs['comment-url'] ?? ''}')`);

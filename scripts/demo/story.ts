@@ -103,3 +103,42 @@ export function sizeLine(p: { platform: string; compressedBytes: number; deltaBy
   const delta = p.deltaBytes === null ? '' : ` (${formatDelta(p.deltaBytes)} against the baseline)`;
   return `${p.platform}: ${formatBytes(p.compressedBytes)} compressed${delta}`;
 }
+
+/** One item of the `vulnerabilities` output, as far as the demo tells it. */
+interface VulnItem {
+  id: string;
+  module: string;
+  version: string;
+  fixed: string | null;
+  called: boolean;
+  symbols: string[];
+  status: string;
+}
+
+/**
+ * The called ones of modules spelled out (`GCA-2026-0004 in example.com/greeting@v1.0.0 (calls
+ * example.com/greeting.Hello; fixed in v1.1.0): fixed`), the standard library's counted, then
+ * how many are not called.
+ */
+export function vulnSentence(output: string | undefined): string {
+  let items: VulnItem[];
+  try {
+    const parsed: unknown = JSON.parse(output ?? '[]');
+    items = Array.isArray(parsed) ? (parsed as VulnItem[]) : [];
+  } catch {
+    return 'not reported';
+  }
+  if (items.length === 0) return 'none';
+  const called = items.filter((v) => v.called);
+  const modules = called
+    .filter((v) => v.module !== 'stdlib')
+    .map(
+      (v) =>
+        `${v.id} in ${v.module}@${v.version} (calls ${v.symbols.join(', ')}; ${v.fixed ? `fixed in ${v.fixed}` : 'no fix yet'}): ${v.status}`,
+    );
+  const stdlib = called.filter((v) => v.module === 'stdlib');
+  const std =
+    stdlib.length > 0 ? [`${stdlib.length} called in the standard library (${stdlib.map((v) => `${v.id} ${v.status}`).join(', ')})`] : [];
+  const notCalled = items.length - called.length;
+  return [...modules, ...std, ...(notCalled > 0 ? [`${notCalled} not called`] : [])].join('; ');
+}

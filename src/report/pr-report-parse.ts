@@ -10,6 +10,7 @@ import type { Baseline, GoSummary, PlatformReport, SizeReport } from '../size/re
 import { escapeMarkdown } from '../util/markdown.js';
 import * as s from '../util/shape.js';
 import { PR_REPORT_SCHEMA, type PullRequestReport } from './pr-report.js';
+import { parseVulnReport } from './pr-report-vulns.js';
 import { COMMENT_LIMIT } from './render.js';
 
 /** The largest report file read: a report of 64 platforms with 2,000 modules each is far below. */
@@ -113,6 +114,7 @@ function sizeReport(value: unknown, what: string): SizeReport {
     ...optional('baselineNote', 1_000),
     status: s.oneOf(r.status, `${what}.status`, STATUS),
     platforms: s.list(r.platforms, `${what}.platforms`, LIMITS.platforms, platformReport),
+    ...(r.vulnerabilities === undefined ? {} : { vulnerabilities: parseVulnReport(r.vulnerabilities, `${what}.vulnerabilities`) }),
   };
 }
 

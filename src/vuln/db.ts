@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { ServiceGuard } from '../util/deadline.js';
 import { guardedFetch } from '../util/http.js';
-import { isOsvEntry, type OsvEntry } from './osv.js';
+import semver from 'semver';
+import { isOsvEntry, moduleSemver, type OsvEntry } from './osv.js';
 import { ZipArchive } from './zip.js';
 
 export const DEFAULT_VULN_DB = 'https://vuln.go.dev';
@@ -153,15 +154,34 @@ export function parseModulesIndex(value: unknown): ModuleIndexEntry[] {
 /** IDs are written into paths: only the database's own form is asked for. */
 const ID_FORM = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-/** Pure: the IDs the index lists for the modules present, each once, in order. */
-export function idsFor(index: readonly ModuleIndexEntry[], modules: ReadonlySet<string>): string[] {
+/** The modules present and the versions of each the binaries ship, as SEMVER (the standard library's `go1.24.4` as `1.24.4`). */
+export type ShippedVersions = ReadonlyMap<string, readonly string[]>;
+
+/**
+ * Pure: whether an entry may affect one of the versions shipped, by the index alone. Like
+ * govulncheck's client: `fixed` is the entry's latest fixed version, so versions at or above it
+ * are not affected and the entry is not fetched; an entry without `fixed` (no fix yet), with a
+ * `fixed` that is not SEMVER, or a module of unknown version, is always fetched.
+ */
+export function mayAffect(vuln: ModuleIndexEntry['vulns'][number], versions: readonly string[] | undefined): boolean {
+  const fixed = typeof vuln.fixed === 'string' ? moduleSemver(vuln.fixed) : undefined;
+  if (!fixed || !versions || versions.length === 0) return true;
+  return versions.some((v) => !semver.valid(v) || semver.lt(v, fixed));
+}
+
+/** Pure: the IDs the index lists for the modules present that may affect the versions shipped, each once, in order. */
+export function idsFor(index: readonly ModuleIndexEntry[], modules: ShippedVersions): string[] {
   const ids = new Set<string>();
-  for (const m of index) if (modules.has(m.path)) for (const v of m.vulns) if (ID_FORM.test(v.id)) ids.add(v.id);
+  for (const m of index) {
+    if (!modules.has(m.path)) continue;
+    const versions = modules.get(m.path);
+    for (const v of m.vulns) if (ID_FORM.test(v.id) && mayAffect(v, versions)) ids.add(v.id);
+  }
   return [...ids];
 }
 
 /** The entries that name the modules present, read with at most a few requests at a time. */
-export async function fetchEntries(reader: DbReader, modules: ReadonlySet<string>, parallel = 8): Promise<OsvEntry[]> {
+export async function fetchEntries(reader: DbReader, modules: ShippedVersions, parallel = 8): Promise<OsvEntry[]> {
   const meta = json(await reader.read('index/db.json'), 'index/db.json');
   if (!meta || typeof meta !== 'object' || typeof (meta as { modified?: unknown }).modified !== 'string')
     throw new Error('index/db.json does not say when the database was modified');

@@ -48,6 +48,17 @@ export function scanTarget(platform: string, binary: GoProgram): ScanTarget {
   };
 }
 
+/** Pure: each module the binaries ship (the standard library too) with its versions over the platforms. */
+export function shippedVersions(targets: readonly ScanTarget[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of targets.flatMap(shippedModules)) {
+    const versions = out.get(m.path) ?? [];
+    if (!versions.includes(m.semver)) versions.push(m.semver);
+    out.set(m.path, versions);
+  }
+  return out;
+}
+
 /** Reads the database and scans each platform's binary; undefined when the policy is off. */
 export async function scanImage(
   inputs: VulnInputs,
@@ -61,7 +72,7 @@ export async function scanImage(
   if (targets.length === 0) return { checked: false, db, note: 'no Go binary found' };
   return reporter.group(`Scanning for known vulnerabilities (${db})`, async () => {
     const reader = dbReader(inputs.db, deadlineScale);
-    const modules = new Set(targets.flatMap((t) => shippedModules(t).map((m) => m.path)));
+    const modules = shippedVersions(targets);
     let entries;
     try {
       entries = await fetchEntries(reader, modules);

@@ -1,8 +1,9 @@
 /**
  * `npm run demo` (scripts/demo.sh) end to end, as a visitor runs it: the push to main saves
- * the size baseline and the Go caches, the pull request restores them, builds faster and shows
- * its size comment with the sizes before and after; it leaves nothing behind, also after a
- * Ctrl-C. For CI's sake on one platform (GCA_DEMO_PLATFORMS): the visitor's run builds two.
+ * the size baseline and the Go caches and reports the known vulnerability of a module it ships;
+ * the pull request bumps that module, restores the caches (the module cache by prefix), builds
+ * faster and shows its comment with the sizes before and after and the vulnerability fixed; it
+ * leaves nothing behind, also after a Ctrl-C. For CI's sake on one platform (GCA_DEMO_PLATFORMS): the visitor's run builds two.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -83,16 +84,35 @@ describe('npm run demo', () => {
     expect(saved).toMatch(/Go build cache [\d.]+ MiB/);
   });
 
-  it('the pull request restores both Go caches and builds faster than the cold build', () => {
+  it('the push to main reports the known vulnerability of the module it ships, from the fixture database', () => {
+    expect(push).toMatch(
+      /known vulnerabilities \(test\/fixtures\/vulndb\/db\): GCA-2026-0004 in example\.com\/greeting@v1\.0\.0 \(calls example\.com\/greeting\.Hello; fixed in v1\.1\.0\): new/,
+    );
+  });
+
+  it('the pull request bumps the module: its module cache restores by prefix, both caches are warm, and it builds faster', () => {
     expect(pr).toMatch(/\+ _ "time\/tzdata"/);
-    expect(pr).toMatch(/Go cache restored \(go-cache-hit true\): .*go-modules: \d+ files, .*\(exact key: go\.sum unchanged\)/);
+    expect(pr).toMatch(/- require example\.com\/greeting v1\.0\.0\n.*\+ require example\.com\/greeting v1\.1\.0/);
+    // go.sum changed: main's module cache is the newest saved, restored by prefix; its key is not exact.
+    expect(pr).toMatch(/Go cache restored \(go-cache-hit \w+\): .*go-modules: \d+ files, [^;]*\(the newest saved for these platforms\)/);
+    expect(pr).not.toMatch(/exact key: go\.sum unchanged/);
     expect(pr).toMatch(/go-build: [1-9]\d* files, [\d.]+ MiB/);
     const times = /cold build ([\d.]+) s, PR build with the Go cache restored ([\d.]+) s \(([\d.]+)x\), after a [\d.]+ s restore/.exec(pr);
     expect(times, pr).not.toBeNull();
     expect(Number(times![2])).toBeLessThan(Number(times![1]));
+    // A new go.sum: a new module cache entry, with the bumped module in it.
+    expect(pr).toMatch(/saved to the Actions cache \(compressed\): .*Go module cache [\d.]+ (B|KiB|MiB)/);
+    expect(pr).toMatch(/saved to the Actions cache \(compressed\): .*Go build cache [\d.]+ MiB/);
+  });
+
+  it('the pull request fixes the known vulnerability, and its comment says so', () => {
     expect(pr).toMatch(
-      /saved to the Actions cache \(compressed\): Go build cache [\d.]+ MiB; the go-modules cache was an exact hit, not saved again/,
+      /known vulnerabilities: GCA-2026-0004 in example\.com\/greeting@v1\.0\.0 \(calls example\.com\/greeting\.Hello; fixed in v1\.1\.0\): fixed/,
     );
+    const comment = section(pr, 'The size comment on pull request #7, as a reviewer sees it');
+    expect(comment).toMatch(/Known vulnerabilities: called: 0 new, 1 fixed, \d+ still there/);
+    expect(comment).toMatch(/✅ fixed\s+GCA-2026-0004\s+example\.com\/greeting@v1\.0\.0 → v1\.1\.0\s+example\.com\/greeting\.Hello/);
+    expect(comment).toContain('changed: example.com/greeting v1.0.0 → v1.1.0');
   });
 
   it("finds main's baseline and shows the comment with the sizes before and after", () => {

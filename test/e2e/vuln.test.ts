@@ -77,6 +77,8 @@ describe('known vulnerabilities of the Go binary, before and after, through the 
     callsDecode(calls.dir);
     cache = await startCacheServer();
     db = await startVulnDb();
+    // The push saves its size baseline and deletes the entries it supersedes through the API.
+    github.options.caches = cache;
     await github.start();
     const inputs = { platforms: 'linux/amd64', 'build-args': `GO_IMAGE=${stack.goImage}`, 'go-cache': 'false', 'vuln-db': db.url };
     onMain = await runAction({
@@ -85,7 +87,8 @@ describe('known vulnerabilities of the Go binary, before and after, through the 
       ref: 'refs/heads/main',
       sha: SHA,
       event: { repository: { full_name: 'octo-org/vulnapp', default_branch: 'main' } },
-      env: cache.env,
+      token: TOKEN,
+      env: { ...cache.env, GITHUB_API_URL: github.url },
       inputs,
     });
     const pr = (n: number, dir: string): Promise<ActionRun> =>

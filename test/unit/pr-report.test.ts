@@ -9,6 +9,9 @@ import { pullRequestReport, reportExtras, type PullRequestReport } from '../../s
 import { commentMarker, renderComment } from '../../src/report/render.js';
 import { parseBudget } from '../../src/size/budget.js';
 import { buildReport, type Baseline } from '../../src/size/report.js';
+import type { VulnCheck } from '../../src/vuln/policy.js';
+import type { VulnFinding } from '../../src/vuln/scan.js';
+import { vulnReport } from '../../src/vuln/stage.js';
 import { inputErrorOf } from '../support/inputs.js';
 import { editedJson } from '../support/json-edit.js';
 import { RecordingReporter } from '../support/recording-reporter.js';
@@ -323,5 +326,125 @@ describe('commentFromReport', () => {
       (e: unknown) => e,
     );
     expect((error as Error).message).toMatch(/^Input 'github-token': is empty/);
+  });
+});
+
+describe('parsePullRequestReport: the vulnerability section', () => {
+  const finding = (over: Partial<VulnFinding>): VulnFinding => ({
+    id: 'GCA-2026-0001',
+    aliases: ['CVE-2026-12345', 'GHSA-2222-3333-4444'],
+    module: 'example.com/vulnmod',
+    version: 'v1.0.0',
+    fixed: 'v1.0.1',
+    called: true,
+    symbols: ['example.com/vulnmod.Decode', 'example.com/vulnmod.Reader.Read'],
+    platforms: PLATFORMS,
+    status: 'new',
+    ...over,
+  });
+  const findings = [
+    finding({}),
+    finding({
+      id: 'GO-2025-3849',
+      aliases: [],
+      module: 'stdlib',
+      version: 'go1.24.4',
+      fixed: 'go1.24.6',
+      symbols: ['database/sql.Rows.Scan'],
+      status: 'unchanged',
+    }),
+    finding({
+      id: 'GCA-2026-0004',
+      module: 'example.com/greeting',
+      version: 'v1.0.0',
+      fixed: 'v1.1.0',
+      status: 'fixed',
+      symbols: ['example.com/greeting.Hello'],
+    }),
+    finding({ id: 'GCA-2026-0003', fixed: null, called: false, symbols: [], platforms: ['linux/amd64'] }),
+  ];
+  /** The sample with a vulnerability report under `policy`, its body rendered as the run would. */
+  function withVulns(policy: VulnCheck, compared = true): PullRequestReport {
+    const report = sample();
+    const scan = { checked: true as const, db: 'file:///db', findings: findings.filter((f) => f.status !== 'fixed'), bytes: 1, scanMs: 1 };
+    const before = compared ? findings.filter((f) => f.status !== 'new').map((f) => ({ ...f, status: 'unchanged' as const })) : undefined;
+    report.size_report.vulnerabilities = vulnReport(scan, before, policy);
+    report.body = renderComment(report.image, report.size_report, report.baseline, reportExtras(report));
+    return report;
+  }
+  const vulnPatched = (...edits: [string, unknown][]): string => editedJson(withVulns('fail-new'), ...edits);
+
+  it.each<[VulnCheck, boolean]>([
+    ['warn', true],
+    ['fail-new', true],
+    ['fail', true],
+    ['fail-new', false],
+  ])('gives back the section under %s (compared: %s), rendered the same, with its ❌ recomputed', (policy, compared) => {
+    const written = withVulns(policy, compared);
+    const parsed = parsePullRequestReport(JSON.stringify(written));
+    if ('invalid' in parsed) throw new Error(parsed.invalid);
+    expect(parsed.size_report.vulnerabilities).toEqual(written.size_report.vulnerabilities);
+    const again = renderComment(parsed.image, parsed.size_report, parsed.baseline, reportExtras(parsed));
+    const unescape = (t: string): string => t.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
+    expect(unescape(again)).toBe(unescape(written.body));
+    expect(again).toContain('[GCA-2026-0001](https://pkg.go.dev/vuln/GCA-2026-0001)');
+    expect(again.split('\n')[1]!.startsWith('### ❌')).toBe(true); // over the size budget in every case
+    expect(again.includes('fails vuln-check')).toBe(policy !== 'warn');
+  });
+
+  it('recomputes the failing IDs from the findings, whatever the file says', () => {
+    const claimed = editedJson(withVulns('warn'), ['size_report.vulnerabilities.failing', []]);
+    const parsed = parsePullRequestReport(editedJson(JSON.parse(claimed) as unknown, ['size_report.vulnerabilities.policy', 'fail']));
+    if ('invalid' in parsed) throw new Error(parsed.invalid);
+    expect(parsed.size_report.vulnerabilities!.failing).toEqual(['GCA-2026-0001', 'GO-2025-3849']);
+    const hidden = parsePullRequestReport(vulnPatched(['size_report.vulnerabilities.failing', ['<b>x</b>', 'GO-2025-3849']]));
+    if ('invalid' in hidden) throw new Error(hidden.invalid);
+    expect(hidden.size_report.vulnerabilities!.failing).toEqual(['GCA-2026-0001']);
+  });
+
+  it('keeps a scan that was not checked, with its reason escaped when rendered', () => {
+    const parsed = parsePullRequestReport(
+      vulnPatched([
+        'size_report.vulnerabilities',
+        {
+          checked: false,
+          note: 'db down <img src=x> [x](https://evil.example)',
+          policy: 'warn',
+          compared: false,
+          findings: [],
+          failing: ['GO-2025-3849'],
+        },
+      ]),
+    );
+    if ('invalid' in parsed) throw new Error(parsed.invalid);
+    expect(parsed.size_report.vulnerabilities).toMatchObject({ checked: false, failing: [], findings: [] });
+    const body = renderComment(parsed.image, parsed.size_report, parsed.baseline, reportExtras(parsed));
+    expect(body).toContain('Known vulnerabilities:** not checked');
+    expect(body).not.toMatch(/<img|\]\(https:\/\/evil/);
+  });
+
+  const at = 'size_report.vulnerabilities';
+  it.each<[string, [string, unknown], RegExp]>([
+    ['an ID with markup', [`${at}.findings.0.id`, 'GO-2025-1<img>'], /findings\[0\].id is not a vulnerability ID/],
+    ['an ID that is a link', [`${at}.findings.0.id`, '[GO-2025-1](https://evil.example)'], /findings\[0\].id is not a vulnerability ID/],
+    ['a URL as ID', [`${at}.findings.0.id`, 'https://evil.example/x'], /is not a vulnerability ID/],
+    ['an alias with markup', [`${at}.findings.0.aliases`, ['CVE-2026-1 @admins']], /aliases\[0\] is not a vulnerability ID/],
+    ['17 aliases', [`${at}.findings.0.aliases`, Array(17).fill('CVE-2026-1')], /aliases is not a list of at most 16/],
+    ['a module with a space', [`${at}.findings.0.module`, 'example.com/a b'], /findings\[0\].module is not a module path/],
+    ['a module with markup', [`${at}.findings.0.module`, 'example.com/<b>'], /module is not a module path/],
+    ['a long module path', [`${at}.findings.0.module`, `example.com/${'m'.repeat(300)}`], /module is not a module path/],
+    ['a version that is text', [`${at}.findings.0.version`, 'latest and greatest'], /version is not a module or Go version/],
+    ['a fixed version with a backtick', [`${at}.findings.0.fixed`, 'v1.0.1`'], /fixed is not a module or Go version/],
+    ['a symbol with markup', [`${at}.findings.0.symbols`, ['pkg.F</details>']], /symbols\[0\] is not a package symbol/],
+    ['201 symbols', [`${at}.findings.0.symbols`, Array(201).fill('pkg.F')], /symbols is not a list of at most 200/],
+    ['a platform with markup', [`${at}.findings.0.platforms`, ['linux/<b>']], /platforms\[0\] is not a platform/],
+    ['a status of its own', [`${at}.findings.0.status`, 'patched'], /status is not new, fixed, unchanged/],
+    ['called as text', [`${at}.findings.0.called`, 'yes'], /called is not true or false/],
+    ['a policy of its own', [`${at}.policy`, 'off'], /policy is not warn, fail-new, fail/],
+    ['too many findings', [`${at}.findings`, Array(2_001).fill(findings[0])], /findings is not a list of at most 2000/],
+    ['a long note', [`${at}`, { checked: false, note: 'x'.repeat(301), policy: 'warn' }], /note is not a string of at most 300/],
+  ])('refuses %s', (_, edit, reason) => {
+    const parsed = parsePullRequestReport(vulnPatched(edit));
+    expect('invalid' in parsed && parsed.invalid).toMatch(reason);
   });
 });

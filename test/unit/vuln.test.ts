@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { affects, goVersionSemver, moduleSemver, type OsvEntry } from '../../src/vuln/osv.js';
 import { functionNames, linkedSymbols, splitSymbol } from '../../src/gobinary/symbols.js';
-import { compareFindings, mergeFindings, scanBinary, type VulnFinding } from '../../src/vuln/scan.js';
+import { compareFindings, mergeFindings, scanBinary, type ScanTarget, type VulnFinding } from '../../src/vuln/scan.js';
 import { failingFindings, parseVulnCheck, vulnFailure } from '../../src/vuln/policy.js';
-import { dbReader, fetchEntries, idsFor, parseVulnDb } from '../../src/vuln/db.js';
+import { dbReader, fetchEntries, idsFor, mayAffect, parseVulnDb } from '../../src/vuln/db.js';
 import { vulnLines } from '../../src/report/render-vulns.js';
-import { vulnReport } from '../../src/vuln/stage.js';
+import { shippedVersions, vulnReport } from '../../src/vuln/stage.js';
 import { FIXTURE_DB, zipDb } from '../support/vuln-db.js';
 import type { Styles } from '../../src/terminal/inline.js';
 
@@ -199,11 +199,65 @@ describe('the database', () => {
       { path: 'a', vulns: [{ id: 'GO-1' }, { id: '../etc/passwd' }] },
       { path: 'b', vulns: [{ id: 'GO-2' }] },
     ];
-    expect(idsFor(index, new Set(['a']))).toEqual(['GO-1']);
+    expect(idsFor(index, new Map([['a', ['1.0.0']]]))).toEqual(['GO-1']);
+  });
+
+  it.each<[string, { fixed?: string }, string[], boolean]>([
+    ['no fix yet', {}, ['1.0.0'], true],
+    ['a version below the fix', { fixed: '1.0.1' }, ['1.0.0'], true],
+    ['the fixed version itself', { fixed: '1.0.1' }, ['1.0.1'], false],
+    ['a version above the fix', { fixed: '1.0.1' }, ['2.3.0'], false],
+    ['a pseudo-version below the fix', { fixed: '0.3.0' }, ['0.0.0-20240101000000-abcdefabcdef'], true],
+    ['a pre-release of the fixed version', { fixed: '1.25.0' }, ['1.25.0-rc.1'], true],
+    ['one of two platforms below the fix', { fixed: '1.24.6' }, ['1.24.6', '1.24.4'], true],
+    ['a fix written with a v', { fixed: 'v1.2.0' }, ['1.2.0'], false],
+    ['a fix that is not SEMVER', { fixed: '1.x' }, ['9.0.0'], true],
+    ['a module of unknown version', { fixed: '1.0.1' }, [], true],
+  ])('asks for an entry by the index fixed version: %s', (_, fix, versions, fetched) => {
+    expect(mayAffect({ id: 'GO-1', ...fix }, versions)).toBe(fetched);
+  });
+
+  it('maps the standard library as go1.24.4 → 1.24.4, and skips entries fixed at or below the versions shipped', () => {
+    const target = (goVersion: string, version: string): ScanTarget => ({
+      platform: 'linux/amd64',
+      goVersion,
+      modules: [{ path: 'example.com/m', version }],
+    });
+    const shipped = shippedVersions([target('go1.24.4', 'v1.0.0'), target('go1.24.4 X:boringcrypto', 'v1.2.0')]);
+    expect([...shipped]).toEqual([
+      ['stdlib', ['1.24.4']],
+      ['example.com/m', ['1.0.0', '1.2.0']],
+    ]);
+    const index = [
+      {
+        path: 'stdlib',
+        vulns: [
+          { id: 'GO-2024-1', fixed: '1.22.5' },
+          { id: 'GO-2025-2', fixed: '1.24.4' },
+          { id: 'GO-2025-3', fixed: '1.24.6' },
+          { id: 'GO-2025-4', fixed: '1.25.2' },
+        ],
+      },
+      { path: 'example.com/m', vulns: [{ id: 'GO-2025-5', fixed: '1.1.0' }, { id: 'GO-2025-6', fixed: '0.9.0' }, { id: 'GO-2025-7' }] },
+      { path: 'example.com/absent', vulns: [{ id: 'GO-2025-8' }] },
+    ];
+    expect(idsFor(index, shipped)).toEqual(['GO-2025-3', 'GO-2025-4', 'GO-2025-5', 'GO-2025-7']);
+  });
+
+  it('reads fewer bytes when the index says an entry is fixed below the version shipped', async () => {
+    const all = dbReader({ kind: 'dir', path: FIXTURE_DB });
+    await fetchEntries(all, new Map([['stdlib', []]]));
+    const newer = dbReader({ kind: 'dir', path: FIXTURE_DB });
+    const entries = await fetchEntries(newer, new Map([['stdlib', ['1.25.0']]]));
+    expect(entries.map((e) => e.id)).toEqual(['GO-2025-4010', 'GO-2025-4012']);
+    expect(newer.bytes).toBeLessThan(all.bytes);
   });
 
   it('reads the same entries from the directory and from its zip', async () => {
-    const modules = new Set(['example.com/vulnmod', 'stdlib']);
+    const modules = new Map([
+      ['example.com/vulnmod', ['1.0.0']],
+      ['stdlib', ['1.24.4']],
+    ]);
     const dir = await fetchEntries(dbReader({ kind: 'dir', path: FIXTURE_DB }), modules);
     const zip = await fetchEntries(dbReader({ kind: 'zip', path: zipDb() }), modules);
     expect(dir.map((e) => e.id).sort()).toEqual(['GCA-2026-0001', 'GCA-2026-0003', 'GO-2025-3849', 'GO-2025-4010', 'GO-2025-4012']);
