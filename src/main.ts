@@ -58,7 +58,8 @@ export async function run(cancel?: CancelHooks): Promise<void> {
     const failures = failuresAfterCancel(processChildren.cancelledBy, outcome.failures);
     if (failures.length > 0) core.setFailed(failures.join('\n'));
   } catch (error) {
-    if (!(error instanceof Error) || error.name === 'Error') core.debug(error instanceof Error ? (error.stack ?? '') : String(error));
+    // A failure we did not foresee (not an ActionError, which says what to do): its stack helps whoever reports it.
+    if (!(error instanceof ActionError)) core.debug(error instanceof Error ? (error.stack ?? '') : String(error));
     if (writeSummary) await reporter.writeSummary();
     core.setFailed(failuresAfterCancel(processChildren.cancelledBy, [failureMessage(error)]).join('\n'));
   }

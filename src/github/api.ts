@@ -95,7 +95,13 @@ export function repositoryOctokit(
   apiUrl: string,
   guard: ServiceGuard,
 ): { octokit: Octokit; owner: string; repo: string; nonsense: (what: string) => ApiAnswerError } {
-  const { octokit, owner, repo, nonsense } = repositoryOctokit(token, repository, apiUrl, guard);
+  const octokit = new GitHubApi({ auth: `token ${token}`, baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
+  const [owner, repo] = repository.split('/') as [string, string];
+  const nonsense = (what: string): ApiAnswerError => {
+    const error = new ApiAnswerError(`the GitHub API answered with something that is not ${what}`);
+    guard.giveUp(error.message);
+    return error;
+  };
   return { octokit, owner, repo, nonsense };
 }
 
@@ -135,13 +141,7 @@ async function readPullRequest(
 
 /** The real API through Octokit, at GITHUB_API_URL, every call with a deadline. */
 export function octokitCommentApi(token: string, repository: string, apiUrl: string, guard = githubApiGuard(1)): CommentApi {
-  const octokit = new GitHubApi({ auth: `token ${token}`, baseUrl: apiUrl, request: { fetch: guardedGitHubFetch(guard) } });
-  const [owner, repo] = repository.split('/') as [string, string];
-  const nonsense = (what: string): ApiAnswerError => {
-    const error = new ApiAnswerError(`the GitHub API answered with something that is not ${what}`);
-    guard.giveUp(error.message);
-    return error;
-  };
+  const { octokit, owner, repo, nonsense } = repositoryOctokit(token, repository, apiUrl, guard);
   const comment = (data: unknown): IssueComment => {
     const parsed = parseComment(data);
     if (!parsed) throw nonsense('a comment');
